@@ -1,0 +1,1 @@
+"""The station service: MAVLink links, patrol lifecycle, store, API, live map."""

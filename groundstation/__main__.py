@@ -1,0 +1,3 @@
+from groundstation.cli import main
+
+main()

@@ -1,0 +1,33 @@
+"""The `ecopatrol` command line: one Typer app, one sub-app per part of the system.
+
+Each part registers its own sub-app here; the modules that define them keep their heavy imports
+inside the commands so `ecopatrol --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="ecopatrol",
+    help="Ground-control station for ecological police drone patrols.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Ground-control station for ecological police drone patrols."""
+
+
+@app.command()
+def version() -> None:
+    """Print the installed version."""
+    from importlib.metadata import version as _version
+
+    typer.echo(_version("ecopatrol"))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Patrol route planning: pure functions from geometry in metres to routes and mission items."""

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the project needs on a fresh machine. Idempotent; skipped when not root.
+set -euo pipefail
+packages=()
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-system-deps: please install as root: ${missing[*]}" >&2
+  exit 1
+fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
