@@ -1,0 +1,173 @@
+"""The `Site`: a station's validated layers, in WGS84 and in its local metric frame.
+
+>>> site = load_site()
+>>> site.name, site.frame.epsg
+('longyou', 32650)
+>>> round(site.area("water_surface").area / 1e6, 2)
+8.19
+>>> sorted(set(site.layer("no_fly_zones")["restriction"]))
+['keep_out', 'no_fly', 'restricted']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import MultiPolygon, Point, Polygon
+
+from geodata.consistency import check_consistency
+from geodata.crs import LocalFrame
+from geodata.errors import LayerError, SiteIssue
+from geodata.io import discover, read_layer
+from geodata.schema import (
+    HARD_RESTRICTIONS,
+    LAYERS,
+    STATION_CATEGORY,
+    empty_layer,
+    normalise_columns,
+)
+from geodata.validate import validate_layer
+
+__all__ = ["LAYERS", "Site", "load_site", "shipped_site_path"]
+
+SHIPPED_SITE = "longyou"
+
+
+@dataclass(frozen=True, eq=False)
+class Site:
+    """A station's ground: five named layers in WGS84, its metric frame, and load-time remarks."""
+
+    name: str
+    frame: LocalFrame
+    layers: Mapping[str, gpd.GeoDataFrame]
+    warnings: tuple[SiteIssue, ...] = ()
+    _local: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+
+    def layer(self, name: str, *, local: bool = False) -> gpd.GeoDataFrame:
+        """A copy of one layer, in WGS84 or (``local=True``) in the site's metric CRS."""
+        if name not in self.layers:
+            raise LayerError(f"unknown layer; expected one of {', '.join(LAYERS)}", layer=name)
+        if not local:
+            return self.layers[name].copy()
+        if name not in self._local:
+            self._local[name] = self.layers[name].to_crs(self.frame.epsg)
+        return self._local[name].copy()
+
+    @property
+    def station(self) -> Point:
+        """The default launch station in WGS84: the first feature of ``stations``."""
+        stations = self.layers["stations"]
+        if len(stations) == 0:
+            raise LayerError(
+                f"site {self.name!r} has no launch station (no stations layer and no point of "
+                f"interest with category {STATION_CATEGORY!r})",
+                layer="stations",
+            )
+        geom = stations.geometry.iloc[0]
+        assert isinstance(geom, Point)  # validated on load
+        return geom
+
+    def area(self, name: str, *, local: bool = True) -> Polygon | MultiPolygon:
+        """A patrol area by its ``zone_id`` or its ``name``, in metres unless ``local=False``."""
+        gdf = self.layer("patrol_areas", local=local)
+        hits = gdf[(gdf["zone_id"] == name) | (gdf["name"] == name)]
+        if len(hits) == 0:
+            known = [z for z in gdf["zone_id"] if z] or list(gdf["name"])
+            raise LayerError(
+                f"no patrol area {name!r}; known: {', '.join(map(str, known))}",
+                layer="patrol_areas",
+                field="zone_id",
+            )
+        geom = hits.geometry.iloc[0]
+        assert isinstance(geom, Polygon | MultiPolygon)  # validated on load
+        return geom
+
+    def no_fly(self, *, local: bool = True, include_restricted: bool = False) -> list[Polygon]:
+        """Hard no-fly polygons (plus restricted and keep-out if asked), in metres by default."""
+        gdf = self.layer("no_fly_zones", local=local)
+        if not include_restricted:
+            gdf = gdf[gdf["restriction"].isin(HARD_RESTRICTIONS)]
+        parts = shapely.get_parts(gdf.geometry.to_numpy())
+        return [p for p in parts if isinstance(p, Polygon)]
+
+
+def shipped_site_path() -> Path:
+    """The folder of the Longyou site shipped as package data."""
+    return Path(str(resources.files("geodata") / "data" / SHIPPED_SITE))
+
+
+def _derive_stations(pois: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if len(pois) == 0:
+        return empty_layer("stations")
+    picked = pois[pois["category"] == STATION_CATEGORY]
+    if len(picked) == 0:
+        return empty_layer("stations")
+    return picked.reset_index(drop=True)
+
+
+def _frame_for(layers: Mapping[str, gpd.GeoDataFrame]) -> LocalFrame:
+    areas = layers["patrol_areas"]
+    basis = areas if len(areas) else pd.concat([g for g in layers.values() if len(g)])
+    minx, miny, maxx, maxy = basis.total_bounds
+    return LocalFrame.for_lonlat((minx + maxx) / 2.0, (miny + maxy) / 2.0)
+
+
+def load_site(path: Path | str | None = None, *, layer: str | None = None) -> Site:
+    """Load and validate a site: the shipped Longyou site, a folder, a GeoPackage or one layer file.
+
+    Raises a `geodata.errors.GeodataError` subclass naming the file, layer, feature and field
+    for anything it cannot use; repairs and defaults end up in `Site.warnings`.
+    """
+    if path is None:
+        if layer is not None:
+            raise LayerError("layer= needs a path to a layer file", layer=layer)
+        src = shipped_site_path()
+        name = SHIPPED_SITE
+    else:
+        src = Path(path)
+        name = src.stem if src.is_file() else src.name
+    sources, issues = discover(src, layer)
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for source in sources:
+        raw, read_issues = read_layer(source)
+        issues.extend(read_issues)
+        shown = str(source.path) if path is not None else source.path.name
+        checked, geom_issues = validate_layer(raw, source.layer, shown)
+        normal, col_issues = normalise_columns(source.layer, checked, shown)
+        issues.extend(geom_issues + col_issues)
+        layers[source.layer] = normal.reset_index(drop=True)
+    single = layer is not None or len(sources) == 1
+    if "patrol_areas" not in layers and not single:
+        raise LayerError(
+            "no patrol_areas layer: a site needs at least one patrol area", path=str(src)
+        )
+    for missing in LAYERS:
+        if missing not in layers and missing != "stations":
+            layers[missing] = empty_layer(missing)
+    if "stations" not in layers:
+        layers["stations"] = _derive_stations(layers["points_of_interest"])
+        if len(layers["stations"]) == 0 and not single:
+            issues.append(
+                SiteIssue(
+                    "warning",
+                    f"no stations layer and no point with category {STATION_CATEGORY!r}: "
+                    "the site has no default launch station",
+                    layer="stations",
+                )
+            )
+    ordered = {key: layers[key] for key in LAYERS}
+    frame = _frame_for(ordered)
+    issues.extend(check_consistency(ordered, frame))
+    return Site(
+        name=name,
+        frame=frame,
+        layers=MappingProxyType(ordered),
+        warnings=tuple(issues),
+    )
