@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geodata.errors import LayerError, SiteIssue
@@ -77,6 +78,35 @@ KNOWN_COLUMNS = (
     "loiter_s",
     "data_status",
     "synthetic",
+    "source",
+)
+
+
+_COMMON = ("name", "data_status", "synthetic", "source")
+LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "patrol_areas": ("name", "kind", "zone_id", *_COMMON[1:]),
+    "no_fly_zones": (
+        "name",
+        "restriction",
+        "restriction_raw",
+        "min_alt_m",
+        "max_alt_m",
+        *_COMMON[1:],
+    ),
+    "points_of_interest": ("name", "category", "priority", "hotspot_id", "loiter_s", *_COMMON[1:]),
+    "hotspot_zones": ("name", "category", "hotspot_id", *_COMMON[1:]),
+    "stations": _COMMON,
+}
+"""The normalised columns of each layer, in the order they come first in the GeoDataFrame."""
+_TEXT_COLUMNS = (
+    "name",
+    "kind",
+    "zone_id",
+    "category",
+    "restriction",
+    "restriction_raw",
+    "hotspot_id",
+    "data_status",
     "source",
 )
 
@@ -157,11 +187,15 @@ def _missing(value: Any) -> bool:
         return True
     if isinstance(value, str) and not value.strip():
         return True
-    return bool(pd.isna(value)) if not isinstance(value, list | dict | tuple) else False
+    if isinstance(value, list | dict | tuple | np.ndarray):
+        return False
+    return bool(pd.isna(value))
 
 
 def _plain(value: Any) -> Any:
     """Nested properties (lists, dicts) as JSON text, so every format can store them."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return value
@@ -185,7 +219,11 @@ def _restore_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         for known in KNOWN_COLUMNS:
             if known in present or known in renames.values():
                 continue
-            if col.lower() == known or (len(col) == 10 and known.startswith(col.lower())):
+            low = col.lower()
+            cut = len(col) == 10 and known.startswith(low)
+            # GDAL launders a second name that collides after the cut to its first 8 chars + "_1".
+            laundered = len(col) == 10 and low[8:9] == "_" and known.startswith(low[:8])
+            if low == known or cut or (laundered and len(known) > 10):
                 renames[col] = known
                 break
     return gdf.rename(columns=renames) if renames else gdf
@@ -354,7 +392,7 @@ def normalise_columns(
     geom = gdf.geometry.name
     for col in gdf.columns:
         if col != geom and gdf[col].dtype == object:
-            gdf[col] = [_plain(v) for v in gdf[col]]
+            gdf[col] = pd.Series([_plain(v) for v in gdf[col]], index=gdf.index).infer_objects()
     _require(gdf, spec, path)
     issues: list[SiteIssue] = []
     gdf["name"] = [str(v).strip() for v in gdf["name"]]
@@ -364,24 +402,16 @@ def normalise_columns(
     )
     gdf["source"] = [str(v) for v in _column(gdf, "source", "")]
     _PER_LAYER[layer](gdf, path, issues)
-    return gdf, issues
+    for col in _TEXT_COLUMNS:
+        if col in gdf.columns:
+            gdf[col] = gdf[col].astype("str")  # missing values stay NaN
+    first = [c for c in LAYER_COLUMNS[layer] if c in gdf.columns]
+    # Extra properties no feature of this layer has carry nothing (and lose their type on write).
+    rest = [c for c in gdf.columns if c not in first and c != geom and gdf[c].notna().any()]
+    return gdf[[*first, *rest, geom]], issues
 
 
 def empty_layer(layer: str) -> gpd.GeoDataFrame:
     """An empty layer with the normalised columns, in WGS84."""
-    columns: dict[str, list[Any]] = {
-        "name": [],
-        "data_status": [],
-        "synthetic": [],
-        "source": [],
-    }
-    extra = {
-        "patrol_areas": ["kind", "zone_id"],
-        "no_fly_zones": ["restriction", "restriction_raw", "min_alt_m", "max_alt_m"],
-        "points_of_interest": ["category", "priority", "hotspot_id", "loiter_s"],
-        "hotspot_zones": ["category", "hotspot_id"],
-        "stations": [],
-    }[layer]
-    for col in extra:
-        columns[col] = []
+    columns: dict[str, list[Any]] = {col: [] for col in LAYER_COLUMNS[layer]}
     return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=4326), crs=4326)

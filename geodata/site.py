@@ -104,12 +104,14 @@ def shipped_site_path() -> Path:
 
 
 def _derive_stations(pois: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Stations for a site without a stations layer: its points of the station category."""
     if len(pois) == 0:
         return empty_layer("stations")
     picked = pois[pois["category"] == STATION_CATEGORY]
     if len(picked) == 0:
         return empty_layer("stations")
-    return picked.reset_index(drop=True)
+    stations, _ = normalise_columns("stations", picked.reset_index(drop=True))
+    return stations
 
 
 def _frame_for(layers: Mapping[str, gpd.GeoDataFrame]) -> LocalFrame:

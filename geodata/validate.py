@@ -209,4 +209,18 @@ def validate_layer(
     check_lonlat(gdf, layer, path)
     gdf, issues = limit_vertices(gdf, layer, path)
     gdf, repairs = repair_invalid(gdf, layer, path)
-    return gdf, issues + repairs
+    return single_parts_as_polygons(gdf), issues + repairs
+
+
+def single_parts_as_polygons(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Turn one-part MultiPolygons into Polygons (GeoPackage and Shapefile promote them)."""
+    geoms = gdf.geometry.to_numpy()
+    single = np.array(
+        [isinstance(g, MultiPolygon) and len(g.geoms) == 1 for g in geoms], dtype=bool
+    )
+    if not single.any():
+        return gdf
+    geoms = geoms.copy()
+    for i in np.flatnonzero(single):
+        geoms[i] = geoms[i].geoms[0]
+    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
