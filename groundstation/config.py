@@ -1,0 +1,154 @@
+"""Station settings: one `Settings` object, read from `ECOPATROL_*` environment variables.
+
+Nothing is read at import time: `create_app(settings)` builds a `Settings()` only when none is
+passed, so tests hand in their own. Nested groups use a double underscore in the environment,
+for example ``ECOPATROL_DB__URL`` or ``ECOPATROL_LINK__MAVLINK='["udpin://0.0.0.0:14550"]'``.
+
+>>> s = Settings(data_dir="/tmp/x", db=DbSettings(url="sqlite:////tmp/x/a.db"))
+>>> s.db.async_url
+'sqlite+aiosqlite:////tmp/x/a.db'
+>>> s.db.sync_url
+'sqlite:////tmp/x/a.db'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from groundstation.errors import ConfigError
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+}
+_SYNC_DRIVERS = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+}
+
+
+def _split_scheme(url: str) -> tuple[str, str]:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(
+            f"database URL {url!r} has no scheme (expected sqlite:/// or postgresql://)"
+        )
+    backend = scheme.split("+", 1)[0]
+    if backend not in _ASYNC_DRIVERS:
+        raise ConfigError(f"database URL {url!r}: unsupported backend {backend!r}")
+    return backend, rest
+
+
+def default_data_dir() -> Path:
+    """Where the station keeps its database, secret and files when nothing else is configured."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ecopatrol"
+
+
+class LinkSettings(BaseModel):
+    """The MAVLink side: endpoints to open and the station's own identity on the link."""
+
+    mavlink: list[str] = Field(
+        default_factory=list, description="endpoints, e.g. udpin://0.0.0.0:14550"
+    )
+    system_id: int = Field(255, ge=1, le=255, description="the station's MAVLink system id")
+    heartbeat_s: float = Field(1.0, gt=0)
+    link_lost_s: float = Field(5.0, gt=0, description="silence after which a vehicle is lost")
+
+
+class SimSettings(BaseModel):
+    """The simulated fleet started by the demo (never in a real deployment)."""
+
+    vehicles: int = Field(0, ge=0, description="simulated vehicles to start; 0 = none")
+    speedup: float = Field(1.0, gt=0, description="simulated seconds per real second")
+
+
+class DbSettings(BaseModel):
+    """The store. `url` None means a SQLite file in the data directory."""
+
+    url: str | None = None
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, v: str | None) -> str | None:
+        if v is not None:
+            _split_scheme(v)
+        return v
+
+    def _url(self, drivers: dict[str, str]) -> str:
+        if self.url is None:
+            raise ConfigError("database URL not resolved yet; use Settings.resolved()")
+        backend, rest = _split_scheme(self.url)
+        return f"{drivers[backend]}://{rest}"
+
+    @property
+    def async_url(self) -> str:
+        """The URL for SQLAlchemy's async engine (aiosqlite or psycopg 3)."""
+        return self._url(_ASYNC_DRIVERS)
+
+    @property
+    def sync_url(self) -> str:
+        """The URL for Alembic and other synchronous tools (pysqlite or psycopg 3)."""
+        return self._url(_SYNC_DRIVERS)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url is not None and self.url.startswith("sqlite")
+
+
+class Settings(BaseSettings):
+    """Every setting of the station service."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ECOPATROL_",
+        env_nested_delimiter="__",
+        env_file=None,
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    site: Path | None = Field(None, description="site file or folder; None = packaged Longyou")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+
+    jwt_secret: SecretStr | None = Field(
+        None, description="token signing key; None = generated once and kept in the data dir"
+    )
+    token_ttl_s: int = Field(12 * 3600, gt=0)
+    cors_origins: list[str] = Field(default_factory=list, description="empty = CORS closed")
+    admin_username: str | None = Field(None, description="first admin, created if no admin exists")
+    admin_password: SecretStr | None = None
+    password_hash_profile: Literal["default", "cheapest"] = Field(
+        "default", description="argon2 cost; 'cheapest' is for tests only"
+    )
+    max_photo_bytes: int = Field(8 * 1024 * 1024, gt=0)
+
+    live_queue_size: int = Field(256, ge=4, description="messages buffered per websocket client")
+    live_stuck_s: float = Field(10.0, gt=0, description="a client full for this long is dropped")
+    live_auth_timeout_s: float = Field(5.0, gt=0)
+
+    link: LinkSettings = Field(default_factory=LinkSettings)
+    sim: SimSettings = Field(default_factory=SimSettings)
+    db: DbSettings = Field(default_factory=DbSettings)
+
+    @field_validator("admin_password")
+    @classmethod
+    def _no_short_password(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value()) < 8:
+            raise ValueError("the admin password needs at least 8 characters")
+        return v
+
+    def resolved(self) -> Settings:
+        """A copy with the defaults that depend on other fields filled in (the SQLite path)."""
+        if self.db.url is not None:
+            return self
+        url = f"sqlite:///{(self.data_dir / 'ecopatrol.db').resolve()}"
+        return self.model_copy(update={"db": self.db.model_copy(update={"url": url})})

@@ -1,0 +1,277 @@
+"""The store's tables as SQLAlchemy 2.0 typed models.
+
+One model per table; no behaviour beyond defaults. Enumerations are stored as short strings
+(portable between SQLite and PostgreSQL, readable in a SQL shell) and validated at the API edge.
+Track points are not one row each: see :mod:`groundstation.db.track` for the chunked encoding.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from groundstation.db.types import UTCDateTime, utcnow
+
+# Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+class Role(enum.StrEnum):
+    """What a user may do: admin (users, audit), pilot (drones, patrols), officer (incidents)."""
+
+    ADMIN = "admin"
+    PILOT = "pilot"
+    OFFICER = "officer"
+
+
+class IncidentType(enum.StrEnum):
+    ILLEGAL_FISHING = "illegal_fishing"
+    ILLEGAL_SAND_MINING = "illegal_sand_mining"
+    POLLUTION_DISCHARGE = "pollution_discharge"
+    FIRE_OR_SMOKE = "fire_or_smoke"
+    DROWNING_RISK = "drowning_risk"
+    ILLEGAL_DUMPING = "illegal_dumping"
+    POACHING = "poaching"
+    THEFT = "theft"
+    OTHER = "other"
+
+
+class IncidentStatus(enum.StrEnum):
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+
+
+def _str_enum(cls: type[enum.StrEnum]) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(128), default="")
+    role: Mapped[Role] = mapped_column(_str_enum(Role))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Vehicle(Base):
+    """A known drone. Its live state comes from the link, not from this table."""
+
+    __tablename__ = "vehicles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sysid: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    airframe: Mapped[str] = mapped_column(String(64), default="quadcopter")
+    battery_model: Mapped[str] = mapped_column(String(64), default="")
+    battery_capacity_mah: Mapped[int | None] = mapped_column(Integer)
+    endurance_s: Mapped[float | None] = mapped_column(Float)
+    capabilities: Mapped[list[Any]] = mapped_column(default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    crs: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Plan(Base):
+    """A planned route: kind, the parameters it was made from, the route, mission items, stats."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    route: Mapped[dict[str, Any]] = mapped_column(default=dict)  # GeoJSON FeatureCollection
+    mission_items: Mapped[list[Any]] = mapped_column(default=list)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Patrol(Base):
+    """One sortie of a plan flown by one vehicle; ``state`` is the lifecycle state."""
+
+    __tablename__ = "patrols"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))
+    sortie: Mapped[int] = mapped_column(Integer, default=0)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16), default="planned", index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    last_item_reached: Mapped[int] = mapped_column(Integer, default=-1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+
+class PatrolTransition(Base):
+    """One step of a patrol's state machine, with its time and cause."""
+
+    __tablename__ = "patrol_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrols.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    cause: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class TrackChunk(Base):
+    """Up to a few hundred consecutive track points of one vehicle, packed (see db.track)."""
+
+    __tablename__ = "track_chunks"
+    __table_args__ = (
+        UniqueConstraint("vehicle_id", "t0", name="uq_track_chunks_vehicle_t0"),
+        Index("ix_track_chunks_patrol_t0", "patrol_id", "t0"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))
+    patrol_id: Mapped[int | None] = mapped_column(ForeignKey("patrols.id", ondelete="CASCADE"))
+    t0: Mapped[datetime]
+    t1: Mapped[datetime]
+    n_points: Mapped[int] = mapped_column(Integer)
+    gap_before: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[IncidentType] = mapped_column(_str_enum(IncidentType))
+    status: Mapped[IncidentStatus] = mapped_column(
+        _str_enum(IncidentStatus), default=IncidentStatus.OPEN, index=True
+    )
+    lat_deg: Mapped[float] = mapped_column(Float)
+    lon_deg: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text, default="")
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    patrol_id: Mapped[int | None] = mapped_column(ForeignKey("patrols.id", ondelete="SET NULL"))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class Attachment(Base):
+    """A photo of an incident. The bytes are deferred: listing attachments never loads them."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    lat_deg: Mapped[float | None] = mapped_column(Float)
+    lon_deg: Mapped[float | None] = mapped_column(Float)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class Report(Base):
+    """The facts of a finished patrol (track summary, photo positions, events, incidents)."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(
+        ForeignKey("patrols.id", ondelete="CASCADE"), unique=True
+    )
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Schedule(Base):
+    """A plan flown automatically: a cron expression in the station's local time zone."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
+    cron: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_run_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """A command sent to a drone. User and vehicle names are copied so the entry outlives them."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    username: Mapped[str] = mapped_column(String(64))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
+    vehicle_sysid: Mapped[int | None] = mapped_column(Integer)
+    command: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[str] = mapped_column(String(255))

@@ -1,0 +1,87 @@
+"""Users in the store: create, look up, check a login, make sure a first admin exists."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groundstation.auth import Passwords
+from groundstation.db.models import Role, User
+from groundstation.errors import Conflict, InvalidRequest, NotAuthenticated
+
+MIN_PASSWORD_LEN = 8
+
+# Checked when the username is unknown, so a login takes as long whether or not the user exists.
+_DUMMY_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAAAA"
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords too short to be worth hashing (:class:`InvalidRequest`)."""
+    if len(password) < MIN_PASSWORD_LEN:
+        raise InvalidRequest(
+            f"password must have at least {MIN_PASSWORD_LEN} characters", field="password"
+        )
+
+
+async def create_user(
+    session: AsyncSession,
+    passwords: Passwords,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    full_name: str = "",
+) -> User:
+    """Add a user (flushed, not committed); :class:`Conflict` if the name is taken."""
+    check_password_strength(password)
+    if await get_by_username(session, username) is not None:
+        raise Conflict(f"user {username!r} already exists", field="username")
+    user = User(
+        username=username,
+        full_name=full_name,
+        role=role,
+        password_hash=await passwords.hash(password),
+        active=True,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent request took the name meanwhile
+        raise Conflict(f"user {username!r} already exists", field="username") from exc
+    return user
+
+
+async def get_by_username(session: AsyncSession, username: str) -> User | None:
+    return (
+        await session.execute(select(User).where(User.username == username))
+    ).scalar_one_or_none()
+
+
+async def authenticate(
+    session: AsyncSession, passwords: Passwords, username: str, password: str
+) -> User:
+    """The active user with these credentials, else :class:`NotAuthenticated` (same message)."""
+    user = await get_by_username(session, username)
+    ok = await passwords.verify(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.active:
+        raise NotAuthenticated("wrong username or password")
+    return user
+
+
+async def count_admins(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def ensure_first_admin(
+    session: AsyncSession, passwords: Passwords, username: str, password: str
+) -> User | None:
+    """Create `username` as admin if the store has no active admin yet; else do nothing."""
+    if await count_admins(session) > 0:
+        return None
+    user = await create_user(
+        session, passwords, username=username, password=password, role=Role.ADMIN
+    )
+    await session.commit()
+    return user

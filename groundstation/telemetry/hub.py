@@ -1,0 +1,209 @@
+"""Fan-out of live messages to websocket clients, without letting one slow client slow the rest.
+
+The pattern is python-websockets' ``broadcast.rst``: the publisher never awaits a client. Each
+client has its own bounded :class:`ClientQueue` and its own relay task (in ``api/live.py``) that
+does the sending. :meth:`Hub.publish` only appends to those queues, synchronously:
+
+- messages with a coalescing ``key`` (one per vehicle for telemetry frames) replace the queued
+  message with the same key in place, so a slow client gets the latest frame of every vehicle,
+  not a backlog of old ones, and never overflows because of frames alone;
+- other messages (incident created, patrol state ...) are queued in order; if the queue is full
+  of them the client is too far behind to be consistent and is closed with reason ``overflow``
+  (it reconnects and gets a fresh snapshot);
+- a client that has had messages waiting but taken none for ``stuck_s`` seconds (a dead TCP
+  connection, a frozen tab) is closed with reason ``stuck``.
+
+>>> hub = Hub(queue_size=4)
+>>> client = hub.subscribe()
+>>> for alt in (10, 20, 30):
+...     hub.publish(make_message("vehicle.frame", {"sysid": 1, "alt_m": alt}, key="vehicle:1"))
+>>> len(client), client.get_nowait().data["alt_m"]
+(1, 30)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import count
+from typing import Any
+
+from groundstation.db.types import utcnow
+
+PROTOCOL_VERSION = 1
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveMessage:
+    """One message of the live protocol, JSON-encoded once for every client."""
+
+    type: str
+    data: Mapping[str, Any]
+    key: str | None
+    text: str = field(repr=False)
+
+
+def make_message(
+    type: str, data: Mapping[str, Any], *, key: str | None = None, ts: datetime | None = None
+) -> LiveMessage:
+    """Build a message of the versioned envelope ``{"v", "type", "ts", "data"}``."""
+    envelope = {
+        "v": PROTOCOL_VERSION,
+        "type": type,
+        "ts": (ts or utcnow()).isoformat(),
+        "data": data,
+    }
+    return LiveMessage(type, data, key, json.dumps(envelope, separators=(",", ":"), default=str))
+
+
+class ClientClosed(Exception):
+    """The client's queue was closed; ``reason`` says why (overflow, stuck, shutdown, gone)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ClientQueue:
+    """The bounded, coalescing queue of one client; only its relay task awaits it."""
+
+    def __init__(self, maxsize: int, clock: Clock = time.monotonic) -> None:
+        if maxsize < 1:
+            raise ValueError("queue size must be at least 1")
+        self.maxsize = maxsize
+        self._clock = clock
+        self._items: OrderedDict[object, LiveMessage] = OrderedDict()
+        self._seq = count()
+        self._wakeup = asyncio.Event()
+        self._closed = asyncio.Event()
+        self.close_reason: str | None = None
+        self.last_taken = clock()
+        self.coalesced = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def closed(self) -> bool:
+        return self.close_reason is not None
+
+    def put_nowait(self, msg: LiveMessage) -> bool:
+        """Queue `msg`; False (and nothing queued) if the queue is full of uncoalescable ones."""
+        if self.closed:
+            return False
+        if msg.key is not None and msg.key in self._items:
+            self._items[msg.key] = msg  # replace in place: keeps its turn, drops the stale one
+            self.coalesced += 1
+            return True
+        if len(self._items) >= self.maxsize:
+            return False
+        if not self._items:
+            self.last_taken = self._clock()  # the stuck timer runs only while messages wait
+        self._items[msg.key if msg.key is not None else next(self._seq)] = msg
+        self._wakeup.set()
+        return True
+
+    def get_nowait(self) -> LiveMessage:
+        """The oldest waiting message; :class:`ClientClosed` if closed, IndexError if empty."""
+        if self.close_reason is not None:
+            raise ClientClosed(self.close_reason)
+        if not self._items:
+            raise IndexError("no message waiting")
+        _, msg = self._items.popitem(last=False)
+        if not self._items:
+            self._wakeup.clear()
+        self.last_taken = self._clock()
+        return msg
+
+    async def get(self) -> LiveMessage:
+        """Wait for the next message. Cancelling this loses nothing: a message is only removed
+        from the queue in the same step that returns it."""
+        while True:
+            if self.close_reason is not None:
+                raise ClientClosed(self.close_reason)
+            if self._items:
+                return self.get_nowait()
+            await self._wakeup.wait()
+
+    def stuck_for(self) -> float:
+        """Seconds since messages started waiting untaken (0 when the queue is empty)."""
+        return self._clock() - self.last_taken if self._items else 0.0
+
+    def close(self, reason: str) -> None:
+        """Stop delivering: queued messages are dropped and any waiting get() raises."""
+        if self.close_reason is None:
+            self.close_reason = reason
+            self._items.clear()
+            self._closed.set()
+            self._wakeup.set()
+
+    async def wait_closed(self) -> str:
+        await self._closed.wait()
+        assert self.close_reason is not None
+        return self.close_reason
+
+
+@dataclass(slots=True)
+class HubStats:
+    published: int = 0
+    dropped_overflow: int = 0
+    dropped_stuck: int = 0
+
+
+class Hub:
+    """Publish live messages to every subscribed client; never awaits."""
+
+    def __init__(
+        self, queue_size: int = 256, stuck_s: float = 10.0, clock: Clock = time.monotonic
+    ) -> None:
+        self.queue_size = queue_size
+        self.stuck_s = stuck_s
+        self._clock = clock
+        self._clients: set[ClientQueue] = set()
+        self.stats = HubStats()
+
+    @property
+    def clients(self) -> int:
+        return len(self._clients)
+
+    def subscribe(self) -> ClientQueue:
+        client = ClientQueue(self.queue_size, self._clock)
+        self._clients.add(client)
+        return client
+
+    def unsubscribe(self, client: ClientQueue, reason: str = "gone") -> None:
+        client.close(reason)
+        self._clients.discard(client)
+
+    @contextlib.contextmanager
+    def subscription(self) -> Iterator[ClientQueue]:
+        """A client queue for the duration of a ``with`` block."""
+        client = self.subscribe()
+        try:
+            yield client
+        finally:
+            self.unsubscribe(client)
+
+    def publish(self, msg: LiveMessage) -> None:
+        """Queue `msg` for every client, closing the ones that overflow or are stuck."""
+        self.stats.published += 1
+        for client in list(self._clients):
+            if client.stuck_for() > self.stuck_s:
+                self.stats.dropped_stuck += 1
+                self.unsubscribe(client, "stuck")
+            elif not client.put_nowait(msg):
+                self.stats.dropped_overflow += 1
+                self.unsubscribe(client, "overflow")
+
+    def close(self) -> None:
+        """Close every client (server shutdown)."""
+        for client in list(self._clients):
+            self.unsubscribe(client, "shutdown")

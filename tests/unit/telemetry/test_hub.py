@@ -1,0 +1,214 @@
+"""The live fan-out hub: coalescing, overflow, stuck clients and cancellation safety."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from groundstation.telemetry.hub import (
+    PROTOCOL_VERSION,
+    ClientClosed,
+    ClientQueue,
+    Hub,
+    make_message,
+)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def frame(sysid: int, seq: int):
+    return make_message("vehicle.frame", {"sysid": sysid, "seq": seq}, key=f"vehicle:{sysid}")
+
+
+def event(n: int):
+    return make_message("incident.created", {"id": n})
+
+
+def drain(client: ClientQueue) -> list:
+    out = []
+    while len(client):
+        out.append(client.get_nowait())
+    return out
+
+
+def test_envelope_is_versioned_json():
+    """A message's text is the JSON envelope with version, type, timestamp and data."""
+    msg = make_message("incident.created", {"id": 3})
+    decoded = json.loads(msg.text)
+    assert decoded["v"] == PROTOCOL_VERSION
+    assert decoded["type"] == "incident.created"
+    assert decoded["data"] == {"id": 3}
+    assert decoded["ts"].endswith("+00:00")
+
+
+def test_frames_coalesce_per_vehicle_and_keep_their_turn():
+    """A slow client gets only the latest frame of each vehicle, in first-queued order."""
+    hub = Hub(queue_size=8)
+    client = hub.subscribe()
+    for seq in range(50):
+        hub.publish(frame(1, seq))
+        hub.publish(frame(2, seq))
+    hub.publish(event(1))
+    got = drain(client)
+    assert [(m.type, dict(m.data)) for m in got] == [
+        ("vehicle.frame", {"sysid": 1, "seq": 49}),
+        ("vehicle.frame", {"sysid": 2, "seq": 49}),
+        ("incident.created", {"id": 1}),
+    ]
+    assert client.coalesced == 98
+
+
+def test_events_are_never_coalesced_and_stay_in_order():
+    """Uncoalescable messages are delivered one by one, in publish order."""
+    hub = Hub(queue_size=16)
+    client = hub.subscribe()
+    for n in range(10):
+        hub.publish(event(n))
+    assert [m.data["id"] for m in drain(client)] == list(range(10))
+
+
+def test_overflow_closes_only_the_slow_client():
+    """A client whose queue fills with events is closed; a client that keeps up is unaffected."""
+    hub = Hub(queue_size=4)
+    slow = hub.subscribe()
+    fast = hub.subscribe()
+    for n in range(6):
+        hub.publish(event(n))
+        fast.get_nowait()
+    assert slow.close_reason == "overflow"
+    assert not fast.closed
+    assert hub.clients == 1
+    assert hub.stats.dropped_overflow == 1
+    with pytest.raises(ClientClosed, match="overflow"):
+        slow.get_nowait()
+
+
+def test_frames_alone_never_overflow():
+    """With fewer vehicles than slots, endless frames never close a client that reads nothing."""
+    hub = Hub(queue_size=4, stuck_s=1e9)
+    client = hub.subscribe()
+    for seq in range(1000):
+        for sysid in (1, 2, 3):
+            hub.publish(frame(sysid, seq))
+    assert not client.closed
+    assert [m.data["seq"] for m in drain(client)] == [999, 999, 999]
+
+
+def test_stuck_client_is_dropped_after_timeout():
+    """A client with waiting messages that takes none for stuck_s is closed on the next publish."""
+    clock = FakeClock()
+    hub = Hub(queue_size=64, stuck_s=5.0, clock=clock)
+    stuck = hub.subscribe()
+    alive = hub.subscribe()
+    hub.publish(frame(1, 0))
+    alive.get_nowait()
+    clock.now = 4.0
+    hub.publish(frame(1, 1))
+    alive.get_nowait()
+    assert not stuck.closed
+    clock.now = 5.5
+    hub.publish(frame(1, 2))
+    assert stuck.close_reason == "stuck"
+    assert not alive.closed
+    assert alive.get_nowait().data["seq"] == 2
+
+
+def test_idle_client_with_empty_queue_is_not_stuck():
+    """Time passing with nothing to deliver never counts against a client."""
+    clock = FakeClock()
+    hub = Hub(queue_size=8, stuck_s=1.0, clock=clock)
+    client = hub.subscribe()
+    clock.now = 100.0
+    hub.publish(event(1))
+    assert not client.closed
+    assert client.get_nowait().data["id"] == 1
+
+
+async def test_get_waits_then_returns_published_message():
+    """A waiting get() wakes up with the message published after it started."""
+    hub = Hub()
+    client = hub.subscribe()
+    waiter = asyncio.create_task(client.get())
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    hub.publish(event(7))
+    msg = await asyncio.wait_for(waiter, 5)
+    assert msg.data["id"] == 7
+
+
+async def test_cancelled_get_loses_nothing():
+    """Cancelling a waiting get() leaves later messages for the next get()."""
+    hub = Hub()
+    client = hub.subscribe()
+    waiter = asyncio.create_task(client.get())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    hub.publish(event(1))
+    hub.publish(event(2))
+    assert (await client.get()).data["id"] == 1
+    assert (await client.get()).data["id"] == 2
+
+
+async def test_close_wakes_a_waiting_get():
+    """Closing a client makes its pending get() raise ClientClosed with the reason."""
+    hub = Hub()
+    client = hub.subscribe()
+    waiter = asyncio.create_task(client.get())
+    await asyncio.sleep(0)
+    hub.close()
+    with pytest.raises(ClientClosed, match="shutdown"):
+        await asyncio.wait_for(waiter, 5)
+    assert await client.wait_closed() == "shutdown"
+
+
+async def test_blocked_sender_does_not_delay_others():
+    """A relay stuck in send() never stops the hub from delivering to another client."""
+    hub = Hub(queue_size=8)
+    blocked = hub.subscribe()
+    healthy = hub.subscribe()
+    never = asyncio.Event()
+    received: list[int] = []
+
+    async def relay_blocked():
+        await blocked.get()
+        await never.wait()  # a socket whose send never completes
+
+    async def relay_healthy():
+        while len(received) < 20:
+            received.append((await healthy.get()).data["id"])
+
+    tasks = [asyncio.create_task(relay_blocked()), asyncio.create_task(relay_healthy())]
+    for n in range(20):
+        hub.publish(event(n))
+        await asyncio.sleep(0)
+    await asyncio.wait_for(tasks[1], 5)
+    assert received == list(range(20))
+    assert blocked.close_reason == "overflow"
+    tasks[0].cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await tasks[0]
+
+
+def test_subscription_context_unsubscribes():
+    """Leaving a subscription block removes the client from the hub."""
+    hub = Hub()
+    with hub.subscription() as client:
+        assert hub.clients == 1
+    assert hub.clients == 0
+    assert client.close_reason == "gone"
+
+
+def test_queue_size_must_be_positive():
+    """A zero-length queue is refused with a clear error."""
+    with pytest.raises(ValueError, match="at least 1"):
+        ClientQueue(0)
