@@ -40,8 +40,16 @@ def _names(gdf: gpd.GeoDataFrame, point: BaseGeometry) -> list[str]:
     return [f"{n} ({r})" for n, r in zip(hits["name"], hits["restriction_raw"], strict=True)]
 
 
-def check_consistency(layers: Mapping[str, gpd.GeoDataFrame], frame: LocalFrame) -> list[SiteIssue]:
-    """Raise `SiteConsistencyError` for contradictions; return warnings for approvals needed."""
+def check_consistency(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    frame: LocalFrame,
+    paths: Mapping[str, str] | None = None,
+) -> list[SiteIssue]:
+    """Raise `SiteConsistencyError` for contradictions; return warnings for approvals needed.
+
+    ``paths`` maps layer names to the file each came from, for the messages.
+    """
+    paths = paths or {}
     issues: list[SiteIssue] = []
     zones = layers["no_fly_zones"]
     if len(zones) == 0:
@@ -56,6 +64,7 @@ def check_consistency(layers: Mapping[str, gpd.GeoDataFrame], frame: LocalFrame)
             raise SiteConsistencyError(
                 f"station {stations['name'].iloc[i]!r} lies inside hard no-fly zone "
                 f"{'; '.join(inside)}: move the station or fix the zone",
+                path=paths.get("stations"),
                 layer="stations",
                 feature=i,
             )
@@ -66,6 +75,7 @@ def check_consistency(layers: Mapping[str, gpd.GeoDataFrame], frame: LocalFrame)
                     "warning",
                     f"station {stations['name'].iloc[i]!r} lies inside {'; '.join(inside)}: "
                     "launches need approval",
+                    path=paths.get("stations"),
                     layer="stations",
                     feature=i,
                 )
@@ -79,6 +89,7 @@ def check_consistency(layers: Mapping[str, gpd.GeoDataFrame], frame: LocalFrame)
             raise SiteConsistencyError(
                 f"patrol area {name!r} lies entirely inside hard no-fly zones: nothing can be "
                 "flown there",
+                path=paths.get("patrol_areas"),
                 layer="patrol_areas",
                 feature=i,
             )
@@ -88,6 +99,7 @@ def check_consistency(layers: Mapping[str, gpd.GeoDataFrame], frame: LocalFrame)
                     "warning",
                     f"patrol area {name!r} lies entirely inside no-fly, restricted or keep-out "
                     "zones: every patrol needs approval",
+                    path=paths.get("patrol_areas"),
                     layer="patrol_areas",
                     feature=i,
                 )

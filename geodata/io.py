@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 LAYER_SUFFIXES = (".geojson", ".json", ".shp", ".kml", ".gpkg", ".fgb")
 CONTAINER_SUFFIXES = (".gpkg", ".kml")
+SINGLE_LAYER_SUFFIXES = (".geojson", ".json", ".shp", ".fgb")
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Files larger than this are refused before reading (a site's layers are a few MB at most)."""
 
@@ -72,6 +73,10 @@ def discover(path: Path, layer: str | None = None) -> tuple[list[LayerSource], l
             raise SiteFileError("--layer applies to one layer file, not a folder", path=path)
         return _discover_folder(path, issues), issues
     _check_size(path)
+    stem_layer = canonical_layer_name(path.stem)
+    if path.suffix.lower() in SINGLE_LAYER_SUFFIXES and (layer or stem_layer):
+        # One layer per file: no need to parse it twice just to list its layers.
+        return [LayerSource(layer or str(stem_layer), path, None)], issues
     names = _list_layers(path)
     if layer is not None:
         if len(names) == 1:
@@ -85,7 +90,6 @@ def discover(path: Path, layer: str | None = None) -> tuple[list[LayerSource], l
     matched = [LayerSource(c, path, n) for n in names if (c := canonical_layer_name(n))]
     if matched and (len(names) > 1 or path.suffix.lower() in CONTAINER_SUFFIXES):
         return _dedupe(matched, issues), issues
-    stem_layer = canonical_layer_name(path.stem)
     if stem_layer is not None and len(names) == 1:
         return [LayerSource(stem_layer, path, names[0])], issues
     if matched:

@@ -137,6 +137,7 @@ def load_site(path: Path | str | None = None, *, layer: str | None = None) -> Si
         name = src.stem if src.is_file() else src.name
     sources, issues = discover(src, layer)
     layers: dict[str, gpd.GeoDataFrame] = {}
+    shown_paths: dict[str, str] = {}
     for source in sources:
         raw, read_issues = read_layer(source)
         issues.extend(read_issues)
@@ -145,6 +146,7 @@ def load_site(path: Path | str | None = None, *, layer: str | None = None) -> Si
         normal, col_issues = normalise_columns(source.layer, checked, shown)
         issues.extend(geom_issues + col_issues)
         layers[source.layer] = normal.reset_index(drop=True)
+        shown_paths[source.layer] = shown
     single = layer is not None or len(sources) == 1
     if "patrol_areas" not in layers and not single:
         raise LayerError(
@@ -155,6 +157,8 @@ def load_site(path: Path | str | None = None, *, layer: str | None = None) -> Si
             layers[missing] = empty_layer(missing)
     if "stations" not in layers:
         layers["stations"] = _derive_stations(layers["points_of_interest"])
+        if "points_of_interest" in shown_paths:
+            shown_paths["stations"] = shown_paths["points_of_interest"]
         if len(layers["stations"]) == 0 and not single:
             issues.append(
                 SiteIssue(
@@ -166,7 +170,7 @@ def load_site(path: Path | str | None = None, *, layer: str | None = None) -> Si
             )
     ordered = {key: layers[key] for key in LAYERS}
     frame = _frame_for(ordered)
-    issues.extend(check_consistency(ordered, frame))
+    issues.extend(check_consistency(ordered, frame, shown_paths))
     return Site(
         name=name,
         frame=frame,
