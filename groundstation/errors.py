@@ -1,0 +1,248 @@
+"""The station's exceptions, one tree rooted at :class:`GroundStationError`.
+
+Domain code raises these; the API maps them to HTTP statuses in one handler and the CLI prints
+their message and exits non-zero. Every error carries structured fields, not just text::
+
+    GroundStationError
+    ├── LinkError                        MAVLink transport and vehicle-link problems
+    │   ├── InvalidLinkUrl (ValueError)  a connection URL that cannot be parsed
+    │   ├── UnknownVehicle (KeyError)    no vehicle with that system id has been heard
+    │   ├── LinkTimeout                  nothing came back in time
+    │   ├── CommandError                 a COMMAND_LONG / COMMAND_INT did not succeed
+    │   │   ├── CommandRejected          MAV_RESULT_TEMPORARILY_REJECTED / FAILED / CANCELLED ...
+    │   │   ├── CommandDenied            MAV_RESULT_DENIED
+    │   │   ├── CommandUnsupported       MAV_RESULT_UNSUPPORTED
+    │   │   └── CommandTimeout (LinkTimeout)   no COMMAND_ACK after every retry
+    │   └── UnknownMode (ValueError)     a flight-mode name the vehicle's autopilot does not have
+    ├── MissionError                     the mission protocol (mission, fence, rally)
+    │   ├── MissionUploadError           the vehicle refused or the upload broke off
+    │   ├── MissionDownloadError         the vehicle's list could not be read
+    │   ├── MissionVerifyError           read back differs from what was sent
+    │   └── MissionTimeout (LinkTimeout) the vehicle stopped answering mid-transfer
+    ├── PlanningError                    a patrol route could not be planned
+    │   ├── InvalidAreaError (ValueError)
+    │   └── NoCoverageError
+    ├── ConfigError (ValueError)         a setting that cannot be used (bad database URL ...)
+    └── ServiceError                     a refused API request; ``status`` is its HTTP status
+        ├── NotAuthenticated             401: no token, a bad or expired one, wrong password
+        ├── PermissionDenied             403: the user's role may not do this
+        ├── NotFound (LookupError)       404: no such user, vehicle, incident ...
+        ├── Conflict                     409: duplicate name, wrong state for the request
+        ├── InvalidRequest (ValueError)  422: valid JSON but not acceptable (e.g. assignee role)
+        ├── PayloadTooLarge              413: an upload over the size limit
+        └── UnsupportedMediaType         415: an upload that is not an accepted image
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class GroundStationError(Exception):
+    """Base of every error the station raises on purpose."""
+
+
+# --- link ----------------------------------------------------------------------------------------
+
+
+class LinkError(GroundStationError):
+    """A problem on a MAVLink link or with a vehicle reached through one."""
+
+
+class InvalidLinkUrl(LinkError, ValueError):
+    """A connection URL such as ``udpin:0.0.0.0:14550`` that cannot be parsed."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"invalid link URL {url!r}: {reason}")
+
+
+class UnknownVehicle(LinkError, KeyError):
+    """No vehicle with this system id has sent a heartbeat on any link."""
+
+    def __init__(self, sysid: int) -> None:
+        self.sysid = sysid
+        super().__init__(sysid)
+
+    def __str__(self) -> str:
+        return f"no vehicle with system id {self.sysid} has been heard"
+
+
+class LinkTimeout(LinkError, TimeoutError):
+    """The vehicle did not answer within the allowed time."""
+
+
+class CommandError(LinkError):
+    """A MAV_CMD was not carried out; carries the command, its parameters and the result."""
+
+    def __init__(
+        self,
+        sysid: int,
+        command: int,
+        command_name: str,
+        params: Sequence[float],
+        result: int | None,
+        result_name: str,
+        reason: str = "",
+    ) -> None:
+        self.sysid = sysid
+        self.command = command
+        self.command_name = command_name
+        self.params = tuple(params)
+        self.result = result
+        self.result_name = result_name
+        self.reason = reason
+        text = f"vehicle {sysid}: {command_name} -> {result_name}"
+        if reason:
+            text += f" ({reason})"
+        super().__init__(text)
+
+
+class CommandRejected(CommandError):
+    """The vehicle refused the command for now (temporarily rejected, failed, cancelled)."""
+
+
+class CommandDenied(CommandError):
+    """The vehicle denied the command (MAV_RESULT_DENIED)."""
+
+
+class CommandUnsupported(CommandError):
+    """The vehicle does not support the command (MAV_RESULT_UNSUPPORTED)."""
+
+
+class CommandTimeout(CommandError, LinkTimeout):
+    """No COMMAND_ACK arrived after every retry."""
+
+
+class UnknownMode(LinkError, ValueError):
+    """A flight-mode name that the vehicle's autopilot does not have."""
+
+    def __init__(self, name: str, autopilot: str, known: Sequence[str]) -> None:
+        self.name = name
+        self.autopilot = autopilot
+        self.known = tuple(known)
+        super().__init__(f"unknown {autopilot} mode {name!r}; known: {', '.join(self.known)}")
+
+
+# --- mission protocol ----------------------------------------------------------------------------
+
+
+class MissionError(GroundStationError):
+    """A mission, fence or rally transfer did not complete.
+
+    ``vehicle_count`` says what the vehicle holds afterwards when the station could find out
+    (the number of items of ``mission_type`` it reported), else ``None``.
+    """
+
+    def __init__(
+        self,
+        sysid: int,
+        mission_type: str,
+        reason: str,
+        result_name: str = "",
+        vehicle_count: int | None = None,
+    ) -> None:
+        self.sysid = sysid
+        self.mission_type = mission_type
+        self.reason = reason
+        self.result_name = result_name
+        self.vehicle_count = vehicle_count
+        text = f"vehicle {sysid} {mission_type}: {reason}"
+        if vehicle_count is not None:
+            text += f"; the vehicle now holds {vehicle_count} {mission_type} item(s)"
+        super().__init__(text)
+
+
+class MissionUploadError(MissionError):
+    """The vehicle refused the upload (MISSION_ACK error) or it broke off."""
+
+
+class MissionDownloadError(MissionError):
+    """The vehicle's list could not be read."""
+
+
+class MissionVerifyError(MissionError):
+    """The list read back from the vehicle differs from the one uploaded."""
+
+
+class MissionTimeout(MissionError, LinkTimeout):
+    """The vehicle stopped answering during a mission transfer."""
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+
+class PlanningError(GroundStationError):
+    """A patrol route could not be planned."""
+
+
+class InvalidAreaError(PlanningError, ValueError):
+    """The patrol area is not a usable polygon."""
+
+
+class NoCoverageError(PlanningError):
+    """No swath fits inside the patrol area."""
+
+
+# --- configuration and service requests ----------------------------------------------------------
+
+
+class ConfigError(GroundStationError, ValueError):
+    """A setting that cannot be used, such as a database URL with an unknown backend."""
+
+
+class ServiceError(GroundStationError):
+    """A request the station refuses; ``status`` is the HTTP status the API answers with."""
+
+    status: int = 400
+
+    def __init__(self, message: str, **fields: object) -> None:
+        self.message = message
+        self.fields = fields
+        super().__init__(message)
+
+
+class NotAuthenticated(ServiceError):
+    """No valid credentials: missing, malformed or expired token, or a wrong password."""
+
+    status = 401
+
+
+class PermissionDenied(ServiceError):
+    """The authenticated user's role does not allow the request."""
+
+    status = 403
+
+
+class NotFound(ServiceError, LookupError):
+    """The request names something that does not exist (``kind``, ``key``)."""
+
+    status = 404
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"no {kind} {key!r}", kind=kind, key=key)
+
+
+class Conflict(ServiceError):
+    """The request clashes with what is stored (a duplicate, or the wrong state)."""
+
+    status = 409
+
+
+class InvalidRequest(ServiceError, ValueError):
+    """A well-formed request whose content cannot be accepted (``field``, ``reason``)."""
+
+    status = 422
+
+
+class PayloadTooLarge(ServiceError):
+    """An upload larger than the configured limit (``size_bytes``, ``limit_bytes``)."""
+
+    status = 413
+
+
+class UnsupportedMediaType(ServiceError):
+    """An upload whose content is not one of the accepted image formats."""
+
+    status = 415

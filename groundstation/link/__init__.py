@@ -1,0 +1,33 @@
+"""The station's MAVLink side: links to a fleet of vehicles on one event loop.
+
+>>> from groundstation.link import Fleet, LinkConfig
+>>> fleet = Fleet(links=[LinkConfig(url="udpin:127.0.0.1:0")], lost_after_s=3.0)
+>>> len(fleet.vehicles)
+0
+"""
+
+from groundstation.link.commands import CommandTiming
+from groundstation.link.fleet import EventBus, Fleet, FleetEvent, Link, LinkConfig
+from groundstation.link.handle import VehicleHandle
+from groundstation.link.health import LinkHealth
+from groundstation.link.items import WireItem
+from groundstation.link.mission_client import MissionTiming
+from groundstation.link.signing import SigningConfig, key_from_passphrase
+from groundstation.link.vehicle import Position, VehicleState
+
+__all__ = [
+    "CommandTiming",
+    "EventBus",
+    "Fleet",
+    "FleetEvent",
+    "Link",
+    "LinkConfig",
+    "LinkHealth",
+    "MissionTiming",
+    "Position",
+    "SigningConfig",
+    "VehicleHandle",
+    "VehicleState",
+    "WireItem",
+    "key_from_passphrase",
+]

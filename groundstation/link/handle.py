@@ -1,0 +1,387 @@
+"""One vehicle as the rest of the station sees it: its state, its telemetry, its commands.
+
+A :class:`VehicleHandle` is created by its link on the vehicle's first heartbeat and lives as
+long as the fleet. ``handle(msg)`` is called for every frame from the vehicle; everything else is
+coroutines for the pilot's and the patrol service's commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from groundstation.errors import CommandRejected, CommandUnsupported, LinkError, LinkTimeout
+from groundstation.link.commands import AckRouter, CommandSender, CommandTiming
+from groundstation.link.health import HealthTracker
+from groundstation.link.items import WireItem
+from groundstation.link.mission_client import MissionClient
+from groundstation.link.mission_protocol import Progress
+from groundstation.link.modes import AUTOPILOT_ARDUPILOT, set_mode_params
+from groundstation.link.signing import signing_timestamp
+from groundstation.link.transport import Peer
+from groundstation.link.vehicle import LatestValue, StateBuilder, VehicleState
+
+if TYPE_CHECKING:
+    from groundstation.link.fleet import Link
+
+Msg = Any
+log = logging.getLogger(__name__)
+
+_MISSION_MESSAGES = frozenset(
+    {
+        "MISSION_REQUEST",
+        "MISSION_REQUEST_INT",
+        "MISSION_ACK",
+        "MISSION_COUNT",
+        "MISSION_ITEM",
+        "MISSION_ITEM_INT",
+        "MISSION_CURRENT",
+    }
+)
+
+# MAV_CMD numbers used here
+CMD_NAV_RETURN_TO_LAUNCH = 20
+CMD_NAV_LAND = 21
+CMD_NAV_TAKEOFF = 22
+CMD_DO_SET_MODE = 176
+CMD_DO_CHANGE_SPEED = 178
+CMD_DO_REPOSITION = 192
+CMD_DO_PAUSE_CONTINUE = 193
+CMD_MISSION_START = 300
+CMD_COMPONENT_ARM_DISARM = 400
+CMD_GET_HOME_POSITION = 410
+CMD_SET_MESSAGE_INTERVAL = 511
+CMD_REQUEST_MESSAGE = 512
+CMD_REQUEST_AUTOPILOT_CAPABILITIES = 520
+FRAME_GLOBAL_RELATIVE_ALT_INT = 6
+MSG_AUTOPILOT_VERSION = 148
+MSG_HOME_POSITION = 242
+MAV_DATA_STREAM_ALL = 0
+
+#: Messages asked for on every contact, and their rates.
+DEFAULT_STREAMS_HZ: dict[int, float] = {
+    33: 5.0,  # GLOBAL_POSITION_INT
+    30: 5.0,  # ATTITUDE
+    74: 2.0,  # VFR_HUD
+    1: 1.0,  # SYS_STATUS
+    24: 1.0,  # GPS_RAW_INT
+    245: 1.0,  # EXTENDED_SYS_STATE
+    42: 1.0,  # MISSION_CURRENT
+}
+
+_CONTACT_TIMING = CommandTiming(ack_timeout_s=0.5, retries=2, in_progress_timeout_s=5.0)
+
+
+class VehicleHandle:
+    """A vehicle on a link: state, telemetry iterators and commands that wait for their ACK."""
+
+    def __init__(self, link: Link, sysid: int, compid: int, peer: Peer) -> None:
+        self._link = link
+        self._sysid = sysid
+        self._compid = compid
+        self.peer = peer
+        self.builder = StateBuilder(sysid, compid)
+        self.health = HealthTracker(link.lost_after_s)
+        self._topic: LatestValue[VehicleState] = LatestValue(lambda: self.state)
+        self._texts: deque[tuple[float, str]] = deque(maxlen=20)
+        self._inbox: asyncio.Queue[Msg] | None = None
+        self.router = AckRouter()
+        self.commands = CommandSender(
+            link.encoder.mav,
+            self.send_message,
+            self.router,
+            (sysid, compid),
+            link.encoder.system,
+            self._texts_since,
+            link.command_timing,
+        )
+        self.missions = MissionClient(self, link.mission_timing)
+        self.stream_requests = 0  # times telemetry streams were (re-)requested
+        self.frames_in = 0
+
+    # --- identity (also the MissionPort protocol) ---------------------------------------------
+
+    @property
+    def sysid(self) -> int:
+        return self._sysid
+
+    @property
+    def compid(self) -> int:
+        return self._compid
+
+    @property
+    def own_system(self) -> int:
+        return self._link.encoder.system
+
+    @property
+    def is_ardupilot(self) -> bool:
+        return self.builder.autopilot_code in (AUTOPILOT_ARDUPILOT, 0)
+
+    @property
+    def mav(self) -> Any:
+        return self._link.encoder.mav
+
+    @property
+    def is_lost(self) -> bool:
+        return self.health.is_lost
+
+    def send_message(self, msg: Msg) -> None:
+        self._link.send_to(self, msg)
+
+    @asynccontextmanager
+    async def mission_inbox(self) -> AsyncIterator[asyncio.Queue[Msg]]:
+        queue: asyncio.Queue[Msg] = asyncio.Queue()
+        self._inbox = queue
+        try:
+            yield queue
+        finally:
+            if self._inbox is queue:
+                self._inbox = None
+
+    # --- incoming -------------------------------------------------------------------------------
+
+    def handle(self, msg: Msg, now: float) -> None:
+        """Fold one message from this vehicle into state, health, ACKs and mission transfers."""
+        self.frames_in += 1
+        header = msg.get_header()
+        if self.health.on_frame(header.srcComponent, header.seq, now):
+            self._link.vehicle_regained(self)
+        kind = msg.get_type()
+        if kind == "HEARTBEAT":
+            old_mode = self.builder.f.get("mode")
+            self.builder.apply(msg)
+            new_mode = self.builder.f["mode"]
+            if old_mode is not None and new_mode != old_mode:
+                self._link.emit(
+                    "mode_changed", self, mode=new_mode, text=f"{old_mode} -> {new_mode}"
+                )
+        elif kind == "COMMAND_ACK":
+            self.router.handle_ack(self._sysid, header.srcComponent, msg, self.own_system)
+            return
+        elif kind in _MISSION_MESSAGES:
+            if self._inbox is not None:
+                self._inbox.put_nowait(msg)
+            if kind != "MISSION_CURRENT":
+                return
+            self.builder.apply(msg)
+        elif kind == "STATUSTEXT":
+            self.builder.apply(msg)
+            text = self.builder.f["last_text"]
+            self._texts.append((now, text))
+            self._link.emit("statustext", self, text=text)
+        elif kind == "MISSION_ITEM_REACHED":
+            self._link.emit("mission_item_reached", self, seq=int(msg.seq))
+            return
+        elif not self.builder.apply(msg):
+            return
+        self._topic.changed()
+
+    def _texts_since(self, since: float) -> str:
+        return "; ".join(text for at, text in self._texts if at >= since)
+
+    def lost_changed(self) -> None:
+        """Called by the link's watchdog when this vehicle goes silent."""
+        self._topic.changed()
+
+    # --- telemetry ------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> VehicleState:
+        """The current snapshot (immutable; a new one on every read)."""
+        return self.builder.build(self.health.snapshot(time.monotonic()))
+
+    def states(self) -> AsyncIterator[VehicleState]:
+        """Snapshots as they change; a slow reader gets the newest, not a backlog."""
+        return self._topic.subscribe()
+
+    async def wait_for(
+        self, predicate: Callable[[VehicleState], bool], timeout_s: float
+    ) -> VehicleState:
+        """The first state satisfying ``predicate``; :class:`LinkTimeout` after ``timeout_s``."""
+        states = self.states()
+        try:
+            async with asyncio.timeout(timeout_s):
+                async for st in states:
+                    if predicate(st):
+                        return st
+        except TimeoutError:
+            raise LinkTimeout(
+                f"vehicle {self._sysid}: condition not met within {timeout_s} s"
+            ) from None
+        finally:
+            await states.aclose()  # type: ignore[attr-defined]
+        raise AssertionError("unreachable: states() never ends")
+
+    # --- contact: streams, version, home ----------------------------------------------------------
+
+    async def on_contact(self) -> None:
+        """Ask for telemetry streams, AUTOPILOT_VERSION and home (first contact and regain)."""
+        self.stream_requests += 1
+        try:
+            await self.request_streams(self._link.streams_hz)
+            await self._request_message(MSG_AUTOPILOT_VERSION, CMD_REQUEST_AUTOPILOT_CAPABILITIES)
+            await self._request_message(MSG_HOME_POSITION, CMD_GET_HOME_POSITION)
+        except LinkError as exc:
+            log.info("vehicle %d: contact requests incomplete: %s", self._sysid, exc)
+
+    async def request_streams(self, streams_hz: dict[int, float]) -> None:
+        """SET_MESSAGE_INTERVAL per message; REQUEST_DATA_STREAM if the vehicle refuses it."""
+        try:
+            for msgid, hz in streams_hz.items():
+                await self.commands.long(
+                    CMD_SET_MESSAGE_INTERVAL, msgid, 1e6 / hz, timing=_CONTACT_TIMING
+                )
+        except (CommandUnsupported, LinkTimeout) as exc:
+            log.info(
+                "vehicle %d: SET_MESSAGE_INTERVAL failed (%s); legacy streams", self._sysid, exc
+            )
+            rate = max(1, round(max(streams_hz.values(), default=4.0)))
+            for _ in range(2):
+                self.send_message(
+                    self.mav.request_data_stream_encode(
+                        self._sysid, self._compid, MAV_DATA_STREAM_ALL, rate, 1
+                    )
+                )
+
+    async def _request_message(self, msgid: int, legacy_command: int) -> None:
+        try:
+            await self.commands.long(CMD_REQUEST_MESSAGE, msgid, timing=_CONTACT_TIMING)
+        except CommandUnsupported:
+            await self.commands.long(legacy_command, 1, timing=_CONTACT_TIMING)
+
+    # --- commands -------------------------------------------------------------------------------
+
+    async def arm(self, force: bool = False) -> None:
+        """Arm the motors; :class:`CommandError` with the autopilot's reason if refused."""
+        await self.commands.long(CMD_COMPONENT_ARM_DISARM, 1, 21196 if force else 0)
+
+    async def disarm(self, force: bool = False) -> None:
+        await self.commands.long(CMD_COMPONENT_ARM_DISARM, 0, 21196 if force else 0)
+
+    async def set_mode(self, name: str) -> None:
+        """Switch flight mode by station name (``AUTO``, ``GUIDED``, ``RTL`` ...)."""
+        params = set_mode_params(self.builder.autopilot_code, name)
+        await self.commands.long(CMD_DO_SET_MODE, *params)
+
+    async def takeoff(self, alt_m: float) -> None:
+        """Take off to ``alt_m`` above home (ArduPilot: switches to GUIDED first)."""
+        if alt_m <= 0:
+            raise ValueError(f"takeoff altitude must be > 0 m, got {alt_m}")
+        if self.is_ardupilot and self.builder.f.get("mode") != "GUIDED":
+            await self.set_mode("GUIDED")
+        await self.commands.long(CMD_NAV_TAKEOFF, 0, 0, 0, math.nan, math.nan, math.nan, alt_m)
+
+    async def start_mission(self) -> None:
+        """Fly the uploaded mission: AUTO, then MISSION_START (needed on the ground)."""
+        await self.set_mode("AUTO")
+        try:
+            await self.commands.long(CMD_MISSION_START, 0, 0)
+        except CommandUnsupported:
+            log.info("vehicle %d: MISSION_START unsupported; AUTO mode alone", self._sysid)
+
+    async def pause(self) -> None:
+        """Hold position (DO_PAUSE_CONTINUE 0, else LOITER)."""
+        try:
+            await self.commands.long(CMD_DO_PAUSE_CONTINUE, 0)
+        except (CommandUnsupported, CommandRejected):
+            await self.set_mode("LOITER")
+
+    async def resume(self) -> None:
+        """Continue the mission after :meth:`pause`."""
+        try:
+            await self.commands.long(CMD_DO_PAUSE_CONTINUE, 1)
+        except (CommandUnsupported, CommandRejected):
+            await self.set_mode("AUTO")
+
+    async def goto(self, lat_deg: float, lon_deg: float, alt_rel_m: float) -> None:
+        """Fly to a point (DO_REPOSITION; guided SET_POSITION_TARGET_GLOBAL_INT if unsupported)."""
+        if not (-90 <= lat_deg <= 90 and -180 <= lon_deg <= 180):
+            raise ValueError(f"goto position out of range: lat {lat_deg}, lon {lon_deg}")
+        x, y = round(lat_deg * 1e7), round(lon_deg * 1e7)
+        try:
+            await self.commands.int_(
+                CMD_DO_REPOSITION,
+                FRAME_GLOBAL_RELATIVE_ALT_INT,
+                [-1, 1, 0, math.nan],
+                x,
+                y,
+                alt_rel_m,
+            )
+        except CommandUnsupported:
+            if self.builder.f.get("mode") != "GUIDED":
+                await self.set_mode("GUIDED")
+            type_mask = 0b0000_1111_1111_1000  # position only
+            self.send_message(
+                self.mav.set_position_target_global_int_encode(
+                    0,
+                    self._sysid,
+                    self._compid,
+                    FRAME_GLOBAL_RELATIVE_ALT_INT,
+                    type_mask,
+                    x,
+                    y,
+                    alt_rel_m,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                )
+            )
+
+    async def change_speed(self, speed_m_s: float) -> None:
+        """Set the ground speed for the mission / guided legs."""
+        if speed_m_s <= 0:
+            raise ValueError(f"speed must be > 0 m/s, got {speed_m_s}")
+        await self.commands.long(CMD_DO_CHANGE_SPEED, 1, speed_m_s, -1, 0)
+
+    async def rtl(self) -> None:
+        """Return to launch."""
+        await self.commands.long(CMD_NAV_RETURN_TO_LAUNCH)
+
+    async def land(self) -> None:
+        """Land where it is."""
+        await self.commands.long(CMD_NAV_LAND, 0, 0, 0, math.nan, math.nan, math.nan, 0)
+
+    async def setup_signing(self, repeats: int = 3) -> None:
+        """Send the link's signing key to the vehicle (SETUP_SIGNING; it has no ACK)."""
+        signing = self._link.signing
+        if signing is None:
+            raise LinkError(f"link {self._link.url} has no signing key to send")
+        msg = self.mav.setup_signing_encode(
+            self._sysid, self._compid, list(signing.key), signing_timestamp()
+        )
+        for _ in range(repeats):
+            self.send_message(msg)
+            await asyncio.sleep(0)
+
+    # --- missions -------------------------------------------------------------------------------
+
+    async def upload_mission(
+        self,
+        items: Sequence[Any],
+        mission_type: str = "mission",
+        progress: Progress | None = None,
+        verify: bool = True,
+    ) -> None:
+        await self.missions.upload(items, mission_type, progress, verify)
+
+    async def download_mission(
+        self, mission_type: str = "mission", progress: Progress | None = None
+    ) -> list[WireItem]:
+        return await self.missions.download(mission_type, progress)
+
+    async def clear_mission(self, mission_type: str = "mission") -> None:
+        await self.missions.clear(mission_type)
+
+    async def set_current_item(self, seq: int) -> None:
+        await self.missions.set_current(seq)

@@ -1,0 +1,253 @@
+"""Drives the mission-protocol state machines over a live link: upload, download, clear, verify.
+
+Timeouts adapt to the link the way TCP's do (smoothed round-trip time plus four deviations,
+clamped to ``MissionTiming``), so a loopback simulator is not waited on for the spec's 1.5 s per
+lost packet while a slow radio still gets its full time. Retries count timeouts in a row without
+progress, so a long mission on a lossy link succeeds while a silent vehicle fails quickly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from groundstation.errors import MissionError, MissionUploadError, MissionVerifyError
+from groundstation.link.items import WireItem, mission_type_code, to_wire
+from groundstation.link.mission_protocol import (
+    ClearTransfer,
+    DownloadTransfer,
+    Progress,
+    SetCurrentTransfer,
+    UploadTransfer,
+    _Transfer,
+)
+
+Msg = Any
+
+
+@dataclass(frozen=True, slots=True)
+class MissionTiming:
+    """Bounds of the adaptive timeout and the retry budget (timeouts in a row, no progress)."""
+
+    min_timeout_s: float = 0.05
+    max_timeout_s: float = 1.5  # the MAVLink mission-protocol default
+    max_retries: int = 20
+
+
+class RttEstimator:
+    """RFC 6298 round-trip estimator: ``timeout_s`` = srtt + 4 * rttvar, clamped.
+
+    >>> rtt = RttEstimator(MissionTiming())
+    >>> rtt.timeout_s
+    1.5
+    >>> for _ in range(20):
+    ...     rtt.sample(0.01)
+    >>> 0.05 <= rtt.timeout_s < 0.1
+    True
+    """
+
+    def __init__(self, timing: MissionTiming) -> None:
+        self.timing = timing
+        self.srtt: float | None = None
+        self.rttvar = 0.0
+
+    def sample(self, rtt_s: float) -> None:
+        if self.srtt is None:
+            self.srtt, self.rttvar = rtt_s, rtt_s / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt_s)
+            self.srtt = 0.875 * self.srtt + 0.125 * rtt_s
+
+    @property
+    def timeout_s(self) -> float:
+        if self.srtt is None:
+            return self.timing.max_timeout_s
+        value = self.srtt + 4 * self.rttvar
+        return min(self.timing.max_timeout_s, max(self.timing.min_timeout_s, value))
+
+
+class MissionPort(Protocol):
+    """What the client needs from a vehicle: ids, an encoder, a way out and a way in."""
+
+    @property
+    def sysid(self) -> int: ...
+    @property
+    def compid(self) -> int: ...
+    @property
+    def own_system(self) -> int: ...
+    @property
+    def is_ardupilot(self) -> bool: ...
+    @property
+    def mav(self) -> Any: ...
+    def send_message(self, msg: Msg) -> None: ...
+    def mission_inbox(self) -> AbstractAsyncContextManager[asyncio.Queue[Msg]]: ...
+
+
+async def run_transfer(port: MissionPort, machine: _Transfer, rtt: RttEstimator) -> None:
+    """Run ``machine`` to completion; raise its error if it failed."""
+    loop = asyncio.get_running_loop()
+    async with port.mission_inbox() as inbox:
+        sent_at = loop.time()
+        retransmitted = False
+        for msg in machine.start():
+            port.send_message(msg)
+        deadline = sent_at + rtt.timeout_s
+        while not machine.done:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    reply = await inbox.get()
+            except TimeoutError:
+                out = machine.on_timeout()
+                retransmitted = True
+            else:
+                out = machine.handle(reply)
+                if not out and not machine.done:
+                    continue  # not for us, or a duplicate: keep the same deadline
+                if not retransmitted:  # Karn: only unambiguous samples
+                    rtt.sample(loop.time() - sent_at)
+                retransmitted = False
+            for msg in out:
+                port.send_message(msg)
+            sent_at = loop.time()
+            deadline = sent_at + rtt.timeout_s
+    if machine.error is not None:
+        raise machine.error
+
+
+class MissionClient:
+    """Mission, fence and rally transfers with one vehicle, one at a time."""
+
+    def __init__(self, port: MissionPort, timing: MissionTiming | None = None) -> None:
+        self.port = port
+        self.timing = timing or MissionTiming()
+        self.rtt = RttEstimator(self.timing)
+        self._lock = asyncio.Lock()
+
+    async def upload(
+        self,
+        items: Sequence[Any],
+        mission_type: str = "mission",
+        progress: Progress | None = None,
+        verify: bool = True,
+    ) -> None:
+        """Upload ``items`` (WireItems or route MissionItems); read back and compare."""
+        code = mission_type_code(mission_type)
+        if mission_type == "all":
+            raise ValueError("upload one mission type at a time, not 'all'")
+        wire = [to_wire(item, seq=i, mission_type=code) for i, item in enumerate(items)]
+        async with self._lock:
+            machine = UploadTransfer(
+                self.port.mav,
+                (self.port.sysid, self.port.compid),
+                self.port.own_system,
+                wire,
+                code,
+                self.timing.max_retries,
+                progress,
+            )
+            try:
+                await run_transfer(self.port, machine, self.rtt)
+            except MissionError as exc:
+                exc.vehicle_count = await self._count_or_none(code)
+                raise type(exc)(
+                    exc.sysid, exc.mission_type, exc.reason, exc.result_name, exc.vehicle_count
+                ) from exc
+            if verify:
+                got = await self._download(code, None)
+                self._compare(wire, got, mission_type)
+
+    def _compare(self, sent: list[WireItem], got: list[WireItem], mission_type: str) -> None:
+        sysid = self.port.sysid
+        if len(sent) != len(got):
+            raise MissionVerifyError(
+                sysid,
+                mission_type,
+                f"sent {len(sent)} items, read back {len(got)}",
+                vehicle_count=len(got),
+            )
+        for a, b in zip(sent, got, strict=True):
+            # ArduPilot keeps its own home in mission slot 0 and reports that on download.
+            home_slot = self.port.is_ardupilot and mission_type == "mission" and a.seq == 0
+            if not a.same_as(b, ignore_position=home_slot):
+                raise MissionVerifyError(
+                    sysid,
+                    mission_type,
+                    f"item {a.seq} differs: sent {a}, read back {b}",
+                    vehicle_count=len(got),
+                )
+
+    async def download(
+        self, mission_type: str = "mission", progress: Progress | None = None
+    ) -> list[WireItem]:
+        """Read the vehicle's list of ``mission_type`` items."""
+        code = mission_type_code(mission_type)
+        async with self._lock:
+            return await self._download(code, progress)
+
+    async def _download(self, code: int, progress: Progress | None) -> list[WireItem]:
+        machine = DownloadTransfer(
+            self.port.mav,
+            (self.port.sysid, self.port.compid),
+            self.port.own_system,
+            code,
+            self.timing.max_retries,
+            progress,
+        )
+        await run_transfer(self.port, machine, self.rtt)
+        return machine.items
+
+    async def count(self, mission_type: str = "mission") -> int:
+        """How many ``mission_type`` items the vehicle holds (MISSION_COUNT only)."""
+        code = mission_type_code(mission_type)
+        async with self._lock:
+            return await self._count(code)
+
+    async def _count(self, code: int) -> int:
+        machine = DownloadTransfer(
+            self.port.mav,
+            (self.port.sysid, self.port.compid),
+            self.port.own_system,
+            code,
+            max_retries=3,
+            count_only=True,
+        )
+        await run_transfer(self.port, machine, self.rtt)
+        assert machine.count is not None
+        return machine.count
+
+    async def _count_or_none(self, code: int) -> int | None:
+        try:
+            return await self._count(code)
+        except MissionError:
+            return None
+
+    async def clear(self, mission_type: str = "mission") -> None:
+        """Delete the vehicle's ``mission_type`` items (``all`` clears every type)."""
+        code = mission_type_code(mission_type)
+        async with self._lock:
+            machine = ClearTransfer(
+                self.port.mav,
+                (self.port.sysid, self.port.compid),
+                self.port.own_system,
+                code,
+                self.timing.max_retries,
+            )
+            await run_transfer(self.port, machine, self.rtt)
+
+    async def set_current(self, seq: int) -> None:
+        """Make mission item ``seq`` the current one; confirmed by MISSION_CURRENT."""
+        if seq < 0:
+            raise ValueError(f"mission seq must be >= 0, got {seq}")
+        async with self._lock:
+            machine = SetCurrentTransfer(
+                self.port.mav, (self.port.sysid, self.port.compid), self.port.own_system, seq
+            )
+            try:
+                await run_transfer(self.port, machine, self.rtt)
+            except MissionError as exc:
+                raise MissionUploadError(
+                    exc.sysid, "mission", f"set current item {seq}: {exc.reason}"
+                ) from exc

@@ -1,0 +1,209 @@
+"""The vehicle state snapshot and the latest-value topic its subscribers read.
+
+:class:`StateBuilder` folds incoming messages into a few mutable fields (cheap per message) and
+builds an immutable :class:`VehicleState` only when someone looks. :class:`LatestValue` wakes
+subscribers on change; a slow subscriber skips intermediate states (latest value wins).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from groundstation.link.health import LinkHealth
+from groundstation.link.modes import AUTOPILOT_PX4, autopilot_label, mode_name
+
+Msg = Any
+T = TypeVar("T")
+
+MAV_MODE_FLAG_SAFETY_ARMED = 128
+LANDED_STATES = {0: "undefined", 1: "on_ground", 2: "in_air", 3: "takeoff", 4: "landing"}
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A WGS84 position with altitude above mean sea level and above home."""
+
+    lat_deg: float
+    lon_deg: float
+    alt_msl_m: float
+    alt_rel_m: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleState:
+    """Everything the station knows about one vehicle, at one moment. Immutable."""
+
+    sysid: int
+    compid: int
+    autopilot: str = "unknown"
+    vehicle_type: int = 0
+    position: Position | None = None
+    heading_deg: float | None = None
+    speed_m_s: float | None = None
+    climb_m_s: float | None = None
+    velocity_ned_m_s: tuple[float, float, float] | None = None
+    roll_deg: float | None = None
+    pitch_deg: float | None = None
+    yaw_deg: float | None = None
+    battery_pct: float | None = None
+    voltage_v: float | None = None
+    mode: str = "UNKNOWN"
+    armed: bool = False
+    system_status: int = 0
+    gps_fix: int = 0
+    satellites: int | None = None
+    home: Position | None = None
+    landed_state: str = "undefined"
+    mission_seq: int | None = None
+    mission_total: int | None = None
+    last_text: str = ""
+    firmware_version: int | None = None
+    link: LinkHealth = field(default_factory=LinkHealth)
+
+
+class StateBuilder:
+    """Folds messages from one vehicle into its state; ``build`` makes the frozen snapshot."""
+
+    def __init__(self, sysid: int, compid: int) -> None:
+        self.f: dict[str, Any] = {"sysid": sysid, "compid": compid}
+        self.autopilot_code = 0
+        self._handlers: dict[str, Callable[[Msg], None]] = {
+            "HEARTBEAT": self._heartbeat,
+            "GLOBAL_POSITION_INT": self._global_position,
+            "ATTITUDE": self._attitude,
+            "VFR_HUD": self._vfr_hud,
+            "SYS_STATUS": self._sys_status,
+            "BATTERY_STATUS": self._battery_status,
+            "GPS_RAW_INT": self._gps_raw,
+            "HOME_POSITION": self._home,
+            "EXTENDED_SYS_STATE": self._extended,
+            "MISSION_CURRENT": self._mission_current,
+            "STATUSTEXT": self._statustext,
+            "AUTOPILOT_VERSION": self._version,
+        }
+
+    def apply(self, msg: Msg) -> bool:
+        """Fold ``msg`` in; True if it was a message the state uses."""
+        handler = self._handlers.get(msg.get_type())
+        if handler is None:
+            return False
+        handler(msg)
+        return True
+
+    def build(self, link: LinkHealth) -> VehicleState:
+        return VehicleState(**self.f, link=link)
+
+    @property
+    def is_px4(self) -> bool:
+        return self.autopilot_code == AUTOPILOT_PX4
+
+    def _heartbeat(self, m: Msg) -> None:
+        self.autopilot_code = int(m.autopilot)
+        self.f["autopilot"] = autopilot_label(self.autopilot_code)
+        self.f["vehicle_type"] = int(m.type)
+        self.f["mode"] = mode_name(self.autopilot_code, int(m.custom_mode))
+        self.f["armed"] = bool(m.base_mode & MAV_MODE_FLAG_SAFETY_ARMED)
+        self.f["system_status"] = int(m.system_status)
+
+    def _global_position(self, m: Msg) -> None:
+        self.f["position"] = Position(
+            m.lat / 1e7, m.lon / 1e7, m.alt / 1000.0, m.relative_alt / 1000.0
+        )
+        vn, ve, vd = m.vx / 100.0, m.vy / 100.0, m.vz / 100.0
+        self.f["velocity_ned_m_s"] = (vn, ve, vd)
+        self.f["speed_m_s"] = round(math.hypot(vn, ve), 3)
+        self.f["climb_m_s"] = -vd
+        if m.hdg != 65535:
+            self.f["heading_deg"] = m.hdg / 100.0
+
+    def _attitude(self, m: Msg) -> None:
+        self.f["roll_deg"] = math.degrees(m.roll)
+        self.f["pitch_deg"] = math.degrees(m.pitch)
+        self.f["yaw_deg"] = math.degrees(m.yaw) % 360.0
+
+    def _vfr_hud(self, m: Msg) -> None:
+        self.f["speed_m_s"] = float(m.groundspeed)
+        self.f["heading_deg"] = float(m.heading)
+        self.f["climb_m_s"] = float(m.climb)
+
+    def _sys_status(self, m: Msg) -> None:
+        if m.battery_remaining >= 0:
+            self.f["battery_pct"] = float(m.battery_remaining)
+        if m.voltage_battery not in (0, 65535):
+            self.f["voltage_v"] = m.voltage_battery / 1000.0
+
+    def _battery_status(self, m: Msg) -> None:
+        if m.battery_remaining >= 0:
+            self.f["battery_pct"] = float(m.battery_remaining)
+
+    def _gps_raw(self, m: Msg) -> None:
+        self.f["gps_fix"] = int(m.fix_type)
+        if m.satellites_visible != 255:
+            self.f["satellites"] = int(m.satellites_visible)
+
+    def _home(self, m: Msg) -> None:
+        self.f["home"] = Position(m.latitude / 1e7, m.longitude / 1e7, m.altitude / 1000.0, 0.0)
+
+    def _extended(self, m: Msg) -> None:
+        self.f["landed_state"] = LANDED_STATES.get(int(m.landed_state), "undefined")
+
+    def _mission_current(self, m: Msg) -> None:
+        self.f["mission_seq"] = int(m.seq)
+        total = getattr(m, "total", 0)
+        if total and total != 65535:
+            self.f["mission_total"] = int(total)
+
+    def _statustext(self, m: Msg) -> None:
+        text = m.text
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", errors="replace")
+        self.f["last_text"] = str(text).rstrip("\x00")
+
+    def _version(self, m: Msg) -> None:
+        self.f["firmware_version"] = int(m.flight_sw_version)
+
+
+class LatestValue(Generic[T]):
+    """A value that changes; subscribers iterate over it and always get the newest one.
+
+    >>> async def demo():
+    ...     topic = LatestValue(lambda: 1)
+    ...     it = topic.subscribe()
+    ...     first = await anext(it)
+    ...     topic.changed()
+    ...     second = await anext(it)
+    ...     await it.aclose()
+    ...     return first, second, topic.subscribers
+    >>> asyncio.run(demo())
+    (1, 1, 0)
+    """
+
+    def __init__(self, read: Callable[[], T]) -> None:
+        self._read = read
+        self._events: set[asyncio.Event] = set()
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._events)
+
+    def changed(self) -> None:
+        """Wake every subscriber; they read the value when they get to run."""
+        for event in self._events:
+            event.set()
+
+    async def subscribe(self) -> AsyncIterator[T]:
+        """Yield the current value, then the newest value after every change."""
+        event = asyncio.Event()
+        self._events.add(event)
+        try:
+            yield self._read()
+            while True:
+                await event.wait()
+                event.clear()
+                yield self._read()
+        finally:
+            self._events.discard(event)
