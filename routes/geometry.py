@@ -1,0 +1,133 @@
+"""Small geometry helpers used by several stages (metres, local frame).
+
+>>> from shapely.geometry import box
+>>> [round(p.area) for p in polygons(box(0, 0, 10, 10).union(box(20, 0, 30, 5)))]
+[100, 50]
+>>> round(max_inscribed_radius(box(0, 0, 100, 40)), 1)
+20.0
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from routes.errors import InvalidAreaError
+
+
+def polygons(geom: BaseGeometry | None) -> list[Polygon]:
+    """The non-empty polygons in a geometry (Polygon, MultiPolygon or collection)."""
+    if geom is None or geom.is_empty:
+        return []
+    if isinstance(geom, Polygon):
+        return [geom]
+    if isinstance(geom, MultiPolygon):
+        return [p for p in geom.geoms if not p.is_empty]
+    out: list[Polygon] = []
+    for g in getattr(geom, "geoms", []):
+        out.extend(polygons(g))
+    return out
+
+
+def as_area(geom: BaseGeometry | None, *, what: str = "area") -> BaseGeometry:
+    """Check that ``geom`` is a valid polygonal area with a real surface, and repair it lightly."""
+    if geom is None or geom.is_empty:
+        raise InvalidAreaError(f"the {what} is empty")
+    if not isinstance(geom, Polygon | MultiPolygon):
+        polys = polygons(geom)
+        if not polys:
+            raise InvalidAreaError(
+                f"the {what} must be a polygon, got {geom.geom_type}", geom_type=geom.geom_type
+            )
+        geom = MultiPolygon(polys)
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+        geom = shapely.unary_union(polygons(geom))
+    if geom.area < 1.0:
+        raise InvalidAreaError(f"the {what} has no surface ({geom.area:.3g} m²)", area_m2=geom.area)
+    return geom
+
+
+def max_inscribed_radius(geom: BaseGeometry) -> float:
+    """Radius of the largest circle inside the area (half its greatest width), 1 m precision."""
+    best = 0.0
+    for poly in polygons(geom):
+        bounds = poly.bounds
+        tol = max(0.5, min(bounds[2] - bounds[0], bounds[3] - bounds[1]) / 1000)
+        line = shapely.maximum_inscribed_circle(poly, tolerance=tol)
+        best = max(best, float(line.length))
+    return best
+
+
+def rotate_xy(xy: NDArray[np.float64], angle_rad: float) -> NDArray[np.float64]:
+    """Rotate points counter-clockwise by ``angle_rad`` about the origin."""
+    c, s = math.cos(angle_rad), math.sin(angle_rad)
+    return np.column_stack([xy[:, 0] * c - xy[:, 1] * s, xy[:, 0] * s + xy[:, 1] * c])
+
+
+def rotate(geom: BaseGeometry, angle_rad: float) -> BaseGeometry:
+    """Rotate a geometry counter-clockwise about the origin."""
+    return shapely.transform(geom, lambda xy: rotate_xy(xy, angle_rad))
+
+
+def turns(line: LineString, min_deg: float = 30.0) -> int:
+    """Number of heading changes larger than ``min_deg`` along a line.
+
+    >>> turns(LineString([(0, 0), (10, 0), (10, 10), (0, 10)]))
+    2
+    """
+    xy = np.asarray(line.coords)
+    if len(xy) < 3:
+        return 0
+    d = np.diff(xy, axis=0)
+    d = d[np.hypot(d[:, 0], d[:, 1]) > 1e-9]
+    if len(d) < 2:
+        return 0
+    h = np.arctan2(d[:, 1], d[:, 0])
+    dh = np.abs((np.diff(h) + math.pi) % (2 * math.pi) - math.pi)
+    return int(np.count_nonzero(dh > math.radians(min_deg)))
+
+
+def rotate_ring_to(ring: LineString, p: Point) -> LineString:
+    """A closed ring re-started at its point nearest ``p`` (same loop, same direction)."""
+    coords = np.asarray(ring.coords)[:-1]
+    d = ring.project(p)
+    start = ring.interpolate(d)
+    seg_len = np.hypot(*np.diff(np.vstack([coords, coords[:1]]), axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg_len)])
+    i = int(np.searchsorted(cum, d, side="right") - 1)
+    i = min(max(i, 0), len(coords) - 1)
+    s = (float(start.x), float(start.y))
+    rest = [tuple(c) for c in np.vstack([coords[i + 1 :], coords[: i + 1]])]
+    pts = [s, *[(float(x), float(y)) for x, y in rest], s]
+    dedup = [pts[0]]
+    for q in pts[1:]:
+        if q != dedup[-1]:
+            dedup.append(q)
+    return LineString(dedup)
+
+
+def outside_length(path: BaseGeometry, region: BaseGeometry, tol_m: float = 0.01) -> float:
+    """Length of ``path`` farther than ``tol_m`` outside ``region`` (holes count as outside)."""
+    return float(path.difference(region.buffer(tol_m, quad_segs=2)).length)
+
+
+def covered_fraction(path: BaseGeometry, area: BaseGeometry, width_m: float) -> float:
+    """Share of ``area`` within ``width_m / 2`` of ``path``."""
+    if area.area <= 0:
+        return 0.0
+    cover = path.buffer(width_m / 2, quad_segs=4)
+    try:
+        inside = cover.intersection(area)
+    except shapely.errors.GEOSException:  # robustness failure: retry on a 1 cm grid
+        inside = shapely.intersection(cover, area, grid_size=0.01)
+    return float(inside.area / area.area)
+
+
+def point_inside(region: BaseGeometry, p: Point) -> bool:
+    return bool(region.covers(p))

@@ -1,0 +1,109 @@
+"""Order stage: the sequence (and direction) in which passes and cells are flown.
+
+A *chunk* is something flown in one go: a cell's back-and-forth passes (which can be entered
+from either end) or a closed loop (which can be entered anywhere and ends where it started).
+
+>>> from shapely.geometry import LineString, Point
+>>> a = Chunk((LineString([(0, 0), (10, 0)]),))
+>>> b = Chunk((LineString([(100, 0), (20, 0)]), LineString([(20, 0), (100, 0)])))
+>>> [list(c.coords)[0] for c in NearestNeighbour().sort([b, a], Point(0, 0))]
+[(0.0, 0.0), (20.0, 0.0)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Point
+
+from routes.connect import Connector
+from routes.geometry import rotate_ring_to
+from routes.types import Swath
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Alternative ways of flying one piece (each a line); a ring is one closed line."""
+
+    variants: tuple[LineString, ...]
+    ring: bool = False
+
+    def starts(self) -> list[tuple[float, ...]]:
+        return [v.coords[0] for v in self.variants]
+
+
+class SwathOrder(Protocol):
+    """Order swaths inside a cell into a single path using a connector."""
+
+    def join(self, swaths: Sequence[Swath], connector: Connector, variant: int) -> LineString: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Boustrophedon:
+    """Back and forth: pass 1 left to right, pass 2 right to left, and so on.
+
+    ``variant`` bit 0 starts from the last pass, bit 1 flips the first direction (F2C style).
+    """
+
+    def join(self, swaths: Sequence[Swath], connector: Connector, variant: int) -> LineString:
+        ordered = sorted(swaths, key=lambda s: (s.index, s.path.coords[0][0]))
+        if variant & 1:
+            ordered.reverse()
+        coords: list[tuple[float, ...]] = []
+        flip = bool(variant & 2)
+        for s in ordered:
+            line = s.path.reverse() if flip else s.path
+            if coords:
+                link = connector.link(Point(coords[-1]), Point(line.coords[0]))
+                coords.extend(link.coords[1:])
+            for c in line.coords:
+                if not coords or c != coords[-1]:
+                    coords.append(c)
+            flip = not flip
+        if len(coords) == 1:
+            coords.append(coords[0])
+        return LineString(coords)
+
+
+class ChunkOrder(Protocol):
+    """Order chunks (choosing one variant each) starting near ``start``."""
+
+    def sort(self, chunks: Sequence[Chunk], start: Point | None) -> list[LineString]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NearestNeighbour:
+    """Greedy: always fly next the chunk whose entry is nearest (straight-line distance)."""
+
+    def sort(self, chunks: Sequence[Chunk], start: Point | None) -> list[LineString]:
+        if not chunks:
+            return []
+        remaining = list(range(len(chunks)))
+        out: list[LineString] = []
+        here = start if start is not None else Point(chunks[0].variants[0].coords[0])
+        ring_geoms = np.array([c.variants[0] if c.ring else None for c in chunks], dtype=object)
+        starts = [np.asarray(c.starts()) for c in chunks]
+        while remaining:
+            best_i, best_v, best_d = -1, 0, np.inf
+            idx = np.array(remaining)
+            rings = [i for i in remaining if chunks[i].ring]
+            if rings:
+                d = shapely.distance(ring_geoms[rings], here)
+                k = int(np.argmin(d))
+                best_i, best_v, best_d = rings[k], 0, float(d[k])
+            opens = [i for i in idx if not chunks[i].ring]
+            for i in opens:
+                d = np.hypot(starts[i][:, 0] - here.x, starts[i][:, 1] - here.y)
+                k = int(np.argmin(d))
+                if d[k] < best_d:
+                    best_i, best_v, best_d = int(i), k, float(d[k])
+            chunk = chunks[best_i]
+            line = rotate_ring_to(chunk.variants[0], here) if chunk.ring else chunk.variants[best_v]
+            out.append(line)
+            here = Point(line.coords[-1])
+            remaining.remove(best_i)
+        return out

@@ -1,0 +1,73 @@
+"""Shapes for tests and benchmarks, shipped with the library (as ``structlog.testing`` is).
+
+All in metres, in an arbitrary local frame around the origin.
+
+>>> round(convex_lake().area / 1e6, 2), len(winding_river().interiors)
+(9.42, 2)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from shapely import affinity
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
+
+
+def square(side_m: float = 1000.0) -> Polygon:
+    return box(0, 0, side_m, side_m)
+
+
+def l_shape() -> Polygon:
+    """An L: a 1200 x 400 arm and a 400 x 1200 arm."""
+    return Polygon([(0, 0), (1200, 0), (1200, 400), (400, 400), (400, 1200), (0, 1200)])
+
+
+def with_hole() -> Polygon:
+    """A 1000 m square with a 300 m square island in the middle."""
+    return Polygon(box(0, 0, 1000, 1000).exterior, [box(350, 350, 650, 650).exterior.coords[::-1]])
+
+
+def sliver() -> Polygon:
+    """A 1500 m long, 60 m wide strip, slightly slanted."""
+    return Polygon([(0, 0), (1500, 100), (1500, 160), (0, 60)])
+
+
+def multipolygon() -> MultiPolygon:
+    """Two separate ponds 300 m apart."""
+    return MultiPolygon([box(0, 0, 500, 400), box(800, 0, 1300, 500)])
+
+
+def convex_lake() -> Polygon:
+    """An elliptical lake, 4 km by 3 km (9.4 km²)."""
+    return affinity.scale(Point(0, 0).buffer(1000, quad_segs=32), 2.0, 1.5)
+
+
+def l_reservoir() -> Polygon:
+    """An L-shaped reservoir (arms 4 km x 1.2 km) with a circular no-fly hole of 250 m radius."""
+    ell = Polygon([(0, 0), (4000, 0), (4000, 1200), (1200, 1200), (1200, 4000), (0, 4000)])
+    hole = Point(600, 600).buffer(250, quad_segs=16)
+    return Polygon(ell.exterior, [hole.exterior.coords[::-1]])
+
+
+def winding_river(length_m: float = 20_000.0, seed: int = 7) -> Polygon:
+    """A 20 km river meandering across the x axis, 300-600 m wide, with two islands."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 1, 801)
+    x = t * length_m * 0.8
+    y = 1200 * np.sin(2 * math.pi * 2.5 * t) + 300 * np.sin(2 * math.pi * 6 * t + rng.uniform(0, 1))
+    centre = np.column_stack([x, y])
+    d = np.gradient(centre, axis=0)
+    d /= np.hypot(d[:, 0], d[:, 1])[:, None]
+    normal = np.column_stack([-d[:, 1], d[:, 0]])
+    half = 225 + 75 * np.sin(2 * math.pi * 4 * t + rng.uniform(0, 1))
+    island_at = [200, 560]
+    for i in island_at:
+        half[i - 40 : i + 41] = np.maximum(half[i - 40 : i + 41], 300 * np.hanning(81) ** 0.3)
+    left = centre + normal * half[:, None]
+    right = centre - normal * half[:, None]
+    river = Polygon(np.vstack([left, right[::-1]])).buffer(0)
+    assert isinstance(river, Polygon)
+    holes = [LineString(centre[i - 12 : i + 13]).buffer(70, quad_segs=8) for i in island_at]
+    return Polygon(river.exterior, [h.exterior.coords[::-1] for h in holes])

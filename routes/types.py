@@ -1,0 +1,175 @@
+"""Frozen value types shared by the planning stages (all coordinates in metres, local frame).
+
+>>> from shapely.geometry import LineString
+>>> leg = Leg(LineString([(0, 0), (30, 40)]), "sweep")
+>>> route = Route((leg, Leg(LineString([(30, 40), (30, 0)]), "transit")))
+>>> route.length_m, route.sweep_length_m
+(90.0, 50.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import shapely
+from shapely.geometry import LineString, MultiLineString, Point
+
+LegKind = Literal["sweep", "transit", "loiter"]
+
+
+@dataclass(frozen=True, slots=True)
+class Swath:
+    """One pass of the drone over the area: an open line, or a closed loop (``closed``).
+
+    ``group`` ties passes made together (a cell, a ring level); ``index`` orders them in the group.
+    """
+
+    path: LineString
+    closed: bool = False
+    group: int = 0
+    index: int = 0
+
+    @property
+    def length_m(self) -> float:
+        return float(self.path.length)
+
+    def reversed(self) -> Swath:
+        return Swath(self.path.reverse(), self.closed, self.group, self.index)
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """A piece of a route: a sweep (camera on, covering), a transit, or a loiter at a point."""
+
+    line: LineString
+    kind: LegKind = "sweep"
+    loiter_s: float = 0.0
+    name: str = ""
+
+    @property
+    def length_m(self) -> float:
+        return float(self.line.length)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Legs flown one after the other; each leg starts where the previous one ends."""
+
+    legs: tuple[Leg, ...]
+
+    @property
+    def length_m(self) -> float:
+        return float(sum(leg.length_m for leg in self.legs))
+
+    @property
+    def sweep_length_m(self) -> float:
+        return float(sum(leg.length_m for leg in self.legs if leg.kind == "sweep"))
+
+    @property
+    def loiter_s(self) -> float:
+        return float(sum(leg.loiter_s for leg in self.legs))
+
+    def line(self) -> LineString:
+        """The whole route as one line (consecutive duplicate points removed)."""
+        coords: list[tuple[float, float]] = []
+        for leg in self.legs:
+            for x, y in leg.line.coords:
+                if not coords or (x, y) != coords[-1]:
+                    coords.append((float(x), float(y)))
+        if len(coords) == 1:
+            coords.append(coords[0])
+        return LineString(coords)
+
+    def sweeps(self) -> MultiLineString:
+        return MultiLineString([leg.line for leg in self.legs if leg.kind == "sweep"])
+
+    @property
+    def start(self) -> Point:
+        return Point(self.legs[0].line.coords[0])
+
+    @property
+    def end(self) -> Point:
+        return Point(self.legs[-1].line.coords[-1])
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryModel:
+    """What one drone can fly on one battery, and how many mission items it holds.
+
+    >>> BatteryModel(cruise_speed_m_s=10, endurance_s=1500, reserve_frac=0.2).usable_range_m
+    11400.0
+    """
+
+    cruise_speed_m_s: float = 10.0
+    endurance_s: float = 1500.0
+    reserve_frac: float = 0.25
+    max_mission_items: int = 250
+    takeoff_landing_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.cruise_speed_m_s <= 0 or self.endurance_s <= 0:
+            raise ValueError("cruise speed and endurance must be positive")
+        if not 0 <= self.reserve_frac < 1:
+            raise ValueError(f"reserve fraction must be in [0, 1), got {self.reserve_frac}")
+        if self.max_mission_items < 8:
+            raise ValueError(f"max mission items must be at least 8, got {self.max_mission_items}")
+
+    @property
+    def usable_s(self) -> float:
+        return self.endurance_s * (1 - self.reserve_frac) - self.takeoff_landing_s
+
+    @property
+    def usable_range_m(self) -> float:
+        return self.usable_s * self.cruise_speed_m_s
+
+
+@dataclass(frozen=True, slots=True)
+class Sortie:
+    """One flight on one battery: from the station, along ``route``, back to the station."""
+
+    route: Route
+    drone: int = 0
+
+    @property
+    def length_m(self) -> float:
+        return self.route.length_m
+
+    def duration_s(self, battery: BatteryModel) -> float:
+        return (
+            self.route.length_m / battery.cruise_speed_m_s
+            + self.route.loiter_s
+            + battery.takeoff_landing_s
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStats:
+    """Numbers reported with every plan."""
+
+    length_m: float
+    sweep_length_m: float
+    flight_time_s: float
+    makespan_s: float
+    sorties: int
+    drones: int
+    covered_frac: float | None
+    photos: int
+    turns: int
+    outside_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A finished plan in the local frame: sorties (or a bare path), plus what it was made over."""
+
+    kind: str
+    area: shapely.Geometry
+    no_fly: tuple[shapely.Geometry, ...]
+    station: Point | None
+    sorties: tuple[Sortie, ...]
+    stats: PlanStats
+    altitude_m: float
+    swath_width_m: float | None = None
+    fence: shapely.Geometry | None = None
+    notes: tuple[str, ...] = field(default=())
