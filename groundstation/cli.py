@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import typer
 
+from geodata.cli import app as geodata_app
+
 app = typer.Typer(
     name="ecopatrol",
     help="Ground-control station for ecological police drone patrols.",
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(geodata_app, name="geodata")
 
 
 @app.callback()
