@@ -1,0 +1,102 @@
+"""FastAPI dependencies: the app's services from ``app.state``, the current user, role checks.
+
+Role checks live here, once, as dependencies; routes declare what they need with the
+``Annotated`` aliases instead of testing roles themselves:
+
+- ``CurrentUser``: any active user with a valid token;
+- ``PilotUser``: pilots (drones and patrols);
+- ``OfficerUser``: officers (managing incidents);
+- ``AdminUser``: admins (users, audit log).
+
+An admin passes every role check: the station's administrator can stand in for anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from groundstation.auth import Passwords, TokenCodec
+from groundstation.config import Settings
+from groundstation.db.models import Role, User
+from groundstation.errors import NotAuthenticated, PermissionDenied
+from groundstation.telemetry.hub import Hub
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+def get_tokens(request: Request) -> TokenCodec:
+    tokens: TokenCodec = request.app.state.tokens
+    return tokens
+
+
+def get_passwords(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One short session per request; rolled back if the route did not commit."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with sessions() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HubDep = Annotated[Hub, Depends(get_hub)]
+TokensDep = Annotated[TokenCodec, Depends(get_tokens)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/login")
+
+
+async def user_for_token(session: AsyncSession, tokens: TokenCodec, token: str) -> User:
+    """The active user a token belongs to, else :class:`NotAuthenticated`."""
+    user = await session.get(User, tokens.decode(token))
+    if user is None or not user.active:
+        raise NotAuthenticated("user unknown or disabled")
+    return user
+
+
+async def current_user(
+    session: SessionDep,
+    tokens: TokensDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None:
+        raise NotAuthenticated("missing bearer token")
+    return await user_for_token(session, tokens, credentials.credentials)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: Role) -> Callable[[User], Awaitable[User]]:
+    """A dependency that lets through users with one of `roles` (or admins)."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+    names = " or ".join(sorted(r.value for r in allowed))
+
+    async def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise PermissionDenied(f"requires role {names}", role=user.role.value)
+        return user
+
+    return check
+
+
+AdminUser = Annotated[User, Depends(require_role(Role.ADMIN))]
+PilotUser = Annotated[User, Depends(require_role(Role.PILOT))]
+OfficerUser = Annotated[User, Depends(require_role(Role.OFFICER))]

@@ -1,0 +1,166 @@
+"""``/ws/live``: the live stream (see docs/live-protocol.md for the message schema).
+
+A client authenticates with ``?token=…`` or, within ``live_auth_timeout_s``, a first message
+``{"type": "auth", "token": "…"}``; otherwise the socket is closed with code 1008. Then it is
+subscribed to the hub *before* the snapshot is read, so nothing published in between is missed
+(a change may arrive twice: once in the snapshot, once as an event; clients apply both by id).
+
+Three tasks serve one client: the relay (queue -> socket, the only place that awaits a send),
+the reader (socket -> nothing but pings, so a closed socket is noticed at once) and the hub's
+verdict (overflow, stuck, shutdown). Whichever ends first ends the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from groundstation.api.deps import user_for_token
+from groundstation.api.schemas import IncidentPublic, VehiclePublic
+from groundstation.auth import TokenCodec
+from groundstation.config import Settings
+from groundstation.db.models import Incident, IncidentStatus, Patrol, User, Vehicle
+from groundstation.errors import NotAuthenticated
+from groundstation.telemetry.hub import ClientClosed, ClientQueue, Hub, make_message
+
+router = APIRouter(tags=["live"])
+
+#: One part of the snapshot: reads the current state of one kind of thing.
+SnapshotSource = Callable[[AsyncSession], Awaitable[list[dict[str, Any]]]]
+
+CLOSE_POLICY = 1008  # authentication missing or refused
+CLOSE_GOING_AWAY = 1001  # the station is shutting down
+CLOSE_TRY_AGAIN = 1013  # too slow (overflow) or stuck: reconnect for a fresh snapshot
+TERMINAL_PATROL_STATES = ("reported", "aborted", "failed")
+
+
+async def snapshot_vehicles(session: AsyncSession) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(Vehicle).order_by(Vehicle.sysid))
+    return [VehiclePublic.from_row(v).model_dump(mode="json") for v in rows]
+
+
+async def snapshot_patrols(session: AsyncSession) -> list[dict[str, Any]]:
+    query = select(Patrol).where(Patrol.state.not_in(TERMINAL_PATROL_STATES)).order_by(Patrol.id)
+    return [
+        {
+            "id": p.id,
+            "plan_id": p.plan_id,
+            "vehicle_id": p.vehicle_id,
+            "state": p.state,
+            "last_item_reached": p.last_item_reached,
+        }
+        for p in await session.scalars(query)
+    ]
+
+
+async def snapshot_incidents(session: AsyncSession) -> list[dict[str, Any]]:
+    query = select(Incident).where(Incident.status != IncidentStatus.RESOLVED).order_by(Incident.id)
+    return [
+        IncidentPublic.from_row(i).model_dump(mode="json") for i in await session.scalars(query)
+    ]
+
+
+def default_snapshot_sources() -> dict[str, SnapshotSource]:
+    """The store's view; the fleet replaces ``vehicles`` with live state once the link runs."""
+    return {
+        "vehicles": snapshot_vehicles,
+        "patrols": snapshot_patrols,
+        "incidents": snapshot_incidents,
+    }
+
+
+async def _authenticate(websocket: WebSocket, token: str | None) -> User | None:
+    app = websocket.app
+    settings: Settings = app.state.settings
+    if token is None:
+        try:
+            async with asyncio.timeout(settings.live_auth_timeout_s):
+                first = await websocket.receive_text()
+        except (TimeoutError, WebSocketDisconnect):
+            return None
+        try:
+            message = json.loads(first)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(message, dict) or message.get("type") != "auth":
+            return None
+        token = message.get("token")
+        if not isinstance(token, str):
+            return None
+    sessions: async_sessionmaker[AsyncSession] = app.state.sessions
+    tokens: TokenCodec = app.state.tokens
+    async with sessions() as session:
+        try:
+            return await user_for_token(session, tokens, token)
+        except NotAuthenticated:
+            return None
+
+
+async def _snapshot(websocket: WebSocket, user: User) -> dict[str, Any]:
+    sources: dict[str, SnapshotSource] = websocket.app.state.live_sources
+    sessions: async_sessionmaker[AsyncSession] = websocket.app.state.sessions
+    data: dict[str, Any] = {"user": {"id": user.id, "username": user.username, "role": user.role}}
+    async with sessions() as session:
+        for name, source in sources.items():
+            data[name] = await source(session)
+    return data
+
+
+async def _relay(websocket: WebSocket, client: ClientQueue) -> None:
+    while True:
+        msg = await client.get()
+        await websocket.send_text(msg.text)
+
+
+async def _read(websocket: WebSocket) -> None:
+    """Answer pings; return when the client goes away."""
+    while True:
+        try:
+            text = await websocket.receive_text()
+        except WebSocketDisconnect:
+            return
+        with contextlib.suppress(json.JSONDecodeError):
+            if json.loads(text) == {"type": "ping"}:
+                await websocket.send_text(make_message("pong", {}).text)
+
+
+@router.websocket("/ws/live")
+async def live(websocket: WebSocket, token: str | None = None) -> None:
+    await websocket.accept()
+    user = await _authenticate(websocket, token)
+    if user is None:
+        await websocket.close(code=CLOSE_POLICY, reason="authentication required")
+        return
+    hub: Hub = websocket.app.state.hub
+    with hub.subscription() as client:
+        snapshot = await _snapshot(websocket, user)
+        await websocket.send_text(make_message("snapshot", snapshot).text)
+        tasks = {
+            asyncio.create_task(_relay(websocket, client), name="live-relay"),
+            asyncio.create_task(_read(websocket), name="live-read"),
+            asyncio.create_task(client.wait_closed(), name="live-verdict"),
+        }
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        reason = client.close_reason
+    failures = [r for r in results if isinstance(r, BaseException)]
+    for failure in failures:
+        if not isinstance(
+            failure, asyncio.CancelledError | ClientClosed | WebSocketDisconnect | OSError
+        ):
+            raise failure
+    if reason in ("overflow", "stuck", "shutdown"):
+        code = CLOSE_GOING_AWAY if reason == "shutdown" else CLOSE_TRY_AGAIN
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(code=code, reason=reason)

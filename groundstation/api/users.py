@@ -1,0 +1,63 @@
+"""User accounts: everyone may list them (to pick an assignee); only admins change them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, status
+from sqlalchemy import select
+
+from groundstation.api.deps import AdminUser, PasswordsDep, SessionDep, current_user
+from groundstation.api.schemas import Page, UserCreate, UserPublic, UserUpdate
+from groundstation.db.models import Role, User
+from groundstation.db.users import count_admins, create_user
+from groundstation.errors import Conflict, NotFound
+
+router = APIRouter(prefix="/api/users", tags=["users"], dependencies=[Depends(current_user)])
+
+
+@router.get("")
+async def list_users(session: SessionDep, role: Role | None = None) -> Page[UserPublic]:
+    query = select(User).order_by(User.username)
+    if role is not None:
+        query = query.where(User.role == role)
+    rows = (await session.execute(query)).scalars().all()
+    return Page(data=[UserPublic.from_row(u) for u in rows], count=len(rows))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def add_user(
+    body: UserCreate, session: SessionDep, passwords: PasswordsDep, _admin: AdminUser
+) -> UserPublic:
+    user = await create_user(
+        session,
+        passwords,
+        username=body.username,
+        password=body.password,
+        role=body.role,
+        full_name=body.full_name,
+    )
+    await session.commit()
+    return UserPublic.from_row(user)
+
+
+@router.patch("/{user_id}")
+async def update_user(
+    user_id: int, body: UserUpdate, session: SessionDep, passwords: PasswordsDep, _admin: AdminUser
+) -> UserPublic:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    changes = body.model_dump(exclude_unset=True)
+    demotes_admin = (
+        user.role == Role.ADMIN
+        and user.active
+        and (changes.get("role", Role.ADMIN) != Role.ADMIN or changes.get("active") is False)
+    )
+    if demotes_admin and await count_admins(session) <= 1:
+        raise Conflict("cannot demote or disable the last active admin", user_id=user_id)
+    if "password" in changes:
+        user.password_hash = await passwords.hash(changes.pop("password"))
+    for name, value in changes.items():
+        if value is not None or name == "full_name":
+            setattr(user, name, value if value is not None else "")
+    await session.commit()
+    return UserPublic.from_row(user)

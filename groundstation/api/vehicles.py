@@ -1,0 +1,89 @@
+"""The registry of known drones (system id, name, airframe, battery). Live state comes from the
+link; this is what the station knows about a drone when it is switched off."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, status
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.schemas import Page, VehicleCreate, VehiclePublic, VehicleUpdate
+from groundstation.db.models import Patrol, TrackChunk, Vehicle
+from groundstation.errors import Conflict, NotFound
+
+router = APIRouter(prefix="/api/vehicles", tags=["vehicles"], dependencies=[Depends(current_user)])
+
+
+async def get_vehicle(session: SessionDep, vehicle_id: int) -> Vehicle:
+    vehicle = await session.get(Vehicle, vehicle_id)
+    if vehicle is None:
+        raise NotFound("vehicle", vehicle_id)
+    return vehicle
+
+
+@router.get("")
+async def list_vehicles(session: SessionDep) -> Page[VehiclePublic]:
+    rows = (await session.execute(select(Vehicle).order_by(Vehicle.sysid))).scalars().all()
+    return Page(data=[VehiclePublic.from_row(v) for v in rows], count=len(rows))
+
+
+@router.get("/{vehicle_id}")
+async def read_vehicle(vehicle_id: int, session: SessionDep) -> VehiclePublic:
+    return VehiclePublic.from_row(await get_vehicle(session, vehicle_id))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def add_vehicle(body: VehicleCreate, session: SessionDep, _pilot: PilotUser) -> VehiclePublic:
+    clash = (
+        await session.execute(
+            select(Vehicle).where(or_(Vehicle.sysid == body.sysid, Vehicle.name == body.name))
+        )
+    ).scalar_one_or_none()
+    if clash is not None:
+        raise Conflict(
+            f"vehicle {clash.name!r} already has system id {clash.sysid} or that name",
+            vehicle_id=clash.id,
+        )
+    vehicle = Vehicle(**body.model_dump())
+    session.add(vehicle)
+    await _commit_unique(session)
+    return VehiclePublic.from_row(vehicle)
+
+
+@router.patch("/{vehicle_id}")
+async def update_vehicle(
+    vehicle_id: int, body: VehicleUpdate, session: SessionDep, _pilot: PilotUser
+) -> VehiclePublic:
+    vehicle = await get_vehicle(session, vehicle_id)
+    for name, value in body.model_dump(exclude_unset=True).items():
+        if value is None and name not in ("battery_capacity_mah", "endurance_s"):
+            continue
+        setattr(vehicle, name, value)
+    await _commit_unique(session)
+    return VehiclePublic.from_row(vehicle)
+
+
+@router.delete("/{vehicle_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_vehicle(vehicle_id: int, session: SessionDep, _pilot: PilotUser) -> None:
+    """Forget a drone that has never flown; one with patrols or a track is kept (409)."""
+    vehicle = await get_vehicle(session, vehicle_id)
+    for table in (Patrol, TrackChunk):
+        used = await session.execute(
+            select(table.id).where(table.vehicle_id == vehicle_id).limit(1)
+        )
+        if used.first() is not None:
+            raise Conflict(
+                f"vehicle {vehicle.name!r} has flown ({table.__tablename__}); it cannot be deleted",
+                vehicle_id=vehicle_id,
+            )
+    await session.delete(vehicle)
+    await session.commit()
+
+
+async def _commit_unique(session: SessionDep) -> None:
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict("another vehicle has that system id or name") from exc

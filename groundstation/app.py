@@ -1,0 +1,145 @@
+"""The station's FastAPI application, built by :func:`create_app` from a `Settings` object.
+
+Nothing happens at import. ``create_app`` only assembles routes and handlers; the lifespan does
+the work, in order:
+
+1. bring the database to the newest schema (Alembic, in a worker thread);
+2. open the async engine, the session factory, the token codec and the live hub on ``app.state``;
+3. create the first admin from the settings if there is no admin yet (the demo's way in);
+4. enter every lifespan hook (the MAVLink link and the fleet plug in here), in order;
+
+and undoes it in reverse at shutdown. A hook is a callable ``hook(app)`` returning an async
+context manager; it can add snapshot sources to ``app.state.live_sources`` and publish on
+``app.state.hub``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from groundstation import errors
+from groundstation.api import attachments, audit, auth, incidents, live, sites, users, vehicles
+from groundstation.api.sites import SiteCache
+from groundstation.auth import Passwords, TokenCodec, load_or_create_secret, make_hasher
+from groundstation.config import Settings
+from groundstation.db.migrate import upgrade_to_head
+from groundstation.db.session import make_async_engine, make_sessionmaker
+from groundstation.db.users import ensure_first_admin
+from groundstation.telemetry.hub import Hub
+
+log = logging.getLogger(__name__)
+
+LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook] = ()) -> FastAPI:
+    """Assemble the station service; `settings` None reads them from the environment now."""
+    settings = (settings or Settings()).resolved()
+    app = FastAPI(
+        title="ecopatrol station",
+        version=_version(),
+        summary="Ground-control station for ecological police drone patrols",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.lifespan_hooks = list(hooks)
+    app.state.live_sources = live.default_snapshot_sources()
+    app.state.site_cache = SiteCache()
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_exception_handler(errors.GroundStationError, _domain_error)
+    for module in (auth, users, vehicles, incidents, attachments, audit, sites, live):
+        app.include_router(module.router)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    await asyncio.to_thread(upgrade_to_head, settings.db)
+    engine = make_async_engine(settings.db)
+    try:
+        app.state.engine = engine
+        app.state.sessions = make_sessionmaker(engine)
+        app.state.passwords = Passwords(make_hasher(settings.password_hash_profile))
+        secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+        if secret is None:
+            secret = await asyncio.to_thread(load_or_create_secret, settings.data_dir)
+        app.state.tokens = TokenCodec(secret=secret, ttl_s=settings.token_ttl_s)
+        app.state.hub = Hub(queue_size=settings.live_queue_size, stuck_s=settings.live_stuck_s)
+        await _first_admin(app, settings)
+        async with contextlib.AsyncExitStack() as stack:
+            for hook in app.state.lifespan_hooks:
+                await stack.enter_async_context(hook(app))
+            try:
+                yield
+            finally:
+                app.state.hub.close()
+    finally:
+        await engine.dispose()
+
+
+async def _first_admin(app: FastAPI, settings: Settings) -> None:
+    if settings.admin_username is None or settings.admin_password is None:
+        return
+    async with app.state.sessions() as session:
+        created = await ensure_first_admin(
+            session,
+            app.state.passwords,
+            settings.admin_username,
+            settings.admin_password.get_secret_value(),
+        )
+    if created is not None:
+        log.warning("created first admin %r from the settings", created.username)
+
+
+def status_for(exc: errors.GroundStationError) -> int:
+    """The HTTP status a domain error maps to."""
+    if isinstance(exc, errors.ServiceError):
+        return exc.status
+    if isinstance(exc, errors.UnknownVehicle):
+        return 404
+    if isinstance(exc, errors.LinkTimeout):
+        return 504
+    if isinstance(exc, errors.CommandError | errors.MissionError):
+        return 409
+    if isinstance(exc, errors.PlanningError | errors.UnknownMode | errors.InvalidLinkUrl):
+        return 422
+    return 500
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.GroundStationError)
+    status = status_for(exc)
+    body: dict[str, object] = {"detail": str(exc), "error": type(exc).__name__}
+    if isinstance(exc, errors.ServiceError) and exc.fields:
+        body["fields"] = {k: v for k, v in exc.fields.items() if _jsonable(v)}
+    if status >= 500:
+        log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _jsonable(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool | list)
+
+
+def _version() -> str:
+    try:
+        return version("ecopatrol")
+    except PackageNotFoundError:
+        return "0"
