@@ -156,6 +156,9 @@ def show(
     """Draw the site (areas, no-fly zones, points, station) with a scale bar and north arrow."""
     from geodata.plot import render_site
 
+    if not png.parent.is_dir():
+        typer.echo(f"error: cannot write {png}: folder {png.parent} does not exist", err=True)
+        raise typer.Exit(1)
     site = _load(path, layer, as_json=False)
     try:
         out = render_site(site, png)

@@ -402,6 +402,11 @@ def normalise_columns(
     )
     gdf["source"] = [str(v) for v in _column(gdf, "source", "")]
     _PER_LAYER[layer](gdf, path, issues)
+    for col in gdf.columns:  # formats differ in integer and float widths; use one
+        if col != geom and pd.api.types.is_integer_dtype(gdf[col].dtype):
+            gdf[col] = gdf[col].astype("int64")
+        elif col != geom and pd.api.types.is_float_dtype(gdf[col].dtype):
+            gdf[col] = gdf[col].astype("float64")
     for col in _TEXT_COLUMNS:
         if col in gdf.columns:
             gdf[col] = gdf[col].astype("str")  # missing values stay NaN
