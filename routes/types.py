@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-import shapely
 from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry.base import BaseGeometry
 
 LegKind = Literal["sweep", "transit", "loiter"]
 
@@ -164,12 +164,12 @@ class Plan:
     """A finished plan in the local frame: sorties (or a bare path), plus what it was made over."""
 
     kind: str
-    area: shapely.Geometry
-    no_fly: tuple[shapely.Geometry, ...]
+    area: BaseGeometry
+    no_fly: tuple[BaseGeometry, ...]
     station: Point | None
     sorties: tuple[Sortie, ...]
     stats: PlanStats
     altitude_m: float
     swath_width_m: float | None = None
-    fence: shapely.Geometry | None = None
+    fence: BaseGeometry | None = None
     notes: tuple[str, ...] = field(default=())

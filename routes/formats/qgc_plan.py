@@ -1,0 +1,254 @@
+"""QGroundControl ``.plan`` files (JSON, version 1) to and from `routes.mission.Mission`.
+
+Follows QGC's documented "Plan File Format": ``fileType`` "Plan", ``version`` 1, ``mission``
+(version 2, firmwareType, vehicleType, cruiseSpeed, hoverSpeed, plannedHomePosition, items of
+type SimpleItem), ``geoFence`` (version 2, polygons of version 1, circles) and ``rallyPoints``
+(version 2, points). Item 0 of the mission (home) becomes ``plannedHomePosition``; QGC stores
+positions as float degrees with frame GLOBAL_RELATIVE_ALT (3), so frame 6 <-> 3 on the way out
+and back (and GLOBAL_INT 5 <-> GLOBAL 0): a round trip gives the same items.
+
+>>> from routes.mission import MissionItem
+>>> home = MissionItem(0, 0, 16, current=1, x=290525300, y=1191818400)
+>>> wp = MissionItem(1, 6, 16, param2=5.0, x=290526000, y=1191819000, z=60.0)
+>>> m = Mission((home, wp))
+>>> doc = to_plan(m)
+>>> doc["fileType"], doc["mission"]["items"][0]["params"][4:]
+('Plan', [29.0526, 119.1819, 60])
+>>> from_plan(doc) == m
+True
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from routes.errors import MissionFormatError
+from routes.mission import (
+    MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION,
+    MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION,
+    MAV_CMD_NAV_RALLY_POINT,
+    MAV_CMD_NAV_WAYPOINT,
+    MAV_FRAME_GLOBAL,
+    MAV_FRAME_GLOBAL_INT,
+    MAV_FRAME_GLOBAL_RELATIVE_ALT,
+    MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+    MAV_FRAME_MISSION,
+    MAV_MISSION_TYPE_FENCE,
+    MAV_MISSION_TYPE_RALLY,
+    Mission,
+    MissionItem,
+)
+
+MAV_AUTOPILOT_ARDUPILOTMEGA = 3
+MAV_TYPE_QUADROTOR = 2
+FILE_FRAME = {
+    MAV_FRAME_GLOBAL_RELATIVE_ALT_INT: MAV_FRAME_GLOBAL_RELATIVE_ALT,
+    MAV_FRAME_GLOBAL_INT: MAV_FRAME_GLOBAL,
+}
+ITEM_FRAME = {v: k for k, v in FILE_FRAME.items()}
+
+
+def _num(v: float) -> float | int:
+    return int(v) if float(v).is_integer() and abs(v) < 2**31 else float(v)
+
+
+def _simple_item(it: MissionItem) -> dict[str, Any]:
+    positional = it.frame != MAV_FRAME_MISSION
+    lat = it.x / 1e7 if positional else 0
+    lon = it.y / 1e7 if positional else 0
+    return {
+        "AMSLAltAboveTerrain": None,
+        "Altitude": _num(it.z),
+        "AltitudeMode": 1,
+        "autoContinue": bool(it.autocontinue),
+        "command": it.command,
+        "doJumpId": it.seq,
+        "frame": FILE_FRAME.get(it.frame, it.frame),
+        "params": [
+            _num(it.param1),
+            _num(it.param2),
+            _num(it.param3),
+            _num(it.param4),
+            lat,
+            lon,
+            _num(it.z),
+        ],
+        "type": "SimpleItem",
+    }
+
+
+def _fence(items: tuple[MissionItem, ...]) -> dict[str, Any]:
+    polys: list[dict[str, Any]] = []
+    i = 0
+    while i < len(items):
+        it = items[i]
+        n = int(it.param1)
+        if n < 3 or i + n > len(items):
+            raise MissionFormatError(f"fence item {it.seq}: polygon of {n} vertices is malformed")
+        ring = [[p.x / 1e7, p.y / 1e7] for p in items[i : i + n]]
+        polys.append(
+            {
+                "inclusion": it.command == MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION,
+                "polygon": ring,
+                "version": 1,
+            }
+        )
+        i += n
+    return {"circles": [], "polygons": polys, "version": 2}
+
+
+def to_plan(
+    mission: Mission,
+    *,
+    firmware_type: int = MAV_AUTOPILOT_ARDUPILOTMEGA,
+    vehicle_type: int = MAV_TYPE_QUADROTOR,
+    hover_speed_m_s: float = 5.0,
+) -> dict[str, Any]:
+    """The ``.plan`` document (a dict ready for ``json.dumps``)."""
+    home = mission.home
+    return {
+        "fileType": "Plan",
+        "geoFence": _fence(mission.fence),
+        "groundStation": "ecopatrol",
+        "mission": {
+            "cruiseSpeed": _num(mission.cruise_speed_m_s),
+            "firmwareType": firmware_type,
+            "globalPlanAltitudeMode": 1,
+            "hoverSpeed": _num(hover_speed_m_s),
+            "items": [_simple_item(it) for it in mission.items[1:]],
+            "plannedHomePosition": [home.x / 1e7, home.y / 1e7, _num(home.z)],
+            "vehicleType": vehicle_type,
+            "version": 2,
+        },
+        "rallyPoints": {
+            "points": [[p.x / 1e7, p.y / 1e7, _num(p.z)] for p in mission.rally],
+            "version": 2,
+        },
+        "version": 1,
+    }
+
+
+def dumps(mission: Mission) -> str:
+    return json.dumps(to_plan(mission), indent=2, ensure_ascii=False) + "\n"
+
+
+def _need(doc: Any, key: str, where: str) -> Any:
+    if not isinstance(doc, dict) or key not in doc:
+        raise MissionFormatError(f"{where}: missing key {key!r}", field=key)
+    return doc[key]
+
+
+def _e7(v: Any, where: str) -> int:
+    try:
+        return round(float(v) * 1e7)
+    except (TypeError, ValueError) as exc:
+        raise MissionFormatError(f"{where}: not a coordinate: {v!r}") from exc
+
+
+def _f(v: Any, where: str) -> float:
+    if v is None:
+        return float("nan")
+    try:
+        return float(v)
+    except (TypeError, ValueError) as exc:
+        raise MissionFormatError(f"{where}: not a number: {v!r}") from exc
+
+
+def from_plan(doc: Any) -> Mission:
+    """Parse a ``.plan`` document (dict) back into a `Mission`; errors name the bad field."""
+    if _need(doc, "fileType", "plan") != "Plan":
+        raise MissionFormatError(f"plan: fileType is {doc['fileType']!r}, expected 'Plan'")
+    if _need(doc, "version", "plan") != 1:
+        raise MissionFormatError(f"plan: unsupported version {doc['version']!r}", field="version")
+    mission = _need(doc, "mission", "plan")
+    home_pos = _need(mission, "plannedHomePosition", "mission")
+    if not isinstance(home_pos, list) or len(home_pos) != 3:
+        raise MissionFormatError("mission.plannedHomePosition must be [lat, lon, alt]")
+    items = [
+        MissionItem(
+            0,
+            MAV_FRAME_GLOBAL,
+            MAV_CMD_NAV_WAYPOINT,
+            current=1,
+            x=_e7(home_pos[0], "plannedHomePosition"),
+            y=_e7(home_pos[1], "plannedHomePosition"),
+            z=_f(home_pos[2], "plannedHomePosition"),
+        )
+    ]
+    for n, raw in enumerate(_need(mission, "items", "mission")):
+        where = f"mission.items[{n}]"
+        if _need(raw, "type", where) != "SimpleItem":
+            raise MissionFormatError(
+                f"{where}: item type {raw['type']!r} is not supported (only SimpleItem; "
+                "convert survey/complex items to waypoints in QGroundControl first)"
+            )
+        params = _need(raw, "params", where)
+        if not isinstance(params, list) or len(params) != 7:
+            raise MissionFormatError(f"{where}.params must hold 7 numbers", field="params")
+        frame = int(_need(raw, "frame", where))
+        items.append(
+            MissionItem(
+                len(items),
+                ITEM_FRAME.get(frame, frame),
+                int(_need(raw, "command", where)),
+                0,
+                int(bool(raw.get("autoContinue", True))),
+                _f(params[0], f"{where}.params[0]"),
+                _f(params[1], f"{where}.params[1]"),
+                _f(params[2], f"{where}.params[2]"),
+                _f(params[3], f"{where}.params[3]"),
+                x=_e7(params[4] or 0, f"{where}.params[4]"),
+                y=_e7(params[5] or 0, f"{where}.params[5]"),
+                z=_f(params[6], f"{where}.params[6]"),
+            )
+        )
+    fence: list[MissionItem] = []
+    for n, poly in enumerate(doc.get("geoFence", {}).get("polygons", [])):
+        where = f"geoFence.polygons[{n}]"
+        ring = _need(poly, "polygon", where)
+        cmd = (
+            MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION
+            if _need(poly, "inclusion", where)
+            else MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION
+        )
+        for lat, lon in ring:
+            fence.append(
+                MissionItem(
+                    len(fence),
+                    MAV_FRAME_GLOBAL_INT,
+                    cmd,
+                    param1=len(ring),
+                    x=_e7(lat, where),
+                    y=_e7(lon, where),
+                    mission_type=MAV_MISSION_TYPE_FENCE,
+                )
+            )
+    rally: list[MissionItem] = []
+    for n, pt in enumerate(doc.get("rallyPoints", {}).get("points", [])):
+        where = f"rallyPoints.points[{n}]"
+        if not isinstance(pt, list) or len(pt) != 3:
+            raise MissionFormatError(f"{where} must be [lat, lon, alt]")
+        rally.append(
+            MissionItem(
+                len(rally),
+                MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+                MAV_CMD_NAV_RALLY_POINT,
+                x=_e7(pt[0], where),
+                y=_e7(pt[1], where),
+                z=_f(pt[2], where),
+                mission_type=MAV_MISSION_TYPE_RALLY,
+            )
+        )
+    speed = _f(mission.get("cruiseSpeed", 10.0), "mission.cruiseSpeed")
+    return Mission(tuple(items), tuple(fence), tuple(rally), speed)
+
+
+def loads(text: str) -> Mission:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MissionFormatError(
+            f"not JSON: {exc.msg} at line {exc.lineno}", line=exc.lineno
+        ) from exc
+    return from_plan(doc)

@@ -1,0 +1,236 @@
+"""Mission stage: MAVLink mission, fence and rally items (MISSION_ITEM_INT semantics) for a sortie.
+
+Command and frame numbers are MAVLink's (checked against ``pymavlink.dialects.v20.common``):
+
+>>> from pymavlink.dialects.v20 import common as m
+>>> (MAV_CMD_NAV_WAYPOINT, MAV_CMD_NAV_TAKEOFF, MAV_FRAME_GLOBAL_RELATIVE_ALT_INT) == (
+...     m.MAV_CMD_NAV_WAYPOINT, m.MAV_CMD_NAV_TAKEOFF, m.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT)
+True
+
+Item 0 is the home position, as ArduPilot expects; a flight is take-off, speed, the waypoints (the
+camera triggering by distance along sweeps, loiters at hotspots), then return to launch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from shapely.geometry import Point, Polygon
+
+from geodata.crs import LocalFrame
+from routes.errors import PlanningError
+from routes.geometry import polygons
+from routes.types import Route
+
+MAV_CMD_NAV_WAYPOINT = 16
+MAV_CMD_NAV_LOITER_TIME = 19
+MAV_CMD_NAV_RETURN_TO_LAUNCH = 20
+MAV_CMD_NAV_LAND = 21
+MAV_CMD_NAV_TAKEOFF = 22
+MAV_CMD_DO_CHANGE_SPEED = 178
+MAV_CMD_DO_SET_CAM_TRIGG_DIST = 206
+MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION = 5001
+MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION = 5002
+MAV_CMD_NAV_RALLY_POINT = 5100
+MAV_FRAME_GLOBAL = 0
+MAV_FRAME_MISSION = 2
+MAV_FRAME_GLOBAL_RELATIVE_ALT = 3
+MAV_FRAME_GLOBAL_INT = 5
+MAV_FRAME_GLOBAL_RELATIVE_ALT_INT = 6
+MAV_MISSION_TYPE_MISSION = 0
+MAV_MISSION_TYPE_FENCE = 1
+MAV_MISSION_TYPE_RALLY = 2
+
+#: China's legal ceiling for light drones, metres above take-off
+MAX_ALTITUDE_M = 120.0
+
+#: commands whose x/y are not a position (DO_ commands and RTL)
+NON_POSITION_COMMANDS = frozenset(
+    {MAV_CMD_DO_CHANGE_SPEED, MAV_CMD_DO_SET_CAM_TRIGG_DIST, MAV_CMD_NAV_RETURN_TO_LAUNCH}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MissionItem:
+    """One MISSION_ITEM_INT: x = latitude * 1e7, y = longitude * 1e7 (integers), z in metres."""
+
+    seq: int
+    frame: int
+    command: int
+    current: int = 0
+    autocontinue: int = 1
+    param1: float = 0.0
+    param2: float = 0.0
+    param3: float = 0.0
+    param4: float = 0.0
+    x: int = 0
+    y: int = 0
+    z: float = 0.0
+    mission_type: int = MAV_MISSION_TYPE_MISSION
+
+    @property
+    def lat_deg(self) -> float:
+        return self.x / 1e7
+
+    @property
+    def lon_deg(self) -> float:
+        return self.y / 1e7
+
+
+@dataclass(frozen=True, slots=True)
+class Mission:
+    """The three plans a vehicle holds for one sortie: mission, geofence and rally points."""
+
+    items: tuple[MissionItem, ...]
+    fence: tuple[MissionItem, ...] = ()
+    rally: tuple[MissionItem, ...] = ()
+    cruise_speed_m_s: float = 10.0
+
+    @property
+    def home(self) -> MissionItem:
+        return self.items[0]
+
+
+def _e7(v: float) -> int:
+    return round(v * 1e7)
+
+
+def _renumber(items: Sequence[MissionItem]) -> tuple[MissionItem, ...]:
+    return tuple(replace(it, seq=i) for i, it in enumerate(items))
+
+
+def check_altitude(altitude_m: float, max_altitude_m: float = MAX_ALTITUDE_M) -> None:
+    """Refuse an altitude outside (0, max]."""
+    if not math.isfinite(altitude_m) or altitude_m <= 0:
+        raise PlanningError(f"altitude must be above take-off, got {altitude_m} m")
+    if altitude_m > max_altitude_m:
+        raise PlanningError(
+            f"altitude {altitude_m:.0f} m is above the {max_altitude_m:.0f} m limit",
+            altitude_m=altitude_m,
+            max_altitude_m=max_altitude_m,
+        )
+
+
+def build_mission(
+    route: Route,
+    frame: LocalFrame,
+    *,
+    home: Point,
+    altitude_m: float,
+    speed_m_s: float,
+    photo_spacing_m: float | None = None,
+    acceptance_m: float = 5.0,
+    max_altitude_m: float = MAX_ALTITUDE_M,
+) -> tuple[MissionItem, ...]:
+    """Mission items for one sortie (``route`` and ``home`` in the local frame)."""
+    check_altitude(altitude_m, max_altitude_m)
+    rel = MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
+    hlon, hlat = frame.xy_to_wgs84(home.x, home.y)
+    items = [
+        MissionItem(0, MAV_FRAME_GLOBAL, MAV_CMD_NAV_WAYPOINT, current=1, x=_e7(hlat), y=_e7(hlon)),
+        MissionItem(0, rel, MAV_CMD_NAV_TAKEOFF, x=_e7(hlat), y=_e7(hlon), z=altitude_m),
+        MissionItem(
+            0, MAV_FRAME_MISSION, MAV_CMD_DO_CHANGE_SPEED, param1=1, param2=speed_m_s, param3=-1
+        ),
+    ]
+    camera_on = False
+    last: tuple[float, float] | None = None
+    for leg in route.legs:
+        want = photo_spacing_m is not None and leg.kind == "sweep"
+        coords = list(leg.line.coords)
+        for k, (x, y) in enumerate(coords):
+            if last is not None and (x, y) == last and not (leg.kind == "loiter" and k == 0):
+                continue
+            lon, lat = frame.xy_to_wgs84(x, y)
+            if leg.kind == "loiter":
+                items.append(
+                    MissionItem(
+                        0,
+                        rel,
+                        MAV_CMD_NAV_LOITER_TIME,
+                        param1=leg.loiter_s,
+                        x=_e7(lat),
+                        y=_e7(lon),
+                        z=altitude_m,
+                    )
+                )
+                last = (x, y)
+                break
+            items.append(
+                MissionItem(
+                    0,
+                    rel,
+                    MAV_CMD_NAV_WAYPOINT,
+                    param2=acceptance_m,
+                    x=_e7(lat),
+                    y=_e7(lon),
+                    z=altitude_m,
+                )
+            )
+            last = (x, y)
+            if k == 0 and want != camera_on:
+                spacing = photo_spacing_m if want and photo_spacing_m else 0.0
+                items.append(
+                    MissionItem(
+                        0,
+                        MAV_FRAME_MISSION,
+                        MAV_CMD_DO_SET_CAM_TRIGG_DIST,
+                        param1=spacing,
+                        param3=1 if want else 0,
+                    )
+                )
+                camera_on = want
+    if camera_on:
+        items.append(MissionItem(0, MAV_FRAME_MISSION, MAV_CMD_DO_SET_CAM_TRIGG_DIST))
+    items.append(MissionItem(0, MAV_FRAME_MISSION, MAV_CMD_NAV_RETURN_TO_LAUNCH))
+    return _renumber(items)
+
+
+def fence_items(
+    fence: Polygon, exclusions: Sequence[Polygon], frame: LocalFrame
+) -> tuple[MissionItem, ...]:
+    """Fence plan: one inclusion polygon per fence part, one exclusion polygon per zone."""
+    items: list[MissionItem] = []
+    for cmd, polys in (
+        (MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION, polygons(fence)),
+        (MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION, [p for z in exclusions for p in polygons(z)]),
+    ):
+        for poly in polys:
+            ring = list(poly.exterior.coords)[:-1]
+            for x, y in ring:
+                lon, lat = frame.xy_to_wgs84(x, y)
+                items.append(
+                    MissionItem(
+                        0,
+                        MAV_FRAME_GLOBAL_INT,
+                        cmd,
+                        param1=len(ring),
+                        x=_e7(lat),
+                        y=_e7(lon),
+                        mission_type=MAV_MISSION_TYPE_FENCE,
+                    )
+                )
+    return _renumber(items)
+
+
+def rally_items(
+    points: Sequence[Point], frame: LocalFrame, altitude_m: float
+) -> tuple[MissionItem, ...]:
+    """Rally plan: a safe point at each of ``points`` (local frame)."""
+    items = []
+    for p in points:
+        lon, lat = frame.xy_to_wgs84(p.x, p.y)
+        items.append(
+            MissionItem(
+                0,
+                MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+                MAV_CMD_NAV_RALLY_POINT,
+                x=_e7(lat),
+                y=_e7(lon),
+                z=altitude_m,
+                mission_type=MAV_MISSION_TYPE_RALLY,
+            )
+        )
+    return _renumber(items)

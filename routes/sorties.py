@@ -1,0 +1,208 @@
+"""Sortie stage: split a route into battery-safe flights from the station, and share them out.
+
+Each sortie flies from the station to where the previous one stopped, follows the route as far as
+the battery allows while keeping the reserve for the way back, and returns to the station. A
+sortie also stops when the vehicle's mission memory would overflow (``max_mission_items``): a
+longer route becomes more sorties, never a truncated mission.
+
+>>> from shapely.geometry import LineString, Point
+>>> from routes.connect import StraightConnector
+>>> lawnmower = [(0, 0), (3000, 0), (3000, 100), (0, 100), (0, 200), (3000, 200)]
+>>> route = Route((Leg(LineString(lawnmower)),))
+>>> battery = BatteryModel(cruise_speed_m_s=10, endurance_s=1000, reserve_frac=0.2,
+...                        takeoff_landing_s=0)
+>>> sorties = split_sorties(route, Point(0, 0), StraightConnector(), battery)
+>>> len(sorties), all(s.duration_s(battery) <= 800 for s in sorties)
+(2, True)
+>>> assign_drones([900.0, 500.0, 400.0, 300.0], 2)
+[0, 1, 1, 0]
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from shapely.geometry import LineString, Point
+
+from routes.connect import Connector
+from routes.errors import BatteryError
+from routes.types import BatteryModel, Leg, LegKind, Route, Sortie
+
+#: mission items a sortie needs besides one per waypoint: home, take-off, speed, camera on/off, RTL
+ITEM_OVERHEAD = 6
+
+
+@dataclass(frozen=True, slots=True)
+class _Flat:
+    xy: NDArray[np.float64]  # (n, 2) vertices
+    kind: list[LegKind]  # kind of segment i -> i+1
+    real: NDArray[np.bool_]  # vertex is a waypoint (not a cut candidate added by densifying)
+    loiter: NDArray[np.float64]  # seconds to loiter at vertex
+    name: list[str]
+    cum: NDArray[np.float64]  # distance along the route at each vertex
+
+
+def _flatten(route: Route, max_gap_m: float) -> _Flat:
+    xy: list[tuple[float, float]] = []
+    kind: list[LegKind] = []
+    real: list[bool] = []
+    loiter: list[float] = []
+    name: list[str] = []
+    for leg in route.legs:
+        coords = [(float(x), float(y)) for x, y in leg.line.coords]
+        if leg.kind == "loiter" or len(coords) == 1 or leg.length_m == 0:
+            p = coords[0]
+            if xy and xy[-1] == p:
+                loiter[-1] += leg.loiter_s
+                name[-1] = leg.name or name[-1]
+            else:
+                if xy:
+                    kind.append("transit")
+                xy.append(p)
+                real.append(True)
+                loiter.append(leg.loiter_s)
+                name.append(leg.name)
+            continue
+        for i, p in enumerate(coords):
+            if xy and xy[-1] == p:
+                continue
+            if xy:
+                prev = xy[-1]
+                seg = max(abs(p[0] - prev[0]), abs(p[1] - prev[1]))
+                k = leg.kind if i > 0 else "transit"
+                n_extra = int(np.hypot(p[0] - prev[0], p[1] - prev[1]) // max_gap_m) if seg else 0
+                for j in range(1, n_extra + 1):
+                    f = j / (n_extra + 1)
+                    xy.append((prev[0] + f * (p[0] - prev[0]), prev[1] + f * (p[1] - prev[1])))
+                    kind.append(k)
+                    real.append(False)
+                    loiter.append(0.0)
+                    name.append("")
+                kind.append(k)
+            xy.append(p)
+            real.append(True)
+            loiter.append(0.0)
+            name.append("")
+    arr = np.asarray(xy, dtype=float).reshape(-1, 2)
+    d = np.hypot(*np.diff(arr, axis=0).T) if len(arr) > 1 else np.zeros(0)
+    cum = np.concatenate([[0.0], np.cumsum(d)])
+    return _Flat(arr, kind, np.asarray(real), np.asarray(loiter), name, cum)
+
+
+def _legs_between(flat: _Flat, i0: int, i1: int) -> list[Leg]:
+    """Legs for vertices i0..i1, one leg per run of equal segment kind (loiters separate)."""
+    legs: list[Leg] = []
+    if flat.loiter[i0] > 0:
+        p = tuple(flat.xy[i0])
+        legs.append(Leg(LineString([p, p]), "loiter", float(flat.loiter[i0]), flat.name[i0]))
+    start = i0
+    for i in range(i0, i1):
+        last = i + 1 == i1
+        if last or flat.kind[i + 1] != flat.kind[i] or flat.loiter[i + 1] > 0:
+            pts = [
+                tuple(p)
+                for j, p in enumerate(flat.xy[start : i + 2], start)
+                if flat.real[j] or j in (start, i + 1)
+            ]
+            legs.append(Leg(LineString(pts), flat.kind[i]))
+            if flat.loiter[i + 1] > 0:
+                p = tuple(flat.xy[i + 1])
+                legs.append(
+                    Leg(LineString([p, p]), "loiter", float(flat.loiter[i + 1]), flat.name[i + 1])
+                )
+            start = i + 1
+    return legs
+
+
+def split_sorties(
+    route: Route,
+    station: Point,
+    connector: Connector,
+    battery: BatteryModel,
+    *,
+    max_gap_m: float = 300.0,
+) -> list[Sortie]:
+    """Cut ``route`` into sorties that each fit one battery (reserve kept) and mission memory."""
+    flat = _flatten(route, max_gap_m)
+    n = len(flat.xy)
+    if n == 0:
+        return []
+    budget_m = battery.usable_s * battery.cruise_speed_m_s
+    if budget_m <= 0:
+        raise BatteryError(
+            "the battery reserve and take-off/landing time leave no flight time",
+            usable_s=battery.usable_s,
+        )
+    max_wp = battery.max_mission_items - ITEM_OVERHEAD
+    home = np.array([station.x, station.y])
+    euclid = np.hypot(*(flat.xy - home).T)
+    loiter_m = np.cumsum(flat.loiter) * battery.cruise_speed_m_s
+    pts = [Point(float(x), float(y)) for x, y in flat.xy]
+    back_cache: dict[int, float] = {}
+
+    def back(i: int) -> float:
+        if i not in back_cache:
+            back_cache[i] = float(connector.distance(pts[i], station))
+        return back_cache[i]
+
+    def cost(i0: int, i1: int) -> float:
+        lo = loiter_m[i1] - (loiter_m[i0 - 1] if i0 > 0 else 0.0)
+        return float(back(i0) + flat.cum[i1] - flat.cum[i0] + lo + back(i1))
+
+    sorties: list[Sortie] = []
+    i0 = 0
+    while True:
+        if cost(i0, i0) > budget_m:
+            raise BatteryError(
+                f"route point {i0} ({flat.xy[i0][0]:.0f}, {flat.xy[i0][1]:.0f}) is "
+                f"{back(i0):.0f} m from the station: out of range even alone",
+                point_index=i0,
+            )
+        # furthest vertex allowed by the straight-line bound and the waypoint count
+        wp = np.cumsum(flat.real[i0:])
+        lo = loiter_m[i0:] - (loiter_m[i0 - 1] if i0 > 0 else 0.0)
+        bound = back(i0) + flat.cum[i0:] - flat.cum[i0] + lo + euclid[i0:]
+        ok = (bound <= budget_m) & (wp <= max_wp)
+        bad = np.flatnonzero(~ok)
+        i1 = i0 + (int(bad[0]) - 1 if len(bad) else n - 1 - i0)
+        while i1 > i0 and cost(i0, i1) > budget_m:
+            i1 -= 1
+        if i1 == i0 and i0 < n - 1:
+            raise BatteryError(
+                f"the leg from route point {i0} to {i0 + 1} "
+                f"({flat.cum[i0 + 1] - flat.cum[i0]:.0f} m) does not fit one battery with the "
+                "way out and back",
+                point_index=i0,
+            )
+        out = connector.link(station, Point(flat.xy[i0]))
+        ret = connector.link(Point(flat.xy[i1]), station)
+        legs = [Leg(out, "transit"), *_legs_between(flat, i0, i1), Leg(ret, "transit")]
+        sorties.append(Sortie(Route(tuple(legs))))
+        if i1 >= n - 1:
+            break
+        i0 = i1
+    return sorties
+
+
+def assign_drones(durations_s: list[float], drones: int, turnaround_s: float = 0.0) -> list[int]:
+    """Drone index for each sortie, longest first to the least busy drone (LPT makespan rule)."""
+    if drones < 1:
+        raise ValueError(f"need at least one drone, got {drones}")
+    heap = [(0.0, d) for d in range(drones)]
+    out = [0] * len(durations_s)
+    for i in sorted(range(len(durations_s)), key=lambda i: -durations_s[i]):
+        busy, d = heapq.heappop(heap)
+        out[i] = d
+        heapq.heappush(heap, (busy + durations_s[i] + turnaround_s, d))
+    return out
+
+
+def makespan_s(durations_s: list[float], drone_of: list[int], turnaround_s: float = 0.0) -> float:
+    """Time until the last drone lands, each flying its sorties back to back."""
+    busy: dict[int, float] = {}
+    for t, d in zip(durations_s, drone_of, strict=True):
+        busy[d] = busy.get(d, -turnaround_s) + t + turnaround_s
+    return max(busy.values(), default=0.0)
