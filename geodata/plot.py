@@ -237,7 +237,9 @@ def render_site(site: Site, out: Path | str, *, dpi: int = 130) -> Path:
     ax.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False
     )
-    ax.set_title(f"{site.name}: patrol site (UTM EPSG:{site.frame.epsg})", fontsize=13)
+    ax.set_title(
+        f"{site.name.capitalize()} patrol site (metric frame EPSG:{site.frame.epsg})", fontsize=13
+    )
     fig.text(
         0.01,
         0.01,
