@@ -5,9 +5,9 @@ A client authenticates with ``?token=…`` or, within ``live_auth_timeout_s``, a
 subscribed to the hub *before* the snapshot is read, so nothing published in between is missed
 (a change may arrive twice: once in the snapshot, once as an event; clients apply both by id).
 
-Three tasks serve one client: the relay (queue -> socket, the only place that awaits a send),
-the reader (socket -> nothing but pings, so a closed socket is noticed at once) and the hub's
-verdict (overflow, stuck, shutdown). Whichever ends first ends the others.
+Three tasks in one task group serve a client: the relay (queue -> socket, the only place that
+awaits a send), the reader (answers pings, and notices at once when the socket closes) and the
+hub's verdict (overflow, stuck, shutdown). Whichever ends first cancels the others.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -142,25 +142,31 @@ async def live(websocket: WebSocket, token: str | None = None) -> None:
     with hub.subscription() as client:
         snapshot = await _snapshot(websocket, user)
         await websocket.send_text(make_message("snapshot", snapshot).text)
-        tasks = {
-            asyncio.create_task(_relay(websocket, client), name="live-relay"),
-            asyncio.create_task(_read(websocket), name="live-read"),
-            asyncio.create_task(client.wait_closed(), name="live-verdict"),
-        }
-        try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
-            results = await asyncio.gather(*tasks, return_exceptions=True)
+        await _first_of(_relay(websocket, client), _read(websocket), client.wait_closed())
         reason = client.close_reason
-    failures = [r for r in results if isinstance(r, BaseException)]
-    for failure in failures:
-        if not isinstance(
-            failure, asyncio.CancelledError | ClientClosed | WebSocketDisconnect | OSError
-        ):
-            raise failure
     if reason in ("overflow", "stuck", "shutdown"):
         code = CLOSE_GOING_AWAY if reason == "shutdown" else CLOSE_TRY_AGAIN
-        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
             await websocket.close(code=code, reason=reason)
+
+
+async def _first_of(*coros: Coroutine[Any, Any, object]) -> None:
+    """Run `coros` together until the first one ends, then cancel the rest.
+
+    Ends quietly for the normal ways a connection ends (the client left, the hub closed it);
+    any other error propagates.
+    """
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(_quiet(c)) for c in coros]
+
+        def stop(_: asyncio.Task[None]) -> None:
+            for task in tasks:
+                task.cancel()
+
+        for task in tasks:
+            task.add_done_callback(stop)
+
+
+async def _quiet(coro: Coroutine[Any, Any, object]) -> None:
+    with contextlib.suppress(ClientClosed, WebSocketDisconnect, OSError):
+        await coro

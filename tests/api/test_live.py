@@ -1,0 +1,115 @@
+"""The /ws/live websocket: authentication, snapshot, and events published by the API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from groundstation.telemetry.hub import PROTOCOL_VERSION, make_message
+
+
+def receive(ws) -> dict:
+    return json.loads(ws.receive_text())
+
+
+def test_anonymous_websocket_is_closed_with_1008(station):
+    """A client that sends no token, only chatter, is closed with policy-violation 1008."""
+    with station.client.websocket_connect("/ws/live") as ws:
+        ws.send_text(json.dumps({"type": "hello"}))
+        with pytest.raises(WebSocketDisconnect) as err:
+            ws.receive_text()
+    assert err.value.code == 1008
+
+
+def test_bad_query_token_is_closed_with_1008(station):
+    """A forged token in the query string is refused with 1008."""
+    with (
+        station.client.websocket_connect("/ws/live?token=not-a-token") as ws,
+        pytest.raises(WebSocketDisconnect) as err,
+    ):
+        ws.receive_text()
+    assert err.value.code == 1008
+
+
+def test_silent_client_is_closed_after_auth_timeout(station):
+    """A client that says nothing is closed with 1008 once the auth timeout passes."""
+    with (
+        station.client.websocket_connect("/ws/live") as ws,
+        pytest.raises(WebSocketDisconnect) as err,
+    ):
+        ws.receive_text()
+    assert err.value.code == 1008
+
+
+def test_snapshot_on_connect_with_query_token(station, officer, pilot):
+    """A client authenticated by query token first receives a versioned snapshot."""
+    station.client.post(
+        "/api/incidents",
+        json={"type": "theft", "lat_deg": 29.0, "lon_deg": 119.2},
+        headers=officer,
+    )
+    station.client.post("/api/vehicles", json={"sysid": 2, "name": "egret-2"}, headers=pilot)
+    with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
+        msg = receive(ws)
+    assert msg["v"] == PROTOCOL_VERSION
+    assert msg["type"] == "snapshot"
+    assert msg["data"]["user"]["username"] == "officer1"
+    assert [i["type"] for i in msg["data"]["incidents"]] == ["theft"]
+    assert [v["name"] for v in msg["data"]["vehicles"]] == ["egret-2"]
+    assert msg["data"]["patrols"] == []
+
+
+def test_incident_created_by_another_user_reaches_the_viewer(station, officer, pilot):
+    """An officer watching the stream receives the incident a pilot reports, then its update."""
+    with station.client.websocket_connect("/ws/live") as ws:
+        ws.send_text(json.dumps({"type": "auth", "token": station.token(officer)}))
+        assert receive(ws)["type"] == "snapshot"
+        created = station.client.post(
+            "/api/incidents",
+            json={"type": "fire_or_smoke", "lat_deg": 29.06, "lon_deg": 119.19},
+            headers=pilot,
+        ).json()
+        msg = receive(ws)
+        assert msg["type"] == "incident.created"
+        assert msg["data"]["id"] == created["id"]
+        assert msg["data"]["type"] == "fire_or_smoke"
+        station.client.patch(
+            f"/api/incidents/{created['id']}", json={"status": "resolved"}, headers=officer
+        )
+        msg = receive(ws)
+        assert msg["type"] == "incident.updated"
+        assert msg["data"]["status"] == "resolved"
+
+
+def test_ping_is_answered(station, officer):
+    """A {"type": "ping"} message gets a pong."""
+    with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
+        receive(ws)
+        ws.send_text(json.dumps({"type": "ping"}))
+        assert receive(ws)["type"] == "pong"
+
+
+def test_overflowing_client_is_closed_with_1013(station, officer):
+    """A client that falls a whole queue behind is closed with 1013 (reconnect for a snapshot)."""
+    hub = station.client.app.state.hub
+    with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
+        receive(ws)
+
+        async def flood():
+            for n in range(station.settings.live_queue_size + 1):
+                hub.publish(make_message("alert", {"n": n}))
+
+        station.client.portal.call(flood)
+        received = 0
+        while True:
+            try:
+                receive(ws)
+            except WebSocketDisconnect as exc:
+                code = exc.code
+                break
+            received += 1
+    assert code == 1013
+    assert received < station.settings.live_queue_size + 1
+    assert hub.stats.dropped_overflow == 1
