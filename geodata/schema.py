@@ -298,6 +298,25 @@ def _patrol_areas(gdf: gpd.GeoDataFrame, path: str | None, issues: list[SiteIssu
             kind = kind_for_zone(str(zone)) if zone is not None else "other"
         kinds.append(kind)
     gdf["kind"] = kinds
+    seen: dict[str, int] = {}
+    for i, (name, zone) in enumerate(zip(gdf["name"], gdf["zone_id"], strict=True)):
+        for key, field in ((name, "name"), (zone, "zone_id")):
+            if key is None:
+                continue
+            tag = f"{field}={key}"
+            if tag in seen:
+                issues.append(
+                    SiteIssue(
+                        "warning",
+                        f"same {field} {key!r} as feature {seen[tag]}: area() returns the first",
+                        path=path,
+                        layer="patrol_areas",
+                        feature=i,
+                        field=field,
+                    )
+                )
+            else:
+                seen[tag] = i
 
 
 def _no_fly_zones(gdf: gpd.GeoDataFrame, path: str | None, issues: list[SiteIssue]) -> None:

@@ -53,9 +53,12 @@ def check_lonlat(gdf: gpd.GeoDataFrame, layer: str, path: str | None = None) -> 
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         x, y = bounds[i, 0], bounds[i, 1]
+        if abs(x) <= 90.0 and abs(y) <= 180.0:
+            hint = "latitude and longitude swapped? GeoJSON order is [lon, lat]"
+        else:
+            hint = "projected metres in a WGS84 file? Reproject to EPSG:4326 or store its real CRS"
         raise LayerError(
-            f"coordinates are not lon/lat degrees (e.g. x={x:.6g}, y={y:.6g}): projected metres in "
-            "a WGS84 file? Reproject to EPSG:4326 or store the file's real CRS",
+            f"coordinates are not lon/lat degrees (e.g. x={x:.6g}, y={y:.6g}): {hint}",
             path=path,
             layer=layer,
             feature=i,

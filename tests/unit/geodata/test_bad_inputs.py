@@ -258,3 +258,37 @@ def _feature(props: dict[str, object], gtype: str, coords: object) -> dict[str, 
 
 def _write(path: Path, features: list[dict[str, object]]) -> None:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+
+def test_swapped_lat_lon_gets_its_own_hint(tmp_path: Path) -> None:
+    """[lat, lon] points are rejected with a hint that the axes are swapped."""
+    path = tmp_path / "stations.geojson"
+    _write(path, [_feature({"name": "s"}, "Point", [29.05, 119.18])])
+    with pytest.raises(LayerError, match="latitude and longitude swapped"):
+        load_site(path)
+
+
+def test_feature_without_geometry_is_rejected(tmp_path: Path) -> None:
+    """A feature whose geometry is null is refused, naming its index."""
+    path = tmp_path / "points_of_interest.geojson"
+    ok = _feature({"name": "a", "category": "landmark"}, "Point", [119.1, 29.0])
+    null: dict[str, object] = {
+        "type": "Feature",
+        "properties": {"name": "b", "category": "landmark"},
+        "geometry": None,
+    }
+    _write(path, [ok, null])
+    with pytest.raises(LayerError, match="feature has no geometry") as err:
+        load_site(path)
+    assert err.value.feature == 1
+
+
+def test_duplicate_patrol_area_names_warn(tmp_path: Path) -> None:
+    """Two patrol areas with the same name load, with a warning that area() takes the first."""
+    path = tmp_path / "patrol_areas.geojson"
+    square = [[[119.1, 29.0], [119.2, 29.0], [119.2, 29.1], [119.1, 29.0]]]
+    _write(path, [_feature({"name": "reach"}, "Polygon", square)] * 2)
+    site = load_site(path)
+    (warning,) = [w for w in site.warnings if w.level == "warning"]
+    assert (warning.feature, warning.field) == (1, "name")
+    assert "same name 'reach' as feature 0: area() returns the first" in warning.message

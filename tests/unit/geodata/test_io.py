@@ -118,3 +118,24 @@ def test_unknown_write_driver_is_rejected(longyou: Site, tmp_path: Path) -> None
     """write_site only accepts the drivers it can read back."""
     with pytest.raises(ValueError, match="driver must be one of"):
         write_site(longyou, tmp_path / "x", driver="CSV")
+
+
+def test_kml_drawn_by_a_pilot_loads(bad: Path) -> None:
+    """A KML file with one folder per layer (as Google Earth saves it) loads as a site."""
+    site = load_site(bad / "pilot_site.kml")
+    assert len(site.layers["patrol_areas"]) == 1
+    assert site.layers["patrol_areas"]["name"].iloc[0] == "North bank reach"
+    assert list(site.layers["no_fly_zones"]["restriction"]) == ["restricted"]
+    assert (site.station.x, site.station.y) == (119.15, 29.05)
+    assert not site.layers["patrol_areas"].geometry.has_z.any()
+
+
+def test_geojson_with_declared_utm_crs_is_reprojected(longyou: Site, tmp_path: Path) -> None:
+    """A legacy GeoJSON declaring EPSG:32650 in its crs member is read as metres, not rejected."""
+    path = tmp_path / "patrol_areas.geojson"
+    longyou.layer("patrol_areas", local=True).to_file(path, driver="GeoJSON")
+    assert "32650" in path.read_text()[:400]
+    back = load_site(path)
+    assert back.area("water_surface").area == pytest.approx(
+        longyou.area("water_surface").area, rel=1e-6
+    )
