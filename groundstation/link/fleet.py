@@ -155,7 +155,9 @@ class Link:
         for task in list(self._tasks):  # every task of this link, contact requests included
             task.cancel()
         try:
-            await self._tg.__aexit__(exc_type, exc, tb)
+            # The body's own exception propagates unchanged (not wrapped in an ExceptionGroup);
+            # the group only reports failures of the link's own tasks.
+            await self._tg.__aexit__(None, None, None)
         finally:
             self.transport.close()
             if self._tlog is not None:

@@ -65,8 +65,13 @@ class WireItem:
     def lon_deg(self) -> float:
         return self.y / 1e7
 
-    def same_as(self, other: WireItem, *, ignore_position: bool = False) -> bool:
-        """Equal up to float32 rounding of params and z (what a round trip preserves)."""
+    def same_as(
+        self, other: WireItem, *, ignore_position: bool = False, float_xy: bool = False
+    ) -> bool:
+        """Equal up to float32 rounding of params and z (what a round trip preserves).
+
+        ``float_xy``: x / y went through legacy MISSION_ITEM floats, so allow float32 rounding.
+        """
         if (self.seq, self.frame, self.command, self.autocontinue, self.mission_type) != (
             other.seq,
             other.frame,
@@ -82,7 +87,11 @@ class WireItem:
             (self.param4, other.param4),
         ]
         if not ignore_position:
-            if (self.x, self.y) != (other.x, other.y):
+            if float_xy:
+                if not all(abs(a - b) <= abs(a) * 1.2e-7 + 1 for a, b in
+                           ((self.x, other.x), (self.y, other.y))):  # fmt: skip
+                    return False
+            elif (self.x, self.y) != (other.x, other.y):
                 return False
             pairs.append((self.z, other.z))
         return all(_float_eq(a, b) for a, b in pairs)

@@ -157,9 +157,11 @@ class MissionClient:
                 ) from exc
             if verify:
                 got = await self._download(code, None)
-                self._compare(wire, got, mission_type)
+                self._compare(wire, got, mission_type, legacy=machine.legacy_requests > 0)
 
-    def _compare(self, sent: list[WireItem], got: list[WireItem], mission_type: str) -> None:
+    def _compare(
+        self, sent: list[WireItem], got: list[WireItem], mission_type: str, legacy: bool = False
+    ) -> None:
         sysid = self.port.sysid
         if len(sent) != len(got):
             raise MissionVerifyError(
@@ -171,7 +173,7 @@ class MissionClient:
         for a, b in zip(sent, got, strict=True):
             # ArduPilot keeps its own home in mission slot 0 and reports that on download.
             home_slot = self.port.is_ardupilot and mission_type == "mission" and a.seq == 0
-            if not a.same_as(b, ignore_position=home_slot):
+            if not a.same_as(b, ignore_position=home_slot, float_xy=legacy):
                 raise MissionVerifyError(
                     sysid,
                     mission_type,

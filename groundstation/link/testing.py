@@ -1,0 +1,213 @@
+"""Test doubles for the link: a minimal, scriptable MAVLink vehicle (not a simulator).
+
+:class:`FakeAutopilot` is sans-I/O: ``receive(bytes) -> list[bytes]`` answers heartbeats,
+commands and the mission protocol the way an ArduPilot copter does, with seeded packet loss in
+both directions. :class:`FakeVehicleEndpoint` puts one on a UDP socket for loopback tests. The
+full vehicle simulator lives in ``simulator/``; this double exists so the link's own tests do not
+depend on it and can inject exact faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from groundstation.link.codec import Decoder, Encoder
+from groundstation.link.items import WireItem, from_message
+from groundstation.link.signing import SigningConfig
+
+Msg = Any
+
+MAV_RESULT_ACCEPTED = 0
+MAV_RESULT_FAILED = 4
+MAV_RESULT_UNSUPPORTED = 3
+
+
+@dataclass
+class FakeAutopilot:
+    """A copter that answers the station; ``loss`` drops that fraction of frames each way."""
+
+    sysid: int
+    compid: int = 1
+    autopilot: int = 3
+    loss: float = 0.0
+    seed: int = 0
+    gps_fix: int = 3
+    signing: SigningConfig | None = None
+    capacity: int = 1000
+    legacy_requests: bool = False
+    missions: dict[int, list[WireItem]] = field(default_factory=dict)
+    commands_seen: list[int] = field(default_factory=list)
+    armed: bool = False
+    custom_mode: int = 0
+    current_seq: int = 0
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self.encoder = Encoder(self.sysid, self.compid, self.signing)
+        self.decoder = Decoder(self.signing)
+        self.mav = self.encoder.mav
+        self._upload: tuple[int, int, list[WireItem]] | None = None  # type, count, received
+
+    def _out(self, msgs: list[Msg]) -> list[bytes]:
+        return [self.encoder.encode(m) for m in msgs if self.rng.random() >= self.loss]
+
+    def heartbeat(self) -> bytes:
+        base_mode = 1 | (128 if self.armed else 0)
+        return self.encoder.encode(
+            self.mav.heartbeat_encode(2, self.autopilot, base_mode, self.custom_mode, 4)
+        )
+
+    def telemetry(self, lat_deg: float = 29.05, lon_deg: float = 119.17) -> list[bytes]:
+        return self._out(
+            [
+                self.mav.global_position_int_encode(
+                    0, round(lat_deg * 1e7), round(lon_deg * 1e7), 50_000, 10_000, 100, 0, 0, 9000
+                ),
+                self.mav.sys_status_encode(0, 0, 0, 0, 12_100, 0, 87, 0, 0, 0, 0, 0, 0),
+                self.mav.gps_raw_int_encode(0, self.gps_fix, 0, 0, 0, 0, 0, 0, 0, 12),
+            ]
+        )
+
+    def receive(self, data: bytes) -> list[bytes]:
+        """Frames from the station in, frames back out."""
+        replies: list[Msg] = []
+        for msg in self.decoder.feed(data, datagram=True):
+            if self.rng.random() < self.loss:
+                continue
+            target = getattr(msg, "target_system", self.sysid)
+            if target not in (0, self.sysid):
+                continue
+            replies.extend(self._handle(msg))
+        return self._out(replies)
+
+    def _ack(self, command: int, result: int) -> Msg:
+        return self.mav.command_ack_encode(command, result, 0, 0, 255, 190)
+
+    def _handle(self, msg: Msg) -> list[Msg]:
+        kind = msg.get_type()
+        if kind in ("COMMAND_LONG", "COMMAND_INT"):
+            return self._command(msg)
+        if kind == "MISSION_COUNT":
+            if msg.count > self.capacity:
+                return [self.mav.mission_ack_encode(255, 190, 4, msg.mission_type)]  # NO_SPACE
+            self._upload = (msg.mission_type, msg.count, [])
+            if msg.count == 0:
+                self.missions[msg.mission_type] = []
+                self._upload = None
+                return [self.mav.mission_ack_encode(255, 190, 0, msg.mission_type)]
+            return [self._request(0, msg.mission_type)]
+        if kind in ("MISSION_ITEM_INT", "MISSION_ITEM") and self._upload is not None:
+            mtype, count, got = self._upload
+            if msg.seq == len(got):
+                got.append(from_message(msg))
+            if len(got) == count:
+                self.missions[mtype] = got
+                self._upload = None
+                return [self.mav.mission_ack_encode(255, 190, 0, mtype)]
+            return [self._request(len(got), mtype)]
+        if kind in ("MISSION_ITEM_INT", "MISSION_ITEM"):
+            # upload already complete: the station missed our ACK and resent the last item
+            return [self.mav.mission_ack_encode(255, 190, 0, msg.mission_type)]
+        if kind == "MISSION_REQUEST_LIST":
+            items = self.missions.get(msg.mission_type, [])
+            return [self.mav.mission_count_encode(255, 190, len(items), msg.mission_type)]
+        if kind in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):
+            items = self.missions.get(msg.mission_type, [])
+            if msg.seq >= len(items):
+                return []
+            i = items[msg.seq]
+            return [
+                self.mav.mission_item_int_encode(
+                    255, 190, i.seq, i.frame, i.command, i.current, i.autocontinue,
+                    i.param1, i.param2, i.param3, i.param4, i.x, i.y, i.z, msg.mission_type,
+                )
+            ]  # fmt: skip
+        if kind == "MISSION_CLEAR_ALL":
+            if msg.mission_type == 255:
+                self.missions.clear()
+            else:
+                self.missions.pop(msg.mission_type, None)
+            return [self.mav.mission_ack_encode(255, 190, 0, msg.mission_type)]
+        if kind == "MISSION_SET_CURRENT":
+            self.current_seq = msg.seq
+            return [self.mav.mission_current_encode(msg.seq)]
+        return []
+
+    def _request(self, seq: int, mission_type: int) -> Msg:
+        if self.legacy_requests:
+            return self.mav.mission_request_encode(255, 190, seq, mission_type)
+        return self.mav.mission_request_int_encode(255, 190, seq, mission_type)
+
+    def _command(self, msg: Msg) -> list[Msg]:
+        command = int(msg.command)
+        self.commands_seen.append(command)
+        if command == 400:  # ARM_DISARM
+            if msg.param1 == 1 and self.gps_fix < 3:
+                text = self.mav.statustext_encode(3, b"PreArm: Need 3D Fix")
+                return [text, self._ack(command, MAV_RESULT_FAILED)]
+            self.armed = msg.param1 == 1
+        elif command == 176:  # DO_SET_MODE
+            self.custom_mode = int(msg.param2)
+        elif command == 9999:
+            return [self._ack(command, MAV_RESULT_UNSUPPORTED)]
+        return [self._ack(command, MAV_RESULT_ACCEPTED)]
+
+
+class FakeVehicleEndpoint:
+    """A :class:`FakeAutopilot` on a UDP socket that sends to the station (``udpout``)."""
+
+    def __init__(self, autopilot: FakeAutopilot, station: tuple[str, int], rate_hz: float = 20):
+        self.autopilot = autopilot
+        self.station = station
+        self.period_s = 1.0 / rate_hz
+        self.silent_until = 0.0
+        self._transport: asyncio.DatagramTransport | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def _send(self, frames: list[bytes]) -> None:
+        loop = asyncio.get_running_loop()
+        if self._transport is None or loop.time() < self.silent_until:
+            return
+        for frame in frames:
+            self._transport.sendto(frame)
+
+    def send_raw(self, data: bytes) -> None:
+        """Send arbitrary bytes to the station (garbage tests)."""
+        assert self._transport is not None
+        self._transport.sendto(data)
+
+    def cut(self, seconds: float) -> None:
+        """Go silent both ways for ``seconds``."""
+        self.silent_until = asyncio.get_running_loop().time() + seconds
+
+    async def __aenter__(self) -> FakeVehicleEndpoint:
+        loop = asyncio.get_running_loop()
+        endpoint = self
+
+        class _Proto(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: Any) -> None:
+                if loop.time() >= endpoint.silent_until:
+                    endpoint._send(endpoint.autopilot.receive(data))
+
+        self._transport, _ = await loop.create_datagram_endpoint(_Proto, remote_addr=self.station)
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def _run(self) -> None:
+        tick = 0
+        while True:
+            if tick % max(1, round(1 / self.period_s)) == 0:
+                self._send([self.autopilot.heartbeat()])
+            self._send(self.autopilot.telemetry())
+            tick += 1
+            await asyncio.sleep(self.period_s)
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._transport is not None:
+            self._transport.close()
