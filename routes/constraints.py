@@ -1,0 +1,89 @@
+"""Constraints shared by every patrol kind: fence, no-fly zones, station, swath from the camera.
+
+>>> round(swath_from_camera(altitude_m=80, hfov_deg=84, overlap=0.2), 1)
+115.3
+>>> from shapely.geometry import Point, box
+>>> fence = geofence([box(0, 0, 1000, 1000)], Point(1500, 500), margin_m=50)
+>>> fence.covers(Point(1500, 500)), fence.covers(box(0, 0, 1000, 1000))
+(True, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+
+from routes.errors import PlanningError, StationError
+from routes.geometry import polygons
+
+
+def swath_from_camera(altitude_m: float, hfov_deg: float, overlap: float) -> float:
+    """Ground swath between passes: the camera footprint width less the side overlap."""
+    if not 0 < hfov_deg < 180:
+        raise PlanningError(f"camera field of view must be in (0, 180) degrees, got {hfov_deg}")
+    if not 0 <= overlap < 1:
+        raise PlanningError(f"side overlap must be in [0, 1), got {overlap}")
+    if altitude_m <= 0:
+        raise PlanningError(f"altitude must be positive, got {altitude_m}")
+    return 2 * altitude_m * math.tan(math.radians(hfov_deg) / 2) * (1 - overlap)
+
+
+def geofence(
+    parts: Sequence[BaseGeometry], station: Point | None, margin_m: float, max_vertices: int = 60
+) -> Polygon:
+    """One inclusion polygon holding everything (and the way to the station) plus ``margin_m``.
+
+    Simplified to at most about ``max_vertices`` corners, always outward (it still covers the
+    area plus half the margin).
+    """
+    geoms: list[BaseGeometry] = list(parts)
+    union = shapely.union_all(geoms)
+    if station is not None:
+        near = nearest_points(union, station)[0]
+        geoms += [station, LineString([near, station])] if not near.equals(station) else [station]
+    half = margin_m / 2
+    tol = max(half, 1.0)
+    out: Polygon | None = None
+    for _ in range(16):
+        grown = shapely.union_all([g.buffer(half + tol, quad_segs=4) for g in geoms])
+        polys = polygons(grown)
+        hull = grown.convex_hull
+        shell = Polygon(polys[0].exterior) if len(polys) == 1 else hull
+        assert isinstance(shell, Polygon)
+        simple = shell.simplify(tol)  # within tol of shell: still covers everything + half margin
+        out = simple if isinstance(simple, Polygon) and simple.is_valid else shell
+        if len(out.exterior.coords) <= max_vertices + 1:
+            break
+        tol *= 1.6
+    assert out is not None
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Airspace:
+    """Where a drone may fly: inside ``fence`` and outside every zone in ``no_fly``."""
+
+    fence: Polygon
+    no_fly: tuple[Polygon, ...]
+
+    @property
+    def allowed(self) -> BaseGeometry:
+        if not self.no_fly:
+            return self.fence
+        return self.fence.difference(shapely.union_all(self.no_fly))
+
+    def check_station(self, station: Point) -> None:
+        for i, z in enumerate(self.no_fly):
+            if z.covers(station):
+                raise StationError(
+                    f"the station ({station.x:.0f}, {station.y:.0f}) is inside no-fly zone {i + 1}",
+                    zone=i,
+                )
+        if not self.fence.covers(station):
+            raise StationError("the station is outside the geofence")

@@ -1,0 +1,158 @@
+"""Shoreline and corridor patrols.
+
+- Shoreline: loops following the shore (and island shores) at an offset, inward (positive) or
+  outward (negative); the parts crossing a no-fly zone are cut out and the loop detours around.
+- Corridor: passes along a line (a river centre line, a road) covering a given width, flown
+  there and back; where a pass crosses a no-fly zone it detours.
+
+>>> from shapely.geometry import LineString, Point, box
+>>> params = PatrolParams(altitude_m=50, swath_width_m=80)
+>>> shore = plan_shore(box(0, 0, 1000, 500), offset_m=30, station=Point(0, -50), params=params)
+>>> round(shore.stats.sweep_length_m)
+2760
+>>> corridor = plan_corridor(LineString([(0, 0), (3000, 0)]), width_m=200, params=params)
+>>> corridor.stats.sorties, round(corridor.stats.sweep_length_m)
+(1, 9000)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import shapely
+from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry.base import BaseGeometry
+
+from routes.connect import VisibilityConnector
+from routes.constraints import Airspace, geofence
+from routes.coverage import route_from_pieces
+from routes.errors import InvalidAreaError, PlanningError
+from routes.geometry import as_area, polygons
+from routes.ordering import Chunk, NearestNeighbour
+from routes.pipeline import PatrolParams, finish, zones
+from routes.types import Plan
+
+
+def _lines(geom: BaseGeometry) -> list[LineString]:
+    if geom.is_empty:
+        return []
+    if isinstance(geom, LineString):
+        return [geom]
+    if isinstance(geom, MultiLineString):
+        return list(geom.geoms)
+    return [g for g in getattr(geom, "geoms", []) if isinstance(g, LineString) and not g.is_empty]
+
+
+def _clip(line: LineString, nofly: BaseGeometry | None) -> tuple[list[LineString], bool]:
+    """Parts of ``line`` outside the zones (merged), and whether anything was cut."""
+    if nofly is None or not line.intersects(nofly):
+        return [line], False
+    rest = shapely.line_merge(line.difference(nofly))
+    return [p for p in _lines(rest) if p.length > 1.0], True
+
+
+def plan_shore(
+    area: BaseGeometry,
+    *,
+    offset_m: float = 20.0,
+    loops: int = 1,
+    no_fly: Sequence[BaseGeometry] = (),
+    station: Point | None = None,
+    params: PatrolParams,
+) -> Plan:
+    """Loops along the shore of ``area`` (and its islands), ``offset_m`` inward (< 0: outward)."""
+    area = as_area(area)
+    if loops < 1:
+        raise PlanningError(f"need at least one loop, got {loops}")
+    spacing = params.swath_width_m or max(abs(offset_m) * 2, 50.0)
+    nf = zones(no_fly)
+    nf_union = shapely.union_all(nf) if nf else None
+    margin = max(params.fence_margin_m, -offset_m - (loops - 1) * spacing + 50, 50.0)
+    airspace = Airspace(geofence(polygons(area), station, margin), nf)
+    if station is not None:
+        airspace.check_station(station)
+    chunks: list[Chunk] = []
+    for k in range(loops):
+        d = offset_m + k * spacing
+        shape = area.buffer(-d, quad_segs=8)
+        if shape.is_empty:
+            if k == 0:
+                raise InvalidAreaError(
+                    f"an offset of {d:.0f} m inward leaves nothing of the area", offset_m=d
+                )
+            break
+        for poly in polygons(shape):
+            for ring in [poly.exterior, *poly.interiors]:
+                line = LineString(LineString(ring.coords).simplify(2.0).coords)
+                parts, cut = _clip(line, nf_union)
+                for p in parts:
+                    chunks.append(Chunk((p,), ring=True) if not cut else Chunk((p, p.reverse())))
+    if not chunks:
+        raise InvalidAreaError("the shoreline lies entirely inside no-fly zones")
+    connector = VisibilityConnector(airspace.allowed)
+    route = route_from_pieces(NearestNeighbour().sort(chunks, station), connector)
+    return finish(
+        "shore",
+        route,
+        area=area,
+        no_fly=nf,
+        station=station,
+        airspace=airspace,
+        params=params,
+        region=airspace.allowed,
+        notes=[f"{loops} loop(s) at {offset_m:g} m from the shore"],
+    )
+
+
+def plan_corridor(
+    line: LineString,
+    *,
+    width_m: float,
+    no_fly: Sequence[BaseGeometry] = (),
+    station: Point | None = None,
+    params: PatrolParams,
+) -> Plan:
+    """Passes along ``line`` covering ``width_m``, there and back (odd pass counts end far away)."""
+    if not isinstance(line, LineString) or line.length < 1.0:
+        raise InvalidAreaError("a corridor needs a line at least 1 m long")
+    if not width_m > 0:
+        raise InvalidAreaError(f"corridor width must be positive, got {width_m}")
+    swath = params.swath_width_m or width_m
+    n = max(1, math.ceil(width_m / swath - 1e-9))
+    if n == 1:
+        n = 2  # there and back along the centre
+        offsets = [0.0, 0.0]
+    else:
+        step = width_m / n
+        offsets = [-width_m / 2 + step / 2 + k * step for k in range(n)]
+    corridor = line.buffer(width_m / 2, cap_style="flat")
+    nf = zones(no_fly)
+    nf_union = shapely.union_all(nf) if nf else None
+    airspace = Airspace(geofence([corridor], station, params.fence_margin_m), nf)
+    if station is not None:
+        airspace.check_station(station)
+    pieces: list[LineString] = []
+    for k, off in enumerate(offsets):
+        curve = line if off == 0 else line.offset_curve(off, quad_segs=4)
+        merged = shapely.line_merge(curve) if not isinstance(curve, LineString) else curve
+        parts = [p for p in _lines(merged) if p.length > 1.0]
+        parts = [q for p in parts for q in _clip(LineString(p.simplify(1.0).coords), nf_union)[0]]
+        if k % 2 == 1:
+            parts = [p.reverse() for p in reversed(parts)]
+        pieces += parts
+    if not pieces:
+        raise InvalidAreaError("the corridor lies entirely inside no-fly zones")
+    connector = VisibilityConnector(airspace.allowed)
+    route = route_from_pieces(pieces, connector)
+    return finish(
+        "corridor",
+        route,
+        area=corridor,
+        no_fly=nf,
+        station=station,
+        airspace=airspace,
+        params=params,
+        region=airspace.allowed,
+        notes=[f"{len(offsets)} pass(es) along a {line.length / 1000:.1f} km line"],
+    )

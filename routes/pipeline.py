@@ -1,0 +1,154 @@
+"""Plans from geometry in metres: the coverage pipeline, and the finishing steps every kind shares.
+
+decompose -> swaths -> order -> connect (`routes.coverage`), then sorties -> drones -> statistics.
+
+>>> from shapely.geometry import Point, box
+>>> params = PatrolParams(altitude_m=60, swath_width_m=100)
+>>> plan = plan_coverage(box(0, 0, 2000, 1000), station=Point(-50, 500), params=params)
+>>> plan.stats.covered_frac > 0.995, plan.stats.outside_m, plan.stats.sorties >= 1
+(True, 0.0, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import shapely
+from shapely.geometry import MultiLineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from routes.connect import VisibilityConnector
+from routes.constraints import Airspace, geofence
+from routes.coverage import CoverageStrategy, plan_coverage_path
+from routes.errors import InvalidAreaError, PlanningError
+from routes.geometry import as_area, outside_length, polygons, turns
+from routes.mission import MAX_ALTITUDE_M, check_altitude
+from routes.sorties import assign_drones, makespan_s, split_sorties
+from routes.types import BatteryModel, Plan, PlanStats, Route, Sortie
+
+
+@dataclass(frozen=True, slots=True)
+class PatrolParams:
+    """What every patrol kind needs besides its geometry."""
+
+    altitude_m: float
+    swath_width_m: float | None = None
+    drones: int = 1
+    battery: BatteryModel = field(default_factory=BatteryModel)
+    fence_margin_m: float = 100.0
+    turnaround_s: float = 120.0
+    max_altitude_m: float = MAX_ALTITUDE_M
+    photo_spacing_m: float | None = None
+
+    def __post_init__(self) -> None:
+        check_altitude(self.altitude_m, self.max_altitude_m)
+        if self.drones < 1:
+            raise PlanningError(f"need at least one drone, got {self.drones}")
+        if self.fence_margin_m < 0:
+            raise PlanningError(f"fence margin must not be negative, got {self.fence_margin_m}")
+
+
+def zones(no_fly: Sequence[BaseGeometry]) -> tuple[Polygon, ...]:
+    return tuple(p for z in no_fly for p in polygons(z))
+
+
+def finish(
+    kind: str,
+    route: Route,
+    *,
+    area: BaseGeometry,
+    no_fly: tuple[Polygon, ...],
+    station: Point | None,
+    airspace: Airspace,
+    params: PatrolParams,
+    region: BaseGeometry,
+    covered_frac: float | None = None,
+    notes: Sequence[str] = (),
+    presplit: Sequence[Route] | None = None,
+) -> Plan:
+    """Split into sorties (unless there is no station), assign drones, compute the statistics.
+
+    ``region`` is where the route itself must stay (measured as ``outside_m``).
+    """
+    battery = params.battery
+    if station is None:
+        sorties: list[Sortie] = [Sortie(route)]
+        check_region: BaseGeometry = region
+    elif presplit is not None:
+        sorties = [Sortie(r) for r in presplit]
+        check_region = airspace.allowed
+    else:
+        connector = VisibilityConnector(airspace.allowed)
+        sorties = split_sorties(route, station, connector, battery)
+        check_region = airspace.allowed
+    durations = [s.duration_s(battery) for s in sorties]
+    drone_of = assign_drones(durations, params.drones, params.turnaround_s)
+    if presplit is not None:
+        drone_of = list(range(len(sorties)))
+    sorties = [Sortie(s.route, d) for s, d in zip(sorties, drone_of, strict=True)]
+    lines = [s.route.line() for s in sorties]
+    sweep = sum(s.route.sweep_length_m for s in sorties)
+    spacing = params.photo_spacing_m
+    stats = PlanStats(
+        length_m=sum(line.length for line in lines),
+        sweep_length_m=sweep,
+        flight_time_s=sum(durations),
+        makespan_s=makespan_s(durations, drone_of, params.turnaround_s),
+        sorties=len(sorties),
+        drones=len(set(drone_of)),
+        covered_frac=covered_frac,
+        photos=int(sweep // spacing) + len(sorties) if spacing else 0,
+        turns=sum(turns(line) for line in lines),
+        outside_m=outside_length(MultiLineString(lines), check_region),
+    )
+    return Plan(
+        kind,
+        area,
+        no_fly,
+        station,
+        tuple(sorties),
+        stats,
+        params.altitude_m,
+        params.swath_width_m,
+        airspace.fence,
+        tuple(notes),
+    )
+
+
+def plan_coverage(
+    area: BaseGeometry,
+    *,
+    no_fly: Sequence[BaseGeometry] = (),
+    station: Point | None = None,
+    params: PatrolParams,
+    strategies: Sequence[CoverageStrategy] | None = None,
+) -> Plan:
+    """Cover ``area`` minus the no-fly zones; with a station, split into battery sorties."""
+    if params.swath_width_m is None:
+        raise PlanningError("coverage needs a swath width (or a camera field of view and overlap)")
+    area = as_area(area)
+    nf = zones(no_fly)
+    cover = area.difference(shapely.union_all(nf)) if nf else area
+    if cover.area < 1.0:
+        raise InvalidAreaError("the area lies entirely inside no-fly zones")
+    cover = as_area(cover)
+    airspace = Airspace(geofence(polygons(area), station, params.fence_margin_m), nf)
+    if station is not None:
+        airspace.check_station(station)
+    result = plan_coverage_path(cover, params.swath_width_m, strategies=strategies, start=station)
+    notes = [f"coverage strategy: {result.strategy}"] + [
+        f"{k} cost {v:.0f}" for k, v in sorted(result.costs.items())
+    ]
+    return finish(
+        "coverage",
+        result.route,
+        area=cover,
+        no_fly=nf,
+        station=station,
+        airspace=airspace,
+        params=params,
+        region=cover,
+        covered_frac=result.covered_frac,
+        notes=notes,
+    )
