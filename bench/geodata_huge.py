@@ -30,6 +30,7 @@ def write_huge_polygon(path: Path, vertices: int) -> None:
 
 
 def main() -> None:
+    from geodata.errors import GeodataError
     from geodata.site import load_site
 
     vertices = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
@@ -38,12 +39,18 @@ def main() -> None:
         t0 = time.perf_counter()
         write_huge_polygon(path, vertices)
         t1 = time.perf_counter()
-        site = load_site(path)
+        try:
+            site = load_site(path)
+        except GeodataError as exc:
+            site, refusal = None, exc
         t2 = time.perf_counter()
         print(f"vertices: {vertices:,}  file: {path.stat().st_size / 1e6:.1f} MB")
         print(f"write: {t1 - t0:.2f} s  load_site: {t2 - t1:.2f} s")
-        for issue in site.warnings:
-            print(issue)
+        if site is None:
+            print(f"refused: {type(refusal).__name__}: {refusal}")
+        else:
+            for issue in site.warnings:
+                print(issue)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ MAX_LAYER_VERTICES = 5_000_000
 """Layers with more vertices than this are refused outright."""
 
 SIMPLIFY_START_TOLERANCE_M = 0.5
+MAX_SIMPLIFY_TOLERANCE_M = 64.0
+"""Beyond this a simplified outline would be too coarse to plan patrols in; refuse instead."""
 
 
 def check_lonlat(gdf: gpd.GeoDataFrame, layer: str, path: str | None = None) -> None:
@@ -111,6 +113,16 @@ def limit_vertices(
         tolerance = SIMPLIFY_START_TOLERANCE_M
         simple = shapely.simplify(local, tolerance, preserve_topology=True)
         while shapely.get_num_coordinates(simple) > MAX_FEATURE_VERTICES:
+            if tolerance >= MAX_SIMPLIFY_TOLERANCE_M:
+                # e.g. a multipolygon of 100,000 tiny parts: no tolerance brings it down
+                raise LayerError(
+                    f"feature has {int(counts[i]):,} vertices and still "
+                    f"{shapely.get_num_coordinates(simple):,} after simplifying to "
+                    f"{tolerance:g} m; split or simplify it in a GIS first",
+                    path=path,
+                    layer=layer,
+                    feature=int(i),
+                )
             tolerance *= 2.0
             simple = shapely.simplify(local, tolerance, preserve_topology=True)
         geoms[i] = frame.to_wgs84(simple)

@@ -292,3 +292,17 @@ def test_duplicate_patrol_area_names_warn(tmp_path: Path) -> None:
     (warning,) = [w for w in site.warnings if w.level == "warning"]
     assert (warning.feature, warning.field) == (1, "name")
     assert "same name 'reach' as feature 0: area() returns the first" in warning.message
+
+
+def test_feature_that_cannot_be_simplified_enough_is_refused(tmp_path: Path, monkeypatch) -> None:
+    """Many tiny parts no tolerance can merge are refused instead of simplified forever."""
+    monkeypatch.setattr(validate, "MAX_FEATURE_VERTICES", 200)
+    parts = []
+    for k in range(60):  # 60 squares of ~10 m, 5 vertices each: 300 vertices
+        x, y = 119.1 + k * 0.001, 29.0
+        parts.append([[[x, y], [x + 1e-4, y], [x + 1e-4, y + 1e-4], [x, y + 1e-4], [x, y]]])
+    path = tmp_path / "patrol_areas.geojson"
+    _write(path, [_feature({"name": "dust"}, "MultiPolygon", parts)])
+    with pytest.raises(LayerError, match=r"300 vertices and still \d{3} after .* 64 m") as err:
+        load_site(path)
+    assert err.value.feature == 0
