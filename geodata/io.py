@@ -143,6 +143,13 @@ def read_layer(source: LayerSource) -> tuple[gpd.GeoDataFrame, list[SiteIssue]]:
     try:
         gdf = gpd.read_file(source.path, layer=source.source_layer, engine="pyogrio")
     except Exception as exc:  # any reader failure means the same thing to the user
+        if "too complex/large" in str(exc):  # GDAL's GeoJSON reader caps one feature's size
+            raise SiteFileError(
+                "a feature is too large for the GeoJSON reader (millions of vertices?); "
+                "simplify it in a GIS first or store the layer as a GeoPackage",
+                path=path,
+                layer=source.layer,
+            ) from exc
         raise SiteFileError(f"cannot read: {exc}", path=path, layer=source.layer) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         raise LayerError("file has no geometry column", path=path, layer=source.layer)

@@ -240,14 +240,10 @@ def render_site(site: Site, out: Path | str, *, dpi: int = 130) -> Path:
     ax.set_title(
         f"{site.name.capitalize()} patrol site (metric frame EPSG:{site.frame.epsg})", fontsize=13
     )
-    fig.text(
-        0.01,
-        0.01,
-        "Prototype data: many features approximate or synthetic "
-        "(see the site README). Not for navigation.",
-        fontsize=8,
-        color="#636363",
-    )
+    synthetic = sum(int(g["synthetic"].sum()) for g in site.layers.values())
+    total = sum(len(g) for g in site.layers.values())
+    note = f"{synthetic} of {total} features are approximate or synthetic. " if synthetic else ""
+    fig.text(0.01, 0.01, f"{note}Not for navigation.", fontsize=8, color="#636363")
     fig.tight_layout(rect=(0.0, 0.03, 1.0, 1.0))
     fig.savefig(out, dpi=dpi)
     plt.close(fig)
