@@ -9,6 +9,8 @@ from __future__ import annotations
 import typer
 
 from geodata.cli import app as geodata_app
+from groundstation.commands.serve import serve
+from groundstation.commands.users import app as users_app
 
 app = typer.Typer(
     name="ecopatrol",
@@ -17,6 +19,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(geodata_app, name="geodata")
+app.command("serve")(serve)
+app.add_typer(users_app, name="users")
 
 
 @app.callback()

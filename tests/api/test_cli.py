@@ -1,0 +1,101 @@
+"""`ecopatrol users` and `ecopatrol serve`: accounts made on the command line work in the API."""
+
+from __future__ import annotations
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from groundstation.app import create_app
+from groundstation.cli import app as cli
+from groundstation.config import DbSettings, Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECOPATROL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ECOPATROL_PASSWORD_HASH_PROFILE", "cheapest")
+    return tmp_path
+
+
+def test_create_admin_then_login_through_the_api(env):
+    """An admin created by `users create-admin` can log in to a service on the same store."""
+    r = runner.invoke(cli, ["users", "create-admin", "--username", "chief", "--password-stdin"],
+                      input="chief-password\n")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["users", "add", "wang", "--role", "officer", "--password-stdin"],
+                      input="wang-password\n")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    listed = runner.invoke(cli, ["users", "list"])
+    assert "chief" in listed.output
+    assert "officer" in listed.output
+    settings = Settings(data_dir=env / "data", password_hash_profile="cheapest")
+    with TestClient(create_app(settings)) as client:
+        login = client.post(
+            "/api/auth/login", json={"username": "wang", "password": "wang-password"}
+        )
+        assert login.status_code == 200
+        assert login.json()["user"]["role"] == "officer"
+
+
+def test_duplicate_user_fails_cleanly(env):
+    """Adding an existing username exits non-zero with a message, not a traceback."""
+    args = ["users", "add", "li", "--role", "pilot", "--password-stdin"]
+    assert runner.invoke(cli, args, input="li-password\n").exit_code == 0
+    r = runner.invoke(cli, args, input="li-password\n")
+    assert r.exit_code == 1
+    assert "already exists" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_short_password_and_bad_role_are_refused(env):
+    """A short password or an unknown role is refused with a clear message."""
+    r = runner.invoke(cli, ["users", "add", "li", "--role", "pilot", "--password-stdin"],
+                      input="short\n")  # fmt: skip
+    assert r.exit_code == 1
+    assert "at least 8" in r.output
+    r = runner.invoke(cli, ["users", "add", "li", "--role", "captain", "--password-stdin"],
+                      input="long-enough\n")  # fmt: skip
+    assert r.exit_code == 2
+
+
+def test_serve_passes_options_to_the_app(env, monkeypatch):
+    """`serve` builds the app from its options, keeps the MAVLink endpoints and uses websockets."""
+    seen = {}
+
+    def fake_run(app, **kwargs):
+        seen["settings"] = app.state.settings
+        seen.update(kwargs)
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    db = f"sqlite:///{env / 'x.db'}"
+    r = runner.invoke(cli, [
+        "serve", "--db", db, "--port", "8123",
+        "--mavlink", "udpin://0.0.0.0:14550", "--mavlink", "udpout://127.0.0.1:14560",
+    ])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    settings = seen["settings"]
+    assert settings.db.url == db
+    assert settings.link.mavlink == ["udpin://0.0.0.0:14550", "udpout://127.0.0.1:14560"]
+    assert seen["port"] == 8123
+    assert seen["ws"] == "websockets"
+
+
+def test_serve_rejects_unknown_database_backend(env):
+    """An unsupported --db URL stops with a message naming the URL."""
+    r = runner.invoke(cli, ["serve", "--db", "mysql://x/y"])
+    assert r.exit_code == 2
+    assert "mysql" in r.output
+
+
+def test_settings_from_environment(env, monkeypatch):
+    """Nested settings are read from ECOPATROL_* variables with a double underscore."""
+    monkeypatch.setenv("ECOPATROL_DB__URL", "postgresql://u@localhost/eco")
+    monkeypatch.setenv("ECOPATROL_LINK__MAVLINK", '["udpin://0.0.0.0:14550"]')
+    s = Settings()
+    assert s.db.async_url == "postgresql+psycopg://u@localhost/eco"
+    assert s.link.mavlink == ["udpin://0.0.0.0:14550"]
+    assert Settings(db=DbSettings(url=None), data_dir=env).resolved().db.is_sqlite
