@@ -1,0 +1,191 @@
+"""State and geometry shared by every part of the simulated autopilot.
+
+`AutopilotCore` owns the vehicle's state (flight model, parameters, mission store, mode, home) and
+the conversions between it and what MAVLink speaks (lat/lon, altitudes). `VehicleActions` adds
+what commands do, and `Autopilot` the message handling and the time steps.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+from typing import TYPE_CHECKING, cast
+
+from pymavlink.dialects.v20 import ardupilotmega as mavlink2
+
+from simulator.camera import Camera
+from simulator.codec import MavMessage
+from simulator.failsafe import Failsafes
+from simulator.geo import ne_offset_m, offset_deg
+from simulator.mission_exec import MissionHost, MissionRunner
+from simulator.mission_items import FENCE, MISSION, MSL_FRAMES, RALLY, MissionItem
+from simulator.mission_protocol import MissionProtocol
+from simulator.modes import AUTO, STABILIZE
+from simulator.navigation import Behaviour, Hold, NavContext, Takeoff
+from simulator.params import ParamStore
+from simulator.streams import StreamScheduler
+from simulator.vehicle import Airframe, Battery, Gps, Setpoint, Wind
+
+if TYPE_CHECKING:
+    from simulator.autopilot import Autopilot
+
+M = mavlink2
+LONGYOU_STATION = (29.05253, 119.181841, 40.0)
+"""lat, lon, ground altitude MSL of the Longyou eco-police station."""
+
+
+class AutopilotCore:
+    def __init__(
+        self,
+        sysid: int,
+        home: tuple[float, float, float] = LONGYOU_STATION,
+        seed: int = 0,
+        compid: int = 1,
+    ) -> None:
+        if not 1 <= sysid <= 250:
+            raise ValueError(f"system id must be 1..250, got {sysid}")
+        if not (-90 <= home[0] <= 90 and -180 <= home[1] <= 180):
+            raise ValueError(f"home {home} is not a latitude, longitude, altitude")
+        self.sysid, self.compid = sysid, compid
+        self.mav = M.MAVLink(None, sysid, compid)  # message factory (`*_encode`)
+        self.params = ParamStore.defaults(sysid)
+        self.rng = random.Random(seed * 7919 + sysid)
+        self.origin = home
+        self.home = home
+        self.frame = Airframe()
+        self.wind = Wind()
+        self.battery = Battery()
+        self.gps = Gps()
+        self.camera = Camera()
+        self.mode = STABILIZE
+        self.armed = False
+        self.t = 0.0
+        self.outbox: list[MavMessage] = []
+        self.texts: deque[str] = deque(maxlen=100)
+        self.streams = StreamScheduler()
+        self.mission = MissionProtocol(self.mav, self.send, self.statustext, self._mission_changed)
+        self.runner = MissionRunner()
+        self.failsafes = Failsafes()
+        self.nav: Behaviour = Hold.here(self.frame)
+        self.speed_override: float | None = None
+        self.gps_lost_until = -math.inf
+        self._paused_nav: Behaviour | None = None
+        self._ground_s = 0.0
+        self._last_sp: Setpoint | None = None
+        self._calibration: tuple[int, tuple[int, int], float] | None = None
+
+    # ------------------------------------------------------------------ I/O
+    def send(self, msg: MavMessage) -> None:
+        self.outbox.append(msg)
+
+    def drain(self) -> list[MavMessage]:
+        out, self.outbox = self.outbox, []
+        return out
+
+    def statustext(self, text: str, severity: int = M.MAV_SEVERITY_INFO) -> None:
+        self.texts.append(text)
+        self.send(self.mav.statustext_encode(severity, text[:50].encode(), 0, 0))
+
+    @property
+    def host(self) -> MissionHost:
+        """This autopilot seen as the mission runner's host."""
+        return cast("MissionHost", self)
+
+    @property
+    def full(self) -> Autopilot:
+        """This object as the complete `Autopilot` (telemetry builders and handlers take that)."""
+        return cast("Autopilot", self)
+
+    def _mission_changed(self, mission_type: int) -> None:
+        items = self.mission.items[mission_type]
+        name = {MISSION: "MIS_TOTAL", FENCE: "FENCE_TOTAL", RALLY: "RALLY_TOTAL"}[mission_type]
+        self.params.force(name, len(items))
+        if mission_type == MISSION:
+            self.runner.mission_changed(self.host, items)
+
+    # ------------------------------------------------------------------ geometry
+    @property
+    def behaviour(self) -> Behaviour:
+        if self.mode == AUTO and self.runner.nav is not None:
+            return self.runner.nav
+        return self.nav
+
+    @property
+    def flying(self) -> bool:
+        return self.armed and not self.frame.on_ground
+
+    @property
+    def home_up(self) -> float:
+        return self.home[2] - self.origin[2]
+
+    @property
+    def alt_msl_m(self) -> float:
+        return self.origin[2] + self.frame.up_m
+
+    @property
+    def alt_rel_m(self) -> float:
+        return self.alt_msl_m - self.home[2]
+
+    @property
+    def failsafe_active(self) -> bool:
+        return self.failsafes.active
+
+    def latlon(self) -> tuple[float, float]:
+        return offset_deg(self.origin[0], self.origin[1], self.frame.north_m, self.frame.east_m)
+
+    def gps_latlon(self) -> tuple[float, float]:
+        return offset_deg(
+            self.origin[0],
+            self.origin[1],
+            self.frame.north_m + self.gps.err_n,
+            self.frame.east_m + self.gps.err_e,
+        )
+
+    def local(self, lat: float, lon: float) -> tuple[float, float]:
+        return ne_offset_m(self.origin[0], self.origin[1], lat, lon)
+
+    def local_point(self, item: MissionItem) -> tuple[float, float, float]:
+        f = self.frame
+        n, e = (
+            self.local(item.lat_deg, item.lon_deg) if item.has_position else (f.north_m, f.east_m)
+        )
+        if item.z == 0 and item.command not in (M.MAV_CMD_NAV_LAND, M.MAV_CMD_NAV_TAKEOFF):
+            return n, e, f.up_m
+        up = item.z - self.origin[2] if item.frame in MSL_FRAMES else self.home_up + item.z
+        return n, e, up
+
+    def cruise_m_s(self) -> float:
+        return self.speed_override or self.params.get("WPNAV_SPEED") / 100
+
+    def wp_radius_m(self) -> float:
+        return self.params.get("WPNAV_RADIUS") / 100
+
+    def nav_context(self) -> NavContext:
+        p = self.params
+        hn, he = self.local(self.home[0], self.home[1])
+        return NavContext(
+            self.frame,
+            hn,
+            he,
+            self.home_up,
+            self.cruise_m_s(),
+            p.get("WPNAV_SPEED_DN") / 100,
+            p.get("LAND_SPEED") / 100,
+            p.get("LAND_ALT_LOW") / 100,
+            p.get("RTL_ALT") / 100,
+            p.get("RTL_ALT_FINAL") / 100,
+            p.get("RTL_LOIT_TIME") / 1000,
+            p.get("RTL_SPEED") / 100,
+        )
+
+    def landed_state(self) -> int:
+        climbing = self._last_sp is not None and self._last_sp.up_m > self.frame.up_m + 0.05
+        if not self.armed or (self.frame.on_ground and not climbing):
+            return int(M.MAV_LANDED_STATE_ON_GROUND)
+        beh = self.behaviour
+        if isinstance(beh, Takeoff) and not beh.done:
+            return int(M.MAV_LANDED_STATE_TAKEOFF)
+        if beh.landing:
+            return int(M.MAV_LANDED_STATE_LANDING)
+        return int(M.MAV_LANDED_STATE_IN_AIR)

@@ -1,0 +1,250 @@
+"""SimFleet: N simulated copters on one asyncio loop, reachable over UDP/TCP endpoints.
+
+```python
+async with SimFleet(SimConfig(drones=3, listen="udpin:127.0.0.1:0", speedup=20)) as sim:
+    port = sim.ports[0]                 # where a ground station sends to
+    sim.vehicles[2].state.alt_rel_m     # a VehicleSnapshot
+    sim.faults.cut_link(2, 20.0)        # simulated seconds
+```
+
+All vehicles of an endpoint share it (one parser per remote peer; each message is offered to
+every vehicle, which keeps what is addressed to it), unless `per_vehicle_ports` gives each vehicle
+its own endpoint (listen port P+i-1, or a fresh free port each when P is 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from simulator.autopilot import LONGYOU_STATION, Autopilot
+from simulator.clock import Clock, ManualClock, ScaledClock
+from simulator.codec import Encoder, MavMessage, Parser, is_mavlink1
+from simulator.faults import FaultControl
+from simulator.geo import offset_deg
+from simulator.server import Endpoint, Url, open_endpoint, parse_url
+from simulator.state import VehicleSnapshot
+
+TICK_WALL_S = 0.01
+SPACING_M = 4.0
+
+
+class SimConfigError(ValueError):
+    """A SimConfig that cannot run (no endpoint, bad counts, bad home)."""
+
+
+@dataclass
+class SimConfig:
+    drones: int = 3
+    listen: str | None = "udpin:127.0.0.1:0"
+    connect: str | None = None
+    per_vehicle_ports: bool = False
+    speedup: float = 1.0
+    seed: int = 0
+    home: tuple[float, float, float] | None = None
+    packet_loss_pct: float = 0.0
+    latency_ms: float = 0.0
+    signing_key: bytes | None = None
+    manual_clock: bool = False
+    """True: time moves only with `SimFleet.advance()` (speedup is then ignored)."""
+    first_sysid: int = 1
+
+    def validate(self) -> None:
+        if not 1 <= self.drones <= 250 or not 1 <= self.first_sysid <= 251 - self.drones:
+            raise SimConfigError(f"drones must be 1..250 with ids in 1..250, got {self.drones}")
+        if self.listen is None and self.connect is None:
+            raise SimConfigError("give at least one of listen / connect")
+        if not self.manual_clock and not self.speedup > 0:
+            raise SimConfigError(f"speedup must be > 0, got {self.speedup}")
+        if self.signing_key is not None and len(self.signing_key) != 32:
+            raise SimConfigError(f"signing key must be 32 bytes, got {len(self.signing_key)}")
+        if self.home is not None and not (
+            -90 <= self.home[0] <= 90 and -180 <= self.home[1] <= 180
+        ):
+            raise SimConfigError(f"home {self.home} is not lat, lon, alt")
+
+
+@dataclass
+class SimVehicle:
+    """One simulated vehicle: its autopilot, its encoder and the links it is on."""
+
+    autopilot: Autopilot
+    encoder: Encoder
+    links: list[_Link] = field(default_factory=list)
+
+    @property
+    def sysid(self) -> int:
+        return self.autopilot.sysid
+
+    @property
+    def state(self) -> VehicleSnapshot:
+        return self.autopilot.state
+
+    def lose_gps(self, until_s: float) -> None:
+        self.autopilot.gps_lost_until = until_s
+
+    def sag_battery(self, pct: float) -> None:
+        self.autopilot.battery.sag(pct)
+
+
+@dataclass
+class _Link:
+    url: Url
+    endpoint: Endpoint | None = None
+    vehicles: list[SimVehicle] = field(default_factory=list)
+    parsers: dict[Hashable, Parser] = field(default_factory=dict)
+
+
+class SimFleet:
+    def __init__(self, config: SimConfig) -> None:
+        config.validate()
+        self.config = config
+        self.clock: Clock = ManualClock() if config.manual_clock else ScaledClock(config.speedup)
+        home = config.home or LONGYOU_STATION
+        self.vehicles: dict[int, SimVehicle] = {}
+        for i in range(config.drones):
+            sysid = config.first_sysid + i
+            # a row west to east, SPACING_M apart
+            lat, lon = offset_deg(home[0], home[1], 0.0, SPACING_M * i)
+            ap = Autopilot(sysid, (lat, lon, home[2]), seed=config.seed)
+            self.vehicles[sysid] = SimVehicle(ap, Encoder(sysid, 1, config.signing_key))
+        self.faults = FaultControl(
+            self.clock, self.vehicles, config.seed, config.packet_loss_pct, config.latency_ms
+        )
+        self.links: list[_Link] = self._plan_links()
+        self.ports: list[int] = []
+        self._task: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.TimerHandle] = set()
+
+    def _plan_links(self) -> list[_Link]:
+        links: list[_Link] = []
+        vehicles = list(self.vehicles.values())
+        for text in (self.config.listen, self.config.connect):
+            if text is None:
+                continue
+            url = parse_url(text)
+            if not self.config.per_vehicle_ports:
+                links.append(_Link(url, vehicles=list(vehicles)))
+                continue
+            for i, v in enumerate(vehicles):
+                port = url.port + i if url.port else 0
+                links.append(_Link(url.with_port(port), vehicles=[v]))
+        for link in links:
+            for v in link.vehicles:
+                v.links.append(link)
+        return links
+
+    # ------------------------------------------------------------------ lifecycle
+    async def __aenter__(self) -> SimFleet:
+        try:
+            for link in self.links:
+                link.endpoint = await open_endpoint(link.url, self._receiver(link))
+                if link.url.kind in ("udpin", "tcpin"):
+                    self.ports.append(link.endpoint.local_port)
+        except BaseException:
+            self._close()
+            raise
+        if not self.config.manual_clock:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="simfleet")
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._close()
+
+    def _close(self) -> None:
+        for handle in self._pending:
+            handle.cancel()
+        self._pending.clear()
+        for link in self.links:
+            if link.endpoint is not None:
+                link.endpoint.close()
+                link.endpoint = None
+
+    async def _run(self) -> None:
+        while True:
+            self.step()
+            await asyncio.sleep(TICK_WALL_S)
+
+    def step(self) -> None:
+        """Bring every vehicle up to the clock's time and send what they produced."""
+        now = self.clock.now()
+        for v in self.vehicles.values():
+            v.autopilot.update(now)
+            self._flush(v)
+
+    def advance(self, seconds: float) -> None:
+        """With `manual_clock`: move time on by `seconds`, in 0.1 s steps, sending as it goes."""
+        if not isinstance(self.clock, ManualClock):
+            raise RuntimeError("advance() needs SimConfig(manual_clock=True)")
+        remaining = seconds
+        while remaining > 1e-9:
+            dt = min(0.1, remaining)
+            self.clock.advance(dt)
+            remaining -= dt
+            self.step()
+
+    @property
+    def bad_frames(self) -> int:
+        """Frames thrown away so far: garbage, wrong CRC, unknown id, bad signature."""
+        return sum(p.bad_frames for link in self.links for p in link.parsers.values())
+
+    # ------------------------------------------------------------------ data paths
+    def _receiver(self, link: _Link) -> Callable[[Hashable, bytes], None]:
+        def receive(peer: Hashable, data: bytes) -> None:
+            self._on_data(link, peer, data)
+
+        return receive
+
+    def _on_data(self, link: _Link, peer: Hashable, data: bytes) -> None:
+        parser = link.parsers.get(peer)
+        if parser is None:
+            parser = link.parsers[peer] = Parser(self.config.signing_key)
+        for msg in parser.feed(data):
+            for v in link.vehicles:
+                if self.faults.blocked(v.sysid) or self.faults.drop():
+                    continue
+                self._later(self._deliver, v, msg)
+
+    def _deliver(self, v: SimVehicle, msg: MavMessage) -> None:
+        if self.faults.blocked(v.sysid):
+            return
+        v.autopilot.update(self.clock.now())
+        v.encoder.mavlink1 = is_mavlink1(msg)
+        v.autopilot.handle(msg)
+        self._flush(v)
+
+    def _flush(self, v: SimVehicle) -> None:
+        out = v.autopilot.drain()
+        if not out or self.faults.blocked(v.sysid):
+            return
+        for msg in out:
+            data = v.encoder.encode(msg)
+            if data is None:
+                continue
+            for link in v.links:
+                if link.endpoint is not None and not self.faults.drop():
+                    self._later(link.endpoint.send, data)
+
+    def _later(self, fn: object, *args: object) -> None:
+        latency_s = self.faults.latency_ms / 1000.0
+        if latency_s <= 0 or not isinstance(self.clock, ScaledClock):
+            fn(*args)  # type: ignore[operator]
+            return
+        loop = asyncio.get_running_loop()
+        handle: asyncio.TimerHandle
+
+        def _fire() -> None:
+            self._pending.discard(handle)
+            fn(*args)  # type: ignore[operator]
+
+        handle = loop.call_later(self.clock.to_wall(latency_s), _fire)
+        self._pending.add(handle)

@@ -1,0 +1,157 @@
+"""Flight behaviours the modes and the mission are built from: hold, go to, take off, land, RTL.
+
+Each behaviour turns the vehicle's state into a position `Setpoint` every physics step and says
+when it is `done`. They hold no reference to the autopilot; what they need is passed in as a
+`NavContext` (position, home, the parameters that shape them).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+from simulator.vehicle import Airframe, Setpoint
+
+
+@dataclass(frozen=True, slots=True)
+class NavContext:
+    """What a behaviour may read: the airframe and a few parameters in SI units."""
+
+    frame: Airframe
+    home_n: float
+    home_e: float
+    home_up: float
+    cruise_m_s: float
+    descent_m_s: float
+    land_speed_m_s: float
+    land_alt_low_m: float
+    rtl_alt_m: float
+    rtl_alt_final_m: float
+    rtl_loiter_s: float
+    rtl_speed_m_s: float
+
+
+class Behaviour(Protocol):
+    done: bool
+    landing: bool
+
+    def setpoint(self, ctx: NavContext, dt: float) -> Setpoint | None: ...
+
+
+@dataclass(slots=True)
+class Hold:
+    """Stay at one point (LOITER, BRAKE, GUIDED with no target, end of a mission)."""
+
+    n: float
+    e: float
+    up: float
+    done: bool = False
+    landing: bool = False
+
+    @classmethod
+    def here(cls, frame: Airframe) -> Hold:
+        return cls(frame.north_m, frame.east_m, frame.up_m)
+
+    def setpoint(self, ctx: NavContext, dt: float) -> Setpoint | None:
+        return Setpoint(self.n, self.e, self.up)
+
+
+@dataclass(slots=True)
+class Goto:
+    """Fly to a point at cruise speed (or `speed_m_s`); done within `radius_m` of it."""
+
+    n: float
+    e: float
+    up: float
+    radius_m: float = 2.0
+    speed_m_s: float | None = None
+    done: bool = False
+    landing: bool = False
+
+    def setpoint(self, ctx: NavContext, dt: float) -> Setpoint | None:
+        f = ctx.frame
+        if math.hypot(self.n - f.north_m, self.e - f.east_m) <= self.radius_m and abs(
+            self.up - f.up_m
+        ) <= max(1.0, self.radius_m / 2):
+            self.done = True
+        return Setpoint(self.n, self.e, self.up, self.speed_m_s or ctx.cruise_m_s)
+
+
+@dataclass(slots=True)
+class Takeoff:
+    """Climb straight up to `up` metres above the origin."""
+
+    n: float
+    e: float
+    up: float
+    done: bool = False
+    landing: bool = False
+
+    def setpoint(self, ctx: NavContext, dt: float) -> Setpoint | None:
+        if ctx.frame.up_m >= self.up - 0.5:
+            self.done = True
+        return Setpoint(self.n, self.e, self.up)
+
+
+@dataclass(slots=True)
+class Land:
+    """Fly to (n, e) if given, then descend, slowing to LAND_SPEED below LAND_ALT_LOW."""
+
+    n: float | None = None
+    e: float | None = None
+    done: bool = False
+    landing: bool = True
+
+    def setpoint(self, ctx: NavContext, dt: float) -> Setpoint | None:
+        f = ctx.frame
+        if self.n is not None and self.e is not None:
+            if math.hypot(self.n - f.north_m, self.e - f.east_m) > 1.0:
+                return Setpoint(self.n, self.e, f.up_m, ctx.cruise_m_s)
+        else:
+            self.n, self.e = f.north_m, f.east_m
+        if f.on_ground:
+            self.done = True
+        speed = ctx.land_speed_m_s if f.up_m <= ctx.land_alt_low_m else ctx.descent_m_s
+        return Setpoint(self.n, self.e, -5.0, descent_m_s=speed)
+
+
+@dataclass(slots=True)
+class Rtl:
+    """ArduCopter RTL: climb to RTL_ALT, fly home, loiter, then land (or hold RTL_ALT_FINAL)."""
+
+    phase: str = "climb"
+    timer_s: float = 0.0
+    cruise_up: float | None = None
+    done: bool = False
+    landing: bool = False
+    _land: Land | None = None
+
+    def setpoint(self, ctx: NavContext, dt: float) -> Setpoint | None:
+        f = ctx.frame
+        if self.cruise_up is None:
+            self.cruise_up = max(f.up_m, ctx.home_up + ctx.rtl_alt_m)
+        up = self.cruise_up
+        if self.phase == "climb":
+            if f.up_m >= up - 0.5:
+                self.phase = "return"
+            return Setpoint(f.north_m, f.east_m, up)
+        if self.phase == "return":
+            if math.hypot(ctx.home_n - f.north_m, ctx.home_e - f.east_m) <= 2.0:
+                self.phase = "loiter"
+            return Setpoint(ctx.home_n, ctx.home_e, up, ctx.rtl_speed_m_s or ctx.cruise_m_s)
+        if self.phase == "loiter":
+            self.timer_s += dt
+            if self.timer_s >= ctx.rtl_loiter_s:
+                self.phase = "final"
+            return Setpoint(ctx.home_n, ctx.home_e, up)
+        if ctx.rtl_alt_final_m > 0:
+            final_up = ctx.home_up + ctx.rtl_alt_final_m
+            self.done = abs(f.up_m - final_up) < 0.5
+            return Setpoint(ctx.home_n, ctx.home_e, final_up)
+        if self._land is None:
+            self._land = Land(ctx.home_n, ctx.home_e)
+            self.landing = True
+        sp = self._land.setpoint(ctx, dt)
+        self.done = self._land.done
+        return sp
