@@ -11,6 +11,7 @@ import typer
 from geodata.cli import app as geodata_app
 from groundstation.commands.serve import serve
 from groundstation.commands.users import app as users_app
+from simulator.cli import app as sim_app
 
 app = typer.Typer(
     name="ecopatrol",
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.add_typer(geodata_app, name="geodata")
 app.command("serve")(serve)
 app.add_typer(users_app, name="users")
+app.add_typer(sim_app, name="sim")
 
 
 @app.callback()
