@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from geodata.cli import app as geodata_app
+from groundstation.commands.mission import app as mission_app
 from groundstation.commands.serve import serve
 from groundstation.commands.users import app as users_app
 from simulator.cli import app as sim_app
@@ -23,6 +24,7 @@ app.add_typer(geodata_app, name="geodata")
 app.command("serve")(serve)
 app.add_typer(users_app, name="users")
 app.add_typer(sim_app, name="sim")
+app.add_typer(mission_app, name="mission")
 
 
 @app.callback()
