@@ -10,6 +10,7 @@ depend on it and can inject exact faults.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,3 +212,14 @@ class FakeVehicleEndpoint:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._transport is not None:
             self._transport.close()
+
+
+async def run_fake_vehicles(
+    port: int, sysids: list[int], seconds: float, host: str = "127.0.0.1", loss: float = 0.0
+) -> None:
+    """Fly fake vehicles at a station listening on ``host:port`` for ``seconds`` (CLI tests)."""
+    async with contextlib.AsyncExitStack() as stack:
+        for sysid in sysids:
+            autopilot = FakeAutopilot(sysid, loss=loss, seed=sysid)
+            await stack.enter_async_context(FakeVehicleEndpoint(autopilot, (host, port)))
+        await asyncio.sleep(seconds)
