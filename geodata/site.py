@@ -26,13 +26,8 @@ from geodata.consistency import check_consistency
 from geodata.crs import LocalFrame
 from geodata.errors import LayerError, SiteIssue
 from geodata.io import discover, read_layer
-from geodata.schema import (
-    HARD_RESTRICTIONS,
-    LAYERS,
-    STATION_CATEGORY,
-    empty_layer,
-    normalise_columns,
-)
+from geodata.normalise import normalise_columns
+from geodata.schema import HARD_RESTRICTIONS, LAYERS, STATION_CATEGORY, empty_layer
 from geodata.validate import validate_layer
 
 __all__ = ["LAYERS", "Site", "load_site", "shipped_site_path"]
