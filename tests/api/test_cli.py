@@ -99,3 +99,25 @@ def test_settings_from_environment(env, monkeypatch):
     assert s.db.async_url == "postgresql+psycopg://u@localhost/eco"
     assert s.link.mavlink == ["udpin://0.0.0.0:14550"]
     assert Settings(db=DbSettings(url=None), data_dir=env).resolved().db.is_sqlite
+
+
+def test_env_example_names_only_real_settings(monkeypatch):
+    """Every variable in .env.example, set or commented out, is a setting the station reads."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    names = []
+    for line in example.read_text().splitlines():
+        entry = line.lstrip("# ").strip()
+        if entry.startswith("ECOPATROL_") and "=" in entry:
+            name, value = entry.split("=", 1)
+            names.append(name)
+            monkeypatch.setenv(name, value)
+    assert len(names) > 15
+    settings = Settings()
+    for name in names:
+        path = name.removeprefix("ECOPATROL_").lower().split("__")
+        target = settings
+        for part in path:
+            assert hasattr(target, part), name
+            target = getattr(target, part)
