@@ -86,17 +86,23 @@ def summarise(site: Site) -> dict[str, Any]:
 
 
 def _load(path: Path | None, layer: str | None, as_json: bool) -> Site:
-    from geodata.errors import GeodataError
-    from geodata.site import load_site
+    """The site, or every error found (one per failing layer) and exit code 1."""
+    from geodata.site import check_site
 
-    try:
-        return load_site(path, layer=layer)
-    except GeodataError as exc:
-        if as_json:
-            typer.echo(json.dumps({"ok": False, "error": exc.to_dict()}, ensure_ascii=False))
-        else:
+    site, errors = check_site(path, layer=layer)
+    if site is not None:
+        return site
+    if as_json:
+        data = {
+            "ok": False,
+            "error": errors[0].to_dict(),
+            "errors": [e.to_dict() for e in errors],
+        }
+        typer.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        for exc in errors:
             typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    raise typer.Exit(1)
 
 
 def _print_table(summary: dict[str, Any]) -> None:

@@ -24,13 +24,13 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from geodata.consistency import check_consistency
 from geodata.crs import LocalFrame
-from geodata.errors import LayerError, SiteIssue
-from geodata.io import discover, read_layer
+from geodata.errors import GeodataError, LayerError, SiteIssue
+from geodata.io import LayerSource, discover, read_layer
 from geodata.normalise import normalise_columns
 from geodata.schema import HARD_RESTRICTIONS, LAYERS, STATION_CATEGORY, empty_layer
 from geodata.validate import validate_layer
 
-__all__ = ["LAYERS", "Site", "load_site", "shipped_site_path"]
+__all__ = ["LAYERS", "Site", "check_site", "load_site", "shipped_site_path"]
 
 SHIPPED_SITE = "longyou"
 
@@ -109,6 +109,14 @@ def _derive_stations(pois: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return stations
 
 
+def _load_layer(source: LayerSource, shown: str) -> tuple[gpd.GeoDataFrame, list[SiteIssue]]:
+    """Read, validate and normalise one layer."""
+    raw, issues = read_layer(source)
+    checked, geom_issues = validate_layer(raw, source.layer, shown)
+    normal, col_issues = normalise_columns(source.layer, checked, shown)
+    return normal.reset_index(drop=True), issues + geom_issues + col_issues
+
+
 def _frame_for(layers: Mapping[str, gpd.GeoDataFrame]) -> LocalFrame:
     areas = layers["patrol_areas"]
     basis = areas if len(areas) else pd.concat([g for g in layers.values() if len(g)])
@@ -120,8 +128,38 @@ def load_site(path: Path | str | None = None, *, layer: str | None = None) -> Si
     """Load and validate a site: the shipped Longyou site, a folder, a GeoPackage or one layer file.
 
     Raises a `geodata.errors.GeodataError` subclass naming the file, layer, feature and field
-    for anything it cannot use; repairs and defaults end up in `Site.warnings`.
+    for the first thing it cannot use; repairs and defaults end up in `Site.warnings`.
     """
+    site = _load(path, layer, None)
+    assert site is not None  # without an error list, _load raises instead of returning None
+    return site
+
+
+def check_site(
+    path: Path | str | None = None, *, layer: str | None = None
+) -> tuple[Site | None, list[GeodataError]]:
+    """Like `load_site`, but reports every layer's first error instead of stopping at one.
+
+    Returns the site (None if anything failed) and the errors, one per failing layer, so a person
+    fixing files sees them all at once.
+
+    >>> site, errors = check_site()
+    >>> site is not None, errors
+    (True, [])
+    """
+    errors: list[GeodataError] = []
+    try:
+        site = _load(path, layer, errors)
+    except GeodataError as exc:
+        errors.append(exc)
+        site = None
+    return (site if not errors else None), errors
+
+
+def _load(
+    path: Path | str | None, layer: str | None, errors: list[GeodataError] | None
+) -> Site | None:
+    """Load a site; given ``errors``, per-layer errors are collected there, not raised."""
     if path is None:
         if layer is not None:
             raise LayerError("layer= needs a path to a layer file", layer=layer)
@@ -134,14 +172,18 @@ def load_site(path: Path | str | None = None, *, layer: str | None = None) -> Si
     layers: dict[str, gpd.GeoDataFrame] = {}
     shown_paths: dict[str, str] = {}
     for source in sources:
-        raw, read_issues = read_layer(source)
-        issues.extend(read_issues)
         shown = str(source.path) if path is not None else source.path.name
-        checked, geom_issues = validate_layer(raw, source.layer, shown)
-        normal, col_issues = normalise_columns(source.layer, checked, shown)
-        issues.extend(geom_issues + col_issues)
-        layers[source.layer] = normal.reset_index(drop=True)
         shown_paths[source.layer] = shown
+        try:
+            layers[source.layer], layer_issues = _load_layer(source, shown)
+        except GeodataError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
+        issues.extend(layer_issues)
+    if errors:
+        return None  # cross-layer checks need every layer
     single = layer is not None or len(sources) == 1
     if "patrol_areas" not in layers and not single:
         raise LayerError(

@@ -93,3 +93,20 @@ def test_registered_under_ecopatrol() -> None:
     result = runner.invoke(root, ["geodata", "check", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["site"] == "longyou"
+
+
+def test_check_reports_every_failing_layer(bad: Path, tmp_path: Path) -> None:
+    """check lists one error per bad layer of a folder, not just the first."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "patrol_areas.geojson").write_text((bad / "projected.geojson").read_text())
+    (site / "no_fly_zones.geojson").write_text((bad / "missing_property.geojson").read_text())
+    result = runner.invoke(app, ["check", str(site), "--json"])
+    assert result.exit_code == 1
+    errors = json.loads(result.output)["errors"]
+    assert sorted((e["layer"], e["error"]) for e in errors) == [
+        ("no_fly_zones", "LayerError"),
+        ("patrol_areas", "LayerError"),
+    ]
+    text = runner.invoke(app, ["check", str(site)])
+    assert text.output.count("error:") == 2
