@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 
 from groundstation import errors
 from groundstation.api import attachments, audit, auth, incidents, live, sites, users, vehicles
+from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
 from groundstation.api.sites import SiteCache
 from groundstation.auth import Passwords, TokenCodec, load_or_create_secret, make_hasher
 from groundstation.config import Settings
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_photo_bytes + MULTIPART_OVERHEAD)
     app.add_exception_handler(errors.GroundStationError, _domain_error)
     for module in (auth, users, vehicles, incidents, attachments, audit, sites, live):
         app.include_router(module.router)

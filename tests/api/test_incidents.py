@@ -167,3 +167,48 @@ def test_oversized_photo_is_413(station, officer):
 def test_photo_for_unknown_incident_is_404(station, officer):
     """Uploading to an incident that does not exist answers 404."""
     assert upload(station, officer, 4242, JPEG).status_code == 404
+
+
+@pytest.fixture
+def small_station(settings):
+    from fastapi.testclient import TestClient
+
+    from groundstation.app import create_app
+
+    from .conftest import Station
+
+    small = settings.model_copy(update={"max_photo_bytes": 1000})
+    with TestClient(create_app(small)) as client:
+        yield Station(client, small)
+
+
+def test_huge_body_is_refused_before_parsing(small_station):
+    """A body whose Content-Length is far over the cap gets 413 before any route runs."""
+    from .conftest import ADMIN
+
+    headers = small_station.login(*ADMIN)
+    created = report(small_station, headers)
+    r = upload(small_station, headers, created["id"], JPEG + b"\x00" * 200_000)
+    assert r.status_code == 413
+    assert r.json()["error"] == "PayloadTooLarge"
+
+
+def test_chunked_body_over_the_cap_is_refused(small_station):
+    """A streamed body without Content-Length is cut off with 413 once it passes the cap."""
+    from .conftest import ADMIN
+
+    headers = small_station.login(*ADMIN)
+    created = report(small_station, headers)
+
+    def stream():
+        for _ in range(100):
+            yield b"\x00" * 4096
+
+    r = small_station.client.post(
+        f"/api/incidents/{created['id']}/attachments",
+        content=stream(),
+        headers={**headers, "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert r.status_code == 413
+    incident = small_station.client.get(f"/api/incidents/{created['id']}", headers=headers).json()
+    assert incident["attachments"] == []

@@ -1,0 +1,68 @@
+"""Domain errors map to HTTP statuses in one place, with their message and fields."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from groundstation import errors
+from groundstation.app import create_app, status_for
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (errors.NotFound("vehicle", 3), 404),
+        (errors.Conflict("busy"), 409),
+        (errors.PayloadTooLarge("big"), 413),
+        (errors.UnsupportedMediaType("pdf"), 415),
+        (errors.InvalidRequest("bad", field="x"), 422),
+        (errors.UnknownVehicle(7), 404),
+        (errors.CommandDenied(1, 400, "ARM", [1.0], 2, "DENIED"), 409),
+        (errors.CommandTimeout(1, 400, "ARM", [1.0], None, "TIMEOUT"), 504),
+        (errors.MissionUploadError(1, "mission", "refused"), 409),
+        (errors.MissionTimeout(1, "mission", "silent"), 504),
+        (errors.InvalidAreaError("not a polygon"), 422),
+        (errors.ConfigError("bad url"), 500),
+    ],
+)
+def test_status_for_domain_errors(exc, status):
+    """Each kind of domain error has its HTTP status; timeouts are 504 even when also commands."""
+    assert status_for(exc) == status
+
+
+def test_error_body_carries_message_type_and_fields(station, officer):
+    """A refused request answers with the error's message, class name and structured fields."""
+    r = station.client.patch("/api/incidents/12345", json={"status": "resolved"}, headers=officer)
+    assert r.status_code == 404
+    assert r.json() == {
+        "detail": "no incident 12345",
+        "error": "NotFound",
+        "fields": {"kind": "incident", "key": 12345},
+    }
+
+
+def test_unauthenticated_answer_asks_for_a_bearer_token(station):
+    """A 401 carries WWW-Authenticate: Bearer."""
+    r = station.client.get("/api/me")
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_cors_allows_only_configured_origins(settings):
+    """With an origin configured, that origin is allowed and any other is not."""
+    open_to = settings.model_copy(update={"cors_origins": ["https://map.station.example"]})
+    with TestClient(create_app(open_to)) as client:
+        ok = client.options(
+            "/api/me",
+            headers={
+                "Origin": "https://map.station.example",
+                "Access-Control-Request-Method": "GET",
+            },
+        )
+        bad = client.options(
+            "/api/me",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+        )
+    assert ok.headers["access-control-allow-origin"] == "https://map.station.example"
+    assert "access-control-allow-origin" not in bad.headers
