@@ -37,13 +37,18 @@ SHIPPED_SITE = "longyou"
 
 @dataclass(frozen=True, eq=False)
 class Site:
-    """A station's ground: five named layers in WGS84, its metric frame, and load-time remarks."""
+    """A station's ground: five named layers in WGS84, its metric frame, and load-time remarks.
+
+    ``layers`` are shared, not copied: read them, and use `layer()` for a copy to change.
+    """
 
     name: str
     frame: LocalFrame
     layers: Mapping[str, gpd.GeoDataFrame]
     warnings: tuple[SiteIssue, ...] = ()
-    _local: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    _local: dict[str, gpd.GeoDataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def layer(self, name: str, *, local: bool = False) -> gpd.GeoDataFrame:
         """A copy of one layer, in WGS84 or (``local=True``) in the site's metric CRS."""
@@ -74,7 +79,7 @@ class Site:
         gdf = self.layer("patrol_areas", local=local)
         hits = gdf[(gdf["zone_id"] == name) | (gdf["name"] == name)]
         if len(hits) == 0:
-            known = [z for z in gdf["zone_id"] if z] or list(gdf["name"])
+            known = [z for z in gdf["zone_id"] if isinstance(z, str)] or list(gdf["name"])
             raise LayerError(
                 f"no patrol area {name!r}; known: {', '.join(map(str, known))}",
                 layer="patrol_areas",

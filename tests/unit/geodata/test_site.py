@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon
 
@@ -140,3 +142,12 @@ def test_unknown_layer_is_an_error(longyou: Site) -> None:
     """Asking for a layer that is not one of the five names them."""
     with pytest.raises(LayerError, match="unknown layer; expected one of patrol_areas"):
         longyou.layer("rivers")
+
+
+def test_unknown_area_lists_names_when_no_zone_ids(bad: Path) -> None:
+    """Without zone ids, the error for an unknown area lists the area names instead."""
+    from geodata.site import load_site
+
+    site = load_site(bad / "pilot_site.kml")
+    with pytest.raises(LayerError, match="known: North bank reach"):
+        site.area("south")
