@@ -30,7 +30,7 @@ from routes.coverage import route_from_pieces
 from routes.errors import InvalidAreaError, PlanningError
 from routes.geometry import as_area, polygons
 from routes.ordering import Chunk, NearestNeighbour
-from routes.pipeline import PatrolParams, finish, zones
+from routes.pipeline import PatrolParams, check_reachable, finish, zone_sets
 from routes.types import Plan
 
 
@@ -58,6 +58,7 @@ def plan_shore(
     offset_m: float = 20.0,
     loops: int = 1,
     no_fly: Sequence[BaseGeometry] = (),
+    restricted: Sequence[BaseGeometry] = (),
     station: Point | None = None,
     params: PatrolParams,
 ) -> Plan:
@@ -66,8 +67,8 @@ def plan_shore(
     if loops < 1:
         raise PlanningError(f"need at least one loop, got {loops}")
     spacing = params.swath_width_m or max(abs(offset_m) * 2, 50.0)
-    nf = zones(no_fly)
-    nf_union = shapely.union_all(nf) if nf else None
+    no_sweep, nf = zone_sets(no_fly, restricted, params.restricted)
+    nf_union = shapely.union_all(no_sweep) if no_sweep else None
     margin = max(params.fence_margin_m, -offset_m - (loops - 1) * spacing + 50, 50.0)
     airspace = Airspace(geofence(polygons(area), station, margin), nf)
     if station is not None:
@@ -90,6 +91,7 @@ def plan_shore(
                     chunks.append(Chunk((p,), ring=True) if not cut else Chunk((p, p.reverse())))
     if not chunks:
         raise InvalidAreaError("the shoreline lies entirely inside no-fly zones")
+    check_reachable([c.variants[0] for c in chunks], airspace.allowed, station)
     connector = VisibilityConnector(airspace.allowed)
     route = route_from_pieces(NearestNeighbour().sort(chunks, station), connector)
     return finish(
@@ -110,6 +112,7 @@ def plan_corridor(
     *,
     width_m: float,
     no_fly: Sequence[BaseGeometry] = (),
+    restricted: Sequence[BaseGeometry] = (),
     station: Point | None = None,
     params: PatrolParams,
 ) -> Plan:
@@ -127,8 +130,8 @@ def plan_corridor(
         step = width_m / n
         offsets = [-width_m / 2 + step / 2 + k * step for k in range(n)]
     corridor = line.buffer(width_m / 2, cap_style="flat")
-    nf = zones(no_fly)
-    nf_union = shapely.union_all(nf) if nf else None
+    no_sweep, nf = zone_sets(no_fly, restricted, params.restricted)
+    nf_union = shapely.union_all(no_sweep) if no_sweep else None
     airspace = Airspace(geofence([corridor], station, params.fence_margin_m), nf)
     if station is not None:
         airspace.check_station(station)
@@ -143,6 +146,7 @@ def plan_corridor(
         pieces += parts
     if not pieces:
         raise InvalidAreaError("the corridor lies entirely inside no-fly zones")
+    check_reachable(pieces, airspace.allowed, station)
     connector = VisibilityConnector(airspace.allowed)
     route = route_from_pieces(pieces, connector)
     return finish(

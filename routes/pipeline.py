@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import shapely
 from shapely.geometry import MultiLineString, Point, Polygon
@@ -21,11 +22,13 @@ from shapely.geometry.base import BaseGeometry
 from routes.connect import VisibilityConnector
 from routes.constraints import Airspace, geofence
 from routes.coverage import CoverageStrategy, plan_coverage_path
-from routes.errors import InvalidAreaError, PlanningError
+from routes.errors import InvalidAreaError, PlanningError, UnreachableError
 from routes.geometry import as_area, outside_length, polygons, turns
 from routes.mission import MAX_ALTITUDE_M, check_altitude
 from routes.sorties import assign_drones, makespan_s, split_sorties
 from routes.types import BatteryModel, Plan, PlanStats, Route, Sortie
+
+RestrictedPolicy = Literal["avoid", "cross", "allow"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ class PatrolParams:
     turnaround_s: float = 120.0
     max_altitude_m: float = MAX_ALTITUDE_M
     photo_spacing_m: float | None = None
+    restricted: RestrictedPolicy = "avoid"
 
     def __post_init__(self) -> None:
         check_altitude(self.altitude_m, self.max_altitude_m)
@@ -51,6 +55,58 @@ class PatrolParams:
 
 def zones(no_fly: Sequence[BaseGeometry]) -> tuple[Polygon, ...]:
     return tuple(p for z in no_fly for p in polygons(z))
+
+
+def zone_sets(
+    no_fly: Sequence[BaseGeometry], restricted: Sequence[BaseGeometry], policy: RestrictedPolicy
+) -> tuple[tuple[Polygon, ...], tuple[Polygon, ...]]:
+    """(zones never swept or visited, zones never flown through) for a restricted-zone policy.
+
+    ``avoid``: restricted zones are like hard ones; ``cross``: transits may cross them by the
+    shortest way but no pass is flown over them; ``allow``: they are ignored.
+    """
+    hard, soft = zones(no_fly), zones(restricted)
+    if policy == "allow":
+        return hard, hard
+    if policy == "cross":
+        return hard + soft, hard
+    if policy == "avoid":
+        return hard + soft, hard + soft
+    raise PlanningError(f"restricted-zone policy must be avoid, cross or allow, got {policy!r}")
+
+
+def check_reachable(
+    parts: Sequence[BaseGeometry], region: BaseGeometry, station: Point | None
+) -> None:
+    """Refuse when some part cannot be reached from the others (or the station) in ``region``."""
+    comps = polygons(region)
+    if len(comps) <= 1 and (station is None or (comps and comps[0].covers(station))):
+        return
+
+    def comp_of(g: BaseGeometry) -> int:
+        p = g.representative_point() if not isinstance(g, Point) else g
+        for i, c in enumerate(comps):
+            if c.buffer(0.01).covers(p):
+                return i
+        return -1
+
+    seen = {comp_of(p) for p in parts}
+    if station is not None:
+        home = comp_of(station)
+        far = [p for p in parts if comp_of(p) != home]
+        if far:
+            c = far[0].representative_point()
+            raise UnreachableError(
+                f"{len(far)} part(s) of the area, e.g. near ({c.x:.0f}, {c.y:.0f}), cannot be "
+                "reached from the station without entering a no-fly or restricted zone",
+                parts=len(far),
+            )
+    elif len(seen) > 1:
+        raise UnreachableError(
+            f"no-fly or restricted zones split the area into {len(seen)} parts that cannot be "
+            "joined: allow crossing restricted zones, or plan each part on its own",
+            parts=len(seen),
+        )
 
 
 def finish(
@@ -120,6 +176,7 @@ def plan_coverage(
     area: BaseGeometry,
     *,
     no_fly: Sequence[BaseGeometry] = (),
+    restricted: Sequence[BaseGeometry] = (),
     station: Point | None = None,
     params: PatrolParams,
     strategies: Sequence[CoverageStrategy] | None = None,
@@ -128,15 +185,22 @@ def plan_coverage(
     if params.swath_width_m is None:
         raise PlanningError("coverage needs a swath width (or a camera field of view and overlap)")
     area = as_area(area)
-    nf = zones(no_fly)
-    cover = area.difference(shapely.union_all(nf)) if nf else area
+    no_sweep, nf = zone_sets(no_fly, restricted, params.restricted)
+    cover = area.difference(shapely.union_all(no_sweep)) if no_sweep else area
     if cover.area < 1.0:
-        raise InvalidAreaError("the area lies entirely inside no-fly zones")
+        raise InvalidAreaError("the area lies entirely inside no-fly or restricted zones")
     cover = as_area(cover)
+    joins = area.difference(shapely.union_all(nf)) if nf else area
     airspace = Airspace(geofence(polygons(area), station, params.fence_margin_m), nf)
     if station is not None:
         airspace.check_station(station)
-    result = plan_coverage_path(cover, params.swath_width_m, strategies=strategies, start=station)
+        check_reachable(polygons(cover), airspace.allowed, station)
+    else:
+        check_reachable(polygons(cover), joins, None)
+    connector = VisibilityConnector(joins if station is None else airspace.allowed)
+    result = plan_coverage_path(
+        cover, params.swath_width_m, strategies=strategies, start=station, connector=connector
+    )
     notes = [f"coverage strategy: {result.strategy}"] + [
         f"{k} cost {v:.0f}" for k, v in sorted(result.costs.items())
     ]
@@ -148,7 +212,7 @@ def plan_coverage(
         station=station,
         airspace=airspace,
         params=params,
-        region=cover,
+        region=joins,
         covered_frac=result.covered_frac,
         notes=notes,
     )

@@ -157,9 +157,14 @@ def split_sorties(
     while True:
         if cost(i0, i0) > budget_m:
             raise BatteryError(
-                f"route point {i0} ({flat.xy[i0][0]:.0f}, {flat.xy[i0][1]:.0f}) is "
-                f"{back(i0):.0f} m from the station: out of range even alone",
+                f"a point of the route ({flat.xy[i0][0]:.0f}, {flat.xy[i0][1]:.0f}) is "
+                f"{back(i0) / 1000:.1f} km from the station: the round trip needs "
+                f"{2 * back(i0) / 1000:.1f} km but one battery gives {budget_m / 1000:.1f} km "
+                "after the reserve (raise speed or endurance, lower the reserve, or use a "
+                "station nearer the area)",
                 point_index=i0,
+                distance_m=back(i0),
+                range_m=budget_m,
             )
         # furthest vertex allowed by the straight-line bound and the waypoint count
         wp = np.cumsum(flat.real[i0:])
@@ -172,10 +177,12 @@ def split_sorties(
             i1 -= 1
         if i1 == i0 and i0 < n - 1:
             raise BatteryError(
-                f"the leg from route point {i0} to {i0 + 1} "
-                f"({flat.cum[i0 + 1] - flat.cum[i0]:.0f} m) does not fit one battery with the "
-                "way out and back",
+                f"the route near ({flat.xy[i0][0]:.0f}, {flat.xy[i0][1]:.0f}), "
+                f"{back(i0) / 1000:.1f} km from the station, is out of range: one battery "
+                f"gives {budget_m / 1000:.1f} km after the reserve, not enough to get there, "
+                "fly a leg and come back (raise speed or endurance, or lower the reserve)",
                 point_index=i0,
+                range_m=budget_m,
             )
         out = connector.link(station, Point(flat.xy[i0]))
         ret = connector.link(Point(flat.xy[i1]), station)

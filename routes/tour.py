@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from routes.connect import VisibilityConnector
 from routes.constraints import Airspace, geofence
 from routes.errors import PlanningError
-from routes.pipeline import PatrolParams, finish, zones
+from routes.pipeline import PatrolParams, finish, zone_sets
 from routes.types import Leg, Plan, Route
 
 
@@ -81,21 +81,22 @@ def plan_tour(
     *,
     station: Point,
     no_fly: Sequence[BaseGeometry] = (),
+    restricted: Sequence[BaseGeometry] = (),
     area: BaseGeometry | None = None,
     params: PatrolParams,
 ) -> Plan:
     """A tour of ``hotspots`` from ``station`` for ``params.drones`` drones, one sortie each."""
     if not hotspots:
         raise PlanningError("a tour needs at least one hotspot")
-    nf = zones(no_fly)
+    no_visit, nf = zone_sets(no_fly, restricted, params.restricted)
     parts: list[BaseGeometry] = [h.point for h in hotspots] + ([area] if area is not None else [])
     airspace = Airspace(geofence(parts, station, params.fence_margin_m), nf)
     airspace.check_station(station)
     notes: list[str] = []
     spots: list[Hotspot] = []
     for h in hotspots:
-        if any(z.covers(h.point) for z in nf):
-            notes.append(f"dropped {h.name}: inside a no-fly zone")
+        if any(z.covers(h.point) for z in no_visit):
+            notes.append(f"dropped {h.name}: inside a no-fly or restricted zone")
         else:
             spots.append(h)
     if not spots:

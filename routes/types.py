@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 LegKind = Literal["sweep", "transit", "loiter"]
@@ -165,11 +165,11 @@ class Plan:
 
     kind: str
     area: BaseGeometry
-    no_fly: tuple[BaseGeometry, ...]
+    no_fly: tuple[Polygon, ...]
     station: Point | None
     sorties: tuple[Sortie, ...]
     stats: PlanStats
     altitude_m: float
     swath_width_m: float | None = None
-    fence: BaseGeometry | None = None
+    fence: Polygon | None = None
     notes: tuple[str, ...] = field(default=())

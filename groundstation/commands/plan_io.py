@@ -1,0 +1,329 @@
+"""Input and output of `ecopatrol plan`: site and area files in, mission files and a preview out.
+
+Heavy imports stay inside the functions so `ecopatrol --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from shapely.geometry import LineString, Point
+    from shapely.geometry.base import BaseGeometry
+
+    from geodata.crs import LocalFrame
+    from routes.pipeline import PatrolParams
+    from routes.types import Plan
+
+
+class Format(StrEnum):
+    plan = "plan"
+    waypoints = "waypoints"
+    kml = "kml"
+    geojson = "geojson"
+
+
+class Policy(StrEnum):
+    """What to do with restricted (crowd) and keep-out (power line) zones."""
+
+    avoid = "avoid"
+    cross = "cross"
+    allow = "allow"
+
+
+class PlanFailed(Exception):
+    """A user-facing failure: printed as one line, exit code 2."""
+
+
+@dataclass
+class Ground:
+    """Everything a command plans over, in the local metric frame."""
+
+    frame: LocalFrame
+    area: BaseGeometry
+    no_fly: list[BaseGeometry]
+    restricted: list[BaseGeometry]
+    station: Point | None
+    site: Any
+
+
+def fail(msg: str) -> PlanFailed:
+    return PlanFailed(msg)
+
+
+def _load_site(site_path: Path | None) -> Any:
+    from geodata.site import load_site
+
+    return load_site(site_path)
+
+
+def _area_from_file(path: Path) -> BaseGeometry:
+    import geopandas as gpd
+    import shapely
+
+    if not path.exists():
+        raise fail(f"{path}: no such file")
+    gdf = gpd.read_file(path)
+    if len(gdf) == 0:
+        raise fail(f"{path}: no features")
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    polys = [
+        g for g in gdf.geometry if g is not None and g.geom_type in ("Polygon", "MultiPolygon")
+    ]
+    if not polys:
+        raise fail(f"{path}: no polygon features (found {sorted(set(gdf.geom_type))})")
+    return shapely.union_all(polys)
+
+
+def _ground(site_path: Path | None, area: str, station: str) -> Ground:
+    from shapely.geometry import Point
+
+    from geodata.crs import LocalFrame
+
+    site = _load_site(site_path)
+    is_file = area.lower().endswith((".geojson", ".json", ".gpkg", ".shp", ".kml"))
+    if is_file:
+        wgs = _area_from_file(Path(area))
+        frame = LocalFrame.for_geometry(wgs)
+        geom = frame.to_local(wgs)
+    else:
+        frame = site.frame
+        geom = site.area(area, local=True)
+    hard = site.no_fly(local=False)
+    every = site.no_fly(local=False, include_restricted=True)
+    nf = [frame.to_local(z) for z in hard]
+    soft = [frame.to_local(z) for z in every if not any(z.equals(h) for h in hard)]
+    nf = [z for z in nf if z.distance(geom) < 50_000]
+    soft = [z for z in soft if z.distance(geom) < 50_000]
+    st: Point | None
+    if station == "none":
+        st = None
+    elif station == "site":
+        st = frame.to_local(site.station)
+        if st.distance(geom) > 30_000:
+            raise fail(
+                f"the site's station is {st.distance(geom) / 1000:.0f} km from the area: "
+                "pass --station LON,LAT or --station none"
+            )
+    else:
+        try:
+            lon, lat = (float(v) for v in station.split(","))
+        except ValueError:
+            raise fail(f"--station must be 'site', 'none' or LON,LAT, got {station!r}") from None
+        st = frame.to_local(Point(lon, lat))
+    return Ground(frame, geom, nf, soft, st, site)
+
+
+def make_params(
+    altitude: float,
+    camera: tuple[float | None, float | None, float | None],
+    drones: int,
+    battery: tuple[float, float, float, int],
+    need_swath: bool,
+    restricted: str = "avoid",
+) -> PatrolParams:
+    """Patrol parameters from the options: (swath, hfov, overlap), (speed, endurance, reserve,
+    max items)."""
+    from routes.constraints import swath_from_camera
+    from routes.pipeline import PatrolParams
+    from routes.types import BatteryModel
+
+    swath, hfov, overlap = camera
+    photo: float | None = None
+    if swath is not None and (hfov is not None or overlap is not None):
+        raise fail("give either --swath-width or --camera-hfov with --overlap, not both")
+    if swath is None and hfov is not None:
+        if overlap is None:
+            raise fail("--camera-hfov needs --overlap")
+        swath = swath_from_camera(altitude, hfov, overlap)
+        footprint = 2 * altitude * math.tan(math.radians(hfov) / 2)
+        photo = 0.75 * footprint * (1 - overlap)  # 4:3 sensor, same front overlap
+    elif swath is None and overlap is not None:
+        raise fail("--overlap needs --camera-hfov")
+    if need_swath and swath is None:
+        raise fail("give --swath-width M, or --camera-hfov DEG with --overlap F")
+    model = BatteryModel(*battery)
+    return PatrolParams(
+        altitude_m=altitude, swath_width_m=swath, drones=drones, battery=model,
+        photo_spacing_m=photo or swath, restricted=Policy(restricted).value,
+    )  # fmt: skip
+
+
+def _write(
+    plan: Plan, params: PatrolParams, frame: LocalFrame, fmt: Format, out: Path
+) -> list[Path]:
+    from shapely.geometry import Point
+
+    from routes.constraints import fence_exclusions
+    from routes.formats import geojson, kml, qgc_plan, waypoints
+    from routes.mission import Mission, build_mission, fence_items, rally_items
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt is Format.geojson:
+        out.write_text(geojson.dumps(plan, frame.to_wgs84), encoding="utf-8")
+        return [out]
+    if fmt is Format.kml:
+        out.write_text(kml.dumps(plan, frame.to_wgs84), encoding="utf-8")
+        return [out]
+    speed = params.battery.cruise_speed_m_s
+    photo = params.photo_spacing_m if plan.kind == "coverage" else None
+    fence = (
+        fence_items(plan.fence, fence_exclusions(plan.fence, plan.no_fly), frame)
+        if plan.fence
+        else ()
+    )
+    written: list[Path] = []
+    for n, sortie in enumerate(plan.sorties):
+        home = plan.station if plan.station is not None else Point(sortie.route.start)
+        items = build_mission(
+            sortie.route, frame, home=home, altitude_m=plan.altitude_m, speed_m_s=speed,
+            photo_spacing_m=photo,
+        )  # fmt: skip
+        mission = Mission(items, fence, rally_items([home], frame, plan.altitude_m), speed)
+        path = (
+            out
+            if len(plan.sorties) == 1
+            else out.with_name(f"{out.stem}_s{n + 1:02d}_d{sortie.drone + 1}{out.suffix}")
+        )
+        text = qgc_plan.dumps(mission) if fmt is Format.plan else waypoints.dumps(items)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _summary(plan: Plan, written: list[Path]) -> None:
+    st = plan.stats
+    typer.echo(f"{plan.kind} patrol at {plan.altitude_m:g} m")
+    typer.echo(
+        f"  length        {st.length_m / 1000:.2f} km (sweeping {st.sweep_length_m / 1000:.2f} km)"
+    )
+    typer.echo(
+        f"  flight time   {st.flight_time_s / 60:.1f} min; done in {st.makespan_s / 60:.1f} min"
+    )
+    typer.echo(f"  sorties       {st.sorties} on {st.drones} drone(s)")
+    if st.covered_frac is not None:
+        typer.echo(f"  covered       {st.covered_frac * 100:.2f} % of the area")
+    if st.photos:
+        typer.echo(f"  photos        about {st.photos}")
+    typer.echo(f"  outside       {st.outside_m:.1f} m outside the allowed region")
+    for note in plan.notes:
+        typer.echo(f"  note: {note}")
+    for p in written:
+        typer.echo(f"wrote {p}")
+
+
+def _preview(plan: Plan, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from routes.geometry import polygons
+
+    fig, ax = plt.subplots(figsize=(10, 8), dpi=110)
+    for poly in polygons(plan.area):
+        ax.fill(*poly.exterior.xy, color="#cfe8ff", zorder=1)
+        for ring in poly.interiors:
+            ax.fill(*ring.xy, color="white", zorder=2)
+    minx, miny, maxx, maxy = plan.fence.bounds if plan.fence is not None else plan.area.bounds
+    for zone in plan.no_fly:
+        for poly in polygons(zone):
+            ax.fill(*poly.exterior.xy, facecolor="#ff000030", edgecolor="red", hatch="//", zorder=3)
+    if plan.fence is not None:
+        ax.plot(*plan.fence.exterior.xy, color="orange", lw=1, ls="--", zorder=4, label="geofence")
+    cmap = plt.get_cmap("tab10")
+    for n, s in enumerate(plan.sorties):
+        colour = cmap(n % 10)
+        for leg in s.route.legs:
+            xy = leg.line.xy
+            if leg.kind == "sweep":
+                ax.plot(*xy, color=colour, lw=1.2, zorder=5)
+            elif leg.kind == "transit":
+                ax.plot(*xy, color=colour, lw=0.8, ls=":", zorder=5)
+            else:
+                ax.plot(*xy, marker="o", color=colour, ms=6, zorder=6)
+                ax.annotate(leg.name[:12], (xy[0][0], xy[1][0]), fontsize=7, zorder=7)
+    if plan.station is not None:
+        ax.plot(
+            plan.station.x,
+            plan.station.y,
+            marker="*",
+            color="black",
+            ms=14,
+            zorder=8,
+            label="station",
+        )
+    pad = 0.05 * max(maxx - minx, maxy - miny)
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect("equal")
+    st = plan.stats
+    cov = f", {st.covered_frac * 100:.1f} % covered" if st.covered_frac is not None else ""
+    ax.set_title(
+        f"{plan.kind}: {st.length_m / 1000:.1f} km, {st.sorties} sortie(s), "
+        f"{st.drones} drone(s){cov}"
+    )
+    ax.set_xlabel("metres (local UTM)")
+    ax.legend(loc="upper right", fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def run(
+    build: Any,
+    ground_args: tuple[Path | None, str, str],
+    params_fn: Any,
+    fmt: Format,
+    out: Path,
+    png: Path | None,
+) -> None:
+    from geodata.errors import GeodataError
+
+    try:
+        ground = _ground(*ground_args)
+        params = params_fn()
+        plan = build(ground, params)
+        written = _write(plan, params, ground.frame, fmt, out)
+        if png is not None:
+            _preview(plan, png)
+            written.append(png)
+        _summary(plan, written)
+    except (PlanFailed, ValueError, GeodataError) as exc:  # PlanningError is a ValueError
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def line_from_file(path: Path, frame: LocalFrame) -> LineString:
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import LineString
+
+    if not path.exists():
+        raise fail(f"{path}: no such file")
+    gdf = gpd.read_file(path)
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    lines = [
+        g
+        for g in gdf.geometry
+        if g is not None and g.geom_type in ("LineString", "MultiLineString")
+    ]
+    if not lines:
+        raise fail(f"{path}: no line features")
+    merged = shapely.line_merge(shapely.union_all(lines))
+    parts = [merged] if isinstance(merged, LineString) else list(merged.geoms)
+    longest = max(parts, key=lambda g: g.length)
+    local = frame.to_local(longest)
+    assert isinstance(local, LineString)
+    return local
