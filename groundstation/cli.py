@@ -10,6 +10,7 @@ import typer
 
 from geodata.cli import app as geodata_app
 from groundstation.commands.mission import app as mission_app
+from groundstation.commands.plan import app as plan_app
 from groundstation.commands.serve import serve
 from groundstation.commands.users import app as users_app
 from simulator.cli import app as sim_app
@@ -21,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(geodata_app, name="geodata")
+app.add_typer(plan_app, name="plan")
 app.command("serve")(serve)
 app.add_typer(users_app, name="users")
 app.add_typer(sim_app, name="sim")
