@@ -53,8 +53,8 @@ class VehicleActions(AutopilotCore):
                 return f"PreArm: {problem}"
         self.armed = True
         self._ground_s = 0.0
-        if self.gps.available:
-            self.set_home(None)
+        if self.gps.available and not self.home_locked:
+            self.set_home(None, lock=False)
         self.nav = Hold.here(self.frame)
         self.statustext("Arming motors")
         if self.mode == AUTO:
@@ -140,7 +140,9 @@ class VehicleActions(AutopilotCore):
     def set_speed(self, speed_m_s: float) -> None:
         self.speed_override = speed_m_s
 
-    def set_home(self, location: tuple[float, float, float] | None) -> None:
+    def set_home(self, location: tuple[float, float, float] | None, lock: bool = True) -> None:
+        """Set home here (None) or at `location`; a GCS-set home is kept when arming."""
+        self.home_locked = lock
         if location is None:
             lat, lon = self.latlon()
             location = (lat, lon, self.alt_msl_m)

@@ -201,6 +201,9 @@ class Autopilot(VehicleActions):
         self.send(self.mav.mission_item_reached_encode(seq))
         self.statustext(f"Reached command #{seq}")
 
+    def mission_current_changed(self) -> None:
+        self.send(BUILDERS[M.MAVLINK_MSG_ID_MISSION_CURRENT](self.full))
+
     def mission_finished(self) -> None:
         self.statustext("Mission complete")
         if self.armed and self.frame.on_ground:

@@ -53,6 +53,7 @@ class AutopilotCore:
         self.rng = random.Random(seed * 7919 + sysid)
         self.origin = home
         self.home = home
+        self.home_locked = False
         self.frame = Airframe()
         self.wind = Wind()
         self.battery = Battery()

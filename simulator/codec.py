@@ -37,11 +37,15 @@ class Parser:
             self._mav.signing.allow_unsigned_callback = lambda _mav, msg_id: msg_id in _UNSIGNED_OK
         self.bad_frames = 0
         self.bad_signatures = 0
+        self.unknown_ids = 0
 
     def feed(self, data: bytes) -> list[MavMessage]:
         """All complete, valid messages in `data` (plus what was buffered before)."""
         out: list[MavMessage] = []
         for msg in self._mav.parse_buffer(data) or []:
+            if isinstance(msg, mavlink2.MAVLink_unknown):
+                self.unknown_ids += 1  # no CRC_EXTRA to check it against: cannot trust it
+                continue
             if msg.get_type() == "BAD_DATA":
                 self.bad_frames += 1
                 if "signature" in str(getattr(msg, "reason", "")).lower():

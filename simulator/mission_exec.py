@@ -48,6 +48,8 @@ class MissionHost(Protocol):
 
     def mission_finished(self) -> None: ...
 
+    def mission_current_changed(self) -> None: ...
+
     def statustext(self, text: str, severity: int = 6) -> None: ...
 
 
@@ -162,6 +164,7 @@ class MissionRunner:
             if is_nav(item.command):
                 if self._start_nav(host, item):
                     self.current = i
+                    host.mission_current_changed()
                     j = i + 1
                     while j < len(items) and not is_nav(items[j].command):
                         if items[j].command == C.MAV_CMD_DO_JUMP:
@@ -218,3 +221,4 @@ class MissionRunner:
         self.finished = True
         self.nav = Hold.here(host.frame)
         host.mission_finished()
+        host.mission_current_changed()

@@ -51,7 +51,13 @@ class Hold:
 
     @classmethod
     def here(cls, frame: Airframe) -> Hold:
-        return cls(frame.north_m, frame.east_m, frame.up_m)
+        """Hold where the vehicle will come to a stop braking from its current velocity."""
+        speed = frame.groundspeed_m_s
+        k = speed / (2.0 * frame.limits.accel_m_s2)
+        up_k = abs(frame.vu) / (2.0 * frame.limits.vert_accel_m_s2)
+        return cls(
+            frame.north_m + frame.vn * k, frame.east_m + frame.ve * k, frame.up_m + frame.vu * up_k
+        )
 
     def setpoint(self, ctx: NavContext, dt: float) -> Setpoint | None:
         return Setpoint(self.n, self.e, self.up)
