@@ -82,7 +82,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if secret is None:
             secret = await asyncio.to_thread(load_or_create_secret, settings.data_dir)
         app.state.tokens = TokenCodec(secret=secret, ttl_s=settings.token_ttl_s)
-        app.state.hub = Hub(queue_size=settings.live_queue_size, stuck_s=settings.live_stuck_s)
+        app.state.hub = Hub(
+            queue_size=settings.live_queue_size,
+            stuck_s=settings.live_stuck_s,
+            max_rate_hz=settings.live_max_rate_hz,
+        )
         await _first_admin(app, settings)
         async with contextlib.AsyncExitStack() as stack:
             for hook in app.state.lifespan_hooks:

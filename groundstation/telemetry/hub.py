@@ -11,7 +11,9 @@ does the sending. :meth:`Hub.publish` only appends to those queues, synchronousl
   of them the client is too far behind to be consistent and is closed with reason ``overflow``
   (it reconnects and gets a fresh snapshot);
 - a client that has had messages waiting but taken none for ``stuck_s`` seconds (a dead TCP
-  connection, a frozen tab) is closed with reason ``stuck``.
+  connection, a frozen tab) is closed with reason ``stuck``;
+- keyed messages go out at most ``max_rate_hz`` times a second per key and client (10 Hz per
+  vehicle on the live map), latest first, however fast the vehicles report.
 
 >>> hub = Hub(queue_size=4)
 >>> client = hub.subscribe()
@@ -73,16 +75,26 @@ class ClientClosed(Exception):
 
 
 class ClientQueue:
-    """The bounded, coalescing queue of one client; only its relay task awaits it."""
+    """The bounded, coalescing queue of one client; only its relay task awaits it.
 
-    def __init__(self, maxsize: int, clock: Clock = time.monotonic) -> None:
+    Messages with a key are also rate-limited: one key is handed out at most once every
+    `min_interval_s` (0.1 s = 10 Hz per vehicle). A frame that is not yet due stays queued and
+    keeps being replaced by newer ones, so what goes out is always the latest; messages behind
+    it that are due (events, other vehicles) go first.
+    """
+
+    def __init__(
+        self, maxsize: int, clock: Clock = time.monotonic, min_interval_s: float = 0.0
+    ) -> None:
         if maxsize < 1:
             raise ValueError("queue size must be at least 1")
         self.maxsize = maxsize
+        self.min_interval_s = min_interval_s
         self._clock = clock
         self._items: OrderedDict[object, LiveMessage] = OrderedDict()
+        self._last_sent: dict[str, float] = {}
         self._seq = count()
-        self._wakeup = asyncio.Event()
+        self._changed = asyncio.Event()
         self._closed = asyncio.Event()
         self.close_reason: str | None = None
         self.last_taken = clock()
@@ -102,36 +114,62 @@ class ClientQueue:
         if msg.key is not None and msg.key in self._items:
             self._items[msg.key] = msg  # replace in place: keeps its turn, drops the stale one
             self.coalesced += 1
+            self._changed.set()
             return True
         if len(self._items) >= self.maxsize:
             return False
         if not self._items:
             self.last_taken = self._clock()  # the stuck timer runs only while messages wait
         self._items[msg.key if msg.key is not None else next(self._seq)] = msg
-        self._wakeup.set()
+        self._changed.set()
         return True
 
+    def _due(self, msg: LiveMessage, now: float) -> bool:
+        if msg.key is None or self.min_interval_s <= 0:
+            return True
+        last = self._last_sent.get(msg.key)
+        return last is None or now - last >= self.min_interval_s
+
     def get_nowait(self) -> LiveMessage:
-        """The oldest waiting message; :class:`ClientClosed` if closed, IndexError if empty."""
+        """The oldest message that is due; :class:`ClientClosed` if closed, IndexError if none."""
         if self.close_reason is not None:
             raise ClientClosed(self.close_reason)
+        now = self._clock()
+        for slot, msg in self._items.items():
+            if self._due(msg, now):
+                del self._items[slot]
+                if msg.key is not None:
+                    self._last_sent[msg.key] = now
+                self.last_taken = now
+                return msg
+        raise IndexError("no message due")
+
+    def _next_due_in(self) -> float | None:
+        """Seconds until a queued, rate-limited message becomes due; None if nothing queued."""
         if not self._items:
-            raise IndexError("no message waiting")
-        _, msg = self._items.popitem(last=False)
-        if not self._items:
-            self._wakeup.clear()
-        self.last_taken = self._clock()
-        return msg
+            return None
+        now = self._clock()
+        waits = [
+            self._last_sent.get(m.key, now) + self.min_interval_s - now
+            for m in self._items.values()
+            if m.key is not None
+        ]
+        return max(0.0, min(waits)) if waits else 0.0
 
     async def get(self) -> LiveMessage:
         """Wait for the next message. Cancelling this loses nothing: a message is only removed
         from the queue in the same step that returns it."""
         while True:
-            if self.close_reason is not None:
-                raise ClientClosed(self.close_reason)
-            if self._items:
+            with contextlib.suppress(IndexError):
                 return self.get_nowait()
-            await self._wakeup.wait()
+            self._changed.clear()
+            delay = self._next_due_in()
+            if delay is None:
+                await self._changed.wait()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._changed.wait()
 
     def stuck_for(self) -> float:
         """Seconds since messages started waiting untaken (0 when the queue is empty)."""
@@ -143,7 +181,7 @@ class ClientQueue:
             self.close_reason = reason
             self._items.clear()
             self._closed.set()
-            self._wakeup.set()
+            self._changed.set()
 
     async def wait_closed(self) -> str:
         await self._closed.wait()
@@ -162,10 +200,15 @@ class Hub:
     """Publish live messages to every subscribed client; never awaits."""
 
     def __init__(
-        self, queue_size: int = 256, stuck_s: float = 10.0, clock: Clock = time.monotonic
+        self,
+        queue_size: int = 256,
+        stuck_s: float = 10.0,
+        clock: Clock = time.monotonic,
+        max_rate_hz: float | None = None,
     ) -> None:
         self.queue_size = queue_size
         self.stuck_s = stuck_s
+        self.min_interval_s = 1.0 / max_rate_hz if max_rate_hz else 0.0
         self._clock = clock
         self._clients: set[ClientQueue] = set()
         self.stats = HubStats()
@@ -175,7 +218,7 @@ class Hub:
         return len(self._clients)
 
     def subscribe(self) -> ClientQueue:
-        client = ClientQueue(self.queue_size, self._clock)
+        client = ClientQueue(self.queue_size, self._clock, self.min_interval_s)
         self._clients.add(client)
         return client
 

@@ -212,3 +212,33 @@ def test_queue_size_must_be_positive():
     """A zero-length queue is refused with a clear error."""
     with pytest.raises(ValueError, match="at least 1"):
         ClientQueue(0)
+
+
+def test_frames_are_rate_limited_per_vehicle_latest_wins():
+    """At 10 Hz a vehicle's next frame waits 0.1 s, is replaced meanwhile, and events pass it."""
+    clock = FakeClock()
+    hub = Hub(queue_size=16, clock=clock, max_rate_hz=10)
+    client = hub.subscribe()
+    hub.publish(frame(1, 0))
+    assert client.get_nowait().data["seq"] == 0
+    hub.publish(frame(1, 1))
+    hub.publish(frame(2, 1))
+    hub.publish(event(5))
+    hub.publish(frame(1, 2))
+    got = [client.get_nowait().data for _ in range(2)]
+    assert got == [{"sysid": 2, "seq": 1}, {"id": 5}]
+    with pytest.raises(IndexError):
+        client.get_nowait()
+    clock.now = 0.1
+    assert client.get_nowait().data == {"sysid": 1, "seq": 2}
+
+
+async def test_get_waits_for_a_rate_limited_frame():
+    """A waiting get() returns a held-back frame once it is due, without another publish."""
+    hub = Hub(queue_size=8, max_rate_hz=50)
+    client = hub.subscribe()
+    hub.publish(frame(1, 0))
+    assert (await client.get()).data["seq"] == 0
+    hub.publish(frame(1, 1))
+    msg = await asyncio.wait_for(client.get(), 5)
+    assert msg.data["seq"] == 1
