@@ -26,7 +26,14 @@ from groundstation.api.deps import user_for_token
 from groundstation.api.schemas import IncidentPublic, VehiclePublic
 from groundstation.auth import TokenCodec
 from groundstation.config import Settings
-from groundstation.db.models import Incident, IncidentStatus, Patrol, User, Vehicle
+from groundstation.db.models import (
+    TERMINAL_PATROL_STATES,
+    Incident,
+    IncidentStatus,
+    Patrol,
+    User,
+    Vehicle,
+)
 from groundstation.errors import NotAuthenticated
 from groundstation.telemetry.hub import ClientClosed, ClientQueue, Hub, make_message
 
@@ -38,7 +45,6 @@ SnapshotSource = Callable[[AsyncSession], Awaitable[list[dict[str, Any]]]]
 CLOSE_POLICY = 1008  # authentication missing or refused
 CLOSE_GOING_AWAY = 1001  # the station is shutting down
 CLOSE_TRY_AGAIN = 1013  # too slow (overflow) or stuck: reconnect for a fresh snapshot
-TERMINAL_PATROL_STATES = ("reported", "aborted", "failed")
 
 
 async def snapshot_vehicles(session: AsyncSession) -> list[dict[str, Any]]:
@@ -47,7 +53,11 @@ async def snapshot_vehicles(session: AsyncSession) -> list[dict[str, Any]]:
 
 
 async def snapshot_patrols(session: AsyncSession) -> list[dict[str, Any]]:
-    query = select(Patrol).where(Patrol.state.not_in(TERMINAL_PATROL_STATES)).order_by(Patrol.id)
+    query = (
+        select(Patrol)
+        .where(Patrol.state.not_in([s.value for s in TERMINAL_PATROL_STATES]))
+        .order_by(Patrol.id)
+    )
     return [
         {
             "id": p.id,

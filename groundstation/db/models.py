@@ -74,6 +74,25 @@ class IncidentStatus(enum.StrEnum):
     RESOLVED = "resolved"
 
 
+class PatrolState(enum.StrEnum):
+    """The patrol lifecycle; ``aborted`` and ``failed`` are reachable from every state."""
+
+    PLANNED = "planned"
+    PREFLIGHT = "preflight"
+    UPLOADING = "uploading"
+    LAUNCHING = "launching"
+    FLYING = "flying"
+    RETURNING = "returning"
+    LANDED = "landed"
+    REPORTED = "reported"
+    ABORTED = "aborted"
+    FAILED = "failed"
+
+
+#: States a patrol never leaves.
+TERMINAL_PATROL_STATES = frozenset({PatrolState.REPORTED, PatrolState.ABORTED, PatrolState.FAILED})
+
+
 def _str_enum(cls: type[enum.StrEnum]) -> Enum:
     return Enum(
         cls,
@@ -149,7 +168,7 @@ class Patrol(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))
     sortie: Mapped[int] = mapped_column(Integer, default=0)
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
-    state: Mapped[str] = mapped_column(String(16), default="planned", index=True)
+    state: Mapped[str] = mapped_column(String(16), default=PatrolState.PLANNED.value, index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     last_item_reached: Mapped[int] = mapped_column(Integer, default=-1)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

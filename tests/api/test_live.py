@@ -113,3 +113,22 @@ def test_overflowing_client_is_closed_with_1013(station, officer):
     assert code == 1013
     assert received < station.settings.live_queue_size + 1
     assert hub.stats.dropped_overflow == 1
+
+
+def test_snapshot_lists_only_unfinished_patrols(station, officer):
+    """Patrols in a terminal state are left out of the snapshot; the others are listed."""
+    from groundstation.db.models import Patrol, PatrolState, Plan
+
+    async def seed():
+        async with station.client.app.state.sessions() as session:
+            plan = Plan(name="shore loop", kind="shoreline")
+            session.add(plan)
+            await session.flush()
+            for state in (PatrolState.FLYING, PatrolState.REPORTED, PatrolState.ABORTED):
+                session.add(Patrol(plan_id=plan.id, state=state.value))
+            await session.commit()
+
+    station.client.portal.call(seed)
+    with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
+        snapshot = receive(ws)["data"]
+    assert [p["state"] for p in snapshot["patrols"]] == ["flying"]
