@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from shapely.geometry import LineString, Point
+import shapely
+from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from routes.channel import ContourSwaths
@@ -110,6 +111,18 @@ def check_width(area: BaseGeometry, width_m: float) -> None:
         )
 
 
+def join_region(area: BaseGeometry, outer: BaseGeometry | None = None) -> BaseGeometry:
+    """Where passes may be joined: the area itself if it is in one piece, otherwise ``outer``
+    (by default the area's convex hull) without the area's holes, so no join crosses an island.
+    """
+    parts = polygons(area)
+    if len(parts) <= 1:
+        return area
+    holes = [Polygon(ring) for p in parts for ring in p.interiors]
+    region = outer if outer is not None else area.convex_hull
+    return region.difference(shapely.union_all(holes)) if holes else region
+
+
 def route_from_pieces(pieces: Sequence[LineString], connector: Connector) -> Route:
     """Sweep legs in order, joined by transit legs from the connector."""
     legs: list[Leg] = []
@@ -139,7 +152,7 @@ def plan_coverage_path(
         strategies = (ChannelCoverage(), ParallelCoverage())
     order = order or NearestNeighbour()
     objective = objective or LengthAndTurns()
-    connector = connector or VisibilityConnector(area)
+    connector = connector or VisibilityConnector(join_region(area))
     best: CoverageResult | None = None
     costs: dict[str, float] = {}
     for strategy in strategies:

@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import LineString, MultiPoint, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from routes.geometry import polygons
+from routes.geometry import max_inscribed_radius, polygons
 from routes.swaths import ParallelSwaths, best_angle
 from routes.types import Swath
 
@@ -80,7 +80,23 @@ def centerline(poly: Polygon, spacing_m: float) -> LineString:
                 adj[v].append((u, w))
     if not xy:
         return fallback
-    start = max(adj, key=lambda k: len(adj[k]) >= 0)
+    # the skeleton may fall apart where it grazes the outline: use its longest component
+    seen: set[int] = set()
+    start, best = 0, -1.0
+    for node in adj:
+        if node in seen:
+            continue
+        comp, stack, total = {node}, [node], 0.0
+        while stack:
+            u = stack.pop()
+            for v, w in adj[u]:
+                total += w
+                if v not in comp:
+                    comp.add(v)
+                    stack.append(v)
+        seen |= comp
+        if total > best:
+            start, best = node, total
     a, _ = _farthest(adj, start)
     b, prev = _farthest(adj, a)
     path = [b]
@@ -89,6 +105,22 @@ def centerline(poly: Polygon, spacing_m: float) -> LineString:
     if len(path) < 2:
         return fallback
     return LineString([xy[i] for i in path])
+
+
+def _simply_connected(pieces: list[Polygon]) -> list[Polygon]:
+    """Cut ring-shaped pieces open (one cut per hole) so each has a single centre line."""
+    out: list[Polygon] = []
+    for piece in pieces:
+        if not piece.interiors:
+            out.append(piece)
+            continue
+        maxx = piece.bounds[2]
+        cuts = []
+        for ring in piece.interiors:
+            c = Polygon(ring).representative_point()
+            cuts.append(LineString([(c.x, c.y), (maxx + 1, c.y)]).buffer(0.05, quad_segs=1))
+        out += [p for p in polygons(piece.difference(shapely.union_all(cuts))) if not p.interiors]
+    return out
 
 
 def fill_gaps(
@@ -109,10 +141,10 @@ def fill_gaps(
     except shapely.errors.GEOSException:  # robustness failure: retry on a 1 cm grid
         gaps = shapely.difference(area, covered, grid_size=0.01)
     out: list[Swath] = []
-    for piece in polygons(gaps):
+    for piece in _simply_connected(polygons(gaps)):
         if piece.area < min_piece_frac * width_m * width_m:
             continue
-        if piece.buffer(-width_m / 2, quad_segs=2).is_empty:
+        if 2 * max_inscribed_radius(piece) <= width_m * 1.1:
             line = centerline(piece, spacing_m=width_m / 8)
             out.append(Swath(line, closed=False, group=-1, index=len(out)))
         else:

@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from routes.connect import VisibilityConnector
 from routes.constraints import Airspace, geofence
-from routes.coverage import CoverageStrategy, plan_coverage_path
+from routes.coverage import CoverageStrategy, join_region, plan_coverage_path
 from routes.errors import InvalidAreaError, PlanningError, UnreachableError
 from routes.geometry import as_area, outside_length, polygons, turns
 from routes.mission import MAX_ALTITUDE_M, check_altitude
@@ -190,14 +190,16 @@ def plan_coverage(
     if cover.area < 1.0:
         raise InvalidAreaError("the area lies entirely inside no-fly or restricted zones")
     cover = as_area(cover)
-    joins = area.difference(shapely.union_all(nf)) if nf else area
     airspace = Airspace(geofence(polygons(area), station, params.fence_margin_m), nf)
+    inside = area.difference(shapely.union_all(nf)) if nf else area
+    # passes are joined without leaving the area; separate ponds (or an area split by zones)
+    # are joined over land inside the fence, still round the islands
+    joins = inside if len(polygons(inside)) == 1 else join_region(area, airspace.allowed)
     if station is not None:
         airspace.check_station(station)
         check_reachable(polygons(cover), airspace.allowed, station)
-    else:
-        check_reachable(polygons(cover), joins, None)
-    connector = VisibilityConnector(joins if station is None else airspace.allowed)
+    check_reachable(polygons(cover), joins, None)
+    connector = VisibilityConnector(joins)
     result = plan_coverage_path(
         cover, params.swath_width_m, strategies=strategies, start=station, connector=connector
     )

@@ -1,0 +1,119 @@
+"""Stage checkers (F2C style): every strategy of a stage is held to that stage's contract."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+from routes.channel import ContourSwaths
+from routes.connect import VisibilityConnector
+from routes.decompose import BoustrophedonCells, WholeArea
+from routes.geometry import polygons
+from routes.ordering import Chunk, NearestNeighbour
+from routes.swaths import ParallelSwaths, best_angle, swath_cost
+from tests.geometries import CANONICAL, WIDTH_M, WITH_HOLE
+
+DECOMPOSERS = [BoustrophedonCells(), WholeArea()]
+SHAPES = list(CANONICAL.items())
+POLYS = [(f"{name}-{i}", p) for name, g in SHAPES for i, p in enumerate(polygons(g))]
+
+
+@pytest.mark.parametrize("decomposer", DECOMPOSERS, ids=lambda d: type(d).__name__)
+@pytest.mark.parametrize(("name", "poly"), POLYS, ids=[n for n, _ in POLYS])
+@pytest.mark.parametrize("angle", [0.0, 0.7, math.pi / 2])
+def test_cells_partition_the_area(decomposer, name, poly, angle) -> None:
+    """Cells cover the area exactly once: same total area, union equal, no overlaps."""
+    cells = decomposer.cells(poly, angle, WIDTH_M)
+    assert cells
+    assert sum(c.area for c in cells) == pytest.approx(poly.area, rel=1e-6)
+    assert shapely.union_all(cells).symmetric_difference(poly).area < 1e-3 * poly.area
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.3, 1.2])
+def test_boustrophedon_cells_have_no_holes(angle) -> None:
+    """Boustrophedon cells around an island are hole-free."""
+    cells = BoustrophedonCells().cells(WITH_HOLE, angle, WIDTH_M)
+    assert len(cells) >= 2
+    assert all(len(c.interiors) == 0 for c in cells)
+
+
+@pytest.mark.parametrize(("name", "poly"), POLYS, ids=[n for n, _ in POLYS])
+@pytest.mark.parametrize("angle", [0.0, 0.5, 2.0])
+def test_parallel_swaths_inside_and_parallel(name, poly, angle) -> None:
+    """Parallel swaths lie inside the area, all along the asked angle, a width apart at most."""
+    swaths = ParallelSwaths().generate(poly, WIDTH_M, angle)
+    assert swaths
+    region = poly.buffer(1e-6)
+    for s in swaths:
+        assert region.covers(s.path)
+        (x0, y0), (x1, y1) = s.path.coords[0], s.path.coords[-1]
+        heading = math.atan2(y1 - y0, x1 - x0) % math.pi
+        assert min(abs(heading - angle % math.pi), math.pi - abs(heading - angle % math.pi)) < 1e-6
+    offsets = sorted({s.index for s in swaths})
+    assert offsets == list(range(len(offsets)))
+
+
+@pytest.mark.parametrize(("name", "poly"), POLYS, ids=[n for n, _ in POLYS])
+def test_contour_swaths_are_closed_loops_inside(name, poly) -> None:
+    """Channel loops are closed, inside the area and at least half a width from its edge."""
+    loops = ContourSwaths().generate(poly, WIDTH_M, 0.0)
+    assert loops
+    for s in loops:
+        assert s.closed
+        assert s.path.coords[0] == s.path.coords[-1]
+        assert poly.covers(s.path)
+        assert s.path.distance(poly.boundary) >= WIDTH_M / 2 - WIDTH_M * 0.05 - 1e-6
+
+
+@pytest.mark.parametrize(("name", "poly"), POLYS, ids=[n for n, _ in POLYS])
+def test_best_angle_beats_random_angles(name, poly) -> None:
+    """The best angle costs no more than any of 20 seeded random angles."""
+    gen = ParallelSwaths()
+    best = swath_cost(gen.generate(poly, WIDTH_M, best_angle(gen, poly, WIDTH_M)), WIDTH_M, 20.0)
+    rng = np.random.default_rng(3)
+    for a in rng.uniform(0, math.pi, 20):
+        assert best <= swath_cost(gen.generate(poly, WIDTH_M, float(a)), WIDTH_M, 20.0) + 1e-6
+
+
+def test_connector_paths_stay_inside_and_join_the_points() -> None:
+    """Paths between seeded random points start and end there and never cross the hole."""
+    conn = VisibilityConnector(WITH_HOLE)
+    rng = np.random.default_rng(11)
+    pts = []
+    while len(pts) < 16:
+        p = Point(rng.uniform(0, 1000, 2))
+        if WITH_HOLE.covers(p):
+            pts.append(p)
+    for a, b in zip(pts[::2], pts[1::2], strict=True):
+        path = conn.link(a, b)
+        assert Point(path.coords[0]).equals(a)
+        assert Point(path.coords[-1]).equals(b)
+        assert WITH_HOLE.buffer(0.01).covers(path)
+        assert path.length >= a.distance(b) - 1e-9
+        assert conn.distance(a, b) == pytest.approx(path.length)
+
+
+def test_connector_detour_is_shortest_around_the_island() -> None:
+    """Across a square island the detour goes round one corner pair: the exact shortest length."""
+    conn = VisibilityConnector(WITH_HOLE, clearance_m=0.5)
+    a, b = Point(500, 200), Point(500, 800)
+    # around the 300 m island (350..650) via two corners, with 0.5 m clearance
+    expected = 2 * math.hypot(150.5, 150.5) + 300 + 1.0
+    assert conn.link(a, b).length == pytest.approx(expected, abs=2.0)
+
+
+def test_nearest_neighbour_orders_every_chunk_once() -> None:
+    """Each chunk comes out exactly once; loops stay closed, open pieces keep their ends."""
+    ring = LineString([(0, 0), (100, 0), (100, 100), (0, 100), (0, 0)])
+    line = LineString([(300, 0), (400, 0)])
+    chunks = [Chunk((ring,), ring=True), Chunk((line, line.reverse()))]
+    out = NearestNeighbour().sort(chunks, Point(450, 0))
+    assert len(out) == 2
+    assert out[0].equals(line)
+    assert out[0].coords[0] == (400.0, 0.0)
+    assert out[1].coords[0] == out[1].coords[-1]
+    assert out[1].length == pytest.approx(ring.length)
