@@ -39,6 +39,7 @@ from typing import Any
 from groundstation.db.types import utcnow
 
 PROTOCOL_VERSION = 1
+RATE_BURST = 2.0  # frames a key may send back to back before the rate cap applies
 
 Clock = Callable[[], float]
 
@@ -77,10 +78,11 @@ class ClientClosed(Exception):
 class ClientQueue:
     """The bounded, coalescing queue of one client; only its relay task awaits it.
 
-    Messages with a key are also rate-limited: one key is handed out at most once every
-    `min_interval_s` (0.1 s = 10 Hz per vehicle). A frame that is not yet due stays queued and
-    keeps being replaced by newer ones, so what goes out is always the latest; messages behind
-    it that are due (events, other vehicles) go first.
+    Messages with a key are also rate-limited, by a token bucket per key: on average one every
+    `min_interval_s` (0.1 s = 10 Hz per vehicle), with a burst of :data:`RATE_BURST` so that a
+    source at exactly the cap is not delayed by its jitter. A frame that is not yet due stays
+    queued and keeps being replaced by newer ones, so what goes out is always the latest;
+    messages behind it that are due (events, other vehicles) go first.
     """
 
     def __init__(
@@ -92,7 +94,7 @@ class ClientQueue:
         self.min_interval_s = min_interval_s
         self._clock = clock
         self._items: OrderedDict[object, LiveMessage] = OrderedDict()
-        self._last_sent: dict[str, float] = {}
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
         self._seq = count()
         self._changed = asyncio.Event()
         self._closed = asyncio.Event()
@@ -124,11 +126,14 @@ class ClientQueue:
         self._changed.set()
         return True
 
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, since = self._buckets.get(key, (RATE_BURST, now))
+        return min(RATE_BURST, tokens + (now - since) / self.min_interval_s)
+
     def _due(self, msg: LiveMessage, now: float) -> bool:
         if msg.key is None or self.min_interval_s <= 0:
             return True
-        last = self._last_sent.get(msg.key)
-        return last is None or now - last >= self.min_interval_s
+        return self._tokens(msg.key, now) >= 1.0
 
     def get_nowait(self) -> LiveMessage:
         """The oldest message that is due; :class:`ClientClosed` if closed, IndexError if none."""
@@ -138,8 +143,8 @@ class ClientQueue:
         for slot, msg in self._items.items():
             if self._due(msg, now):
                 del self._items[slot]
-                if msg.key is not None:
-                    self._last_sent[msg.key] = now
+                if msg.key is not None and self.min_interval_s > 0:
+                    self._buckets[msg.key] = (self._tokens(msg.key, now) - 1.0, now)
                 self.last_taken = now
                 return msg
         raise IndexError("no message due")
@@ -150,7 +155,7 @@ class ClientQueue:
             return None
         now = self._clock()
         waits = [
-            self._last_sent.get(m.key, now) + self.min_interval_s - now
+            (1.0 - self._tokens(m.key, now)) * self.min_interval_s
             for m in self._items.values()
             if m.key is not None
         ]

@@ -215,30 +215,38 @@ def test_queue_size_must_be_positive():
 
 
 def test_frames_are_rate_limited_per_vehicle_latest_wins():
-    """At 10 Hz a vehicle's next frame waits 0.1 s, is replaced meanwhile, and events pass it."""
+    """At 10 Hz, after a burst of two, a vehicle's frame waits, is replaced, and events pass it."""
     clock = FakeClock()
     hub = Hub(queue_size=16, clock=clock, max_rate_hz=10)
     client = hub.subscribe()
-    hub.publish(frame(1, 0))
-    assert client.get_nowait().data["seq"] == 0
-    hub.publish(frame(1, 1))
+    for seq in (0, 1):
+        hub.publish(frame(1, seq))
+        assert client.get_nowait().data["seq"] == seq
+    hub.publish(frame(1, 2))
     hub.publish(frame(2, 1))
     hub.publish(event(5))
-    hub.publish(frame(1, 2))
+    hub.publish(frame(1, 3))
     got = [client.get_nowait().data for _ in range(2)]
     assert got == [{"sysid": 2, "seq": 1}, {"id": 5}]
     with pytest.raises(IndexError):
         client.get_nowait()
     clock.now = 0.1
-    assert client.get_nowait().data == {"sysid": 1, "seq": 2}
+    assert client.get_nowait().data == {"sysid": 1, "seq": 3}
+    hub.publish(frame(1, 4))
+    with pytest.raises(IndexError):
+        client.get_nowait()
+    clock.now = 0.2
+    assert client.get_nowait().data == {"sysid": 1, "seq": 4}
 
 
 async def test_get_waits_for_a_rate_limited_frame():
     """A waiting get() returns a held-back frame once it is due, without another publish."""
     hub = Hub(queue_size=8, max_rate_hz=50)
     client = hub.subscribe()
-    hub.publish(frame(1, 0))
-    assert (await client.get()).data["seq"] == 0
-    hub.publish(frame(1, 1))
+    for seq in (0, 1):
+        hub.publish(frame(1, seq))
+        assert (await client.get()).data["seq"] == seq
+    hub.publish(frame(1, 2))
+    assert len(client) == 1
     msg = await asyncio.wait_for(client.get(), 5)
-    assert msg.data["seq"] == 1
+    assert msg.data["seq"] == 2
