@@ -50,7 +50,7 @@ async def update_user(
     demotes_admin = (
         user.role == Role.ADMIN
         and user.active
-        and (changes.get("role", Role.ADMIN) != Role.ADMIN or changes.get("active") is False)
+        and (changes.get("role") not in (None, Role.ADMIN) or changes.get("active") is False)
     )
     if demotes_admin and await count_admins(session) <= 1:
         raise Conflict("cannot demote or disable the last active admin", user_id=user_id)

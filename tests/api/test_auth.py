@@ -128,3 +128,19 @@ def test_cors_closed_by_default(station, admin):
     r = station.client.get("/api/me", headers={**admin, "Origin": "https://evil.example"})
     assert r.status_code == 200
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_admin_can_demote_another_admin_and_reset_a_password(station, admin):
+    """With two admins one may be demoted; a reset password replaces the old one."""
+    body = {"username": "deputy", "password": PASSWORD, "role": "admin"}
+    deputy = station.client.post("/api/users", json=body, headers=admin).json()
+    r = station.client.patch(
+        f"/api/users/{deputy['id']}",
+        json={"role": "officer", "password": "new-password-9"},
+        headers=admin,
+    )
+    assert r.status_code == 200
+    assert r.json()["role"] == "officer"
+    old = station.client.post("/api/auth/login", json={"username": "deputy", "password": PASSWORD})
+    assert old.status_code == 401
+    assert station.login("deputy", "new-password-9")
