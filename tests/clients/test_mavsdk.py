@@ -1,0 +1,100 @@
+"""MAVSDK-Python (mavsdk-grpc with its bundled mavsdk_server) flies the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+from pymavlink.dialects.v20 import ardupilotmega as mavlink2
+
+from simulator.testing import SimConfig, SimFleet
+from tests.clients.conftest import TIMEOUT_FACTOR, free_port
+
+mavsdk = pytest.importorskip("mavsdk_grpc")
+from mavsdk_grpc import System  # noqa: E402
+from mavsdk_grpc.mission_raw import MissionItem  # noqa: E402
+
+pytestmark = [
+    pytest.mark.clients,
+    pytest.mark.filterwarnings("ignore:path is deprecated:DeprecationWarning"),
+]
+M = mavlink2
+
+
+@contextlib.asynccontextmanager
+async def mavsdk_on(url: str) -> AsyncIterator[System]:
+    drone = System(port=free_port())
+    try:
+        await drone.connect(system_address=url)
+        yield drone
+    finally:
+        drone._stop_mavsdk_server()
+
+
+async def first(stream: AsyncIterator[object], predicate: object = None) -> object:
+    async for value in stream:
+        if predicate is None or predicate(value):  # type: ignore[operator]
+            return value
+    raise AssertionError("stream ended")
+
+
+def _mission(lat: float, lon: float) -> list[MissionItem]:
+    def it(
+        seq: int, cmd: int, dlat: float = 0, dlon: float = 0, alt: float = 0.0, frame: int = 3
+    ) -> MissionItem:
+        x = round((lat + dlat) * 1e7) if cmd in (16,) else 0
+        y = round((lon + dlon) * 1e7) if cmd in (16,) else 0
+        return MissionItem(seq, frame, cmd, 1 if seq == 0 else 0, 1, 0, 0, 0, 0, x, y, alt, 0)
+
+    return [
+        it(0, M.MAV_CMD_NAV_WAYPOINT, frame=0),
+        it(1, M.MAV_CMD_NAV_TAKEOFF, alt=15),
+        it(2, M.MAV_CMD_NAV_WAYPOINT, 0.0004, 0, 15),
+        it(3, M.MAV_CMD_NAV_WAYPOINT, 0.0004, 0.0004, 20),
+        it(4, M.MAV_CMD_NAV_RETURN_TO_LAUNCH),
+    ]
+
+
+async def test_mavsdk_connects_uploads_and_flies_a_mission() -> None:
+    """MAVSDK sees a healthy vehicle, uploads via mission_raw, arms, flies it to the end, lands."""
+    async with asyncio.timeout(90 * TIMEOUT_FACTOR):
+        async with SimFleet(SimConfig(drones=1, speedup=10, seed=3)) as sim:
+            v = sim.vehicles[1]
+            async with mavsdk_on(f"udpout://127.0.0.1:{sim.ports[0]}") as drone:
+                await first(drone.core.connection_state(), lambda s: s.is_connected)
+                health = await first(
+                    drone.telemetry.health(),
+                    lambda h: h.is_global_position_ok and h.is_home_position_ok and h.is_armable,
+                )
+                assert health.is_local_position_ok
+                pos = await first(drone.telemetry.position())
+                assert pos.latitude_deg == pytest.approx(v.state.home[0], abs=1e-4)
+                assert pos.relative_altitude_m == pytest.approx(0, abs=0.5)
+                battery = await first(drone.telemetry.battery())
+                assert 95 <= battery.remaining_percent <= 100
+
+                lat, lon, _ = v.state.home
+                items = _mission(lat, lon)
+                await drone.mission_raw.upload_mission(items)
+                assert len(v.state.mission) == len(items)
+                downloaded = await drone.mission_raw.download_mission()
+                assert [(i.command, i.x, i.y, i.z) for i in downloaded] == [
+                    (i.command, i.x, i.y, i.z) for i in items
+                ]
+
+                await drone.action.arm()
+                await drone.mission_raw.start_mission()
+                mode = await first(drone.telemetry.flight_mode())
+                assert str(mode) == "MISSION"
+                await first(drone.telemetry.in_air(), lambda air: air)
+                progress = await first(
+                    drone.mission_raw.mission_progress(), lambda p: p.current == p.total
+                )
+                assert progress.total == len(items)
+                await first(drone.telemetry.armed(), lambda armed: not armed)
+                assert await drone.mission_raw.is_mission_finished()
+                assert v.state.landed
+                assert v.state.mission_state == M.MISSION_STATE_COMPLETE
+                assert v.state.alt_rel_m == pytest.approx(0, abs=0.1)
