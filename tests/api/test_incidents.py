@@ -212,3 +212,14 @@ def test_chunked_body_over_the_cap_is_refused(small_station):
     assert r.status_code == 413
     incident = small_station.client.get(f"/api/incidents/{created['id']}", headers=headers).json()
     assert incident["attachments"] == []
+
+
+def test_attachment_of_another_incident_is_404(station, officer):
+    """A photo is only reachable under its own incident."""
+    first = report(station, officer)
+    second = report(station, officer)
+    meta = upload(station, officer, first["id"], JPEG).json()
+    r = station.client.get(
+        f"/api/incidents/{second['id']}/attachments/{meta['id']}", headers=officer
+    )
+    assert r.status_code == 404

@@ -91,3 +91,28 @@ def test_audit_naive_time_filter_is_422(station, admin):
     assert r.status_code == 422
     r = station.client.get("/api/audit", params={"since": "2026-05-01T08:00:00Z"}, headers=admin)
     assert r.status_code == 200
+
+
+def test_vehicle_that_has_flown_cannot_be_deleted(station, pilot):
+    """A drone with a patrol on record is kept (409); one that never flew can be deleted."""
+    from groundstation.db.models import Patrol, Plan
+
+    flown = station.client.post("/api/vehicles", json=DRONE, headers=pilot).json()
+    spare = station.client.post(
+        "/api/vehicles", json={**DRONE, "sysid": 8, "name": "spare"}, headers=pilot
+    ).json()
+
+    async def fly():
+        async with station.client.app.state.sessions() as session:
+            plan = Plan(name="p", kind="coverage")
+            session.add(plan)
+            await session.flush()
+            session.add(Patrol(plan_id=plan.id, vehicle_id=flown["id"], state="reported"))
+            await session.commit()
+
+    station.client.portal.call(fly)
+    r = station.client.delete(f"/api/vehicles/{flown['id']}", headers=pilot)
+    assert r.status_code == 409
+    assert station.client.get(f"/api/vehicles/{flown['id']}", headers=pilot).status_code == 200
+    assert station.client.delete(f"/api/vehicles/{spare['id']}", headers=pilot).status_code == 204
+    assert station.client.get(f"/api/vehicles/{spare['id']}", headers=pilot).status_code == 404
