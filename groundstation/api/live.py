@@ -92,8 +92,10 @@ async def _authenticate(websocket: WebSocket, token: str | None) -> User | None:
     if token is None:
         try:
             async with asyncio.timeout(settings.live_auth_timeout_s):
-                first = await websocket.receive_text()
+                first = await _receive_text(websocket)
         except (TimeoutError, WebSocketDisconnect):
+            return None
+        if first is None:
             return None
         try:
             message = json.loads(first)
@@ -129,13 +131,24 @@ async def _relay(websocket: WebSocket, client: ClientQueue) -> None:
         await websocket.send_text(msg.text)
 
 
+async def _receive_text(websocket: WebSocket) -> str | None:
+    """The next text frame; None for a binary one; WebSocketDisconnect when the client left."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text = message.get("text")
+    return text if isinstance(text, str) else None
+
+
 async def _read(websocket: WebSocket) -> None:
-    """Answer pings; return when the client goes away."""
+    """Answer pings, ignore anything else; return when the client goes away."""
     while True:
         try:
-            text = await websocket.receive_text()
+            text = await _receive_text(websocket)
         except WebSocketDisconnect:
             return
+        if text is None:
+            continue
         with contextlib.suppress(json.JSONDecodeError):
             if json.loads(text) == {"type": "ping"}:
                 await websocket.send_text(make_message("pong", {}).text)

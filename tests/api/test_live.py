@@ -132,3 +132,22 @@ def test_snapshot_lists_only_unfinished_patrols(station, officer):
     with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
         snapshot = receive(ws)["data"]
     assert [p["state"] for p in snapshot["patrols"]] == ["flying"]
+
+
+def test_binary_first_frame_is_refused_with_1008(station):
+    """A binary frame instead of the auth message closes the socket with 1008."""
+    with station.client.websocket_connect("/ws/live") as ws:
+        ws.send_bytes(b"\x00\x01")
+        with pytest.raises(WebSocketDisconnect) as err:
+            ws.receive_text()
+    assert err.value.code == 1008
+
+
+def test_binary_and_junk_frames_after_auth_are_ignored(station, officer):
+    """After authentication, binary frames and non-JSON text are ignored and pings still work."""
+    with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
+        receive(ws)
+        ws.send_bytes(b"\xff")
+        ws.send_text("not json")
+        ws.send_text(json.dumps({"type": "ping"}))
+        assert receive(ws)["type"] == "pong"
