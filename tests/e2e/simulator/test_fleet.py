@@ -121,6 +121,9 @@ async def test_link_cut_silences_one_vehicle_then_it_comes_back() -> None:
             gcs.heartbeat()
             await gcs.wait_for(lambda: bool(gcs.of("HEARTBEAT", 2)))
             sim.faults.cut_link(2, 10.0)
+            # let what was already on the wire arrive: loopback UDP keeps order
+            first = len(gcs.received)
+            await gcs.wait_for(lambda: any(m.get_srcSystem() == 1 for m in gcs.received[first:]))
             mark = len(gcs.received)
             await gcs.wait_for(
                 lambda: (
