@@ -6,7 +6,7 @@ it is committed, so what a viewer sees is always what is stored.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import func, select
@@ -25,7 +25,8 @@ from groundstation.db.models import (
 )
 from groundstation.db.types import utcnow
 from groundstation.errors import InvalidRequest, NotFound
-from groundstation.telemetry.hub import Hub, make_message
+from groundstation.telemetry.events import incident_event
+from groundstation.telemetry.hub import Hub
 
 router = APIRouter(
     prefix="/api/incidents", tags=["incidents"], dependencies=[Depends(current_user)]
@@ -45,8 +46,10 @@ async def incident_public(session: SessionDep, incident: Incident) -> IncidentPu
     return IncidentPublic.from_row(incident, attachments)
 
 
-def publish_incident(hub: Hub, kind: str, incident: IncidentPublic) -> None:
-    hub.publish(make_message(f"incident.{kind}", incident.model_dump(mode="json")))
+def publish_incident(
+    hub: Hub, kind: Literal["created", "updated"], incident: IncidentPublic
+) -> None:
+    hub.publish(incident_event(kind, incident.model_dump(mode="json")))
 
 
 @router.get("")

@@ -250,3 +250,31 @@ async def test_get_waits_for_a_rate_limited_frame():
     assert len(client) == 1
     msg = await asyncio.wait_for(client.get(), 5)
     assert msg.data["seq"] == 2
+
+
+def test_event_builders_key_only_vehicle_frames():
+    """Vehicle frames coalesce per sysid; patrol states and alerts are delivered one by one."""
+    from groundstation.telemetry.events import alert, patrol_state, vehicle_frame
+
+    hub = Hub(queue_size=8)
+    client = hub.subscribe()
+    for seq in range(3):
+        hub.publish(vehicle_frame({"sysid": 5, "seq": seq}))
+        hub.publish(patrol_state({"id": 1, "state": f"s{seq}"}))
+    hub.publish(alert("warning", "battery low", sysid=5))
+    got = [(m.type, dict(m.data)) for m in drain(client)]
+    assert got == [
+        ("vehicle.frame", {"sysid": 5, "seq": 2}),
+        ("patrol.state", {"id": 1, "state": "s0"}),
+        ("patrol.state", {"id": 1, "state": "s1"}),
+        ("patrol.state", {"id": 1, "state": "s2"}),
+        ("alert", {"level": "warning", "text": "battery low", "sysid": 5}),
+    ]
+
+
+def test_vehicle_frame_needs_a_sysid():
+    """A frame without an integer sysid is refused with a clear error."""
+    from groundstation.telemetry.events import vehicle_frame
+
+    with pytest.raises(ValueError, match="integer sysid"):
+        vehicle_frame({"lat_deg": 1.0})
