@@ -1,0 +1,113 @@
+"""The run-time control API (JSON lines over TCP) and the `ecopatrol sim` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from simulator.cli import app
+from simulator.control import handle_request, serve_control
+from simulator.testing import SimConfig, SimFleet
+
+pytestmark = pytest.mark.e2e
+
+
+async def _ask(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, req: object) -> dict:
+    writer.write((req if isinstance(req, str) else json.dumps(req)).encode() + b"\n")
+    await writer.drain()
+    reply: dict = json.loads(await reader.readline())
+    return reply
+
+
+async def test_control_port_status_and_faults() -> None:
+    """Over TCP: status lists vehicles; faults, cuts and params apply; errors are explained."""
+    async with SimFleet(SimConfig(drones=2, speedup=10)) as sim:
+        server = await serve_control(sim, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            status = await _ask(reader, writer, {"op": "status"})
+            assert status["ok"] is True
+            assert [v["sysid"] for v in status["vehicles"]] == [1, 2]
+            assert status["vehicles"][0]["mode"] == "STABILIZE"
+            assert (await _ask(reader, writer, {"op": "faults", "packet_loss_pct": 25}))["ok"]
+            assert sim.faults.packet_loss_pct == 25
+            assert (await _ask(reader, writer, {"op": "cut_link", "sysid": 2, "seconds": 30}))["ok"]
+            assert sim.faults.blocked(2)
+            assert not sim.faults.blocked(1)
+            reply = await _ask(
+                reader, writer, {"op": "param", "sysid": 1, "name": "RTL_ALT", "value": 2000}
+            )
+            assert reply == {"ok": True, "value": 2000.0}
+            assert (await _ask(reader, writer, "{not json"))["error"].startswith("not JSON")
+            bad = await _ask(reader, writer, {"op": "gps_loss", "sysid": 7, "seconds": 3})
+            assert bad["ok"] is False
+            assert "no vehicle" in bad["error"]
+        finally:
+            writer.close()
+            server.close()
+
+
+@pytest.mark.parametrize(
+    ("req", "message"),
+    [
+        ('{"op": "launch"}', "unknown op"),
+        ('{"op": "faults", "latency_ms": -5}', "latency"),
+        ('{"op": "battery_sag", "sysid": 1, "pct": "lots"}', "must be a number"),
+        ('{"op": "mute", "sysid": true, "seconds": 1}', "must be an integer"),
+        ("[1, 2]", "JSON object"),
+        ('{"op": "param", "sysid": 1, "name": "NOPE", "value": 1}', "unknown parameter"),
+    ],
+)
+def test_control_requests_rejected_with_reason(req: str, message: str) -> None:
+    """Each malformed control request gets ok=false and a message naming the problem."""
+    sim = SimFleet(SimConfig(drones=1, manual_clock=True))
+    reply = handle_request(sim, req)
+    assert reply["ok"] is False
+    assert message in reply["error"]
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "│╭╮╰╯─")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--home", "95,119,40"], "latitude"),
+        (["--home", "north"], "LAT,LON,ALT"),
+        (["--signing-key", "zz"], "hexadecimal"),
+        (["--listen", "serial:ttyUSB0:57600"], "kind must be one of"),
+        (["--connect", "udpout:localhost"], "KIND:HOST:PORT"),
+        (["--drones", "0"], "greater than or equal to 1"),
+    ],
+)
+def test_cli_refuses_bad_options(args: list[str], message: str) -> None:
+    """`ecopatrol sim` with a bad option exits non-zero and says what is wrong."""
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    assert _squash(message) in _squash(result.output)  # Rich wraps errors in a box
+
+
+def test_cli_runs_and_prints_the_fleet() -> None:
+    """`ecopatrol sim --drones 2 --duration 0.3` starts, prints its vehicles table and stops."""
+    result = CliRunner().invoke(
+        app,
+        [
+            "--drones",
+            "2",
+            "--listen",
+            "udpin:127.0.0.1:0",
+            "--duration",
+            "0.3",
+            "--control",
+            "tcp:127.0.0.1:0",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 vehicles" in result.output
+    assert "29.05253" in result.output
+    assert "control: JSON lines" in result.output
