@@ -164,7 +164,10 @@ async def live(websocket: WebSocket, token: str | None = None) -> None:
     hub: Hub = websocket.app.state.hub
     with hub.subscription() as client:
         snapshot = await _snapshot(websocket, user)
-        await websocket.send_text(make_message("snapshot", snapshot).text)
+        try:
+            await websocket.send_text(make_message("snapshot", snapshot).text)
+        except (WebSocketDisconnect, OSError):
+            return  # gone before the snapshot arrived
         await _first_of(_relay(websocket, client), _read(websocket), client.wait_closed())
         reason = client.close_reason
     if reason in ("overflow", "stuck", "shutdown"):

@@ -32,11 +32,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import count
 from typing import Any
-
-from groundstation.db.types import utcnow
 
 PROTOCOL_VERSION = 1
 RATE_BURST = 2.0  # frames a key may send back to back before the rate cap applies
@@ -61,7 +59,7 @@ def make_message(
     envelope = {
         "v": PROTOCOL_VERSION,
         "type": type,
-        "ts": (ts or utcnow()).isoformat(),
+        "ts": (ts or datetime.now(UTC)).isoformat(),
         "data": data,
     }
     return LiveMessage(type, data, key, json.dumps(envelope, separators=(",", ":"), default=str))
