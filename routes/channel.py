@@ -31,7 +31,7 @@ class ContourSwaths:
     is ignored (the loops follow the shore).
     """
 
-    simplify_frac: float = 0.05
+    simplify_frac: float = 0.01
     min_ring_m: float = 1.0
 
     def generate(self, area: Polygon, width_m: float, angle_rad: float) -> list[Swath]:

@@ -32,7 +32,14 @@ from routes.errors import InvalidAreaError, SwathTooWideError
 from routes.gapfill import fill_gaps
 from routes.geometry import as_area, covered_fraction, max_inscribed_radius, polygons
 from routes.objectives import LengthAndTurns, PathObjective
-from routes.ordering import Boustrophedon, Chunk, ChunkOrder, NearestNeighbour, SwathOrder
+from routes.ordering import (
+    Boustrophedon,
+    Chunk,
+    ChunkOrder,
+    NearestNeighbour,
+    SwathOrder,
+    insert_detours,
+)
 from routes.swaths import ParallelSwaths, SwathGenerator, best_angle
 from routes.types import Leg, Route
 
@@ -157,13 +164,18 @@ def plan_coverage_path(
     costs: dict[str, float] = {}
     for strategy in strategies:
         chunks = strategy.chunks(area, width_m, connector)
-        extra = fill_gaps(area, [c.variants[0] for c in chunks], width_m)
-        chunks += [Chunk((s.path, s.path.reverse())) for s in extra]
-        route = route_from_pieces(order.sort(chunks, start), connector)
-        cost = objective.cost(route.line())
-        costs[strategy.name] = cost
-        if best is None or cost < best.costs[best.strategy]:
-            best = CoverageResult(route, strategy.name, math.nan, costs)
+        extra = [s.path for s in fill_gaps(area, [c.variants[0] for c in chunks], width_m)]
+        # gap passes either as detours from the nearest pass, or ordered with the others
+        candidates = [insert_detours(order.sort(chunks, start), extra)]
+        if extra:
+            candidates.append(order.sort(chunks + [Chunk((g, g.reverse())) for g in extra], start))
+        for pieces in candidates:
+            route = route_from_pieces(pieces, connector)
+            cost = objective.cost(route.line())
+            if cost < costs.get(strategy.name, math.inf):
+                costs[strategy.name] = cost
+                if best is None or cost < best.costs[best.strategy]:
+                    best = CoverageResult(route, strategy.name, math.nan, costs)
     assert best is not None
     frac = covered_fraction(best.route.line(), area, width_m)
     return CoverageResult(best.route, best.strategy, frac, costs)

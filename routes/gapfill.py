@@ -18,7 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiPoint, Polygon
+from numpy.typing import NDArray
+from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from routes.geometry import max_inscribed_radius, polygons
@@ -44,23 +45,23 @@ def _farthest(adj: dict[int, list[tuple[int, float]]], src: int) -> tuple[int, d
     return far, prev
 
 
-def centerline(poly: Polygon, spacing_m: float) -> LineString:
-    """Approximate centre line of a thin polygon: longest path through its Voronoi skeleton."""
+def _skeleton(
+    poly: Polygon, spacing_m: float
+) -> tuple[NDArray[np.float64], dict[int, list[tuple[int, float]]]]:
+    """Nodes and adjacency of the Voronoi skeleton of ``poly`` (edges wholly inside it)."""
     boundary = shapely.segmentize(poly.boundary, max(spacing_m, 1e-3))
     pts = shapely.get_coordinates(boundary)
-    c = poly.representative_point()
-    fallback = LineString([c, c])
+    adj: dict[int, list[tuple[int, float]]] = {}
     if len(pts) < 4:
-        return fallback
+        return np.zeros((0, 2)), adj
     edges = shapely.voronoi_polygons(MultiPoint(pts), only_edges=True)
     segs = [g for g in getattr(edges, "geoms", [edges]) if isinstance(g, LineString)]
     if not segs:
-        return fallback
+        return np.zeros((0, 2)), adj
     arr = np.array(segs, dtype=object)
     inside = shapely.covers(poly, arr)
     ids: dict[tuple[float, float], int] = {}
     xy: list[tuple[float, float]] = []
-    adj: dict[int, list[tuple[int, float]]] = {}
 
     def node(p: tuple[float, float]) -> int:
         key = (round(p[0], 3), round(p[1], 3))
@@ -71,40 +72,104 @@ def centerline(poly: Polygon, spacing_m: float) -> LineString:
         return ids[key]
 
     for seg in arr[inside]:
-        cs = list(seg.coords)
-        for a, b in itertools.pairwise(cs):
+        for a, b in itertools.pairwise(seg.coords):
             u, v = node(a), node(b)
             if u != v:
                 w = math.dist(a, b)
                 adj[u].append((v, w))
                 adj[v].append((u, w))
-    if not xy:
-        return fallback
-    # the skeleton may fall apart where it grazes the outline: use its longest component
+    return np.asarray(xy, dtype=float).reshape(-1, 2), adj
+
+
+def _components(adj: dict[int, list[tuple[int, float]]]) -> list[tuple[float, set[int]]]:
     seen: set[int] = set()
-    start, best = 0, -1.0
-    for node in adj:
-        if node in seen:
+    out: list[tuple[float, set[int]]] = []
+    for start in adj:
+        if start in seen:
             continue
-        comp, stack, total = {node}, [node], 0.0
+        comp, stack, total = {start}, [start], 0.0
         while stack:
             u = stack.pop()
             for v, w in adj[u]:
-                total += w
+                total += w / 2
                 if v not in comp:
                     comp.add(v)
                     stack.append(v)
         seen |= comp
-        if total > best:
-            start, best = node, total
-    a, _ = _farthest(adj, start)
-    b, prev = _farthest(adj, a)
-    path = [b]
-    while path[-1] != a:
-        path.append(prev[path[-1]])
-    if len(path) < 2:
-        return fallback
-    return LineString([xy[i] for i in path])
+        out.append((total, comp))
+    return sorted(out, key=lambda c: -c[0])
+
+
+def _path_to(adj: dict[int, list[tuple[int, float]]], src: int, targets: set[int]) -> list[int]:
+    """Shortest path from ``src`` to the nearest node of ``targets``."""
+    dist = {src: 0.0}
+    prev: dict[int, int] = {}
+    heap = [(0.0, src)]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if u in targets:
+            path = [u]
+            while path[-1] != src:
+                path.append(prev[path[-1]])
+            return path
+        if d > dist[u]:
+            continue
+        for v, w in adj[u]:
+            if d + w < dist.get(v, math.inf):
+                dist[v] = d + w
+                prev[v] = u
+                heapq.heappush(heap, (d + w, v))
+    return [src]
+
+
+def skeleton_paths(
+    poly: Polygon, spacing_m: float, reach_m: float, max_paths: int = 40
+) -> list[LineString]:
+    """Passes along the skeleton of a thin polygon: its longest path, then a branch for each
+    part of the skeleton farther than ``reach_m`` from the passes so far."""
+    c = poly.representative_point()
+    xy, adj = _skeleton(poly, spacing_m)
+    if len(xy) == 0:
+        return [LineString([c, c])]
+    out: list[list[int]] = []
+    for total, comp in _components(adj):
+        if out and total < reach_m:
+            break
+        a, _ = _farthest(adj, next(iter(comp)))
+        b, prev = _farthest(adj, a)
+        path = [b]
+        while path[-1] != a:
+            path.append(prev[path[-1]])
+        out.append(path)
+        on = set(path)
+        idx = np.array(sorted(comp))
+        pts = shapely.points(xy[idx])
+        chosen = LineString(xy[path]) if len(path) > 1 else Point(xy[path[0]])
+        dist = shapely.distance(pts, chosen)
+        while len(out) < max_paths:
+            far = int(np.argmax(dist))
+            if dist[far] <= reach_m:
+                break
+            branch = _path_to(adj, int(idx[far]), on)
+            if len(branch) < 2:
+                break
+            out.append(branch)
+            on |= set(branch)
+            dist = np.minimum(dist, shapely.distance(pts, LineString(xy[branch])))
+        if len(out) >= max_paths:
+            break
+    return [LineString(xy[p]) if len(p) > 1 else LineString([xy[p[0]], xy[p[0]]]) for p in out]
+
+
+def centerline(poly: Polygon, spacing_m: float) -> LineString:
+    """Approximate centre line of a thin polygon: the longest path through its Voronoi skeleton."""
+    return skeleton_paths(poly, spacing_m, reach_m=math.inf, max_paths=1)[0]
+
+
+def _as_lines(g: BaseGeometry) -> list[LineString]:
+    if isinstance(g, LineString):
+        return [g]
+    return [p for p in getattr(g, "geoms", []) if isinstance(p, LineString)]
 
 
 def _simply_connected(pieces: list[Polygon]) -> list[Polygon]:
@@ -135,18 +200,23 @@ def fill_gaps(
     """
     if not paths:
         return []
-    covered = shapely.union_all([p.buffer(width_m / 2, quad_segs=4) for p in paths])
+    lines = [ln for p in paths for ln in _as_lines(p)]
+    covered: BaseGeometry = MultiLineString(lines).buffer(width_m / 2, quad_segs=4)
     try:
         gaps = area.difference(covered)
-    except shapely.errors.GEOSException:  # robustness failure: retry on a 1 cm grid
-        gaps = shapely.difference(area, covered, grid_size=0.01)
+    except shapely.errors.GEOSException:  # robustness failure: repair, then a 1 cm grid
+        covered = shapely.make_valid(covered)
+        try:
+            gaps = area.difference(covered)
+        except shapely.errors.GEOSException:
+            gaps = shapely.difference(shapely.make_valid(area), covered, grid_size=0.01)
     out: list[Swath] = []
     for piece in _simply_connected(polygons(gaps)):
         if piece.area < min_piece_frac * width_m * width_m:
             continue
         if 2 * max_inscribed_radius(piece) <= width_m * 1.1:
-            line = centerline(piece, spacing_m=width_m / 8)
-            out.append(Swath(line, closed=False, group=-1, index=len(out)))
+            for line in skeleton_paths(piece, width_m / 8, reach_m=width_m * 0.6):
+                out.append(Swath(line, closed=False, group=-1, index=len(out)))
         else:
             gen = ParallelSwaths()
             angle = best_angle(gen, piece, width_m)

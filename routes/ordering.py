@@ -107,3 +107,65 @@ class NearestNeighbour:
             here = Point(line.coords[-1])
             remaining.remove(best_i)
         return out
+
+
+def insert_detours(lines: Sequence[LineString], extras: Sequence[LineString]) -> list[LineString]:
+    """Fly each extra piece as a detour from the nearest point of the ordered ``lines``.
+
+    Every extra piece is attached where leaving a main line, flying the piece and coming back
+    costs least; the main line is split there. The result alternates main-line pieces and extra
+    pieces; joining consecutive pieces is left to the connector.
+
+    >>> main = [LineString([(0, 0), (100, 0)])]
+    >>> out = insert_detours(main, [LineString([(50, 10), (60, 10)])])
+    >>> [list(p.coords) for p in out]
+    [[(0.0, 0.0), (50.0, 0.0)], [(50.0, 10.0), (60.0, 10.0)], [(50.0, 0.0), (100.0, 0.0)]]
+    """
+    if not extras:
+        return list(lines)
+    if not lines:
+        return list(extras)
+    arr = np.array(lines, dtype=object)
+    tree = shapely.STRtree(arr)
+    cuts: dict[int, list[tuple[float, LineString]]] = {}
+    for g in extras:
+        best: tuple[float, int, float, LineString] | None = None
+        for piece in (g, g.reverse()):
+            a, b = Point(piece.coords[0]), Point(piece.coords[-1])
+            i = int(tree.nearest(a))
+            t = float(lines[i].project(a))
+            p = lines[i].interpolate(t)
+            cost = p.distance(a) + b.distance(p)
+            if best is None or cost < best[0]:
+                best = (cost, i, t, piece)
+        assert best is not None
+        _, i, t, piece = best
+        cuts.setdefault(i, []).append((t, piece))
+    out: list[LineString] = []
+    for i, line in enumerate(lines):
+        if i not in cuts:
+            out.append(line)
+            continue
+        prev = 0.0
+        for t, piece in sorted(cuts[i], key=lambda c: c[0]):
+            if t > prev:
+                out.append(_sub(line, prev, t))
+            out.append(piece)
+            prev = t
+        tail = _sub(line, prev, line.length)
+        if tail.length > 0 or prev == 0.0:
+            out.append(tail)
+        else:
+            p = line.interpolate(prev)
+            out.append(LineString([p, p]))
+    return out
+
+
+def _sub(line: LineString, a: float, b: float) -> LineString:
+    from shapely.ops import substring
+
+    piece = substring(line, a, b)
+    if isinstance(piece, LineString):
+        return piece
+    p = line.interpolate(a)
+    return LineString([p, p])

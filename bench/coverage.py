@@ -1,0 +1,74 @@
+"""Coverage planner benchmark: the issue's table (run: ``.venv/bin/python bench/coverage.py``).
+
+For each shape and swath width: path length, ratio to the lower bound (area / swath width),
+covered fraction (area within half a swath of the path), length outside the area or inside its
+holes, number of turns (heading changes over 30 degrees) and planning time. The path is the
+coverage path alone (no station, no battery split), as ``ecopatrol plan coverage --station none``.
+
+Longyou shapes are the shipped site's areas minus the hard no-fly zones (the airport zone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import shapely
+
+from routes.coverage import ChannelCoverage, ParallelCoverage, plan_coverage_path
+from routes.geometry import covered_fraction, outside_length, turns
+from routes.testing import convex_lake, l_reservoir, winding_river
+
+
+def longyou(name: str) -> shapely.Geometry:
+    from geodata.site import load_site
+
+    site = load_site(None)
+    area = site.area(name, local=True)
+    hard = shapely.union_all(site.no_fly(local=True))
+    return area.difference(hard)
+
+
+def cases() -> list[tuple[str, shapely.Geometry]]:
+    return [
+        ("Longyou water surface", longyou("water_surface")),
+        ("Longyou patrol zone", longyou("patrol_zone")),
+        ("convex lake", convex_lake()),
+        ("L reservoir + no-fly hole", l_reservoir()),
+        ("winding river + 2 islands", winding_river()),
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--widths", default="80,150")
+    ap.add_argument("--strategy", choices=["best", "channel", "parallel"], default="best")
+    args = ap.parse_args()
+    strategies = {
+        "best": None,
+        "channel": [ChannelCoverage()],
+        "parallel": [ParallelCoverage()],
+    }[args.strategy]
+    head = (
+        f"{'case':28} {'swath':>5} {'km²':>6} {'length km':>10} {'ratio':>6} {'covered %':>9} "
+        f"{'outside m':>9} {'turns':>6} {'time s':>7}  strategy"
+    )
+    print(head)
+    print("-" * len(head))
+    for name, area in cases():
+        for w in (float(v) for v in args.widths.split(",")):
+            t0 = time.perf_counter()
+            result = plan_coverage_path(area, w, strategies=strategies)
+            dt = time.perf_counter() - t0
+            path = result.route.line()
+            bound = area.area / w
+            print(
+                f"{name:28} {w:5.0f} {area.area / 1e6:6.2f} {path.length / 1000:10.1f} "
+                f"{path.length / bound:6.3f} {covered_fraction(path, area, w) * 100:9.2f} "
+                f"{outside_length(path, area):9.1f} {turns(path):6d} {dt:7.2f}  {result.strategy}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
