@@ -5,11 +5,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint setup system-deps clean
 
-$(STAMP): pyproject.toml scripts/install-system-deps.sh
+$(STAMP): pyproject.toml scripts/install-system-deps.sh groundstation/web/package-lock.json
 	bash scripts/install-system-deps.sh
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	npm ci --prefix groundstation/web --no-audit --no-fund
 	touch $(STAMP)
 
 setup: $(STAMP)
