@@ -130,6 +130,9 @@ class Settings(BaseSettings):
         "default", description="argon2 cost; 'cheapest' is for tests only"
     )
     max_photo_bytes: int = Field(8 * 1024 * 1024, gt=0)
+    map_tiles: Path | None = Field(
+        None, description="live map base tiles: a z/x/y folder or an .mbtiles file; None = none"
+    )
 
     live_queue_size: int = Field(256, ge=4, description="messages buffered per websocket client")
     live_stuck_s: float = Field(10.0, gt=0, description="a client full for this long is dropped")
