@@ -106,15 +106,18 @@ class Autopilot(VehicleActions):
     def _step(self, dt: float) -> None:
         self.t += dt
         p = self.params
-        lim = self.frame.limits
-        lim.speed_m_s = self.cruise_m_s()
-        lim.accel_m_s2 = p.get("WPNAV_ACCEL") / 100
-        lim.climb_m_s = p.get("WPNAV_SPEED_UP") / 100
-        lim.descent_m_s = p.get("WPNAV_SPEED_DN") / 100
-        lim.yaw_rate_deg_s = p.get("ATC_SLEW_YAW") / 100
-        self.wind.speed_m_s, self.wind.from_deg = p.get("SIM_WIND_SPD"), p.get("SIM_WIND_DIR")
-        self.wind.turbulence_m_s = p.get("SIM_WIND_TURB")
-        self.battery.capacity_mah = p.get("BATT_CAPACITY")
+        key = (p.version, self.speed_override)
+        if key != self._applied:
+            self._applied = key
+            lim = self.frame.limits
+            lim.speed_m_s = self.cruise_m_s()
+            lim.accel_m_s2 = p.get("WPNAV_ACCEL") / 100
+            lim.climb_m_s = p.get("WPNAV_SPEED_UP") / 100
+            lim.descent_m_s = p.get("WPNAV_SPEED_DN") / 100
+            lim.yaw_rate_deg_s = p.get("ATC_SLEW_YAW") / 100
+            self.wind.speed_m_s, self.wind.from_deg = p.get("SIM_WIND_SPD"), p.get("SIM_WIND_DIR")
+            self.wind.turbulence_m_s = p.get("SIM_WIND_TURB")
+            self.battery.capacity_mah = p.get("BATT_CAPACITY")
         self.gps.available = not p.get("SIM_GPS_DISABLE") and self.t >= self.gps_lost_until
         wind = self.wind.step(dt, self.rng)
         self.gps.step(dt, self.rng)

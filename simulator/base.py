@@ -54,6 +54,8 @@ class AutopilotCore:
         self.origin = home
         self.home = home
         self.home_locked = False
+        self._applied: tuple[int, float | None] | None = None
+        self._nav_ctx: tuple[tuple[object, ...], NavContext] | None = None
         self.frame = Airframe()
         self.wind = Wind()
         self.battery = Battery()
@@ -163,6 +165,12 @@ class AutopilotCore:
         return self.params.get("WPNAV_RADIUS") / 100
 
     def nav_context(self) -> NavContext:
+        key = (self.params.version, self.speed_override, self.home)
+        if self._nav_ctx is None or self._nav_ctx[0] != key:
+            self._nav_ctx = (key, self._make_nav_context())
+        return self._nav_ctx[1]
+
+    def _make_nav_context(self) -> NavContext:
         p = self.params
         hn, he = self.local(self.home[0], self.home[1])
         return NavContext(

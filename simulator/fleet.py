@@ -29,6 +29,7 @@ from simulator.server import Endpoint, Url, open_endpoint, parse_url
 from simulator.state import VehicleSnapshot
 
 TICK_WALL_S = 0.01
+FRAMES_PER_DATAGRAM = 16  # at most ~1.1 kB: below any loopback or LAN MTU
 SPACING_M = 4.0
 
 
@@ -226,13 +227,14 @@ class SimFleet:
         out = v.autopilot.drain()
         if not out or self.faults.blocked(v.sysid):
             return
-        for msg in out:
-            data = v.encoder.encode(msg)
-            if data is None:
+        frames = [f for f in map(v.encoder.encode, out) if f is not None]
+        for link in v.links:
+            if link.endpoint is None:
                 continue
-            for link in v.links:
-                if link.endpoint is not None and not self.faults.drop():
-                    self._later(link.endpoint.send, data)
+            kept = [f for f in frames if not self.faults.drop()]
+            # several frames per datagram, as ArduPilot does; every MAVLink parser copes
+            for start in range(0, len(kept), FRAMES_PER_DATAGRAM):
+                self._later(link.endpoint.send, b"".join(kept[start : start + FRAMES_PER_DATAGRAM]))
 
     def _later(self, fn: object, *args: object) -> None:
         latency_s = self.faults.latency_ms / 1000.0

@@ -169,6 +169,15 @@ class MissionProtocol:
             self._commit(t, ())
         self._ack(partner, mtype, ACCEPTED)
 
+    def replace(self, mission_type: int, items: tuple[MissionItem, ...]) -> None:
+        """Store `items` directly, as a finished upload would (for benches and test set-up)."""
+        if mission_type not in self.items:
+            raise ValueError(f"unknown mission type {mission_type}")
+        for item in items:
+            if check_item(item) != ACCEPTED:
+                raise ValueError(f"mission item {item.seq} is invalid: {item}")
+        self._commit(mission_type, tuple(items))
+
     # ------------------------------------------------------------------ time
     def update(self, now: float) -> None:
         """Re-request a missing item, or give the upload up, when its timer ran out."""

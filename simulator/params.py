@@ -111,6 +111,8 @@ class ParamStore:
         self._specs = specs
         self._names = list(specs)
         self._values = {name: float(spec.default) for name, spec in specs.items()}
+        self.version = 0
+        """Bumped on every change, so users can cache values derived from parameters."""
 
     @classmethod
     def defaults(cls, sysid: int) -> ParamStore:
@@ -149,11 +151,13 @@ class ParamStore:
         if not spec.low <= value <= spec.high:
             raise ParamError(f"parameter {name}: {value:g} outside {spec.low:g}..{spec.high:g}")
         self._values[name] = float(value)
+        self.version += 1
         return float(value)
 
     def force(self, name: str, value: float) -> None:
         """Set a value the vehicle itself maintains (read-only to the GCS, e.g. MIS_TOTAL)."""
         self._values[name] = float(value)
+        self.version += 1
 
 
 def handle_param_message(
