@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -70,7 +70,6 @@ class LinkCounters:
 
     unknown_system_frames: int = 0
     gcs_frames: int = 0
-    decode: CodecStats = field(default_factory=CodecStats)
 
 
 class EventBus:

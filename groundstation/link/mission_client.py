@@ -14,7 +14,12 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from groundstation.errors import MissionError, MissionUploadError, MissionVerifyError
+from groundstation.errors import (
+    MissionError,
+    MissionTimeout,
+    MissionUploadError,
+    MissionVerifyError,
+)
 from groundstation.link.items import WireItem, mission_type_code, to_wire
 from groundstation.link.mission_protocol import (
     ClearTransfer,
@@ -32,9 +37,11 @@ Msg = Any
 class MissionTiming:
     """Bounds of the adaptive timeout and the retry budget (timeouts in a row, no progress)."""
 
-    min_timeout_s: float = 0.05
+    min_timeout_s: float = 0.02
     max_timeout_s: float = 1.5  # the MAVLink mission-protocol default
     max_retries: int = 20
+    #: never give up sooner than this after the last progress, however short the timeouts
+    patience_s: float = 3.0
 
 
 class RttEstimator:
@@ -45,7 +52,7 @@ class RttEstimator:
     1.5
     >>> for _ in range(20):
     ...     rtt.sample(0.01)
-    >>> 0.05 <= rtt.timeout_s < 0.1
+    >>> 0.02 <= rtt.timeout_s < 0.05
     True
     """
 
@@ -86,11 +93,18 @@ class MissionPort(Protocol):
     def mission_inbox(self) -> AbstractAsyncContextManager[asyncio.Queue[Msg]]: ...
 
 
-async def run_transfer(port: MissionPort, machine: _Transfer, rtt: RttEstimator) -> None:
-    """Run ``machine`` to completion; raise its error if it failed."""
+async def run_transfer(
+    port: MissionPort, machine: _Transfer, rtt: RttEstimator, patience_s: float = 3.0
+) -> None:
+    """Run ``machine`` to completion; raise its error if it failed.
+
+    Gives up only after ``machine.max_retries`` timeouts in a row *and* ``patience_s`` seconds
+    without progress, so tiny loopback timeouts do not make the retry budget tiny too.
+    """
     loop = asyncio.get_running_loop()
     async with port.mission_inbox() as inbox:
         sent_at = loop.time()
+        progress_at, progress_seen = sent_at, machine.progress_events
         retransmitted = False
         for msg in machine.start():
             port.send_message(msg)
@@ -100,6 +114,11 @@ async def run_transfer(port: MissionPort, machine: _Transfer, rtt: RttEstimator)
                 async with asyncio.timeout_at(deadline):
                     reply = await inbox.get()
             except TimeoutError:
+                if machine.progress_events != progress_seen:
+                    progress_at, progress_seen = loop.time(), machine.progress_events
+                impatient = loop.time() - progress_at < patience_s
+                if impatient and machine.retries >= machine.max_retries:
+                    machine.retries = machine.max_retries - 1
                 out = machine.on_timeout()
                 retransmitted = True
             else:
@@ -149,7 +168,17 @@ class MissionClient:
                 progress,
             )
             try:
-                await run_transfer(self.port, machine, self.rtt)
+                await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
+            except MissionTimeout:
+                if not (machine.all_sent and await self._count_or_none(code) == len(wire)):
+                    raise
+                # Every item went out and the vehicle holds that many: only the final ACK was
+                # lost (a vehicle does not repeat it). Read back to be sure, whatever ``verify``.
+                got = await self._download(code, None)
+                self._compare(wire, got, mission_type, legacy=machine.legacy_requests > 0)
+                if progress is not None:
+                    progress(len(wire), len(wire))
+                return
             except MissionError as exc:
                 exc.vehicle_count = await self._count_or_none(code)
                 raise type(exc)(
@@ -198,7 +227,7 @@ class MissionClient:
             self.timing.max_retries,
             progress,
         )
-        await run_transfer(self.port, machine, self.rtt)
+        await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
         return machine.items
 
     async def count(self, mission_type: str = "mission") -> int:
@@ -216,7 +245,7 @@ class MissionClient:
             max_retries=3,
             count_only=True,
         )
-        await run_transfer(self.port, machine, self.rtt)
+        await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
         assert machine.count is not None
         return machine.count
 
@@ -237,7 +266,7 @@ class MissionClient:
                 code,
                 self.timing.max_retries,
             )
-            await run_transfer(self.port, machine, self.rtt)
+            await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
 
     async def set_current(self, seq: int) -> None:
         """Make mission item ``seq`` the current one; confirmed by MISSION_CURRENT."""
@@ -248,7 +277,7 @@ class MissionClient:
                 self.port.mav, (self.port.sysid, self.port.compid), self.port.own_system, seq
             )
             try:
-                await run_transfer(self.port, machine, self.rtt)
+                await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
             except MissionError as exc:
                 raise MissionUploadError(
                     exc.sysid, "mission", f"set current item {seq}: {exc.reason}"

@@ -55,6 +55,7 @@ class _Transfer:
         self.mission_type = mission_type
         self.max_retries = max_retries
         self.retries = 0
+        self.progress_events = 0
         self.done = False
         self.error: MissionError | None = None
         self.last_sent: list[Msg] = []
@@ -81,6 +82,7 @@ class _Transfer:
 
     def _progress_made(self) -> None:
         self.retries = 0
+        self.progress_events += 1
 
     def on_timeout(self) -> list[Msg]:
         """Nothing useful came back in time: resend, or give up after ``max_retries``."""
@@ -127,6 +129,8 @@ class UploadTransfer(_Transfer):
         self.items = list(items)
         self.progress = progress
         self.highest_requested = -1
+        self.last_answered = -1
+        self.duplicate_requests = 0
         self.all_sent = not self.items
         self.legacy_requests = 0
 
@@ -159,6 +163,12 @@ class UploadTransfer(_Transfer):
             seq = int(msg.seq)
             if not 0 <= seq < len(self.items):
                 return []  # a stray request for an item we never offered
+            if seq == self.last_answered:
+                # A repeated request for the item just sent: answering it too would double every
+                # later exchange (TFTP's "sorcerer's apprentice"). Our own timeout resends it.
+                self.duplicate_requests += 1
+                return []
+            self.last_answered = seq
             legacy = kind == "MISSION_REQUEST"
             self.legacy_requests += legacy
             if seq > self.highest_requested:

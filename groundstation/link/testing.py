@@ -39,6 +39,10 @@ class FakeAutopilot:
     signing: SigningConfig | None = None
     capacity: int = 1000
     legacy_requests: bool = False
+    #: like the simulator and the spec: after an upload, stray items get no answer
+    silent_after_upload: bool = False
+    #: drop this many "upload complete" ACKs (the station must still find out it worked)
+    drop_final_acks: int = 0
     missions: dict[int, list[WireItem]] = field(default_factory=dict)
     commands_seen: list[int] = field(default_factory=list)
     armed: bool = False
@@ -107,9 +111,14 @@ class FakeAutopilot:
             if len(got) == count:
                 self.missions[mtype] = got
                 self._upload = None
+                if self.drop_final_acks > 0:
+                    self.drop_final_acks -= 1
+                    return []
                 return [self.mav.mission_ack_encode(255, 190, 0, mtype)]
             return [self._request(len(got), mtype)]
         if kind in ("MISSION_ITEM_INT", "MISSION_ITEM"):
+            if self.silent_after_upload:
+                return []
             # upload already complete: the station missed our ACK and resent the last item
             return [self.mav.mission_ack_encode(255, 190, 0, msg.mission_type)]
         if kind == "MISSION_REQUEST_LIST":

@@ -118,6 +118,15 @@ async def test_long_mission_upload_under_loss_verifies(loss):
     assert seen == sorted(seen)
 
 
+async def test_lost_final_ack_still_confirmed_by_read_back():
+    """When only the final ACK is lost the upload succeeds after counting and reading back."""
+    ap = FakeAutopilot(2, silent_after_upload=True, drop_final_acks=1)
+    async with _fleet() as fleet, _vehicles(fleet, ap):
+        items = _mission(5, 2)
+        await fleet.vehicle(2).upload_mission(items, verify=False)
+    assert ap.missions[0] == items
+
+
 async def test_upload_refused_says_what_vehicle_holds():
     """NO_SPACE raises MissionUploadError naming the cause and the vehicle's current count."""
     ap = FakeAutopilot(2, capacity=5)

@@ -45,6 +45,17 @@ def test_upload_answers_each_request_and_ends_on_ack():
     assert progress[-1] == (3, 3)
 
 
+def test_upload_ignores_repeated_request_for_item_just_sent():
+    """A second request for the item just answered is not answered again (no duplicate storm)."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(3))
+    up.start()
+    assert len(up.handle(VEH.mission_request_int_encode(255, 190, 0, 0))) == 1
+    assert up.handle(VEH.mission_request_int_encode(255, 190, 0, 0)) == []
+    assert up.duplicate_requests == 1
+    (again,) = up.on_timeout()
+    assert again.seq == 0
+
+
 def test_upload_legacy_request_gets_legacy_item():
     """A MISSION_REQUEST (legacy) is answered with MISSION_ITEM in float degrees."""
     up = UploadTransfer(GCS, (2, 1), 255, _items(1))
