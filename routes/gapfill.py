@@ -49,7 +49,8 @@ def _skeleton(
     poly: Polygon, spacing_m: float
 ) -> tuple[NDArray[np.float64], dict[int, list[tuple[int, float]]]]:
     """Nodes and adjacency of the Voronoi skeleton of ``poly`` (edges wholly inside it)."""
-    boundary = shapely.segmentize(poly.boundary, max(spacing_m, 1e-3))
+    outline = poly.boundary.simplify(spacing_m / 8)
+    boundary = shapely.segmentize(outline, max(spacing_m, 1e-3))
     pts = shapely.get_coordinates(boundary)
     adj: dict[int, list[tuple[int, float]]] = {}
     if len(pts) < 4:
@@ -215,7 +216,7 @@ def fill_gaps(
         if piece.area < min_piece_frac * width_m * width_m:
             continue
         if 2 * max_inscribed_radius(piece) <= width_m * 1.1:
-            for line in skeleton_paths(piece, width_m / 8, reach_m=width_m * 0.6):
+            for line in skeleton_paths(piece, width_m / 4, reach_m=width_m * 0.6):
                 out.append(Swath(line, closed=False, group=-1, index=len(out)))
         else:
             gen = ParallelSwaths()

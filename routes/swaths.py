@@ -19,9 +19,10 @@ from typing import Protocol
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, Polygon
+from numpy.typing import NDArray
+from shapely.geometry import Polygon
 
-from routes.geometry import rotate
+from routes.geometry import rotate, rotate_xy
 from routes.types import Swath
 
 
@@ -37,12 +38,15 @@ class ParallelSwaths:
 
     inset_m: float = 0.05
 
-    def generate(self, area: Polygon, width_m: float, angle_rad: float) -> list[Swath]:
+    def segments(
+        self, area: Polygon, width_m: float, angle_rad: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Pass end points (n, 2, 2) in the area's frame, and the sweep line of each pass."""
         if width_m <= 0:
             raise ValueError(f"swath width must be positive, got {width_m}")
         inner = area.buffer(-self.inset_m, quad_segs=2) if self.inset_m > 0 else area
         if inner.is_empty:
-            return []
+            return np.zeros((0, 2, 2)), np.zeros(0, dtype=np.int64)
         local = rotate(inner, -angle_rad)
         minx, miny, maxx, maxy = local.bounds
         span = maxy - miny
@@ -56,21 +60,30 @@ class ParallelSwaths:
             ],
             axis=1,
         )
-        lines = shapely.linestrings(pts)
-        cuts = np.asarray(shapely.intersection(lines, local))
-        out: list[Swath] = []
-        for k, cut in enumerate(cuts):
-            parts = [g for g in getattr(cut, "geoms", [cut]) if isinstance(g, LineString)]
-            parts = [p for p in parts if not p.is_empty and p.length > 1e-6]
-            parts.sort(key=lambda p: min(p.coords[0][0], p.coords[-1][0]))
-            for p in parts:
-                (x0, y0), (x1, y1) = p.coords[0], p.coords[-1]
-                if x0 > x1:
-                    p = LineString([(x1, y1), (x0, y0)])
-                back = rotate(p, angle_rad)
-                assert isinstance(back, LineString)
-                out.append(Swath(back, closed=False, group=0, index=k))
-        return out
+        cuts = shapely.intersection(shapely.linestrings(pts), local)
+        parts, line_idx = shapely.get_parts(cuts, return_index=True)
+        keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 1e-6)
+        parts, line_idx = parts[keep], line_idx[keep]
+        if len(parts) == 0:
+            return np.zeros((0, 2, 2)), np.zeros(0, dtype=np.int64)
+        a = shapely.get_coordinates(shapely.get_point(parts, 0))
+        b = shapely.get_coordinates(shapely.get_point(parts, -1))
+        lo = np.where((a[:, 0] <= b[:, 0])[:, None], a, b)
+        hi = np.where((a[:, 0] <= b[:, 0])[:, None], b, a)
+        order = np.lexsort((lo[:, 0], line_idx))
+        lo, hi, line_idx = lo[order], hi[order], line_idx[order]
+        ends = np.stack([rotate_xy(lo, angle_rad), rotate_xy(hi, angle_rad)], axis=1)
+        return ends, np.asarray(line_idx, dtype=np.int64)
+
+    def generate(self, area: Polygon, width_m: float, angle_rad: float) -> list[Swath]:
+        ends, idx = self.segments(area, width_m, angle_rad)
+        if len(ends) == 0:
+            return []
+        lines = np.asarray(shapely.linestrings(ends))
+        return [
+            Swath(line, closed=False, group=0, index=int(k))
+            for line, k in zip(lines, idx, strict=True)
+        ]
 
 
 def swath_cost(swaths: list[Swath], width_m: float, turn_cost_m: float) -> float:
@@ -81,6 +94,16 @@ def swath_cost(swaths: list[Swath], width_m: float, turn_cost_m: float) -> float
     lines = {s.index for s in swaths}
     splits = len(swaths) - len(lines)
     return length + (len(swaths) * turn_cost_m) + splits * (4 * width_m + 2 * turn_cost_m)
+
+
+def _segment_cost(
+    ends: NDArray[np.float64], idx: NDArray[np.int64], width_m: float, turn_cost_m: float
+) -> float:
+    if len(ends) == 0:
+        return math.inf
+    length = float(np.hypot(*(ends[:, 1] - ends[:, 0]).T).sum())
+    splits = len(idx) - len(np.unique(idx))
+    return length + len(idx) * turn_cost_m + splits * (4 * width_m + 2 * turn_cost_m)
 
 
 def candidate_angles(area: Polygon, n: int = 12) -> list[float]:
@@ -110,7 +133,11 @@ def best_angle(
     """The candidate angle whose passes cost least (length, turns, split passes)."""
     best, best_cost = 0.0, math.inf
     for a in angles if angles is not None else candidate_angles(area):
-        c = swath_cost(generator.generate(area, width_m, a), width_m, turn_cost_m)
+        if isinstance(generator, ParallelSwaths):
+            ends, idx = generator.segments(area, width_m, a)
+            c = _segment_cost(ends, idx, width_m, turn_cost_m)
+        else:
+            c = swath_cost(generator.generate(area, width_m, a), width_m, turn_cost_m)
         if c < best_cost - 1e-6:
             best, best_cost = a, c
     return best
