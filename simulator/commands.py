@@ -242,4 +242,7 @@ def execute(ap: Autopilot, c: Command) -> int:
     handler = HANDLERS.get(c.command)
     if handler is None:
         return int(UNSUPPORTED)
-    return handler(ap, c)
+    try:
+        return handler(ap, c)
+    except (ValueError, OverflowError):  # NaN or huge where a number of some kind was needed
+        return _refuse(ap, f"Command {c.command}: invalid parameter")
