@@ -53,6 +53,7 @@ class VehicleActions(AutopilotCore):
                 return f"PreArm: {problem}"
         self.armed = True
         self._ground_s = 0.0
+        self.speed_override = None
         if self.gps.available and not self.home_locked:
             self.set_home(None, lock=False)
         self.nav = Hold.here(self.frame)
@@ -92,7 +93,8 @@ class VehicleActions(AutopilotCore):
             if self.armed:
                 self.runner.start(self.host, self.mission.items[MISSION])
         elif number == RTL:
-            self.nav = Rtl()
+            # on the ground RTL has nowhere to go: it lands (and so disarms) at once
+            self.nav = Land() if self.frame.on_ground else Rtl()
         elif number == LAND:
             self.nav = Land()
         else:

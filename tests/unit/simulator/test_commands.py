@@ -203,3 +203,13 @@ def test_command_for_other_system_ignored(gcs: Gcs, ap: Autopilot) -> None:
     )
     assert out == []
     assert not ap.armed
+
+
+def test_rtl_on_the_ground_disarms(gcs: Gcs, ap: Autopilot) -> None:
+    """RTL chosen while armed on the ground lands at once (disarms) instead of climbing."""
+    gcs.set_mode(LOITER)
+    gcs.command(M.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+    assert gcs.command(M.MAV_CMD_NAV_RETURN_TO_LAUNCH).result == 0
+    gcs.run(3)
+    assert not ap.armed
+    assert ap.alt_rel_m == 0
