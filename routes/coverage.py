@@ -29,8 +29,8 @@ from routes.channel import ContourSwaths
 from routes.connect import Connector, VisibilityConnector
 from routes.decompose import BoustrophedonCells, Decomposer
 from routes.errors import InvalidAreaError, SwathTooWideError
-from routes.gapfill import fill_gaps
-from routes.geometry import as_area, covered_fraction, max_inscribed_radius, polygons
+from routes.gapfill import fill_gaps, uncovered
+from routes.geometry import as_area, max_inscribed_radius, polygons
 from routes.objectives import LengthAndTurns, PathObjective
 from routes.ordering import (
     Boustrophedon,
@@ -142,6 +142,10 @@ def route_from_pieces(pieces: Sequence[LineString], connector: Connector) -> Rou
     return Route(tuple(legs))
 
 
+def _ends(line: LineString) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    return (tuple(line.coords[0]), tuple(line.coords[-1]))
+
+
 def plan_coverage_path(
     area: BaseGeometry,
     width_m: float,
@@ -161,10 +165,13 @@ def plan_coverage_path(
     objective = objective or LengthAndTurns()
     connector = connector or VisibilityConnector(join_region(area))
     best: CoverageResult | None = None
+    best_gaps: BaseGeometry = area
+    ends: set[tuple[tuple[float, ...], tuple[float, ...]]] = set()
     costs: dict[str, float] = {}
     for strategy in strategies:
         chunks = strategy.chunks(area, width_m, connector)
-        extra = [s.path for s in fill_gaps(area, [c.variants[0] for c in chunks], width_m)]
+        gaps = uncovered(area, [c.variants[0] for c in chunks], width_m)
+        extra = [s.path for s in fill_gaps(area, [], width_m, gaps=gaps)] if chunks else []
         # gap passes either as detours from the nearest pass, or ordered with the others
         candidates = [insert_detours(order.sort(chunks, start), extra)]
         if extra:
@@ -176,6 +183,11 @@ def plan_coverage_path(
                 costs[strategy.name] = cost
                 if best is None or cost < best.costs[best.strategy]:
                     best = CoverageResult(route, strategy.name, math.nan, costs)
+                    best_gaps = gaps
+                    ends = {_ends(g) for g in extra} | {_ends(g.reverse()) for g in extra}
     assert best is not None
-    frac = covered_fraction(best.route.line(), area, width_m)
+    # what the loops and cells left, less what the gap passes and joins cover
+    rest = [leg.line for leg in best.route.legs if leg.kind == "transit" or _ends(leg.line) in ends]
+    left = uncovered(best_gaps, rest, width_m) if rest else best_gaps
+    frac = 1.0 - left.area / area.area
     return CoverageResult(best.route, best.strategy, frac, costs)

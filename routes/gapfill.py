@@ -189,28 +189,38 @@ def _simply_connected(pieces: list[Polygon]) -> list[Polygon]:
     return out
 
 
+def uncovered(area: BaseGeometry, paths: Sequence[BaseGeometry], width_m: float) -> BaseGeometry:
+    """The parts of ``area`` farther than ``width_m / 2`` from every path."""
+    lines = [ln for p in paths for ln in _as_lines(p) if ln.length > 0 or len(ln.coords)]
+    if not lines:
+        return area
+    covered: BaseGeometry = MultiLineString(lines).buffer(width_m / 2, quad_segs=4)
+    try:
+        return area.difference(covered)
+    except shapely.errors.GEOSException:  # robustness failure: repair, then a 1 cm grid
+        covered = shapely.make_valid(covered)
+        try:
+            return area.difference(covered)
+        except shapely.errors.GEOSException:
+            return shapely.difference(shapely.make_valid(area), covered, grid_size=0.01)
+
+
 def fill_gaps(
     area: BaseGeometry,
     paths: Sequence[BaseGeometry],
     width_m: float,
     min_piece_frac: float = 0.05,
+    gaps: BaseGeometry | None = None,
 ) -> list[Swath]:
     """Passes over the parts of ``area`` farther than ``width_m / 2`` from every path.
 
-    Pieces smaller than ``min_piece_frac * width_m**2`` are ignored (corner slivers).
+    Pieces smaller than ``min_piece_frac * width_m**2`` are ignored (corner slivers). ``gaps``,
+    if given, is `uncovered` already computed for these paths.
     """
-    if not paths:
+    if not paths and gaps is None:
         return []
-    lines = [ln for p in paths for ln in _as_lines(p)]
-    covered: BaseGeometry = MultiLineString(lines).buffer(width_m / 2, quad_segs=4)
-    try:
-        gaps = area.difference(covered)
-    except shapely.errors.GEOSException:  # robustness failure: repair, then a 1 cm grid
-        covered = shapely.make_valid(covered)
-        try:
-            gaps = area.difference(covered)
-        except shapely.errors.GEOSException:
-            gaps = shapely.difference(shapely.make_valid(area), covered, grid_size=0.01)
+    if gaps is None:
+        gaps = uncovered(area, paths, width_m)
     out: list[Swath] = []
     for piece in _simply_connected(polygons(gaps)):
         if piece.area < min_piece_frac * width_m * width_m:
