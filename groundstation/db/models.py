@@ -192,6 +192,20 @@ class PatrolTransition(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+class PatrolEvent(Base):
+    """Something that happened during a patrol: item reached, link lost, RTL, fence breach ..."""
+
+    __tablename__ = "patrol_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrols.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16), default="info")
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class TrackChunk(Base):
     """Up to a few hundred consecutive track points of one vehicle, packed (see db.track)."""
 
