@@ -63,6 +63,7 @@ class MissionProtocol:
         self.max_retries = max_retries
         self.items: dict[int, tuple[MissionItem, ...]] = dict.fromkeys(TYPE_NAMES, ())
         self.upload: _Upload | None = None
+        self._last_done: tuple[Target, int, int] | None = None  # partner, type, count
 
     # ------------------------------------------------------------------ incoming
     def handle(self, msg: MavMessage, now: float) -> bool:
@@ -104,6 +105,7 @@ class MissionProtocol:
             self._text("Mission upload busy with another GCS", 4)
             return
         self.upload = None
+        self._last_done = None
         if count > MAX_ITEMS[mtype]:
             self._ack(partner, mtype, mavlink2.MAV_MISSION_NO_SPACE)
             self._text(f"Only {MAX_ITEMS[mtype]} {TYPE_NAMES[mtype]} items fit, got {count}", 4)
@@ -118,7 +120,11 @@ class MissionProtocol:
     def _on_item(self, partner: Target, msg: MavMessage, now: float) -> None:
         up = self.upload
         if up is None or up.partner != partner:
-            return  # not expecting items from this partner: ignore, as the spec says
+            done = self._last_done
+            mtype = getattr(msg, "mission_type", MISSION)
+            if done is not None and done == (partner, mtype, msg.seq + 1):
+                self._ack(partner, mtype, ACCEPTED)  # our final ACK was lost: say it again
+            return  # otherwise not expecting items from this partner: ignore, as the spec says
         if getattr(msg, "mission_type", MISSION) != up.mission_type:
             return
         expected = len(up.items)
@@ -140,6 +146,7 @@ class MissionProtocol:
             return
         self.upload = None
         self._commit(up.mission_type, tuple(up.items))
+        self._last_done = (partner, up.mission_type, up.count)
         self._ack(partner, up.mission_type, ACCEPTED)
 
     def _on_request(self, partner: Target, mtype: int, seq: int, legacy: bool) -> None:

@@ -147,3 +147,13 @@ def test_empty_count_clears(gcs: Gcs, ap: Autopilot) -> None:
     out = gcs.send(gcs.mav.mission_count_encode(1, 1, 0, 0))
     assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
     assert ap.mission.items[MISSION] == ()
+
+
+def test_last_item_again_gets_the_final_ack_again(gcs: Gcs, ap: Autopilot) -> None:
+    """If the final MISSION_ACK was lost, the client's resent last item is acknowledged again."""
+    items = survey_mission()
+    gcs.upload(items)
+    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[-1]))
+    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
+    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[2]))
+    assert out == []
