@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 
 from groundstation import errors
 from groundstation.api import attachments, audit, auth, incidents, live, sites, users, vehicles
+from groundstation.api import freshness as freshness_api
 from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
 from groundstation.api.sites import SiteCache
 from groundstation.auth import Passwords, TokenCodec, load_or_create_secret, make_hasher
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
     app.add_exception_handler(errors.GroundStationError, _domain_error)
     for module in (auth, users, vehicles, incidents, attachments, audit, sites, live):
         app.include_router(module.router)
+    app.include_router(freshness_api.router)
     return app
 
 

@@ -1,0 +1,94 @@
+"""Coverage freshness as GeoJSON: ``GET /api/freshness`` (any signed-in user).
+
+The grid is built on first use over the site's patrol zone and kept on ``app.state.freshness``;
+each request first sweeps the track chunks stored since the previous one, so the answer is always
+up to date and the work per request is only what is new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from shapely.ops import unary_union
+
+from groundstation.api.deps import SessionDep, current_user
+from groundstation.api.sites import GEOJSON, current_site
+from groundstation.config import Settings
+from groundstation.errors import ConfigError
+from groundstation.freshness.geojson import freshness_geojson
+from groundstation.freshness.grid import FreshnessGrid
+from groundstation.freshness.ingest import FreshnessService
+from groundstation.freshness.settings import FreshnessSettings
+
+router = APIRouter(
+    prefix="/api/freshness", tags=["freshness"], dependencies=[Depends(current_user)]
+)
+
+_LOCK_ATTR = "freshness_lock"
+
+
+def _patrol_area(site: Any, wanted: str | None) -> Any:
+    """The area the grid covers: `wanted`, else ``patrol_zone``, else all patrol areas."""
+    from geodata.errors import LayerError
+
+    if wanted is not None:
+        try:
+            return site.area(wanted)
+        except LayerError as exc:
+            raise ConfigError(f"freshness area: {exc}") from exc
+    zones = site.layer("patrol_areas", local=True)
+    if "patrol_zone" in set(zones["zone_id"]):
+        return site.area("patrol_zone")
+    if len(zones) == 0:
+        raise ConfigError("the site has no patrol areas to measure freshness over")
+    return unary_union(list(zones.geometry))
+
+
+async def freshness_service(request: Request, session: SessionDep) -> FreshnessService:
+    """The station's freshness service, created on first use, brought up to date."""
+    state = request.app.state
+    if not hasattr(state, _LOCK_ATTR):
+        setattr(state, _LOCK_ATTR, asyncio.Lock())
+    async with getattr(state, _LOCK_ATTR):
+        service: FreshnessService | None = getattr(state, "freshness", None)
+        if service is None:
+            site, _row, _cache = await current_site(request, session)
+            fs = FreshnessSettings()
+            settings: Settings = state.settings
+            area = _patrol_area(site, fs.area)
+            grid = await asyncio.to_thread(FreshnessGrid.for_area, area, fs.cell_m)
+            service = FreshnessService.open(
+                grid,
+                site.frame.epsg,
+                camera=fs.camera(),
+                state_dir=settings.data_dir / "freshness",
+            )
+            state.freshness = service
+            state.freshness_frame = site.frame
+    await service.refresh(session)
+    return service
+
+
+FreshnessDep = Annotated[FreshnessService, Depends(freshness_service)]
+
+
+@router.get("", response_class=JSONResponse)
+async def get_freshness(
+    request: Request,
+    service: FreshnessDep,
+    max_age_h: Annotated[float | None, Query(gt=0, le=24 * 365)] = None,
+) -> JSONResponse:
+    """Cells of the patrol zone by time since last seen: fresh, stale (> max_age_h) and never."""
+    max_age = max_age_h if max_age_h is not None else FreshnessSettings().max_age_h
+    body = await asyncio.to_thread(
+        freshness_geojson,
+        service.grid,
+        request.app.state.freshness_frame,
+        now_s=time.time(),
+        max_age_s=max_age * 3600.0,
+    )
+    return JSONResponse(body, media_type=GEOJSON)
