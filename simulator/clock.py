@@ -55,6 +55,10 @@ class ScaledClock:
     def now(self) -> float:
         return (self._source() - self._origin) * self.speedup
 
+    def slip(self, sim_seconds: float) -> None:
+        """Hold simulated time back by `sim_seconds` (when the simulation cannot keep up)."""
+        self._origin += sim_seconds / self.speedup
+
     def to_wall(self, sim_seconds: float) -> float:
         """Wall-clock seconds that `sim_seconds` of simulated time take."""
         return sim_seconds / self.speedup

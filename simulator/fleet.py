@@ -29,6 +29,7 @@ from simulator.server import Endpoint, Url, open_endpoint, parse_url
 from simulator.state import VehicleSnapshot
 
 TICK_WALL_S = 0.01
+MAX_BACKLOG_WALL_S = 0.25
 FRAMES_PER_DATAGRAM = 16  # at most ~1.1 kB: below any loopback or LAN MTU
 SPACING_M = 4.0
 
@@ -119,6 +120,9 @@ class SimFleet:
         self.ports: list[int] = []
         self._task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.TimerHandle] = set()
+        self._sim_now = 0.0
+        self.slipped_s = 0.0
+        """Simulated seconds the clock was held back because the CPU could not keep up."""
 
     def _plan_links(self) -> list[_Link]:
         links: list[_Link] = []
@@ -176,8 +180,20 @@ class SimFleet:
             await asyncio.sleep(TICK_WALL_S)
 
     def step(self) -> None:
-        """Bring every vehicle up to the clock's time and send what they produced."""
+        """Bring every vehicle up to the clock's time and send what they produced.
+
+        When the CPU cannot keep up with the speedup, the clock slips instead of piling up work:
+        one step never catches up more than MAX_BACKLOG_WALL_S of wall time.
+        """
         now = self.clock.now()
+        if isinstance(self.clock, ScaledClock):
+            limit = MAX_BACKLOG_WALL_S * self.clock.speedup
+            behind = now - self._sim_now
+            if behind > limit:
+                self.clock.slip(behind - limit)
+                self.slipped_s += behind - limit
+                now = self.clock.now()
+        self._sim_now = now
         for v in self.vehicles.values():
             v.autopilot.update(now)
             self._flush(v)

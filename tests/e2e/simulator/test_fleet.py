@@ -9,7 +9,7 @@ import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
 from simulator.geo import ne_offset_m
-from simulator.testing import FaultError, SimConfig, SimFleet
+from simulator.testing import FaultControl, FaultError, ScaledClock, SimConfig, SimFleet
 from tests.e2e.simulator.udp_gcs import UdpGcs
 
 pytestmark = pytest.mark.e2e
@@ -234,3 +234,15 @@ def test_bad_config_is_refused_clearly() -> None:
         SimFleet(SimConfig(signing_key=b"short"))
     with pytest.raises(ValueError, match="KIND:HOST:PORT"):
         SimFleet(SimConfig(listen="udp-somewhere"))
+
+
+def test_clock_slips_instead_of_piling_up_work() -> None:
+    """If wall time jumps far ahead (overloaded CPU), one step catches up only a bounded slice."""
+    wall = [100.0]
+    sim = SimFleet(SimConfig(drones=1, speedup=10))
+    sim.clock = ScaledClock(10, source=lambda: wall[0])
+    sim.faults = FaultControl(sim.clock, sim.vehicles)
+    wall[0] += 60.0  # a minute of wall time lost: 600 simulated seconds owed
+    sim.step()
+    assert sim.vehicles[1].state.time_s == pytest.approx(2.5, abs=0.11)
+    assert sim.slipped_s == pytest.approx(597.5, abs=0.1)
