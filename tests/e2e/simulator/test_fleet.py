@@ -246,3 +246,40 @@ def test_clock_slips_instead_of_piling_up_work() -> None:
     sim.step()
     assert sim.vehicles[1].state.time_s == pytest.approx(2.5, abs=0.11)
     assert sim.slipped_s == pytest.approx(597.5, abs=0.1)
+
+
+async def test_tcp_connect_to_a_station() -> None:
+    """With `connect=tcp:HOST:PORT` the fleet dials a TCP ground station and streams to it."""
+    got = asyncio.Event()
+    gcs = UdpGcs()
+
+    async def station(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(4096):
+            gcs.received.extend(gcs.parser.feed(data))
+            if {m.get_srcSystem() for m in gcs.of("HEARTBEAT")} == {1, 2}:
+                got.set()
+        writer.close()
+
+    server = await asyncio.start_server(station, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with SimFleet(
+            SimConfig(drones=2, listen=None, connect=f"tcp:127.0.0.1:{port}", speedup=20)
+        ):
+            await asyncio.wait_for(got.wait(), 10)
+    finally:
+        server.close()
+
+
+async def test_latency_delays_but_delivers() -> None:
+    """With added latency commands are still answered, and nothing is left pending on exit."""
+    async with SimFleet(SimConfig(drones=1, speedup=10, latency_ms=300)) as sim:
+        gcs = await UdpGcs.open(sim.ports[0])
+        try:
+            gcs.heartbeat()
+            ack = await gcs.command(1, M.MAV_CMD_DO_SET_MODE, 1, 5)
+            assert ack.result == M.MAV_RESULT_ACCEPTED
+            assert sim.faults.latency_ms == 300
+        finally:
+            gcs.close()
+    assert not sim._pending
