@@ -1,0 +1,163 @@
+"""The live map page: ``/`` and its files, Leaflet from ``node_modules``, local base tiles.
+
+- ``/``: the page (an error page naming the fix when ``make setup`` has not installed Leaflet);
+- ``/static/app/…``: the page's ES modules, styles and icons (``groundstation/web/static``);
+- ``/static/vendor/leaflet/…``: Leaflet's ``dist`` folder, installed by ``npm ci`` from the
+  committed ``package-lock.json`` (never from a CDN);
+- ``/web/config.json``: what the page needs before login (tiles, language, time zone);
+- ``/tiles/{z}/{x}/{y}``: the optional raster tiles of ``Settings.map_tiles``.
+
+The files are public (the page has to load before anyone logs in); every piece of data the page
+shows comes from the authenticated API and ``/ws/live``. The page's Content-Security-Policy lets
+it load and connect to this station only, so a stray CDN link could not work even by accident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from groundstation.api.deps import SettingsDep
+from groundstation.errors import NotFound
+from groundstation.web.tiles import TileSource, TileSourceError, tile_type
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["web"], include_in_schema=False)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+STATIC_DIR = WEB_DIR / "static"
+LEAFLET_DIR = WEB_DIR / "node_modules" / "leaflet" / "dist"
+
+DEFAULT_LANG = "zh-CN"
+TIME_ZONE = "Asia/Shanghai"
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' blob: data:",
+        "style-src 'self' 'unsafe-inline'",  # Leaflet positions its panes with style attributes
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+_PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css"}
+
+MISSING_VENDOR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ecopatrol: live map not installed</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto">
+<h1>The live map is not installed</h1>
+<p>The map library (Leaflet) is missing from <code>{path}</code>.
+It is installed from npm by the setup step: <strong>run <code>make setup</code></strong>
+(or <code>npm ci --prefix groundstation/web</code>) on the station, then reload this page.</p>
+<p lang="zh-CN">地图组件未安装：请在工作站上运行 <code>make setup</code> 后刷新本页。</p>
+</body></html>
+"""
+
+
+def safe_file(root: Path, relative: str) -> Path | None:
+    """The file `relative` under `root`, or None if it is missing or would leave `root`.
+
+    >>> safe_file(STATIC_DIR, "../../app.py") is None
+    True
+    """
+    base = root.resolve()
+    candidate = (base / relative).resolve()
+    if not candidate.is_relative_to(base) or not candidate.is_file():
+        return None
+    return candidate
+
+
+def _file_response(root: Path, relative: str) -> FileResponse:
+    path = safe_file(root, relative)
+    if path is None:
+        raise NotFound("file", relative)
+    media_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+    return FileResponse(
+        path,
+        media_type=media_type or "application/octet-stream",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+    )
+
+
+def vendor_installed() -> bool:
+    """True when ``npm ci`` has put Leaflet where the page loads it from."""
+    return (LEAFLET_DIR / "leaflet-src.esm.js").is_file()
+
+
+@router.get("/")
+async def index() -> Response:
+    """The live map page, or a page saying how to install it (503)."""
+    if not vendor_installed():
+        return HTMLResponse(
+            MISSING_VENDOR_PAGE.format(path=LEAFLET_DIR), status_code=503, headers=_PAGE_HEADERS
+        )
+    return FileResponse(
+        STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=_PAGE_HEADERS
+    )
+
+
+@router.get("/static/app/{path:path}")
+async def app_file(path: str) -> FileResponse:
+    return _file_response(STATIC_DIR, path)
+
+
+@router.get("/static/vendor/leaflet/{path:path}")
+async def leaflet_file(path: str) -> Response:
+    if not vendor_installed():
+        return Response(
+            "Leaflet is not installed: run make setup", status_code=503, media_type="text/plain"
+        )
+    return _file_response(LEAFLET_DIR, path)
+
+
+def _tile_source(settings: SettingsDep) -> TileSource | None:
+    return TileSource.open(settings.map_tiles)
+
+
+@router.get("/web/config.json")
+async def web_config(settings: SettingsDep) -> dict[str, Any]:
+    """What the page needs before login: base tiles (or why there are none), language, zone."""
+    config: dict[str, Any] = {
+        "default_lang": DEFAULT_LANG,
+        "time_zone": TIME_ZONE,
+        "tiles": None,
+        "tiles_max_zoom": None,
+        "tiles_error": None,
+    }
+    try:
+        source = _tile_source(settings)
+        if source is not None:
+            config["tiles_max_zoom"] = await asyncio.to_thread(source.max_zoom)
+            config["tiles"] = "/tiles/{z}/{x}/{y}"
+    except TileSourceError as exc:
+        log.warning("live map: %s", exc)
+        config["tiles_error"] = str(exc)
+    return config
+
+
+@router.get("/tiles/{z}/{x}/{y}")
+async def tile(z: int, x: int, y: int, settings: SettingsDep) -> Response:
+    """One base-map tile from the local folder or MBTiles file (404 when there is none)."""
+    try:
+        source = _tile_source(settings)
+        data = None if source is None else await asyncio.to_thread(source.read, z, x, y)
+    except TileSourceError as exc:
+        raise NotFound("tile source", str(exc)) from exc
+    media_type = tile_type(data) if data is not None else None
+    if data is None or media_type is None:
+        raise NotFound("tile", f"{z}/{x}/{y}")
+    return Response(data, media_type=media_type, headers={"Cache-Control": "max-age=86400"})

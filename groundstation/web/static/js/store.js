@@ -1,0 +1,177 @@
+// What the page knows: vehicles by system id, patrols, incidents, alerts, users.
+// Live messages are applied by id (objects) or sysid (vehicles), so a change that arrives both in a
+// snapshot and as an event gives the same result. Listeners are told which part changed.
+
+const MAX_ALERTS = 200;
+const TERMINAL_PATROL = new Set(["reported", "aborted", "failed"]);
+
+function num(v) {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * A vehicle frame or registry row in one shape. Accepts the position nested (`position.lat_deg`)
+ * or flat (`lat_deg`), the link as an object (`link.status`) or a string (`link_state`).
+ */
+export function normaliseVehicle(d) {
+  const pos = d.position && typeof d.position === "object" ? d.position : d;
+  const link = d.link && typeof d.link === "object" ? d.link : {};
+  const status =
+    link.status ?? (typeof d.link === "string" ? d.link : null) ?? d.link_state ?? d.link_status;
+  const battery = d.battery && typeof d.battery === "object" ? d.battery : {};
+  const out = {
+    sysid: d.sysid,
+    vehicleId: d.vehicle_id ?? (d.sysid !== undefined && "airframe" in d ? d.id : null) ?? null,
+    name: d.name ?? null,
+    lat: num(pos.lat_deg),
+    lon: num(pos.lon_deg),
+    alt: num(pos.alt_rel_m),
+    heading: num(d.heading_deg) ?? num(d.yaw_deg),
+    speed: num(d.speed_m_s),
+    battery: num(d.battery_pct) ?? num(d.battery_remaining_pct) ?? num(battery.remaining_pct),
+    mode: d.mode ?? null,
+    armed: typeof d.armed === "boolean" ? d.armed : null,
+    linkStatus: status ?? null,
+    lastHeardS: num(link.last_heard_s) ?? num(d.last_heard_s),
+    missionSeq: num(d.mission_seq),
+    missionTotal: num(d.mission_total),
+    patrolId: d.patrol_id ?? null,
+  };
+  return out;
+}
+
+export class Store {
+  constructor() {
+    this.user = null;
+    this.vehicles = new Map(); // sysid -> vehicle
+    this.patrols = new Map();
+    this.incidents = new Map();
+    this.alerts = [];
+    this.users = new Map();
+    this.plans = new Map();
+    this.site = null;
+    this.selected = null; // sysid
+    this.connection = "connecting";
+    this._listeners = new Map();
+  }
+
+  on(part, fn) {
+    if (!this._listeners.has(part)) this._listeners.set(part, new Set());
+    this._listeners.get(part).add(fn);
+  }
+
+  emit(part, detail) {
+    for (const fn of this._listeners.get(part) ?? []) fn(detail);
+  }
+
+  get role() {
+    return this.user?.role ?? null;
+  }
+
+  /** Pilots (and admins, who stand in for anyone) fly the drones. */
+  get canFly() {
+    return this.role === "pilot" || this.role === "admin";
+  }
+
+  /** Officers (and admins) assign and resolve incidents. */
+  get canManageIncidents() {
+    return this.role === "officer" || this.role === "admin";
+  }
+
+  /** Merge what is known about one vehicle; null fields never erase a known value. */
+  mergeVehicle(raw, { fromFrame }) {
+    const v = normaliseVehicle(raw);
+    if (typeof v.sysid !== "number") return null;
+    const known = this.vehicles.get(v.sysid) ?? { sysid: v.sysid, track: [] };
+    for (const [k, value] of Object.entries(v)) if (value !== null) known[k] = value;
+    if (fromFrame) known.seenAt = Date.now();
+    if (fromFrame && known.lat !== null && known.lon !== null && v.lat !== null) {
+      const last = known.track[known.track.length - 1];
+      if (!last || last[0] !== known.lat || last[1] !== known.lon) {
+        known.track.push([known.lat, known.lon]);
+        if (known.track.length > 5000) known.track.splice(0, known.track.length - 5000);
+      }
+    }
+    this.vehicles.set(v.sysid, known);
+    return known;
+  }
+
+  vehicleById(id) {
+    for (const v of this.vehicles.values()) if (v.vehicleId === id) return v;
+    return null;
+  }
+
+  applySnapshot(data) {
+    this.user = data.user ?? this.user;
+    for (const raw of data.vehicles ?? []) this.mergeVehicle(raw, { fromFrame: "lat_deg" in raw || "position" in raw });
+    this.patrols = new Map((data.patrols ?? []).map((p) => [p.id, p]));
+    this.incidents = new Map((data.incidents ?? []).map((i) => [i.id, i]));
+    this.emit("user", this.user);
+    this.emit("vehicles", null);
+    this.emit("patrols", null);
+    this.emit("incidents", null);
+  }
+
+  applyMessage(msg) {
+    const data = msg.data ?? {};
+    switch (msg.type) {
+      case "snapshot":
+        this.applySnapshot(data);
+        break;
+      case "vehicle.frame": {
+        const v = this.mergeVehicle(data, { fromFrame: true });
+        if (v) this.emit("vehicle", v);
+        break;
+      }
+      case "patrol.state":
+        this.applyPatrol(data, msg.ts);
+        break;
+      case "incident.created":
+      case "incident.updated":
+        this.applyIncident(data);
+        break;
+      case "alert":
+        this.addAlert({ ...data, ts: msg.ts });
+        break;
+      default:
+        break; // unknown types are ignored (protocol v1)
+    }
+  }
+
+  applyPatrol(p, ts) {
+    const before = this.patrols.get(p.id);
+    const merged = { ...(before ?? {}), ...p };
+    if (TERMINAL_PATROL.has(p.state)) this.patrols.delete(p.id);
+    else this.patrols.set(p.id, merged);
+    this.emit("patrols", merged);
+    if (p.state === "failed" && before?.state !== "failed") {
+      this.addAlert({ level: "critical", kind: "patrol_failed", patrol_id: p.id, text: p.reason ?? "", ts });
+    }
+  }
+
+  applyIncident(i) {
+    if (i.status === "resolved") this.incidents.delete(i.id);
+    else this.incidents.set(i.id, { ...(this.incidents.get(i.id) ?? {}), ...i });
+    this.emit("incident", i);
+  }
+
+  addAlert(alert) {
+    this.alerts.unshift({ ...alert, ts: alert.ts ?? new Date().toISOString() });
+    if (this.alerts.length > MAX_ALERTS) this.alerts.length = MAX_ALERTS;
+    this.emit("alert", this.alerts[0]);
+  }
+
+  select(sysid) {
+    this.selected = sysid;
+    this.emit("selected", sysid);
+  }
+
+  setConnection(state, info) {
+    this.connection = state;
+    this.emit("connection", { state, ...info });
+  }
+}
+
+export function isTerminalPatrol(state) {
+  return TERMINAL_PATROL.has(state);
+}

@@ -1,0 +1,156 @@
+// Vehicle markers: an arrow turned to the heading, a label (name, battery, mode, altitude), a colour
+// by link state, greyed with the age of the last frame when lost; the track flown and the planned
+// route with its next waypoint.
+import { L } from "./map.js";
+import { t } from "./i18n.js";
+import { formatAge } from "./time.js";
+
+const STALE_S = 15; // no frame for this long while connected: shown as lost
+const ARROW = '<svg class="veh-arrow" viewBox="-12 -12 24 24" width="30" height="30" aria-hidden="true">'
+  + '<path d="M0,-11 L8,9 L0,4 L-8,9 Z"/></svg>';
+
+/** Age in seconds of what we know about `v` (time since its last frame, plus the link's own). */
+export function vehicleAgeS(v, now = Date.now()) {
+  if (!v.seenAt) return null;
+  return (now - v.seenAt) / 1000 + (v.lastHeardS ?? 0);
+}
+
+/** ok | degraded | lost, as the page shows it (a silent vehicle or a dead socket is "lost"). */
+export function displayLink(v, connection, now = Date.now()) {
+  const age = vehicleAgeS(v, now);
+  if (age === null) return "lost";
+  if (connection !== "live" || age > STALE_S) return "lost";
+  return v.linkStatus ?? "ok";
+}
+
+export function vehicleName(v) {
+  return v.name ?? `#${v.sysid}`;
+}
+
+export function vehicleSummary(v) {
+  const parts = [vehicleName(v)];
+  if (v.battery !== null && v.battery !== undefined) parts.push(`${Math.round(v.battery)}%`);
+  if (v.mode) parts.push(v.mode);
+  if (v.alt !== null && v.alt !== undefined) parts.push(`${Math.round(v.alt)} m`);
+  return parts.join(" · ");
+}
+
+export class VehicleLayer {
+  constructor(siteMap, store) {
+    this.map = siteMap.map;
+    this.store = store;
+    this.markers = new Map();
+    this.tracks = new Map();
+    this.routes = new Map(); // sysid -> {line, next}
+    this.group = L.layerGroup().addTo(this.map);
+    this.trackGroup = L.layerGroup().addTo(this.map);
+    this.routeGroup = L.layerGroup().addTo(this.map);
+    siteMap.layerControl.addOverlay(this.trackGroup, "track");
+    store.on("vehicles", () => this.renderAll());
+    store.on("vehicle", (v) => this.render(v));
+    store.on("selected", () => this.renderAll());
+    store.on("connection", () => this.renderAll());
+    this.ticker = setInterval(() => this.renderAll(), 1000);
+  }
+
+  renderAll() {
+    for (const v of this.store.vehicles.values()) this.render(v);
+  }
+
+  render(v) {
+    if (v.lat === null || v.lon === null || v.lat === undefined) return;
+    let marker = this.markers.get(v.sysid);
+    if (!marker) {
+      marker = this._create(v);
+      this.markers.set(v.sysid, marker);
+    }
+    marker.setLatLng([v.lat, v.lon]);
+    const el = marker.getElement();
+    if (!el) return;
+    const box = el.querySelector(".veh");
+    const now = Date.now();
+    const link = displayLink(v, this.store.connection, now);
+    const age = vehicleAgeS(v, now);
+    box.dataset.lat = v.lat.toFixed(7);
+    box.dataset.lon = v.lon.toFixed(7);
+    box.dataset.link = link;
+    box.dataset.heading = v.heading === null || v.heading === undefined ? "" : String(v.heading);
+    box.className = `veh veh-${link}${this.store.selected === v.sysid ? " veh-selected" : ""}`;
+    el.querySelector(".veh-arrow").style.transform = `rotate(${v.heading ?? 0}deg)`;
+    let label = vehicleSummary(v);
+    if (link === "lost" && age !== null) label += ` · ${t("vehicle.lost_for", { age: formatAge(age) })}`;
+    el.querySelector(".veh-label").textContent = label;
+    // Lost vehicles fade with age down to a floor, so the last known position stays visible.
+    box.style.opacity = link === "lost" && age !== null ? String(Math.max(0.35, 1 - age / 300)) : "1";
+    marker.setZIndexOffset(this.store.selected === v.sysid ? 1000 : 0);
+    this._track(v);
+    this._next(v);
+  }
+
+  _create(v) {
+    const icon = L.divIcon({
+      className: "veh-icon",
+      html: `<div class="veh" data-testid="vehicle-marker" data-sysid="${v.sysid}">${ARROW}<div class="veh-label"></div></div>`,
+      iconSize: [30, 30],
+      iconAnchor: [15, 15],
+    });
+    const marker = L.marker([v.lat, v.lon], { icon, keyboard: true, riseOnHover: true });
+    marker.on("click", () => this.store.select(v.sysid));
+    marker.addTo(this.group);
+    return marker;
+  }
+
+  _track(v) {
+    if (!v.track || v.track.length < 2) return;
+    let line = this.tracks.get(v.sysid);
+    if (!line) {
+      line = L.polyline([], { color: "#ff6f00", weight: 2, opacity: 0.8, interactive: false });
+      line.addTo(this.trackGroup);
+      this.tracks.set(v.sysid, line);
+    }
+    if (line.getLatLngs().length !== v.track.length) line.setLatLngs(v.track);
+  }
+
+  /** Draw the planned route of the patrol `v` flies (latlngs in mission order). */
+  setRoute(sysid, latlngs) {
+    const old = this.routes.get(sysid);
+    if (old) {
+      this.routeGroup.removeLayer(old.line);
+      if (old.next) this.routeGroup.removeLayer(old.next);
+    }
+    if (!latlngs || latlngs.length === 0) {
+      this.routes.delete(sysid);
+      return;
+    }
+    const line = L.polyline(latlngs, {
+      color: "#6a1b9a", weight: 2, dashArray: "6 6", opacity: 0.9, interactive: false,
+    }).addTo(this.routeGroup);
+    this.routes.set(sysid, { line, latlngs, next: null });
+    const v = this.store.vehicles.get(sysid);
+    if (v) this._next(v);
+  }
+
+  _next(v) {
+    const route = this.routes.get(v.sysid);
+    if (!route) return;
+    const i = v.missionSeq;
+    const target = typeof i === "number" && i >= 0 && i < route.latlngs.length ? route.latlngs[i] : null;
+    if (!target) return;
+    if (!route.next) {
+      route.next = L.circleMarker(target, {
+        radius: 7, color: "#6a1b9a", weight: 3, fillColor: "#fff", fillOpacity: 1, interactive: false,
+      }).addTo(this.routeGroup);
+    } else {
+      route.next.setLatLng(target);
+    }
+  }
+
+  reset() {
+    this.group.clearLayers();
+    this.trackGroup.clearLayers();
+    this.routeGroup.clearLayers();
+    this.markers.clear();
+    this.tracks.clear();
+    this.routes.clear();
+  }
+}
