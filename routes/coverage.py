@@ -30,13 +30,14 @@ from routes.connect import Connector, VisibilityConnector
 from routes.decompose import BoustrophedonCells, Decomposer
 from routes.errors import InvalidAreaError, SwathTooWideError
 from routes.gapfill import fill_gaps, uncovered
-from routes.geometry import as_area, max_inscribed_radius, polygons
+from routes.geometry import as_area, max_inscribed_radius, polygons, rotate_ring_to
 from routes.objectives import LengthAndTurns, PathObjective
 from routes.ordering import (
     Boustrophedon,
     Chunk,
     ChunkOrder,
     NearestNeighbour,
+    OrToolsOrder,
     SwathOrder,
     insert_detours,
 )
@@ -142,8 +143,41 @@ def route_from_pieces(pieces: Sequence[LineString], connector: Connector) -> Rou
     return Route(tuple(legs))
 
 
-def _ends(line: LineString) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    return (tuple(line.coords[0]), tuple(line.coords[-1]))
+def splice_into_loops(
+    chunks: Sequence[Chunk], extra: Sequence[LineString], width_m: float, connector: Connector
+) -> tuple[list[Chunk], list[LineString]]:
+    """Fly the longest gap pass lying along a loop right after that loop.
+
+    A loop entered at the point nearest one end of the pass, flown round, then the pass: no
+    way back is needed (an Euler path of the loop plus one chord). Returns the new chunks and
+    the gap passes left over.
+    """
+    loops = [i for i, c in enumerate(chunks) if c.ring]
+    if not loops or not extra:
+        return list(chunks), list(extra)
+    geoms = [chunks[i].variants[0] for i in loops]
+    tree = shapely.STRtree(geoms)
+    taken: dict[int, LineString] = {}
+    rest: list[LineString] = []
+    for g in sorted(extra, key=lambda g: -g.length):
+        for piece in (g, g.reverse()):
+            a = Point(piece.coords[0])
+            k = int(tree.nearest(a))
+            if k not in taken and geoms[k].distance(a) <= 1.5 * width_m and g.length > width_m:
+                taken[k] = piece
+                break
+        else:
+            rest.append(g)
+    out = list(chunks)
+    for k, g in taken.items():
+        ring = geoms[k]
+        a = Point(g.coords[0])
+        loop = rotate_ring_to(ring, a)
+        hop = connector.link(Point(loop.coords[-1]), a)
+        coords = [*loop.coords, *hop.coords[1:], *g.coords[1:]]
+        line = LineString(coords)
+        out[loops[k]] = Chunk((line, line.reverse()))
+    return out, rest
 
 
 def plan_coverage_path(
@@ -161,21 +195,24 @@ def plan_coverage_path(
     check_width(area, width_m)
     if not strategies:
         strategies = (ChannelCoverage(), ParallelCoverage())
-    order = order or NearestNeighbour()
+    order = order or OrToolsOrder()
     objective = objective or LengthAndTurns()
     connector = connector or VisibilityConnector(join_region(area))
     best: CoverageResult | None = None
     best_gaps: BaseGeometry = area
-    ends: set[tuple[tuple[float, ...], tuple[float, ...]]] = set()
+    best_extra: list[LineString] = []
     costs: dict[str, float] = {}
     for strategy in strategies:
         chunks = strategy.chunks(area, width_m, connector)
         gaps = uncovered(area, [c.variants[0] for c in chunks], width_m)
         extra = [s.path for s in fill_gaps(area, [], width_m, gaps=gaps)] if chunks else []
-        # gap passes either as detours from the nearest pass, or ordered with the others
-        candidates = [insert_detours(order.sort(chunks, start), extra)]
-        if extra:
-            candidates.append(order.sort(chunks + [Chunk((g, g.reverse())) for g in extra], start))
+        # gap passes: the longest beside each loop flown on from it, the others either as
+        # detours from the nearest pass or ordered with everything else
+        spliced, rest = splice_into_loops(chunks, extra, width_m, connector)
+        candidates = [insert_detours(order.sort(spliced, start), rest)]
+        if rest:
+            nn = NearestNeighbour()
+            candidates.append(nn.sort(spliced + [Chunk((g, g.reverse())) for g in rest], start))
         for pieces in candidates:
             route = route_from_pieces(pieces, connector)
             cost = objective.cost(route.line())
@@ -183,11 +220,10 @@ def plan_coverage_path(
                 costs[strategy.name] = cost
                 if best is None or cost < best.costs[best.strategy]:
                     best = CoverageResult(route, strategy.name, math.nan, costs)
-                    best_gaps = gaps
-                    ends = {_ends(g) for g in extra} | {_ends(g.reverse()) for g in extra}
+                    best_gaps, best_extra = gaps, extra
     assert best is not None
     # what the loops and cells left, less what the gap passes and joins cover
-    rest = [leg.line for leg in best.route.legs if leg.kind == "transit" or _ends(leg.line) in ends]
-    left = uncovered(best_gaps, rest, width_m) if rest else best_gaps
+    more = [leg.line for leg in best.route.legs if leg.kind == "transit"] + best_extra
+    left = uncovered(best_gaps, more, width_m) if more else best_gaps
     frac = 1.0 - left.area / area.area
     return CoverageResult(best.route, best.strategy, frac, costs)

@@ -169,3 +169,90 @@ def _sub(line: LineString, a: float, b: float) -> LineString:
         return piece
     p = line.interpolate(a)
     return LineString([p, p])
+
+
+@dataclass(frozen=True, slots=True)
+class OrToolsOrder:
+    """Generalised TSP over chunk variants with OR-Tools routing (one variant per chunk).
+
+    Loops get ``ring_entries`` candidate entry points spread along them. Costs are straight-line
+    distances from one chunk's exit to the next one's entry. Local search stops at a local
+    optimum or after ``time_limit_ms``. Falls back to `NearestNeighbour` when the solver finds
+    nothing.
+
+    >>> a = Chunk((LineString([(0, 0), (10, 0)]), LineString([(10, 0), (0, 0)])))
+    >>> b = Chunk((LineString([(30, 0), (20, 0)]), LineString([(20, 0), (30, 0)])))
+    >>> [list(c.coords) for c in OrToolsOrder().sort([b, a], Point(0, 0))]
+    [[(0.0, 0.0), (10.0, 0.0)], [(20.0, 0.0), (30.0, 0.0)]]
+    """
+
+    ring_entries: int = 8
+    max_chunks: int = 400
+    time_limit_ms: int = 1500
+
+    def sort(self, chunks: Sequence[Chunk], start: Point | None) -> list[LineString]:
+        if len(chunks) <= 1 or len(chunks) > self.max_chunks:
+            return NearestNeighbour().sort(chunks, start)
+        from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+        # one node per (chunk, variant): its entry point, exit point and the line to fly
+        entry: list[tuple[float, ...]] = []
+        exit_: list[tuple[float, ...]] = []
+        lines: list[LineString] = []
+        groups: list[list[int]] = []
+        for c in chunks:
+            ids = []
+            if c.ring:
+                ring = c.variants[0]
+                for k in range(self.ring_entries):
+                    p = ring.interpolate(ring.length * k / self.ring_entries)
+                    line = rotate_ring_to(ring, p)
+                    ids.append(len(lines))
+                    lines.append(line)
+                    entry.append(line.coords[0])
+                    exit_.append(line.coords[-1])
+            else:
+                for v in c.variants:
+                    ids.append(len(lines))
+                    lines.append(v)
+                    entry.append(v.coords[0])
+                    exit_.append(v.coords[-1])
+            groups.append(ids)
+        n = len(lines) + 1  # node 0: the start (free return)
+        ent = np.asarray(entry)
+        ext = np.asarray(exit_)
+        here = np.array([start.x, start.y]) if start is not None else None
+        cost = np.zeros((n, n), dtype=np.int64)
+        d = np.hypot(ext[:, None, 0] - ent[None, :, 0], ext[:, None, 1] - ent[None, :, 1])
+        cost[1:, 1:] = np.round(d).astype(np.int64)
+        if here is not None:
+            cost[0, 1:] = np.round(np.hypot(*(ent - here).T)).astype(np.int64)
+        manager = pywrapcp.RoutingIndexManager(n, 1, 0)
+        routing = pywrapcp.RoutingModel(manager)
+        matrix = cost.tolist()
+
+        def arc(i: int, j: int) -> int:
+            return int(matrix[manager.IndexToNode(i)][manager.IndexToNode(j)])
+
+        cb = routing.RegisterTransitCallback(arc)
+        routing.SetArcCostEvaluatorOfAllVehicles(cb)
+        big = int(cost.max()) * n + 1
+        for ids in groups:
+            routing.AddDisjunction([manager.NodeToIndex(i + 1) for i in ids], big, 1)
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        )
+        params.time_limit.FromMilliseconds(self.time_limit_ms)
+        solution = routing.SolveWithParameters(params)
+        if solution is None:
+            return NearestNeighbour().sort(chunks, start)
+        out: list[LineString] = []
+        idx = solution.Value(routing.NextVar(routing.Start(0)))
+        while not routing.IsEnd(idx):
+            out.append(lines[manager.IndexToNode(idx) - 1])
+            idx = solution.Value(routing.NextVar(idx))
+        if len(out) != len(chunks):
+            return NearestNeighbour().sort(chunks, start)
+        return out
