@@ -159,3 +159,53 @@ async def test_garbage_and_unknown_systems_counted_without_crash():
             assert 99 not in fleet.vehicles
             (sysid,) = fleet.vehicles
             await fleet.vehicle(sysid).arm()
+
+
+async def test_high_level_commands_fly_a_short_patrol():
+    """Takeoff, goto, speed, a mission with item-reached events, pause/resume and RTL all work."""
+    async with _setup(drones=1) as (sim, fleet):
+        v = fleet.vehicle(1)
+        events = fleet.events()
+        home = (await v.wait_for(lambda s: s.position is not None and s.gps_fix >= 3, 10)).position
+        await v.set_mode("GUIDED")
+        await v.arm()
+        await v.takeoff(10.0)
+        await v.wait_for(lambda s: s.position.alt_rel_m > 9.0, 20 * FACTOR)
+        await v.change_speed(8.0)
+        await v.goto(home.lat_deg + 0.0003, home.lon_deg, 12.0)
+        await v.wait_for(lambda s: abs(s.position.lat_deg - home.lat_deg - 0.0003) < 2e-5, 20)
+        items = await _mission(fleet, 1, 4)
+        await v.upload_mission(items)
+        await v.start_mission()
+        await v.wait_for(lambda s: s.mode == "AUTO", 5 * FACTOR)
+        await v.pause()
+        await v.resume()
+        reached = []
+        async with asyncio.timeout(30 * FACTOR):
+            async for ev in events:
+                if ev.kind == "mission_item_reached":
+                    reached.append(ev.seq)
+                    if ev.seq == 3:
+                        break
+        assert reached[-1] == 3
+        await v.rtl()
+        st = await v.wait_for(lambda s: s.mode == "RTL", 5 * FACTOR)
+        assert st.armed
+        assert sim.vehicles[1].state.mode == "RTL"
+
+
+async def test_tcp_link_and_two_links_at_once():
+    """A TCP link and a UDP link in one fleet: vehicles from both appear and obey."""
+    tcp_sim = SimConfig(drones=1, listen="tcpin:127.0.0.1:0", speedup=SPEEDUP, first_sysid=5)
+    udp_sim = SimConfig(drones=1, listen="udpin:127.0.0.1:0", speedup=SPEEDUP, first_sysid=7)
+    async with SimFleet(tcp_sim) as a, SimFleet(udp_sim) as b:
+        links = [
+            LinkConfig(url=f"tcp:127.0.0.1:{a.ports[0]}"),
+            LinkConfig(url=f"udpout:127.0.0.1:{b.ports[0]}"),
+        ]
+        async with Fleet(links) as fleet:
+            assert await fleet.wait_for_vehicles(2, timeout_s=10 * FACTOR) == [5, 7]
+            await fleet.vehicle(5).arm()
+            await fleet.vehicle(7).arm()
+            assert a.vehicles[5].state.armed
+            assert b.vehicles[7].state.armed
