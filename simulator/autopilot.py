@@ -90,6 +90,9 @@ class Autopilot(VehicleActions):
         elif kind == "MISSION_SET_CURRENT":
             if self.set_mission_current(msg.seq) is None:
                 self.send(BUILDERS[M.MAVLINK_MSG_ID_MISSION_CURRENT](self.full))
+        elif kind == "SETUP_SIGNING":
+            if self.on_setup_signing is not None:
+                self.on_setup_signing(bytes(msg.secret_key), int(msg.initial_timestamp))
         elif kind == "SET_POSITION_TARGET_GLOBAL_INT":
             self._position_target(msg)
         elif handle_param_message(self.params, msg, self.mav, self.send, self.statustext):
@@ -275,4 +278,5 @@ class Autopilot(VehicleActions):
             mission_state=self.runner.state(items[MISSION]),
             photos=len(self.camera.photos),
             failsafe=self.failsafes.active,
+            upload_duplicates=self.mission.duplicates,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
@@ -54,6 +55,8 @@ class AutopilotCore:
         self.origin = home
         self.home = home
         self.home_locked = False
+        self.on_setup_signing: Callable[[bytes, int], None] | None = None
+        """Called with (key, initial_timestamp) on SETUP_SIGNING; the transport owns signing."""
         self._applied: tuple[int, float | None] | None = None
         self._nav_ctx: tuple[tuple[object, ...], NavContext] | None = None
         self.frame = Airframe()

@@ -26,6 +26,7 @@ from simulator.codec import Encoder, MavMessage, Parser, is_mavlink1
 from simulator.faults import FaultControl
 from simulator.geo import offset_deg
 from simulator.server import Endpoint, Url, open_endpoint, parse_url
+from simulator.signing import SigningState
 from simulator.state import VehicleSnapshot
 
 TICK_WALL_S = 0.01
@@ -75,7 +76,17 @@ class SimVehicle:
 
     autopilot: Autopilot
     encoder: Encoder
+    signing: SigningState = field(default_factory=lambda: SigningState(None))
     links: list[_Link] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.signing.apply_to(self.encoder)
+        self.autopilot.on_setup_signing = self.setup_signing
+
+    def setup_signing(self, key: bytes, initial_timestamp: int) -> None:
+        """SETUP_SIGNING from a GCS: sign with `key` and require it (all zeros: signing off)."""
+        self.signing.set_key(key, initial_timestamp)
+        self.signing.apply_to(self.encoder)
 
     @property
     def sysid(self) -> int:
@@ -112,7 +123,8 @@ class SimFleet:
             # a row west to east, SPACING_M apart
             lat, lon = offset_deg(home[0], home[1], 0.0, SPACING_M * i)
             ap = Autopilot(sysid, (lat, lon, home[2]), seed=config.seed)
-            self.vehicles[sysid] = SimVehicle(ap, Encoder(sysid, 1, config.signing_key))
+            signing = SigningState(config.signing_key)
+            self.vehicles[sysid] = SimVehicle(ap, Encoder(sysid, 1), signing)
         self.faults = FaultControl(
             self.clock, self.vehicles, config.seed, config.packet_loss_pct, config.latency_ms
         )
@@ -212,7 +224,8 @@ class SimFleet:
     @property
     def bad_frames(self) -> int:
         """Frames thrown away so far: garbage, wrong CRC, unknown id, bad signature."""
-        return sum(p.bad_frames for link in self.links for p in link.parsers.values())
+        parsed = sum(p.bad_frames for link in self.links for p in link.parsers.values())
+        return parsed + sum(v.signing.rejected for v in self.vehicles.values())
 
     # ------------------------------------------------------------------ data paths
     def _receiver(self, link: _Link) -> Callable[[Hashable, bytes], None]:
@@ -224,10 +237,12 @@ class SimFleet:
     def _on_data(self, link: _Link, peer: Hashable, data: bytes) -> None:
         parser = link.parsers.get(peer)
         if parser is None:
-            parser = link.parsers[peer] = Parser(self.config.signing_key)
+            parser = link.parsers[peer] = Parser()  # signatures are checked per vehicle
         for msg in parser.feed(data):
             for v in link.vehicles:
                 if self.faults.blocked(v.sysid) or self.faults.drop():
+                    continue
+                if not v.signing.accept(msg):
                     continue
                 self._later(self._deliver, v, msg)
 

@@ -64,6 +64,8 @@ class MissionProtocol:
         self.items: dict[int, tuple[MissionItem, ...]] = dict.fromkeys(TYPE_NAMES, ())
         self.upload: _Upload | None = None
         self._last_done: tuple[Target, int, int] | None = None  # partner, type, count
+        self.duplicates = 0
+        """Items received again (seq already stored) during the latest upload."""
 
     # ------------------------------------------------------------------ incoming
     def handle(self, msg: MavMessage, now: float) -> bool:
@@ -115,6 +117,7 @@ class MissionProtocol:
             self._ack(partner, mtype, ACCEPTED)
             return
         self.upload = _Upload(partner, mtype, count, now)
+        self.duplicates = 0
         self._request(0)
 
     def _on_item(self, partner: Target, msg: MavMessage, now: float) -> None:
@@ -123,11 +126,14 @@ class MissionProtocol:
             done = self._last_done
             mtype = getattr(msg, "mission_type", MISSION)
             if done is not None and done == (partner, mtype, msg.seq + 1):
+                self.duplicates += 1
                 self._ack(partner, mtype, ACCEPTED)  # our final ACK was lost: say it again
             return  # otherwise not expecting items from this partner: ignore, as the spec says
         if getattr(msg, "mission_type", MISSION) != up.mission_type:
             return
         expected = len(up.items)
+        if msg.seq < expected:
+            self.duplicates += 1
         if msg.seq != expected:
             self._request(expected)  # a duplicate or an item from the future: ask again
             return

@@ -34,6 +34,8 @@ class VehicleSnapshot:
     mission_state: int
     photos: int
     failsafe: bool
+    upload_duplicates: int = 0
+    """Mission items received twice during the latest upload (a GCS retrying too eagerly)."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-friendly dict (mission items reduced to their count)."""

@@ -283,3 +283,30 @@ async def test_latency_delays_but_delivers() -> None:
         finally:
             gcs.close()
     assert not sim._pending
+
+
+async def test_setup_signing_from_the_station() -> None:
+    """SETUP_SIGNING turns signing on for that vehicle only, and a zero key turns it off again."""
+    async with SimFleet(SimConfig(drones=2, speedup=20)) as sim:
+        plain = await UdpGcs.open(sim.ports[0])
+        signed = await UdpGcs.open(sim.ports[0], signing_key=KEY)
+        try:
+            plain.heartbeat()
+            signed.heartbeat()
+            await plain.wait_for(lambda: bool(plain.of("HEARTBEAT", 2)))
+            ts = signed.mav.signing.timestamp
+            plain.send(plain.mav.setup_signing_encode(1, 1, list(KEY), ts))
+            await plain.wait_for(lambda: sim.vehicles[1].signing.enabled)
+            with pytest.raises(TimeoutError):
+                await plain.command(1, M.MAV_CMD_DO_SET_MODE, 1, 5, timeout_s=0.5)
+            assert (await plain.command(2, M.MAV_CMD_DO_SET_MODE, 1, 5)).result == 0
+            assert (await signed.command(1, M.MAV_CMD_DO_SET_MODE, 1, 5)).result == 0
+            mark = len(signed.raw)
+            await signed.wait_for(lambda: len(signed.raw) > mark + 5)
+            assert sim.vehicles[1].encoder.mav.signing.sign_outgoing
+            signed.send(signed.mav.setup_signing_encode(1, 1, [0] * 32, 0))
+            await plain.wait_for(lambda: not sim.vehicles[1].signing.enabled)
+            assert (await plain.command(1, M.MAV_CMD_DO_SET_MODE, 1, 4)).result == 0
+        finally:
+            plain.close()
+            signed.close()

@@ -6,6 +6,7 @@ import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
 from simulator.codec import Encoder, Parser
+from simulator.signing import SigningState, now_timestamp
 
 M = mavlink2
 KEY = bytes(range(32))
@@ -62,3 +63,28 @@ def test_bad_system_id_refused() -> None:
     """An encoder for system 0 or 256 is a programming error with a clear message."""
     with pytest.raises(ValueError, match="system id"):
         Encoder(0)
+
+
+def _signed_heartbeat(key: bytes, timestamp: int) -> object:
+    mav = M.MAVLink(None, 255, 190)
+    mav.signing.secret_key = key
+    mav.signing.sign_outgoing = True
+    mav.signing.timestamp = timestamp
+    frame = mav.heartbeat_encode(6, 8, 0, 0, 0).pack(mav)
+    return Parser().feed(frame)[0]
+
+
+def test_vehicle_signing_state_checks_key_replay_and_age() -> None:
+    """SigningState accepts the right key once per timestamp, refuses stale new streams."""
+    now = now_timestamp()
+    state = SigningState(KEY)
+    good = _signed_heartbeat(KEY, now + 10)
+    assert state.accept(good)
+    assert not state.accept(good)  # replay
+    assert not state.accept(_signed_heartbeat(bytes(32), now + 20))  # wrong key
+    old = SigningState(KEY)
+    assert not old.accept(_signed_heartbeat(KEY, now - 10_000_000))  # 100 s in the past
+    assert old.rejected == 1
+    off = SigningState(bytes(32))
+    assert not off.enabled
+    assert off.accept(good)

@@ -157,3 +157,16 @@ def test_last_item_again_gets_the_final_ack_again(gcs: Gcs, ap: Autopilot) -> No
     assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
     out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[2]))
     assert out == []
+
+
+def test_duplicate_items_are_counted_per_upload(gcs: Gcs, ap: Autopilot) -> None:
+    """Items sent twice are counted in the snapshot; a new upload starts the count again."""
+    items = survey_mission()
+    out = gcs.send(gcs.mav.mission_count_encode(1, 1, len(items), 0))
+    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[0]))
+    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[0]))
+    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[0]))
+    assert ap.state.upload_duplicates == 2
+    assert one(out, "MISSION_REQUEST_INT").seq == 0
+    gcs.upload(items)
+    assert ap.state.upload_duplicates == 0
