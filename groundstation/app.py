@@ -6,7 +6,8 @@ the work, in order:
 1. bring the database to the newest schema (Alembic, in a worker thread);
 2. open the async engine, the session factory, the token codec and the live hub on ``app.state``;
 3. create the first admin from the settings if there is no admin yet (the demo's way in);
-4. enter every lifespan hook (the MAVLink link and the fleet plug in here), in order;
+4. enter every lifespan hook, in order: the fleet on the settings' MAVLink endpoints (if any),
+   the caller's `hooks`, then the patrol service (which reattaches open patrols);
 
 and undoes it in reverse at shutdown. A hook is a callable ``hook(app)`` returning an async
 context manager; it can add snapshot sources to ``app.state.live_sources`` and publish on
@@ -27,7 +28,19 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from groundstation import errors
-from groundstation.api import attachments, audit, auth, incidents, live, sites, users, vehicles
+from groundstation.api import (
+    attachments,
+    audit,
+    auth,
+    incidents,
+    live,
+    patrols,
+    plans,
+    sites,
+    users,
+    vehicles,
+)
+from groundstation.api import commands as vehicle_commands
 from groundstation.api import freshness as freshness_api
 from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
 from groundstation.api.sites import SiteCache
@@ -36,6 +49,8 @@ from groundstation.config import Settings
 from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.db.users import ensure_first_admin
+from groundstation.patrol.service import patrol_hook
+from groundstation.telemetry.fleet_bridge import fleet_hook
 from groundstation.telemetry.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -53,7 +68,8 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.lifespan_hooks = list(hooks)
+    link_hooks: list[LifespanHook] = [fleet_hook] if settings.link.mavlink else []
+    app.state.lifespan_hooks = [*link_hooks, *hooks, patrol_hook]
     app.state.live_sources = live.default_snapshot_sources()
     app.state.site_cache = SiteCache()
     if settings.cors_origins:
@@ -67,6 +83,8 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
     app.add_exception_handler(errors.GroundStationError, _domain_error)
     for module in (auth, users, vehicles, incidents, attachments, audit, sites, live):
         app.include_router(module.router)
+    for flight in (plans, patrols, vehicle_commands):
+        app.include_router(flight.router)
     app.include_router(freshness_api.router)
     return app
 

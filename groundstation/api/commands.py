@@ -1,0 +1,162 @@
+"""Vehicle commands (pilots): arm, takeoff, RTL, land, pause, continue, go to, set mode.
+
+``POST /api/vehicles/{vehicle_id}/commands/{command}``. Each command is sent through the link,
+waits for the vehicle's acknowledgement, and is written to the audit log with the user, the
+vehicle, the parameters and the result, whether it succeeded or not. Officers get 403, an
+unknown vehicle 404, a vehicle not heard or lost 409, a refusal by the autopilot 409 with its
+reason, no answer 504.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request
+
+from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.flight_schemas import CommandResult, GotoCommand, ModeCommand, TakeoffCommand
+from groundstation.api.vehicles import get_vehicle
+from groundstation.db.audit import audit
+from groundstation.db.models import User, Vehicle
+from groundstation.errors import Conflict, GroundStationError, UnknownVehicle
+from groundstation.link import VehicleHandle
+from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
+
+router = APIRouter(
+    prefix="/api/vehicles", tags=["vehicle commands"], dependencies=[Depends(current_user)]
+)
+
+
+def live_handle(request: Request, vehicle: Vehicle) -> VehicleHandle:
+    """The link handle of a registered vehicle; 409 if there is no link, or it is unheard/lost."""
+    bridge: FleetBridge | None = bridge_or_none(request.app)
+    if bridge is None:
+        raise Conflict("the station has no MAVLink link (start it with --mavlink)")
+    try:
+        handle = bridge.handle_of(vehicle.sysid)
+    except UnknownVehicle:
+        raise Conflict(
+            f"vehicle {vehicle.name!r} (system id {vehicle.sysid}) has not been heard",
+            vehicle_id=vehicle.id,
+        ) from None
+    if handle.is_lost:
+        raise Conflict(
+            f"vehicle {vehicle.name!r}: link lost ({handle.state.link.last_heard_s:.0f} s silent)",
+            vehicle_id=vehicle.id,
+        )
+    return handle
+
+
+async def run_command(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    vehicle: Vehicle,
+    command: str,
+    params: dict[str, Any],
+    action: Callable[[VehicleHandle], Awaitable[None]],
+) -> CommandResult:
+    """Send one command and audit it with its outcome (refused and failed ones too)."""
+    try:
+        handle = live_handle(request, vehicle)
+        await action(handle)
+    except (GroundStationError, ValueError) as exc:
+        await audit(session, user, vehicle, command, f"error: {exc}", params)
+        raise
+    await audit(session, user, vehicle, command, "accepted", params)
+    return CommandResult(
+        vehicle_id=vehicle.id, sysid=vehicle.sysid, command=command, result="accepted"
+    )
+
+
+VehicleDep = Annotated[Vehicle, Depends(get_vehicle)]
+
+
+@router.post("/{vehicle_id}/commands/arm")
+async def arm(
+    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
+) -> CommandResult:
+    return await run_command(request, session, user, vehicle, "arm", {}, lambda h: h.arm())
+
+
+@router.post("/{vehicle_id}/commands/disarm")
+async def disarm(
+    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
+) -> CommandResult:
+    return await run_command(request, session, user, vehicle, "disarm", {}, lambda h: h.disarm())
+
+
+@router.post("/{vehicle_id}/commands/takeoff")
+async def takeoff(
+    request: Request,
+    session: SessionDep,
+    user: PilotUser,
+    vehicle: VehicleDep,
+    body: Annotated[TakeoffCommand, Body()],
+) -> CommandResult:
+    return await run_command(
+        request,
+        session,
+        user,
+        vehicle,
+        "takeoff",
+        body.model_dump(),
+        lambda h: h.takeoff(body.alt_m),
+    )
+
+
+@router.post("/{vehicle_id}/commands/rtl")
+async def rtl(
+    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
+) -> CommandResult:
+    return await run_command(request, session, user, vehicle, "rtl", {}, lambda h: h.rtl())
+
+
+@router.post("/{vehicle_id}/commands/land")
+async def land(
+    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
+) -> CommandResult:
+    return await run_command(request, session, user, vehicle, "land", {}, lambda h: h.land())
+
+
+@router.post("/{vehicle_id}/commands/pause")
+async def pause(
+    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
+) -> CommandResult:
+    return await run_command(request, session, user, vehicle, "pause", {}, lambda h: h.pause())
+
+
+@router.post("/{vehicle_id}/commands/continue")
+async def continue_(
+    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
+) -> CommandResult:
+    return await run_command(request, session, user, vehicle, "continue", {}, lambda h: h.resume())
+
+
+@router.post("/{vehicle_id}/commands/goto")
+async def goto(
+    request: Request,
+    session: SessionDep,
+    user: PilotUser,
+    vehicle: VehicleDep,
+    body: Annotated[GotoCommand, Body()],
+) -> CommandResult:
+    return await run_command(
+        request, session, user, vehicle, "goto", body.model_dump(),
+        lambda h: h.goto(body.lat_deg, body.lon_deg, body.alt_rel_m),
+    )  # fmt: skip
+
+
+@router.post("/{vehicle_id}/commands/mode")
+async def set_mode(
+    request: Request,
+    session: SessionDep,
+    user: PilotUser,
+    vehicle: VehicleDep,
+    body: Annotated[ModeCommand, Body()],
+) -> CommandResult:
+    mode = body.mode.upper()
+    return await run_command(
+        request, session, user, vehicle, "set_mode", {"mode": mode}, lambda h: h.set_mode(mode)
+    )

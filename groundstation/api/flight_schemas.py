@@ -1,0 +1,220 @@
+"""Pydantic models of the flight side of the API: plans, patrols and vehicle commands.
+
+Split from ``schemas.py`` the same way (``…Create`` in, ``…Public`` out, ``from_row`` copies).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from groundstation.api.schemas import Latitude, Longitude
+from groundstation.db import models
+from groundstation.patrol.planning import PlanRequest
+
+# --- plans ---------------------------------------------------------------------------------------
+
+
+class PlanCreate(BaseModel):
+    """Plan a patrol over a site area (``area``) or a GeoJSON polygon (``polygon``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=128)
+    kind: Literal["coverage", "shore", "corridor", "tour"]
+    altitude_m: float = Field(gt=0, le=120, description="above take-off, metres")
+    area: str | None = Field(None, max_length=64, description="a patrol area's zone_id or name")
+    polygon: dict[str, Any] | None = Field(
+        None, description="a GeoJSON Polygon (or Feature) in WGS84; overrides `area`"
+    )
+    line: dict[str, Any] | None = Field(None, description="corridor centre line (GeoJSON)")
+    swath_width_m: float | None = Field(None, gt=0, le=2000)
+    drones: int = Field(1, ge=1, le=20)
+    speed_m_s: float = Field(10.0, gt=0, le=30)
+    endurance_s: float = Field(1500.0, gt=60, le=10800)
+    reserve_frac: float = Field(0.25, ge=0, lt=1)
+    max_items: int = Field(250, ge=8, le=5000)
+    use_station: bool = True
+    restricted: Literal["avoid", "cross", "allow"] = "avoid"
+    offset_m: float = Field(20.0, ge=-500, le=500)
+    loops: int = Field(1, ge=1, le=20)
+    width_m: float | None = Field(None, gt=0, le=5000)
+    loiter_s: float = Field(30.0, ge=0, le=3600)
+    min_priority: int = Field(1, ge=1, le=5)
+
+    def to_request(self) -> PlanRequest:
+        return PlanRequest(**self.model_dump(exclude={"name"}))
+
+
+class SortieSummary(BaseModel):
+    sortie: int = Field(description="counts from 1")
+    drone: int = Field(description="counts from 1")
+    length_m: float
+    duration_s: float
+    mission_items: int
+
+
+class PlanPreview(BaseModel):
+    stats: dict[str, Any]
+    sorties: list[SortieSummary]
+    route: dict[str, Any] = Field(description="GeoJSON FeatureCollection in WGS84")
+
+
+class PlanPublic(BaseModel):
+    id: int
+    name: str
+    kind: str
+    params: dict[str, Any]
+    stats: dict[str, Any]
+    sorties: list[SortieSummary]
+    created_by: int | None
+    created_at: datetime
+    route: dict[str, Any] | None = Field(None, description="only in the detail view")
+
+    @classmethod
+    def from_row(cls, p: models.Plan, with_route: bool = False) -> PlanPublic:
+        return cls(
+            id=p.id,
+            name=p.name,
+            kind=p.kind,
+            params=dict(p.params),
+            stats=dict(p.stats),
+            sorties=sortie_summaries(p.mission_items),
+            created_by=p.created_by,
+            created_at=p.created_at,
+            route=dict(p.route) if with_route else None,
+        )
+
+
+def sortie_summaries(sorties: list[Any]) -> list[SortieSummary]:
+    return [
+        SortieSummary(
+            sortie=n + 1,
+            drone=int(s["drone"]) + 1,
+            length_m=float(s["length_m"]),
+            duration_s=float(s["duration_s"]),
+            mission_items=len(s["items"]),
+        )
+        for n, s in enumerate(sorties)
+    ]
+
+
+# --- patrols -------------------------------------------------------------------------------------
+
+
+class PatrolCreate(BaseModel):
+    """Patrols from a plan: one per sortie (``sortie`` None), or just one sortie."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plan_id: int
+    sortie: int | None = Field(None, ge=1, description="counts from 1; None = every sortie")
+    vehicle_ids: list[int] = Field(
+        default_factory=list,
+        description="registry ids; the plan's drone k flies on vehicle_ids[k-1] (cycled)",
+    )
+
+
+class PatrolStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vehicle_id: int | None = Field(None, description="override the patrol's vehicle")
+
+
+class PatrolAbort(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("aborted by the pilot", min_length=1, max_length=500)
+    rtl: bool = Field(True, description="send the vehicle home if it is in the air")
+
+
+class TransitionPublic(BaseModel):
+    from_state: str
+    to_state: str
+    at: datetime
+    cause: str
+    user_id: int | None
+
+    @classmethod
+    def from_row(cls, t: models.PatrolTransition) -> TransitionPublic:
+        return cls(
+            from_state=t.from_state, to_state=t.to_state, at=t.at, cause=t.cause, user_id=t.user_id
+        )
+
+
+class PatrolPublic(BaseModel):
+    id: int
+    plan_id: int
+    sortie: int = Field(description="counts from 1")
+    vehicle_id: int | None
+    state: models.PatrolState
+    reason: str
+    last_item_reached: int
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def from_row(cls, p: models.Patrol) -> PatrolPublic:
+        return cls(
+            id=p.id,
+            plan_id=p.plan_id,
+            sortie=p.sortie + 1,
+            vehicle_id=p.vehicle_id,
+            state=models.PatrolState(p.state),
+            reason=p.reason,
+            last_item_reached=p.last_item_reached,
+            created_by=p.created_by,
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+            started_at=p.started_at,
+            ended_at=p.ended_at,
+        )
+
+
+class PatrolDetail(PatrolPublic):
+    transitions: list[TransitionPublic]
+    track: dict[str, Any] = Field(description="GeoJSON Feature, MultiLineString split at gaps")
+    report: dict[str, Any] | None = Field(None, description="the stored facts once reported")
+
+
+# --- vehicle commands ----------------------------------------------------------------------------
+
+
+class TakeoffCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    alt_m: float = Field(gt=0, le=120)
+
+
+class GotoCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lat_deg: Latitude
+    lon_deg: Longitude
+    alt_rel_m: float = Field(gt=0, le=120)
+
+
+class ModeCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: Annotated[str, Field(min_length=2, max_length=32, pattern=r"^[A-Za-z_]+$")]
+
+
+class CommandResult(BaseModel):
+    vehicle_id: int
+    sysid: int
+    command: str
+    result: str
+
+
+class DispatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    alt_rel_m: float = Field(40.0, gt=0, le=120)
+    vehicle_id: int | None = Field(None, description="this drone rather than the nearest")
+
+
+class DispatchResult(CommandResult):
+    incident_id: int
+    distance_m: float

@@ -1,0 +1,119 @@
+"""Plans: create from parameters over the site (or a drawn polygon), preview, list, export files.
+
+Planning runs in a worker thread (it is CPU work); the event loop keeps serving the link and the
+live stream meanwhile. A plan that cannot be made (area outside the site, a swath too wide,
+parts unreachable) is a 422 whose ``detail`` says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.flight_schemas import PlanCreate, PlanPreview, PlanPublic, sortie_summaries
+from groundstation.api.schemas import Page
+from groundstation.api.sites import LoadedSite
+from groundstation.db.models import Plan
+from groundstation.errors import NotFound
+from groundstation.patrol.planning import export_text, make_plan
+
+router = APIRouter(prefix="/api/plans", tags=["plans"], dependencies=[Depends(current_user)])
+
+MEDIA = {
+    "plan": ("application/json", "plan"),
+    "waypoints": ("text/plain", "waypoints"),
+    "kml": ("application/vnd.google-earth.kml+xml", "kml"),
+    "geojson": ("application/geo+json", "geojson"),
+}
+
+
+async def get_plan(session: SessionDep, plan_id: int) -> Plan:
+    plan = await session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound("plan", plan_id)
+    return plan
+
+
+@router.post("/preview")
+async def preview_plan(body: PlanCreate, loaded: LoadedSite, _pilot: PilotUser) -> PlanPreview:
+    """Plan without storing: statistics, sorties and the route, to look at before saving."""
+    site, _, _ = loaded
+    result = await asyncio.to_thread(make_plan, site, body.to_request())
+    sorties = [s.as_dict() for s in result.sorties]
+    return PlanPreview(stats=result.stats, sorties=sortie_summaries(sorties), route=result.route)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_plan(
+    body: PlanCreate, loaded: LoadedSite, session: SessionDep, pilot: PilotUser
+) -> PlanPublic:
+    site, site_id, _ = loaded
+    request = body.to_request()
+    result = await asyncio.to_thread(make_plan, site, request)
+    plan = Plan(
+        site_id=site_id,
+        name=body.name,
+        kind=body.kind,
+        params=request.as_params(),
+        route=result.route,
+        mission_items=[s.as_dict() for s in result.sorties],
+        stats=result.stats,
+        created_by=pilot.id,
+    )
+    session.add(plan)
+    await session.commit()
+    return PlanPublic.from_row(plan, with_route=True)
+
+
+@router.get("")
+async def list_plans(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[PlanPublic]:
+    total = await session.scalar(select(func.count()).select_from(Plan))
+    rows = await session.scalars(select(Plan).order_by(Plan.id.desc()).limit(limit).offset(offset))
+    return Page(data=[PlanPublic.from_row(p) for p in rows], count=total or 0)
+
+
+@router.get("/{plan_id}")
+async def read_plan(plan_id: int, session: SessionDep) -> PlanPublic:
+    """A plan with its route (GeoJSON: legs per sortie, area, no-fly zones, station, fence)."""
+    return PlanPublic.from_row(await get_plan(session, plan_id), with_route=True)
+
+
+@router.get(
+    "/{plan_id}/export",
+    response_class=Response,
+    responses={200: {"description": "a QGC .plan, QGC WPL 110 .waypoints, KML or GeoJSON file"}},
+)
+async def export_plan(
+    plan_id: int,
+    session: SessionDep,
+    loaded: LoadedSite,
+    fmt: Annotated[Literal["plan", "waypoints", "kml", "geojson"], Query(alias="format")] = "plan",
+    sortie: Annotated[int, Query(ge=1, description="which sortie (plan, waypoints)")] = 1,
+) -> Response:
+    plan = await get_plan(session, plan_id)
+    site, _, _ = loaded
+    text = await asyncio.to_thread(
+        export_text,
+        site,
+        dict(plan.params),
+        list(plan.mission_items),
+        dict(plan.route),
+        fmt,
+        sortie,
+    )
+    media, ext = MEDIA[fmt]
+    name = f"plan{plan.id}" + (f"_s{sortie:02d}" if fmt in ("plan", "waypoints") else "")
+    return Response(
+        content=text,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{ext}"'},
+    )

@@ -1,0 +1,1 @@
+"""The patrol lifecycle: plans, preflight, the persisted state machine, runners and tracks."""

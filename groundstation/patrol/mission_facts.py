@@ -1,0 +1,103 @@
+"""What a patrol needs to know about its sortie, read once from the stored plan.
+
+The mission items (as ``routes`` items, ready for the link), the fence and rally items, the
+geofence and no-fly zones in WGS84 (from the plan's GeoJSON), and a few derived numbers: which
+items are the route's waypoints, the last one before the return, the sortie's duration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from groundstation.errors import InvalidRequest
+from groundstation.patrol.planning import row_to_item
+
+if TYPE_CHECKING:
+    from groundstation.db.models import Plan
+    from routes.mission import MissionItem
+
+NAV_WAYPOINT = 16
+NAV_LOITER_TIME = 19
+NAV_TAKEOFF = 22
+ROUTE_COMMANDS = frozenset({NAV_WAYPOINT, NAV_LOITER_TIME})
+
+
+@dataclass(frozen=True)
+class SortieFacts:
+    """One sortie of a plan, as the runner and the preflight checks use it."""
+
+    plan_id: int
+    sortie: int
+    items: tuple[MissionItem, ...]
+    fence_items: tuple[MissionItem, ...]
+    rally_items: tuple[MissionItem, ...]
+    duration_s: float
+    length_m: float
+    altitude_m: float
+    fence: BaseGeometry | None
+    no_fly: tuple[BaseGeometry, ...]
+
+    @classmethod
+    def from_plan(cls, plan: Plan, sortie: int) -> SortieFacts:
+        sorties: list[dict[str, Any]] = list(plan.mission_items)
+        if not 0 <= sortie < len(sorties):
+            raise InvalidRequest(f"plan {plan.id} has no sortie {sortie + 1}", field="sortie")
+        s = sorties[sortie]
+        fence: BaseGeometry | None = None
+        no_fly: list[BaseGeometry] = []
+        for feature in plan.route.get("features", []):
+            role = feature.get("properties", {}).get("role")
+            if role == "fence":
+                fence = shape(feature["geometry"])
+            elif role == "no_fly":
+                no_fly.append(shape(feature["geometry"]))
+        return cls(
+            plan_id=plan.id,
+            sortie=sortie,
+            items=tuple(row_to_item(r) for r in s["items"]),
+            fence_items=tuple(row_to_item(r) for r in s.get("fence", [])),
+            rally_items=tuple(row_to_item(r) for r in s.get("rally", [])),
+            duration_s=float(s["duration_s"]),
+            length_m=float(s["length_m"]),
+            altitude_m=float(plan.params.get("altitude_m", 40.0)),
+            fence=fence,
+            no_fly=tuple(no_fly),
+        )
+
+    @property
+    def route_seqs(self) -> list[int]:
+        """Sequence numbers of the route's waypoints (and loiters), in order."""
+        return [i.seq for i in self.items if i.command in ROUTE_COMMANDS and i.seq > 0]
+
+    @property
+    def last_route_seq(self) -> int:
+        """The last waypoint before the return: reaching it completes the patrol's route."""
+        seqs = self.route_seqs
+        return seqs[-1] if seqs else len(self.items) - 1
+
+    def covered_frac(self, last_reached: int) -> float:
+        """Share of the route's waypoints reached, given the last reached item."""
+        seqs = self.route_seqs
+        if not seqs:
+            return 0.0
+        return sum(1 for s in seqs if s <= last_reached) / len(seqs)
+
+    def waypoints(self, first: int = 1) -> list[tuple[float, float]]:
+        """(lon, lat) of home and of every positioned item from `first` on."""
+        out = [(self.items[0].lon_deg, self.items[0].lat_deg)] if self.items else []
+        for item in self.items[max(1, first) :]:
+            if item.command in ROUTE_COMMANDS or item.command == NAV_TAKEOFF:
+                out.append((item.lon_deg, item.lat_deg))
+        return out
+
+    def remaining_duration_s(self, first: int = 1) -> float:
+        """The sortie's duration scaled by the share of the route still to fly from `first`."""
+        seqs = self.route_seqs
+        if first <= 1 or not seqs:
+            return self.duration_s
+        left = sum(1 for s in seqs if s >= first) / len(seqs)
+        return self.duration_s * max(left, 0.1)

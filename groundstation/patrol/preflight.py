@@ -1,0 +1,136 @@
+"""Preflight checks: each one passes or fails with a reason a pilot can act on.
+
+Pure functions over what the station knows at the moment (the vehicle's state, the sortie, the
+plan's fence and no-fly zones, the other patrols, the wind); the runner gathers the inputs.
+
+>>> from groundstation.link.vehicle import Position, VehicleState
+>>> st = VehicleState(1, 1, position=Position(29.05, 119.18, 40.0), battery_pct=90.0,
+...                   gps_fix=3, system_status=3)
+>>> inputs = PreflightInputs(state=st, sortie_duration_s=600, endurance_s=1800,
+...                          waypoints=[(119.18, 29.05)])
+>>> [c.name for c in run_checks(inputs) if not c.ok]
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from shapely.geometry import MultiPoint, Point
+from shapely.geometry.base import BaseGeometry
+
+from groundstation.link.vehicle import VehicleState
+
+GPS_3D_FIX = 3
+MAV_STATE_CRITICAL = 5  # MAV_STATE_CRITICAL and EMERGENCY mean "not healthy"
+MAV_STATE_EMERGENCY = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One preflight check and its verdict."""
+
+    name: str
+    ok: bool
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "ok": self.ok, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightInputs:
+    """Everything the checks look at. Positions are (lon, lat) in degrees."""
+
+    state: VehicleState | None
+    sortie_duration_s: float
+    endurance_s: float
+    waypoints: Sequence[tuple[float, float]] = ()
+    lost: bool = False
+    reserve_frac: float = 0.25
+    fence: BaseGeometry | None = None
+    no_fly: Sequence[BaseGeometry] = field(default_factory=tuple)
+    busy_with: int | None = None
+    wind_m_s: float | None = None
+    wind_limit_m_s: float = 10.0
+    resume: bool = False
+
+
+def check_link(i: PreflightInputs) -> Check:
+    if i.state is None:
+        return Check("link", False, "the vehicle has not been heard on any link")
+    if i.lost or i.state.link.status == "lost":
+        return Check("link", False, f"link lost ({i.state.link.last_heard_s:.0f} s silent)")
+    if i.state.system_status in (MAV_STATE_CRITICAL, MAV_STATE_EMERGENCY):
+        return Check("link", False, f"the vehicle reports system status {i.state.system_status}")
+    return Check("link", True, f"connected, link {i.state.link.status}")
+
+
+def check_gps(i: PreflightInputs) -> Check:
+    if i.state is None:
+        return Check("gps", False, "no vehicle state")
+    if i.state.gps_fix < GPS_3D_FIX:
+        return Check("gps", False, f"no 3D GPS fix (fix type {i.state.gps_fix})")
+    if i.state.position is None:
+        return Check("gps", False, "no position reported yet")
+    sats = f", {i.state.satellites} satellites" if i.state.satellites is not None else ""
+    return Check("gps", True, f"3D fix{sats}")
+
+
+def check_battery(i: PreflightInputs) -> Check:
+    if i.state is None or i.state.battery_pct is None:
+        return Check("battery", False, "battery level unknown")
+    need = 100.0 * i.sortie_duration_s / i.endurance_s + 100.0 * i.reserve_frac
+    have = i.state.battery_pct
+    text = f"{have:.0f} % available, {need:.0f} % needed (sortie plus {i.reserve_frac:.0%} reserve)"
+    return Check("battery", have >= need, text)
+
+
+def check_geofence(i: PreflightInputs) -> Check:
+    if not i.waypoints:
+        return Check("geofence", False, "the mission has no waypoints")
+    points = MultiPoint([Point(p) for p in i.waypoints])
+    if i.fence is not None:
+        outside = [k for k, p in enumerate(points.geoms) if not i.fence.buffer(1e-6).covers(p)]
+        if outside:
+            return Check(
+                "geofence",
+                False,
+                f"{len(outside)} waypoint(s) outside the geofence (first #{outside[0]})",
+            )
+    for zone in i.no_fly:
+        inside = [k for k, p in enumerate(points.geoms) if zone.contains(p)]
+        if inside:
+            return Check("geofence", False, f"waypoint #{inside[0]} lies in a no-fly zone")
+    return Check(
+        "geofence", True, f"{len(i.waypoints)} waypoints inside the fence, none in no-fly zones"
+    )
+
+
+def check_not_busy(i: PreflightInputs) -> Check:
+    if i.busy_with is not None:
+        return Check("vehicle_free", False, f"the vehicle is flying patrol {i.busy_with}")
+    if i.state is not None and i.state.armed and not i.resume:
+        return Check("vehicle_free", False, "the vehicle is already armed (someone is flying it)")
+    return Check("vehicle_free", True, "not on another patrol")
+
+
+def check_wind(i: PreflightInputs) -> Check:
+    if i.wind_m_s is None:
+        return Check("wind", True, "no wind estimate; not limited")
+    ok = i.wind_m_s <= i.wind_limit_m_s
+    return Check("wind", ok, f"wind {i.wind_m_s:.1f} m/s, limit {i.wind_limit_m_s:.1f} m/s")
+
+
+CHECKS = (check_link, check_gps, check_battery, check_geofence, check_not_busy, check_wind)
+
+
+def run_checks(inputs: PreflightInputs) -> list[Check]:
+    """Every check, in order; the patrol may go on only if all pass."""
+    return [check(inputs) for check in CHECKS]
+
+
+def failures(checks: Sequence[Check]) -> str:
+    """One line naming the failed checks and their reasons ('' if all passed)."""
+    return "; ".join(f"{c.name}: {c.reason}" for c in checks if not c.ok)

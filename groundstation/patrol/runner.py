@@ -1,0 +1,334 @@
+"""One patrol in flight: upload, launch, monitor, land, and file the facts.
+
+A :class:`PatrolRunner` is a task owned by the :class:`~groundstation.patrol.service.PatrolService`.
+It starts after a passed preflight (``start`` / ``resume``) or after a station restart
+(``reattach``: straight to monitoring, the track continues after a gap mark). Every state change
+goes through the service. While flying it watches three things at once:
+
+- the vehicle's states: a track point (thinned), mode changes, the landing (disarmed after
+  having flown);
+- the fleet's events for this vehicle: items reached (progress), link lost / regained,
+  autopilot messages about the fence or the battery;
+- a timer that flushes the track to the store.
+
+A mode change to RTL / LAND before the route's last waypoint is an interruption (low battery,
+a failsafe, a pilot): the patrol returns and lands as ``landed`` and can be resumed from its last
+reached item. Reaching the last waypoint means the route is done: ``returning``, then on landing
+``landed`` -> ``reported`` with a report row holding the facts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from groundstation.db.models import Incident, PatrolEvent, PatrolState, Report
+from groundstation.db.track import load_track
+from groundstation.errors import GroundStationError
+from groundstation.link import FleetEvent, VehicleHandle, VehicleState
+from groundstation.patrol.mission_facts import SortieFacts
+from groundstation.patrol.track_recorder import TrackRecorder
+
+if TYPE_CHECKING:
+    from groundstation.patrol.service import PatrolService
+
+log = logging.getLogger(__name__)
+
+RETURN_MODES = frozenset({"RTL", "LAND", "SMART_RTL", "AUTO_RTL"})
+LOW_BATTERY_PCT = 30.0
+
+
+class _Landed(Exception):
+    """The vehicle is on the ground and disarmed: monitoring is over."""
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+class PatrolRunner:
+    """Flies one patrol to its end (or until cancelled by an abort or shutdown)."""
+
+    def __init__(
+        self,
+        service: PatrolService,
+        patrol_id: int,
+        handle: VehicleHandle,
+        vehicle_id: int,
+        facts: SortieFacts,
+        *,
+        mode: str = "start",
+        first: int = 1,
+    ) -> None:
+        self.service = service
+        self.config = service.config
+        self.patrol_id = patrol_id
+        self.handle = handle
+        self.facts = facts
+        self.mode = mode
+        self.first = first
+        self.state = PatrolState.FLYING if mode == "reattach" else PatrolState.PREFLIGHT
+        self.last_reached = first - 1
+        self.recorder = TrackRecorder(
+            vehicle_id, patrol_id, self.config.track_interval_s, gap_first=mode == "reattach"
+        )
+        self.airborne = False
+        self.lost = False
+        self.interrupted: str | None = None
+        self._own_mode: str | None = None
+
+    # --- the lifecycle ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            if self.mode == "reattach":
+                await self._reattach()
+            else:
+                await self._upload()
+                await self._launch()
+            await self._monitor()
+            await self._landed()
+        except GroundStationError as exc:
+            log.warning("patrol %d failed: %s", self.patrol_id, exc)
+            await self._flush()
+            await self.service.event(
+                self.patrol_id, "failure", str(exc), level="critical", notify=True
+            )
+            await self.service.transition(self.patrol_id, PatrolState.FAILED, str(exc))
+        except asyncio.CancelledError:
+            await asyncio.shield(self._flush())
+            raise
+
+    async def _to(self, state: PatrolState, cause: str) -> None:
+        await self.service.transition(self.patrol_id, state, cause)
+        self.state = state
+
+    async def _upload(self) -> None:
+        await self._to(PatrolState.UPLOADING, f"uploading {len(self.facts.items)} mission items")
+        h = self.handle
+        await h.upload_mission(self.facts.items, "mission", verify=True)
+        if self.facts.fence_items:
+            await h.upload_mission(self.facts.fence_items, "fence", verify=True)
+        if self.facts.rally_items:
+            await h.upload_mission(self.facts.rally_items, "rally", verify=True)
+        if self.first > 1:
+            await h.set_current_item(self.first)
+
+    async def _launch(self) -> None:
+        alt = self.facts.altitude_m
+        await self._to(PatrolState.LAUNCHING, f"arming and taking off to {alt:g} m")
+        h = self.handle
+        await h.arm()
+        self._own_mode = "GUIDED"
+        await h.takeoff(alt)
+        await h.wait_for(
+            lambda s: (
+                s.position is not None and s.position.alt_rel_m >= alt * self.config.takeoff_frac
+            ),
+            self.config.launch_timeout_s,
+        )
+        self._own_mode = "AUTO"
+        await h.start_mission()
+        self.airborne = True
+        cause = "mission started" if self.first <= 1 else f"mission resumed at item {self.first}"
+        await self._to(PatrolState.FLYING, cause)
+
+    async def _reattach(self) -> None:
+        st = await self.handle.wait_for(
+            lambda s: s.position is not None, self.config.reattach_timeout_s
+        )
+        async with self.service.sessions() as session:
+            from groundstation.db.models import Patrol
+
+            row = await session.get(Patrol, self.patrol_id)
+            if row is not None:
+                self.last_reached = row.last_item_reached
+                self.state = PatrolState(row.state)
+        if st.mission_seq is not None and st.mission_seq - 1 > self.last_reached:
+            self.last_reached = st.mission_seq - 1
+            await self.service.set_last_item(self.patrol_id, self.last_reached)
+        self.airborne = st.armed
+        self._own_mode = st.mode
+        await self.service.event(
+            self.patrol_id,
+            "reattached",
+            f"reattached after a station restart ({st.mode}, armed {st.armed})",
+            level="warning",
+            notify=True,
+        )
+
+    async def _monitor(self) -> None:
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._watch_states())
+                group.create_task(self._watch_events())
+                group.create_task(self._flusher())
+        except BaseExceptionGroup as group_error:
+            _, rest = group_error.split(_Landed)
+            if rest is not None:
+                raise _first_leaf(rest) from group_error
+
+    async def _landed(self) -> None:
+        await self._flush()
+        complete = self.last_reached >= self.facts.last_route_seq
+        if complete:
+            cause = "landed; route complete"
+        else:
+            cause = self.interrupted or "landed before the end of the route"
+            cause += f"; last item reached {self.last_reached}, resume possible"
+        await self._to(PatrolState.LANDED, cause)
+        if complete:
+            await self._report()
+            await self._to(PatrolState.REPORTED, "facts stored")
+
+    # --- monitoring -------------------------------------------------------------------------
+
+    async def _watch_states(self) -> None:
+        states = self.handle.states()
+        try:
+            async for st in states:
+                self.recorder.add(st)
+                if st.armed and st.position is not None and st.position.alt_rel_m > 1.0:
+                    self.airborne = True
+                if not st.armed and (self.airborne or self.mode == "reattach"):
+                    raise _Landed
+                await self._on_mode(st)
+        finally:
+            await states.aclose()  # type: ignore[attr-defined]
+
+    async def _on_mode(self, st: VehicleState) -> None:
+        mode = st.mode
+        if mode == self._own_mode:
+            return
+        previous, self._own_mode = self._own_mode, mode
+        if mode in RETURN_MODES and self.state is PatrolState.FLYING:
+            low = st.battery_pct is not None and st.battery_pct < LOW_BATTERY_PCT
+            why = "low battery" if low else "not by the patrol (pilot or failsafe)"
+            self.interrupted = f"{mode} at item {self.last_reached} ({why})"
+            await self.service.event(
+                self.patrol_id,
+                "rtl",
+                f"{mode}: {why}",
+                level="warning",
+                notify=True,
+                battery_pct=st.battery_pct,
+                item=self.last_reached,
+            )
+            await self._to(PatrolState.RETURNING, self.interrupted)
+        elif mode == "AUTO" and self.state is PatrolState.RETURNING and self.interrupted:
+            self.interrupted = None
+            await self._to(PatrolState.FLYING, "back in AUTO: mission continued")
+        elif mode not in RETURN_MODES and self.state in (PatrolState.FLYING, PatrolState.RETURNING):
+            await self.service.event(
+                self.patrol_id,
+                "mode_changed",
+                f"mode changed {previous} -> {mode} by someone else",
+                level="warning",
+                notify=True,
+            )
+
+    async def _watch_events(self) -> None:
+        events = self.handle_events()
+        async for ev in events:
+            await self._on_event(ev)
+
+    def handle_events(self) -> Any:
+        bridge = self.service.bridge
+        assert bridge is not None
+        return bridge.fleet.events()
+
+    async def _on_event(self, ev: FleetEvent) -> None:
+        if ev.sysid != self.handle.sysid:
+            return
+        if ev.kind == "mission_item_reached" and ev.seq is not None:
+            if ev.seq > self.last_reached:
+                self.last_reached = ev.seq
+                await self.service.set_last_item(self.patrol_id, ev.seq)
+            self.service.progress(
+                self.patrol_id,
+                {
+                    "last_item_reached": self.last_reached,
+                    "items": len(self.facts.items),
+                    "distance_m": round(self.recorder.distance_m, 1),
+                    "covered_frac": round(self.facts.covered_frac(self.last_reached), 3),
+                },
+            )
+            if ev.seq >= self.facts.last_route_seq and self.state is PatrolState.FLYING:
+                await self._to(PatrolState.RETURNING, "route complete; returning to launch")
+        elif ev.kind == "lost":
+            self.lost = True
+            await self._flush()
+            self.recorder.mark_gap()
+            await self.service.event(self.patrol_id, "link_lost", "link lost", level="warning")
+        elif ev.kind == "regained" and self.lost:
+            self.lost = False
+            await self.service.event(self.patrol_id, "link_regained", "link regained")
+        elif ev.kind == "statustext":
+            low = ev.text.lower()
+            if "fence" in low:
+                await self.service.event(
+                    self.patrol_id, "fence_breach", ev.text, level="critical", notify=True
+                )
+            elif "battery" in low or "failsafe" in low:
+                await self.service.event(
+                    self.patrol_id, "failsafe", ev.text, level="warning", notify=True
+                )
+
+    async def _flusher(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.flush_s)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not self.recorder.pending:
+            return
+        async with self.service.sessions() as session:
+            await self.recorder.flush(session)
+            await session.commit()
+
+    # --- the facts ----------------------------------------------------------------------------
+
+    async def _report(self) -> None:
+        """A minimal report row: the facts of the patrol (contents and layout are issue 8)."""
+        async with self.service.sessions() as session:
+            track = await load_track(session, patrol_id=self.patrol_id)
+            events = list(
+                await session.scalars(
+                    select(PatrolEvent)
+                    .where(PatrolEvent.patrol_id == self.patrol_id)
+                    .order_by(PatrolEvent.id)
+                )
+            )
+            incidents = list(
+                await session.scalars(
+                    select(Incident.id).where(Incident.patrol_id == self.patrol_id)
+                )
+            )
+            pts = track.points
+            facts: dict[str, Any] = {
+                "plan_id": self.facts.plan_id,
+                "sortie": self.facts.sortie + 1,
+                "vehicle_sysid": self.handle.sysid,
+                "track": {
+                    "points": len(pts),
+                    "segments": len(track.segment_starts),
+                    "gaps": max(0, len(track.segment_starts) - 1),
+                    "start": float(pts["time_s"][0]) if len(pts) else None,
+                    "end": float(pts["time_s"][-1]) if len(pts) else None,
+                },
+                "distance_m": round(self.recorder.distance_m, 1),
+                "last_item_reached": self.last_reached,
+                "covered_frac": round(self.facts.covered_frac(self.last_reached), 3),
+                "photos": [],  # CAMERA_FEEDBACK is not exposed by the link yet
+                "events": [
+                    {"at": e.at.isoformat(), "kind": e.kind, "level": e.level, "text": e.text}
+                    for e in events
+                ],
+                "incidents": incidents,
+            }
+            session.add(Report(patrol_id=self.patrol_id, facts=facts))
+            await session.commit()

@@ -1,0 +1,387 @@
+"""The patrol service: owns every running patrol, persists each transition, recovers after restart.
+
+One :class:`PatrolService` per app (a lifespan hook, :func:`patrol_hook`). It keeps one
+:class:`~groundstation.patrol.runner.PatrolRunner` task per patrol in the air and is the only
+writer of ``patrols.state``: :meth:`transition` checks the move against the transitions table
+(:mod:`groundstation.patrol.state`), stores it with its time and cause, and publishes it as
+``patrol.state``. Events during a patrol (preflight verdicts, items reached, anomalies) go to
+``patrol_events`` and, the ones a person should see, to the live stream as ``alert``.
+
+On start (:meth:`recover`) it reloads the open patrols: one that was in the air is reattached to
+its vehicle when it is heard again (the track gets a gap mark); one caught between preflight and
+launch failed, with that reason, because nothing proves what the vehicle holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from groundstation.db.models import (
+    Patrol,
+    PatrolEvent,
+    PatrolState,
+    PatrolTransition,
+    Plan,
+    User,
+    Vehicle,
+)
+from groundstation.db.types import utcnow
+from groundstation.errors import Conflict, LinkError, NotFound
+from groundstation.link import VehicleHandle
+from groundstation.patrol import preflight
+from groundstation.patrol.mission_facts import SortieFacts
+from groundstation.patrol.state import ACTIVE, AIRBORNE, check_transition, is_terminal
+from groundstation.telemetry.events import AlertLevel, alert, patrol_state
+from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
+from groundstation.telemetry.hub import Hub, make_message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PatrolConfig:
+    """Tunables of the lifecycle (the simulator's tests shorten the waits)."""
+
+    wind_m_s: float | None = None
+    wind_limit_m_s: float = 10.0
+    track_interval_s: float = 0.2
+    flush_s: float = 2.0
+    launch_timeout_s: float = 120.0
+    takeoff_frac: float = 0.8
+    reattach_timeout_s: float = 120.0
+    default_endurance_s: float = 1500.0
+
+
+def patrol_payload(p: Patrol, **extra: Any) -> dict[str, Any]:
+    """The ``patrol.state`` message data (and the snapshot's patrol entries)."""
+    return {
+        "id": p.id,
+        "plan_id": p.plan_id,
+        "sortie": p.sortie + 1,
+        "vehicle_id": p.vehicle_id,
+        "state": p.state,
+        "reason": p.reason,
+        "last_item_reached": p.last_item_reached,
+        **extra,
+    }
+
+
+class PatrolService:
+    """Starts, watches, aborts and resumes patrols; the only writer of their state."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        hub: Hub,
+        bridge: FleetBridge | None,
+        config: PatrolConfig | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.hub = hub
+        self.bridge = bridge
+        self.config = config or PatrolConfig()
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    # --- persistence ------------------------------------------------------------------------
+
+    def _lock(self, patrol_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(patrol_id, asyncio.Lock())
+
+    async def transition(
+        self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
+    ) -> Patrol:
+        """Move a patrol to `dst` (checked), store it with `cause`, publish ``patrol.state``."""
+        async with self._lock(patrol_id), self.sessions() as session:
+            patrol = await session.get(Patrol, patrol_id)
+            if patrol is None:
+                raise NotFound("patrol", patrol_id)
+            src = PatrolState(patrol.state)
+            check_transition(src, dst)
+            now = utcnow()
+            patrol.state, patrol.reason, patrol.updated_at = dst.value, cause, now
+            if dst is PatrolState.PREFLIGHT and patrol.started_at is None:
+                patrol.started_at = now
+            if is_terminal(dst) or dst is PatrolState.LANDED:
+                patrol.ended_at = now
+            session.add(
+                PatrolTransition(
+                    patrol_id=patrol_id,
+                    from_state=src.value,
+                    to_state=dst.value,
+                    at=now,
+                    cause=cause,
+                    user_id=user_id,
+                )
+            )
+            await session.commit()
+        log.info("patrol %d: %s -> %s (%s)", patrol_id, src.value, dst.value, cause)
+        self.hub.publish(patrol_state(patrol_payload(patrol, from_state=src.value)))
+        return patrol
+
+    async def event(
+        self,
+        patrol_id: int,
+        kind: str,
+        text: str,
+        level: AlertLevel = "info",
+        notify: bool = False,
+        **data: Any,
+    ) -> None:
+        """Store a patrol event; `notify` also sends it to the live stream as an alert."""
+        async with self.sessions() as session:
+            session.add(
+                PatrolEvent(patrol_id=patrol_id, kind=kind, level=level, text=text, data=data)
+            )
+            await session.commit()
+        if notify:
+            self.hub.publish(alert(level, text, patrol_id=patrol_id, kind=kind))
+
+    async def set_last_item(self, patrol_id: int, seq: int) -> None:
+        async with self.sessions() as session:
+            patrol = await session.get(Patrol, patrol_id)
+            if patrol is not None and seq > patrol.last_item_reached:
+                patrol.last_item_reached = seq
+                await session.commit()
+
+    def progress(self, patrol_id: int, data: dict[str, Any]) -> None:
+        """Publish progress (coalesced per patrol: only the latest matters)."""
+        self.hub.publish(
+            make_message("patrol.progress", {"id": patrol_id, **data}, key=f"patrol:{patrol_id}")
+        )
+
+    # --- commands ---------------------------------------------------------------------------
+
+    async def _load(self, session: AsyncSession, patrol_id: int) -> tuple[Patrol, Plan]:
+        patrol = await session.get(Patrol, patrol_id)
+        if patrol is None:
+            raise NotFound("patrol", patrol_id)
+        plan = await session.get(Plan, patrol.plan_id)
+        if plan is None:
+            raise NotFound("plan", patrol.plan_id)
+        return patrol, plan
+
+    def _require_bridge(self) -> FleetBridge:
+        if self.bridge is None:
+            raise Conflict("the station has no MAVLink link (start it with --mavlink)")
+        return self.bridge
+
+    async def start(
+        self,
+        patrol_id: int,
+        user: User | None,
+        *,
+        vehicle_id: int | None = None,
+        resume: bool = False,
+    ) -> list[preflight.Check]:
+        """Run the preflight checks and, if all pass, fly the patrol (in the background).
+
+        ``resume`` flies an interrupted patrol from the item after its last reached one.
+        Raises :class:`Conflict` with the failed checks if preflight fails (nothing is sent to
+        the vehicle then, and the patrol is back in ``planned`` or ``landed``).
+        """
+        bridge = self._require_bridge()
+        if patrol_id in self.tasks:
+            raise Conflict(f"patrol {patrol_id} is already running")
+        async with self.sessions() as session:
+            patrol, plan = await self._load(session, patrol_id)
+            state = PatrolState(patrol.state)
+            if resume:
+                if (
+                    state not in (PatrolState.LANDED, PatrolState.PLANNED)
+                    or patrol.last_item_reached < 1
+                ):
+                    raise Conflict(
+                        f"patrol {patrol_id} ({state.value}, last item {patrol.last_item_reached}) "
+                        "has nothing to resume"
+                    )
+            elif state is not PatrolState.PLANNED:
+                raise Conflict(f"patrol {patrol_id} is {state.value}, not planned")
+            if vehicle_id is not None and vehicle_id != patrol.vehicle_id:
+                patrol.vehicle_id = vehicle_id
+                await session.commit()
+            if patrol.vehicle_id is None:
+                raise Conflict(f"patrol {patrol_id} has no vehicle: give vehicle_id")
+            vehicle = await session.get(Vehicle, patrol.vehicle_id)
+            if vehicle is None:
+                raise NotFound("vehicle", patrol.vehicle_id)
+            busy = await session.scalar(
+                select(Patrol.id).where(
+                    Patrol.vehicle_id == vehicle.id,
+                    Patrol.id != patrol_id,
+                    Patrol.state.in_([s.value for s in ACTIVE]),
+                )
+            )
+            facts = SortieFacts.from_plan(plan, patrol.sortie)
+        handle = self._handle(bridge, vehicle.sysid)
+        first = patrol.last_item_reached + 1 if resume else 1
+        uid = user.id if user else None
+        cause = f"resume from item {first}" if resume else "start"
+        await self.transition(patrol_id, PatrolState.PREFLIGHT, cause, uid)
+        checks = preflight.run_checks(
+            preflight.PreflightInputs(
+                state=handle.state,
+                lost=handle.is_lost,
+                sortie_duration_s=facts.remaining_duration_s(first),
+                endurance_s=vehicle.endurance_s
+                or float(plan.params.get("endurance_s") or self.config.default_endurance_s),
+                reserve_frac=float(plan.params.get("reserve_frac", 0.25)),
+                waypoints=facts.waypoints(first),
+                fence=facts.fence,
+                no_fly=facts.no_fly,
+                busy_with=busy,
+                wind_m_s=self.config.wind_m_s,
+                wind_limit_m_s=self.config.wind_limit_m_s,
+                resume=resume,
+            )
+        )
+        ok = all(c.ok for c in checks)
+        await self.event(
+            patrol_id,
+            "preflight",
+            "preflight passed" if ok else f"preflight failed: {preflight.failures(checks)}",
+            level="info" if ok else "warning",
+            checks=[c.as_dict() for c in checks],
+        )
+        if not ok:
+            back = PatrolState.PLANNED
+            await self.transition(
+                patrol_id, back, f"preflight failed: {preflight.failures(checks)}", uid
+            )
+            raise Conflict(
+                f"preflight failed: {preflight.failures(checks)}",
+                checks=[c.as_dict() for c in checks],
+            )
+        self._spawn(
+            patrol_id, handle, vehicle.id, facts, mode="resume" if resume else "start", first=first
+        )
+        return checks
+
+    def _handle(self, bridge: FleetBridge, sysid: int) -> VehicleHandle:
+        try:
+            return bridge.handle_of(sysid)
+        except LinkError as exc:
+            raise Conflict(f"vehicle {sysid} is not connected: {exc}") from None
+
+    def _spawn(
+        self, patrol_id: int, handle: VehicleHandle, vehicle_id: int, facts: SortieFacts,
+        mode: str, first: int = 1,
+    ) -> None:  # fmt: skip
+        from groundstation.patrol.runner import PatrolRunner
+
+        runner = PatrolRunner(self, patrol_id, handle, vehicle_id, facts, mode=mode, first=first)
+        task = asyncio.create_task(runner.run(), name=f"patrol {patrol_id}")
+        self.tasks[patrol_id] = task
+        task.add_done_callback(lambda _t: self.tasks.pop(patrol_id, None))
+
+    async def abort(
+        self, patrol_id: int, user: User | None, reason: str, rtl: bool = True
+    ) -> Patrol:
+        """Stop a patrol: cancel its runner, send the vehicle home if airborne, mark aborted."""
+        task = self.tasks.pop(patrol_id, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        async with self.sessions() as session:
+            patrol, _ = await self._load(session, patrol_id)
+            vehicle = await session.get(Vehicle, patrol.vehicle_id) if patrol.vehicle_id else None
+        state = PatrolState(patrol.state)
+        cause = reason
+        if rtl and state in AIRBORNE and vehicle is not None and self.bridge is not None:
+            try:
+                await self.bridge.handle_of(vehicle.sysid).rtl()
+                cause += "; vehicle sent home (RTL)"
+            except LinkError as exc:
+                cause += f"; RTL failed: {exc}"
+        return await self.transition(
+            patrol_id, PatrolState.ABORTED, cause, user.id if user else None
+        )
+
+    # --- recovery ---------------------------------------------------------------------------
+
+    async def recover(self) -> None:
+        """Reload open patrols after a (re)start: reattach the airborne ones, fail the others."""
+        async with self.sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(Patrol)
+                    .where(Patrol.state.in_([s.value for s in ACTIVE]))
+                    .order_by(Patrol.id)
+                )
+            )
+            plans = {p.id: await session.get(Plan, p.plan_id) for p in rows}
+            vehicles = {
+                p.id: await session.get(Vehicle, p.vehicle_id) if p.vehicle_id else None
+                for p in rows
+            }
+        for patrol in rows:
+            state = PatrolState(patrol.state)
+            plan, vehicle = plans[patrol.id], vehicles[patrol.id]
+            if state not in AIRBORNE or plan is None or vehicle is None or self.bridge is None:
+                why = (
+                    "the station has no MAVLink link"
+                    if self.bridge is None
+                    else f"station restarted while {state.value}"
+                )
+                await self.transition(patrol.id, PatrolState.FAILED, why)
+                continue
+            facts = SortieFacts.from_plan(plan, patrol.sortie)
+            self.tasks[patrol.id] = asyncio.create_task(
+                self._reattach(patrol.id, vehicle.id, vehicle.sysid, facts),
+                name=f"reattach {patrol.id}",
+            )
+
+    async def _reattach(
+        self, patrol_id: int, vehicle_id: int, sysid: int, facts: SortieFacts
+    ) -> None:
+        assert self.bridge is not None
+        await self.event(patrol_id, "station_restart", "station restarted; waiting for the vehicle")
+        try:
+            async with asyncio.timeout(self.config.reattach_timeout_s):
+                async for seen in self.bridge.fleet.new_vehicles():
+                    if seen == sysid:
+                        break
+        except TimeoutError:
+            self.tasks.pop(patrol_id, None)
+            await self.transition(
+                patrol_id,
+                PatrolState.FAILED,
+                f"vehicle {sysid} not heard after the station restart",
+            )
+            return
+        handle = self.bridge.handle_of(sysid)
+        self.tasks.pop(patrol_id, None)
+        self._spawn(patrol_id, handle, vehicle_id, facts, mode="reattach")
+
+    async def close(self) -> None:
+        """Stop watching (shutdown): runners are cancelled, patrols stay as stored."""
+        tasks = list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks.clear()
+
+
+@contextlib.asynccontextmanager
+async def patrol_hook(app: FastAPI) -> AsyncIterator[None]:
+    """Lifespan hook: the patrol service (after the fleet hook, if there is a link)."""
+    config: PatrolConfig = getattr(app.state, "patrol_config", None) or PatrolConfig()
+    service = PatrolService(app.state.sessions, app.state.hub, bridge_or_none(app), config)
+    app.state.patrols = service
+    await service.recover()
+    try:
+        yield
+    finally:
+        await service.close()

@@ -1,0 +1,192 @@
+"""The fleet in the service: vehicle frames and link alerts to the hub, drones to the registry.
+
+:func:`fleet_hook` is a lifespan hook (see ``app.py``): it opens a
+:class:`~groundstation.link.Fleet` on the settings' MAVLink endpoints and runs a
+:class:`FleetBridge` beside it, which
+
+- registers every vehicle in the ``vehicles`` table on its first heartbeat (``drone-<sysid>``
+  unless the registry already knows the system id);
+- publishes each state change as a ``vehicle.frame`` (the hub coalesces and rate-limits them);
+- publishes ``lost`` / ``regained`` as an ``alert`` (plus a frame carrying the link state);
+- answers the live snapshot's ``vehicles`` from live state (registry drones never heard are
+  listed with link status ``offline``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from groundstation.config import Settings
+from groundstation.db.models import Vehicle
+from groundstation.link import Fleet, LinkConfig, VehicleHandle, VehicleState
+from groundstation.telemetry.events import alert, vehicle_frame
+from groundstation.telemetry.hub import Hub
+
+log = logging.getLogger(__name__)
+
+
+def frame_of(state: VehicleState, vehicle_id: int | None, name: str | None) -> dict[str, Any]:
+    """The ``vehicle.frame`` payload of a vehicle state (docs/live-protocol.md)."""
+    pos = state.position
+    return {
+        "sysid": state.sysid,
+        "vehicle_id": vehicle_id,
+        "name": name,
+        "lat_deg": pos.lat_deg if pos else None,
+        "lon_deg": pos.lon_deg if pos else None,
+        "alt_rel_m": round(pos.alt_rel_m, 2) if pos else None,
+        "alt_msl_m": round(pos.alt_msl_m, 2) if pos else None,
+        "heading_deg": state.heading_deg,
+        "speed_m_s": state.speed_m_s,
+        "battery_pct": state.battery_pct,
+        "voltage_v": state.voltage_v,
+        "mode": state.mode,
+        "armed": state.armed,
+        "gps_fix": state.gps_fix,
+        "landed_state": state.landed_state,
+        "mission_seq": state.mission_seq,
+        "link": {
+            "status": state.link.status,
+            "last_heard_s": state.link.last_heard_s,
+            "loss_pct": state.link.loss_pct,
+        },
+    }
+
+
+class FleetBridge:
+    """Keeps the registry, the hub and the live snapshot in step with the fleet."""
+
+    def __init__(self, fleet: Fleet, hub: Hub, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.fleet = fleet
+        self.hub = hub
+        self.sessions = sessions
+        self.vehicle_ids: dict[int, int] = {}  # sysid -> vehicles.id
+        self.names: dict[int, str] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        """Watch for new vehicles and fleet events until cancelled."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._events())
+            async for sysid in self.fleet.new_vehicles():
+                group.create_task(self._vehicle(sysid), name=f"frames {sysid}")
+
+    async def register(self, sysid: int) -> int:
+        """The registry id of `sysid`, adding ``drone-<sysid>`` on first sight."""
+        known = self.vehicle_ids.get(sysid)
+        if known is not None:
+            return known
+        async with self.sessions() as session:
+            row = await session.scalar(select(Vehicle).where(Vehicle.sysid == sysid))
+            if row is None:
+                row = Vehicle(sysid=sysid, name=await self._free_name(session, sysid))
+                session.add(row)
+                try:
+                    await session.commit()
+                except IntegrityError:  # registered meanwhile through the API
+                    await session.rollback()
+                    row = await session.scalar(select(Vehicle).where(Vehicle.sysid == sysid))
+                    assert row is not None
+                log.info("vehicle %d registered as %r", sysid, row.name)
+            self.vehicle_ids[sysid], self.names[sysid] = row.id, row.name
+            return row.id
+
+    async def _free_name(self, session: AsyncSession, sysid: int) -> str:
+        name = f"drone-{sysid}"
+        while await session.scalar(select(Vehicle.id).where(Vehicle.name == name)) is not None:
+            name += "'"
+        return name
+
+    def forget(self, sysid: int) -> None:
+        """Drop the cached registry id (the row was deleted or renamed)."""
+        self.vehicle_ids.pop(sysid, None)
+        self.names.pop(sysid, None)
+
+    async def _vehicle(self, sysid: int) -> None:
+        vehicle_id = await self.register(sysid)
+        handle = self.fleet.vehicle(sysid)
+        states = handle.states()
+        try:
+            async for st in states:
+                self.hub.publish(vehicle_frame(frame_of(st, vehicle_id, self.names.get(sysid))))
+        finally:
+            await states.aclose()  # type: ignore[attr-defined]
+
+    async def _events(self) -> None:
+        async for ev in self.fleet.events():
+            name = self.names.get(ev.sysid, f"system {ev.sysid}")
+            if ev.kind == "lost":
+                self.hub.publish(
+                    alert("warning", f"{name}: link lost", sysid=ev.sysid, kind="link_lost")
+                )
+            elif ev.kind == "regained":
+                self.hub.publish(
+                    alert("info", f"{name}: link regained", sysid=ev.sysid, kind="link_regained")
+                )
+
+    def handle_of(self, sysid: int) -> VehicleHandle:
+        """The link's handle of `sysid`; :class:`UnknownVehicle` if never heard."""
+        return self.fleet.vehicle(sysid)
+
+    async def snapshot_vehicles(self, session: AsyncSession) -> list[dict[str, Any]]:
+        """The snapshot's ``vehicles``: live frames, then registry drones never heard."""
+        out: list[dict[str, Any]] = []
+        heard = set()
+        for sysid, handle in sorted(self.fleet.vehicles.items()):
+            heard.add(sysid)
+            out.append(frame_of(handle.state, self.vehicle_ids.get(sysid), self.names.get(sysid)))
+        for row in await session.scalars(select(Vehicle).order_by(Vehicle.sysid)):
+            if row.sysid not in heard:
+                out.append(
+                    {
+                        "sysid": row.sysid,
+                        "vehicle_id": row.id,
+                        "name": row.name,
+                        "link": {"status": "offline"},
+                    }
+                )
+        return out
+
+
+def fleet_from_settings(settings: Settings) -> Fleet:
+    link = settings.link
+    return Fleet(
+        [LinkConfig(url=url) for url in link.mavlink],
+        lost_after_s=link.link_lost_s,
+        system_id=link.system_id,
+    )
+
+
+@contextlib.asynccontextmanager
+async def fleet_hook(app: FastAPI) -> AsyncIterator[None]:
+    """Lifespan hook: the fleet on the configured endpoints, bridged to the hub and the store."""
+    settings: Settings = app.state.settings
+    fleet = fleet_from_settings(settings)
+    async with fleet:
+        bridge = FleetBridge(fleet, app.state.hub, app.state.sessions)
+        app.state.fleet = fleet
+        app.state.bridge = bridge
+        app.state.live_sources["vehicles"] = bridge.snapshot_vehicles
+        task = asyncio.create_task(bridge.run(), name="fleet bridge")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            app.state.fleet = None
+            app.state.bridge = None
+
+
+def bridge_or_none(app: FastAPI) -> FleetBridge | None:
+    bridge: FleetBridge | None = getattr(app.state, "bridge", None)
+    return bridge

@@ -1,0 +1,112 @@
+"""Plans API: create from parameters over a drawn polygon or a site area, preview, export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+#: About 300 m x 300 m just south of the Longyou station, inside the site's patrol zone.
+NEAR_STATION = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [119.18023, 29.04940],
+            [119.18331, 29.04935],
+            [119.18337, 29.05205],
+            [119.18029, 29.05210],
+            [119.18023, 29.04940],
+        ]
+    ],
+}
+#: A square in the East China Sea, far outside the site.
+AT_SEA = {
+    "type": "Polygon",
+    "coordinates": [[[122.0, 29.0], [122.01, 29.0], [122.01, 29.01], [122.0, 29.01], [122.0, 29.0]]],
+}
+
+
+def coverage(polygon=NEAR_STATION, **kw):
+    body = {"name": "south square", "kind": "coverage", "altitude_m": 40, "polygon": polygon,
+            "swath_width_m": 60}  # fmt: skip
+    body.update(kw)
+    return body
+
+
+def test_coverage_plan_over_polygon_is_stored_with_stats_and_route(station, pilot):
+    """A coverage plan over a polygon near the station is stored with stats, sorties and route."""
+    r = station.client.post("/api/plans", json=coverage(), headers=pilot)
+    assert r.status_code == 201, r.text
+    plan = r.json()
+    assert plan["kind"] == "coverage"
+    assert plan["stats"]["covered_frac"] > 0.95
+    assert plan["stats"]["sorties"] == len(plan["sorties"]) >= 1
+    assert plan["sorties"][0]["mission_items"] > 5
+    roles = {f["properties"].get("role") for f in plan["route"]["features"]}
+    assert {"area", "station", "fence"} <= roles
+    listed = station.client.get("/api/plans", headers=pilot).json()
+    assert listed["count"] == 1 and listed["data"][0]["route"] is None
+    again = station.client.get(f"/api/plans/{plan['id']}", headers=pilot).json()
+    assert again["stats"] == plan["stats"]
+
+
+def test_polygon_outside_site_is_422_with_reason(station, pilot):
+    """A polygon outside the site's patrol areas is refused with 422 naming the reason."""
+    r = station.client.post("/api/plans", json=coverage(AT_SEA), headers=pilot)
+    assert r.status_code == 422
+    assert "outside the site" in r.json()["detail"]
+    assert station.client.get("/api/plans", headers=pilot).json()["count"] == 0
+
+
+def test_not_a_polygon_and_unknown_area_are_422(station, pilot):
+    """A point instead of a polygon, and an unknown site area, are each a clear 422."""
+    point = {"type": "Point", "coordinates": [119.18, 29.05]}
+    r = station.client.post("/api/plans", json=coverage(point), headers=pilot)
+    assert r.status_code == 422 and "Polygon" in r.json()["detail"]
+    body = coverage(None, area="no_such_area")
+    r = station.client.post("/api/plans", json=body, headers=pilot)
+    assert r.status_code == 422 and "no_such_area" in r.json()["detail"]
+
+
+def test_coverage_without_swath_width_is_422(station, pilot):
+    """A coverage plan without a swath width is refused, naming the field."""
+    r = station.client.post("/api/plans", json=coverage(swath_width_m=None), headers=pilot)
+    assert r.status_code == 422 and "swath_width_m" in r.json()["detail"]
+
+
+def test_preview_returns_stats_without_storing(station, pilot):
+    """Preview plans and answers the statistics but stores nothing."""
+    r = station.client.post("/api/plans/preview", json=coverage(), headers=pilot)
+    assert r.status_code == 200, r.text
+    assert r.json()["stats"]["length_m"] > 1000
+    assert station.client.get("/api/plans", headers=pilot).json()["count"] == 0
+
+
+def test_officer_may_read_but_not_create_plans(station, pilot, officer):
+    """Officers read plans but creating one is 403."""
+    assert station.client.post("/api/plans", json=coverage(), headers=officer).status_code == 403
+    assert station.client.get("/api/plans", headers=officer).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fmt", "marker"),
+    [("plan", '"fileType"'), ("waypoints", "QGC WPL 110"), ("kml", "<kml"), ("geojson", "FeatureCollection")],
+)
+def test_export_formats(station, pilot, fmt, marker):
+    """Each export format comes back as a file with its own signature."""
+    plan = station.client.post("/api/plans", json=coverage(), headers=pilot).json()
+    r = station.client.get(f"/api/plans/{plan['id']}/export?format={fmt}", headers=pilot)
+    assert r.status_code == 200, r.text
+    assert marker in r.text
+    assert "attachment" in r.headers["content-disposition"]
+    if fmt == "plan":
+        items = json.loads(r.text)["mission"]["items"]
+        assert len(items) == plan["sorties"][0]["mission_items"] - 1  # home is not an item
+
+
+def test_export_unknown_sortie_and_plan(station, pilot):
+    """Exporting a sortie the plan does not have is 422; an unknown plan is 404."""
+    plan = station.client.post("/api/plans", json=coverage(), headers=pilot).json()
+    r = station.client.get(f"/api/plans/{plan['id']}/export?format=plan&sortie=9", headers=pilot)
+    assert r.status_code == 422
+    assert station.client.get("/api/plans/999/export", headers=pilot).status_code == 404
