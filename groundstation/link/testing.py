@@ -141,6 +141,12 @@ class FakeAutopilot:
             else:
                 self.missions.pop(msg.mission_type, None)
             return [self.mav.mission_ack_encode(255, 190, 0, msg.mission_type)]
+        if kind == "SETUP_SIGNING":
+            # as ArduPilot: take the key, sign from now on and refuse unsigned commands
+            self.signing = SigningConfig(bytes(msg.secret_key), reject_unsigned=True)
+            self.signing.apply(self.encoder.mav, outgoing=True)
+            self.signing.apply(self.decoder._mav, outgoing=False)
+            return []
         if kind == "MISSION_SET_CURRENT":
             self.current_seq = msg.seq
             return [self.mav.mission_current_encode(msg.seq)]

@@ -12,6 +12,7 @@ from groundstation.errors import (
     CommandTimeout,
     CommandUnsupported,
     InvalidLinkUrl,
+    LinkError,
     MissionUploadError,
     UnknownMode,
     UnknownVehicle,
@@ -211,6 +212,25 @@ async def test_signing_unsigned_station_refused_signed_accepted():
     async with _fleet(key=key, reject=True) as signed, _vehicles(signed, ap2):
         await signed.vehicle(2).arm()
         assert signed.links[0].decode_stats().signed_ok > 0
+
+
+async def test_setup_signing_keys_an_unkeyed_vehicle():
+    """SETUP_SIGNING gives the vehicle the station's key: then only signed commands work."""
+    key = key_from_passphrase("longyou patrol")
+    ap = FakeAutopilot(2)
+    async with _fleet(key=key) as signed, _vehicles(signed, ap):
+        await signed.vehicle(2).setup_signing()
+        await asyncio.sleep(0.1)
+        assert ap.signing is not None
+        assert ap.signing.key == key
+        await signed.vehicle(2).arm()
+        assert ap.armed
+    async with _fleet() as plain, _vehicles(plain, ap):
+        with pytest.raises(CommandTimeout):
+            await plain.vehicle(2).disarm()
+        with pytest.raises(LinkError, match="no signing key"):
+            await plain.vehicle(2).setup_signing()
+    assert ap.armed
 
 
 async def test_tlog_written_per_vehicle(tmp_path):
