@@ -1,0 +1,217 @@
+"""The facts of one patrol, gathered from the store: what every report format is built from.
+
+:func:`gather` reads the patrol, its plan and vehicle, its track chunks, transitions, events and
+incidents and the facts the runner stored on landing (``reports.facts``: photos, battery) into a
+frozen :class:`PatrolFacts`; :func:`summary` turns it into the numbers an officer reads. Both the
+numbers and the formats are computed, never stored twice: the stored report keeps the runner's
+facts plus the computed ``summary`` for listing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groundstation.db.models import (
+    Incident,
+    Patrol,
+    PatrolEvent,
+    PatrolTransition,
+    Plan,
+    Report,
+    Vehicle,
+)
+from groundstation.db.track import Track, load_track
+from groundstation.errors import NotFound
+from groundstation.reports.measure import covered_fraction, track_distance_m
+
+ANOMALY_KINDS = frozenset(
+    {"link_lost", "rtl", "low_battery", "fence_breach", "mode_changed", "aborted_item", "failsafe"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    lon_deg: float
+    lat_deg: float
+    time: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PatrolFacts:
+    """Everything known about one finished (or failed) patrol."""
+
+    patrol_id: int
+    plan_id: int
+    plan_name: str
+    plan_kind: str
+    sortie: int
+    vehicle: str
+    vehicle_sysid: int | None
+    state: str
+    reason: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    altitude_m: float | None
+    track: Track
+    planned_lines: list[list[tuple[float, float]]] = field(default_factory=list)
+    planned_area: BaseGeometry | None = None
+    photos: list[Photo] = field(default_factory=list)
+    battery_start_pct: float | None = None
+    battery_end_pct: float | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    stored: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def anomalies(self) -> list[dict[str, Any]]:
+        """Events a person should look at: warnings, criticals and known anomaly kinds."""
+        return [
+            e
+            for e in self.events
+            if e["level"] in ("warning", "critical") or e["kind"] in ANOMALY_KINDS
+        ]
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.astimezone(UTC).isoformat() if t is not None else None
+
+
+def summary(f: PatrolFacts, *, hfov_deg: float) -> dict[str, Any]:
+    """The report's numbers, JSON-ready (``None`` where the fact is unknown)."""
+    pts = f.track.points
+    duration = None
+    if f.started_at is not None and f.ended_at is not None:
+        duration = (f.ended_at - f.started_at).total_seconds()
+    flight_s = float(pts["time_s"][-1] - pts["time_s"][0]) if len(pts) > 1 else 0.0
+    battery_used = None
+    if f.battery_start_pct is not None and f.battery_end_pct is not None:
+        battery_used = round(f.battery_start_pct - f.battery_end_pct, 1)
+    covered = None
+    if f.planned_area is not None and len(pts) > 1:
+        covered = round(covered_fraction(f.track, f.planned_area, hfov_deg=hfov_deg), 4)
+    return {
+        "patrol_id": f.patrol_id,
+        "plan_id": f.plan_id,
+        "plan": f.plan_name,
+        "kind": f.plan_kind,
+        "sortie": f.sortie + 1,
+        "drone": f.vehicle,
+        "state": f.state,
+        "reason": f.reason,
+        "start": _iso(f.started_at),
+        "end": _iso(f.ended_at),
+        "duration_s": round(duration, 1) if duration is not None else None,
+        "flight_time_s": round(flight_s, 1),
+        "distance_m": round(track_distance_m(f.track), 1),
+        "track_points": len(pts),
+        "max_alt_m": round(float(np.max(pts["alt_m"])), 1) if len(pts) else None,
+        "covered_frac": covered,
+        "photos": len(f.photos),
+        "battery_used_pct": battery_used,
+        "events": len(f.events),
+        "anomalies": len(f.anomalies),
+        "incidents": len(f.incidents),
+    }
+
+
+def _route_lines(route: dict[str, Any]) -> tuple[list[list[tuple[float, float]]], Any]:
+    lines: list[list[tuple[float, float]]] = []
+    area = None
+    for feat in route.get("features", []):
+        geom = feat.get("geometry") or {}
+        role = (feat.get("properties") or {}).get("role")
+        if role == "area" and geom:
+            area = shape(geom)
+        elif geom.get("type") == "LineString":
+            lines.append([(float(c[0]), float(c[1])) for c in geom["coordinates"]])
+        elif geom.get("type") == "MultiLineString":
+            lines += [[(float(c[0]), float(c[1])) for c in part] for part in geom["coordinates"]]
+    return lines, area
+
+
+def _photos(raw: Any) -> list[Photo]:
+    out = []
+    for p in raw if isinstance(raw, list) else []:
+        try:
+            out.append(Photo(float(p["lon_deg"]), float(p["lat_deg"]), str(p.get("time", ""))))
+        except (KeyError, TypeError, ValueError):
+            continue  # a malformed photo entry is left out, not fatal to the report
+    return out
+
+
+def _float(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) else None
+
+
+async def gather(session: AsyncSession, patrol_id: int) -> PatrolFacts:
+    """Read one patrol's facts from the store; :class:`NotFound` if there is no such patrol."""
+    patrol = await session.get(Patrol, patrol_id)
+    if patrol is None:
+        raise NotFound("patrol", patrol_id)
+    plan = await session.get(Plan, patrol.plan_id)
+    vehicle = await session.get(Vehicle, patrol.vehicle_id) if patrol.vehicle_id else None
+    report = await session.scalar(select(Report).where(Report.patrol_id == patrol_id))
+    stored = dict(report.facts) if report is not None else {}
+    track = await load_track(session, patrol_id=patrol_id)
+    events = [
+        {"at": _iso(e.at), "kind": e.kind, "level": e.level, "text": e.text}
+        for e in await session.scalars(
+            select(PatrolEvent).where(PatrolEvent.patrol_id == patrol_id).order_by(PatrolEvent.at)
+        )
+    ]
+    for t in await session.scalars(
+        select(PatrolTransition)
+        .where(PatrolTransition.patrol_id == patrol_id)
+        .where(PatrolTransition.to_state.in_(["aborted", "failed", "returning"]))
+    ):
+        level = "info" if t.to_state == "returning" else "critical"
+        kind = t.to_state
+        events.append({"at": _iso(t.at), "kind": kind, "level": level, "text": t.cause})
+    events.sort(key=lambda e: e["at"] or "")
+    incidents = [
+        {
+            "id": i.id,
+            "type": i.type.value,
+            "status": i.status.value,
+            "lat_deg": i.lat_deg,
+            "lon_deg": i.lon_deg,
+            "description": i.description,
+            "created_at": _iso(i.created_at),
+        }
+        for i in await session.scalars(
+            select(Incident).where(Incident.patrol_id == patrol_id).order_by(Incident.id)
+        )
+    ]
+    lines, area = _route_lines(plan.route if plan is not None else {})
+    altitude = plan.params.get("altitude_m") if plan is not None else None
+    return PatrolFacts(
+        patrol_id=patrol.id,
+        plan_id=patrol.plan_id,
+        plan_name=plan.name if plan is not None else "",
+        plan_kind=plan.kind if plan is not None else "",
+        sortie=patrol.sortie,
+        vehicle=vehicle.name if vehicle is not None else "",
+        vehicle_sysid=vehicle.sysid if vehicle is not None else None,
+        state=patrol.state,
+        reason=patrol.reason,
+        started_at=patrol.started_at,
+        ended_at=patrol.ended_at,
+        altitude_m=_float(altitude),
+        track=track,
+        planned_lines=lines,
+        planned_area=area,
+        photos=_photos(stored.get("photos")),
+        battery_start_pct=_float(stored.get("battery_start_pct")),
+        battery_end_pct=_float(stored.get("battery_end_pct")),
+        events=events,
+        incidents=incidents,
+        stored=stored,
+    )

@@ -1,0 +1,40 @@
+"""The patrol report as one self-contained HTML page (Jinja2, map embedded as a data URI)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
+
+from groundstation.reports.facts import PatrolFacts
+from groundstation.reports.labels import SUMMARY_ROWS, fmt, local_time
+
+
+@cache
+def _template(name: str) -> Template:
+    env = Environment(
+        loader=PackageLoader("groundstation.reports", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template(name)
+
+
+def render_html(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | None) -> str:
+    """The report page; every summary number also sits in a ``data-value`` attribute."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    return _template("report.html.j2").render(
+        s=summary,
+        rows=SUMMARY_ROWS,
+        fmt=fmt,
+        local=local_time,
+        generated=now,
+        map_png=base64.b64encode(map_png).decode() if map_png else None,
+        events=facts.events,
+        incidents=facts.incidents,
+    )

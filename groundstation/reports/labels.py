@@ -1,0 +1,70 @@
+"""Bilingual labels (English / 简体中文) and number formatting shared by every report format.
+
+>>> fmt("distance_m", 12345.6)
+'12.35 km'
+>>> fmt("duration_s", 3725)
+'1:02:05'
+>>> fmt("covered_frac", 0.8731)
+'87.3 %'
+>>> fmt("battery_used_pct", None)
+'n/a'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The summary rows of a patrol report, in order: key, English, Chinese.
+SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("plan", "Plan", "巡逻计划"),
+    ("kind", "Kind", "类型"),
+    ("sortie", "Sortie", "架次"),
+    ("drone", "Drone", "无人机"),
+    ("state", "State", "状态"),
+    ("start", "Start (Asia/Shanghai)", "开始时间"),
+    ("end", "End (Asia/Shanghai)", "结束时间"),
+    ("duration_s", "Duration", "时长"),
+    ("distance_m", "Distance flown", "飞行距离"),
+    ("covered_frac", "Planned area covered", "计划区域覆盖率"),
+    ("photos", "Photos taken", "拍摄照片"),
+    ("battery_used_pct", "Battery used", "耗电"),
+    ("max_alt_m", "Highest altitude", "最高高度"),
+    ("anomalies", "Anomalies", "异常事件"),
+    ("incidents", "Incidents", "发现案件"),
+)
+
+
+def _hms(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def local_time(iso: str) -> str:
+    """An ISO UTC time shown in Asia/Shanghai, to the second."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return (
+        datetime.fromisoformat(iso)
+        .astimezone(ZoneInfo("Asia/Shanghai"))
+        .strftime("%Y-%m-%d %H:%M:%S")
+    )
+
+
+def fmt(key: str, value: Any) -> str:
+    """A summary value as a person reads it."""
+    if value is None or value == "":
+        return "n/a"
+    if key in ("duration_s", "flight_time_s"):
+        return _hms(float(value))
+    if key == "distance_m":
+        return f"{float(value) / 1000:.2f} km"
+    if key == "covered_frac":
+        return f"{float(value) * 100:.1f} %"
+    if key == "battery_used_pct":
+        return f"{float(value):.1f} %"
+    if key == "max_alt_m":
+        return f"{float(value):.0f} m"
+    if key in ("start", "end"):
+        return local_time(str(value))
+    return str(value)

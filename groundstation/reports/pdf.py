@@ -1,0 +1,92 @@
+"""The patrol report as PDF, with ReportLab (pure Python, no system libraries).
+
+Chinese labels use ReportLab's built-in CID font ``STSong-Light`` (rendered by any PDF viewer
+with the Adobe Asian font packs, no font file shipped); everything else uses Helvetica.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from groundstation.reports.facts import PatrolFacts
+from groundstation.reports.labels import SUMMARY_ROWS, fmt, local_time
+
+CJK_FONT = "STSong-Light"
+
+
+def _register_cjk() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+
+
+def render_pdf(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | None) -> bytes:
+    """The report as PDF bytes: summary table, map, events, incidents."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    _register_cjk()
+    styles = getSampleStyleSheet()
+    cjk = ParagraphStyle("cjk", parent=styles["Normal"], fontName=CJK_FONT, fontSize=9)
+    small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
+    h1 = ParagraphStyle("h1cjk", parent=styles["Heading1"], fontName=CJK_FONT)
+    h2 = ParagraphStyle("h2cjk", parent=styles["Heading2"], fontName=CJK_FONT)
+    grid = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ]
+    )
+    story: list[Any] = [Paragraph(f"Patrol report / 巡逻报告 #{facts.patrol_id}", h1)]
+    rows = [
+        [Paragraph(f"{en} / {zh}", cjk), Paragraph(fmt(key, summary.get(key)), cjk)]
+        for key, en, zh in SUMMARY_ROWS
+    ]
+    story += [Table(rows, colWidths=[6.5 * cm, 10 * cm], style=grid), Spacer(1, 0.4 * cm)]
+    if map_png:
+        img = Image(io.BytesIO(map_png))
+        scale = min(16 * cm / img.imageWidth, 13 * cm / img.imageHeight)
+        img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
+        story += [img, Spacer(1, 0.4 * cm)]
+    story.append(Paragraph(f"Events and anomalies / 事件与异常 ({len(facts.events)})", h2))
+    ev = [["Time", "Kind", "Level", "What"]] + [
+        [
+            local_time(e["at"]) if e["at"] else "",
+            e["kind"],
+            e["level"],
+            Paragraph(_escape(e["text"]), small),
+        ]
+        for e in facts.events
+    ]
+    story += [Table(ev, colWidths=[3.4 * cm, 3 * cm, 1.8 * cm, 8.3 * cm], style=grid, repeatRows=1)]
+    story.append(Paragraph(f"Incidents / 案件 ({len(facts.incidents)})", h2))
+    inc = [["#", "Type", "Status", "Position", "Description"]] + [
+        [
+            str(i["id"]),
+            i["type"],
+            i["status"],
+            f"{i['lat_deg']:.6f}, {i['lon_deg']:.6f}",
+            Paragraph(_escape(i["description"]), cjk),
+        ]
+        for i in facts.incidents
+    ]
+    story += [Table(inc, colWidths=[1 * cm, 3.4 * cm, 1.8 * cm, 4 * cm, 6.3 * cm], style=grid)]
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=A4, title=f"Patrol report {facts.patrol_id}", author="ecopatrol",
+        leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm, bottomMargin=1.8 * cm,
+    )  # fmt: skip
+    doc.build(story)
+    return buf.getvalue()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
