@@ -39,6 +39,7 @@ from groundstation.api import (
     sites,
     users,
     vehicles,
+    web,
 )
 from groundstation.api import commands as vehicle_commands
 from groundstation.api import freshness as freshness_api
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_photo_bytes + MULTIPART_OVERHEAD)
     app.add_exception_handler(errors.GroundStationError, _domain_error)
-    for module in (auth, users, vehicles, incidents, attachments, audit, sites, live):
+    for module in (auth, users, vehicles, incidents, attachments, audit, sites, live, web):
         app.include_router(module.router)
     for flight in (plans, patrols, vehicle_commands):
         app.include_router(flight.router)
