@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the project needs on a fresh machine. Idempotent; skipped when not root.
 set -euo pipefail
-packages=(postgresql chromium nodejs)
+packages=(postgresql chromium fonts-wqy-microhei nodejs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
