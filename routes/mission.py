@@ -137,50 +137,41 @@ def build_mission(
     ]
     camera_on = False
     last: tuple[float, float] | None = None
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        lon, lat = frame.xy_to_wgs84(x, y)
+        return _e7(lat), _e7(lon)
+
     for leg in route.legs:
-        want = photo_spacing_m is not None and leg.kind == "sweep"
-        coords = list(leg.line.coords)
-        for k, (x, y) in enumerate(coords):
-            if last is not None and (x, y) == last and not (leg.kind == "loiter" and k == 0):
-                continue
-            lon, lat = frame.xy_to_wgs84(x, y)
-            if leg.kind == "loiter":
-                items.append(
-                    MissionItem(
-                        0,
-                        rel,
-                        MAV_CMD_NAV_LOITER_TIME,
-                        param1=leg.loiter_s,
-                        x=_e7(lat),
-                        y=_e7(lon),
-                        z=altitude_m,
-                    )
-                )
-                last = (x, y)
-                break
+        coords = [(float(x), float(y)) for x, y in leg.line.coords]
+        if leg.kind == "loiter":
+            lat7, lon7 = at(*coords[0])
+            if items[-1].command == MAV_CMD_NAV_WAYPOINT and (items[-1].x, items[-1].y) == (
+                lat7,
+                lon7,
+            ):
+                items.pop()  # loiter where the waypoint was
             items.append(
-                MissionItem(
-                    0,
-                    rel,
-                    MAV_CMD_NAV_WAYPOINT,
-                    param2=acceptance_m,
-                    x=_e7(lat),
-                    y=_e7(lon),
-                    z=altitude_m,
-                )
-            )
-            last = (x, y)
+                MissionItem(0, rel, MAV_CMD_NAV_LOITER_TIME, param1=leg.loiter_s, x=lat7,
+                            y=lon7, z=altitude_m)
+            )  # fmt: skip
+            last = coords[0]
+            continue
+        want = photo_spacing_m is not None and leg.kind == "sweep"
+        for k, (x, y) in enumerate(coords):
+            if (x, y) != last:
+                lat7, lon7 = at(x, y)
+                items.append(
+                    MissionItem(0, rel, MAV_CMD_NAV_WAYPOINT, param2=acceptance_m, x=lat7,
+                                y=lon7, z=altitude_m)
+                )  # fmt: skip
+                last = (x, y)
             if k == 0 and want != camera_on:
                 spacing = photo_spacing_m if want and photo_spacing_m else 0.0
                 items.append(
-                    MissionItem(
-                        0,
-                        MAV_FRAME_MISSION,
-                        MAV_CMD_DO_SET_CAM_TRIGG_DIST,
-                        param1=spacing,
-                        param3=1 if want else 0,
-                    )
-                )
+                    MissionItem(0, MAV_FRAME_MISSION, MAV_CMD_DO_SET_CAM_TRIGG_DIST,
+                                param1=spacing, param3=1 if want else 0)
+                )  # fmt: skip
                 camera_on = want
     if camera_on:
         items.append(MissionItem(0, MAV_FRAME_MISSION, MAV_CMD_DO_SET_CAM_TRIGG_DIST))
@@ -234,3 +225,25 @@ def rally_items(
             )
         )
     return _renumber(items)
+
+
+def count_items(route: Route, photo: bool) -> int:
+    """How many mission items `build_mission` makes for ``route`` (without converting)."""
+    n = 3  # home, take-off, speed
+    camera_on = False
+    last: tuple[float, ...] | None = None
+    for leg in route.legs:
+        coords = list(leg.line.coords)
+        if leg.kind == "loiter":
+            n += 0 if last == tuple(coords[0]) else 1
+            last = tuple(coords[0])
+            continue
+        want = photo and leg.kind == "sweep"
+        for k, c in enumerate(coords):
+            if tuple(c) != last:
+                n += 1
+                last = tuple(c)
+            if k == 0 and want != camera_on:
+                n += 1
+                camera_on = want
+    return n + (1 if camera_on else 0) + 1  # camera off, return to launch

@@ -136,7 +136,8 @@ def finish(
         check_region = airspace.allowed
     else:
         connector = VisibilityConnector(airspace.allowed)
-        sorties = split_sorties(route, station, connector, battery)
+        photo = kind == "coverage" and params.photo_spacing_m is not None
+        sorties = split_sorties(route, station, connector, battery, photo=photo)
         check_region = airspace.allowed
     durations = [s.duration_s(battery) for s in sorties]
     drone_of = assign_drones(durations, params.drones, params.turnaround_s)
@@ -145,7 +146,7 @@ def finish(
     sorties = [Sortie(s.route, d) for s, d in zip(sorties, drone_of, strict=True)]
     lines = [s.route.line() for s in sorties]
     sweep = sum(s.route.sweep_length_m for s in sorties)
-    spacing = params.photo_spacing_m
+    spacing = params.photo_spacing_m if kind == "coverage" else None
     stats = PlanStats(
         length_m=sum(line.length for line in lines),
         sweep_length_m=sweep,

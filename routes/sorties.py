@@ -29,6 +29,7 @@ from shapely.geometry import LineString, Point
 
 from routes.connect import Connector
 from routes.errors import BatteryError
+from routes.mission import count_items
 from routes.types import BatteryModel, Leg, LegKind, Route, Sortie
 
 #: mission items a sortie needs besides one per waypoint: home, take-off, speed, camera on/off, RTL
@@ -124,6 +125,7 @@ def split_sorties(
     battery: BatteryModel,
     *,
     max_gap_m: float = 300.0,
+    photo: bool = False,
 ) -> list[Sortie]:
     """Cut ``route`` into sorties that each fit one battery (reserve kept) and mission memory."""
     flat = _flatten(route, max_gap_m)
@@ -152,6 +154,16 @@ def split_sorties(
         lo = loiter_m[i1] - (loiter_m[i0 - 1] if i0 > 0 else 0.0)
         return float(back(i0) + flat.cum[i1] - flat.cum[i0] + lo + back(i1))
 
+    links: dict[tuple[int, bool], LineString] = {}
+
+    def link(i: int, outward: bool) -> LineString:
+        if (i, outward) not in links:
+            p = pts[i]
+            links[(i, outward)] = (
+                connector.link(station, p) if outward else connector.link(p, station)
+            )
+        return links[(i, outward)]
+
     sorties: list[Sortie] = []
     i0 = 0
     while True:
@@ -172,7 +184,7 @@ def split_sorties(
         bound = back(i0) + flat.cum[i0:] - flat.cum[i0] + lo + euclid[i0:]
         ok = (bound <= budget_m) & (wp <= max_wp)
         bad = np.flatnonzero(~ok)
-        i1 = i0 + (int(bad[0]) - 1 if len(bad) else n - 1 - i0)
+        i1: int = i0 + (int(bad[0]) - 1 if len(bad) else n - 1 - i0)
         while i1 > i0 and cost(i0, i1) > budget_m:
             i1 -= 1
         if i1 == i0 and i0 < n - 1:
@@ -184,10 +196,33 @@ def split_sorties(
                 point_index=i0,
                 range_m=budget_m,
             )
-        out = connector.link(station, Point(flat.xy[i0]))
-        ret = connector.link(Point(flat.xy[i1]), station)
-        legs = [Leg(out, "transit"), *_legs_between(flat, i0, i1), Leg(ret, "transit")]
-        sorties.append(Sortie(Route(tuple(legs))))
+
+        def build(start: int, end: int) -> Route:
+            legs = [
+                Leg(link(start, True), "transit"),
+                *_legs_between(flat, start, end),
+                Leg(link(end, False), "transit"),
+            ]
+            return Route(tuple(legs))
+
+        sortie = build(i0, i1)
+        if count_items(sortie, photo) > battery.max_mission_items:
+            good, top = i0 + 1, int(i1)  # largest end that fits the mission memory
+            while good < top:
+                mid = (good + top + 1) // 2
+                if count_items(build(i0, mid), photo) <= battery.max_mission_items:
+                    good = mid
+                else:
+                    top = mid - 1
+            i1 = good
+            sortie = build(i0, i1)
+            if count_items(sortie, photo) > battery.max_mission_items:
+                raise BatteryError(
+                    f"{battery.max_mission_items} mission items are too few for even one leg "
+                    "with the way out and back",
+                    max_mission_items=battery.max_mission_items,
+                )
+        sorties.append(Sortie(sortie))
         if i1 >= n - 1:
             break
         i0 = i1
