@@ -15,7 +15,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
 from simulator.codec import MavMessage
 from simulator.mission_items import MISSION
-from simulator.modes import MODE_NAMES
+from simulator.modes import AUTO, LAND, NEEDS_POSITION
 
 if TYPE_CHECKING:
     from simulator.autopilot import Autopilot
@@ -60,9 +60,9 @@ def _e7(deg: float) -> int:
 
 def heartbeat(ap: Autopilot) -> MavMessage:
     base = M.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED | M.MAV_MODE_FLAG_STABILIZE_ENABLED
-    if ap.mode in (3, 4, 5, 6, 9, 16, 17):
+    if ap.mode in NEEDS_POSITION or ap.mode == LAND:
         base |= M.MAV_MODE_FLAG_GUIDED_ENABLED
-    if ap.mode == 3:
+    if ap.mode == AUTO:
         base |= M.MAV_MODE_FLAG_AUTO_ENABLED
     if ap.armed:
         base |= M.MAV_MODE_FLAG_SAFETY_ARMED
@@ -246,5 +246,3 @@ BUILDERS: dict[int, Callable[[Autopilot], MavMessage]] = {
     M.MAVLINK_MSG_ID_FENCE_STATUS: fence_status,
     M.MAVLINK_MSG_ID_AUTOPILOT_VERSION: autopilot_version,
 }
-
-__all__ = ["BUILDERS", "CAPABILITIES", "MODE_NAMES"]
