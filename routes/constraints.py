@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import shapely
 from shapely.geometry import LineString, Point, Polygon
@@ -35,18 +36,30 @@ def swath_from_camera(altitude_m: float, hfov_deg: float, overlap: float) -> flo
 
 
 def geofence(
-    parts: Sequence[BaseGeometry], station: Point | None, margin_m: float, max_vertices: int = 60
+    parts: Sequence[BaseGeometry],
+    station: Point | None,
+    margin_m: float,
+    max_vertices: int = 60,
+    zones: Sequence[Polygon] = (),
 ) -> Polygon:
     """One inclusion polygon holding everything (and the way to the station) plus ``margin_m``.
 
     Simplified to at most about ``max_vertices`` corners, always outward (it still covers the
-    area plus half the margin).
+    area plus half the margin). A no-fly zone (of ``zones``, not much bigger than the rest) that
+    blocks the way between the parts and the station is taken in with a margin round it, so the
+    fence leaves room to fly round the zone.
     """
     geoms: list[BaseGeometry] = list(parts)
     union = shapely.union_all(geoms)
     if station is not None:
         near = nearest_points(union, station)[0]
         geoms += [station, LineString([near, station])] if not near.equals(station) else [station]
+    if zones:
+        core = shapely.union_all(geoms).buffer(margin_m, quad_segs=2)
+        blocked = [z for z in zones if z.intersects(core)]
+        if blocked and len(polygons(core.difference(shapely.union_all(blocked)))) > 1:
+            size = core.area
+            geoms += [z.buffer(margin_m, quad_segs=2) for z in blocked if z.area < 10 * size]
     half = margin_m / 2
     tol = max(half, 1.0)
     out: Polygon | None = None
@@ -65,18 +78,27 @@ def geofence(
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Airspace:
     """Where a drone may fly: inside ``fence`` and outside every zone in ``no_fly``."""
 
     fence: Polygon
     no_fly: tuple[Polygon, ...]
+    clearance_m: float = 5.0
 
-    @property
+    @cached_property
     def allowed(self) -> BaseGeometry:
+        """The fence less every zone grown by ``clearance_m`` (never graze a zone's edge)."""
         if not self.no_fly:
             return self.fence
-        return self.fence.difference(shapely.union_all(self.no_fly))
+        grown = [z.buffer(self.clearance_m, quad_segs=2) for z in self.no_fly]
+        return self.fence.difference(shapely.union_all(grown))
+
+    def grown(self, zones: Sequence[Polygon]) -> BaseGeometry | None:
+        """The union of ``zones`` grown by the clearance (None if there are none)."""
+        if not zones:
+            return None
+        return shapely.union_all([z.buffer(self.clearance_m, quad_segs=2) for z in zones])
 
     def check_station(self, station: Point) -> None:
         for i, z in enumerate(self.no_fly):

@@ -68,9 +68,9 @@ def plan_shore(
         raise PlanningError(f"need at least one loop, got {loops}")
     spacing = params.swath_width_m or max(abs(offset_m) * 2, 50.0)
     no_sweep, nf = zone_sets(no_fly, restricted, params.restricted)
-    nf_union = shapely.union_all(no_sweep) if no_sweep else None
     margin = max(params.fence_margin_m, -offset_m - (loops - 1) * spacing + 50, 50.0)
-    airspace = Airspace(geofence(polygons(area), station, margin), nf)
+    airspace = Airspace(geofence(polygons(area), station, margin, zones=nf), nf)
+    nf_union = airspace.grown(no_sweep)
     if station is not None:
         airspace.check_station(station)
     chunks: list[Chunk] = []
@@ -131,8 +131,8 @@ def plan_corridor(
         offsets = [-width_m / 2 + step / 2 + k * step for k in range(n)]
     corridor = line.buffer(width_m / 2, cap_style="flat")
     no_sweep, nf = zone_sets(no_fly, restricted, params.restricted)
-    nf_union = shapely.union_all(no_sweep) if no_sweep else None
-    airspace = Airspace(geofence([corridor], station, params.fence_margin_m), nf)
+    airspace = Airspace(geofence([corridor], station, params.fence_margin_m, zones=nf), nf)
+    nf_union = airspace.grown(no_sweep)
     if station is not None:
         airspace.check_station(station)
     pieces: list[LineString] = []

@@ -191,8 +191,10 @@ def plan_coverage(
     if cover.area < 1.0:
         raise InvalidAreaError("the area lies entirely inside no-fly or restricted zones")
     cover = as_area(cover)
-    airspace = Airspace(geofence(polygons(area), station, params.fence_margin_m), nf)
-    inside = area.difference(shapely.union_all(nf)) if nf else area
+    fence = geofence(polygons(area), station, params.fence_margin_m, zones=nf)
+    airspace = Airspace(fence, nf)
+    grown = airspace.grown(nf)
+    inside = area.difference(grown) if grown is not None else area
     # passes are joined without leaving the area; separate ponds (or an area split by zones)
     # are joined over land inside the fence, still round the islands
     joins = inside if len(polygons(inside)) == 1 else join_region(area, airspace.allowed)

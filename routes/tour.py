@@ -90,7 +90,7 @@ def plan_tour(
         raise PlanningError("a tour needs at least one hotspot")
     no_visit, nf = zone_sets(no_fly, restricted, params.restricted)
     parts: list[BaseGeometry] = [h.point for h in hotspots] + ([area] if area is not None else [])
-    airspace = Airspace(geofence(parts, station, params.fence_margin_m), nf)
+    airspace = Airspace(geofence(parts, station, params.fence_margin_m, zones=nf), nf)
     airspace.check_station(station)
     notes: list[str] = []
     spots: list[Hotspot] = []
