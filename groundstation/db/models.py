@@ -279,7 +279,14 @@ class Report(Base):
 
 
 class Schedule(Base):
-    """A plan flown automatically: a cron expression in the station's local time zone."""
+    """A plan flown automatically: a cron expression or a list of times, in a local time zone.
+
+    ``cron`` is empty when ``times`` ("HH:MM" each) is used. ``start_date`` / ``end_date``
+    ("YYYY-MM-DD", inclusive) and ``months`` (1-12, the season) limit when it fires;
+    ``vehicle_pool`` lists the vehicle ids it may fly (empty: ``vehicle_id``, else any).
+    ``policy`` is ``skip`` (a run that cannot start is skipped) or ``retry`` (tried again
+    every ``retry_every_s`` until ``retry_window_s`` after it was due).
+    """
 
     __tablename__ = "schedules"
 
@@ -292,6 +299,33 @@ class Schedule(Base):
     next_run_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    times: Mapped[list[Any]] = mapped_column(default=list)
+    start_date: Mapped[str | None] = mapped_column(String(10))
+    end_date: Mapped[str | None] = mapped_column(String(10))
+    months: Mapped[list[Any]] = mapped_column(default=list)
+    vehicle_pool: Mapped[list[Any]] = mapped_column(default=list)
+    policy: Mapped[str] = mapped_column(String(16), default="skip")
+    retry_window_s: Mapped[int] = mapped_column(Integer, default=1800)
+    retry_every_s: Mapped[int] = mapped_column(Integer, default=300)
+
+
+class ScheduleRun(Base):
+    """One firing of a schedule: started (with its patrol), delayed, skipped or failed, and why."""
+
+    __tablename__ = "schedule_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("schedules.id", ondelete="CASCADE"), index=True
+    )
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    patrol_id: Mapped[int | None] = mapped_column(ForeignKey("patrols.id", ondelete="SET NULL"))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
 
 
 class AuditEntry(Base):
