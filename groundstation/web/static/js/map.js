@@ -25,6 +25,7 @@ const POI_COLOURS = {
 
 function polygonStyle(layerName, feature) {
   const p = feature.properties ?? {};
+  if (feature.geometry?.type === "Point") return {}; // points are styled by pointMarker
   if (layerName === "patrol_areas") {
     if (p.kind === "water") return WATER;
     if (p.kind === "shore") return SHORE;

@@ -124,6 +124,7 @@ export class Store {
         break;
       }
       case "patrol.state":
+      case "patrol.progress":
         this.applyPatrol(data, msg.ts);
         break;
       case "incident.created":
@@ -140,6 +141,7 @@ export class Store {
 
   applyPatrol(p, ts) {
     const before = this.patrols.get(p.id);
+    if (!p.state && !before) return; // progress of a patrol this page does not follow
     const merged = { ...(before ?? {}), ...p };
     if (TERMINAL_PATROL.has(p.state)) this.patrols.delete(p.id);
     else this.patrols.set(p.id, merged);

@@ -111,8 +111,16 @@ export class VehicleLayer {
     if (line.getLatLngs().length !== v.track.length) line.setLatLngs(v.track);
   }
 
-  /** Draw the planned route of the patrol `v` flies (latlngs in mission order). */
-  setRoute(sysid, latlngs) {
+  /** Start the vehicle's drawn track from what the station stored of its current patrol. */
+  setPatrolTrack(sysid, latlngs) {
+    const v = this.store.vehicles.get(sysid);
+    if (!v || latlngs.length === 0) return;
+    v.track = [...latlngs, ...(v.track ?? []).slice(-1)];
+    this._track(v);
+  }
+
+  /** Draw the planned route of the patrol a vehicle flies; `waypoints` maps mission seq to latlng. */
+  setRoute(sysid, latlngs, waypoints = {}) {
     const old = this.routes.get(sysid);
     if (old) {
       this.routeGroup.removeLayer(old.line);
@@ -125,7 +133,7 @@ export class VehicleLayer {
     const line = L.polyline(latlngs, {
       color: "#6a1b9a", weight: 2, dashArray: "6 6", opacity: 0.9, interactive: false,
     }).addTo(this.routeGroup);
-    this.routes.set(sysid, { line, latlngs, next: null });
+    this.routes.set(sysid, { line, waypoints, next: null });
     const v = this.store.vehicles.get(sysid);
     if (v) this._next(v);
   }
@@ -133,8 +141,7 @@ export class VehicleLayer {
   _next(v) {
     const route = this.routes.get(v.sysid);
     if (!route) return;
-    const i = v.missionSeq;
-    const target = typeof i === "number" && i >= 0 && i < route.latlngs.length ? route.latlngs[i] : null;
+    const target = typeof v.missionSeq === "number" ? route.waypoints[v.missionSeq] : null;
     if (!target) return;
     if (!route.next) {
       route.next = L.circleMarker(target, {

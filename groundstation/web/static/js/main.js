@@ -1,0 +1,199 @@
+// The live map page: login, then the map, the live stream and the panels, wired together.
+import { initLang, onLangChange, t, toggleLang } from "./i18n.js";
+import { Api } from "./api.js";
+import { Store } from "./store.js";
+import { LiveSocket } from "./live.js";
+import { SiteMap, L } from "./map.js";
+import { VehicleLayer, vehicleName } from "./vehicles.js";
+import { IncidentLayer } from "./incidents.js";
+import { Panel, setupTabs, showTab } from "./panel.js";
+import { PilotControls } from "./controls.js";
+import { PatrolRoutes } from "./patrolroutes.js";
+import { setTimeZone } from "./time.js";
+import { h, toast } from "./dom.js";
+
+const TOKEN_KEY = "ecopatrol.token";
+const api = new Api();
+const store = new Store();
+let config = {};
+let live = null;
+
+async function boot() {
+  try {
+    config = await (await fetch("/web/config.json")).json();
+  } catch {
+    config = {};
+  }
+  initLang(config.default_lang ?? "zh-CN");
+  setTimeZone(config.time_zone);
+  for (const b of document.querySelectorAll(".lang-switch")) b.addEventListener("click", toggleLang);
+  document.getElementById("login-form").addEventListener("submit", onLogin);
+  document.getElementById("logout").addEventListener("click", logout);
+  api.onUnauthorized = logout;
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved) {
+    api.token = saved;
+    try {
+      const me = await api.get("/api/me");
+      await startApp(me);
+      return;
+    } catch {
+      api.token = null;
+      sessionStorage.removeItem(TOKEN_KEY);
+    }
+  }
+  showLogin();
+}
+
+function showLogin() {
+  document.getElementById("app").hidden = true;
+  document.getElementById("login").hidden = false;
+  document.getElementById("login-username").focus();
+}
+
+async function onLogin(event) {
+  event.preventDefault();
+  const error = document.getElementById("login-error");
+  const submit = document.getElementById("login-submit");
+  error.hidden = true;
+  submit.disabled = true;
+  try {
+    const data = await api.login(
+      document.getElementById("login-username").value.trim(),
+      document.getElementById("login-password").value,
+    );
+    sessionStorage.setItem(TOKEN_KEY, data.access_token);
+    await startApp(data.user);
+  } catch (err) {
+    error.textContent = t("login.failed", { detail: err.message });
+    error.hidden = false;
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+function logout() {
+  if (live) live.stop();
+  api.logout();
+  sessionStorage.removeItem(TOKEN_KEY);
+  location.reload();
+}
+
+function renderWhoami() {
+  const u = store.user;
+  if (!u) return;
+  const el = document.getElementById("whoami");
+  el.textContent = `${u.full_name || u.username} · ${t(`role.${u.role}`)}`;
+  el.dataset.role = u.role;
+}
+
+function renderConnection({ state, delayMs }) {
+  const el = document.getElementById("conn");
+  el.dataset.state = state;
+  el.textContent = t(`conn.${state}`, { s: delayMs ? Math.max(1, Math.round(delayMs / 1000)) : "…" });
+}
+
+async function startApp(user) {
+  store.user = user;
+  document.body.dataset.role = user.role;
+  document.getElementById("login").hidden = true;
+  document.getElementById("app").hidden = false;
+  renderWhoami();
+  setupTabs();
+
+  const siteMap = new SiteMap("map", config);
+  if (config.tiles_error) toast(t("map.tiles_error", { detail: config.tiles_error }), "error");
+  const vehicles = new VehicleLayer(siteMap, store);
+  const incidents = new IncidentLayer(siteMap, store, api);
+  const controls = store.canFly ? new PilotControls(store, api, siteMap) : null;
+  new PatrolRoutes(store, api, vehicles);
+  const panel = new Panel(store, {
+    openIncident: (id) => incidents.open(id),
+    focusVehicle: (sysid) => {
+      const v = store.vehicles.get(sysid);
+      if (v && v.lat !== null && v.lat !== undefined) {
+        siteMap.map.setView([v.lat, v.lon], Math.max(siteMap.map.getZoom(), 15));
+      }
+    },
+    patrolActions: controls ? (p) => controls.patrolActions(p) : null,
+  });
+  if (controls) {
+    incidents.extraActions = (i) => controls.incidentActions(i);
+    controls.render();
+  }
+  siteMap.map.on("click", (e) => onMapClick(siteMap, e.latlng, incidents, controls));
+  store.on("user", renderWhoami);
+  store.on("connection", renderConnection);
+  store.on("vehicles", () => controls && controls.renderPatrolStart());
+  onLangChange(() => {
+    renderWhoami();
+    renderConnection({ state: store.connection });
+    panel.renderAll();
+    incidents.renderAll();
+    if (controls) {
+      controls.render();
+      controls.renderPatrolStart();
+    }
+    siteMap.map.closePopup();
+  });
+  panel.renderAll();
+
+  live = new LiveSocket(() => api.token, {
+    onMessage: (msg) => store.applyMessage(msg),
+    onState: (state, info) => store.setConnection(state, info),
+    onAuthRefused: logout,
+  });
+  live.start();
+
+  const loads = [
+    siteMap.loadSite(api).then((site) => {
+      store.site = site;
+      document.getElementById("site-name").textContent = site.name;
+    }),
+    api.get("/api/users").then((page) => {
+      store.users = new Map(page.data.map((u) => [u.id, u]));
+      incidents.renderAll();
+    }),
+  ];
+  if (controls) loads.push(controls.loadPlans());
+  const results = await Promise.allSettled(loads);
+  for (const r of results) {
+    if (r.status === "rejected") toast(t("error.generic", { detail: r.reason?.message ?? r.reason }), "error");
+  }
+  document.body.dataset.ready = "1";
+}
+
+/** A click on the map: a go-to target if one is being picked, else a small menu of actions. */
+function onMapClick(siteMap, latlng, incidents, controls) {
+  if (controls && controls.takeMapClick(latlng)) return;
+  const selected = store.selected === null ? null : store.vehicles.get(store.selected);
+  const popup = L.popup({ closeButton: true, autoClose: true });
+  const menu = h("div", { class: "map-menu", dataset: { testid: "map-menu" } },
+    h("button", {
+      type: "button",
+      class: "primary",
+      dataset: { testid: "report-here" },
+      onclick: () => {
+        siteMap.map.closePopup(popup);
+        incidents.reportForm(latlng, selected);
+      },
+    }, t("incident.report_here")),
+    controls && selected && selected.vehicleId
+      ? h("button", {
+        type: "button",
+        dataset: { testid: "goto-here" },
+        onclick: () => {
+          siteMap.map.closePopup(popup);
+          controls.gotoPoint(selected, latlng);
+        },
+      }, t("incident.send_here", { name: vehicleName(selected) }))
+      : null);
+  popup.setLatLng(latlng).setContent(menu).openOn(siteMap.map);
+}
+
+boot().catch((err) => {
+  console.error(err);
+  toast(t("error.generic", { detail: err.message }), "error");
+});
+
+export { showTab };
