@@ -123,7 +123,6 @@ class PatrolRunner:
         await self._to(PatrolState.LAUNCHING, f"arming and taking off to {alt:g} m")
         h = self.handle
         await h.arm()
-        self._own_mode = "GUIDED"
         await h.takeoff(alt)
         await h.wait_for(
             lambda s: (
@@ -131,8 +130,8 @@ class PatrolRunner:
             ),
             self.config.launch_timeout_s,
         )
-        self._own_mode = "AUTO"
         await h.start_mission()
+        self._own_mode = None  # the monitor takes the next state's mode as its baseline
         self.airborne = True
         cause = "mission started" if self.first <= 1 else f"mission resumed at item {self.first}"
         await self._to(PatrolState.FLYING, cause)
@@ -202,6 +201,8 @@ class PatrolRunner:
 
     async def _on_mode(self, st: VehicleState) -> None:
         mode = st.mode
+        if self._own_mode is None:  # the first state seen while monitoring: the baseline
+            self._own_mode = mode
         if mode == self._own_mode:
             return
         previous, self._own_mode = self._own_mode, mode
@@ -222,6 +223,8 @@ class PatrolRunner:
         elif mode == "AUTO" and self.state is PatrolState.RETURNING and self.interrupted:
             self.interrupted = None
             await self._to(PatrolState.FLYING, "back in AUTO: mission continued")
+        elif mode == "AUTO":
+            return  # the mission's own mode (e.g. the HEARTBEAT after our switch from GUIDED)
         elif mode not in RETURN_MODES and self.state in (PatrolState.FLYING, PatrolState.RETURNING):
             await self.service.event(
                 self.patrol_id,

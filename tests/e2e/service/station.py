@@ -1,0 +1,99 @@
+"""The station service as a subprocess (``python -m groundstation serve``) for end-to-end tests.
+
+A real uvicorn on a loopback port with the ``websockets`` implementation, a SQLite file and a
+data directory that outlive the process, so a test can kill it (SIGKILL, no clean shutdown) and
+start it again on the same store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+
+import httpx
+
+ADMIN = ("root", "admin-password")
+PASSWORD = "password-123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class StationProcess:
+    def __init__(self, workdir: Path, mavlink: list[str], factor: float = 1.0) -> None:
+        self.workdir = workdir
+        self.mavlink = mavlink
+        self.factor = factor
+        self.port = free_port()
+        self.proc: asyncio.subprocess.Process | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/live"
+
+    async def start(self) -> None:
+        self.starts += 1
+        env = dict(os.environ)
+        env.update(
+            ECOPATROL_ADMIN_USERNAME=ADMIN[0],
+            ECOPATROL_ADMIN_PASSWORD=ADMIN[1],
+            ECOPATROL_PASSWORD_HASH_PROFILE="cheapest",
+            ECOPATROL_LINK__LINK_LOST_S="3",
+        )
+        args = [
+            "serve",
+            "--db",
+            f"sqlite:///{self.workdir / 'station.db'}",
+            "--port",
+            str(self.port),
+        ]
+        args += ["--data-dir", str(self.workdir / "data")]
+        for url in self.mavlink:
+            args += ["--mavlink", url]
+        log = open(self.workdir / f"service{self.starts}.log", "wb")  # noqa: SIM115 (kept open)
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "groundstation", *args, stdout=log, stderr=log, env=env
+        )
+        log.close()
+        async with httpx.AsyncClient(base_url=self.url) as client:
+            async with asyncio.timeout(60 * self.factor):
+                while True:
+                    if self.proc.returncode is not None:
+                        raise RuntimeError(f"service exited: {self.log_text()}")
+                    try:
+                        r = await client.get("/openapi.json")
+                        if r.status_code == 200:
+                            return
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.2)
+
+    def log_text(self) -> str:
+        return (self.workdir / f"service{self.starts}.log").read_text(errors="replace")[-4000:]
+
+    async def kill(self) -> None:
+        """SIGKILL: no lifespan shutdown, nothing flushed: what a power cut does."""
+        assert self.proc is not None
+        self.proc.kill()
+        await self.proc.wait()
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                async with asyncio.timeout(10):
+                    await self.proc.wait()
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
