@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import shapely
 from shapely.geometry import MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -187,12 +186,13 @@ def plan_coverage(
         raise PlanningError("coverage needs a swath width (or a camera field of view and overlap)")
     area = as_area(area)
     no_sweep, nf = zone_sets(no_fly, restricted, params.restricted)
-    cover = area.difference(shapely.union_all(no_sweep)) if no_sweep else area
+    fence = geofence(polygons(area), station, params.fence_margin_m, zones=nf)
+    airspace = Airspace(fence, nf)
+    keep_off = airspace.grown(no_sweep)
+    cover = area.difference(keep_off) if keep_off is not None else area
     if cover.area < 1.0:
         raise InvalidAreaError("the area lies entirely inside no-fly or restricted zones")
     cover = as_area(cover)
-    fence = geofence(polygons(area), station, params.fence_margin_m, zones=nf)
-    airspace = Airspace(fence, nf)
     grown = airspace.grown(nf)
     inside = area.difference(grown) if grown is not None else area
     # passes are joined without leaving the area; separate ponds (or an area split by zones)

@@ -58,9 +58,9 @@ def test_station_inside_no_fly_zone_is_refused() -> None:
 
 
 def test_area_split_by_zone_without_crossing_is_unreachable() -> None:
-    """A zone cutting the area in two, with no way round inside the fence, is refused."""
+    """A zone cutting the area in two, too big to fly round, is refused."""
     area = box(0, 0, 1000, 200)
-    wall = box(450, -500, 550, 700)  # wider than the fence margin on both sides
+    wall = box(450, -50_000, 550, 50_000)  # far bigger than the area: no way round
     params = PatrolParams(altitude_m=60, swath_width_m=50, fence_margin_m=100)
     with pytest.raises(UnreachableError, match="cannot be"):
         plan_coverage(area, no_fly=[wall], station=Point(100, 100), params=params)
