@@ -22,7 +22,9 @@ NEAR_STATION = {
 #: A square in the East China Sea, far outside the site.
 AT_SEA = {
     "type": "Polygon",
-    "coordinates": [[[122.0, 29.0], [122.01, 29.0], [122.01, 29.01], [122.0, 29.01], [122.0, 29.0]]],
+    "coordinates": [
+        [[122.0, 29.0], [122.01, 29.0], [122.01, 29.01], [122.0, 29.01], [122.0, 29.0]]
+    ],
 }
 
 
@@ -45,7 +47,8 @@ def test_coverage_plan_over_polygon_is_stored_with_stats_and_route(station, pilo
     roles = {f["properties"].get("role") for f in plan["route"]["features"]}
     assert {"area", "station", "fence"} <= roles
     listed = station.client.get("/api/plans", headers=pilot).json()
-    assert listed["count"] == 1 and listed["data"][0]["route"] is None
+    assert listed["count"] == 1
+    assert listed["data"][0]["route"] is None
     again = station.client.get(f"/api/plans/{plan['id']}", headers=pilot).json()
     assert again["stats"] == plan["stats"]
 
@@ -62,16 +65,19 @@ def test_not_a_polygon_and_unknown_area_are_422(station, pilot):
     """A point instead of a polygon, and an unknown site area, are each a clear 422."""
     point = {"type": "Point", "coordinates": [119.18, 29.05]}
     r = station.client.post("/api/plans", json=coverage(point), headers=pilot)
-    assert r.status_code == 422 and "Polygon" in r.json()["detail"]
+    assert r.status_code == 422
+    assert "Polygon" in r.json()["detail"]
     body = coverage(None, area="no_such_area")
     r = station.client.post("/api/plans", json=body, headers=pilot)
-    assert r.status_code == 422 and "no_such_area" in r.json()["detail"]
+    assert r.status_code == 422
+    assert "no_such_area" in r.json()["detail"]
 
 
 def test_coverage_without_swath_width_is_422(station, pilot):
     """A coverage plan without a swath width is refused, naming the field."""
     r = station.client.post("/api/plans", json=coverage(swath_width_m=None), headers=pilot)
-    assert r.status_code == 422 and "swath_width_m" in r.json()["detail"]
+    assert r.status_code == 422
+    assert "swath_width_m" in r.json()["detail"]
 
 
 def test_preview_returns_stats_without_storing(station, pilot):
@@ -90,7 +96,12 @@ def test_officer_may_read_but_not_create_plans(station, pilot, officer):
 
 @pytest.mark.parametrize(
     ("fmt", "marker"),
-    [("plan", '"fileType"'), ("waypoints", "QGC WPL 110"), ("kml", "<kml"), ("geojson", "FeatureCollection")],
+    [
+        ("plan", '"fileType"'),
+        ("waypoints", "QGC WPL 110"),
+        ("kml", "<kml"),
+        ("geojson", "FeatureCollection"),
+    ],
 )
 def test_export_formats(station, pilot, fmt, marker):
     """Each export format comes back as a file with its own signature."""

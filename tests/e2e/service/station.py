@@ -61,11 +61,10 @@ class StationProcess:
         args += ["--data-dir", str(self.workdir / "data")]
         for url in self.mavlink:
             args += ["--mavlink", url]
-        log = open(self.workdir / f"service{self.starts}.log", "wb")  # noqa: SIM115 (kept open)
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "groundstation", *args, stdout=log, stderr=log, env=env
-        )
-        log.close()
+        with (self.workdir / f"service{self.starts}.log").open("wb") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "groundstation", *args, stdout=log, stderr=log, env=env
+            )
         async with httpx.AsyncClient(base_url=self.url) as client:
             async with asyncio.timeout(60 * self.factor):
                 while True:

@@ -69,9 +69,9 @@ async def until_patrol(ws: Any, patrol_id: int, done: Any, seen: list[str]) -> d
         data = msg["data"]
         if msg["type"] == "patrol.state" and data["id"] == patrol_id:
             seen.append(data["state"])
-        if msg["type"] in ("patrol.state", "patrol.progress") and data["id"] == patrol_id:
-            if done(msg):
-                return msg
+        mine = msg["type"] in ("patrol.state", "patrol.progress") and data["id"] == patrol_id
+        if mine and done(msg):
+            return msg
     raise AssertionError("live stream ended")
 
 
@@ -90,7 +90,7 @@ async def test_patrol_flies_survives_a_station_kill_and_files_its_track(tmp_path
 
             # the three drones register themselves on their first heartbeat
             async with asyncio.timeout(20 * FACTOR):
-                while (await client.get("/api/vehicles", headers=pilot)).json()["count"] < 3:
+                while (await client.get("/api/vehicles", headers=pilot)).json()["count"] < 3:  # noqa: ASYNC110 (polling the API is the point)
                     await asyncio.sleep(0.2)
             vehicles = (await client.get("/api/vehicles", headers=pilot)).json()["data"]
             v1 = next(v for v in vehicles if v["sysid"] == 1)
@@ -105,7 +105,8 @@ async def test_patrol_flies_survives_a_station_kill_and_files_its_track(tmp_path
                 await anon.send(json.dumps({"type": "hello"}))
                 with pytest.raises(websockets.ConnectionClosed) as closed:
                     await anon.recv()
-            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1008
 
             plan_body = {"name": "south square", "kind": "coverage", "altitude_m": 30,
                          "polygon": NEAR_STATION, "swath_width_m": 60}  # fmt: skip

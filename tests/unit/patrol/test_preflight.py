@@ -76,4 +76,5 @@ def test_battery_threshold_is_sortie_share_plus_reserve():
 def test_resume_accepts_an_armed_vehicle_and_wind_within_limit():
     """On resume an armed vehicle is not 'busy'; wind at the limit passes."""
     v = verdict(replace(GOOD, state=replace(STATE, armed=True), resume=True, wind_m_s=10.0))
-    assert v["vehicle_free"][0] and v["wind"][0]
+    assert v["vehicle_free"][0]
+    assert v["wind"][0]

@@ -47,7 +47,8 @@ def test_skipping_states_is_refused_with_a_conflict():
     with pytest.raises(Conflict) as info:
         check_transition(S.PLANNED, S.FLYING)
     assert info.value.status == 409
-    assert "planned" in str(info.value) and "flying" in str(info.value)
+    assert "planned" in str(info.value)
+    assert "flying" in str(info.value)
 
 
 def test_resume_and_retry_paths():
