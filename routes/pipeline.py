@@ -197,7 +197,7 @@ def plan_coverage(
     inside = area.difference(grown) if grown is not None else area
     # passes are joined without leaving the area; separate ponds (or an area split by zones)
     # are joined over land inside the fence, still round the islands
-    joins = inside if len(polygons(inside)) == 1 else join_region(area, airspace.allowed)
+    joins = inside if len(polygons(inside)) == 1 else join_region(inside, airspace.allowed)
     if station is not None:
         airspace.check_station(station)
         check_reachable(polygons(cover), airspace.allowed, station)

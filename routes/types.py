@@ -101,8 +101,8 @@ class BatteryModel:
     11400.0
     """
 
-    cruise_speed_m_s: float = 10.0
-    endurance_s: float = 1500.0
+    cruise_speed_m_s: float = 15.0  # defaults: a 55-minute industrial quadcopter (M300 class)
+    endurance_s: float = 3300.0
     reserve_frac: float = 0.25
     max_mission_items: int = 250
     takeoff_landing_s: float = 60.0
