@@ -1,0 +1,155 @@
+"""The live map page in a real browser against a real station (no drones needed here):
+login, languages and local time, incidents with photos across pages, and reconnection."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.browser.pages import WAIT_MS, log_in, open_page, report_incident_at, show_tab
+from tests.browser.station import LiveStation
+
+
+def tiny_png() -> bytes:
+    """A valid 2x2 green PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x20\xa0\x40" * 2 for _ in range(2))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def station(tmp_path):
+    station = LiveStation(tmp_path / "station").start()
+    try:
+        for name, role in (("pilot1", "pilot"), ("officer1", "officer"), ("officer2", "officer")):
+            station.add_user(name, role)
+        yield station
+    finally:
+        station.stop()
+
+
+def test_login_language_switch_and_bad_password(browser, station):
+    """A wrong password is explained; the page is Chinese by default and switches to English,
+    and keeps the choice (and the session) after a reload."""
+    context, page, errors = open_page(browser, station.url)
+    try:
+        page.fill("#login-username", "pilot1")
+        page.fill("#login-password", "wrong-password")
+        page.click("#login-submit")
+        page.wait_for_selector("#login-error:not([hidden])", timeout=WAIT_MS)
+        assert "登录失败" in page.inner_text("#login-error")
+
+        log_in(page, "pilot1")
+        assert page.get_attribute("html", "lang") == "zh-CN"
+        assert page.inner_text("[data-tab=vehicles]") == "无人机"
+        assert "飞手" in page.inner_text("#whoami")
+
+        page.click("header [data-testid=lang-switch]")
+        assert page.get_attribute("html", "lang") == "en"
+        assert page.inner_text("[data-tab=vehicles]") == "Drones"
+        assert "pilot" in page.inner_text("#whoami")
+
+        page.reload()
+        page.wait_for_selector("body[data-ready='1']", timeout=WAIT_MS)
+        assert page.inner_text("[data-tab=vehicles]") == "Drones"
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
+def test_incident_with_photo_is_assigned_and_resolved_across_pages(browser, station, artifacts):
+    """An officer reports an incident with a photo; the pilot's page shows it with local
+    (Asia/Shanghai) time; another officer assigns and resolves it and it leaves both maps."""
+    pilot_ctx, pilot, pilot_errors = open_page(browser, station.url)
+    officer_ctx, officer, officer_errors = open_page(browser, station.url)
+    try:
+        log_in(pilot, "pilot1")
+        log_in(officer, "officer1")
+        photo = {"name": "boat.png", "mimeType": "image/png", "buffer": tiny_png()}
+        report_incident_at(officer, 880, 700, "pollution_discharge", "黑水排放", photo)
+        incident_id = officer.get_attribute("[data-testid=incident-marker]", "data-id")
+        marker = f"[data-testid=incident-marker][data-id='{incident_id}']"
+
+        # the pilot's page gets it live, with the photo (fetched with the pilot's token)
+        pilot.wait_for_selector(marker, timeout=WAIT_MS)
+        pilot.click(marker)
+        pilot.wait_for_selector("[data-testid=incident-photo]", timeout=WAIT_MS)
+        assert (
+            pilot.evaluate("document.querySelector('[data-testid=incident-photo]').naturalWidth")
+            == 2
+        )
+        popup = pilot.inner_text("[data-testid=incident-popup]")
+        assert "污染排放" in popup
+        assert "黑水排放" in popup
+        assert pilot.locator("[data-testid=resolve]").count() == 0  # pilots do not resolve
+
+        # times are shown in Asia/Shanghai (UTC+8)
+        with station.api() as client:
+            token = station.token("pilot1")
+            body = client.get(
+                f"/api/incidents/{incident_id}", headers={"Authorization": f"Bearer {token}"}
+            ).json()
+        local = datetime.fromisoformat(body["created_at"]) + timedelta(hours=8)
+        assert local.strftime("%H:%M") in popup
+
+        # the officer assigns it to a colleague, then resolves it
+        officer.click(marker)
+        officer.select_option("[data-testid=assign-select]", label="officer2")
+        officer.click("[data-testid=assign]")
+        show_tab(pilot, "incidents")
+        pilot.wait_for_selector(
+            f"[data-testid=incident-item][data-id='{incident_id}'] >> text=已指派", timeout=WAIT_MS
+        )
+        officer.screenshot(path=str(artifacts / "live_map_incident.png"))
+        officer.click(marker)
+        officer.click("[data-testid=resolve]")
+        pilot.wait_for_selector(marker, state="detached", timeout=WAIT_MS)
+        officer.wait_for_selector(marker, state="detached", timeout=WAIT_MS)
+        assert pilot_errors == [], pilot_errors
+        assert officer_errors == [], officer_errors
+    finally:
+        pilot_ctx.close()
+        officer_ctx.close()
+
+
+def test_page_keeps_what_it_shows_while_the_station_restarts(browser, station):
+    """When the station goes away the page says so and keeps its markers; when it is back the
+    page reconnects by itself and live events flow again."""
+    context, page, _ = open_page(browser, station.url)
+    try:
+        log_in(page, "officer1")
+        report_incident_at(page, 880, 700, "theft", "before the restart")
+        first = page.get_attribute("[data-testid=incident-marker]", "data-id")
+
+        station.stop_server()
+        page.wait_for_selector("#conn[data-state='reconnecting']", timeout=WAIT_MS)
+        assert page.locator(f"[data-testid=incident-marker][data-id='{first}']").count() == 1
+
+        station.start_server()
+        page.wait_for_selector("#conn[data-state='live']", timeout=WAIT_MS)
+        token = station.token("officer2")
+        with station.api() as client:
+            r = client.post(
+                "/api/incidents",
+                json={"type": "poaching", "lat_deg": 29.05, "lon_deg": 119.19},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert r.status_code == 201, r.text
+        page.wait_for_selector(
+            f"[data-testid=incident-marker][data-id='{r.json()['id']}']", timeout=WAIT_MS
+        )
+        assert page.locator(f"[data-testid=incident-marker][data-id='{first}']").count() == 1
+    finally:
+        context.close()
