@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from simulator.testing import SimConfig, SimFleet
-from tests.clients.conftest import TIMEOUT_FACTOR
+from tests.clients.conftest import TIMEOUT_FACTOR, free_port
 
 pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.clients
@@ -161,3 +164,52 @@ async def test_mavproxy_upload_to_sysid_2_leaves_1_and_3_alone(
         for sysid in (1, 3):
             v = sim.vehicles[sysid]
             assert (v.state.mission, v.autopilot.params.get("RTL_ALT")) == before[sysid]
+
+
+def test_cli_fleet_seen_by_a_listening_mavproxy(mavproxy_bin: str, tmp_path: Path) -> None:
+    """`python -m simulator --drones 3 --connect udpout:...` is seen by MAVProxy listening there."""
+    port = free_port(socket.SOCK_DGRAM)
+    mp = pexpect.spawn(
+        sys.executable,
+        [
+            mavproxy_bin,
+            f"--master=udpin:127.0.0.1:{port}",
+            "--nodtr",
+            "--default-modules=mode,param",
+            f"--state-basedir={tmp_path}",
+        ],
+        encoding="utf-8",
+        cwd=str(tmp_path),
+        timeout=30 * TIMEOUT_FACTOR,
+    )
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--drones",
+            "3",
+            "--connect",
+            f"udpout:127.0.0.1:{port}",
+            "--speedup",
+            "2",
+            "--duration",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    log = io.StringIO()
+    mp.logfile_read = log
+    try:
+        seen = set()
+        while seen != {"1", "2", "3"}:
+            mp.expect(r"Detected vehicle (\d):1")
+            seen.add(mp.match.group(1))
+        mp.expect(r"Received \d+ parameters")
+        assert "GPS lock at 40 meters" in log.getvalue()  # the Longyou station's ground
+    finally:
+        mp.sendline("exit")
+        mp.close(force=True)
+        sim.terminate()
+        sim.wait(timeout=10)
