@@ -37,7 +37,7 @@ Msg = Any
 class MissionTiming:
     """Bounds of the adaptive timeout and the retry budget (timeouts in a row, no progress)."""
 
-    min_timeout_s: float = 0.02
+    min_timeout_s: float = 0.01
     max_timeout_s: float = 1.5  # the MAVLink mission-protocol default
     max_retries: int = 20
     #: never give up sooner than this after the last progress, however short the timeouts
@@ -52,7 +52,7 @@ class RttEstimator:
     1.5
     >>> for _ in range(20):
     ...     rtt.sample(0.01)
-    >>> 0.02 <= rtt.timeout_s < 0.05
+    >>> 0.01 <= rtt.timeout_s < 0.05
     True
     """
 

@@ -1,0 +1,216 @@
+"""Link speed: decoding throughput and 700-item mission uploads, against the baselines.
+
+    .venv/bin/python bench/link.py                 # everything (MAVProxy part takes minutes)
+    .venv/bin/python bench/link.py --no-mavproxy   # decode + our uploads only
+
+1. Decoding: the same recorded datagrams (100 vehicles' telemetry) through raw pymavlink
+   ``parse_buffer``, through the station's :class:`Decoder`, and through the whole station path
+   (decode, route to the vehicle, fold into state, link health). Prints messages per second on
+   one core and the share of a core that 100 vehicles x 10 Hz need.
+2. Uploads: a 700-item mission to one simulated vehicle (``python -m simulator`` in its own
+   process, real time, loss both ways) at 0 % and 30 % loss: ecopatrol's link vs MAVProxy's
+   ``wp load`` of the same ``.waypoints`` file to the same simulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+from groundstation.link import Fleet, LinkConfig, WireItem
+from groundstation.link.codec import Decoder, Encoder
+
+HOME = (29.0525, 119.1818)
+
+
+# --- 1. decoding -----------------------------------------------------------------------------
+
+
+def recorded_datagrams(vehicles: int, seconds: int, seed: int = 1) -> list[bytes]:
+    """Telemetry as a copter sends it: ~10 messages per vehicle-second, one per datagram."""
+    rng = random.Random(seed)
+    encoders = [Encoder(sysid, 1) for sysid in range(1, vehicles + 1)]
+    out: list[bytes] = []
+    for t in range(seconds * 10):
+        for enc in encoders:
+            m = enc.mav
+            lat = round((HOME[0] + rng.uniform(-0.01, 0.01)) * 1e7)
+            lon = round((HOME[1] + rng.uniform(-0.01, 0.01)) * 1e7)
+            kind = t % 10
+            if kind == 0:
+                msg = m.heartbeat_encode(2, 3, 129, 3, 4)
+            elif kind in (1, 4, 7):
+                msg = m.global_position_int_encode(
+                    t * 100, lat, lon, 50_000, 40_000, 300, 0, 0, 9000
+                )
+            elif kind in (2, 5, 8):
+                msg = m.attitude_encode(t * 100, 0.01, -0.02, 1.5, 0, 0, 0)
+            elif kind == 3:
+                msg = m.sys_status_encode(0, 0, 0, 500, 12_100, 1000, 80, 0, 0, 0, 0, 0, 0)
+            elif kind == 6:
+                msg = m.gps_raw_int_encode(t * 1000, 3, lat, lon, 50_000, 100, 100, 500, 9000, 14)
+            else:
+                msg = m.vfr_hud_encode(5.0, 5.0, 90, 50, 40.0, 0.0)
+            out.append(enc.encode(msg))
+    return out
+
+
+def bench_decode(vehicles: int = 100, seconds: int = 60) -> None:
+    grams = recorded_datagrams(vehicles, seconds)
+    n = len(grams)
+    print(f"decode: {n} datagrams from {vehicles} vehicles ({sum(map(len, grams))} bytes)")
+
+    raw = mavlink.MAVLink(None)
+    raw.robust_parsing = True
+    t0 = time.process_time()
+    count = 0
+    for g in grams:
+        count += len(raw.parse_buffer(g) or ())
+    raw_s = time.process_time() - t0
+
+    dec = Decoder()
+    t0 = time.process_time()
+    for g in grams:
+        dec.feed(g, datagram=True)
+    dec_s = time.process_time() - t0
+
+    fleet = Fleet([LinkConfig(url="udpin:127.0.0.1:0")])
+    link = fleet.links[0]
+    peer = ("127.0.0.1", 14555)
+    t0 = time.process_time()
+    for g in grams:
+        link._on_data(g, peer, True)  # the transport's callback: decode + dispatch + state
+    full_s = time.process_time() - t0
+    assert count == n == dec.stats.frames, (count, n, dec.stats.frames)
+    assert len(fleet.vehicles) == vehicles
+    need = vehicles * 10
+    print(f"  {'path':34} {'msg/s/core':>12} {'us/msg':>8} {f'core for {need} msg/s':>20}")
+    for name, secs in [
+        ("raw pymavlink parse_buffer", raw_s),
+        ("station Decoder.feed", dec_s),
+        ("station full path (decode+state)", full_s),
+    ]:
+        rate = n / secs
+        print(f"  {name:34} {rate:12,.0f} {1e6 / rate:8.1f} {need / rate:19.1%}")
+    print(f"  station overhead over raw decoding: decoder x{dec_s / raw_s:.2f}, "
+          f"full path x{full_s / raw_s:.2f}")  # fmt: skip
+
+
+# --- 2. uploads --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_sim(port: int, loss_pct: float) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "simulator", "--drones", "1", "--listen",
+           f"udpin:127.0.0.1:{port}", "--speedup", "1", "--seed", "1",
+           "--packet-loss", str(loss_pct)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    return proc
+
+
+def mission(n: int = 700) -> list[WireItem]:
+    lat, lon = round(HOME[0] * 1e7), round(HOME[1] * 1e7)
+    items = [WireItem(seq=0, frame=0, command=16, current=1, x=lat, y=lon, z=0)]
+    items += [
+        WireItem(seq=i, frame=3, command=16, x=lat + 30 * i, y=lon + (i % 7) * 30, z=40.0)
+        for i in range(1, n)
+    ]
+    return items
+
+
+async def _ours(port: int, items: list[WireItem]) -> tuple[float, float]:
+    async with Fleet([LinkConfig(url=f"udpout:127.0.0.1:{port}")]) as fleet:
+        (sysid,) = await fleet.wait_for_vehicles(1, timeout_s=20)
+        v = fleet.vehicle(sysid)
+        t0 = time.perf_counter()
+        await v.upload_mission(items, verify=False)
+        up = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        got = await v.download_mission()
+        down = time.perf_counter() - t0
+        assert len(got) == len(items)
+        return up, down
+
+
+def ours(loss_pct: float, items: list[WireItem]) -> tuple[float, float]:
+    port = free_port()
+    sim = start_sim(port, loss_pct)
+    try:
+        return asyncio.run(_ours(port, items))
+    finally:
+        sim.kill()
+        sim.wait()
+
+
+def mavproxy(loss_pct: float, items: list[WireItem], limit_s: float) -> str:
+    import pexpect
+
+    from routes.formats import waypoints
+    from routes.mission import MissionItem
+
+    route_items = [MissionItem(**{f: getattr(i, f) for f in WireItem.__slots__}) for i in items]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.waypoints"
+        path.write_text(waypoints.dumps(route_items))
+        port = free_port()
+        sim = start_sim(port, loss_pct)
+        cmd = (f"{Path(sys.executable).parent / 'mavproxy.py'} "
+               f"--master=udpout:127.0.0.1:{port} --source-system=250 --nowait "
+               f"--state-basedir={tmp} --logfile={tmp}/mav.tlog")  # fmt: skip
+        child = pexpect.spawn(cmd, encoding="utf-8", timeout=30, cwd=tmp)
+        try:
+            child.expect(["online system", "Detected vehicle", "STABILIZE>"], timeout=30)
+            time.sleep(2)
+            child.sendline(f"wp load {path}")
+            t0 = time.perf_counter()
+            idx = child.expect([r"Loaded \d+ waypoints in ([0-9.]+)s", pexpect.TIMEOUT],
+                               timeout=limit_s)  # fmt: skip
+            if idx == 1:
+                return f"did not finish in {limit_s:.0f} s"
+            reported = float(child.match.group(1))
+            return f"{reported:8.2f} s (wall {time.perf_counter() - t0:.2f} s)"
+        finally:
+            child.terminate(force=True)
+            sim.kill()
+            sim.wait()
+
+
+def bench_uploads(with_mavproxy: bool, limit_s: float) -> None:
+    items = mission(700)
+    print("\nupload: 700-item mission, one simulated vehicle (own process, real time), loopback")
+    for loss in (0.0, 30.0):
+        up, down = ours(loss, items)
+        line = f"  loss {loss:4.0f} %  ecopatrol upload {up:8.2f} s (read back {down:.2f} s)"
+        if with_mavproxy:
+            line += f" | MAVProxy wp load {mavproxy(loss, items, limit_s)}"
+        print(line, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-mavproxy", action="store_true", help="skip the MAVProxy baseline")
+    parser.add_argument("--no-upload", action="store_true", help="decoding figures only")
+    parser.add_argument("--mavproxy-limit", type=float, default=300.0, help="seconds")
+    args = parser.parse_args()
+    bench_decode()
+    if not args.no_upload:
+        bench_uploads(not args.no_mavproxy, args.mavproxy_limit)
+
+
+if __name__ == "__main__":
+    main()
