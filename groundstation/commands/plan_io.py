@@ -249,7 +249,8 @@ def _preview(plan: Plan, path: Path) -> None:
                 ax.plot(*xy, color=colour, lw=0.8, ls=":", zorder=5)
             else:
                 ax.plot(*xy, marker="o", color=colour, ms=6, zorder=6)
-                ax.annotate(leg.name[:12], (xy[0][0], xy[1][0]), fontsize=7, zorder=7)
+                label = leg.name.split()[0] if leg.name else ""  # the id: fonts lack CJK
+                ax.annotate(label, (xy[0][0], xy[1][0]), fontsize=7, zorder=7)
     if plan.station is not None:
         ax.plot(
             plan.station.x,

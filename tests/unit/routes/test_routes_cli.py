@@ -1,0 +1,108 @@
+"""`ecopatrol plan ...`: files written, stats printed, errors as one line and exit code 2."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from groundstation.cli import app
+from routes.formats import qgc_plan, waypoints
+
+POND = Path(__file__).parents[2] / "data" / "routes" / "pond.geojson"
+runner = CliRunner()
+
+
+def _run(*args: str):
+    return runner.invoke(app, ["plan", *args])
+
+
+def test_coverage_geojson_without_station_is_the_bare_path(tmp_path) -> None:
+    """With --station none the GeoJSON LineStrings, in order, form one connected path."""
+    out = tmp_path / "pond.geojson"
+    res = _run("coverage", "--area", str(POND), "--altitude", "60", "--swath-width", "60",
+               "--station", "none", "--format", "geojson", "-o", str(out))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "covered" in res.output
+    doc = json.loads(out.read_text())
+    lines = [f["geometry"]["coordinates"] for f in doc["features"]
+             if f["geometry"]["type"] == "LineString"]  # fmt: skip
+    assert len(lines) >= 1
+    for a, b in itertools.pairwise(lines):
+        assert a[-1] == pytest.approx(b[0], abs=1e-7)
+    assert doc["properties"]["sorties"] == 1
+    assert doc["properties"]["covered_frac"] >= 0.995
+
+
+def test_coverage_plan_file_with_camera_and_station(tmp_path) -> None:
+    """A .plan made from camera settings loads back, home at the given station, photos on."""
+    out = tmp_path / "pond.plan"
+    png = tmp_path / "pond.png"
+    res = _run("coverage", "--area", str(POND), "--altitude", "80", "--camera-hfov", "84",
+               "--overlap", "0.3", "--station", "119.2990,29.0795", "--format", "plan",
+               "-o", str(out), "--png", str(png))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    mission = qgc_plan.loads(out.read_text())
+    assert mission.home.lat_deg == pytest.approx(29.0795, abs=1e-6)
+    assert mission.home.lon_deg == pytest.approx(119.2990, abs=1e-6)
+    assert any(it.command == 206 and it.param1 > 0 for it in mission.items)
+    assert mission.fence
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_waypoints_per_sortie_when_the_battery_is_short(tmp_path) -> None:
+    """A short battery makes several sorties, each its own numbered .waypoints file."""
+    out = tmp_path / "pond.waypoints"
+    res = _run("coverage", "--area", str(POND), "--altitude", "60", "--swath-width", "40",
+               "--station", "119.2990,29.0795", "--endurance", "400", "--speed", "10",
+               "--drones", "2", "--format", "waypoints", "-o", str(out))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    files = sorted(tmp_path.glob("pond_s*_d*.waypoints"))
+    assert len(files) >= 2
+    assert {f.name.split("_d")[1] for f in files} == {"1.waypoints", "2.waypoints"}
+    for f in files:
+        items = waypoints.loads(f.read_text())
+        assert items[-1].command == 20
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--swath-width", "5000"], "wider than the area"),
+        ([], "give --swath-width"),
+        (["--swath-width", "60", "--camera-hfov", "80", "--overlap", "0.2"], "either"),
+        (["--swath-width", "60", "--altitude", "300"], "above the 120 m limit"),
+        (["--swath-width", "60", "--station", "nowhere"], "LON,LAT"),
+        (["--swath-width", "60", "--reserve", "1.5"], "reserve"),
+    ],
+)
+def test_bad_options_give_one_line_and_exit_2(tmp_path, args, message) -> None:
+    """Impossible requests print a one-line reason (no traceback) and exit with code 2."""
+    base = ["coverage", "--area", str(POND), "--altitude", "60", "-o", str(tmp_path / "x.plan")]
+    res = _run(*base, *args)
+    assert res.exit_code == 2
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_missing_area_file_is_named(tmp_path) -> None:
+    """An --area file that does not exist is named in the error."""
+    res = _run("coverage", "--area", str(tmp_path / "none.geojson"), "--altitude", "60",
+               "--swath-width", "60", "-o", str(tmp_path / "x.plan"))  # fmt: skip
+    assert res.exit_code == 2
+    assert "none.geojson: no such file" in res.output
+
+
+def test_tour_over_the_longyou_site(tmp_path) -> None:
+    """A hotspot tour over the shipped site writes a .plan with loiters and a preview."""
+    out = tmp_path / "tour.plan"
+    png = tmp_path / "tour.png"
+    res = _run("tour", "--altitude", "80", "--format", "plan", "-o", str(out), "--png", str(png))
+    assert res.exit_code == 0, res.output
+    mission = qgc_plan.loads(out.read_text())
+    assert sum(1 for it in mission.items if it.command == 19) >= 3
+    assert "dropped" in res.output
+    assert png.exists()
