@@ -43,6 +43,8 @@ from groundstation.api import (
 )
 from groundstation.api import commands as vehicle_commands
 from groundstation.api import freshness as freshness_api
+from groundstation.api import reports as reports_api
+from groundstation.api import schedules as schedules_api
 from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
 from groundstation.api.sites import SiteCache
 from groundstation.auth import Passwords, TokenCodec, load_or_create_secret, make_hasher
@@ -51,6 +53,8 @@ from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.db.users import ensure_first_admin
 from groundstation.patrol.service import patrol_hook
+from groundstation.reports.filer import report_hook
+from groundstation.schedule.service import schedule_hook
 from groundstation.telemetry.fleet_bridge import fleet_hook
 from groundstation.telemetry.hub import Hub
 
@@ -70,7 +74,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
     )
     app.state.settings = settings
     link_hooks: list[LifespanHook] = [fleet_hook] if settings.link.mavlink else []
-    app.state.lifespan_hooks = [*link_hooks, *hooks, patrol_hook]
+    app.state.lifespan_hooks = [*link_hooks, *hooks, patrol_hook, report_hook, schedule_hook]
     app.state.live_sources = live.default_snapshot_sources()
     app.state.site_cache = SiteCache()
     if settings.cors_origins:
@@ -86,7 +90,8 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
         app.include_router(module.router)
     for flight in (plans, patrols, vehicle_commands):
         app.include_router(flight.router)
-    app.include_router(freshness_api.router)
+    for module in (freshness_api, reports_api, schedules_api):
+        app.include_router(module.router)
     return app
 
 
