@@ -43,6 +43,9 @@ class FakeAutopilot:
     silent_after_upload: bool = False
     #: drop this many "upload complete" ACKs (the station must still find out it worked)
     drop_final_acks: int = 0
+    #: an old autopilot: SET_MESSAGE_INTERVAL unsupported, REQUEST_DATA_STREAM counted
+    legacy_streams: bool = False
+    data_stream_requests: int = 0
     missions: dict[int, list[WireItem]] = field(default_factory=dict)
     commands_seen: list[int] = field(default_factory=list)
     armed: bool = False
@@ -141,6 +144,9 @@ class FakeAutopilot:
             else:
                 self.missions.pop(msg.mission_type, None)
             return [self.mav.mission_ack_encode(255, 190, 0, msg.mission_type)]
+        if kind == "REQUEST_DATA_STREAM":
+            self.data_stream_requests += 1
+            return []
         if kind == "SETUP_SIGNING":
             # as ArduPilot: take the key, sign from now on and refuse unsigned commands
             self.signing = SigningConfig(bytes(msg.secret_key), reject_unsigned=True)
@@ -167,7 +173,7 @@ class FakeAutopilot:
             self.armed = msg.param1 == 1
         elif command == 176:  # DO_SET_MODE
             self.custom_mode = int(msg.param2)
-        elif command == 9999:
+        elif (command == 511 and self.legacy_streams) or command == 9999:
             return [self._ack(command, MAV_RESULT_UNSUPPORTED)]
         return [self._ack(command, MAV_RESULT_ACCEPTED)]
 

@@ -209,3 +209,20 @@ async def test_tcp_link_and_two_links_at_once():
             await fleet.vehicle(7).arm()
             assert a.vehicles[5].state.armed
             assert b.vehicles[7].state.armed
+
+
+async def test_twenty_vehicles_on_one_port_all_tracked_and_commandable():
+    """Twenty vehicles on one port: all appear, all arm and take their own mission at once."""
+    config = SimConfig(drones=20, listen="udpin:127.0.0.1:0", speedup=5.0, seed=2)
+    async with SimFleet(config) as sim:
+        link = LinkConfig(url=f"udpout:127.0.0.1:{sim.ports[0]}")
+        async with Fleet([link], mission_timing=FAST_MISSION) as fleet:
+            ids = await fleet.wait_for_vehicles(20, timeout_s=20 * FACTOR)
+            assert ids == list(range(1, 21))
+            await asyncio.gather(*(fleet.vehicle(s).arm() for s in ids))
+            missions = {s: await _mission(fleet, s, 12) for s in ids}
+            await asyncio.gather(*(fleet.vehicle(s).upload_mission(missions[s]) for s in ids))
+            for s in ids:
+                held = sim.vehicles[s].autopilot.mission.items[0]
+                assert [(i.x, i.y) for i in held[1:]] == [(i.x, i.y) for i in missions[s][1:]]
+            assert all(fleet.vehicle(s).state.link.status != "lost" for s in ids)

@@ -18,6 +18,7 @@ from groundstation.errors import (
     UnknownVehicle,
 )
 from groundstation.link import CommandTiming, Fleet, LinkConfig, MissionTiming, WireItem
+from groundstation.link.handle import DEFAULT_STREAMS_HZ
 from groundstation.link.signing import SigningConfig, key_from_passphrase
 from groundstation.link.testing import FakeAutopilot, FakeVehicleEndpoint
 from groundstation.link.tlog import read_tlog
@@ -71,6 +72,18 @@ async def test_vehicles_appear_with_state_and_streams_requested():
         assert fleet.vehicle(3).state.link.status in ("ok", "degraded")
         with pytest.raises(UnknownVehicle):
             fleet.vehicle(99)
+
+
+async def test_old_autopilot_gets_request_data_stream():
+    """A vehicle refusing SET_MESSAGE_INTERVAL is asked with REQUEST_DATA_STREAM instead."""
+    ap = FakeAutopilot(2, legacy_streams=True)
+    modern = FakeAutopilot(3)
+    async with _fleet() as fleet, _vehicles(fleet, ap, modern):
+        await asyncio.sleep(0.5)
+    assert ap.data_stream_requests >= 1
+    assert ap.commands_seen.count(511) == 1
+    assert modern.data_stream_requests == 0
+    assert modern.commands_seen.count(511) == len(DEFAULT_STREAMS_HZ)
 
 
 async def test_rejected_arm_raises_typed_error_with_reason():
