@@ -66,9 +66,9 @@ def _specs(sysid: int) -> dict[str, ParamSpec]:
         "FS_GCS_TIMEOUT": ParamSpec(5, REAL32, 2, 120),
         "FS_EKF_ACTION": ParamSpec(1, INT8, 0, 3),
         "BATT_MONITOR": ParamSpec(4, INT8, 0, 30),
-        "BATT_CAPACITY": ParamSpec(10000, INT32, 100, 100000),
-        "BATT_LOW_MAH": ParamSpec(2000, REAL32, 0, 100000),
-        "BATT_CRT_MAH": ParamSpec(800, REAL32, 0, 100000),
+        "BATT_CAPACITY": ParamSpec(11870, INT32, 100, 100000),
+        "BATT_LOW_MAH": ParamSpec(1780, REAL32, 0, 100000),  # 15 %
+        "BATT_CRT_MAH": ParamSpec(950, REAL32, 0, 100000),  # 8 %
         "BATT_LOW_VOLT": ParamSpec(0, REAL32, 0, 60),
         "BATT_CRT_VOLT": ParamSpec(0, REAL32, 0, 60),
         "BATT_FS_LOW_ACT": ParamSpec(2, INT8, 0, 7),
@@ -92,7 +92,6 @@ def _specs(sysid: int) -> dict[str, ParamSpec]:
         "SIM_WIND_DIR": ParamSpec(180, REAL32, 0, 360),
         "SIM_WIND_TURB": ParamSpec(1, REAL32, 0, 10),
         "SIM_GPS_DISABLE": ParamSpec(0, INT8, 0, 1),
-        "SIM_BATT_CAP_AH": ParamSpec(10, REAL32, 0.1, 100),
         "SR0_POSITION": ParamSpec(2, INT16, 0, 50),
         "SR0_EXTRA1": ParamSpec(4, INT16, 0, 50),
         "SR0_EXT_STAT": ParamSpec(1, INT16, 0, 50),

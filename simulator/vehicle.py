@@ -66,9 +66,9 @@ class Wind:
 class Battery:
     """A LiPo pack: capacity, open-circuit voltage by charge, internal resistance sag."""
 
-    capacity_mah: float = 10000.0
-    cells: int = 6
-    internal_ohm: float = 0.012
+    capacity_mah: float = 11870.0  # two 5935 mAh 12S packs: an M300-class patrol quadcopter
+    cells: int = 12
+    internal_ohm: float = 0.006
     consumed_mah: float = 0.0
     current_a: float = 0.0
 
@@ -222,11 +222,15 @@ class Airframe:
         self.accel_n = self.accel_e = 0.0
 
 
+HOVER_A = 12.0
+"""Hover current at 48 V: with the drag term, about 55 minutes at 15 m/s cruise (M300 class)."""
+
+
 def power_current_a(frame: Airframe, armed: bool) -> float:
-    """Current the motors and avionics draw: idle, hover, plus cruise and climb terms."""
+    """Current the motors and avionics draw: idle, hover, plus cruise-drag and climb terms."""
     if not armed:
-        return 0.6
+        return 0.4
     if frame.on_ground:
-        return 4.0
+        return 2.5
     air = frame.airspeed_m_s
-    return 22.0 + 0.06 * air * air + 6.0 * max(0.0, frame.vu)
+    return HOVER_A + 0.004 * air * air + 3.0 * max(0.0, frame.vu)

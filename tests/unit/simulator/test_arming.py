@@ -34,7 +34,7 @@ def test_arm_refused_without_gps(gcs: Gcs, ap: Autopilot) -> None:
 
 def test_arm_refused_with_low_battery(gcs: Gcs, ap: Autopilot) -> None:
     """A battery below the low-capacity threshold refuses arming with a reason."""
-    ap.battery.sag(85.0)  # 15 % left of 10 Ah: under BATT_LOW_MAH = 2000
+    ap.battery.sag(90.0)  # 10 % left: under BATT_LOW_MAH (15 %)
     gcs.run(0.5)
     assert gcs.command(ARM, 1).result == M.MAV_RESULT_DENIED
     assert any("Battery" in t for t in gcs.texts())
