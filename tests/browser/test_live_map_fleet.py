@@ -110,6 +110,11 @@ def test_pilot_flies_three_drones_and_sees_the_officers_incident(browser, fleet_
         wait_all_moved(pilot, before)
         after = vehicle_positions(pilot)
         assert all(after[s] != before[s] for s in before)
+        # a picture of the three drones on their patrols (README: docs/img/live_map.png)
+        show_tab(pilot, "vehicles")
+        pilot.click("[data-testid=vehicle-item][data-sysid='2']")
+        pilot.wait_for_timeout(4000)  # for the picture only: let the tracks grow
+        pilot.screenshot(path=str(artifacts / "live_map_flying.png"))
 
         # the officer logs in on a second page: no drone controls, even with a drone selected
         log_in(officer, "officer1")
@@ -138,7 +143,6 @@ def test_pilot_flies_three_drones_and_sees_the_officers_incident(browser, fleet_
         pilot.click("[data-testid=confirm-ok]")
         pilot.wait_for_selector("[data-testid=toast-info] >> text=返航", timeout=WAIT_MS)
 
-        pilot.wait_for_timeout(1500)  # let the tracks grow a little for the picture
         shot = artifacts / "live_map_pilot.png"
         pilot.screenshot(path=str(shot))
         officer.screenshot(path=str(artifacts / "live_map_officer.png"))
