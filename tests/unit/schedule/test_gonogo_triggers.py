@@ -1,0 +1,94 @@
+"""Go/no-go checks and schedule triggers, without a station."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from groundstation.errors import InvalidRequest
+from groundstation.schedule.gonogo import Candidate, check_daylight, check_wind, pick_drone
+from groundstation.schedule.triggers import TriggerSpec, due_times, make_trigger
+
+SH = ZoneInfo("Asia/Shanghai")
+LONGYOU = {"lat_deg": 29.05, "lon_deg": 119.18}
+
+
+@pytest.mark.parametrize(
+    ("local", "duration_s", "ok"),
+    [
+        (datetime(2026, 6, 21, 5, 0, tzinfo=SH), 600, True),  # civil dawn ~04:40 in June
+        (datetime(2026, 6, 21, 4, 20, tzinfo=SH), 600, False),  # before civil dawn
+        (datetime(2026, 12, 21, 5, 30, tzinfo=SH), 600, False),  # winter: dawn ~06:35
+        (datetime(2026, 6, 21, 19, 10, tzinfo=SH), 1800, False),  # lands after civil dusk ~19:40
+        (datetime(2026, 6, 21, 19, 0, tzinfo=SH), 600, True),
+    ],
+)
+def test_daylight_follows_civil_twilight_by_season(local, duration_s, ok):
+    """Launch must follow civil dawn and landing precede civil dusk, which move with the date."""
+    v = check_daylight(local.astimezone(UTC), duration_s, **LONGYOU)
+    assert v.ok is ok, v.reason
+
+
+def test_wind_over_the_limit_is_no_go():
+    """Wind above the limit is a no-go naming both numbers; unknown wind is a go."""
+    assert not check_wind(12.5, 10.0).ok
+    assert "12.5 m/s over the 10.0 m/s" in check_wind(12.5, 10.0).reason
+    assert check_wind(None, 10.0).ok
+    assert check_wind(4.0, 10.0).ok
+
+
+def test_pick_prefers_the_fullest_fit_drone_and_explains_refusals():
+    """The fullest fit drone wins; low, unhealthy, armed, busy or absent drones say why not."""
+    pool = [
+        Candidate(1, "low", connected=True, battery_pct=40),
+        Candidate(2, "ok", connected=True, battery_pct=70),
+        Candidate(3, "best", connected=True, battery_pct=90),
+        Candidate(4, "sick", connected=True, battery_pct=99, system_status=6),
+        Candidate(5, "armed", connected=True, battery_pct=99, armed=True),
+    ]
+    assert pick_drone(pool, 60)[0].name == "best"
+    none, why = pick_drone([pool[0], pool[3], pool[4]], 60)
+    assert none is None
+    assert "low: battery 40 % under 60 %" in why
+    assert "sick: unhealthy" in why
+    assert "armed: armed" in why
+    assert pick_drone([], 60)[1].startswith("no drone available: the pool is empty")
+
+
+def test_times_with_season_and_date_range():
+    """A list of times fires only in its months and inside its date range, in local time."""
+    spec = TriggerSpec(
+        times=("14:00",), months=(6,), start_date="2026-06-10", end_date="2026-06-12"
+    )
+    t = make_trigger(spec)
+    after = datetime(2026, 5, 1, tzinfo=UTC)
+    times = due_times(t, after, after + timedelta(days=60))
+    assert [x.astimezone(SH).isoformat() for x in times] == [
+        "2026-06-10T14:00:00+08:00",
+        "2026-06-11T14:00:00+08:00",
+        "2026-06-12T14:00:00+08:00",
+    ]
+
+
+def test_cron_every_hour_in_the_afternoon_for_summer():
+    """Cron hours 13-17 with months June-September: five runs a summer day, none in May."""
+    t = make_trigger(TriggerSpec(cron="0 13-17 * * *", months=(6, 7, 8, 9)))
+    day = datetime(2026, 7, 1, tzinfo=SH)
+    assert len(due_times(t, day, day + timedelta(days=1))) == 5
+    may = datetime(2026, 5, 1, tzinfo=SH)
+    assert due_times(t, may, may + timedelta(days=30)) == []
+
+
+def test_due_times_is_bounded():
+    """Counting missed runs stops at the limit instead of walking years of minutes."""
+    t = make_trigger(TriggerSpec(cron="* * * * *"))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    assert len(due_times(t, start, start + timedelta(days=365), limit=50)) == 50
+
+
+def test_season_twice_is_refused():
+    """A cron month and a months list together are ambiguous and refused."""
+    with pytest.raises(InvalidRequest, match="either in the cron month or in months"):
+        make_trigger(TriggerSpec(cron="0 8 * 6 *", months=(7,)))
