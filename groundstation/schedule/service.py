@@ -31,6 +31,8 @@ from typing import Any, Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from fastapi import FastAPI
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -71,6 +73,23 @@ class ScheduleConfig:
     check_daylight: bool = True
     misfire_grace_s: int = 60
     default_duration_s: float = 1800.0
+
+
+class ScheduleSettings(BaseSettings):
+    """The scheduler's tunables from ``ECOPATROL_SCHEDULE_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="ECOPATROL_SCHEDULE_", extra="ignore")
+
+    min_battery_pct: float = Field(60.0, ge=0, le=100)
+    wind_limit_m_s: float = Field(10.0, gt=0)
+    check_daylight: bool = True
+    misfire_grace_s: int = Field(60, ge=1)
+
+    def config(self) -> ScheduleConfig:
+        return ScheduleConfig(
+            min_battery_pct=self.min_battery_pct, wind_limit_m_s=self.wind_limit_m_s,
+            check_daylight=self.check_daylight, misfire_grace_s=self.misfire_grace_s,
+        )  # fmt: skip
 
 
 class ScheduleService:
@@ -309,7 +328,9 @@ def _position(plan: Plan) -> tuple[float, float]:
 @contextlib.asynccontextmanager
 async def schedule_hook(app: FastAPI) -> AsyncIterator[None]:
     """Lifespan hook (after the patrol service and the report filer): the scheduler."""
-    config: ScheduleConfig = getattr(app.state, "schedule_config", None) or ScheduleConfig()
+    config: ScheduleConfig = (
+        getattr(app.state, "schedule_config", None) or ScheduleSettings().config()
+    )
     patrols = getattr(app.state, "patrols", None)
     patrol_config = getattr(patrols, "config", None)
     notifier: Notifier = getattr(app.state, "notifier", None) or Notifier(app.state.hub)
