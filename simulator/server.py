@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 OnData = Callable[[Hashable, bytes], None]
 KINDS = ("udpin", "udpout", "tcpin", "tcp")
@@ -114,8 +114,8 @@ class _TcpConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # no isinstance check: uvloop's transports do not subclass asyncio.Transport
+        self.transport = cast(asyncio.Transport, transport)
         self.owner.connections.add(self)
 
     def data_received(self, data: bytes) -> None:

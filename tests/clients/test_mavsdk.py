@@ -12,7 +12,11 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 from simulator.testing import SimConfig, SimFleet
 from tests.clients.conftest import TIMEOUT_FACTOR, free_port
 
+_policy = asyncio.get_event_loop_policy()
 mavsdk = pytest.importorskip("mavsdk_grpc")
+# mavsdk_grpc installs uvloop's policy when imported, which would switch every later test of the
+# session to uvloop; keep the suite on the standard loop (grpc.aio works on both).
+asyncio.set_event_loop_policy(_policy)
 from mavsdk_grpc import System  # noqa: E402
 from mavsdk_grpc.mission_raw import MissionItem  # noqa: E402
 
