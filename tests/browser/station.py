@@ -98,6 +98,13 @@ class LiveStation:
             timeout=START_TIMEOUT_S
         )
 
+    def cut_link(self, sysid: int, sim_seconds: float) -> None:
+        """Cut the simulated link of one vehicle (run on the station's loop)."""
+        assert self._loop is not None
+        assert self.sim is not None
+        sim = self.sim
+        self._loop.call_soon_threadsafe(sim.faults.cut_link, sysid, sim_seconds)
+
     def _wait_ready(self) -> None:
         if not self._ready.wait(START_TIMEOUT_S):
             raise RuntimeError("the station did not start in time")

@@ -21,7 +21,7 @@ from tests.browser.pages import (
     vehicle_positions,
     wait_all_moved,
 )
-from tests.browser.station import LiveStation
+from tests.browser.station import ADMIN, LiveStation
 
 STARTED_OR_ERROR = """n => document.querySelector("[data-testid=toast-error]") ||
     document.querySelectorAll("[data-testid=patrol-item]:not([data-state=planned])").length >= n"""
@@ -142,6 +142,28 @@ def test_pilot_flies_three_drones_and_sees_the_officers_incident(browser, fleet_
         pilot.click("[data-testid=cmd-rtl]")
         pilot.click("[data-testid=confirm-ok]")
         pilot.wait_for_selector("[data-testid=toast-info] >> text=返航", timeout=WAIT_MS)
+        # the patrol reports the RTL: a banner in the page's language
+        pilot.wait_for_selector("#alert-banner:not([hidden]) >> text=返航", timeout=WAIT_MS)
+
+        # go to a clicked point, after a confirmation
+        pilot.click("#map", position={"x": 300, "y": 650})
+        pilot.click("[data-testid=goto-here]")
+        assert "drone-3" in pilot.inner_text("[data-testid=confirm-dialog]")
+        pilot.click("[data-testid=confirm-ok]")
+        pilot.wait_for_selector("[data-testid=toast-info] >> text=飞往地图点", timeout=WAIT_MS)
+        admin = station.token(*ADMIN)
+        with station.api() as client:
+            audit = client.get("/api/audit", headers={"Authorization": f"Bearer {admin}"}).json()
+        sent = {(e["username"], e["command"], e["result"]) for e in audit["data"]}
+        assert ("pilot1", "rtl", "accepted") in sent
+        assert ("pilot1", "goto", "accepted") in sent
+
+        # a drone whose link is cut is greyed with its age, and the page raises an alert
+        station.cut_link(1, 200.0)
+        lost = "[data-testid=vehicle-marker][data-sysid='1'][data-link=lost]"
+        pilot.wait_for_selector(lost, timeout=WAIT_MS)
+        pilot.wait_for_selector("#alert-banner:not([hidden]) >> text=链路丢失", timeout=WAIT_MS)
+        assert "失联" in pilot.inner_text("[data-testid=vehicle-marker][data-sysid='1']")
 
         shot = artifacts / "live_map_pilot.png"
         pilot.screenshot(path=str(shot))

@@ -68,7 +68,7 @@ export class PilotControls {
   async send(label, path, body) {
     try {
       const result = await this.api.post(path, body);
-      toast(t("controls.sent", { cmd: label }));
+      toast(t("controls.sent", { cmd: label.replace("…", "") }));
       return result;
     } catch (err) {
       const detail = err.status === 404 || err.status === 405 ? t("controls.unavailable") : err.message;

@@ -19,7 +19,10 @@ export function showTab(name) {
 
 /** The text of an alert in the page's language when the station sent a known `kind`. */
 export function alertText(a, store) {
-  const v = a.sysid !== undefined ? store.vehicles.get(a.sysid) : null;
+  const patrol = a.patrol_id !== undefined ? store.patrols.get(a.patrol_id) : null;
+  const v = a.sysid !== undefined
+    ? store.vehicles.get(a.sysid)
+    : patrol && patrol.vehicle_id != null ? store.vehicleById(patrol.vehicle_id) : null;
   const params = {
     name: v ? vehicleName(v) : a.vehicle ?? (a.sysid !== undefined ? `#${a.sysid}` : ""),
     pct: a.battery_pct !== undefined ? Math.round(a.battery_pct) : "",

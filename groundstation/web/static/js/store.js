@@ -146,8 +146,9 @@ export class Store {
     if (TERMINAL_PATROL.has(p.state)) this.patrols.delete(p.id);
     else this.patrols.set(p.id, merged);
     this.emit("patrols", merged);
-    if (p.state === "failed" && before?.state !== "failed") {
-      this.addAlert({ level: "critical", kind: "patrol_failed", patrol_id: p.id, text: p.reason ?? "", ts });
+    const told = this.alerts.some((a) => a.patrol_id === p.id && a.kind === "failure");
+    if (p.state === "failed" && before?.state !== "failed" && !told) {
+      this.addAlert({ level: "critical", kind: "failure", patrol_id: p.id, text: p.reason ?? "", ts });
     }
   }
 
