@@ -102,3 +102,33 @@ async def test_mavsdk_connects_uploads_and_flies_a_mission() -> None:
                 assert v.state.landed
                 assert v.state.mission_state == M.MISSION_STATE_COMPLETE
                 assert v.state.alt_rel_m == pytest.approx(0, abs=0.1)
+
+
+async def test_mavsdk_actions_takeoff_goto_rtl() -> None:
+    """MAVSDK's action plugin: takeoff, goto_location, return_to_launch, land and disarm."""
+    async with asyncio.timeout(90 * TIMEOUT_FACTOR):
+        async with SimFleet(SimConfig(drones=1, speedup=10, seed=4)) as sim:
+            v = sim.vehicles[1]
+            async with mavsdk_on(f"udpout://127.0.0.1:{sim.ports[0]}") as drone:
+                await first(
+                    drone.telemetry.health(), lambda h: h.is_armable and h.is_home_position_ok
+                )
+                await drone.action.set_takeoff_altitude(12.0)
+                await drone.action.arm()
+                await drone.action.takeoff()
+                await first(drone.telemetry.position(), lambda p: p.relative_altitude_m > 11.0)
+                lat, lon, alt = v.state.home
+                await drone.action.goto_location(lat + 0.0005, lon + 0.0005, alt + 25.0, 0.0)
+                target = await first(
+                    drone.telemetry.position(),
+                    lambda p: (
+                        abs(p.latitude_deg - lat - 0.0005) < 2e-5
+                        and abs(p.relative_altitude_m - 25) < 1
+                    ),
+                )
+                assert abs(target.longitude_deg - lon - 0.0005) < 3e-5
+                await drone.action.return_to_launch()
+                await first(drone.telemetry.armed(), lambda armed: not armed)
+                assert v.state.landed
+                home_dist = abs(v.state.lat_deg - lat) + abs(v.state.lon_deg - lon)
+                assert home_dist < 5e-5
