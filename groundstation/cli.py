@@ -11,6 +11,8 @@ import typer
 from geodata.cli import app as geodata_app
 from groundstation.commands.mission import app as mission_app
 from groundstation.commands.plan import app as plan_app
+from groundstation.commands.report import report
+from groundstation.commands.schedule import app as schedule_app
 from groundstation.commands.serve import serve
 from groundstation.commands.users import app as users_app
 from simulator.cli import app as sim_app
@@ -27,6 +29,8 @@ app.command("serve")(serve)
 app.add_typer(users_app, name="users")
 app.add_typer(sim_app, name="sim")
 app.add_typer(mission_app, name="mission")
+app.command("report")(report)
+app.add_typer(schedule_app, name="schedule")
 
 
 @app.callback()
