@@ -73,6 +73,7 @@ class ScheduleConfig:
     check_daylight: bool = True
     misfire_grace_s: int = 60
     default_duration_s: float = 1800.0
+    resync_s: float = 30.0
 
 
 class ScheduleSettings(BaseSettings):
@@ -109,6 +110,7 @@ class ScheduleService:
         self.config = config or ScheduleConfig()
         self.wind_m_s = wind_m_s
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._known: dict[int, tuple[Any, ...]] = {}
 
     # --- jobs ------------------------------------------------------------------------------
 
@@ -120,7 +122,22 @@ class ScheduleService:
         now = utcnow()
         for row in rows:
             await self._catch_up(row, now)
-            await self.sync(row.id)
+        await self.resync()
+        self.scheduler.add_job(
+            self.resync, "interval", seconds=self.config.resync_s, id="resync", coalesce=True,
+            max_instances=1,
+        )  # fmt: skip
+
+    async def resync(self) -> int:
+        """Pick up schedules changed in the store by others (the CLI); returns how many."""
+        async with self.sessions() as session:
+            rows = list(await session.scalars(select(Schedule)))
+        current = {r.id: _definition(r) for r in rows}
+        changed = [sid for sid, d in current.items() if self._known.get(sid) != d]
+        changed += [sid for sid in self._known if sid not in current]
+        for sid in changed:
+            await self.sync(sid)
+        return len(changed)
 
     async def shutdown(self) -> None:
         self.scheduler.shutdown(wait=False)
@@ -130,6 +147,10 @@ class ScheduleService:
         job_id = f"schedule-{schedule_id}"
         async with self.sessions() as session:
             row = await session.get(Schedule, schedule_id)
+            if row is None:
+                self._known.pop(schedule_id, None)
+            else:
+                self._known[schedule_id] = _definition(row)
             if row is None or not row.enabled:
                 with contextlib.suppress(Exception):
                     self.scheduler.remove_job(job_id)
@@ -289,6 +310,12 @@ class ScheduleService:
             v.id, v.name, connected=not handle.is_lost, busy_with=busy,
             battery_pct=state.battery_pct, system_status=state.system_status, armed=state.armed,
         )  # fmt: skip
+
+
+def _definition(row: Schedule) -> tuple[Any, ...]:
+    """What, when changed, means the job must be rebuilt."""
+    return (row.enabled, row.cron, tuple(row.times or ()), row.timezone, row.start_date,
+            row.end_date, tuple(row.months or ()))  # fmt: skip
 
 
 def _next(job: Any) -> datetime | None:
