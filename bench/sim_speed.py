@@ -119,10 +119,64 @@ async def run(drones: int, sim_seconds: float) -> dict[str, float]:
     }
 
 
+async def run_realtime(drones: int, speedup: float, wall_s: float) -> dict[str, float]:
+    """The fleet on its scaled clock, as `ecopatrol sim --speedup X` runs: does it keep up?"""
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.setblocking(False)
+    config = SimConfig(
+        drones=drones,
+        listen=None,
+        connect=f"udpout:127.0.0.1:{sink.getsockname()[1]}",
+        speedup=speedup,
+        seed=1,
+    )
+    loop = asyncio.get_running_loop()
+    received = 0
+
+    def drain() -> None:
+        nonlocal received
+        try:
+            while True:
+                sink.recv(65536)
+                received += 1
+        except BlockingIOError:
+            pass
+
+    loop.add_reader(sink.fileno(), drain)
+    async with SimFleet(config) as sim:
+        for v in sim.vehicles.values():
+            ap = v.autopilot
+            for msg_id in TEN_HZ:
+                ap.streams.set_interval(msg_id, 0.1)
+            ap.mission.replace(MISSION, survey(ap.home))
+            assert ap.set_mode(AUTO) is None
+            assert ap.arm() is None
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        await asyncio.sleep(wall_s)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        sim_s = min(v.state.time_s for v in sim.vehicles.values())
+        slipped = sim.slipped_s
+    loop.remove_reader(sink.fileno())
+    sink.close()
+    return {
+        "drones": drones,
+        "speedup": speedup,
+        "wall_s": wall,
+        "sim_s": sim_s,
+        "achieved": sim_s / wall,
+        "slipped_s": slipped,
+        "cpu_frac": cpu / wall,
+        "datagrams": received,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drones", type=int, nargs="*", default=[10, 100])
     parser.add_argument("--sim-seconds", type=float, default=600.0)
+    parser.add_argument("--realtime-speedups", type=float, nargs="*", default=[100.0])
+    parser.add_argument("--realtime-wall-seconds", type=float, default=5.0)
     args = parser.parse_args()
     print(
         f"{'drones':>6} {'sim s':>7} {'wall s':>7} {'cpu s':>7} {'sim s/wall s':>12} "
@@ -134,6 +188,19 @@ def main() -> None:
             f"{r['drones']:>6.0f} {r['sim_s']:>7.0f} {r['wall_s']:>7.2f} {r['cpu_s']:>7.2f} "
             f"{r['speed']:>12.1f} {r['msgs_per_wall_s']:>11.0f} {r['landed']:>6.0f} "
             f"{r['photos']:>6.0f} {r['maxrss_mb']:>11.1f}"
+        )
+
+    print()
+    print("on the scaled clock (`--speedup X`), 10 vehicles, wall-clock run:")
+    print(
+        f"{'speedup':>7} {'wall s':>7} {'sim s':>7} {'achieved':>8} {'slipped s':>9} "
+        f"{'CPU %':>6} {'datagrams':>9}"
+    )
+    for speedup in args.realtime_speedups:
+        r = asyncio.run(run_realtime(10, speedup, args.realtime_wall_seconds))
+        print(
+            f"{r['speedup']:>7.0f} {r['wall_s']:>7.2f} {r['sim_s']:>7.1f} {r['achieved']:>8.1f} "
+            f"{r['slipped_s']:>9.1f} {100 * r['cpu_frac']:>6.0f} {r['datagrams']:>9.0f}"
         )
 
 
