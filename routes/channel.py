@@ -43,12 +43,11 @@ class ContourSwaths:
         tol = width_m * self.simplify_frac
         while not inset.is_empty:
             for poly in polygons(inset):
-                simple = poly.simplify(tol)
-                for p in polygons(simple) or [poly]:
-                    for ring in [p.exterior, *p.interiors]:
-                        line = LineString(ring.coords)
-                        if line.length >= self.min_ring_m:
-                            out.append(Swath(line, closed=True, group=level, index=len(out)))
+                for ring in [poly.exterior, *poly.interiors]:
+                    # rings are only flown, never used as polygons: no topology to preserve
+                    line = LineString(ring.coords).simplify(tol, preserve_topology=False)
+                    if isinstance(line, LineString) and line.length >= self.min_ring_m:
+                        out.append(Swath(line, closed=True, group=level, index=len(out)))
             inset = inset.buffer(-width_m, quad_segs=4)
             level += 1
         return out

@@ -204,6 +204,9 @@ def plan_coverage_path(
     costs: dict[str, float] = {}
     for strategy in strategies:
         chunks = strategy.chunks(area, width_m, connector)
+        if best is not None and sum(c.variants[0].length for c in chunks) >= min(costs.values()):
+            costs[strategy.name] = math.inf  # cannot win: its passes alone cost more
+            continue
         gaps = uncovered(area, [c.variants[0] for c in chunks], width_m)
         extra = [s.path for s in fill_gaps(area, [], width_m, gaps=gaps)] if chunks else []
         # gap passes: the longest beside each loop flown on from it, the others either as

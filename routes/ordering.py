@@ -229,12 +229,7 @@ class OrToolsOrder:
             cost[0, 1:] = np.round(np.hypot(*(ent - here).T)).astype(np.int64)
         manager = pywrapcp.RoutingIndexManager(n, 1, 0)
         routing = pywrapcp.RoutingModel(manager)
-        matrix = cost.tolist()
-
-        def arc(i: int, j: int) -> int:
-            return int(matrix[manager.IndexToNode(i)][manager.IndexToNode(j)])
-
-        cb = routing.RegisterTransitCallback(arc)
+        cb = routing.RegisterTransitMatrix(cost.tolist())
         routing.SetArcCostEvaluatorOfAllVehicles(cb)
         big = int(cost.max()) * n + 1
         for ids in groups:

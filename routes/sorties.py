@@ -124,7 +124,7 @@ def split_sorties(
     connector: Connector,
     battery: BatteryModel,
     *,
-    max_gap_m: float = 300.0,
+    max_gap_m: float = 100.0,
     photo: bool = False,
 ) -> list[Sortie]:
     """Cut ``route`` into sorties that each fit one battery (reserve kept) and mission memory."""
