@@ -151,12 +151,27 @@ def test_pilot_flies_three_drones_and_sees_the_officers_incident(browser, fleet_
         assert "drone-3" in pilot.inner_text("[data-testid=confirm-dialog]")
         pilot.click("[data-testid=confirm-ok]")
         pilot.wait_for_selector("[data-testid=toast-info] >> text=飞往地图点", timeout=WAIT_MS)
+
+        # abort drone 3's patrol from the patrols tab, then dispatch it to the officer's incident
+        show_tab(pilot, "patrols")
+        patrol3 = pilot.locator("[data-testid=patrol-item]", has_text="drone-3")
+        patrol3.locator("[data-testid=patrol-abort]").click()
+        pilot.click("[data-testid=confirm-ok]")
+        patrol3.wait_for(state="detached", timeout=WAIT_MS)
+        show_tab(pilot, "incidents")
+        pilot.click(f"[data-testid=incident-item][data-id='{created}']")
+        pilot.click("[data-testid=popup-dispatch]")
+        assert f"#{created}" in pilot.inner_text("[data-testid=confirm-dialog]")
+        pilot.click("[data-testid=confirm-ok]")
+        pilot.wait_for_selector("[data-testid=toast-info] >> text=派往事件", timeout=WAIT_MS)
+
         admin = station.token(*ADMIN)
         with station.api() as client:
             audit = client.get("/api/audit", headers={"Authorization": f"Bearer {admin}"}).json()
         sent = {(e["username"], e["command"], e["result"]) for e in audit["data"]}
         assert ("pilot1", "rtl", "accepted") in sent
         assert ("pilot1", "goto", "accepted") in sent
+        assert ("pilot1", "dispatch", "accepted") in sent
 
         # a drone whose link is cut is greyed with its age, and the page raises an alert
         station.cut_link(1, 200.0)
