@@ -90,6 +90,11 @@ class Autopilot(VehicleActions):
         elif kind == "MISSION_SET_CURRENT":
             if self.set_mission_current(msg.seq) is None:
                 self.send(BUILDERS[M.MAVLINK_MSG_ID_MISSION_CURRENT](self.full))
+        elif kind == "TIMESYNC":
+            if msg.tc1 == 0:  # a request: answer with our clock, echoing theirs (as ArduPilot)
+                self.send(self.mav.timesync_encode(int(self.t * 1e9), msg.ts1))
+        elif kind == "AUTOPILOT_VERSION_REQUEST":
+            self.send(BUILDERS[M.MAVLINK_MSG_ID_AUTOPILOT_VERSION](self.full))
         elif kind == "SETUP_SIGNING":
             if self.on_setup_signing is not None:
                 self.on_setup_signing(bytes(msg.secret_key), int(msg.initial_timestamp))

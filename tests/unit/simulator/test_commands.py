@@ -213,3 +213,12 @@ def test_rtl_on_the_ground_disarms(gcs: Gcs, ap: Autopilot) -> None:
     gcs.run(3)
     assert not ap.armed
     assert ap.alt_rel_m == 0
+
+
+def test_timesync_and_autopilot_version_request(gcs: Gcs) -> None:
+    """TIMESYNC requests get our clock and their stamp back; the old version request works too."""
+    reply = one(gcs.send(gcs.mav.timesync_encode(0, 123456789)), "TIMESYNC")
+    assert reply.ts1 == 123456789
+    assert reply.tc1 > 0
+    out = gcs.send(gcs.mav.autopilot_version_request_encode(1, 1))
+    assert one(out, "AUTOPILOT_VERSION").flight_sw_version >> 24 == 4
