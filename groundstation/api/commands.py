@@ -21,6 +21,7 @@ from groundstation.db.audit import audit
 from groundstation.db.models import User, Vehicle
 from groundstation.errors import Conflict, GroundStationError, UnknownVehicle
 from groundstation.link import VehicleHandle
+from groundstation.patrol.service import PatrolService
 from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
 
 router = APIRouter(
@@ -65,6 +66,9 @@ async def run_command(
         await audit(session, user, vehicle, command, f"error: {exc}", params)
         raise
     await audit(session, user, vehicle, command, "accepted", params)
+    patrols: PatrolService | None = getattr(request.app.state, "patrols", None)
+    if patrols is not None:
+        patrols.note_command(vehicle.sysid, command, user.username)
     return CommandResult(
         vehicle_id=vehicle.id, sysid=vehicle.sysid, command=command, result="accepted"
     )

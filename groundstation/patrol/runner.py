@@ -122,6 +122,8 @@ class PatrolRunner:
         alt = self.facts.altitude_m
         await self._to(PatrolState.LAUNCHING, f"arming and taking off to {alt:g} m")
         h = self.handle
+        if h.is_ardupilot and h.state.mode != "GUIDED":
+            await h.set_mode("GUIDED")  # RTL / LAND (after an interruption) are not armable
         await h.arm()
         await h.takeoff(alt)
         await h.wait_for(
@@ -208,7 +210,11 @@ class PatrolRunner:
         previous, self._own_mode = self._own_mode, mode
         if mode in RETURN_MODES and self.state is PatrolState.FLYING:
             low = st.battery_pct is not None and st.battery_pct < LOW_BATTERY_PCT
-            why = "low battery" if low else "not by the patrol (pilot or failsafe)"
+            by = self.service.recent_command(self.handle.sysid)
+            if by is not None:
+                why = f"{by[0]} by {by[1]}"
+            else:
+                why = "low battery" if low else "not by the patrol (failsafe or another station)"
             self.interrupted = f"{mode} at item {self.last_reached} ({why})"
             await self.service.event(
                 self.patrol_id,
@@ -226,10 +232,12 @@ class PatrolRunner:
         elif mode == "AUTO":
             return  # the mission's own mode (e.g. the HEARTBEAT after our switch from GUIDED)
         elif mode not in RETURN_MODES and self.state in (PatrolState.FLYING, PatrolState.RETURNING):
+            by = self.service.recent_command(self.handle.sysid)
+            who = f"{by[0]} by {by[1]}" if by is not None else "not by the patrol"
             await self.service.event(
                 self.patrol_id,
                 "mode_changed",
-                f"mode changed {previous} -> {mode} by someone else",
+                f"mode changed {previous} -> {mode} ({who})",
                 level="warning",
                 notify=True,
             )

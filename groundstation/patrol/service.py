@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,7 @@ class PatrolService:
         self.config = config or PatrolConfig()
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._commands: dict[int, tuple[float, str, str]] = {}  # sysid -> (at, command, user)
 
     # --- persistence ------------------------------------------------------------------------
 
@@ -158,6 +160,17 @@ class PatrolService:
         self.hub.publish(
             make_message("patrol.progress", {"id": patrol_id, **data}, key=f"patrol:{patrol_id}")
         )
+
+    def note_command(self, sysid: int, command: str, username: str) -> None:
+        """A person commanded this vehicle (so a mode change that follows is theirs)."""
+        self._commands[sysid] = (time.monotonic(), command, username)
+
+    def recent_command(self, sysid: int, within_s: float = 30.0) -> tuple[str, str] | None:
+        """(command, username) of the last command sent to `sysid` within `within_s`."""
+        entry = self._commands.get(sysid)
+        if entry is None or time.monotonic() - entry[0] > within_s:
+            return None
+        return entry[1], entry[2]
 
     # --- commands ---------------------------------------------------------------------------
 
