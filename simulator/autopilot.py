@@ -52,31 +52,7 @@ class Autopilot(VehicleActions):
         elif kind in ("COMMAND_LONG", "COMMAND_INT"):
             self._command(msg)
         elif kind == "SET_MODE":
-            result = commands.set_mode(
-                self.full,
-                commands.Command(
-                    M.MAV_CMD_DO_SET_MODE,
-                    msg.base_mode,
-                    msg.custom_mode,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    None,
-                    (msg.get_srcSystem(), msg.get_srcComponent()),
-                ),
-            )
-            self.send(
-                self.mav.command_ack_encode(
-                    M.MAVLINK_MSG_ID_SET_MODE,
-                    result,
-                    0,
-                    0,
-                    msg.get_srcSystem(),
-                    msg.get_srcComponent(),
-                )
-            )
+            self._set_mode_message(msg)
         elif kind == "REQUEST_DATA_STREAM":
             self.streams.request_stream(
                 msg.req_stream_id, msg.req_message_rate, bool(msg.start_stop)
@@ -228,6 +204,15 @@ class Autopilot(VehicleActions):
         if result == M.MAV_RESULT_ACCEPTED and c.command in commands.MESSAGE_REQUESTS:
             msg_id = commands.MESSAGE_REQUESTS[c.command]
             self.send(BUILDERS[int(c.p1) if msg_id is None else msg_id](self.full))
+
+    def _set_mode_message(self, msg: MavMessage) -> None:
+        """SET_MODE is acknowledged like ArduPilot does: COMMAND_ACK with command = 11."""
+        src = (msg.get_srcSystem(), msg.get_srcComponent())
+        c = commands.Command(
+            M.MAV_CMD_DO_SET_MODE, msg.base_mode, msg.custom_mode, 0, 0, 0, 0, 0, None, src
+        )
+        result = commands.set_mode(self.full, c)
+        self.send(self.mav.command_ack_encode(M.MAVLINK_MSG_ID_SET_MODE, result, 0, 0, *src))
 
     def _guided_item(self, msg: MavMessage) -> None:
         item = MissionItem.from_message(msg)
