@@ -94,7 +94,7 @@ class VehicleActions(AutopilotCore):
                 self.runner.start(self.host, self.mission.items[MISSION])
         elif number == RTL:
             # on the ground RTL has nowhere to go: it lands (and so disarms) at once
-            self.nav = Land() if self.frame.on_ground else Rtl()
+            self.nav = Land() if self.frame.on_ground else Rtl(self.rtl_point())
         elif number == LAND:
             self.nav = Land()
         else:

@@ -167,6 +167,20 @@ class AutopilotCore:
     def wp_radius_m(self) -> float:
         return self.params.get("WPNAV_RADIUS") / 100
 
+    def rtl_point(self) -> tuple[float, float]:
+        """Where RTL goes: home, or a nearer rally point (ArduPilot with RALLY_INCL_HOME=1)."""
+        f = self.frame
+        best = self.local(self.home[0], self.home[1])
+        best_d = math.hypot(best[0] - f.north_m, best[1] - f.east_m)
+        for item in self.mission.items[RALLY]:
+            if not item.has_position:
+                continue
+            n, e = self.local(item.lat_deg, item.lon_deg)
+            d = math.hypot(n - f.north_m, e - f.east_m)
+            if d < best_d:
+                best, best_d = (n, e), d
+        return best
+
     def nav_context(self) -> NavContext:
         key = (self.params.version, self.speed_override, self.home)
         if self._nav_ctx is None or self._nav_ctx[0] != key:

@@ -42,6 +42,8 @@ class MissionHost(Protocol):
 
     def wp_radius_m(self) -> float: ...
 
+    def rtl_point(self) -> tuple[float, float]: ...
+
     def do_command(self, item: MissionItem) -> None: ...
 
     def item_reached(self, seq: int) -> None: ...
@@ -207,7 +209,7 @@ class MissionRunner:
         elif cmd == C.MAV_CMD_NAV_LAND:
             self.nav = Land(n, e) if item.has_position else Land()
         elif cmd == C.MAV_CMD_NAV_RETURN_TO_LAUNCH:
-            self.nav = Rtl()
+            self.nav = Rtl(host.rtl_point())
         elif cmd == C.MAV_CMD_NAV_DELAY:
             self.nav = Hold.here(f)
             self.nav.done = True

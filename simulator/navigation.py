@@ -124,8 +124,10 @@ class Land:
 
 @dataclass(slots=True)
 class Rtl:
-    """ArduCopter RTL: climb to RTL_ALT, fly home, loiter, then land (or hold RTL_ALT_FINAL)."""
+    """ArduCopter RTL: climb to RTL_ALT, fly home (or to `target`, the nearest rally point),
+    loiter, then land (or hold RTL_ALT_FINAL)."""
 
+    target: tuple[float, float] | None = None
     phase: str = "climb"
     timer_s: float = 0.0
     cruise_up: float | None = None
@@ -135,6 +137,7 @@ class Rtl:
 
     def setpoint(self, ctx: NavContext, dt: float) -> Setpoint | None:
         f = ctx.frame
+        home_n, home_e = self.target if self.target is not None else (ctx.home_n, ctx.home_e)
         if self.cruise_up is None:
             self.cruise_up = max(f.up_m, ctx.home_up + ctx.rtl_alt_m)
         up = self.cruise_up
@@ -143,20 +146,20 @@ class Rtl:
                 self.phase = "return"
             return Setpoint(f.north_m, f.east_m, up)
         if self.phase == "return":
-            if math.hypot(ctx.home_n - f.north_m, ctx.home_e - f.east_m) <= 2.0:
+            if math.hypot(home_n - f.north_m, home_e - f.east_m) <= 2.0:
                 self.phase = "loiter"
-            return Setpoint(ctx.home_n, ctx.home_e, up, ctx.rtl_speed_m_s or ctx.cruise_m_s)
+            return Setpoint(home_n, home_e, up, ctx.rtl_speed_m_s or ctx.cruise_m_s)
         if self.phase == "loiter":
             self.timer_s += dt
             if self.timer_s >= ctx.rtl_loiter_s:
                 self.phase = "final"
-            return Setpoint(ctx.home_n, ctx.home_e, up)
+            return Setpoint(home_n, home_e, up)
         if ctx.rtl_alt_final_m > 0:
             final_up = ctx.home_up + ctx.rtl_alt_final_m
             self.done = abs(f.up_m - final_up) < 0.5
-            return Setpoint(ctx.home_n, ctx.home_e, final_up)
+            return Setpoint(home_n, home_e, final_up)
         if self._land is None:
-            self._land = Land(ctx.home_n, ctx.home_e)
+            self._land = Land(home_n, home_e)
             self.landing = True
         sp = self._land.setpoint(ctx, dt)
         self.done = self._land.done

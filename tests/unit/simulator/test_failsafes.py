@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
 from simulator.autopilot import Autopilot
-from simulator.mission_items import FENCE
+from simulator.geo import ne_offset_m
+from simulator.mission_items import FENCE, RALLY
 from simulator.modes import AUTO, GUIDED, LAND, RTL
 from tests.unit.simulator.gcs import HOME, Gcs, item, survey_mission
 
@@ -120,3 +122,16 @@ def test_gps_loss_in_flight_lands(gcs: Gcs, ap: Autopilot) -> None:
     assert any(m.get_type() == "GPS_RAW_INT" and m.fix_type == 0 for m in got)
     gcs.run(20)
     assert "EKF failsafe cleared" in gcs.texts()
+
+
+def test_rtl_goes_to_the_nearest_rally_point(gcs: Gcs, ap: Autopilot) -> None:
+    """With a rally point nearer than home, RTL (here from a battery failsafe) lands there."""
+    lat, lon, _ = HOME
+    rally = (lat + 0.004, lon + 0.001)
+    gcs.upload([item(0, M.MAV_CMD_NAV_RALLY_POINT, *rally, 30, mission_type=RALLY)], RALLY)
+    _airborne(gcs, ap)
+    gcs.command(M.MAV_CMD_DO_REPOSITION, -1, 0, 0, 0, lat + 0.0035, lon, 20)
+    gcs.run(60)
+    ap.battery.sag(87.0)
+    gcs.run_until(lambda: not ap.armed, 600)
+    assert ne_offset_m(*rally, *ap.latlon()) == pytest.approx((0, 0), abs=2.5)
