@@ -103,7 +103,10 @@ export class Store {
 
   applySnapshot(data) {
     this.user = data.user ?? this.user;
-    for (const raw of data.vehicles ?? []) this.mergeVehicle(raw, { fromFrame: "lat_deg" in raw || "position" in raw });
+    for (const raw of data.vehicles ?? []) {
+      // live state (with a position) counts as a frame; a registry row or a never-heard drone not
+      this.mergeVehicle(raw, { fromFrame: typeof (raw.position?.lat_deg ?? raw.lat_deg) === "number" });
+    }
     this.patrols = new Map((data.patrols ?? []).map((p) => [p.id, p]));
     this.incidents = new Map((data.incidents ?? []).map((i) => [i.id, i]));
     this.emit("user", this.user);

@@ -20,7 +20,8 @@ export function displayLink(v, connection, now = Date.now()) {
   const age = vehicleAgeS(v, now);
   if (age === null) return "lost";
   if (connection !== "live" || age > STALE_S) return "lost";
-  return v.linkStatus ?? "ok";
+  const status = v.linkStatus ?? "ok";
+  return status === "ok" || status === "degraded" ? status : "lost"; // "offline": never heard
 }
 
 export function vehicleName(v) {

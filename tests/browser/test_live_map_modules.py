@@ -1,0 +1,149 @@
+"""The page's own modules, run in the browser against what the station really produces:
+vehicle frames (``frame_of``), plan routes and QGC WPL exports."""
+
+from __future__ import annotations
+
+import pytest
+
+from groundstation.link.health import LinkHealth
+from groundstation.link.vehicle import Position, VehicleState
+from groundstation.telemetry.fleet_bridge import frame_of
+from tests.browser.pages import log_in, open_page
+from tests.browser.station import LiveStation
+
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[119.1802, 29.0485], [119.1832, 29.0485], [119.1832, 29.0512], [119.1802, 29.0512],
+         [119.1802, 29.0485]]
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory):
+    station = LiveStation(tmp_path_factory.mktemp("modules") / "station").start()
+    try:
+        station.add_user("pilot1", "pilot")
+        yield station
+    finally:
+        station.stop()
+
+
+@pytest.fixture(scope="module")
+def page(browser, station):
+    context, page, _ = open_page(browser, station.url)
+    log_in(page, "pilot1")
+    yield page
+    context.close()
+
+
+def run(page, module: str, body: str, arg):
+    """Evaluate `body` (an expression using `m` and `arg`) with the page's module `m`."""
+    return page.evaluate(
+        f"async (arg) => {{ const m = await import('/static/app/js/{module}'); return {body}; }}",
+        arg,
+    )
+
+
+def test_a_station_frame_is_read_field_by_field(page):
+    """A frame built by the station's fleet bridge gives the page every field it shows."""
+    state = VehicleState(
+        sysid=3,
+        compid=1,
+        position=Position(lat_deg=29.0512, lon_deg=119.1843, alt_msl_m=92.0, alt_rel_m=41.5),
+        heading_deg=123.0,
+        speed_m_s=9.5,
+        battery_pct=67.0,
+        mode="AUTO",
+        armed=True,
+        mission_seq=7,
+        link=LinkHealth(status="degraded", last_heard_s=1.5, loss_pct=25.0),
+    )
+    frame = frame_of(state, vehicle_id=11, name="drone-3")
+    v = run(page, "store.js", "m.normaliseVehicle(arg)", frame)
+    assert v == {
+        "sysid": 3,
+        "vehicleId": 11,
+        "name": "drone-3",
+        "lat": 29.0512,
+        "lon": 119.1843,
+        "alt": 41.5,
+        "heading": 123.0,
+        "speed": 9.5,
+        "battery": 67.0,
+        "mode": "AUTO",
+        "armed": True,
+        "linkStatus": "degraded",
+        "lastHeardS": 1.5,
+        "missionSeq": 7,
+        "missionTotal": None,
+        "patrolId": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("vehicle", "connection", "shown"),
+    [
+        ({"linkStatus": "ok", "ageS": 1}, "live", "ok"),
+        ({"linkStatus": "degraded", "ageS": 1}, "live", "degraded"),
+        ({"linkStatus": "offline", "ageS": 1}, "live", "lost"),
+        ({"linkStatus": "ok", "ageS": 60}, "live", "lost"),  # silent for a minute
+        ({"linkStatus": "ok", "ageS": 1}, "reconnecting", "lost"),  # the station is away
+        ({"linkStatus": "ok", "ageS": None}, "live", "lost"),  # never heard
+    ],
+)
+def test_link_state_shown(page, vehicle, connection, shown):
+    """The page greys a vehicle that is lost, never heard, silent, or whose station is away."""
+    body = """m.displayLink({linkStatus: arg.v.linkStatus, lastHeardS: 0,
+        seenAt: arg.v.ageS === null ? undefined : Date.now() - arg.v.ageS * 1000}, arg.c)"""
+    assert run(page, "vehicles.js", body, {"v": vehicle, "c": connection}) == shown
+
+
+def test_planned_route_and_waypoints_from_a_real_plan(page, station):
+    """The route of sortie 1 and the mission's waypoints by seq come from the plan's own
+    GeoJSON and QGC WPL export, in order and at the same positions."""
+    token = station.token("pilot1")
+    auth = {"Authorization": f"Bearer {token}"}
+    with station.api() as client:
+        body = {"name": "sq", "kind": "coverage", "altitude_m": 30, "polygon": SQUARE,
+                "swath_width_m": 70}  # fmt: skip
+        plan = client.post("/api/plans", json=body, headers=auth).json()
+        wpl = client.get(f"/api/plans/{plan['id']}/export?format=waypoints", headers=auth).text
+    legs = [
+        f
+        for f in plan["route"]["features"]
+        if f["properties"].get("sortie") == 1 and f["geometry"]["type"] == "LineString"
+    ]
+    first_lon, first_lat = legs[0]["geometry"]["coordinates"][0]
+    last_lon, last_lat = legs[-1]["geometry"]["coordinates"][-1]
+    latlngs = run(page, "patrolroutes.js", "m.sortieLatLngs(arg, 1)", plan["route"])
+    assert latlngs[0] == [first_lat, first_lon]
+    assert latlngs[-1] == [last_lat, last_lon]
+    assert run(page, "patrolroutes.js", "m.sortieLatLngs(arg, 2)", plan["route"]) == []
+
+    waypoints = run(page, "patrolroutes.js", "m.waypointsBySeq(arg)", wpl)
+    expected = {}
+    for line in wpl.splitlines()[1:]:
+        f = line.split("\t") if "\t" in line else line.split()
+        if float(f[8]) or float(f[9]):
+            expected[f[0]] = [float(f[8]), float(f[9])]
+    assert waypoints == expected
+    assert len(waypoints) >= 4
+
+
+def test_stored_track_geojson_becomes_one_line(page):
+    """A stored track split at gaps (MultiLineString) is drawn as one list of positions."""
+    track = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {
+            "type": "MultiLineString",
+            "coordinates": [[[119.18, 29.05], [119.181, 29.051]], [[119.182, 29.052]]],
+        },
+    }
+    assert run(page, "patrolroutes.js", "m.trackLatLngs(arg)", track) == [
+        [29.05, 119.18],
+        [29.051, 119.181],
+        [29.052, 119.182],
+    ]
