@@ -104,6 +104,7 @@ class VehicleHandle:
         self.missions = MissionClient(self, link.mission_timing)
         self.stream_requests = 0  # times telemetry streams were (re-)requested
         self.frames_in = 0
+        self.other_component_frames = 0
 
     # --- identity (also the MissionPort protocol) ---------------------------------------------
 
@@ -153,6 +154,13 @@ class VehicleHandle:
         if self.health.on_frame(header.srcComponent, header.seq, now):
             self._link.vehicle_regained(self)
         kind = msg.get_type()
+        if header.srcComponent != self._compid:
+            # Another component of this system (camera, gimbal, companion): it keeps the link
+            # alive and may answer its own commands, but it does not describe the vehicle.
+            if kind == "COMMAND_ACK":
+                self.router.handle_ack(self._sysid, header.srcComponent, msg, self.own_system)
+            self.other_component_frames += 1
+            return
         if kind == "HEARTBEAT":
             old_mode = self.builder.f.get("mode")
             self.builder.apply(msg)

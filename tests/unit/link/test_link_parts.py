@@ -150,3 +150,22 @@ async def test_event_bus_drops_oldest_for_slow_reader():
     assert got == ["3", "4", "5"]
     assert bus.dropped == 3
     await it.aclose()
+
+
+def test_other_components_do_not_overwrite_vehicle_state():
+    """A camera's heartbeat from the same system counts for health but not for mode or armed."""
+    from groundstation.link import Fleet, LinkConfig
+
+    fleet = Fleet([LinkConfig(url="udpin:127.0.0.1:0")])
+    link = fleet.links[0]
+    autopilot, camera = Encoder(5, 1), Encoder(5, 100)
+    peer = ("127.0.0.1", 14555)
+    link._on_data(autopilot.encode(autopilot.mav.heartbeat_encode(2, 3, 129, 4, 4)), peer, True)
+    link._on_data(camera.encode(camera.mav.heartbeat_encode(30, 8, 0, 0, 4)), peer, True)
+    link._on_data(camera.encode(camera.mav.heartbeat_encode(30, 8, 0, 0, 4)), peer, True)
+    v = fleet.vehicle(5)
+    assert v.state.mode == "GUIDED"
+    assert v.state.armed
+    assert v.state.vehicle_type == 2
+    assert v.other_component_frames == 2
+    assert v.state.link.received == 3
