@@ -190,10 +190,10 @@ def mavproxy(loss_pct: float, items: list[WireItem], limit_s: float) -> str:
             sim.wait()
 
 
-def bench_uploads(with_mavproxy: bool, limit_s: float) -> None:
+def bench_uploads(with_mavproxy: bool, limit_s: float, losses: list[float]) -> None:
     items = mission(700)
     print("\nupload: 700-item mission, one simulated vehicle (own process, real time), loopback")
-    for loss in (0.0, 30.0):
+    for loss in losses:
         up, down = ours(loss, items)
         line = f"  loss {loss:4.0f} %  ecopatrol upload {up:8.2f} s (read back {down:.2f} s)"
         if with_mavproxy:
@@ -206,10 +206,12 @@ def main() -> None:
     parser.add_argument("--no-mavproxy", action="store_true", help="skip the MAVProxy baseline")
     parser.add_argument("--no-upload", action="store_true", help="decoding figures only")
     parser.add_argument("--mavproxy-limit", type=float, default=300.0, help="seconds")
+    parser.add_argument("--losses", default="0,30", help="loss percentages, comma-separated")
     args = parser.parse_args()
     bench_decode()
     if not args.no_upload:
-        bench_uploads(not args.no_mavproxy, args.mavproxy_limit)
+        losses = [float(v) for v in args.losses.split(",")]
+        bench_uploads(not args.no_mavproxy, args.mavproxy_limit, losses)
 
 
 if __name__ == "__main__":
