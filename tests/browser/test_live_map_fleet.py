@@ -23,6 +23,8 @@ from tests.browser.pages import (
 )
 from tests.browser.station import ADMIN, LiveStation
 
+pytestmark = pytest.mark.e2e
+
 STARTED_OR_ERROR = """n => document.querySelector("[data-testid=toast-error]") ||
     document.querySelectorAll("[data-testid=patrol-item]:not([data-state=planned])").length >= n"""
 

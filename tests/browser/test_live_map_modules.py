@@ -11,6 +11,8 @@ from groundstation.telemetry.fleet_bridge import frame_of
 from tests.browser.pages import log_in, open_page
 from tests.browser.station import LiveStation
 
+pytestmark = pytest.mark.e2e
+
 SQUARE = {
     "type": "Polygon",
     "coordinates": [

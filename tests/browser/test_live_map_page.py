@@ -12,6 +12,8 @@ import pytest
 from tests.browser.pages import WAIT_MS, log_in, open_page, report_incident_at, show_tab
 from tests.browser.station import LiveStation
 
+pytestmark = pytest.mark.e2e
+
 
 def tiny_png() -> bytes:
     """A valid 2x2 green PNG."""
