@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from groundstation.errors import CommandRejected, CommandUnsupported, LinkError, LinkTimeout
 from groundstation.link.commands import AckRouter, CommandSender, CommandTiming
@@ -25,13 +25,15 @@ from groundstation.link.mission_protocol import Progress
 from groundstation.link.modes import AUTOPILOT_ARDUPILOT, set_mode_params
 from groundstation.link.signing import signing_timestamp
 from groundstation.link.transport import Peer
-from groundstation.link.vehicle import LatestValue, StateBuilder, VehicleState
+from groundstation.link.vehicle import LatestValue, Position, StateBuilder, VehicleState
 
 if TYPE_CHECKING:
     from groundstation.link.fleet import Link
 
 Msg = Any
+T = TypeVar("T")
 log = logging.getLogger(__name__)
+_UNSET = object()
 
 _MISSION_MESSAGES = frozenset(
     {
@@ -207,6 +209,27 @@ class VehicleHandle:
     def states(self) -> AsyncIterator[VehicleState]:
         """Snapshots as they change; a slow reader gets the newest, not a backlog."""
         return self._topic.subscribe()
+
+    async def watch(self, select: Callable[[VehicleState], T]) -> AsyncIterator[T]:
+        """One field of the state (``lambda s: s.position``), yielded only when it changes."""
+        states = self.states()
+        last: object = _UNSET
+        try:
+            async for st in states:
+                value = select(st)
+                if value != last:
+                    last = value
+                    yield value
+        finally:
+            await states.aclose()  # type: ignore[attr-defined]
+
+    def positions(self) -> AsyncIterator[Position | None]:
+        """Position updates (MAVSDK's ``telemetry.position()``)."""
+        return self.watch(lambda s: s.position)
+
+    def flight_modes(self) -> AsyncIterator[str]:
+        """Flight-mode changes by station name."""
+        return self.watch(lambda s: s.mode)
 
     async def wait_for(
         self, predicate: Callable[[VehicleState], bool], timeout_s: float

@@ -86,6 +86,25 @@ async def test_old_autopilot_gets_request_data_stream():
     assert modern.commands_seen.count(511) == len(DEFAULT_STREAMS_HZ)
 
 
+async def test_watch_yields_only_changes_and_cleans_up():
+    """A field iterator yields on change only and unsubscribes when closed."""
+    ap = FakeAutopilot(2)
+    async with _fleet() as fleet, _vehicles(fleet, ap):
+        v = fleet.vehicle(2)
+        modes = v.flight_modes()
+        assert await anext(modes) == "STABILIZE"
+        await v.set_mode("LOITER")
+        assert await asyncio.wait_for(anext(modes), 5) == "LOITER"
+        assert v._topic.subscribers == 1
+        await modes.aclose()
+        assert v._topic.subscribers == 0
+        positions = v.positions()
+        first = await anext(positions)
+        assert first is not None
+        assert first.lat_deg == pytest.approx(29.05)
+        await positions.aclose()
+
+
 async def test_rejected_arm_raises_typed_error_with_reason():
     """Arming without a GPS fix raises CommandRejected carrying the PreArm text."""
     async with _fleet() as fleet, _vehicles(fleet, FakeAutopilot(2, gps_fix=1)):
