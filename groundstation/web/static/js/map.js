@@ -73,7 +73,7 @@ const LABELS = {
   no_fly_zones: "layer.no_fly",
   hotspot_zones: "layer.hotspot",
   points_of_interest: "layer.poi",
-  stations: "layer.patrol_area",
+  stations: "layer.stations",
 };
 
 export class SiteMap {

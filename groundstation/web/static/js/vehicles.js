@@ -46,7 +46,7 @@ export class VehicleLayer {
     this.group = L.layerGroup().addTo(this.map);
     this.trackGroup = L.layerGroup().addTo(this.map);
     this.routeGroup = L.layerGroup().addTo(this.map);
-    siteMap.layerControl.addOverlay(this.trackGroup, "track");
+    siteMap.layerControl.addOverlay(this.trackGroup, t("layer.tracks"));
     store.on("vehicles", () => this.renderAll());
     store.on("vehicle", (v) => this.render(v));
     store.on("selected", () => this.renderAll());

@@ -1,0 +1,65 @@
+"""The live map's texts: every key the page uses exists in Chinese and in English, including one
+for every incident type, incident status, patrol state and role the station can send."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from groundstation.db.models import IncidentStatus, IncidentType, PatrolState, Role
+
+STATIC = Path(__file__).resolve().parents[2] / "groundstation" / "web" / "static"
+KEY = re.compile(r'^\s*"([a-z_]+(?:\.[a-z_]+)+)":', re.MULTILINE)
+
+
+def languages() -> dict[str, set[str]]:
+    source = (STATIC / "js" / "i18n.js").read_text(encoding="utf-8")
+    zh_start = source.index('"zh-CN": {')
+    en_start = source.index("\n  en: {")
+    end = source.index("\n};", en_start)
+    return {
+        "zh-CN": set(KEY.findall(source[zh_start:en_start])),
+        "en": set(KEY.findall(source[en_start:end])),
+    }
+
+
+def used_keys() -> set[str]:
+    keys = set()
+    for path in (STATIC / "js").glob("*.js"):
+        keys |= set(re.findall(r'\bt\("([^"]+)"', path.read_text(encoding="utf-8")))
+    keys |= set(re.findall(r'data-i18n="([^"]+)"', (STATIC / "index.html").read_text()))
+    return keys
+
+
+def test_both_languages_have_the_same_keys():
+    """No text exists in one language only."""
+    langs = languages()
+    assert len(langs["zh-CN"]) > 100
+    assert langs["zh-CN"] == langs["en"]
+
+
+def test_every_key_the_page_uses_has_a_text():
+    """Each t("…") call and data-i18n attribute names a key both languages define."""
+    langs = languages()
+    used = used_keys()
+    assert len(used) > 50
+    assert used - langs["zh-CN"] == set()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "values"),
+    [
+        ("incident.type", IncidentType),
+        ("incident.status", IncidentStatus),
+        ("patrol.state", PatrolState),
+        ("role", Role),
+    ],
+)
+def test_every_value_the_station_sends_has_a_text(prefix, values):
+    """Enumerations shown by name (t(`prefix.${value}`)) are all translated."""
+    langs = languages()
+    for value in values:
+        assert f"{prefix}.{value.value}" in langs["zh-CN"], value
+        assert f"{prefix}.{value.value}" in langs["en"], value
