@@ -1,9 +1,13 @@
 """Filing a report for every patrol that ends, without a hook in the patrol runner.
 
-:func:`report_hook` is a lifespan hook: it listens to the live hub like a map client does and,
-when a patrol reaches ``reported`` (or ends ``failed`` / ``aborted``), computes its summary into
-the report row and tells officers (``report_ready``). If the hub drops the listener (overflow),
-it subscribes again; a patrol missed meanwhile still gets its report on request.
+:func:`report_hook` is a lifespan hook running :class:`ReportFiler`: every ``poll_s`` seconds it
+looks in the store for patrols that reached ``reported`` (or ended ``failed`` / ``aborted``)
+since it last looked, computes each one's summary into its report row and tells officers
+(``report_ready``: a live alert, and the webhook if one is configured).
+
+It reads the store rather than listening to the live hub, so it is not one more hub client
+(a burst of live messages can never drop it) and a patrol that ended while the filer was busy
+is still found on the next look.
 """
 
 from __future__ import annotations
@@ -12,33 +16,41 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from groundstation.db.models import Patrol, Report
+from groundstation.db.types import utcnow
 from groundstation.errors import GroundStationError
 from groundstation.reports.builder import file_report
 from groundstation.reports.labels import fmt
 from groundstation.reports.notify import Notifier, ReportSettings
-from groundstation.telemetry.hub import ClientClosed, Hub
 
 log = logging.getLogger(__name__)
 
-ENDED = frozenset({"reported", "failed", "aborted"})
+ENDED = ("reported", "failed", "aborted")
 
 
 class ReportFiler:
     """Files reports for patrols as they end and announces them."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], hub: Hub, notifier: Notifier
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        notifier: Notifier,
+        *,
+        since: datetime | None = None,
+        poll_s: float = 2.0,
     ) -> None:
         self.sessions = sessions
-        self.hub = hub
         self.notifier = notifier
+        self.poll_s = poll_s
+        self.watermark = since or utcnow()
         self.filed: list[int] = []
-        self._done: dict[int, str] = {}
 
     async def file(self, patrol_id: int) -> dict[str, Any]:
         """File one patrol's report now and notify."""
@@ -54,45 +66,41 @@ class ReportFiler:
         )
         return s
 
-    async def run(self) -> None:
-        """Listen for patrol ends until cancelled; filing runs beside, so the hub never waits."""
-        todo: asyncio.Queue[int] = asyncio.Queue()
-        worker = asyncio.create_task(self._work(todo), name="report filing")
-        try:
-            await self._listen(todo)
-        finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+    async def due(self) -> list[int]:
+        """Patrols ended since the watermark whose report has no summary yet."""
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Patrol.id, Patrol.updated_at)
+                    .where(Patrol.state.in_(ENDED), Patrol.updated_at >= self.watermark)
+                    .order_by(Patrol.updated_at)
+                )
+            ).all()
+            out = []
+            for pid, updated in rows:
+                report = await session.scalar(select(Report).where(Report.patrol_id == pid))
+                if report is None or "summary" not in (report.facts or {}):
+                    out.append(pid)
+                # a second's overlap: rows committed with the same timestamp are not missed
+                self.watermark = max(self.watermark, updated - timedelta(seconds=1))
+            return out
 
-    async def _work(self, todo: asyncio.Queue[int]) -> None:
-        while True:
-            pid = await todo.get()
+    async def run_once(self) -> int:
+        """File every due report; returns how many were filed."""
+        filed = 0
+        for pid in await self.due():
             try:
                 await self.file(pid)
+                filed += 1
             except GroundStationError as exc:
                 log.warning("report for patrol %s not filed: %s", pid, exc)
-            finally:
-                todo.task_done()
+        return filed
 
-    async def _listen(self, todo: asyncio.Queue[int]) -> None:
+    async def run(self) -> None:
+        """Look for ended patrols every ``poll_s`` seconds until cancelled."""
         while True:
-            client = self.hub.subscribe()
-            try:
-                while True:
-                    msg = await client.get()
-                    if msg.type != "patrol.state":
-                        continue
-                    pid, state = msg.data.get("id"), msg.data.get("state")
-                    if isinstance(pid, int) and state in ENDED and self._done.get(pid) != state:
-                        self._done[pid] = str(state)
-                        todo.put_nowait(pid)
-            except ClientClosed as exc:
-                if exc.reason == "shutdown":
-                    return
-                log.warning("report filer dropped by the hub (%s); listening again", exc.reason)
-            finally:
-                self.hub.unsubscribe(client)
+            await self.run_once()
+            await asyncio.sleep(self.poll_s)
 
 
 @contextlib.asynccontextmanager
@@ -100,7 +108,7 @@ async def report_hook(app: FastAPI) -> AsyncIterator[None]:
     """Lifespan hook: the report filer and the notifier on ``app.state``."""
     rs = ReportSettings()
     notifier = Notifier(app.state.hub, rs.webhook_url, rs.webhook_timeout_s)
-    filer = ReportFiler(app.state.sessions, app.state.hub, notifier)
+    filer = ReportFiler(app.state.sessions, notifier, poll_s=rs.poll_s)
     app.state.notifier, app.state.report_filer = notifier, filer
     task = asyncio.create_task(filer.run(), name="report filer")
     try:

@@ -31,6 +31,7 @@ class ReportSettings(BaseSettings):
 
     webhook_url: str | None = Field(None, description="POST every notice here as JSON")
     webhook_timeout_s: float = Field(5.0, gt=0)
+    poll_s: float = Field(2.0, gt=0, description="how often ended patrols are looked for")
 
 
 @dataclass(eq=False)

@@ -8,7 +8,6 @@ import time
 import httpx
 from lxml import html as lxml_html
 
-from groundstation.telemetry.events import patrol_state
 from tests.unit.reports.patrol_data import store_patrol
 
 
@@ -75,25 +74,40 @@ def test_daily_summary_in_both_languages(station, officer):
 
 
 def test_patrol_end_files_report_and_calls_the_webhook(station, officer):
-    """A 'reported' patrol.state on the hub files the summary and POSTs a report_ready notice."""
-    p = store_patrol(station.settings.db)
+    """An ended patrol gets its summary filed and a report_ready notice POSTed to the webhook."""
     seen: list[dict] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(json.loads(request.content))
         return httpx.Response(204)
 
-    app = station.client.app
-    notifier = app.state.notifier
+    notifier = station.client.app.state.notifier
     notifier.webhook_url = "http://127.0.0.1:9/hook"
     notifier.transport = httpx.MockTransport(handler)
-    message = patrol_state({"id": p.patrol_id, "state": "reported"})
-    station.client.portal.call(app.state.hub.publish, message)
+    p = store_patrol(station.settings.db)  # stored as 'reported', as the runner leaves it
     deadline = time.monotonic() + 20
     while not seen and time.monotonic() < deadline:
         time.sleep(0.05)
     assert seen, "no webhook call"
     assert seen[0]["kind"] == "report_ready"
     assert seen[0]["patrol_id"] == p.patrol_id
+    assert seen[0]["url"] == f"/api/patrols/{p.patrol_id}/report"
     listing = station.client.get("/api/reports", headers=officer).json()
     assert listing["data"][0]["summary"]["patrol_id"] == p.patrol_id
+    filer = station.client.app.state.report_filer
+    assert station.client.portal.call(filer.run_once) == 0  # filed once, not again
+
+
+def test_failing_webhook_is_counted_not_raised(station):
+    """A webhook answering 500 is logged and counted; the report is filed all the same."""
+    notifier = station.client.app.state.notifier
+    notifier.webhook_url = "http://127.0.0.1:9/hook"
+    notifier.transport = httpx.MockTransport(lambda request: httpx.Response(500))
+    p = store_patrol(station.settings.db)
+    filer = station.client.app.state.report_filer
+    deadline = time.monotonic() + 20
+    while p.patrol_id not in filer.filed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert p.patrol_id in filer.filed
+    assert notifier.failed >= 1
+    assert "500" in notifier.last_error
