@@ -62,11 +62,20 @@ def show_tab(page: Any, name: str) -> None:
 
 
 def report_incident_at(
-    page: Any, x: int, y: int, type_: str, description: str, photo: dict[str, Any] | None = None
+    page: Any,
+    x: int,
+    y: int,
+    type_: str,
+    description: str,
+    photo: dict[str, Any] | None = None,
+    use_vehicle: bool = False,
 ) -> None:
-    """Click the map at (x, y), choose "report here", fill the form and submit it."""
+    """Click the map at (x, y), choose "report here", fill the form and submit it (at the
+    selected drone's position instead when `use_vehicle`)."""
     page.click("#map", position={"x": x, "y": y})
     page.click("[data-testid=report-here]")
+    if use_vehicle:
+        page.click("[data-testid=incident-use-vehicle]")
     page.select_option("[data-testid=incident-type]", type_)
     page.fill("[data-testid=incident-description]", description)
     if photo is not None:

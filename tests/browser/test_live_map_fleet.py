@@ -130,8 +130,19 @@ def test_pilot_flies_three_drones_and_sees_the_officers_incident(browser, fleet_
         assert api_status(officer, "POST", rtl) == 403
 
         # the officer reports an incident on the map; it appears on the pilot's page
-        report_incident_at(officer, 880, 700, "illegal_fishing", "电鱼 near the weir")
+        # (at drone 1's position, which the officer selected)
+        report_incident_at(
+            officer, 880, 700, "illegal_fishing", "电鱼 near the weir", use_vehicle=True
+        )
         created = officer.get_attribute("[data-testid=incident-marker]", "data-id")
+        with station.api() as client:
+            incident = client.get(
+                f"/api/incidents/{created}", headers={"Authorization": f"Bearer {pilot_token}"}
+            ).json()
+        assert incident["vehicle_id"] == vehicles[1]
+        drone1 = station.sim.vehicles[1].state
+        assert abs(incident["lat_deg"] - drone1.lat_deg) < 0.01
+        assert abs(incident["lon_deg"] - drone1.lon_deg) < 0.01
         pilot.wait_for_selector(
             f"[data-testid=incident-marker][data-id='{created}']", timeout=WAIT_MS
         )

@@ -178,6 +178,7 @@ export class IncidentLayer {
     const useVehicle = vehicle && vehicle.lat !== null
       ? h("button", {
         type: "button",
+        dataset: { testid: "incident-use-vehicle" },
         onclick: () => {
           position = { lat: vehicle.lat, lon: vehicle.lon };
           fromVehicle = vehicle;
