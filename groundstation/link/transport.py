@@ -3,8 +3,7 @@
 URLs follow pymavlink's ``mavutil`` spelling: ``udpin:HOST:PORT`` (also ``udp:``),
 ``udpout:HOST:PORT`` and ``tcp:HOST:PORT``. A transport only moves bytes: every chunk
 received is handed to ``on_data(data, peer, datagram)``; ``send(data, peer)`` writes to
-one peer, ``peers`` lists
-where broadcast traffic (the station heartbeat) should go.
+one peer, or to every known peer (the station heartbeat) when ``peer`` is ``None``.
 
 >>> parse_url("udpin:0.0.0.0:14550")
 LinkUrl(kind='udpin', host='0.0.0.0', port=14550)
