@@ -121,3 +121,31 @@ def test_export_unknown_sortie_and_plan(station, pilot):
     r = station.client.get(f"/api/plans/{plan['id']}/export?format=plan&sortie=9", headers=pilot)
     assert r.status_code == 422
     assert station.client.get("/api/plans/999/export", headers=pilot).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("shore", {"polygon": NEAR_STATION, "offset_m": 20}),
+        ("corridor", {"polygon": NEAR_STATION, "width_m": 120, "swath_width_m": 60}),
+        ("tour", {"area": "patrol_zone", "min_priority": 3}),
+    ],
+)
+def test_other_kinds_plan_and_store(station, pilot, kind, extra):
+    """Shoreline, corridor and hotspot-tour plans are made, stored and have mission items."""
+    body = {"name": kind, "kind": kind, "altitude_m": 50, **extra}
+    r = station.client.post("/api/plans", json=body, headers=pilot)
+    assert r.status_code == 201, r.text
+    plan = r.json()
+    assert plan["kind"] == kind
+    assert plan["stats"]["length_m"] > 100
+    assert all(s["mission_items"] >= 4 for s in plan["sorties"])
+
+
+def test_tour_without_station_is_422(station, pilot):
+    """A tour must start at the station: use_station false is refused with the reason."""
+    body = {"name": "t", "kind": "tour", "altitude_m": 50, "area": "patrol_zone",
+            "use_station": False}  # fmt: skip
+    r = station.client.post("/api/plans", json=body, headers=pilot)
+    assert r.status_code == 422
+    assert "station" in r.json()["detail"]
