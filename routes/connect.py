@@ -116,15 +116,16 @@ class VisibilityConnector:
         s2 = d[:, 0] * (q - v)[:, 1] - d[:, 1] * (q - v)[:, 0]
         return np.asarray(s1 * s2 >= -1e-9)
 
-    def _visible(self, p: Point) -> NDArray[np.bool_]:
+    def _visible(self, p: Point, within_m: float = np.inf) -> NDArray[np.int64]:
+        """Indices of the graph nodes within ``within_m`` of ``p`` that it sees."""
         assert self._nodes is not None
-        if len(self._nodes) == 0:
-            return np.zeros(0, dtype=bool)
         xy = np.array([p.x, p.y])
-        lines = shapely.linestrings(
-            np.stack([np.broadcast_to(xy, self._nodes.shape), self._nodes], axis=1)
-        )
-        return np.asarray(shapely.covers(self._check, lines))
+        idx = np.flatnonzero(np.hypot(*(self._nodes - xy).T) <= within_m)
+        if len(idx) == 0:
+            return idx
+        sub = self._nodes[idx]
+        lines = shapely.linestrings(np.stack([np.broadcast_to(xy, sub.shape), sub], axis=1))
+        return idx[np.asarray(shapely.covers(self._check, lines))]
 
     # -- queries -----------------------------------------------------------------------------
     def straight_ok(self, a: Point, b: Point) -> bool:
@@ -151,12 +152,29 @@ class VisibilityConnector:
                 raise UnreachableError(
                     f"point ({p.x:.1f}, {p.y:.1f}) is outside the allowed region", x=p.x, y=p.y
                 )
-        va, vb = np.flatnonzero(self._visible(a)), np.flatnonzero(self._visible(b))
-        if len(va) == 0 or len(vb) == 0:
+        # nodes near the ends first: exact whenever the path found is no longer than the radius
+        radius = max(2 * a.distance(b), 500.0)
+        found = self._search(a, b, radius)
+        if found is not None and found[0] <= radius:
+            return found
+        found = self._search(a, b, np.inf)
+        if found is None:
             raise UnreachableError(
                 f"no path inside the allowed region from ({a.x:.0f}, {a.y:.0f}) "
-                f"to ({b.x:.0f}, {b.y:.0f})"
+                f"to ({b.x:.0f}, {b.y:.0f}): they are in separate parts"
             )
+        return found
+
+    def _search(self, a: Point, b: Point, radius: float) -> tuple[float, LineString] | None:
+        assert self._nodes is not None
+        va, vb = self._visible(a, radius), self._visible(b, radius)
+        if len(va) == 0 or len(vb) == 0:
+            if radius == np.inf:
+                raise UnreachableError(
+                    f"no path inside the allowed region from ({a.x:.0f}, {a.y:.0f}) "
+                    f"to ({b.x:.0f}, {b.y:.0f})"
+                )
+            return None
         nodes = self._nodes
         da = np.hypot(*(nodes[va] - [a.x, a.y]).T)
         db = np.hypot(*(nodes[vb] - [b.x, b.y]).T)
@@ -164,10 +182,7 @@ class VisibilityConnector:
         k = int(np.argmin(total))
         best = float(total.flat[k])
         if not np.isfinite(best):
-            raise UnreachableError(
-                f"no path inside the allowed region from ({a.x:.0f}, {a.y:.0f}) "
-                f"to ({b.x:.0f}, {b.y:.0f}): they are in separate parts"
-            )
+            return None
         u, v = int(va[k // len(vb)]), int(vb[k % len(vb)])
         pts = [(a.x, a.y), tuple(nodes[u])]
         while u != v:

@@ -40,6 +40,7 @@ from routes.ordering import (
     OrToolsOrder,
     SwathOrder,
     insert_detours,
+    nest_loops,
 )
 from routes.swaths import ParallelSwaths, SwathGenerator, best_angle
 from routes.types import Leg, Route
@@ -84,12 +85,17 @@ class ChannelCoverage:
 
     swaths: SwathGenerator = field(default_factory=ContourSwaths)
     name: str = "channel"
+    nest: bool = False
 
     def chunks(self, area: BaseGeometry, width_m: float, connector: Connector) -> list[Chunk]:
         out: list[Chunk] = []
         for poly in polygons(area):
-            for s in self.swaths.generate(poly, width_m, 0.0):
-                out.append(Chunk((s.path,), ring=s.closed))
+            swaths = self.swaths.generate(poly, width_m, 0.0)
+            loops = [s.path for s in swaths if s.closed]
+            if self.nest and len(loops) > 1:  # inner loops hang off outer ones: no transits
+                loops = nest_loops(loops, connector, max_hop_m=1.5 * width_m)
+            out += [Chunk((line,), ring=True) for line in loops]
+            out += [Chunk((s.path, s.path.reverse())) for s in swaths if not s.closed]
         return out
 
 
@@ -199,31 +205,42 @@ def plan_coverage_path(
     objective = objective or LengthAndTurns()
     connector = connector or VisibilityConnector(join_region(area))
     best: CoverageResult | None = None
+    best_cost = math.inf
     best_gaps: BaseGeometry = area
     best_extra: list[LineString] = []
     costs: dict[str, float] = {}
     for strategy in strategies:
         chunks = strategy.chunks(area, width_m, connector)
-        if best is not None and sum(c.variants[0].length for c in chunks) >= min(costs.values()):
+        if sum(c.variants[0].length for c in chunks) >= best_cost:
             costs[strategy.name] = math.inf  # cannot win: its passes alone cost more
             continue
         gaps = uncovered(area, [c.variants[0] for c in chunks], width_m)
         extra = [s.path for s in fill_gaps(area, [], width_m, gaps=gaps)] if chunks else []
         # gap passes: the longest beside each loop flown on from it, the others either as
-        # detours from the nearest pass or ordered with everything else
-        spliced, rest = splice_into_loops(chunks, extra, width_m, connector)
-        candidates = [insert_detours(order.sort(spliced, start), rest)]
-        if rest:
-            nn = NearestNeighbour()
-            candidates.append(nn.sort(spliced + [Chunk((g, g.reverse())) for g in rest], start))
+        # detours from the nearest pass or ordered with everything else; loops either in
+        # sequence or hung off one another (see `nest_loops`)
+        layouts = [chunks]
+        loops = [c.variants[0] for c in chunks if c.ring]
+        if len(loops) > 1:
+            nested = nest_loops(loops, connector, max_hop_m=1.5 * width_m)
+            if len(nested) < len(loops):
+                opened = [c for c in chunks if not c.ring]
+                layouts.append([Chunk((line,), ring=True) for line in nested] + opened)
+        candidates = []
+        for layout in layouts:
+            spliced, rest = splice_into_loops(layout, extra, width_m, connector)
+            candidates.append(insert_detours(order.sort(spliced, start), rest))
+            if rest:
+                loose = [Chunk((g, g.reverse())) for g in rest]
+                candidates.append(NearestNeighbour().sort(spliced + loose, start))
         for pieces in candidates:
             route = route_from_pieces(pieces, connector)
             cost = objective.cost(route.line())
-            if cost < costs.get(strategy.name, math.inf):
-                costs[strategy.name] = cost
-                if best is None or cost < best.costs[best.strategy]:
-                    best = CoverageResult(route, strategy.name, math.nan, costs)
-                    best_gaps, best_extra = gaps, extra
+            costs[strategy.name] = min(cost, costs.get(strategy.name, math.inf))
+            if cost < best_cost:
+                best_cost = cost
+                best = CoverageResult(route, strategy.name, math.nan, costs)
+                best_gaps, best_extra = gaps, extra
     assert best is not None
     # what the loops and cells left, less what the gap passes and joins cover
     more = [leg.line for leg in best.route.legs if leg.kind == "transit"] + best_extra

@@ -19,6 +19,7 @@ from typing import Protocol
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
+from shapely.ops import nearest_points
 
 from routes.connect import Connector
 from routes.geometry import rotate_ring_to
@@ -251,3 +252,62 @@ class OrToolsOrder:
         if len(out) != len(chunks):
             return NearestNeighbour().sort(chunks, start)
         return out
+
+
+def nest_loops(
+    loops: Sequence[LineString], connector: Connector, max_hop_m: float
+) -> list[LineString]:
+    """Join closed loops into as few closed walks as possible.
+
+    Each loop, from the longest down, hangs off the nearest longer loop: at the closest point
+    the walk steps across, flies the inner loop round, and steps back. An inner loop then costs
+    two short hops instead of a transit along the whole water body.
+
+    >>> outer = LineString([(0, 0), (100, 0), (100, 100), (0, 100), (0, 0)])
+    >>> inner = LineString([(30, 30), (70, 30), (70, 70), (30, 70), (30, 30)])
+    >>> from routes.connect import StraightConnector
+    >>> [w.length for w in nest_loops([inner, outer], StraightConnector(), 50)]
+    [620.0]
+    """
+    order = sorted(range(len(loops)), key=lambda i: -loops[i].length)
+    rank = {i: n for n, i in enumerate(order)}
+    tree = shapely.STRtree(np.array(loops, dtype=object))
+    children: dict[int, list[tuple[float, Point, Point, int]]] = {}
+    roots: list[int] = []
+    for i in order:
+        ring = loops[i]
+        best: tuple[float, int, Point, Point] | None = None
+        near = tree.query(ring, predicate="dwithin", distance=max_hop_m)
+        for j in (int(k) for k in near if rank[int(k)] < rank[i]):
+            p, q = nearest_points(loops[j], ring)
+            d = float(p.distance(q))
+            if d <= max_hop_m and (best is None or d < best[0]):
+                best = (d, j, p, q)
+        if best is None:
+            roots.append(i)
+            continue
+        _, j, p, q = best
+        children.setdefault(j, []).append((float(loops[j].project(p)), p, q, i))
+
+    def walk(i: int, start: Point | None) -> list[tuple[float, ...]]:
+        ring = loops[i] if start is None else rotate_ring_to(loops[i], start)
+        kids = children.get(i, [])
+        if not kids:
+            return list(ring.coords)
+        # positions along the (possibly re-started) ring
+        spots = sorted((float(ring.project(p)), p, q, k) for _, p, q, k in kids)
+        coords: list[tuple[float, ...]] = []
+        prev = 0.0
+        for t, p, q, k in spots:
+            part = _sub(ring, prev, t)
+            coords += part.coords[1:] if coords else part.coords
+            hop = connector.link(p, q)
+            inner = walk(k, q)
+            back = connector.link(q, p)
+            coords += [*hop.coords[1:], *inner[1:], *back.coords[1:]]
+            prev = t
+        tail = _sub(ring, prev, ring.length)
+        coords += tail.coords[1:]
+        return coords
+
+    return [LineString(walk(r, None)) for r in roots]
