@@ -3,9 +3,11 @@ login, languages and local time, incidents with photos across pages, and reconne
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +157,46 @@ def test_page_keeps_what_it_shows_while_the_station_restarts(browser, station):
         assert page.locator(f"[data-testid=incident-marker][data-id='{first}']").count() == 1
     finally:
         context.close()
+
+
+def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return int((lon + 180) / 360 * n), int(y)
+
+
+def write_tiles(folder: Path, west: float, south: float, east: float, north: float) -> int:
+    """A z/x/y folder of tiny PNG tiles over a box, zoom 10 to 14; returns how many."""
+    png = tiny_png()
+    count = 0
+    for z in range(10, 15):
+        x0, y0 = tile_xy(west, north, z)
+        x1, y1 = tile_xy(east, south, z)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                path = folder / str(z) / str(x) / f"{y}.png"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(png)
+                count += 1
+    return count
+
+
+def test_local_tiles_are_drawn_under_the_site(browser, tmp_path):
+    """With `map_tiles` set, the map draws raster tiles, all from the station itself."""
+    assert write_tiles(tmp_path / "tiles", 118.85, 28.90, 119.35, 29.20) > 20
+    station = LiveStation(tmp_path / "station", map_tiles=tmp_path / "tiles").start()
+    try:
+        station.add_user("officer1", "officer")
+        context, page, errors = open_page(browser, station.url)
+        tiles: list[str] = []
+        page.on("request", lambda r: tiles.append(r.url) if "/tiles/" in r.url else None)
+        try:
+            log_in(page, "officer1")
+            page.wait_for_selector("img.leaflet-tile-loaded", timeout=WAIT_MS)
+            assert tiles
+            assert all(url.startswith(f"{station.url}/tiles/") for url in tiles)
+            assert errors == [], errors
+        finally:
+            context.close()
+    finally:
+        station.stop()
