@@ -105,3 +105,54 @@ def test_mission_upload_in_flight_keeps_flying(gcs: Gcs, ap: Autopilot) -> None:
     assert gcs.upload(survey_mission(0.001)).type == M.MAV_MISSION_ACCEPTED
     got = gcs.run_until(lambda: not ap.armed, 900)
     assert [m.seq for m in of(got, "MISSION_ITEM_REACHED")] == [3, 4, 5]
+
+
+def test_set_current_starts_the_mission_there(gcs: Gcs, ap: Autopilot) -> None:
+    """MISSION_SET_CURRENT before the start makes AUTO begin at that item."""
+    lat, lon, _ = HOME
+    items = [
+        item(0, 16, lat, lon, 0, frame=M.MAV_FRAME_GLOBAL_INT),
+        item(1, M.MAV_CMD_NAV_TAKEOFF, alt=10),
+        item(2, 16, lat + 0.001, lon, 10),
+        item(3, 16, lat, lon + 0.001, 10),
+        item(4, M.MAV_CMD_NAV_LAND),
+    ]
+    gcs.upload(items)
+    out = gcs.send(gcs.mav.mission_set_current_encode(1, 1, 3))
+    assert of(out, "MISSION_CURRENT")[-1].seq == 3
+    gcs.set_mode(AUTO)
+    gcs.command(M.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+    got = gcs.run_until(lambda: not ap.armed, 600)
+    assert [m.seq for m in of(got, "MISSION_ITEM_REACHED")] == [3, 4]
+
+
+def test_do_set_mission_current_in_flight_jumps(gcs: Gcs, ap: Autopilot) -> None:
+    """DO_SET_MISSION_CURRENT in flight abandons the current leg for the item asked."""
+    _start(gcs, survey_mission(0.003))
+    gcs.run(20)
+    assert ap.runner.current == 3
+    assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 5).result == M.MAV_RESULT_ACCEPTED
+    assert ap.runner.current == 5
+    assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 42).result == M.MAV_RESULT_FAILED
+
+
+def test_rtl_alt_and_land_speed_parameters_take_effect(gcs: Gcs, ap: Autopilot) -> None:
+    """RTL climbs to RTL_ALT before coming home, and lands no faster than LAND_SPEED at the end."""
+    ap.params.set("RTL_ALT", 4000)
+    ap.params.set("LAND_SPEED", 30)
+    gcs.set_mode(4)
+    gcs.command(M.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+    gcs.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 15)
+    gcs.run(10)
+    gcs.command(M.MAV_CMD_DO_REPOSITION, -1, 0, 0, 0, HOME[0] + 0.002, HOME[1], 15)
+    gcs.run(40)
+    gcs.command(M.MAV_CMD_NAV_RETURN_TO_LAUNCH)
+    top = 0.0
+    final_rates = []
+    while ap.armed:
+        gcs.run(0.5)
+        top = max(top, ap.alt_rel_m)
+        if 0.3 < ap.alt_rel_m < 5:
+            final_rates.append(-ap.frame.vu)
+    assert top == pytest.approx(40, abs=0.6)
+    assert max(final_rates) <= 0.3 + 1e-6
