@@ -258,6 +258,8 @@ class SimFleet:
         out = v.autopilot.drain()
         if not out or self.faults.blocked(v.sysid):
             return
+        if not any(link.endpoint is not None and link.endpoint.has_peers for link in v.links):
+            return  # nobody to send to: skip the encoding too
         frames = [f for f in map(v.encoder.encode, out) if f is not None]
         for link in v.links:
             if link.endpoint is None:

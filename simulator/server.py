@@ -65,6 +65,9 @@ class Endpoint(Protocol):
     url: Url
     local_port: int
 
+    @property
+    def has_peers(self) -> bool: ...
+
     def send(self, data: bytes) -> None: ...
 
     def close(self) -> None: ...
@@ -90,6 +93,10 @@ class UdpEndpoint:
         self._fixed = fixed_peer
         self.peers: dict[tuple[str, int], None] = {}
         self.local_port: int = transport.get_extra_info("sockname")[1]
+
+    @property
+    def has_peers(self) -> bool:
+        return self._fixed is not None or bool(self.peers)
 
     def heard(self, addr: tuple[str, int]) -> None:
         if self._fixed is None and addr not in self.peers:
@@ -132,6 +139,10 @@ class TcpEndpoint:
         self.connections: set[_TcpConnection] = set()
         self.server: asyncio.Server | None = None
         self.local_port = url.port
+
+    @property
+    def has_peers(self) -> bool:
+        return bool(self.connections)
 
     def send(self, data: bytes) -> None:
         for conn in list(self.connections):
