@@ -235,6 +235,9 @@ def fill_gaps(
             continue
         if 2 * max_inscribed_radius(piece) <= width_m * 1.1:
             for line in skeleton_paths(piece, width_m / 4, reach_m=width_m * 0.6):
+                smooth = line.simplify(width_m / 10)  # Voronoi skeletons zigzag
+                if isinstance(smooth, LineString) and area.covers(smooth):
+                    line = smooth
                 out.append(Swath(line, closed=False, group=-1, index=len(out)))
         else:
             gen = ParallelSwaths()
