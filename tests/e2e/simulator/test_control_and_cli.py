@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import pytest
 from typer.testing import CliRunner
@@ -111,3 +112,14 @@ def test_cli_runs_and_prints_the_fleet() -> None:
     assert "2 vehicles" in result.output
     assert "29.05253" in result.output
     assert "control: JSON lines" in result.output
+
+
+def test_cli_port_in_use_is_a_clear_error() -> None:
+    """A listen port already taken ends with exit code 1 and the system's reason, no traceback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["--listen", f"udpin:127.0.0.1:{port}", "--duration", "1"])
+    assert result.exit_code == 1
+    assert "error:" in result.output
+    assert "Traceback" not in result.output
