@@ -13,7 +13,7 @@ from routes.channel import ContourSwaths
 from routes.connect import VisibilityConnector
 from routes.decompose import BoustrophedonCells, WholeArea
 from routes.geometry import polygons
-from routes.ordering import Chunk, NearestNeighbour
+from routes.ordering import Chunk, NearestNeighbour, OrToolsOrder, insert_detours, nest_loops
 from routes.swaths import ParallelSwaths, best_angle, swath_cost
 from tests.geometries import CANONICAL, WIDTH_M, WITH_HOLE
 
@@ -106,14 +106,55 @@ def test_connector_detour_is_shortest_around_the_island() -> None:
     assert conn.link(a, b).length == pytest.approx(expected, abs=2.0)
 
 
-def test_nearest_neighbour_orders_every_chunk_once() -> None:
+@pytest.mark.parametrize(
+    "order", [NearestNeighbour(), OrToolsOrder()], ids=lambda o: type(o).__name__
+)
+def test_orders_fly_every_chunk_once(order) -> None:
     """Each chunk comes out exactly once; loops stay closed, open pieces keep their ends."""
     ring = LineString([(0, 0), (100, 0), (100, 100), (0, 100), (0, 0)])
     line = LineString([(300, 0), (400, 0)])
     chunks = [Chunk((ring,), ring=True), Chunk((line, line.reverse()))]
-    out = NearestNeighbour().sort(chunks, Point(450, 0))
+    out = order.sort(chunks, Point(450, 0))
     assert len(out) == 2
     assert out[0].equals(line)
     assert out[0].coords[0] == (400.0, 0.0)
     assert out[1].coords[0] == out[1].coords[-1]
     assert out[1].length == pytest.approx(ring.length)
+
+
+@pytest.mark.parametrize(
+    "order", [NearestNeighbour(), OrToolsOrder()], ids=lambda o: type(o).__name__
+)
+def test_orders_keep_every_piece_on_random_chunks(order) -> None:
+    """On 30 seeded random pieces every piece is flown once, in one of its own directions."""
+    rng = np.random.default_rng(5)
+    lines = [LineString(rng.uniform(0, 1000, (2, 2))) for _ in range(30)]
+    chunks = [Chunk((g, g.reverse())) for g in lines]
+    out = order.sort(chunks, Point(0, 0))
+    assert len(out) == 30
+    assert sorted(round(g.length, 6) for g in out) == sorted(round(g.length, 6) for g in lines)
+    for g in out:
+        assert any(g.equals(h) for h in lines)
+
+
+def test_nested_loops_keep_every_loop() -> None:
+    """Hanging loops off one another keeps every loop's length and adds only short hops."""
+    from routes.connect import StraightConnector
+
+    loops = [Point(0, 0).buffer(r, quad_segs=8).exterior for r in (400, 300, 200)]
+    loops = [LineString(ring.coords) for ring in loops]
+    walks = nest_loops(loops, StraightConnector(), max_hop_m=150)
+    assert len(walks) == 1
+    hops = walks[0].length - sum(g.length for g in loops)
+    assert 0 < hops <= 4 * 100 + 1e-6
+    assert walks[0].coords[0] == walks[0].coords[-1]
+
+
+def test_detours_keep_the_main_line_and_fly_each_extra() -> None:
+    """Extras inserted as detours leave the main line whole and appear once each."""
+    main = [LineString([(0, 0), (1000, 0)])]
+    extras = [LineString([(200, 30), (300, 30)]), LineString([(800, -30), (700, -30)])]
+    pieces = insert_detours(main, extras)
+    flown_main = sum(p.length for p in pieces if p.coords[0][1] == 0 and p.coords[-1][1] == 0)
+    assert flown_main == pytest.approx(1000)
+    assert sum(1 for p in pieces if abs(p.coords[0][1]) == 30) == 2
