@@ -117,6 +117,12 @@ class PatrolCreate(BaseModel):
     )
 
 
+class FlyPlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vehicle_ids: list[int] = Field(min_length=1, description="the plan's drone k flies on [k-1]")
+
+
 class PatrolStart(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

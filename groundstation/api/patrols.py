@@ -17,6 +17,7 @@ from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.flight_schemas import (
     DispatchRequest,
     DispatchResult,
+    FlyPlan,
     PatrolAbort,
     PatrolCreate,
     PatrolDetail,
@@ -82,6 +83,21 @@ async def create_patrols(
     session.add_all(rows)
     await session.commit()
     return Page(data=[PatrolPublic.from_row(p) for p in rows], count=len(rows))
+
+
+@router.post("/plans/{plan_id}/fly", status_code=status.HTTP_202_ACCEPTED)
+async def fly_plan(
+    plan_id: int, body: FlyPlan, session: SessionDep, service: ServiceDep, pilot: PilotUser
+) -> Page[PatrolPublic]:
+    """Every sortie of a plan: in parallel across `vehicle_ids` (the plan's drone k on
+    vehicle_ids[k-1]), in sequence on each vehicle (the next starts when one is reported)."""
+    created = await create_patrols(
+        PatrolCreate(plan_id=plan_id, vehicle_ids=body.vehicle_ids), session, pilot
+    )
+    rows = [await _patrol(session, p.id) for p in created.data]
+    await service.fly(rows, pilot)
+    fresh = [PatrolPublic.from_row(await _refreshed(session, p.id)) for p in rows]
+    return Page(data=fresh, count=len(fresh))
 
 
 @router.get("/patrols")

@@ -69,6 +69,7 @@ class PatrolRunner:
         self.patrol_id = patrol_id
         self.handle = handle
         self.facts = facts
+        self.vehicle_id = vehicle_id
         self.mode = mode
         self.first = first
         self.state = PatrolState.FLYING if mode == "reattach" else PatrolState.PREFLIGHT
@@ -185,6 +186,7 @@ class PatrolRunner:
         if complete:
             await self._report()
             await self._to(PatrolState.REPORTED, "facts stored")
+        self.service.after_landing(self.vehicle_id, reported=complete)
 
     # --- monitoring -------------------------------------------------------------------------
 

@@ -60,6 +60,7 @@ class PatrolConfig:
     takeoff_frac: float = 0.8
     reattach_timeout_s: float = 120.0
     default_endurance_s: float = 1500.0
+    turnaround_s: float = 2.0
 
 
 def patrol_payload(p: Patrol, **extra: Any) -> dict[str, Any]:
@@ -93,6 +94,9 @@ class PatrolService:
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._commands: dict[int, tuple[float, str, str]] = {}  # sysid -> (at, command, user)
+        #: vehicle id -> patrols to fly next on it, in order (a plan flown as a sequence)
+        self.queues: dict[int, list[int]] = {}
+        self._chain_tasks: set[asyncio.Task[None]] = set()
 
     # --- persistence ------------------------------------------------------------------------
 
@@ -296,6 +300,55 @@ class PatrolService:
         self.tasks[patrol_id] = task
         task.add_done_callback(lambda _t: self.tasks.pop(patrol_id, None))
 
+    async def fly(self, patrols: list[Patrol], user: User | None) -> list[int]:
+        """Fly patrols: in parallel across vehicles, in sequence (sortie order) on each one.
+
+        The first patrol of every vehicle starts now (preflight errors propagate); the others
+        wait in the vehicle's queue and start when the one before is reported. Returns the ids
+        started now. The queues live in memory: after a restart the rest is started by hand.
+        """
+        by_vehicle: dict[int, list[Patrol]] = {}
+        for p in sorted(patrols, key=lambda p: p.sortie):
+            if p.vehicle_id is None:
+                raise Conflict(f"patrol {p.id} has no vehicle")
+            by_vehicle.setdefault(p.vehicle_id, []).append(p)
+        started = []
+        for vehicle_id, queue in by_vehicle.items():
+            if self.queues.get(vehicle_id):
+                raise Conflict(f"vehicle {vehicle_id} already has a sequence of patrols to fly")
+            await self.start(queue[0].id, user)
+            started.append(queue[0].id)
+            self.queues[vehicle_id] = [p.id for p in queue[1:]]
+        return started
+
+    def after_landing(self, vehicle_id: int, reported: bool) -> None:
+        """A patrol on `vehicle_id` ended: start the next one queued, if it was reported."""
+        queue = self.queues.get(vehicle_id)
+        if not queue:
+            return
+        if not reported:
+            dropped = self.queues.pop(vehicle_id)
+            self.hub.publish(
+                alert(
+                    "warning", f"sequence stopped: patrols {dropped} not started", kind="sequence"
+                )
+            )
+            return
+        task = asyncio.create_task(self._start_next(vehicle_id, queue.pop(0)))
+        self._chain_tasks.add(task)
+        task.add_done_callback(self._chain_tasks.discard)
+
+    async def _start_next(self, vehicle_id: int, patrol_id: int) -> None:
+        await asyncio.sleep(self.config.turnaround_s)
+        try:
+            await self.start(patrol_id, None)
+        except (Conflict, LinkError, NotFound) as exc:
+            dropped = [patrol_id, *self.queues.pop(vehicle_id, [])]
+            await self.event(
+                patrol_id, "sequence", f"not started: {exc}", level="warning", notify=True,
+                dropped=dropped,
+            )  # fmt: skip
+
     async def abort(
         self, patrol_id: int, user: User | None, reason: str, rtl: bool = True
     ) -> Patrol:
@@ -378,7 +431,7 @@ class PatrolService:
 
     async def close(self) -> None:
         """Stop watching (shutdown): runners are cancelled, patrols stay as stored."""
-        tasks = list(self.tasks.values())
+        tasks = list(self.tasks.values()) + list(self._chain_tasks)
         for task in tasks:
             task.cancel()
         for task in tasks:
