@@ -205,6 +205,11 @@ class AutopilotCore:
             p.get("RTL_SPEED") / 100,
         )
 
+    @property
+    def last_setpoint(self) -> Setpoint | None:
+        """What the position controller flew toward in the last step (None when disarmed)."""
+        return self._last_sp
+
     def landed_state(self) -> int:
         climbing = self._last_sp is not None and self._last_sp.up_m > self.frame.up_m + 0.05
         if not self.armed or (self.frame.on_ground and not climbing):

@@ -224,6 +224,53 @@ def fence_status(ap: Autopilot) -> MavMessage:
     )
 
 
+def nav_controller_output(ap: Autopilot) -> MavMessage:
+    """Where the position controller is heading: bearing and distance to its setpoint."""
+    f, sp = ap.frame, ap.last_setpoint
+    if sp is None:
+        return ap.mav.nav_controller_output_encode(0.0, 0.0, 0, 0, 0, 0.0, 0.0, 0.0)
+    dn, de = sp.north_m - f.north_m, sp.east_m - f.east_m
+    bearing = round(math.degrees(math.atan2(de, dn))) % 360
+    roll, pitch = f.attitude_rad()
+    return ap.mav.nav_controller_output_encode(
+        math.degrees(roll),
+        math.degrees(pitch),
+        bearing,
+        bearing,
+        min(65535, round(math.hypot(dn, de))),
+        sp.up_m - f.up_m,
+        0.0,
+        0.0,
+    )
+
+
+def local_position_ned(ap: Autopilot) -> MavMessage:
+    f = ap.frame
+    return ap.mav.local_position_ned_encode(
+        _boot_ms(ap), f.north_m, f.east_m, -f.up_m, f.vn, f.ve, -f.vu
+    )
+
+
+def ekf_status_report(ap: Autopilot) -> MavMessage:
+    flags = M.EKF_ATTITUDE | M.EKF_VELOCITY_HORIZ | M.EKF_VELOCITY_VERT | M.EKF_POS_VERT_ABS
+    if ap.gps.available:
+        flags |= (
+            M.EKF_POS_HORIZ_REL
+            | M.EKF_POS_HORIZ_ABS
+            | M.EKF_PRED_POS_HORIZ_REL
+            | M.EKF_PRED_POS_HORIZ_ABS
+        )
+        pos_var = 0.05
+    else:
+        flags |= M.EKF_CONST_POS_MODE
+        pos_var = 1.2
+    return ap.mav.ekf_status_report_encode(flags, 0.05, pos_var, 0.04, 0.03, 0.0, 0.0)
+
+
+def power_status(ap: Autopilot) -> MavMessage:
+    return ap.mav.power_status_encode(5000, 5100, M.MAV_POWER_STATUS_BRICK_VALID)
+
+
 def autopilot_version(ap: Autopilot) -> MavMessage:
     uid = 0x5EC0_0000_0000 + ap.sysid
     return ap.mav.autopilot_version_encode(
@@ -245,4 +292,8 @@ BUILDERS: dict[int, Callable[[Autopilot], MavMessage]] = {
     M.MAVLINK_MSG_ID_SYSTEM_TIME: system_time,
     M.MAVLINK_MSG_ID_FENCE_STATUS: fence_status,
     M.MAVLINK_MSG_ID_AUTOPILOT_VERSION: autopilot_version,
+    M.MAVLINK_MSG_ID_NAV_CONTROLLER_OUTPUT: nav_controller_output,
+    M.MAVLINK_MSG_ID_LOCAL_POSITION_NED: local_position_ned,
+    M.MAVLINK_MSG_ID_EKF_STATUS_REPORT: ekf_status_report,
+    M.MAVLINK_MSG_ID_POWER_STATUS: power_status,
 }

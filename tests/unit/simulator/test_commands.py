@@ -222,3 +222,21 @@ def test_timesync_and_autopilot_version_request(gcs: Gcs) -> None:
     assert reply.tc1 > 0
     out = gcs.send(gcs.mav.autopilot_version_request_encode(1, 1))
     assert one(out, "AUTOPILOT_VERSION").flight_sw_version >> 24 == 4
+
+
+def test_all_streams_include_navigation_and_ekf_messages(gcs: Gcs, ap: Autopilot) -> None:
+    """REQUEST_DATA_STREAM(ALL) adds NAV_CONTROLLER_OUTPUT, LOCAL_POSITION_NED and EKF status."""
+    gcs.send(gcs.mav.request_data_stream_encode(1, 1, M.MAV_DATA_STREAM_ALL, 2, 1))
+    _fly_guided(gcs)
+    gcs.command(M.MAV_CMD_DO_REPOSITION, -1, 0, 0, 0, HOME[0] + 0.002, HOME[1], 15)
+    got = gcs.run(5)
+    nav = of(got, "NAV_CONTROLLER_OUTPUT")[-1]
+    assert nav.target_bearing in (0, 359, 360)  # due north
+    assert 150 < nav.wp_dist < 222
+    local = of(got, "LOCAL_POSITION_NED")[-1]
+    assert local.z == pytest.approx(-15, abs=0.5)
+    ekf = of(got, "EKF_STATUS_REPORT")[-1]
+    assert ekf.flags & M.EKF_POS_HORIZ_ABS
+    ap.gps_lost_until = ap.t + 60
+    ekf = of(gcs.run(2), "EKF_STATUS_REPORT")[-1]
+    assert not ekf.flags & M.EKF_POS_HORIZ_ABS
