@@ -52,6 +52,7 @@ from groundstation.config import Settings
 from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.db.users import ensure_first_admin
+from groundstation.freshness.hook import freshness_hook
 from groundstation.patrol.service import patrol_hook
 from groundstation.reports.filer import report_hook
 from groundstation.schedule.service import schedule_hook
@@ -74,7 +75,14 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
     )
     app.state.settings = settings
     link_hooks: list[LifespanHook] = [fleet_hook] if settings.link.mavlink else []
-    app.state.lifespan_hooks = [*link_hooks, *hooks, patrol_hook, report_hook, schedule_hook]
+    app.state.lifespan_hooks = [
+        *link_hooks,
+        *hooks,
+        patrol_hook,
+        report_hook,
+        schedule_hook,
+        freshness_hook,
+    ]
     app.state.live_sources = live.default_snapshot_sources()
     app.state.site_cache = SiteCache()
     if settings.cors_origins:

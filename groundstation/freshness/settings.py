@@ -29,6 +29,7 @@ class FreshnessSettings(BaseSettings):
     min_alt_m: float = Field(DEFAULT_MIN_ALT_M, ge=0)
     max_gap_s: float = Field(DEFAULT_MAX_GAP_S, gt=0)
     max_age_h: float = Field(24.0, gt=0, description="older than this is 'not seen' (red)")
+    refresh_s: float = Field(10.0, gt=0, description="how often new track chunks are swept")
 
     def camera(self) -> Camera:
         return Camera(hfov_deg=self.hfov_deg, min_alt_m=self.min_alt_m, max_gap_s=self.max_gap_s)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import pytest
 from sqlalchemy.orm import Session
 
 from groundstation.db.models import TrackChunk, Vehicle
@@ -56,3 +59,21 @@ def test_fresh_cells_appear_after_a_track_is_stored(station, officer):
 def test_bad_max_age_is_a_422(station, officer):
     """A negative age limit is refused with a validation error."""
     assert station.client.get("/api/freshness?max_age_h=-1", headers=officer).status_code == 422
+
+
+@pytest.fixture
+def fast_refresh(monkeypatch):
+    monkeypatch.setenv("ECOPATROL_FRESHNESS_REFRESH_S", "0.1")
+
+
+def test_grid_follows_new_tracks_without_a_request(fast_refresh, station, officer):
+    """Once built, the grid sweeps newly stored chunks by itself, before anyone asks again."""
+    assert station.client.get("/api/freshness", headers=officer).status_code == 200
+    service = station.client.app.state.freshness
+    mark = service.watermark
+    _store_track(station.settings, minutes_ago=5)
+    deadline = time.monotonic() + 20
+    while service.watermark == mark and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert service.watermark > mark
+    assert np.isfinite(service.grid.last_seen).any()
