@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from rich.console import Console
+from rich.live import Live
 from rich.table import Table
 
 from simulator.control import serve_control
@@ -12,27 +13,33 @@ from simulator.fleet import SimConfig, SimFleet
 from simulator.server import parse_url
 
 
+def endpoints(fleet: SimFleet) -> list[str]:
+    """One line per endpoint: where it is and which system ids answer there."""
+    lines = []
+    for link in fleet.links:
+        port = link.endpoint.local_port if link.endpoint is not None else link.url.port
+        ids = ",".join(str(v.sysid) for v in link.vehicles)
+        lines.append(f"{link.url.with_port(port)}  sysid {ids}")
+    return lines
+
+
 def fleet_table(fleet: SimFleet) -> Table:
-    """A table of the vehicles, where they are and how to reach them."""
-    table = Table(
-        title=f"ecopatrol simulator: {len(fleet.vehicles)} vehicles, x{fleet.config.speedup:g}"
-    )
-    for col in ("sysid", "lat", "lon", "alt MSL m", "mode", "battery %", "endpoints"):
-        table.add_column(col)
+    """A table of the vehicles: where they are and what they do."""
+    n, speedup = len(fleet.vehicles), fleet.config.speedup
+    t = min((v.state.time_s for v in fleet.vehicles.values()), default=0.0)
+    table = Table(title=f"ecopatrol simulator: {n} vehicles, x{speedup:g}, t = {t:.0f} s")
+    for col in ("sysid", "lat", "lon", "alt m", "mode", "armed", "batt %"):
+        table.add_column(col, no_wrap=True)
     for v in fleet.vehicles.values():
         s = v.state
-        eps = ", ".join(
-            str(link.url.with_port(link.endpoint.local_port if link.endpoint else link.url.port))
-            for link in v.links
-        )
         table.add_row(
             str(s.sysid),
             f"{s.lat_deg:.6f}",
             f"{s.lon_deg:.6f}",
-            f"{s.alt_msl_m:.1f}",
+            f"{s.alt_rel_m:.1f}",
             s.mode,
+            "yes" if s.armed else "no",
             f"{s.battery_pct:.0f}",
-            eps,
         )
     return table
 
@@ -46,13 +53,21 @@ async def run_fleet(config: SimConfig, control: str | None, duration_s: float | 
             server = await serve_control(fleet, url.host, url.port)
             port = server.sockets[0].getsockname()[1]
             console.print(f"control: JSON lines on tcp:{url.host}:{port}")
-        console.print(fleet_table(fleet))
+        for line in endpoints(fleet):
+            console.print(f"endpoint: {line}")
         console.print("Ctrl-C to stop.")
+        loop = asyncio.get_running_loop()
+        end = None if duration_s is None else loop.time() + duration_s
         try:
-            if duration_s is None:
-                await asyncio.Event().wait()
-            else:
-                await asyncio.sleep(duration_s)
+            if not console.is_terminal:  # a log or a pipe: print the table once
+                console.print(fleet_table(fleet))
+                await asyncio.sleep(duration_s if duration_s is not None else float("inf"))
+                return
+            with Live(fleet_table(fleet), console=console, auto_refresh=False) as live:
+                while end is None or loop.time() < end:
+                    wait = 1.0 if end is None else min(1.0, max(0.0, end - loop.time()))
+                    await asyncio.sleep(wait)
+                    live.update(fleet_table(fleet), refresh=True)
         finally:
             if server is not None:
                 server.close()

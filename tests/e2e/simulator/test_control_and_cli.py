@@ -112,6 +112,7 @@ def test_cli_runs_and_prints_the_fleet() -> None:
     assert "2 vehicles" in result.output
     assert "29.05253" in result.output
     assert "control: JSON lines" in result.output
+    assert "endpoint: udpin:127.0.0.1:" in result.output
 
 
 def test_cli_port_in_use_is_a_clear_error() -> None:
