@@ -45,7 +45,7 @@ def geofence(
     """One inclusion polygon holding everything (and the way to the station) plus ``margin_m``.
 
     Simplified to at most about ``max_vertices`` corners, always outward (it still covers the
-    area plus half the margin). A no-fly zone (of ``zones``, not much bigger than the rest) that
+    area plus half the margin). A no-fly zone (of ``zones``, smaller than the rest) that
     blocks the way between the parts and the station is taken in with a margin round it, so the
     fence leaves room to fly round the zone.
     """
@@ -59,7 +59,7 @@ def geofence(
         blocked = [z for z in zones if z.intersects(core)]
         if blocked and len(polygons(core.difference(shapely.union_all(blocked)))) > 1:
             size = core.area
-            geoms += [z.buffer(margin_m, quad_segs=2) for z in blocked if z.area < 10 * size]
+            geoms += [z.buffer(margin_m, quad_segs=2) for z in blocked if z.area < size]
     half = margin_m / 2
     tol = max(half, 1.0)
     out: Polygon | None = None

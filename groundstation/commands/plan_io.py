@@ -232,7 +232,10 @@ def _preview(plan: Plan, path: Path) -> None:
         ax.fill(*poly.exterior.xy, color="#cfe8ff", zorder=1)
         for ring in poly.interiors:
             ax.fill(*ring.xy, color="white", zorder=2)
-    minx, miny, maxx, maxy = plan.fence.bounds if plan.fence is not None else plan.area.bounds
+    import shapely
+
+    shown = shapely.union_all([plan.area, *(s.route.line() for s in plan.sorties)])
+    minx, miny, maxx, maxy = shown.bounds
     for zone in plan.no_fly:
         for poly in polygons(zone):
             ax.fill(*poly.exterior.xy, facecolor="#ff000030", edgecolor="red", hatch="//", zorder=3)
