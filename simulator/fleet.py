@@ -133,6 +133,7 @@ class SimFleet:
         self._task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.TimerHandle] = set()
         self._sim_now = 0.0
+        self._stepped = asyncio.Event()
         self.slipped_s = 0.0
         """Simulated seconds the clock was held back because the CPU could not keep up."""
 
@@ -209,6 +210,7 @@ class SimFleet:
         for v in self.vehicles.values():
             v.autopilot.update(now)
             self._flush(v)
+        self._stepped.set()
 
     def advance(self, seconds: float) -> None:
         """With `manual_clock`: move time on by `seconds`, in 0.1 s steps, sending as it goes."""
@@ -220,6 +222,25 @@ class SimFleet:
             self.clock.advance(dt)
             remaining -= dt
             self.step()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout_s: float = 600.0) -> float:
+        """Wait until `predicate()` holds; return the simulated time then.
+
+        `timeout_s` is simulated seconds: the manual clock is advanced by hand up to it, the
+        scaled clock is waited for (re-checked after every simulation step). TimeoutError if the
+        condition never holds.
+        """
+        start = self.clock.now()
+        while not predicate():
+            if self.clock.now() - start >= timeout_s:
+                raise TimeoutError(f"condition not met within {timeout_s:g} simulated seconds")
+            if isinstance(self.clock, ManualClock):
+                self.advance(0.1)
+                await asyncio.sleep(0)  # let the network side run too
+            else:
+                self._stepped.clear()
+                await self._stepped.wait()
+        return self.clock.now()
 
     @property
     def bad_frames(self) -> int:

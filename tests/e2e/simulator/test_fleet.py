@@ -310,3 +310,19 @@ async def test_setup_signing_from_the_station() -> None:
         finally:
             plain.close()
             signed.close()
+
+
+async def test_wait_for_on_both_clocks() -> None:
+    """`wait_for` advances a manual clock or waits on the scaled one, and times out clearly."""
+    async with SimFleet(SimConfig(drones=1, manual_clock=True)) as sim:
+        ap = sim.vehicles[1].autopilot
+        assert ap.set_mode(4) is None
+        assert ap.arm() is None
+        assert ap.guided_takeoff(10) is None
+        t = await sim.wait_for(lambda: sim.vehicles[1].state.alt_rel_m > 9.5, timeout_s=60)
+        assert 3 < t < 15
+        with pytest.raises(TimeoutError, match="simulated seconds"):
+            await sim.wait_for(lambda: False, timeout_s=2)
+    async with SimFleet(SimConfig(drones=1, speedup=50)) as sim:
+        t = await sim.wait_for(lambda: sim.vehicles[1].state.time_s >= 5, timeout_s=30)
+        assert t >= 5
