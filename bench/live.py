@@ -5,7 +5,8 @@
 
 Starts ``ecopatrol serve`` as a subprocess on a throwaway store with a MAVLink ``udpin`` endpoint.
 One process plays the vehicles: HEARTBEAT at 1 Hz and GLOBAL_POSITION_INT at ``--rate`` from
-every system id, all from one UDP socket. Its send time (``time.monotonic()`` in ms, modulo
+every system id, all from one UDP socket, the fleet spread over the period in 10 slices (real
+drones are not synchronised). Its send time (``time.monotonic()`` in ms, modulo
 100 s; the clock is system-wide on Linux) is written into the longitude's last digits (1e-7
 degree each, a 1 km band), so a viewer reads the latency straight from each ``vehicle.frame``.
 ``--client-procs`` processes run the viewers (the bench's own JSON parsing would otherwise be
@@ -36,6 +37,7 @@ LON0_E7 = 1191800000
 LAT0_E7 = 290500000
 WRAP_MS = 100_000
 SLOW_SLEEP_S = 0.2
+GROUPS = 10
 
 
 def _free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -63,20 +65,27 @@ async def _vehicles(port: int, n: int, rate: float, stop_at: float, out: Any) ->
     period = 1.0 / rate
     next_at = time.monotonic()
     tick = 0
+    # real drones are not synchronised: spread the fleet over the period in GROUPS slices
+    groups = [links[g::GROUPS] for g in range(GROUPS)]
     while time.monotonic() < stop_at:
-        now_ms = int(time.monotonic() * 1000) % WRAP_MS
-        for k, mav in enumerate(links):
-            if tick % max(1, round(rate)) == 0:
-                hb = mav.heartbeat_encode(2, 3, 217, 3, 4)  # quadrotor, ArduPilot, armed, AUTO
-                sock.sendto(hb.pack(mav), addr)
-            lat = LAT0_E7 + k * 1000
-            lon = LON0_E7 + now_ms
-            pos = mav.global_position_int_encode(now_ms, lat, lon, 60000, 30000, 500, 0, 0, 9000)
-            sock.sendto(pos.pack(mav), addr)
-            sent += 1
+        for g, group in enumerate(groups):
+            now_ms = int(time.monotonic() * 1000) % WRAP_MS
+            for mav in group:
+                k = mav.srcSystem - 1
+                if tick % max(1, round(rate)) == 0:
+                    hb = mav.heartbeat_encode(2, 3, 217, 3, 4)  # quad, ArduPilot, armed, AUTO
+                    sock.sendto(hb.pack(mav), addr)
+                lat = LAT0_E7 + k * 1000
+                lon = LON0_E7 + now_ms
+                pos = mav.global_position_int_encode(
+                    now_ms, lat, lon, 60000, 30000, 500, 0, 0, 9000
+                )
+                sock.sendto(pos.pack(mav), addr)
+                sent += 1
+            slot_at = next_at + (g + 1) * period / GROUPS
+            await asyncio.sleep(max(0.0, slot_at - time.monotonic()))
         tick += 1
         next_at += period
-        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
     sock.close()
     out.put(("vehicles", sent))
 
