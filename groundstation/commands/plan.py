@@ -15,6 +15,7 @@ import typer
 from groundstation.commands.plan_io import (
     Format,
     Ground,
+    Pattern,
     Policy,
     fail,
     line_from_file,
@@ -97,13 +98,33 @@ def coverage(
     reserve: ReserveOpt = 0.25,
     max_items: ItemsOpt = 250,
     restricted: RestrictedOpt = Policy.avoid,
+    pattern: Annotated[
+        Pattern,
+        typer.Option(
+            "--pattern",
+            help="auto: the cheaper of the two; parallel: straight passes (photogrammetry); "
+            "channel: loops following the shore.",
+        ),
+    ] = Pattern.auto,
 ) -> None:
     """Sweep an area (holes and no-fly zones avoided) with parallel or shore-following passes."""
+    from routes.coverage import ChannelCoverage, CoverageStrategy, ParallelCoverage
     from routes.pipeline import plan_coverage
+
+    chosen: list[CoverageStrategy] = []
+    if pattern in (Pattern.auto, Pattern.channel):
+        chosen.append(ChannelCoverage())
+    if pattern in (Pattern.auto, Pattern.parallel):
+        chosen.append(ParallelCoverage())
 
     def build(g: Ground, p: PatrolParams) -> Plan:
         return plan_coverage(
-            g.area, no_fly=g.no_fly, restricted=g.restricted, station=g.station, params=p
+            g.area,
+            no_fly=g.no_fly,
+            restricted=g.restricted,
+            station=g.station,
+            params=p,
+            strategies=chosen,
         )
 
     battery = (speed, endurance, reserve, max_items)

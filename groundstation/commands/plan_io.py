@@ -29,6 +29,14 @@ class Format(StrEnum):
     geojson = "geojson"
 
 
+class Pattern(StrEnum):
+    """Which coverage pattern to fly."""
+
+    auto = "auto"
+    parallel = "parallel"
+    channel = "channel"
+
+
 class Policy(StrEnum):
     """What to do with restricted (crowd) and keep-out (power line) zones."""
 

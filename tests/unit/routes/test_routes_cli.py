@@ -88,6 +88,17 @@ def test_bad_options_give_one_line_and_exit_2(tmp_path, args, message) -> None:
     assert "Traceback" not in res.output
 
 
+@pytest.mark.parametrize("pattern", ["parallel", "channel"])
+def test_pattern_can_be_forced(tmp_path, pattern) -> None:
+    """--pattern parallel / channel plans with that pattern and says so."""
+    out = tmp_path / "p.geojson"
+    res = _run("coverage", "--area", str(POND), "--altitude", "60", "--swath-width", "60",
+               "--station", "none", "--pattern", pattern, "--format", "geojson",
+               "-o", str(out))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert f"coverage strategy: {pattern}" in res.output
+
+
 def test_missing_area_file_is_named(tmp_path) -> None:
     """An --area file that does not exist is named in the error."""
     res = _run("coverage", "--area", str(tmp_path / "none.geojson"), "--altitude", "60",
