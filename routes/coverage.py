@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import shapely
-from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from routes.channel import ContourSwaths
@@ -75,7 +75,7 @@ class ParallelCoverage:
                 if not sw:
                     continue
                 variants = tuple(self.order.join(sw, connector, v) for v in range(4))
-                out.append(Chunk(variants))
+                out.append(Chunk(variants, passes=MultiLineString([s.path for s in sw])))
         return out
 
 
@@ -214,8 +214,16 @@ def plan_coverage_path(
         if sum(c.variants[0].length for c in chunks) >= best_cost:
             costs[strategy.name] = math.inf  # cannot win: its passes alone cost more
             continue
-        gaps = uncovered(area, [c.variants[0] for c in chunks], width_m)
+        gaps = uncovered(area, [c.sweeps for c in chunks], width_m)
         extra = [s.path for s in fill_gaps(area, [], width_m, gaps=gaps)] if chunks else []
+        for _ in range(2):  # what the gap passes missed (branched or wide pieces), if it matters
+            left = uncovered(gaps, extra, width_m) if extra else gaps
+            if left.area <= 0.004 * area.area:
+                break
+            more = [s.path for s in fill_gaps(area, [], width_m, gaps=left, skip_frac=0.002)]
+            if not more:
+                break
+            extra += more
         # gap passes: the longest beside each loop flown on from it, the others either as
         # detours from the nearest pass or ordered with everything else; loops either in
         # sequence or hung off one another (see `nest_loops`)

@@ -209,16 +209,14 @@ def fill_gaps(
     area: BaseGeometry,
     paths: Sequence[BaseGeometry],
     width_m: float,
-    min_piece_frac: float = 0.05,
     gaps: BaseGeometry | None = None,
-    skip_frac: float = 0.002,
+    skip_frac: float = 0.003,
 ) -> list[Swath]:
     """Passes over the parts of ``area`` farther than ``width_m / 2`` from every path.
 
-    Pieces smaller than ``min_piece_frac * width_m**2`` are ignored (corner slivers), and so are
-    the smallest pieces under half a swath squared while together they stay below ``skip_frac``
-    of the area (a detour to a corner costs more than it covers). ``gaps``, if given, is
-    `uncovered` already computed for these paths.
+    The smallest pieces (corner slivers under half a swath squared) are left while together they
+    stay below ``skip_frac`` of the area: a detour to a corner costs more than it covers. The
+    rest get passes. ``gaps``, if given, is `uncovered` already computed for these paths.
     """
     if not paths and gaps is None:
         return []
@@ -228,11 +226,11 @@ def fill_gaps(
     pieces = sorted(_simply_connected(polygons(gaps)), key=lambda p: p.area)
     budget = skip_frac * area.area
     for piece in pieces:
-        if piece.area < min_piece_frac * width_m * width_m:
-            continue
         if piece.area < 0.5 * width_m * width_m and piece.area <= budget:
-            budget -= piece.area
+            budget -= piece.area  # smallest first, until the budget is spent
             continue
+        if piece.area < 1e-3 * width_m * width_m:
+            continue  # numerical dust
         if 2 * max_inscribed_radius(piece) <= width_m * 1.1:
             for line in skeleton_paths(piece, width_m / 4, reach_m=width_m * 0.6):
                 smooth = line.simplify(width_m / 10)  # Voronoi skeletons zigzag

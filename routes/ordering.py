@@ -19,6 +19,7 @@ from typing import Protocol
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from routes.connect import Connector
@@ -32,6 +33,12 @@ class Chunk:
 
     variants: tuple[LineString, ...]
     ring: bool = False
+    #: what every variant surely covers (its passes without the joins); None: the first variant
+    passes: BaseGeometry | None = None
+
+    @property
+    def sweeps(self) -> BaseGeometry:
+        return self.passes if self.passes is not None else self.variants[0]
 
     def starts(self) -> list[tuple[float, ...]]:
         return [v.coords[0] for v in self.variants]
