@@ -127,9 +127,11 @@ def finish(
     ``region`` is where the route itself must stay (measured as ``outside_m``).
     """
     battery = params.battery
+    notes = list(notes)
     if station is None:
         sorties: list[Sortie] = [Sortie(route)]
         check_region: BaseGeometry = region
+        notes.append("no station: the path alone, not split into battery sorties")
     elif presplit is not None:
         sorties = [Sortie(r) for r in presplit]
         check_region = airspace.allowed
