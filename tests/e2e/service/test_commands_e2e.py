@@ -64,7 +64,9 @@ async def test_commands_lost_drone_dispatch_and_resume_after_rtl(tmp_path):
             r = await client.post(f"/api/patrols/{pid}/start", headers=pilot)
             assert r.status_code == 202, r.text
 
-            # vehicle 2 by hand: arm, take off (both audited)
+            # vehicle 2 by hand: arm, take off (both audited); a loaded machine may take more
+            # than the default 10 simulated seconds between the two: no auto-disarm meanwhile
+            sim.vehicles[2].autopilot.params.set("DISARM_DELAY", 0)
             v2 = f"/api/vehicles/{ids[2]}/commands"
             assert (await client.post(f"{v2}/arm", headers=pilot)).status_code == 200
             r = await client.post(f"{v2}/takeoff", json={"alt_m": 20}, headers=pilot)
