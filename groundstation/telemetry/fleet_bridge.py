@@ -22,7 +22,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.config import Settings
@@ -32,6 +32,8 @@ from groundstation.telemetry.events import alert, vehicle_frame
 from groundstation.telemetry.hub import Hub
 
 log = logging.getLogger(__name__)
+
+REGISTER_RETRY_S = 2.0
 
 
 def frame_of(state: VehicleState, vehicle_id: int | None, name: str | None) -> dict[str, Any]:
@@ -112,7 +114,13 @@ class FleetBridge:
         self.names.pop(sysid, None)
 
     async def _vehicle(self, sysid: int) -> None:
-        vehicle_id = await self.register(sysid)
+        while True:
+            try:
+                vehicle_id = await self.register(sysid)
+                break
+            except SQLAlchemyError as exc:  # a locked or unreachable store: frames wait for it
+                log.warning("vehicle %d not registered yet: %s", sysid, exc)
+                await asyncio.sleep(REGISTER_RETRY_S)
         handle = self.fleet.vehicle(sysid)
         states = handle.states()
         try:
