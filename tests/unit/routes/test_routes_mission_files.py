@@ -230,3 +230,22 @@ def test_tour_mission_loiters_at_hotspots() -> None:
     assert math.isclose(
         plan.stats.flight_time_s, plan.sorties[0].duration_s(PatrolParams(50).battery)
     )
+
+
+@pytest.mark.parametrize("photo", [True, False])
+def test_item_count_matches_the_mission(plan, photo) -> None:
+    """The sortie splitter's item count is exactly the number of items the mission gets."""
+    for s in plan.sorties:
+        items = m.build_mission(s.route, FRAME, home=STATION, altitude_m=60, speed_m_s=12,
+                                photo_spacing_m=40 if photo else None)  # fmt: skip
+        assert m.count_items(s.route, photo) == len(items)
+
+
+def test_item_count_matches_for_a_tour() -> None:
+    """Loiters replacing waypoints are counted the way the mission builds them."""
+    spots = [Hotspot(f"h{i}", Point(ORIGIN.x + 300 * i, ORIGIN.y + 200 * (i % 2)), 3, 10.0)
+             for i in range(1, 6)]  # fmt: skip
+    plan = plan_tour(spots, station=STATION, params=PatrolParams(altitude_m=50))
+    route = plan.sorties[0].route
+    items = m.build_mission(route, FRAME, home=STATION, altitude_m=50, speed_m_s=10)
+    assert m.count_items(route, False) == len(items)
