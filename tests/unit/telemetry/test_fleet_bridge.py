@@ -1,0 +1,69 @@
+"""The fleet bridge: drones registered on first heartbeat, frames and link alerts on the hub."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from groundstation.db.models import Base, Vehicle
+from groundstation.db.session import make_sessionmaker
+from groundstation.link import Fleet, LinkConfig
+from groundstation.link.testing import FakeAutopilot, FakeVehicleEndpoint
+from groundstation.telemetry.fleet_bridge import FleetBridge
+from groundstation.telemetry.hub import Hub
+
+
+async def next_of(client, kind: str, timeout_s: float = 5.0):
+    async with asyncio.timeout(timeout_s):
+        while True:
+            msg = await client.get()
+            if msg.type == kind:
+                return msg
+
+
+async def test_bridge_registers_publishes_frames_and_link_alerts(tmp_path):
+    """A new drone gets a registry row, its state goes out as frames, a cut as an alert, and
+    the snapshot lists it live next to a registered drone never heard (offline)."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as s:
+        s.add(Vehicle(sysid=9, name="heron-9"))
+        await s.commit()
+    hub = Hub(queue_size=64)
+    client = hub.subscribe()
+    fleet = Fleet([LinkConfig("udpin:127.0.0.1:0")], lost_after_s=0.5)
+    async with fleet:
+        bridge = FleetBridge(fleet, hub, sessions)
+        task = asyncio.create_task(bridge.run())
+        port = fleet.links[0].local_address[1]
+        async with FakeVehicleEndpoint(FakeAutopilot(7), ("127.0.0.1", port)) as fake:
+            frame = await next_of(client, "vehicle.frame")
+            assert frame.key == "vehicle:7"
+            assert frame.data["name"] == "drone-7"
+            async with asyncio.timeout(5):
+                while frame.data["lat_deg"] is None:
+                    frame = await next_of(client, "vehicle.frame")
+            assert abs(frame.data["lat_deg"] - 29.05) < 1e-6
+            assert frame.data["link"]["status"] in ("ok", "degraded")
+            fake.cut(5.0)
+            lost = await next_of(client, "alert")
+            assert lost.data["kind"] == "link_lost"
+            assert "drone-7" in lost.data["text"]
+        async with sessions() as s:
+            row = await s.scalar(select(Vehicle).where(Vehicle.sysid == 7))
+            assert row is not None
+            assert row.id == bridge.vehicle_ids[7]
+            snap = await bridge.snapshot_vehicles(s)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await engine.dispose()
+    by_sysid = {v["sysid"]: v for v in snap}
+    assert by_sysid[7]["link"]["status"] == "lost"
+    assert by_sysid[9]["link"] == {"status": "offline"}
+    assert by_sysid[9]["name"] == "heron-9"
