@@ -29,6 +29,16 @@ def longyou(name: str) -> shapely.Geometry:
     return area.difference(hard)
 
 
+#: Fields2Cover on such shapes, from the issue (ratio, covered %), where it was measured
+F2C = {
+    ("convex lake", 80.0): (1.07, 99.4),
+    ("L reservoir + no-fly hole", 80.0): (1.18, 99.4),
+    ("L reservoir + no-fly hole", 150.0): (1.23, 99.5),
+    ("winding river + 2 islands", 80.0): (1.33, 98.3),
+    ("winding river + 2 islands", 150.0): (1.41, 96.9),
+}
+
+
 def cases() -> list[tuple[str, shapely.Geometry]]:
     return [
         ("Longyou water surface", longyou("water_surface")),
@@ -37,6 +47,13 @@ def cases() -> list[tuple[str, shapely.Geometry]]:
         ("L reservoir + no-fly hole", l_reservoir()),
         ("winding river + 2 islands", winding_river()),
     ]
+
+
+def _f2c(name: str, width_m: float) -> str:
+    if (name, width_m) not in F2C:
+        return ""
+    ratio, covered = F2C[(name, width_m)]
+    return f"{ratio:.2f} / {covered:.1f} %"
 
 
 def main() -> None:
@@ -51,7 +68,7 @@ def main() -> None:
     }[args.strategy]
     head = (
         f"{'case':28} {'swath':>5} {'km²':>6} {'length km':>10} {'ratio':>6} {'covered %':>9} "
-        f"{'outside m':>9} {'turns':>6} {'time s':>7}  strategy"
+        f"{'outside m':>9} {'turns':>6} {'time s':>7}  {'strategy':8}  F2C ratio / covered"
     )
     print(head)
     print("-" * len(head))
@@ -65,7 +82,8 @@ def main() -> None:
             print(
                 f"{name:28} {w:5.0f} {area.area / 1e6:6.2f} {path.length / 1000:10.1f} "
                 f"{path.length / bound:6.3f} {covered_fraction(path, area, w) * 100:9.2f} "
-                f"{outside_length(path, area):9.1f} {turns(path):6d} {dt:7.2f}  {result.strategy}",
+                f"{outside_length(path, area):9.1f} {turns(path):6d} {dt:7.2f}  "
+                f"{result.strategy:8}  {_f2c(name, w)}",
                 flush=True,
             )
 
