@@ -1,0 +1,341 @@
+"""The demo in one process and one event loop: simulated fleet, station service, schedules.
+
+:func:`run_demo` does, in order:
+
+1. resets the demo folder and binds the HTTP port (a taken port is a clear error, not a trace);
+2. starts :class:`~simulator.fleet.SimFleet` (N copters at the site's station, default wind and
+   battery) listening on a free loopback UDP port;
+3. starts the station (``create_app`` under a ``uvicorn.Server`` with ``ws="websockets"``) with
+   SQLite in the demo folder and a MAVLink link out to the simulator;
+4. over the public API: adds the demo users, the three plans (:mod:`groundstation.demo.plans`)
+   and one schedule each, due a few seconds from now;
+5. refreshes a :class:`~groundstation.demo.console.DemoStatus` twice a second (live vehicle
+   frames, patrols, schedule runs, reports) and writes every filed report as HTML and PNG into
+   the folder's ``reports/``;
+
+until it is stopped (Ctrl-C / SIGTERM) or, with ``until_reports``, that many patrols are
+reported. A patrol that fails or a run that is skipped ends an ``until_reports`` run with a
+:class:`~groundstation.demo.client.DemoError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from groundstation.config import Settings
+from groundstation.demo.client import DemoError, StationClient
+from groundstation.demo.console import DemoStatus, PatrolRow
+from groundstation.demo.plans import DemoPlan, demo_plans
+from groundstation.demo.setup import REPORTS_DIR, Credential, demo_settings
+from simulator.fleet import SimConfig, SimFleet
+
+log = logging.getLogger(__name__)
+
+REFRESH_S = 0.5
+DRONES_TIMEOUT_S = 60.0
+SHUTDOWN_TIMEOUT_S = 20.0
+FAILED = ("failed", "aborted")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    """The command line's choices."""
+
+    folder: Path
+    port: int = 8000
+    drones: int = 3
+    speedup: float = 1.0
+    until_reports: int | None = None
+    timeout_s: float = 900.0
+    seed: int = 0
+
+
+class PortTaken(DemoError):
+    """The HTTP port asked for is in use."""
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server without its own signal capture: the demo stops it itself."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind_port(port: int) -> socket.socket:
+    """A listening-ready TCP socket on 127.0.0.1:`port` (0: a free one)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise PortTaken(
+            f"port {port} on 127.0.0.1 is not free ({exc.strerror}); give another with --port"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+class Demo:
+    """One run of the demo; :meth:`run` is the whole of it."""
+
+    def __init__(
+        self,
+        options: DemoOptions,
+        base: Settings,
+        credentials: list[Credential],
+        show: Callable[[DemoStatus], None],
+        announce: Callable[[DemoStatus, list[Credential]], None],
+    ) -> None:
+        self.options = options
+        self.base = base
+        self.credentials = credentials
+        self.show = show
+        self.announce = announce
+        self.stop = asyncio.Event()
+        self.status = DemoStatus(url="", folder=options.folder, speedup=options.speedup)
+        self.plan_names: dict[int, str] = {}
+        self.written: dict[int, Path] = {}
+        self.failure: str | None = None
+
+    # --- the run ---------------------------------------------------------------------------
+
+    async def run(self) -> DemoStatus:
+        """Run until stopped; :class:`DemoError` if something the demo needs went wrong."""
+        sock = bind_port(self.options.port)
+        try:
+            await self._run(sock)
+        finally:
+            sock.close()
+        self.status.phase = "stopped"
+        return self.status
+
+    async def _run(self, sock: socket.socket) -> None:
+        port = int(sock.getsockname()[1])
+        self.status.url = f"http://127.0.0.1:{port}"
+        plans = await asyncio.to_thread(self._plans)
+        config = SimConfig(
+            drones=self.options.drones,
+            listen="udpin:127.0.0.1:0",
+            speedup=self.options.speedup,
+            seed=self.options.seed,
+        )
+        with self._signals():
+            async with SimFleet(config) as sim:
+                settings = demo_settings(
+                    self.base, self.options.folder, port, sim.ports[0], self._user("admin")
+                )
+                wind = next(iter(sim.vehicles.values())).autopilot.wind.speed_m_s
+                server = _Server(self._uvicorn_config(settings, wind))
+                serving = asyncio.create_task(server.serve(sockets=[sock]), name="station")
+                try:
+                    await self._started(server, serving)
+                    async with httpx.AsyncClient(base_url=self.status.url, timeout=60) as http:
+                        admin = await self._set_up(http, server, plans)
+                        await self._watch(admin, server, sim)
+                finally:
+                    self.status.phase = "stopping"
+                    self.show(self.status)
+                    await self._shut_down(server, serving)
+
+    def _plans(self) -> list[DemoPlan]:
+        from geodata.errors import GeodataError
+        from geodata.site import load_site
+
+        try:
+            return demo_plans(load_site(self.base.site))
+        except (GeodataError, ValueError) as exc:
+            raise DemoError(f"cannot plan the demo's patrols: {exc}") from None
+
+    def _uvicorn_config(self, settings: Settings, wind_m_s: float) -> uvicorn.Config:
+        from groundstation.app import create_app
+        from groundstation.patrol.service import PatrolConfig
+        from groundstation.schedule.service import ScheduleSettings
+
+        app = create_app(settings)
+        # the demo flies whenever it is started: no daylight rule; the simulator's wind is known
+        app.state.schedule_config = ScheduleSettings(check_daylight=False).config()
+        app.state.patrol_config = PatrolConfig(wind_m_s=wind_m_s)
+        self.app = app
+        return uvicorn.Config(
+            app,
+            ws="websockets",
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+            proxy_headers=False,
+        )
+
+    def _user(self, role: str) -> Credential:
+        return next(c for c in self.credentials if c.role == role)
+
+    @contextlib.contextmanager
+    def _signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        handled = (signal.SIGINT, signal.SIGTERM)
+
+        def first(sig: signal.Signals) -> None:
+            log.info("%s: stopping the demo", sig.name)
+            self.stop.set()
+            loop.remove_signal_handler(sig)  # a second Ctrl-C interrupts at once
+
+        for sig in handled:
+            loop.add_signal_handler(sig, first, sig)
+        try:
+            yield
+        finally:
+            for sig in handled:
+                loop.remove_signal_handler(sig)
+
+    async def _started(self, server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
+        while not server.started:
+            if serving.done():
+                raise DemoError(
+                    f"the station did not start; see {self.options.folder / 'demo.log'}"
+                )
+            await asyncio.sleep(0.05)
+        log.info("station serving on %s", self.status.url)
+
+    async def _set_up(
+        self, http: httpx.AsyncClient, server: uvicorn.Server, plans: list[DemoPlan]
+    ) -> StationClient:
+        self.status.phase = "adding users"
+        self.show(self.status)
+        admin_cred = self._user("admin")
+        admin = await StationClient.login(http, admin_cred.username, admin_cred.password)
+        for c in self.credentials:
+            if c.role != "admin":
+                await admin.add_user(c.username, c.password, c.role, c.full_name)
+        pilot_cred = self._user("pilot")
+        pilot = await StationClient.login(http, pilot_cred.username, pilot_cred.password)
+        self.status.phase = "waiting for the drones"
+        self.show(self.status)
+        await self._drones_ready()
+        self.status.phase = "planning"
+        self.show(self.status)
+        rows = [await pilot.add_plan(p.body) for p in plans]
+        start = datetime.now(UTC)
+        for plan, row in zip(plans, rows, strict=True):
+            self.plan_names[int(row["id"])] = str(row["name"])
+            due = max(
+                start + timedelta(seconds=plan.launch_after_s),
+                datetime.now(UTC) + timedelta(seconds=3),
+            )
+            sched = await pilot.add_schedule(int(row["id"]), str(row["name"]), due)
+            log.info(
+                "schedule %s: plan %r due at %s", sched["id"], row["name"], sched["next_run_at"]
+            )
+        self.status.phase = "running"
+        self.announce(self.status, self.credentials)
+        return admin
+
+    async def _drones_ready(self) -> None:
+        """Wait until every simulated drone is heard, with a known battery."""
+        deadline = time.monotonic() + DRONES_TIMEOUT_S
+        while True:
+            await self._read_drones()
+            ready = [
+                d
+                for d in self.status.drones
+                if (d.get("link") or {}).get("status") == "ok" and d.get("battery_pct") is not None
+            ]
+            if len(ready) >= self.options.drones:
+                return
+            if time.monotonic() > deadline:
+                raise DemoError(
+                    f"only {len(ready)} of {self.options.drones} simulated drones heard within "
+                    f"{DRONES_TIMEOUT_S:.0f} s"
+                )
+            self.show(self.status)
+            await asyncio.sleep(0.2)
+
+    async def _read_drones(self) -> None:
+        source = self.app.state.live_sources["vehicles"]
+        async with self.app.state.sessions() as session:
+            self.status.drones = list(await source(session))
+
+    async def _watch(self, admin: StationClient, server: uvicorn.Server, sim: SimFleet) -> None:
+        deadline = time.monotonic() + self.options.timeout_s
+        until = self.options.until_reports
+        while not self.stop.is_set():
+            if server.should_exit:
+                raise DemoError("the station stopped on its own; see the log")
+            await self._refresh(admin, sim)
+            self.show(self.status)
+            if until is not None:
+                if self.failure is not None:
+                    raise DemoError(self.failure)
+                if len(self.written) >= until:
+                    log.info("%d report(s) written: done", len(self.written))
+                    return
+                if time.monotonic() > deadline:
+                    raise DemoError(
+                        f"timed out after {self.options.timeout_s:.0f} s with "
+                        f"{len(self.written)} of {until} reports written"
+                    )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), REFRESH_S)
+
+    async def _refresh(self, admin: StationClient, sim: SimFleet) -> None:
+        self.status.sim_time_s = float(sim.clock.now())
+        await self._read_drones()
+        names = {d.get("vehicle_id"): d.get("name") for d in self.status.drones}
+        patrols = sorted(await admin.patrols(), key=lambda p: p["id"])
+        self.status.patrols = [
+            PatrolRow(
+                int(p["id"]),
+                self.plan_names.get(p["plan_id"], f"plan {p['plan_id']}"),
+                str(names.get(p["vehicle_id"]) or "-"),
+                str(p["state"]),
+                str(p["reason"] or ""),
+            )
+            for p in patrols
+        ]
+        self.status.runs = await admin.schedule_runs()
+        for p in self.status.patrols:
+            if p.state in FAILED and self.failure is None:
+                self.failure = f"patrol {p.id} ({p.plan} on {p.drone}) {p.state}: {p.reason}"
+        for r in self.status.runs:
+            if r.get("status") == "skipped" and self.failure is None:
+                self.failure = f"a scheduled run was skipped: {r.get('reason')}"
+        reported = {p.id for p in self.status.patrols if p.state == "reported"}
+        for report in await admin.reports():
+            pid = int(report["patrol_id"])
+            if pid in reported and report.get("summary") and pid not in self.written:
+                await self._write_report(admin, pid)
+
+    async def _write_report(self, admin: StationClient, patrol_id: int) -> None:
+        folder = self.options.folder / REPORTS_DIR
+        html = await admin.report_file(patrol_id, "html")
+        png = await admin.report_file(patrol_id, "png")
+        path = folder / f"patrol-{patrol_id}.html"
+        await asyncio.to_thread(path.write_bytes, html)
+        await asyncio.to_thread((folder / f"patrol-{patrol_id}.png").write_bytes, png)
+        self.written[patrol_id] = path
+        self.status.reports.append(path)
+        log.info("report of patrol %d written to %s", patrol_id, path)
+
+    async def _shut_down(self, server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
+        server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(serving), SHUTDOWN_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("the station did not stop within %.0f s; forcing it", SHUTDOWN_TIMEOUT_S)
+            server.force_exit = True
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
