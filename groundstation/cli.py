@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from geodata.cli import app as geodata_app
+from groundstation.commands.demo import demo
 from groundstation.commands.mission import app as mission_app
 from groundstation.commands.plan import app as plan_app
 from groundstation.commands.report import report
@@ -31,6 +32,7 @@ app.add_typer(sim_app, name="sim")
 app.add_typer(mission_app, name="mission")
 app.command("report")(report)
 app.add_typer(schedule_app, name="schedule")
+app.command("demo")(demo)
 
 
 @app.callback()
