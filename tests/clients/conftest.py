@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
 
 import pytest
 
@@ -20,7 +21,7 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
 @pytest.fixture
 def mavproxy_bin() -> str:
     path = shutil.which("mavproxy.py") or os.path.join(
-        os.path.dirname(os.sys.executable), "mavproxy.py"
+        os.path.dirname(sys.executable), "mavproxy.py"
     )
     if not os.path.exists(path):
         pytest.skip("MAVProxy is not installed")

@@ -74,7 +74,11 @@ def _session(
     mp = MavProxy(mavproxy_bin, port, workdir)
     try:
         mp.expect(r"Received \d+ parameters")
-        return [(mp.send(cmd), mp.expect(pattern))[1] for cmd, pattern in script]
+        outputs = []
+        for cmd, pattern in script:
+            mp.send(cmd)
+            outputs.append(mp.expect(pattern))
+        return outputs
     finally:
         mp.close()
 
@@ -202,7 +206,7 @@ def test_cli_fleet_seen_by_a_listening_mavproxy(mavproxy_bin: str, tmp_path: Pat
     log = io.StringIO()
     mp.logfile_read = log
     try:
-        seen = set()
+        seen: set[str] = set()
         while seen != {"1", "2", "3"}:
             mp.expect(r"Detected vehicle (\d):1")
             seen.add(mp.match.group(1))

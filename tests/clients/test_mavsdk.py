@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
@@ -17,8 +18,8 @@ mavsdk = pytest.importorskip("mavsdk_grpc")
 # mavsdk_grpc installs uvloop's policy when imported, which would switch every later test of the
 # session to uvloop; keep the suite on the standard loop (grpc.aio works on both).
 asyncio.set_event_loop_policy(_policy)
-from mavsdk_grpc import System  # noqa: E402
-from mavsdk_grpc.mission_raw import MissionItem  # noqa: E402
+from mavsdk_grpc import System  # type: ignore[import-untyped]  # noqa: E402
+from mavsdk_grpc.mission_raw import MissionItem  # type: ignore[import-untyped]  # noqa: E402
 
 pytestmark = [
     pytest.mark.clients,
@@ -37,9 +38,9 @@ async def mavsdk_on(url: str) -> AsyncIterator[System]:
         drone._stop_mavsdk_server()
 
 
-async def first(stream: AsyncIterator[object], predicate: object = None) -> object:
+async def first(stream: AsyncIterator[Any], predicate: Any = None) -> Any:
     async for value in stream:
-        if predicate is None or predicate(value):  # type: ignore[operator]
+        if predicate is None or predicate(value):
             return value
     raise AssertionError("stream ended")
 

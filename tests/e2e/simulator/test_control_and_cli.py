@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -16,10 +17,12 @@ from simulator.testing import SimConfig, SimFleet
 pytestmark = pytest.mark.e2e
 
 
-async def _ask(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, req: object) -> dict:
+async def _ask(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, req: object
+) -> dict[str, Any]:
     writer.write((req if isinstance(req, str) else json.dumps(req)).encode() + b"\n")
     await writer.drain()
-    reply: dict = json.loads(await reader.readline())
+    reply: dict[str, Any] = json.loads(await reader.readline())
     return reply
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from functools import partial
 
 import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
@@ -69,7 +70,7 @@ async def test_per_vehicle_ports_carry_one_vehicle_each() -> None:
             for g in gcss:
                 g.heartbeat()
             for i, g in enumerate(gcss, 1):
-                await g.wait_for(lambda g=g: len(g.of("HEARTBEAT")) >= 2)
+                await g.wait_for(partial(lambda gcs: len(gcs.of("HEARTBEAT")) >= 2, g))
                 assert {m.get_srcSystem() for m in g.received} == {i}
         finally:
             for g in gcss:

@@ -34,7 +34,7 @@ class UdpGcs(asyncio.DatagramProtocol):
         _, proto = await loop.create_datagram_endpoint(
             lambda: cls(**kw), local_addr=("127.0.0.1", listen_port)
         )
-        gcs: UdpGcs = proto  # type: ignore[assignment]
+        gcs: UdpGcs = proto
         if port is not None:
             gcs.remote = ("127.0.0.1", port)
         return gcs

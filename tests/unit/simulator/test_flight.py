@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
@@ -16,7 +17,7 @@ from tests.unit.simulator.gcs import HOME, Gcs, item, of, survey_mission
 M = mavlink2
 
 
-def _start(gcs: Gcs, items: list) -> None:
+def _start(gcs: Gcs, items: list[tuple[Any, ...]]) -> None:
     assert gcs.upload(items).type == M.MAV_MISSION_ACCEPTED
     assert gcs.set_mode(AUTO) == M.MAV_RESULT_ACCEPTED
     assert gcs.command(M.MAV_CMD_COMPONENT_ARM_DISARM, 1).result == M.MAV_RESULT_ACCEPTED

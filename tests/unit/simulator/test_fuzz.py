@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+import struct
+from typing import Any
 
 import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
@@ -96,7 +98,7 @@ def _value(rng: random.Random, fmt: str) -> object:
     return 0
 
 
-def _random_message(rng: random.Random, mav: object) -> object:
+def _random_message(rng: random.Random, mav: object) -> Any:
     kind = rng.choice(KINDS)
     cls = getattr(M, f"MAVLink_{kind}_message")
     args: list[object] = []
@@ -146,8 +148,8 @@ def test_hostile_messages_never_raise(seed: int) -> None:
         msg = _random_message(rng, gcs.mav)
         try:
             data = msg.pack(gcs.mav)
-        except Exception:
-            continue
+        except (struct.error, ValueError, OverflowError, TypeError):
+            continue  # pymavlink itself refuses some values: they cannot reach a vehicle
         for m in Parser().feed(data):
             ap.handle(m)
             handled += 1
