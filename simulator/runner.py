@@ -17,9 +17,11 @@ def endpoints(fleet: SimFleet) -> list[str]:
     """One line per endpoint: where it is and which system ids answer there."""
     lines = []
     for link in fleet.links:
-        port = link.endpoint.local_port if link.endpoint is not None else link.url.port
+        url = link.url
+        if url.kind in ("udpin", "tcpin") and link.endpoint is not None:
+            url = url.with_port(link.endpoint.local_port)  # the port actually bound
         ids = ",".join(str(v.sysid) for v in link.vehicles)
-        lines.append(f"{link.url.with_port(port)}  sysid {ids}")
+        lines.append(f"{url}  sysid {ids}")
     return lines
 
 

@@ -96,6 +96,13 @@ def test_cli_refuses_bad_options(args: list[str], message: str) -> None:
     assert _squash(message) in _squash(result.output)  # Rich wraps errors in a box
 
 
+def test_cli_default_sends_to_the_usual_gcs_port() -> None:
+    """With no endpoint given, the fleet sends to 127.0.0.1:14550 (QGC, MAVProxy) and says so."""
+    result = CliRunner().invoke(app, ["--drones", "3", "--duration", "0.2"])
+    assert result.exit_code == 0, result.output
+    assert "endpoint: udpout:127.0.0.1:14550  sysid 1,2,3" in result.output
+
+
 def test_cli_runs_and_prints_the_fleet() -> None:
     """`ecopatrol sim --drones 2 --duration 0.3` starts, prints its vehicles table and stops."""
     result = CliRunner().invoke(
