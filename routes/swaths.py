@@ -132,9 +132,12 @@ def best_angle(
 ) -> float:
     """The candidate angle whose passes cost least (length, turns, split passes)."""
     best, best_cost = 0.0, math.inf
+    # a lighter outline is enough to compare angles (cuts cost grows with the vertex count)
+    probe = area.simplify(width_m / 8)
+    probe = probe if isinstance(probe, Polygon) and not probe.is_empty else area
     for a in angles if angles is not None else candidate_angles(area):
         if isinstance(generator, ParallelSwaths):
-            ends, idx = generator.segments(area, width_m, a)
+            ends, idx = ParallelSwaths(inset_m=0.0).segments(probe, width_m, a)
             c = _segment_cost(ends, idx, width_m, turn_cost_m)
         else:
             c = swath_cost(generator.generate(area, width_m, a), width_m, turn_cost_m)
