@@ -6,12 +6,14 @@ All three start and end at the site's station and stay within a few hundred metr
 - a **shoreline** patrol: one loop 20 m inside the water's edge, over the reach within
   ``SHORE_HALF_M`` of the station;
 - a **hotspot tour** of the high-priority hotspots a short battery (``TOUR_ENDURANCE_S``) reaches
-  (the planner drops the far ones and says so in the plan's notes);
+  (the planner drops the far ones and says so in the plan's notes), over the patrol zone within
+  ``TOUR_HALF_M`` of the station (what its report's map shows);
 - a **coverage** patrol (lawnmower, 50 m swaths) of a square of open water ``COVER_HALF_M`` from
   its centre, placed where the water is at least ``COVER_DEPTH_M`` from the shore nearest the
   station.
 
-Geometry is cut from the site's ``water_surface`` in its metric frame and sent as WGS84 GeoJSON.
+Geometry is cut from the site's ``water_surface`` and ``patrol_zone`` in its metric frame and
+sent as WGS84 GeoJSON.
 
 >>> names = [body["name"] for body in demo_plan_bodies(_site())]
 >>> names
@@ -23,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import box, mapping
+from shapely.geometry import Point, Polygon, box, mapping
 from shapely.ops import nearest_points
 
 if TYPE_CHECKING:
@@ -33,7 +35,9 @@ SHORE_HALF_M = 500.0
 COVER_HALF_M = 120.0
 COVER_DEPTH_M = 150.0
 TOUR_ENDURANCE_S = 600.0
+TOUR_HALF_M = 1000.0
 WATER = "water_surface"
+ZONE = "patrol_zone"
 
 
 class DemoSiteError(ValueError):
@@ -55,17 +59,12 @@ def demo_plan_bodies(site: Site) -> list[dict[str, Any]]:
     frame = site.frame
     try:
         water = site.area(WATER, local=True)
+        zone = site.area(ZONE, local=True)
         station = frame.to_local(site.station)
     except GeodataError as exc:
         raise DemoSiteError(f"the site cannot host the demo: {exc}") from None
-    reach = water.intersection(
-        box(
-            station.x - SHORE_HALF_M,
-            station.y - SHORE_HALF_M,
-            station.x + SHORE_HALF_M,
-            station.y + SHORE_HALF_M,
-        )
-    )
+    reach = water.intersection(_square(station, SHORE_HALF_M))
+    near = zone.intersection(_square(station, TOUR_HALF_M))
     deep = water.buffer(-COVER_DEPTH_M)
     if reach.is_empty or deep.is_empty:
         raise DemoSiteError(
@@ -73,14 +72,7 @@ def demo_plan_bodies(site: Site) -> list[dict[str, Any]]:
             "from the shore) to plan the demo's patrols over"
         )
     centre = nearest_points(deep, station)[0]
-    square = water.intersection(
-        box(
-            centre.x - COVER_HALF_M,
-            centre.y - COVER_HALF_M,
-            centre.x + COVER_HALF_M,
-            centre.y + COVER_HALF_M,
-        )
-    )
+    square = water.intersection(_square(centre, COVER_HALF_M))
     return [
         {
             "name": "demo: shoreline",
@@ -97,6 +89,7 @@ def demo_plan_bodies(site: Site) -> list[dict[str, Any]]:
             "endurance_s": TOUR_ENDURANCE_S,
             "loiter_s": 15,
             "min_priority": 4,
+            "polygon": mapping(frame.to_wgs84(near)),
         },
         {
             "name": "demo: open-water coverage",
@@ -116,6 +109,10 @@ def demo_plans(site: Site) -> list[DemoPlan]:
     """
     offsets = (10.0, 16.0, 30.0)
     return [DemoPlan(b, t) for b, t in zip(demo_plan_bodies(site), offsets, strict=True)]
+
+
+def _square(centre: Point, half_m: float) -> Polygon:
+    return box(centre.x - half_m, centre.y - half_m, centre.x + half_m, centre.y + half_m)
 
 
 def _site() -> Site:
