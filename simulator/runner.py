@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
+import signal
 
 from rich.console import Console
 from rich.live import Live
@@ -49,6 +52,10 @@ def fleet_table(fleet: SimFleet) -> Table:
 async def run_fleet(config: SimConfig, control: str | None, duration_s: float | None) -> None:
     console = Console()
     async with SimFleet(config) as fleet:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform
+            loop.add_signal_handler(signal.SIGTERM, stop.set)
         server = None
         if control is not None:
             url = parse_url(control.replace("tcp:", "tcpin:", 1))
@@ -58,18 +65,19 @@ async def run_fleet(config: SimConfig, control: str | None, duration_s: float | 
         for line in endpoints(fleet):
             console.print(f"endpoint: {line}")
         console.print("Ctrl-C to stop.")
-        loop = asyncio.get_running_loop()
-        end = None if duration_s is None else loop.time() + duration_s
+        end = math.inf if duration_s is None else loop.time() + duration_s
         try:
+            live = Live(fleet_table(fleet), console=console, auto_refresh=False)
             if not console.is_terminal:  # a log or a pipe: print the table once
                 console.print(fleet_table(fleet))
-                await asyncio.sleep(duration_s if duration_s is not None else float("inf"))
-                return
-            with Live(fleet_table(fleet), console=console, auto_refresh=False) as live:
-                while end is None or loop.time() < end:
-                    wait = 1.0 if end is None else min(1.0, max(0.0, end - loop.time()))
-                    await asyncio.sleep(wait)
+            else:
+                live.start()
+            while not stop.is_set() and loop.time() < end:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), min(1.0, end - loop.time()))
+                if console.is_terminal:
                     live.update(fleet_table(fleet), refresh=True)
+            live.stop()
         finally:
             if server is not None:
                 server.close()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -134,3 +137,25 @@ def test_cli_port_in_use_is_a_clear_error() -> None:
     assert result.exit_code == 1
     assert "error:" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_python_m_simulator_stops_cleanly_on_signal(sig: int) -> None:
+    """`python -m simulator` stops with exit code 0 on Ctrl-C or SIGTERM."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "--drones", "1", "--listen", "udpin:127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert "endpoint:" in proc.stdout.readline()
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out
