@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/live.py [--vehicles 100] [--viewers 50] [--slow 5] [--rate 10]
                                    [--seconds 15] [--warmup 8] [--client-procs 2]
+                                   [--max-rate 10]
 
 Starts ``ecopatrol serve`` as a subprocess on a throwaway store with a MAVLink ``udpin`` endpoint.
 One process plays the vehicles: HEARTBEAT at 1 Hz and GLOBAL_POSITION_INT at ``--rate`` from
@@ -171,13 +172,14 @@ def _rss_mb(pid: int) -> float:
 
 
 async def _start_service(
-    workdir: Path, http_port: int, mav_port: int
+    workdir: Path, http_port: int, mav_port: int, max_rate_hz: float
 ) -> asyncio.subprocess.Process:
     env = dict(os.environ)
     env.update(
         ECOPATROL_ADMIN_USERNAME="bench",
         ECOPATROL_ADMIN_PASSWORD="bench-password",
         ECOPATROL_PASSWORD_HASH_PROFILE="cheapest",
+        ECOPATROL_LIVE_MAX_RATE_HZ=str(max_rate_hz),
     )
     args = ["serve", "--db", f"sqlite:///{workdir / 'bench.db'}", "--port", str(http_port)]
     args += ["--data-dir", str(workdir / "data"), "--mavlink", f"udpin:127.0.0.1:{mav_port}"]
@@ -202,7 +204,7 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="ecopatrol-bench-") as tmp:
         workdir = Path(tmp)
         http_port, mav_port = _free_port(), _free_port(socket.SOCK_DGRAM)
-        proc = await _start_service(workdir, http_port, mav_port)
+        proc = await _start_service(workdir, http_port, mav_port, args.max_rate)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}") as client:
                 r = await client.post(
@@ -258,6 +260,7 @@ async def run(args: argparse.Namespace) -> None:
     rows = [
         ("vehicles x rate", f"{args.vehicles} x {args.rate:g} Hz"),
         ("viewers (slow)", f"{args.viewers} ({args.slow})"),
+        ("frames per vehicle per viewer", f"<= {args.max_rate:g} Hz"),
         ("position frames sent /s", f"{sent / (window + args.warmup):.0f}"),
         ("messages received /s, fast", f"{counts['fast'] / window:.0f}"),
         ("messages received /s, slow", f"{counts['slow'] / window:.0f}"),
@@ -288,6 +291,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=8.0)
     parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=10.0,
+        help="frames per vehicle per viewer (live_max_rate_hz)",
+    )
     args = parser.parse_args()
     if not 0 <= args.slow <= args.viewers or args.vehicles < 1 or args.vehicles > 250:
         parser.error("need 1..250 vehicles and 0 <= slow <= viewers")
