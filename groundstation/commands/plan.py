@@ -69,6 +69,13 @@ ReserveOpt = Annotated[
     float, typer.Option("--reserve", help="Battery reserve kept on landing, fraction.")
 ]
 ItemsOpt = Annotated[int, typer.Option("--max-items", help="Mission items one vehicle holds.")]
+BatteryWhOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--battery-wh", help="Battery energy, Wh (with --power-w, instead of --endurance)."
+    ),
+]
+PowerOpt = Annotated[float | None, typer.Option("--power-w", help="Power drawn in cruise, W.")]
 RestrictedOpt = Annotated[
     Policy,
     typer.Option(
@@ -97,6 +104,8 @@ def coverage(
     endurance: EnduranceOpt = 3300.0,
     reserve: ReserveOpt = 0.25,
     max_items: ItemsOpt = 250,
+    battery_wh: BatteryWhOpt = None,
+    power_w: PowerOpt = None,
     restricted: RestrictedOpt = Policy.avoid,
     pattern: Annotated[
         Pattern,
@@ -127,7 +136,7 @@ def coverage(
             strategies=chosen,
         )
 
-    battery = (speed, endurance, reserve, max_items)
+    battery = (speed, endurance, reserve, max_items, battery_wh, power_w)
     swath = (swath_width, camera_hfov, overlap)
     run(
         build,
@@ -167,6 +176,8 @@ def shore(
     endurance: EnduranceOpt = 3300.0,
     reserve: ReserveOpt = 0.25,
     max_items: ItemsOpt = 250,
+    battery_wh: BatteryWhOpt = None,
+    power_w: PowerOpt = None,
     restricted: RestrictedOpt = Policy.avoid,
 ) -> None:
     """Fly loops along the shore (and round the islands) at an offset."""
@@ -183,7 +194,7 @@ def shore(
             params=p,
         )
 
-    battery = (speed, endurance, reserve, max_items)
+    battery = (speed, endurance, reserve, max_items, battery_wh, power_w)
     swath = (swath_width, camera_hfov, overlap)
     run(
         build,
@@ -223,6 +234,8 @@ def corridor(
     endurance: EnduranceOpt = 3300.0,
     reserve: ReserveOpt = 0.25,
     max_items: ItemsOpt = 250,
+    battery_wh: BatteryWhOpt = None,
+    power_w: PowerOpt = None,
     restricted: RestrictedOpt = Policy.avoid,
 ) -> None:
     """Fly along a line (by default the area's centre line) covering a width, there and back."""
@@ -243,7 +256,7 @@ def corridor(
             centre, width_m=w, no_fly=g.no_fly, restricted=g.restricted, station=g.station, params=p
         )
 
-    battery = (speed, endurance, reserve, max_items)
+    battery = (speed, endurance, reserve, max_items, battery_wh, power_w)
     swath = (swath_width, camera_hfov, overlap)
     run(
         build,
@@ -282,6 +295,8 @@ def tour(
     endurance: EnduranceOpt = 3300.0,
     reserve: ReserveOpt = 0.25,
     max_items: ItemsOpt = 250,
+    battery_wh: BatteryWhOpt = None,
+    power_w: PowerOpt = None,
     restricted: RestrictedOpt = Policy.avoid,
 ) -> None:
     """Visit the site's hotspots from the station and back (lowest priorities dropped first)."""
@@ -315,7 +330,7 @@ def tour(
             params=p,
         )
 
-    battery = (speed, endurance, reserve, max_items)
+    battery = (speed, endurance, reserve, max_items, battery_wh, power_w)
     swath = (swath_width, camera_hfov, overlap)
     run(
         build,

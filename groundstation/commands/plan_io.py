@@ -133,12 +133,12 @@ def make_params(
     altitude: float,
     camera: tuple[float | None, float | None, float | None],
     drones: int,
-    battery: tuple[float, float, float, int],
+    battery: tuple[float, float, float, int, float | None, float | None],
     need_swath: bool,
     restricted: str = "avoid",
 ) -> PatrolParams:
     """Patrol parameters from the options: (swath, hfov, overlap), (speed, endurance, reserve,
-    max items)."""
+    max items, battery Wh, cruise power W)."""
     from routes.constraints import swath_from_camera
     from routes.pipeline import PatrolParams
     from routes.types import BatteryModel
@@ -157,7 +157,13 @@ def make_params(
         raise fail("--overlap needs --camera-hfov")
     if need_swath and swath is None:
         raise fail("give --swath-width M, or --camera-hfov DEG with --overlap F")
-    model = BatteryModel(*battery)
+    speed, endurance, reserve, items, wh, power = battery
+    if (wh is None) != (power is None):
+        raise fail("--battery-wh and --power-w go together")
+    if wh is not None and power is not None:
+        model = BatteryModel.from_capacity(wh, power, speed, reserve, items)
+    else:
+        model = BatteryModel(speed, endurance, reserve, items)
     return PatrolParams(
         altitude_m=altitude, swath_width_m=swath, drones=drones, battery=model,
         photo_spacing_m=photo or swath, restricted=Policy(restricted).value,

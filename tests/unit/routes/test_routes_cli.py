@@ -77,6 +77,7 @@ def test_waypoints_per_sortie_when_the_battery_is_short(tmp_path) -> None:
         (["--swath-width", "60", "--altitude", "300"], "above the 120 m limit"),
         (["--swath-width", "60", "--station", "nowhere"], "LON,LAT"),
         (["--swath-width", "60", "--reserve", "1.5"], "reserve"),
+        (["--swath-width", "60", "--battery-wh", "500"], "go together"),
     ],
 )
 def test_bad_options_give_one_line_and_exit_2(tmp_path, args, message) -> None:
@@ -97,6 +98,19 @@ def test_pattern_can_be_forced(tmp_path, pattern) -> None:
                "-o", str(out))  # fmt: skip
     assert res.exit_code == 0, res.output
     assert f"coverage strategy: {pattern}" in res.output
+
+
+def test_battery_from_energy_and_power(tmp_path) -> None:
+    """--battery-wh with --power-w sets the endurance: a small battery makes more sorties."""
+    counts = []
+    for wh in ("600", "60"):
+        res = _run("coverage", "--area", str(POND), "--altitude", "60", "--swath-width", "60",
+                   "--station", "119.2990,29.0795", "--battery-wh", wh, "--power-w", "500",
+                   "--speed", "10", "--format", "geojson",
+                   "-o", str(tmp_path / "b.geojson"))  # fmt: skip
+        assert res.exit_code == 0, res.output
+        counts.append(json.loads((tmp_path / "b.geojson").read_text())["properties"]["sorties"])
+    assert counts[1] > counts[0]
 
 
 def test_missing_area_file_is_named(tmp_path) -> None:
