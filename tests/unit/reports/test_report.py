@@ -62,10 +62,10 @@ async def test_html_report_carries_the_patrol_numbers(session, stored):
     assert int(value["incidents"]) == 2
     assert int(value["anomalies"]) == 1  # the link loss; preflight and RTL are not anomalies
     assert value["drone"] == "drone-7"
-    incident_rows = page.xpath("//table[@id='incidents']//tr[td]")
+    incident_rows = page.xpath("//table[@id='incidents_table']//tr[td]")
     assert [r.xpath("td")[0].text for r in incident_rows] == [str(i) for i in stored.incident_ids]
-    assert "nets <near> the bank" in page.xpath("//table[@id='incidents']")[0].text_content()
-    kinds = [r.xpath("td")[1].text for r in page.xpath("//table[@id='events']//tr[td]")]
+    assert "nets <near> the bank" in page.xpath("//table[@id='incidents_table']")[0].text_content()
+    kinds = [r.xpath("td")[1].text for r in page.xpath("//table[@id='events_table']//tr[td]")]
     assert kinds == ["preflight", "link_lost", "returning"]
     img = page.xpath("//img[@id='map']")[0].get("src")
     assert img.startswith("data:image/png;base64,")
