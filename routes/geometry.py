@@ -127,7 +127,3 @@ def covered_fraction(path: BaseGeometry, area: BaseGeometry, width_m: float) -> 
     except shapely.errors.GEOSException:  # robustness failure: retry on a 1 cm grid
         inside = shapely.intersection(cover, area, grid_size=0.01)
     return float(inside.area / area.area)
-
-
-def point_inside(region: BaseGeometry, p: Point) -> bool:
-    return bool(region.covers(p))

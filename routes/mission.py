@@ -46,11 +46,6 @@ MAV_MISSION_TYPE_RALLY = 2
 #: China's legal ceiling for light drones, metres above take-off
 MAX_ALTITUDE_M = 120.0
 
-#: commands whose x/y are not a position (DO_ commands and RTL)
-NON_POSITION_COMMANDS = frozenset(
-    {MAV_CMD_DO_CHANGE_SPEED, MAV_CMD_DO_SET_CAM_TRIGG_DIST, MAV_CMD_NAV_RETURN_TO_LAUNCH}
-)
-
 
 @dataclass(frozen=True, slots=True)
 class MissionItem:
