@@ -75,8 +75,13 @@ def test_run_without_a_drone_is_skipped_with_its_reason(station, pilot, officer,
     """With no connected drone the run is recorded as skipped, naming each drone's reason."""
     s = _create(station, pilot, plan_id, cron="0 8 * * *", name="dawn").json()
     service = station.client.app.state.schedules
+    listener = station.client.app.state.hub.subscribe()
     outcome = station.client.portal.call(service.fire, s["id"])
     assert outcome == "skipped"
+    alert = listener.get_nowait()
+    assert alert.type == "alert"
+    assert alert.data["kind"] == "patrol_skipped"
+    assert "no drone available" in alert.data["text"]
     runs = station.client.get(f"/api/schedules/{s['id']}/runs", headers=officer).json()
     assert [r["status"] for r in runs] == ["skipped"]
     assert runs[0]["reason"] == "no drone available: drone-7: not connected"
