@@ -317,6 +317,8 @@ class Demo:
             pid = int(report["patrol_id"])
             if pid in reported and report.get("summary") and pid not in self.written:
                 await self._write_report(admin, pid)
+        if self.plan_names and len(self.written) >= len(self.plan_names):
+            self.status.phase = "every demo patrol reported; the map stays live"
 
     async def _write_report(self, admin: StationClient, patrol_id: int) -> None:
         folder = self.options.folder / REPORTS_DIR

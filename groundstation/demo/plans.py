@@ -6,14 +6,12 @@ All three start and end at the site's station and stay within a few hundred metr
 - a **shoreline** patrol: one loop 20 m inside the water's edge, over the reach within
   ``SHORE_HALF_M`` of the station;
 - a **hotspot tour** of the high-priority hotspots a short battery (``TOUR_ENDURANCE_S``) reaches
-  (the planner drops the far ones and says so in the plan's notes), over the patrol zone within
-  ``TOUR_HALF_M`` of the station (what its report's map shows);
+  (the planner drops the far ones and says so in the plan's notes);
 - a **coverage** patrol (lawnmower, 50 m swaths) of a square of open water ``COVER_HALF_M`` from
   its centre, placed where the water is at least ``COVER_DEPTH_M`` from the shore nearest the
   station.
 
-Geometry is cut from the site's ``water_surface`` and ``patrol_zone`` in its metric frame and
-sent as WGS84 GeoJSON.
+Geometry is cut from the site's ``water_surface`` in its metric frame and sent as WGS84 GeoJSON.
 
 >>> names = [body["name"] for body in demo_plan_bodies(_site())]
 >>> names
@@ -35,9 +33,7 @@ SHORE_HALF_M = 500.0
 COVER_HALF_M = 120.0
 COVER_DEPTH_M = 150.0
 TOUR_ENDURANCE_S = 600.0
-TOUR_HALF_M = 1000.0
 WATER = "water_surface"
-ZONE = "patrol_zone"
 
 
 class DemoSiteError(ValueError):
@@ -59,12 +55,10 @@ def demo_plan_bodies(site: Site) -> list[dict[str, Any]]:
     frame = site.frame
     try:
         water = site.area(WATER, local=True)
-        zone = site.area(ZONE, local=True)
         station = frame.to_local(site.station)
     except GeodataError as exc:
         raise DemoSiteError(f"the site cannot host the demo: {exc}") from None
     reach = water.intersection(_square(station, SHORE_HALF_M))
-    near = zone.intersection(_square(station, TOUR_HALF_M))
     deep = water.buffer(-COVER_DEPTH_M)
     if reach.is_empty or deep.is_empty:
         raise DemoSiteError(
@@ -89,7 +83,6 @@ def demo_plan_bodies(site: Site) -> list[dict[str, Any]]:
             "endurance_s": TOUR_ENDURANCE_S,
             "loiter_s": 15,
             "min_priority": 4,
-            "polygon": mapping(frame.to_wgs84(near)),
         },
         {
             "name": "demo: open-water coverage",
