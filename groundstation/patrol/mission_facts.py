@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from groundstation.errors import InvalidRequest
@@ -93,6 +93,13 @@ class SortieFacts:
             if item.command in ROUTE_COMMANDS or item.command == NAV_TAKEOFF:
                 out.append((item.lon_deg, item.lat_deg))
         return out
+
+    def outside_fence(self, lon_deg: float, lat_deg: float) -> bool:
+        """True if the position lies outside the geofence or inside a no-fly zone."""
+        p = Point(lon_deg, lat_deg)
+        if self.fence is not None and not self.fence.covers(p):
+            return True
+        return any(zone.contains(p) for zone in self.no_fly)
 
     def remaining_duration_s(self, first: int = 1) -> float:
         """The sortie's duration scaled by the share of the route still to fly from `first`."""

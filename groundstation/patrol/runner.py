@@ -80,6 +80,8 @@ class PatrolRunner:
         self.airborne = False
         self.lost = False
         self.interrupted: str | None = None
+        self.outside = False
+        self.battery_low = False
         self._own_mode: str | None = None
 
     # --- the lifecycle ------------------------------------------------------------------------
@@ -200,6 +202,7 @@ class PatrolRunner:
                 if not st.armed and (self.airborne or self.mode == "reattach"):
                     raise _Landed
                 await self._on_mode(st)
+                await self._check_limits(st)
         finally:
             await states.aclose()  # type: ignore[attr-defined]
 
@@ -243,6 +246,35 @@ class PatrolRunner:
                 level="warning",
                 notify=True,
             )
+
+    async def _check_limits(self, st: VehicleState) -> None:
+        """Station-side checks: out of the fence or in a no-fly zone; battery low. Once each."""
+        pos = st.position
+        if pos is not None and self.airborne and pos.alt_rel_m > 1.0:
+            outside = self.facts.outside_fence(pos.lon_deg, pos.lat_deg)
+            if outside and not self.outside:
+                await self.service.event(
+                    self.patrol_id,
+                    "fence_breach",
+                    f"outside the geofence or in a no-fly zone at {pos.lat_deg:.6f}, "
+                    f"{pos.lon_deg:.6f}",
+                    level="critical",
+                    notify=True,
+                    lat_deg=pos.lat_deg,
+                    lon_deg=pos.lon_deg,
+                )
+            self.outside = outside
+        low = st.battery_pct is not None and st.battery_pct < LOW_BATTERY_PCT
+        if low and not self.battery_low:
+            await self.service.event(
+                self.patrol_id,
+                "battery_low",
+                f"battery {st.battery_pct:.0f} %",
+                level="warning",
+                notify=True,
+                battery_pct=st.battery_pct,
+            )
+        self.battery_low = low
 
     async def _watch_events(self) -> None:
         events = self.handle_events()

@@ -78,3 +78,13 @@ def test_resume_accepts_an_armed_vehicle_and_wind_within_limit():
     v = verdict(replace(GOOD, state=replace(STATE, armed=True), resume=True, wind_m_s=10.0))
     assert v["vehicle_free"][0]
     assert v["wind"][0]
+
+
+def test_sortie_facts_fence_check():
+    """A position outside the plan's fence, or inside a no-fly zone, is flagged; inside is not."""
+    from groundstation.patrol.mission_facts import SortieFacts
+
+    facts = SortieFacts(1, 0, (), (), (), 100.0, 1000.0, 40.0, FENCE, GOOD.no_fly)
+    assert not facts.outside_fence(119.18, 29.05)
+    assert facts.outside_fence(119.25, 29.05)
+    assert facts.outside_fence(119.175, 29.045)
