@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -61,6 +63,21 @@ class PatrolConfig:
     reattach_timeout_s: float = 120.0
     default_endurance_s: float = 1500.0
     turnaround_s: float = 2.0
+
+
+class PatrolSettings(BaseSettings):
+    """The lifecycle's settings from ``ECOPATROL_PATROL_*`` (read when the service starts)."""
+
+    model_config = SettingsConfigDict(env_prefix="ECOPATROL_PATROL_", extra="ignore")
+
+    wind_m_s: float | None = Field(None, ge=0, description="wind for preflight; None = unknown")
+    wind_limit_m_s: float = Field(10.0, gt=0)
+    track_interval_s: float = Field(0.2, ge=0, description="least time between track points")
+    reattach_timeout_s: float = Field(120.0, gt=0)
+    turnaround_s: float = Field(2.0, ge=0, description="pause between sorties of a sequence")
+
+    def to_config(self) -> PatrolConfig:
+        return PatrolConfig(**self.model_dump())
 
 
 def patrol_payload(p: Patrol, **extra: Any) -> dict[str, Any]:
@@ -443,7 +460,7 @@ class PatrolService:
 @contextlib.asynccontextmanager
 async def patrol_hook(app: FastAPI) -> AsyncIterator[None]:
     """Lifespan hook: the patrol service (after the fleet hook, if there is a link)."""
-    config: PatrolConfig = getattr(app.state, "patrol_config", None) or PatrolConfig()
+    config: PatrolConfig = getattr(app.state, "patrol_config", None) or PatrolSettings().to_config()
     service = PatrolService(app.state.sessions, app.state.hub, bridge_or_none(app), config)
     app.state.patrols = service
     await service.recover()

@@ -64,3 +64,17 @@ def test_table_covers_every_state():
     """The transitions table names every lifecycle state and only lifecycle states."""
     assert set(TRANSITIONS) == set(S)
     assert all(dst in S for dsts in TRANSITIONS.values() for dst in dsts)
+
+
+def test_patrol_settings_from_environment(monkeypatch):
+    """ECOPATROL_PATROL_* variables set the wind and limits the preflight uses."""
+    from groundstation.patrol.service import PatrolSettings
+
+    monkeypatch.setenv("ECOPATROL_PATROL_WIND_M_S", "12.5")
+    monkeypatch.setenv("ECOPATROL_PATROL_WIND_LIMIT_M_S", "9")
+    config = PatrolSettings().to_config()
+    assert config.wind_m_s == 12.5
+    assert config.wind_limit_m_s == 9.0
+    monkeypatch.setenv("ECOPATROL_PATROL_WIND_LIMIT_M_S", "-1")
+    with pytest.raises(ValueError, match="wind_limit_m_s"):
+        PatrolSettings()
