@@ -74,7 +74,9 @@ class ParallelCoverage:
                 sw = self.swaths.generate(cell, width_m, a)
                 if not sw:
                     continue
-                variants = tuple(self.order.join(sw, connector, v) for v in range(4))
+                # two joins and their reversals: the four corners to start from
+                joined = [self.order.join(sw, connector, v) for v in (0, 1)]
+                variants = (*joined, *(line.reverse() for line in joined))
                 out.append(Chunk(variants, passes=MultiLineString([s.path for s in sw])))
         return out
 
