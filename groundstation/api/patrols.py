@@ -91,6 +91,7 @@ async def fly_plan(
 ) -> Page[PatrolPublic]:
     """Every sortie of a plan: in parallel across `vehicle_ids` (the plan's drone k on
     vehicle_ids[k-1]), in sequence on each vehicle (the next starts when one is reported)."""
+    service.require_link()
     created = await create_patrols(
         PatrolCreate(plan_id=plan_id, vehicle_ids=body.vehicle_ids), session, pilot
     )

@@ -204,6 +204,10 @@ class PatrolService:
             raise NotFound("plan", patrol.plan_id)
         return patrol, plan
 
+    def require_link(self) -> None:
+        """:class:`Conflict` unless the station has a MAVLink link."""
+        self._require_bridge()
+
     def _require_bridge(self) -> FleetBridge:
         if self.bridge is None:
             raise Conflict("the station has no MAVLink link (start it with --mavlink)")
@@ -410,13 +414,13 @@ class PatrolService:
         for patrol in rows:
             state = PatrolState(patrol.state)
             plan, vehicle = plans[patrol.id], vehicles[patrol.id]
+            if state in AIRBORNE and self.bridge is None:
+                log.warning("patrol %d is %s but the station has no link", patrol.id, state.value)
+                continue  # left as it is: a restart with the link reattaches it
             if state not in AIRBORNE or plan is None or vehicle is None or self.bridge is None:
-                why = (
-                    "the station has no MAVLink link"
-                    if self.bridge is None
-                    else f"station restarted while {state.value}"
+                await self.transition(
+                    patrol.id, PatrolState.FAILED, f"station restarted while {state.value}"
                 )
-                await self.transition(patrol.id, PatrolState.FAILED, why)
                 continue
             facts = SortieFacts.from_plan(plan, patrol.sortie)
             self.tasks[patrol.id] = asyncio.create_task(

@@ -113,3 +113,42 @@ def test_dispatch_without_link_is_409(station, pilot, officer):
     r = station.client.post(f"/api/incidents/{inc['id']}/dispatch", headers=pilot)
     assert r.status_code == 409
     assert station.client.post("/api/incidents/999/dispatch", headers=pilot).status_code == 404
+
+
+def test_fly_plan_without_link_is_409_and_creates_nothing(station, pilot, vehicle):
+    """Flying a whole plan without a link is 409 and leaves no patrol behind."""
+    plan = station.client.post("/api/plans", json=coverage(), headers=pilot).json()
+    body = {"vehicle_ids": [vehicle["id"]]}
+    r = station.client.post(f"/api/plans/{plan['id']}/fly", json=body, headers=pilot)
+    assert r.status_code == 409
+    assert station.client.get("/api/patrols", headers=pilot).json()["count"] == 0
+
+
+def test_restart_fails_patrols_caught_on_the_ground_and_keeps_airborne_ones(
+    station, settings, pilot, vehicle
+):
+    """On start, a patrol caught uploading fails with the reason; a flying one is kept as it is
+    when there is no link to reattach it with."""
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from groundstation.app import create_app
+
+    plan = station.client.post("/api/plans", json=coverage(), headers=pilot).json()
+    body = {"plan_id": plan["id"], "sortie": 1, "vehicle_ids": [vehicle["id"]]}
+    a = station.client.post("/api/patrols", json=body, headers=pilot).json()["data"][0]["id"]
+    b = station.client.post("/api/patrols", json=body, headers=pilot).json()["data"][0]["id"]
+    db = sqlite3.connect(settings.db.url.removeprefix("sqlite:///"))
+    with db:
+        db.execute("UPDATE patrols SET state = 'uploading' WHERE id = ?", (a,))
+        db.execute("UPDATE patrols SET state = 'flying' WHERE id = ?", (b,))
+    db.close()
+    with TestClient(create_app(settings)) as client:
+        headers = {"Authorization": pilot["Authorization"]}
+        first = client.get(f"/api/patrols/{a}", headers=headers).json()
+        second = client.get(f"/api/patrols/{b}", headers=headers).json()
+    assert first["state"] == "failed"
+    assert first["reason"] == "station restarted while uploading"
+    assert first["transitions"][-1]["from_state"] == "uploading"
+    assert second["state"] == "flying"
