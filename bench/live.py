@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
+import signal
 import socket
 import statistics
 import sys
@@ -113,19 +114,22 @@ def _lon_deg(raw: bytes | str) -> float | None:
     return None if text == b"null" else float(text)
 
 
-def viewers_main(url: str, fast: int, slow: int, start_at: float, stop_at: float, out: Any) -> None:
-    asyncio.run(_viewers(url, fast, slow, start_at, stop_at, out))
+def viewers_main(
+    url: str, fast: int, slow: int, start_at: float, stop_at: float, deflate: bool, out: Any
+) -> None:
+    asyncio.run(_viewers(url, fast, slow, start_at, stop_at, deflate, out))
 
 
 async def _viewers(
-    url: str, fast: int, slow: int, start_at: float, stop_at: float, out: Any
+    url: str, fast: int, slow: int, start_at: float, stop_at: float, deflate: bool, out: Any
 ) -> None:
     latencies: list[float] = []
     counts = {"fast": 0, "slow": 0, "closed": 0}
 
     async def viewer(is_slow: bool) -> None:
         try:
-            async with websockets.connect(url, max_queue=None) as ws:
+            compression = "deflate" if deflate else None
+            async with websockets.connect(url, max_queue=None, compression=compression) as ws:
                 await ws.recv()  # snapshot
                 while True:
                     remaining = stop_at - time.monotonic()
@@ -184,8 +188,13 @@ async def _start_service(
     args = ["serve", "--db", f"sqlite:///{workdir / 'bench.db'}", "--port", str(http_port)]
     args += ["--data-dir", str(workdir / "data"), "--mavlink", f"udpin:127.0.0.1:{mav_port}"]
     with (workdir / "service.log").open("wb") as log:
+        profile = (
+            ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]]
+            if os.environ.get("BENCH_PROFILE")
+            else []
+        )
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "groundstation", *args, stdout=log, stderr=log, env=env
+            sys.executable, *profile, "-m", "groundstation", *args, stdout=log, stderr=log, env=env
         )
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}") as client:
         async with asyncio.timeout(60):
@@ -227,7 +236,9 @@ async def run(args: argparse.Namespace) -> None:
                 f = fast // args.client_procs + (1 if k < fast % args.client_procs else 0)
                 s = args.slow // args.client_procs + (1 if k < args.slow % args.client_procs else 0)
                 procs.append(
-                    ctx.Process(target=viewers_main, args=(url, f, s, start_at, stop_at, out))
+                    ctx.Process(
+                        target=viewers_main, args=(url, f, s, start_at, stop_at, args.deflate, out)
+                    )
                 )
             for p in procs:
                 p.start()
@@ -242,7 +253,7 @@ async def run(args: argparse.Namespace) -> None:
             for p in procs:
                 p.join(timeout=10)
         finally:
-            proc.terminate()
+            proc.send_signal(signal.SIGINT)  # a clean exit (and the profile, if any)
             await proc.wait()
     latencies: list[float] = []
     counts = {"fast": 0, "slow": 0, "closed": 0}
@@ -261,6 +272,7 @@ async def run(args: argparse.Namespace) -> None:
         ("vehicles x rate", f"{args.vehicles} x {args.rate:g} Hz"),
         ("viewers (slow)", f"{args.viewers} ({args.slow})"),
         ("frames per vehicle per viewer", f"<= {args.max_rate:g} Hz"),
+        ("permessage-deflate", "on" if args.deflate else "off"),
         ("position frames sent /s", f"{sent / (window + args.warmup):.0f}"),
         ("messages received /s, fast", f"{counts['fast'] / window:.0f}"),
         ("messages received /s, slow", f"{counts['slow'] / window:.0f}"),
@@ -291,6 +303,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=8.0)
     parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="viewers negotiate permessage-deflate (browsers do; costs CPU on both ends)",
+    )
     parser.add_argument(
         "--max-rate",
         type=float,
