@@ -93,23 +93,44 @@ def turns(line: LineString, min_deg: float = 30.0) -> int:
     return int(np.count_nonzero(dh > math.radians(min_deg)))
 
 
+def _dedup(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    keep = np.ones(len(xy), dtype=bool)
+    keep[1:] = np.any(np.diff(xy, axis=0) != 0, axis=1)
+    out = xy[keep]
+    return out if len(out) > 1 else np.vstack([out, out])
+
+
+def substring(line: LineString, start_m: float, end_m: float) -> LineString:
+    """The part of ``line`` between two distances along it (numpy; same as shapely's ``ops``).
+
+    >>> list(substring(LineString([(0, 0), (10, 0), (10, 10)]), 5, 15).coords)
+    [(5.0, 0.0), (10.0, 0.0), (10.0, 5.0)]
+    """
+    xy = np.asarray(line.coords, dtype=float)
+    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    a = min(max(start_m, 0.0), cum[-1])
+    b = min(max(end_m, a), cum[-1])
+
+    def at(d: float) -> NDArray[np.float64]:
+        i = min(int(np.searchsorted(cum, d, side="right")) - 1, len(xy) - 2)
+        i = max(i, 0)
+        seg = cum[i + 1] - cum[i]
+        t = (d - cum[i]) / seg if seg > 0 else 0.0
+        return np.asarray(xy[i] + t * (xy[i + 1] - xy[i]))
+
+    inner = xy[(cum > a) & (cum < b)]
+    return LineString(_dedup(np.vstack([at(a), inner, at(b)])))
+
+
 def rotate_ring_to(ring: LineString, p: Point) -> LineString:
     """A closed ring re-started at its point nearest ``p`` (same loop, same direction)."""
-    coords = np.asarray(ring.coords)[:-1]
-    d = ring.project(p)
-    start = ring.interpolate(d)
-    seg_len = np.hypot(*np.diff(np.vstack([coords, coords[:1]]), axis=0).T)
-    cum = np.concatenate([[0.0], np.cumsum(seg_len)])
-    i = int(np.searchsorted(cum, d, side="right") - 1)
-    i = min(max(i, 0), len(coords) - 1)
-    s = (float(start.x), float(start.y))
-    rest = [tuple(c) for c in np.vstack([coords[i + 1 :], coords[: i + 1]])]
-    pts = [s, *[(float(x), float(y)) for x, y in rest], s]
-    dedup = [pts[0]]
-    for q in pts[1:]:
-        if q != dedup[-1]:
-            dedup.append(q)
-    return LineString(dedup)
+    d = float(ring.project(p))
+    if d <= 0 or d >= ring.length:
+        return ring
+    head = substring(ring, d, ring.length)
+    tail = substring(ring, 0.0, d)
+    xy = np.vstack([np.asarray(head.coords), np.asarray(tail.coords)[1:]])
+    return LineString(_dedup(xy))
 
 
 def outside_length(path: BaseGeometry, region: BaseGeometry, tol_m: float = 0.01) -> float:

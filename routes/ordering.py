@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from routes.connect import Connector
-from routes.geometry import rotate_ring_to
+from routes.geometry import rotate_ring_to, substring
 from routes.types import Swath
 
 
@@ -170,13 +170,7 @@ def insert_detours(lines: Sequence[LineString], extras: Sequence[LineString]) ->
 
 
 def _sub(line: LineString, a: float, b: float) -> LineString:
-    from shapely.ops import substring
-
-    piece = substring(line, a, b)
-    if isinstance(piece, LineString):
-        return piece
-    p = line.interpolate(a)
-    return LineString([p, p])
+    return substring(line, a, b)
 
 
 @dataclass(frozen=True, slots=True)
