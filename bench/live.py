@@ -2,24 +2,31 @@
 
     .venv/bin/python bench/live.py [--vehicles 100] [--viewers 50] [--slow 5] [--rate 10]
                                    [--seconds 15] [--warmup 8] [--client-procs 2]
-                                   [--max-rate 10]
+                                   [--max-rate 10] [--deflate]
 
 Starts ``ecopatrol serve`` as a subprocess on a throwaway store with a MAVLink ``udpin`` endpoint.
 One process plays the vehicles: HEARTBEAT at 1 Hz and GLOBAL_POSITION_INT at ``--rate`` from
 every system id, all from one UDP socket, the fleet spread over the period in 10 slices (real
-drones are not synchronised). Its send time (``time.monotonic()`` in ms, modulo
-100 s; the clock is system-wide on Linux) is written into the longitude's last digits (1e-7
-degree each, a 1 km band), so a viewer reads the latency straight from each ``vehicle.frame``.
-``--client-procs`` processes run the viewers (the bench's own JSON parsing would otherwise be
-the bottleneck); slow viewers sleep 0.2 s per message. Prints, for the measured window: p50 /
-p99 / max latency vehicle send -> viewer receive (fast viewers only), messages per second in
-and out, the service's CPU (share of one core) and resident memory.
+drones are not synchronised). Its send time (``time.monotonic()`` in ms, modulo 100 s; the
+clock is system-wide on Linux) is written into the longitude's last digits (1e-7 degree each,
+a 1 km band), so a viewer reads the latency straight from each ``vehicle.frame``.
+
+``--client-procs`` processes run the viewers: bare websocket clients that frame by hand and find
+the longitude with a byte search (the websockets library and json.loads in the viewers would
+otherwise be the bottleneck on a small machine; ``--deflate`` uses the library instead, with
+permessage-deflate as browsers negotiate it). Slow viewers read one chunk every 0.2 s.
+
+Prints, for the measured window: p50 / p99 / max latency vehicle send -> viewer receive (fast
+viewers only), messages per second in and out, the service's CPU (share of one core) and its
+resident memory, and the machine's load average (other work on it skews every figure).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import functools
 import multiprocessing as mp
 import os
 import signal
@@ -117,7 +124,119 @@ def _lon_deg(raw: bytes | str) -> float | None:
 def viewers_main(
     url: str, fast: int, slow: int, start_at: float, stop_at: float, deflate: bool, out: Any
 ) -> None:
-    asyncio.run(_viewers(url, fast, slow, start_at, stop_at, deflate, out))
+    if deflate:
+        asyncio.run(_viewers(url, fast, slow, start_at, stop_at, deflate, out))
+    else:
+        asyncio.run(_raw_viewers(url, fast, slow, start_at, stop_at, out))
+
+
+class _RawViewer(asyncio.Protocol):
+    """A bare websocket client (RFC 6455 framing by hand, no extensions) so the bench's own
+    per-message cost stays far below the service's; a slow one reads a chunk every 0.2 s."""
+
+    def __init__(self, path: str, host: str, slow: bool, sink: _Sink) -> None:
+        self.path, self.host, self.slow, self.sink = path, host, slow, sink
+        self.buf = bytearray()
+        self.open = False
+        self.snapshot_seen = False
+        self.transport: asyncio.Transport | None = None
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        transport.write(
+            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        buf = self.buf
+        buf += data
+        if not self.open:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buf.startswith(b"HTTP/1.1 101"):
+                raise RuntimeError(f"websocket refused: {bytes(buf[:80])!r}")
+            del buf[: end + 4]
+            self.open = True
+        pos = 0
+        while len(buf) - pos >= 2:
+            opcode, n, off = buf[pos] & 0x0F, buf[pos + 1] & 0x7F, 2
+            if n == 126:
+                if len(buf) - pos < 4:
+                    break
+                n, off = int.from_bytes(buf[pos + 2 : pos + 4], "big"), 4
+            elif n == 127:
+                if len(buf) - pos < 10:
+                    break
+                n, off = int.from_bytes(buf[pos + 2 : pos + 10], "big"), 10
+            if len(buf) - pos < off + n:
+                break
+            payload = bytes(buf[pos + off : pos + off + n])
+            pos += off + n
+            if opcode == 1:
+                if self.snapshot_seen:
+                    self.sink.text(payload, now, self.slow)
+                self.snapshot_seen = True
+            elif opcode == 9 and self.transport is not None:  # ping: a masked pong
+                mask = os.urandom(4)
+                masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + mask + masked)
+            elif opcode == 8:
+                self.sink.counts["closed"] += 1
+        del buf[:pos]
+        if self.slow and self.transport is not None:
+            self.transport.pause_reading()
+            asyncio.get_running_loop().call_later(SLOW_SLEEP_S, self.transport.resume_reading)
+
+
+class _Sink:
+    def __init__(self, start_at: float) -> None:
+        self.start_at = start_at
+        self.latencies: list[float] = []
+        self.counts = {"fast": 0, "slow": 0, "closed": 0}
+
+    def text(self, payload: bytes, now: float, slow: bool) -> None:
+        if now < self.start_at:
+            return
+        if slow:
+            self.counts["slow"] += 1
+            return
+        self.counts["fast"] += 1
+        lon = _lon_deg(payload)
+        if lon is not None:
+            sent_ms = round(lon * 1e7) - LON0_E7
+            self.latencies.append(((int(now * 1000) - sent_ms) % WRAP_MS) / 1000.0)
+
+
+async def _raw_viewers(
+    url: str, fast: int, slow: int, start_at: float, stop_at: float, out: Any
+) -> None:
+    rest = url.removeprefix("ws://")
+    hostport, _, path = rest.partition("/")
+    host, _, port = hostport.partition(":")
+    sink = _Sink(start_at)
+    loop = asyncio.get_running_loop()
+    viewers = []
+    for i in range(fast + slow):
+        _, proto = await loop.create_connection(
+            functools.partial(_RawViewer, "/" + path, hostport, i < slow, sink), host, int(port)
+        )
+        viewers.append(proto)
+    await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
+    for v in viewers:
+        if v.transport is not None:
+            v.transport.close()
+    out.put(("viewers", sink.latencies, sink.counts))
 
 
 async def _viewers(
@@ -306,7 +425,7 @@ def main() -> None:
     parser.add_argument(
         "--deflate",
         action="store_true",
-        help="viewers negotiate permessage-deflate (browsers do; costs CPU on both ends)",
+        help="library viewers with permessage-deflate (as browsers); costs CPU on both ends",
     )
     parser.add_argument(
         "--max-rate",
