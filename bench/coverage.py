@@ -15,13 +15,14 @@ import argparse
 import time
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from routes.coverage import ChannelCoverage, ParallelCoverage, plan_coverage_path
 from routes.geometry import covered_fraction, outside_length, turns
 from routes.testing import convex_lake, l_reservoir, winding_river
 
 
-def longyou(name: str) -> shapely.Geometry:
+def longyou(name: str) -> BaseGeometry:
     from geodata.site import load_site
 
     site = load_site(None)
@@ -40,7 +41,7 @@ F2C = {
 }
 
 
-def cases() -> list[tuple[str, shapely.Geometry]]:
+def cases() -> list[tuple[str, BaseGeometry]]:
     return [
         ("Longyou water surface", longyou("water_surface")),
         ("Longyou patrol zone", longyou("patrol_zone")),
