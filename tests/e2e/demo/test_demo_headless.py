@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -28,21 +29,54 @@ def _demo(data_dir: Path, *extra: str, timeout_s: float) -> subprocess.Completed
     )  # fmt: skip
 
 
+def _while_running(proc: subprocess.Popen[str]) -> list[str]:
+    """Read stdout up to the intro's last line; meanwhile the station must answer as printed."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith("Demo folder:"):
+        line = proc.stdout.readline()
+        assert line, "".join(lines)  # the demo ended before printing its intro
+        lines.append(line)
+    text = "".join(lines)
+    url = re.search(r"Open the live map: (http://127\.0\.0\.1:\d+)", text)
+    officer = re.search(r"^  officer +password (\S+) ", text, re.M)
+    assert url, text
+    assert officer, text
+    with httpx.Client(base_url=url.group(1), timeout=30 * FACTOR) as client:
+        page = client.get("/")
+        assert page.status_code == 200
+        assert "/static/vendor/leaflet/leaflet.css" in page.text
+        assert client.get("/static/vendor/leaflet/leaflet.css").status_code == 200
+        login = {"username": "officer", "password": officer.group(1)}
+        me = client.post("/api/auth/login", json=login).json()["user"]
+        assert me["role"] == "officer"
+    return lines
+
+
 def test_headless_demo_flies_scheduled_patrols_to_two_reports(tmp_path):
     """The demo exits 0 after two reported patrols, each with a stored track and a map picture."""
     folder = tmp_path / "demo"
-    run = _demo(
-        folder, "--until-reports", "2", "--speedup", SPEEDUP, "--port", "0",
-        "--timeout", str(300 * FACTOR), timeout_s=400,
-    )  # fmt: skip
-    log = run.stdout + run.stderr
-    assert run.returncode == 0, log[-6000:]
+    args = [sys.executable, "-m", "groundstation", "demo", "--headless", "--data-dir", str(folder),
+            "--until-reports", "2", "--speedup", SPEEDUP, "--port", "0",
+            "--timeout", str(300 * FACTOR)]  # fmt: skip
+    env = dict(os.environ, ECOPATROL_PASSWORD_HASH_PROFILE="cheapest", COLUMNS="200")
+    with (tmp_path / "stderr.log").open("w+") as err:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        try:
+            intro = _while_running(proc)
+            rest, _ = proc.communicate(timeout=400 * FACTOR)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        err.seek(0)
+        stdout, stderr = "".join(intro) + rest, err.read()
+    log = stdout + stderr
+    assert proc.returncode == 0, log[-6000:]
     assert "ERROR" not in log, log[-6000:]
     assert "Traceback" not in log, log[-6000:]
-    assert "Open the live map: http://127.0.0.1:" in run.stdout
     for user in ("pilot", "officer", "admin"):
-        assert re.search(rf"^  {user} +password \S{{12}} ", run.stdout, re.M), run.stdout
-    assert f"Database: {folder.resolve() / 'ecopatrol.db'}" in run.stdout
+        assert re.search(rf"^  {user} +password \S{{12}} ", stdout, re.M), stdout
+    assert f"Database: {folder.resolve() / 'ecopatrol.db'}" in stdout
 
     with sqlite3.connect(folder / "ecopatrol.db") as db:
         rows = db.execute(
