@@ -71,13 +71,23 @@ def _load_site(site_path: Path | None) -> Any:
     return load_site(site_path)
 
 
-def _area_from_file(path: Path) -> BaseGeometry:
+def _read(path: Path) -> Any:
+    """The file as a GeoDataFrame, or a one-line failure naming it."""
     import geopandas as gpd
-    import shapely
+    from pyogrio.errors import DataLayerError, DataSourceError
 
     if not path.exists():
         raise fail(f"{path}: no such file")
-    gdf = gpd.read_file(path)
+    try:
+        return gpd.read_file(path)
+    except (DataSourceError, DataLayerError) as exc:
+        raise fail(f"{path}: cannot be read as a map layer ({str(exc).split(';')[0]})") from None
+
+
+def _area_from_file(path: Path) -> BaseGeometry:
+    import shapely
+
+    gdf = _read(path)
     if len(gdf) == 0:
         raise fail(f"{path}: no features")
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
@@ -303,6 +313,8 @@ def run(
     out: Path,
     png: Path | None,
 ) -> None:
+    import shapely
+
     from geodata.errors import GeodataError
 
     try:
@@ -320,16 +332,16 @@ def run(
     except OSError as exc:
         typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
+    except shapely.errors.GEOSException as exc:  # a geometry the planner could not handle
+        typer.echo(f"error: geometry operation failed ({exc}); simplify the area", err=True)
+        raise typer.Exit(2) from None
 
 
 def line_from_file(path: Path, frame: LocalFrame) -> LineString:
-    import geopandas as gpd
     import shapely
     from shapely.geometry import LineString
 
-    if not path.exists():
-        raise fail(f"{path}: no such file")
-    gdf = gpd.read_file(path)
+    gdf = _read(path)
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
     lines = [

@@ -121,6 +121,17 @@ def test_missing_area_file_is_named(tmp_path) -> None:
     assert "none.geojson: no such file" in res.output
 
 
+def test_unreadable_area_file_is_named(tmp_path) -> None:
+    """An --area file that is not a map layer is named, without a traceback."""
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("not json")
+    res = _run("coverage", "--area", str(bad), "--altitude", "60", "--swath-width", "60",
+               "-o", str(tmp_path / "x.plan"))  # fmt: skip
+    assert res.exit_code == 2
+    assert "bad.geojson: cannot be read as a map layer" in res.output
+    assert "Traceback" not in res.output
+
+
 def test_tour_over_the_longyou_site(tmp_path) -> None:
     """A hotspot tour over the shipped site writes a .plan with loiters and a preview."""
     out = tmp_path / "tour.plan"
