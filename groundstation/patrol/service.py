@@ -7,9 +7,8 @@ writer of ``patrols.state``: :meth:`transition` checks the move against the tran
 ``patrol.state``. Events during a patrol (preflight verdicts, items reached, anomalies) go to
 ``patrol_events`` and, the ones a person should see, to the live stream as ``alert``.
 
-On start (:meth:`recover`) it reloads the open patrols: one that was in the air is reattached to
-its vehicle when it is heard again (the track gets a gap mark); one caught between preflight and
-launch failed, with that reason, because nothing proves what the vehicle holds.
+On start (:meth:`recover`, :mod:`groundstation.patrol.recovery`) it reloads the open patrols.
+Settings and the ``patrol.state`` payload are in :mod:`groundstation.patrol.config`.
 """
 
 from __future__ import annotations
@@ -19,12 +18,9 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -41,7 +37,9 @@ from groundstation.db.types import utcnow
 from groundstation.errors import Conflict, LinkError, NotFound
 from groundstation.link import VehicleHandle
 from groundstation.patrol import preflight
+from groundstation.patrol.config import PatrolConfig, PatrolSettings, patrol_payload
 from groundstation.patrol.mission_facts import SortieFacts
+from groundstation.patrol.recovery import recover
 from groundstation.patrol.state import ACTIVE, AIRBORNE, check_transition, is_terminal
 from groundstation.telemetry.events import AlertLevel, alert, patrol_state
 from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
@@ -49,49 +47,7 @@ from groundstation.telemetry.hub import Hub, make_message
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class PatrolConfig:
-    """Tunables of the lifecycle (the simulator's tests shorten the waits)."""
-
-    wind_m_s: float | None = None
-    wind_limit_m_s: float = 10.0
-    track_interval_s: float = 0.2
-    flush_s: float = 2.0
-    launch_timeout_s: float = 120.0
-    takeoff_frac: float = 0.8
-    reattach_timeout_s: float = 120.0
-    default_endurance_s: float = 1500.0
-    turnaround_s: float = 2.0
-
-
-class PatrolSettings(BaseSettings):
-    """The lifecycle's settings from ``ECOPATROL_PATROL_*`` (read when the service starts)."""
-
-    model_config = SettingsConfigDict(env_prefix="ECOPATROL_PATROL_", extra="ignore")
-
-    wind_m_s: float | None = Field(None, ge=0, description="wind for preflight; None = unknown")
-    wind_limit_m_s: float = Field(10.0, gt=0)
-    track_interval_s: float = Field(0.2, ge=0, description="least time between track points")
-    reattach_timeout_s: float = Field(120.0, gt=0)
-    turnaround_s: float = Field(2.0, ge=0, description="pause between sorties of a sequence")
-
-    def to_config(self) -> PatrolConfig:
-        return PatrolConfig(**self.model_dump())
-
-
-def patrol_payload(p: Patrol, **extra: Any) -> dict[str, Any]:
-    """The ``patrol.state`` message data (and the snapshot's patrol entries)."""
-    return {
-        "id": p.id,
-        "plan_id": p.plan_id,
-        "sortie": p.sortie + 1,
-        "vehicle_id": p.vehicle_id,
-        "state": p.state,
-        "reason": p.reason,
-        "last_item_reached": p.last_item_reached,
-        **extra,
-    }
+__all__ = ["PatrolConfig", "PatrolService", "PatrolSettings", "patrol_hook"]
 
 
 class PatrolService:
@@ -397,58 +353,8 @@ class PatrolService:
     # --- recovery ---------------------------------------------------------------------------
 
     async def recover(self) -> None:
-        """Reload open patrols after a (re)start: reattach the airborne ones, fail the others."""
-        async with self.sessions() as session:
-            rows = list(
-                await session.scalars(
-                    select(Patrol)
-                    .where(Patrol.state.in_([s.value for s in ACTIVE]))
-                    .order_by(Patrol.id)
-                )
-            )
-            plans = {p.id: await session.get(Plan, p.plan_id) for p in rows}
-            vehicles = {
-                p.id: await session.get(Vehicle, p.vehicle_id) if p.vehicle_id else None
-                for p in rows
-            }
-        for patrol in rows:
-            state = PatrolState(patrol.state)
-            plan, vehicle = plans[patrol.id], vehicles[patrol.id]
-            if state in AIRBORNE and self.bridge is None:
-                log.warning("patrol %d is %s but the station has no link", patrol.id, state.value)
-                continue  # left as it is: a restart with the link reattaches it
-            if state not in AIRBORNE or plan is None or vehicle is None or self.bridge is None:
-                await self.transition(
-                    patrol.id, PatrolState.FAILED, f"station restarted while {state.value}"
-                )
-                continue
-            facts = SortieFacts.from_plan(plan, patrol.sortie)
-            self.tasks[patrol.id] = asyncio.create_task(
-                self._reattach(patrol.id, vehicle.id, vehicle.sysid, facts),
-                name=f"reattach {patrol.id}",
-            )
-
-    async def _reattach(
-        self, patrol_id: int, vehicle_id: int, sysid: int, facts: SortieFacts
-    ) -> None:
-        assert self.bridge is not None
-        await self.event(patrol_id, "station_restart", "station restarted; waiting for the vehicle")
-        try:
-            async with asyncio.timeout(self.config.reattach_timeout_s):
-                async for seen in self.bridge.fleet.new_vehicles():
-                    if seen == sysid:
-                        break
-        except TimeoutError:
-            self.tasks.pop(patrol_id, None)
-            await self.transition(
-                patrol_id,
-                PatrolState.FAILED,
-                f"vehicle {sysid} not heard after the station restart",
-            )
-            return
-        handle = self.bridge.handle_of(sysid)
-        self.tasks.pop(patrol_id, None)
-        self._spawn(patrol_id, handle, vehicle_id, facts, mode="reattach")
+        """Reload open patrols after a (re)start (see :mod:`groundstation.patrol.recovery`)."""
+        await recover(self)
 
     async def close(self) -> None:
         """Stop watching (shutdown): runners are cancelled, patrols stay as stored."""

@@ -1,0 +1,56 @@
+"""The lifecycle's tunables (:class:`PatrolConfig`, from ``ECOPATROL_PATROL_*`` through
+:class:`PatrolSettings`) and the ``patrol.state`` payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from groundstation.db.models import Patrol
+
+
+@dataclass(frozen=True, slots=True)
+class PatrolConfig:
+    """Tunables of the lifecycle (the simulator's tests shorten the waits)."""
+
+    wind_m_s: float | None = None
+    wind_limit_m_s: float = 10.0
+    track_interval_s: float = 0.2
+    flush_s: float = 2.0
+    launch_timeout_s: float = 120.0
+    takeoff_frac: float = 0.8
+    reattach_timeout_s: float = 120.0
+    default_endurance_s: float = 1500.0
+    turnaround_s: float = 2.0
+
+
+class PatrolSettings(BaseSettings):
+    """The lifecycle's settings from ``ECOPATROL_PATROL_*`` (read when the service starts)."""
+
+    model_config = SettingsConfigDict(env_prefix="ECOPATROL_PATROL_", extra="ignore")
+
+    wind_m_s: float | None = Field(None, ge=0, description="wind for preflight; None = unknown")
+    wind_limit_m_s: float = Field(10.0, gt=0)
+    track_interval_s: float = Field(0.2, ge=0, description="least time between track points")
+    reattach_timeout_s: float = Field(120.0, gt=0)
+    turnaround_s: float = Field(2.0, ge=0, description="pause between sorties of a sequence")
+
+    def to_config(self) -> PatrolConfig:
+        return PatrolConfig(**self.model_dump())
+
+
+def patrol_payload(p: Patrol, **extra: Any) -> dict[str, Any]:
+    """The ``patrol.state`` message data (and the snapshot's patrol entries)."""
+    return {
+        "id": p.id,
+        "plan_id": p.plan_id,
+        "sortie": p.sortie + 1,
+        "vehicle_id": p.vehicle_id,
+        "state": p.state,
+        "reason": p.reason,
+        "last_item_reached": p.last_item_reached,
+        **extra,
+    }
