@@ -110,11 +110,13 @@ class Demo:
         self.plan_names: dict[int, str] = {}
         self.written: dict[int, Path] = {}
         self.failure: str | None = None
+        self.started = time.monotonic()
 
     # --- the run ---------------------------------------------------------------------------
 
     async def run(self) -> DemoStatus:
         """Run until stopped; :class:`DemoError` if something the demo needs went wrong."""
+        self.started = time.monotonic()
         sock = bind_port(self.options.port)
         try:
             await self._run(sock)
@@ -269,7 +271,7 @@ class Demo:
             self.status.drones = list(await source(session))
 
     async def _watch(self, admin: StationClient, server: uvicorn.Server, sim: SimFleet) -> None:
-        deadline = time.monotonic() + self.options.timeout_s
+        deadline = self.started + self.options.timeout_s
         until = self.options.until_reports
         while not self.stop.is_set():
             if server.should_exit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -124,4 +125,52 @@ def test_demo_on_a_taken_port_fails_cleanly(tmp_path):
     assert run.returncode == 2, out
     assert f"port {port}" in out
     assert "--port" in out
+    assert "Traceback" not in out
+
+
+def _start(folder: Path, *extra: str) -> subprocess.Popen[str]:
+    args = [sys.executable, "-m", "groundstation", "demo", "--headless", "--data-dir", str(folder),
+            "--port", "0", *extra]  # fmt: skip
+    env = dict(os.environ, ECOPATROL_PASSWORD_HASH_PROFILE="cheapest", COLUMNS="200")
+    return subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+
+
+def test_ctrl_c_while_drones_fly_stops_cleanly_and_says_where_things_are(tmp_path):
+    """SIGINT with patrols in the air: exit 0, no traceback, the database path printed."""
+    folder = tmp_path / "demo"
+    proc = _start(folder, "--speedup", "5")
+    assert proc.stdout is not None
+    seen: list[str] = []
+    try:
+        while not any(line.endswith(": flying\n") for line in seen[-1:]):
+            line = proc.stdout.readline()
+            assert line, "".join(seen)[-4000:]
+            seen.append(line)
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60 * FACTOR)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    out = "".join(seen) + rest
+    assert proc.returncode == 0, out[-4000:]
+    assert "SIGINT: stopping the demo" in out
+    assert "Traceback" not in out
+    assert "ERROR" not in out
+    assert f"Database: {folder.resolve() / 'ecopatrol.db'}" in out
+    with sqlite3.connect(folder / "ecopatrol.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM patrols").fetchone()[0] >= 1
+
+
+def test_until_reports_that_never_come_fails_with_a_timeout(tmp_path):
+    """--until-reports with a too short --timeout exits 1 saying how many reports it got."""
+    proc = _start(tmp_path / "demo", "--until-reports", "1", "--timeout", "1")
+    try:
+        out, _ = proc.communicate(timeout=120 * FACTOR)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, out[-4000:]
+    assert re.search(r"demo failed: timed out after 1 s with 0 of 1 reports written", out), out
     assert "Traceback" not in out
