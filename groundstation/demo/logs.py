@@ -16,6 +16,13 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET = ("alembic", "apscheduler", "httpx", "httpcore", "multipart")
 
 
+class _OnPurpose(logging.Filter):
+    """Drops notices of what the demo does on purpose each run (its admin comes from settings)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("created first admin")
+
+
 def configure(log_file: Path, *, headless: bool, console: Console | None = None) -> None:
     """Send the root logger to `log_file`, plus stderr (headless) or the Rich console."""
     root = logging.getLogger()
@@ -31,6 +38,7 @@ def configure(log_file: Path, *, headless: bool, console: Console | None = None)
         terminal.setFormatter(logging.Formatter(FORMAT))
     else:
         terminal = RichHandler(console=console, show_path=False, level=logging.WARNING)
+        terminal.addFilter(_OnPurpose())
     root.addHandler(terminal)
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
