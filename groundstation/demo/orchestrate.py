@@ -146,7 +146,7 @@ class Demo:
                 try:
                     await self._started(server, serving)
                     async with httpx.AsyncClient(base_url=self.status.url, timeout=60) as http:
-                        admin = await self._set_up(http, server, plans)
+                        admin = await self._set_up(http, plans)
                         await self._watch(admin, server, sim)
                 finally:
                     self.status.phase = "stopping"
@@ -212,9 +212,7 @@ class Demo:
             await asyncio.sleep(0.05)
         log.info("station serving on %s", self.status.url)
 
-    async def _set_up(
-        self, http: httpx.AsyncClient, server: uvicorn.Server, plans: list[DemoPlan]
-    ) -> StationClient:
+    async def _set_up(self, http: httpx.AsyncClient, plans: list[DemoPlan]) -> StationClient:
         self.status.phase = "adding users"
         self.show(self.status)
         admin_cred = self._user("admin")
