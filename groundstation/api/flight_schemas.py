@@ -219,6 +219,9 @@ class DispatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     alt_rel_m: float = Field(40.0, gt=0, le=120)
     vehicle_id: int | None = Field(None, description="this drone rather than the nearest")
+    capability: str | None = Field(
+        None, max_length=32, description="only drones listing it (e.g. thermal, speaker)"
+    )
 
 
 class DispatchResult(CommandResult):

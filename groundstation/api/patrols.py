@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import func, select
 
 from groundstation.api.commands import live_handle
-from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.deps import HubDep, PilotUser, SessionDep, current_user
 from groundstation.api.flight_schemas import (
     DispatchRequest,
     DispatchResult,
@@ -25,6 +25,7 @@ from groundstation.api.flight_schemas import (
     PatrolStart,
     TransitionPublic,
 )
+from groundstation.api.incidents import incident_public, publish_incident
 from groundstation.api.schemas import Page
 from groundstation.db.audit import audit
 from groundstation.db.models import (
@@ -181,10 +182,12 @@ async def dispatch(
     incident_id: int,
     request: Request,
     session: SessionDep,
+    hub: HubDep,
     pilot: PilotUser,
     body: DispatchRequest | None = None,
 ) -> DispatchResult:
-    """Send the nearest capable drone (heard, not lost, not on a patrol) to loiter over it."""
+    """Send the nearest capable drone (heard, not lost, not on a patrol, with the capability
+    asked for) to the incident to hold there; the incident then names the drone."""
     body = body or DispatchRequest()
     incident = await session.get(Incident, incident_id)
     if incident is None:
@@ -203,6 +206,8 @@ async def dispatch(
     vehicles = await session.scalars(select(Vehicle))
     for v in vehicles:
         if body.vehicle_id is not None and v.id != body.vehicle_id:
+            continue
+        if body.capability is not None and body.capability not in v.capabilities:
             continue
         handle = bridge.fleet.vehicles.get(v.sysid)
         if handle is None or handle.is_lost or v.id in busy:
@@ -234,6 +239,7 @@ async def dispatch(
     await audit(session, pilot, vehicle, "dispatch", "accepted", params)
     incident.vehicle_id = vehicle.id
     await session.commit()
+    publish_incident(hub, "updated", await incident_public(session, incident))
     return DispatchResult(
         vehicle_id=vehicle.id, sysid=vehicle.sysid, command="dispatch", result="accepted",
         incident_id=incident_id, distance_m=round(distance, 1),

@@ -96,6 +96,14 @@ async def test_commands_lost_drone_dispatch_and_resume_after_rtl(tmp_path):
             r = await client.post(f"/api/incidents/{inc['id']}/dispatch", headers=pilot)
             assert r.status_code == 200, r.text
             assert r.json()["sysid"] == 2
+            incident = (await client.get(f"/api/incidents/{inc['id']}", headers=officer)).json()
+            assert incident["vehicle_id"] == ids[2]
+            r = await client.post(
+                f"/api/incidents/{inc['id']}/dispatch",
+                json={"capability": "thermal"},
+                headers=pilot,
+            )
+            assert r.status_code == 409, "no drone lists a thermal camera"
 
             seen: list[str] = []
             async with asyncio.timeout(90 * FACTOR):
