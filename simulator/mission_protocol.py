@@ -41,6 +41,7 @@ class _Upload:
     last_tx_s: float
     items: list[MissionItem] = field(default_factory=list)
     retries: int = 0
+    legacy: bool = False  # the partner answers with float MISSION_ITEMs
 
 
 class MissionProtocol:
@@ -145,6 +146,7 @@ class MissionProtocol:
             self._text(f"Mission item {item.seq} rejected: error {result}", 4)
             return
         up.items.append(item)
+        up.legacy = msg.get_type() == "MISSION_ITEM"
         up.retries = 0
         up.last_tx_s = now
         if len(up.items) < up.count:
@@ -208,11 +210,14 @@ class MissionProtocol:
 
     # ------------------------------------------------------------------ helpers
     def _request(self, seq: int) -> None:
+        """Ask for item `seq` with MISSION_REQUEST_INT, or with the legacy MISSION_REQUEST once the
+        partner has answered with a legacy float MISSION_ITEM (it gets what it speaks; a modern
+        GCS is never pushed to float32 coordinates)."""
         up = self.upload
         assert up is not None
-        self._emit(
-            self._mav.mission_request_int_encode(up.partner[0], up.partner[1], seq, up.mission_type)
-        )
+        mav = self._mav
+        encode = mav.mission_request_encode if up.legacy else mav.mission_request_int_encode
+        self._emit(encode(up.partner[0], up.partner[1], seq, up.mission_type))
 
     def _ack(self, partner: Target, mtype: int, result: int) -> None:
         self._emit(self._mav.mission_ack_encode(partner[0], partner[1], result, mtype))

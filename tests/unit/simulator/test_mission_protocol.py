@@ -34,8 +34,8 @@ def test_legacy_mission_item_upload_and_download(gcs: Gcs, ap: Autopilot) -> Non
         (1, 3, 16, 0, 1, 0, 0, 0, 0, lat + 0.001, lon, 30, 0),
     ]
     out = gcs.send(gcs.mav.mission_count_encode(1, 1, 2, 0))
-    for _ in rows:
-        req = one(out, "MISSION_REQUEST_INT")
+    for kind in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):  # legacy asked for, once seen
+        req = one(out, kind)
         out = gcs.send(gcs.mav.mission_item_encode(1, 1, *rows[req.seq]))
     assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
     # float32 degrees carry about 0.2 m: the reason MISSION_ITEM_INT exists
