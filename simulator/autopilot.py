@@ -199,7 +199,13 @@ class Autopilot(VehicleActions):
     # ------------------------------------------------------------------ internals
     def _command(self, msg: MavMessage) -> None:
         c = commands.Command.from_message(msg)
-        result = commands.execute(self.full, c)
+        last = self._last_command
+        retransmission = getattr(msg, "confirmation", 0) > 0
+        if retransmission and last is not None and last[0] == c and self.t - last[2] <= 3.0:
+            result = last[1]  # our ACK was lost: acknowledge again, do not do it twice
+        else:
+            result = commands.execute(self.full, c)
+            self._last_command = (c, result, self.t)
         self.send(self.mav.command_ack_encode(c.command, result, 0, 0, *c.source))
         if result == M.MAV_RESULT_ACCEPTED and c.command in commands.MESSAGE_REQUESTS:
             msg_id = commands.MESSAGE_REQUESTS[c.command]

@@ -30,6 +30,7 @@ from simulator.vehicle import Airframe, Battery, Gps, Setpoint, Wind
 
 if TYPE_CHECKING:
     from simulator.autopilot import Autopilot
+    from simulator.commands import Command
 
 M = mavlink2
 LONGYOU_STATION = (29.05253, 119.181841, 40.0)
@@ -55,6 +56,7 @@ class AutopilotCore:
         self.origin = home
         self.home = home
         self.home_locked = False
+        self._last_command: tuple[Command, int, float] | None = None
         self.on_setup_signing: Callable[[bytes, int], None] | None = None
         """Called with (key, initial_timestamp) on SETUP_SIGNING; the transport owns signing."""
         self._applied: tuple[int, float | None] | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
@@ -240,3 +242,23 @@ def test_all_streams_include_navigation_and_ekf_messages(gcs: Gcs, ap: Autopilot
     ap.gps_lost_until = ap.t + 60
     ekf = of(gcs.run(2), "EKF_STATUS_REPORT")[-1]
     assert not ekf.flags & M.EKF_POS_HORIZ_ABS
+
+
+def test_retransmitted_command_is_acknowledged_not_repeated(gcs: Gcs, ap: Autopilot) -> None:
+    """A COMMAND_LONG resent with confirmation > 0 (its ACK was lost) gets the same ACK again
+    instead of being done twice (a second takeoff would be refused)."""
+    gcs.set_mode(GUIDED)
+    gcs.command(M.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+
+    def takeoff(confirmation: int) -> Any:
+        msg = gcs.mav.command_long_encode(
+            1, 1, M.MAV_CMD_NAV_TAKEOFF, confirmation, 0, 0, 0, 0, 0, 0, 10
+        )
+        return one(gcs.send(msg), "COMMAND_ACK")
+
+    first = takeoff(0)
+    gcs.run(2)
+    again = takeoff(1)
+    assert first.result == again.result == M.MAV_RESULT_ACCEPTED
+    fresh = takeoff(0)
+    assert fresh.result == M.MAV_RESULT_DENIED  # a new takeoff while flying is refused
