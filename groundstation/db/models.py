@@ -285,7 +285,8 @@ class Schedule(Base):
     ("YYYY-MM-DD", inclusive) and ``months`` (1-12, the season) limit when it fires;
     ``vehicle_pool`` lists the vehicle ids it may fly (empty: ``vehicle_id``, else any).
     ``policy`` is ``skip`` (a run that cannot start is skipped) or ``retry`` (tried again
-    every ``retry_every_s`` until ``retry_window_s`` after it was due).
+    every ``retry_every_s`` until ``retry_window_s`` after it was due). ``replan`` makes the
+    plan a template: each run plans afresh from its parameters on the current site.
     """
 
     __tablename__ = "schedules"
@@ -308,6 +309,7 @@ class Schedule(Base):
     policy: Mapped[str] = mapped_column(String(16), default="skip")
     retry_window_s: Mapped[int] = mapped_column(Integer, default=1800)
     retry_every_s: Mapped[int] = mapped_column(Integer, default=300)
+    replan: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ScheduleRun(Base):
