@@ -41,6 +41,7 @@ class ScheduleCreate(BaseModel):
     retry_window_s: int = Field(1800, ge=0)
     retry_every_s: int = Field(300, gt=0)
     enabled: bool = True
+    replan: bool = Field(False, description="plan afresh from the plan's parameters each run")
 
 
 class ScheduleUpdate(BaseModel):
@@ -56,6 +57,7 @@ class ScheduleUpdate(BaseModel):
     retry_window_s: int | None = Field(None, ge=0)
     retry_every_s: int | None = Field(None, gt=0)
     enabled: bool | None = None
+    replan: bool | None = None
 
 
 class SchedulePublic(ScheduleCreate):
@@ -82,7 +84,8 @@ def _public(row: Schedule, next_run_at: datetime | None) -> SchedulePublic:
         timezone=row.timezone, start_date=row.start_date, end_date=row.end_date,
         months=list(row.months or []), vehicle_pool=list(row.vehicle_pool or []),
         policy=row.policy, retry_window_s=row.retry_window_s,
-        retry_every_s=row.retry_every_s, enabled=row.enabled, next_run_at=next_run_at,
+        retry_every_s=row.retry_every_s, enabled=row.enabled, replan=row.replan,
+        next_run_at=next_run_at,
         created_at=row.created_at,
     )  # fmt: skip
 

@@ -71,6 +71,9 @@ def add(
     ] = None,
     policy: Annotated[str, typer.Option(help="skip or retry")] = "skip",
     retry_window: Annotated[int, typer.Option(help="seconds after due to keep retrying")] = 1800,
+    replan: Annotated[
+        bool, typer.Option(help="use the plan as a template: plan afresh at every run")
+    ] = False,
     db: DbOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -83,7 +86,7 @@ def add(
         plan_id=plan, name=name, cron=cron, times=tuple(time or ()), timezone=tz,
         start_date=start, end_date=end, months=tuple(_months(months)),
         vehicle_pool=tuple(drone or ()), policy=policy,  # type: ignore[arg-type]
-        retry_window_s=retry_window,
+        retry_window_s=retry_window, replan=replan,
     )  # fmt: skip
     row = _run(load_settings(db=db, data_dir=data_dir), lambda s: create_schedule(s, spec))
     typer.echo(f"schedule {row.id} added")

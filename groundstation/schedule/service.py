@@ -7,7 +7,9 @@
    armed), healthy and charged above ``min_battery_pct``; the fullest wins;
 2. checks go / no-go: wind under the limit, civil daylight from launch to planned landing at the
    plan's position;
-3. creates a patrol for sortie 1 of the plan and starts it through the lifecycle (its preflight
+3. with ``replan``, plans afresh from the plan's parameters on the current site (the plan is a
+   template: "shoreline patrol of the patrol zone at 60 m"), stored as a new plan;
+4. creates a patrol for sortie 1 of the plan and starts it through the lifecycle (its preflight
    checks are the last word); the report is filed when the patrol ends (reports.filer).
 
 A run that cannot start is recorded (``schedule_runs``) with its reason and announced
@@ -21,12 +23,13 @@ latest one is started once if still within its window.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -39,11 +42,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db.models import Patrol, PatrolState, Plan, Schedule, Vehicle
 from groundstation.db.types import utcnow
-from groundstation.errors import GroundStationError
+from groundstation.errors import ConfigError, GroundStationError, InvalidRequest
 from groundstation.reports.notify import Notifier
 from groundstation.schedule.gonogo import Candidate, check_daylight, check_wind, pick_drone
 from groundstation.schedule.store import RunStatus, record_run, timing_of
-from groundstation.schedule.triggers import due_times, make_trigger
+from groundstation.schedule.triggers import due_times, make_trigger, zone
+
+if TYPE_CHECKING:
+    from geodata.site import Site
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +109,14 @@ class ScheduleService:
         patrols: PatrolStarter | None,
         config: ScheduleConfig | None = None,
         wind_m_s: float | None = None,
+        site_loader: Callable[[], Awaitable[Site]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.notifier = notifier
         self.patrols = patrols
         self.config = config or ScheduleConfig()
         self.wind_m_s = wind_m_s
+        self.site_loader = site_loader
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._known: dict[int, tuple[Any, ...]] = {}
 
@@ -230,6 +238,11 @@ class ScheduleService:
                 row, due, attempt, "no-go: " + "; ".join(v.reason for v in failed)
             )
         assert self.patrols is not None  # a connected drone implies the lifecycle is there
+        if row.replan:
+            try:
+                plan = await self._replan(plan, now, row.timezone)
+            except GroundStationError as exc:
+                return await self._cannot(row, due, attempt, f"re-planning failed: {exc}")
         async with self.sessions() as session:
             patrol = Patrol(plan_id=plan.id, sortie=0, vehicle_id=drone.vehicle_id)
             session.add(patrol)
@@ -249,6 +262,29 @@ class ScheduleService:
         )  # fmt: skip
         log.info("schedule %d: patrol %d started on %s", row.id, patrol_id, drone.name)
         return "started"
+
+    async def _replan(self, template: Plan, now: datetime, tz: str) -> Plan:
+        """A new plan from the template's parameters on the current site (stored, returned)."""
+        from groundstation.patrol.planning import PlanRequest, make_plan
+
+        if self.site_loader is None:
+            raise ConfigError("re-planning needs the site, and this scheduler has none")
+        site = await self.site_loader()
+        try:
+            request = PlanRequest(**template.params)
+        except TypeError as exc:
+            raise InvalidRequest(f"plan {template.id} has no usable parameters: {exc}") from None
+        result = await asyncio.to_thread(make_plan, site, request)
+        stamp = now.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
+        async with self.sessions() as session:
+            plan = Plan(
+                site_id=template.site_id, name=f"{template.name} ({stamp})"[:128],
+                kind=template.kind, params=request.as_params(), route=result.route,
+                mission_items=[s.as_dict() for s in result.sorties], stats=result.stats,
+            )  # fmt: skip
+            session.add(plan)
+            await session.commit()
+            return plan
 
     async def _cannot(
         self, row: Schedule, due: datetime, attempt: int, reason: str, patrol_id: int | None = None
@@ -361,9 +397,23 @@ async def schedule_hook(app: FastAPI) -> AsyncIterator[None]:
     patrols = getattr(app.state, "patrols", None)
     patrol_config = getattr(patrols, "config", None)
     notifier: Notifier = getattr(app.state, "notifier", None) or Notifier(app.state.hub)
+    site: list[Site] = []
+
+    async def site_loader() -> Site:
+        """The configured site, loaded once (in a worker thread) when first re-planning."""
+        if not site:
+            from geodata.errors import GeodataError
+            from geodata.site import load_site
+
+            try:
+                site.append(await asyncio.to_thread(load_site, app.state.settings.site))
+            except GeodataError as exc:
+                raise ConfigError(f"the configured site cannot be used: {exc}") from exc
+        return site[0]
+
     service = ScheduleService(
         app.state.sessions, notifier, patrols, config,
-        wind_m_s=getattr(patrol_config, "wind_m_s", None),
+        wind_m_s=getattr(patrol_config, "wind_m_s", None), site_loader=site_loader,
     )  # fmt: skip
     app.state.schedules = service
     await service.start()

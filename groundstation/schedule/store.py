@@ -39,6 +39,7 @@ class ScheduleSpec:
     retry_window_s: int = 1800
     retry_every_s: int = 300
     enabled: bool = True
+    replan: bool = False
 
     def timing(self) -> TriggerSpec:
         return TriggerSpec(
@@ -80,7 +81,7 @@ async def create_schedule(
         months=sorted(set(spec.months)), vehicle_pool=pool,
         vehicle_id=pool[0] if len(pool) == 1 else None, policy=spec.policy,
         retry_window_s=spec.retry_window_s, retry_every_s=spec.retry_every_s,
-        enabled=spec.enabled, created_by=created_by,
+        enabled=spec.enabled, replan=spec.replan, created_by=created_by,
     )  # fmt: skip
     session.add(row)
     await session.commit()
@@ -93,7 +94,7 @@ def spec_of(row: Schedule) -> ScheduleSpec:
         timezone=row.timezone, start_date=row.start_date, end_date=row.end_date,
         months=tuple(row.months or ()), vehicle_pool=tuple(row.vehicle_pool or ()),
         policy=row.policy, retry_window_s=row.retry_window_s,  # type: ignore[arg-type]
-        retry_every_s=row.retry_every_s, enabled=row.enabled,
+        retry_every_s=row.retry_every_s, enabled=row.enabled, replan=row.replan,
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from groundstation.app import create_app
 from groundstation.db.models import Patrol, Schedule, ScheduleRun
 from groundstation.db.session import make_sync_engine
 from groundstation.db.types import utcnow
+from groundstation.errors import InvalidRequest
 from tests.unit.reports.patrol_data import store_patrol
 
 
@@ -139,3 +140,20 @@ def test_restart_records_missed_runs_once_and_fires_no_burst(settings, tmp_path)
             assert len(s.scalars(select(Patrol)).all()) == patrols_before
     finally:
         engine.dispose()
+
+
+def test_replan_needs_usable_plan_parameters(station, pilot, plan_id):
+    """A template plan whose parameters cannot be planned again is refused with the reason."""
+    s = _create(station, pilot, plan_id, cron="0 8 * * *", replan=True).json()
+    assert s["replan"] is True
+    service = station.client.app.state.schedules
+
+    async def replan():
+        from groundstation.db.models import Plan
+
+        async with station.client.app.state.sessions() as session:
+            template = await session.get(Plan, plan_id)
+        return await service._replan(template, utcnow(), "Asia/Shanghai")
+
+    with pytest.raises(InvalidRequest, match=f"plan {plan_id} has no usable parameters"):
+        station.client.portal.call(replan)

@@ -44,7 +44,7 @@ async def _poll(client: httpx.AsyncClient, url: str, headers: dict[str, str], do
 
 
 async def test_scheduled_patrol_flies_unattended_to_a_report(tmp_path, monkeypatch):
-    """Scheduler -> drone pick -> preflight -> flight -> landed -> reported -> report formats."""
+    """Scheduler -> drone pick -> re-plan -> preflight -> flight -> reported -> report formats."""
     monkeypatch.setenv("ECOPATROL_SCHEDULE_CHECK_DAYLIGHT", "false")  # the suite runs at night too
     config = SimConfig(drones=2, listen="udpin:127.0.0.1:0", speedup=10.0, seed=3)
     async with SimFleet(config) as sim:
@@ -66,7 +66,7 @@ async def test_scheduled_patrol_flies_unattended_to_a_report(tmp_path, monkeypat
 
                 due = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(seconds=4)
                 body = {"plan_id": plan_id, "name": "e2e", "times": [due.strftime("%H:%M:%S")],
-                        "vehicle_pool": pool}  # fmt: skip
+                        "vehicle_pool": pool, "replan": True}  # fmt: skip
                 r = await client.post("/api/schedules", json=body, headers=auth)
                 assert r.status_code == 201, r.text
                 sid = r.json()["id"]
@@ -81,6 +81,9 @@ async def test_scheduled_patrol_flies_unattended_to_a_report(tmp_path, monkeypat
                     lambda j: j["state"] in ("reported", "failed", "aborted"), 240,
                 )  # fmt: skip
                 assert detail["state"] == "reported", (detail["reason"], station.log_text())
+                assert detail["plan_id"] != plan_id, "the plan is a template: planned afresh"
+                fresh = (await client.get(f"/api/plans/{detail['plan_id']}", headers=auth)).json()
+                assert fresh["name"].startswith("scheduled square (")
 
                 listing = await _poll(
                     client, "/api/reports", auth,
