@@ -182,8 +182,21 @@ class PatrolPublic(BaseModel):
         )
 
 
+class PatrolEventPublic(BaseModel):
+    at: datetime
+    kind: str
+    level: str
+    text: str
+    data: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, e: models.PatrolEvent) -> PatrolEventPublic:
+        return cls(at=e.at, kind=e.kind, level=e.level, text=e.text, data=dict(e.data))
+
+
 class PatrolDetail(PatrolPublic):
     transitions: list[TransitionPublic]
+    events: list[PatrolEventPublic] = Field(description="preflight verdicts, anomalies ...")
     track: dict[str, Any] = Field(description="GeoJSON Feature, MultiLineString split at gaps")
     report: dict[str, Any] | None = Field(None, description="the stored facts once reported")
 

@@ -21,6 +21,7 @@ from groundstation.api.flight_schemas import (
     PatrolAbort,
     PatrolCreate,
     PatrolDetail,
+    PatrolEventPublic,
     PatrolPublic,
     PatrolStart,
     TransitionPublic,
@@ -31,6 +32,7 @@ from groundstation.db.audit import audit
 from groundstation.db.models import (
     Incident,
     Patrol,
+    PatrolEvent,
     PatrolState,
     PatrolTransition,
     Plan,
@@ -129,12 +131,16 @@ async def read_patrol(patrol_id: int, session: SessionDep) -> PatrolDetail:
         .where(PatrolTransition.patrol_id == patrol_id)
         .order_by(PatrolTransition.id)
     )
+    events = await session.scalars(
+        select(PatrolEvent).where(PatrolEvent.patrol_id == patrol_id).order_by(PatrolEvent.id)
+    )
     track = await load_track(session, patrol_id=patrol_id)
     report = await session.scalar(select(Report).where(Report.patrol_id == patrol_id))
     base = PatrolPublic.from_row(patrol).model_dump()
     return PatrolDetail(
         **base,
         transitions=[TransitionPublic.from_row(t) for t in transitions],
+        events=[PatrolEventPublic.from_row(e) for e in events],
         track=track_geojson(track, {"patrol_id": patrol_id}),
         report=dict(report.facts) if report is not None else None,
     )

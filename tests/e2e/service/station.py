@@ -25,6 +25,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class PortTaken(RuntimeError):
+    """The chosen port was taken between picking it and the service binding it."""
+
+
 class StationProcess:
     def __init__(self, workdir: Path, mavlink: list[str], factor: float = 1.0) -> None:
         self.workdir = workdir
@@ -42,7 +46,18 @@ class StationProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/live"
 
-    async def start(self) -> None:
+    async def start(self, attempts: int = 3) -> None:
+        """Start the service; on a port taken meanwhile by another process, try a new one."""
+        for attempt in range(attempts):
+            try:
+                await self._start_once()
+                return
+            except PortTaken:
+                if attempt == attempts - 1:
+                    raise
+                self.port = free_port()
+
+    async def _start_once(self) -> None:
         self.starts += 1
         env = dict(os.environ)
         env.update(
@@ -69,7 +84,10 @@ class StationProcess:
             async with asyncio.timeout(60 * self.factor):
                 while True:
                     if self.proc.returncode is not None:
-                        raise RuntimeError(f"service exited: {self.log_text()}")
+                        text = self.log_text()
+                        if "address already in use" in text:
+                            raise PortTaken(text)
+                        raise RuntimeError(f"service exited: {text}")
                     try:
                         r = await client.get("/openapi.json")
                         if r.status_code == 200:

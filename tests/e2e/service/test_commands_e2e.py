@@ -79,6 +79,10 @@ async def test_commands_lost_drone_dispatch_and_resume_after_rtl(tmp_path):
             assert r.status_code == 409
             checks = {c["name"]: c["ok"] for c in r.json()["fields"]["checks"]}
             assert checks["vehicle_free"] is False
+            events = (await client.get(f"/api/patrols/{busy}", headers=pilot)).json()["events"]
+            assert events[-1]["kind"] == "preflight"
+            assert events[-1]["level"] == "warning"
+            assert "vehicle_free" in events[-1]["text"]
 
             # vehicle 3 goes silent: commands to it are refused with 409
             sim.faults.cut_link(3, 120.0 * SPEEDUP)
