@@ -27,15 +27,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from fastapi import FastAPI
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,6 +42,7 @@ from groundstation.db.types import utcnow
 from groundstation.errors import ConfigError, GroundStationError, InvalidRequest
 from groundstation.reports.notify import Notifier
 from groundstation.schedule.gonogo import Candidate, check_daylight, check_wind, pick_drone
+from groundstation.schedule.settings import ScheduleConfig, ScheduleSettings
 from groundstation.schedule.store import RunStatus, record_run, timing_of
 from groundstation.schedule.triggers import due_times, make_trigger, zone
 
@@ -68,35 +66,6 @@ class PatrolStarter(Protocol):
     async def transition(
         self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
     ) -> Any: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleConfig:
-    """Tunables of unattended launches (tests turn the daylight check off)."""
-
-    min_battery_pct: float = 60.0
-    wind_limit_m_s: float = 10.0
-    check_daylight: bool = True
-    misfire_grace_s: int = 60
-    default_duration_s: float = 1800.0
-    resync_s: float = 30.0
-
-
-class ScheduleSettings(BaseSettings):
-    """The scheduler's tunables from ``ECOPATROL_SCHEDULE_*`` environment variables."""
-
-    model_config = SettingsConfigDict(env_prefix="ECOPATROL_SCHEDULE_", extra="ignore")
-
-    min_battery_pct: float = Field(60.0, ge=0, le=100)
-    wind_limit_m_s: float = Field(10.0, gt=0)
-    check_daylight: bool = True
-    misfire_grace_s: int = Field(60, ge=1)
-
-    def config(self) -> ScheduleConfig:
-        return ScheduleConfig(
-            min_battery_pct=self.min_battery_pct, wind_limit_m_s=self.wind_limit_m_s,
-            check_daylight=self.check_daylight, misfire_grace_s=self.misfire_grace_s,
-        )  # fmt: skip
 
 
 class ScheduleService:
