@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -157,3 +158,16 @@ def test_replan_needs_usable_plan_parameters(station, pilot, plan_id):
 
     with pytest.raises(InvalidRequest, match=f"plan {plan_id} has no usable parameters"):
         station.client.portal.call(replan)
+
+
+def test_skipped_run_shows_in_the_daily_summary(station, pilot, officer, plan_id):
+    """A run skipped today is listed, with its reason, in today's daily summary."""
+    s = _create(station, pilot, plan_id, cron="0 8 * * *", name="river dawn").json()
+    service = station.client.app.state.schedules
+    assert station.client.portal.call(service.fire, s["id"], utcnow(), 1) == "skipped"
+    day = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    data = station.client.get(f"/api/reports/daily?day={day}&format=json", headers=officer).json()
+    assert [r["schedule"] for r in data["skipped"]] == ["river dawn"]
+    assert data["skipped"][0]["reason"].startswith("no drone available")
+    page = station.client.get(f"/api/reports/daily?day={day}&lang=en", headers=officer).text
+    assert "river dawn" in page
