@@ -1,4 +1,4 @@
-"""A report built from a stored patrol with a synthetic track: numbers, HTML, PDF, map, exports."""
+"""A report built from a stored patrol with a synthetic track (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -23,14 +23,8 @@ from tests.unit.reports.patrol_data import StoredPatrol, store_patrol
 
 
 @pytest.fixture
-def db(tmp_path) -> DbSettings:
-    settings = DbSettings(url=f"sqlite:///{tmp_path / 'store.db'}")
-    upgrade_to_head(settings)
-    return settings
-
-
-@pytest.fixture
-def stored(db) -> StoredPatrol:
+def stored(db: DbSettings) -> StoredPatrol:
+    upgrade_to_head(db)
     return store_patrol(db)
 
 
