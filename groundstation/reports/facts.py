@@ -64,6 +64,7 @@ class PatrolFacts:
     planned_lines: list[list[tuple[float, float]]] = field(default_factory=list)
     planned_area: BaseGeometry | None = None
     photos: list[Photo] = field(default_factory=list)
+    photos_planned: int | None = None
     battery_start_pct: float | None = None
     battery_end_pct: float | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -115,6 +116,7 @@ def summary(f: PatrolFacts, *, hfov_deg: float) -> dict[str, Any]:
         "max_alt_m": round(float(np.max(pts["alt_m"])), 1) if len(pts) else None,
         "covered_frac": covered,
         "photos": len(f.photos),
+        "photos_planned": f.photos_planned,
         "battery_used_pct": battery_used,
         "events": len(f.events),
         "anomalies": len(f.anomalies),
@@ -145,6 +147,10 @@ def _photos(raw: Any) -> list[Photo]:
         except (KeyError, TypeError, ValueError):
             continue  # a malformed photo entry is left out, not fatal to the report
     return out
+
+
+def _int(v: Any) -> int | None:
+    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
 def _float(v: Any) -> float | None:
@@ -209,6 +215,7 @@ async def gather(session: AsyncSession, patrol_id: int) -> PatrolFacts:
         planned_lines=lines,
         planned_area=area,
         photos=_photos(stored.get("photos")),
+        photos_planned=_int((plan.stats or {}).get("photos")) if plan is not None else None,
         battery_start_pct=_float(stored.get("battery_start_pct")),
         battery_end_pct=_float(stored.get("battery_end_pct")),
         events=events,

@@ -27,6 +27,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("distance_m", "Distance flown", "飞行距离"),
     ("covered_frac", "Planned area covered", "计划区域覆盖率"),
     ("photos", "Photos taken", "拍摄照片"),
+    ("photos_planned", "Photos planned", "计划拍摄"),
     ("battery_used_pct", "Battery used", "耗电"),
     ("max_alt_m", "Highest altitude", "最高高度"),
     ("anomalies", "Anomalies", "异常事件"),

@@ -99,7 +99,7 @@ def store_patrol(db: DbSettings, *, sysid: int = 7, start: datetime = START) -> 
         with Session(engine) as s:
             v = Vehicle(sysid=sysid, name=f"drone-{sysid}")
             plan = Plan(name="巡逻 test lawnmower", kind="coverage", params={"altitude_m": ALT_M},
-                        route=route, stats={})  # fmt: skip
+                        route=route, stats={"photos": 30})  # fmt: skip
             s.add_all([v, plan])
             s.flush()
             p = Patrol(plan_id=plan.id, vehicle_id=v.id, state="reported", reason="landed",

@@ -52,6 +52,7 @@ async def test_html_report_carries_the_patrol_numbers(session, stored):
     assert float(value["duration_s"]) == (stored.end - stored.start).total_seconds()
     assert float(value["covered_frac"]) > 0.95
     assert int(value["photos"]) == stored.photos
+    assert int(value["photos_planned"]) == 30
     assert float(value["battery_used_pct"]) == pytest.approx(stored.battery_used_pct)
     assert int(value["incidents"]) == 2
     assert int(value["anomalies"]) == 1  # the link loss; preflight and RTL are not anomalies
