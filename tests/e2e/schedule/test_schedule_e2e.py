@@ -64,7 +64,7 @@ async def test_scheduled_patrol_flies_unattended_to_a_report(tmp_path, monkeypat
                 assert r.status_code == 201, r.text
                 plan_id = r.json()["id"]
 
-                due = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(seconds=4)
+                due = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(seconds=6 * FACTOR)
                 body = {"plan_id": plan_id, "name": "e2e", "times": [due.strftime("%H:%M:%S")],
                         "vehicle_pool": pool, "replan": True}  # fmt: skip
                 r = await client.post("/api/schedules", json=body, headers=auth)
