@@ -26,10 +26,11 @@ import logging
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
@@ -42,6 +43,7 @@ from groundstation.demo.setup import REPORTS_DIR, Credential, demo_settings
 from simulator.fleet import SimConfig, SimFleet
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REFRESH_S = 0.5
 DRONES_TIMEOUT_S = 60.0
@@ -146,12 +148,26 @@ class Demo:
                 try:
                     await self._started(server, serving)
                     async with httpx.AsyncClient(base_url=self.status.url, timeout=60) as http:
-                        admin = await self._set_up(http, plans)
-                        await self._watch(admin, server, sim)
+                        admin = await self._unless_stopped(self._set_up(http, plans))
+                        if admin is not None:
+                            await self._watch(admin, server, sim)
                 finally:
                     self.status.phase = "stopping"
                     self.show(self.status)
                     await self._shut_down(server, serving)
+
+    async def _unless_stopped(self, coro: Coroutine[Any, Any, T]) -> T | None:
+        """`coro`'s result, or None if the demo is stopped first (`coro` is then cancelled)."""
+        task = asyncio.create_task(coro)
+        stopped = asyncio.create_task(self.stop.wait())
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return None
 
     def _plans(self) -> list[DemoPlan]:
         from geodata.errors import GeodataError
@@ -165,7 +181,7 @@ class Demo:
     def _uvicorn_config(self, settings: Settings, wind_m_s: float) -> uvicorn.Config:
         from groundstation.app import create_app
         from groundstation.patrol.service import PatrolConfig
-        from groundstation.schedule.service import ScheduleSettings
+        from groundstation.schedule.settings import ScheduleSettings
 
         app = create_app(settings)
         # the demo flies whenever it is started: no daylight rule; the simulator's wind is known
