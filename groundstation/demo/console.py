@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -58,6 +59,8 @@ class DemoStatus:
     reports: list[Path] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
     phase: str = "starting"
+    users: list[tuple[str, str, str]] = field(default_factory=list)
+    """(username, password, role) of the demo users, shown once the station has them."""
 
 
 def _fmt(value: Any, spec: str, unit: str = "") -> str:
@@ -68,7 +71,7 @@ def _fmt(value: Any, spec: str, unit: str = "") -> str:
 
 def drones_table(drones: list[dict[str, Any]]) -> Table:
     """Drones as the station sees them over the MAVLink link."""
-    table = Table(title="Drones", title_justify="left", expand=True)
+    table = Table(title="Drones", title_justify="left", expand=True, box=box.SIMPLE_HEAD)
     for name in ("drone", "mode", "armed", "battery", "alt", "speed", "link"):
         table.add_column(name)
     for d in drones:
@@ -88,7 +91,7 @@ def drones_table(drones: list[dict[str, Any]]) -> Table:
 
 
 def patrols_table(patrols: list[PatrolRow]) -> Table:
-    table = Table(title="Patrols", title_justify="left", expand=True)
+    table = Table(title="Patrols", title_justify="left", expand=True, box=box.SIMPLE_HEAD)
     for name in ("id", "plan", "drone", "state", "why"):
         table.add_column(name)
     for p in patrols:
@@ -119,8 +122,12 @@ def render(status: DemoStatus) -> RenderableType:
     waiting = [r for r in status.runs if r.get("status") in ("delayed", "skipped")]
     notes = [Text(f"schedule run {r['status']}: {r['reason']}", style="yellow") for r in waiting]
     footer = Text("Ctrl-C stops the demo", style="dim")
+    logins = Text("Log in as  ", style="bold")
+    for name, password, _role in status.users:
+        logins.append(f"{name} / {password}    ", style="")
     body = Group(
         head,
+        *([logins] if status.users else []),
         drones_table(status.drones),
         patrols_table(status.patrols),
         written,

@@ -256,6 +256,7 @@ class Demo:
                 "schedule %s: plan %r due at %s", sched["id"], row["name"], sched["next_run_at"]
             )
         self.status.phase = "running"
+        self.status.users = [(c.username, c.password, c.role) for c in self.credentials]
         self.announce(self.status, self.credentials)
         return admin
 

@@ -152,8 +152,11 @@ def test_the_live_view_shows_drones_patrols_and_reports():
     ]  # fmt: skip
     status.patrols = [PatrolRow(1, "demo: shoreline", "drone-1", "flying")]
     status.reports = [Path("/tmp/d/reports/patrol-0.html")]
+    status.users = [("officer", "s3cret-pass", "officer")]
     text = _text(status)
     assert "02:05 at 2x" in text
+    assert "http://127.0.0.1:8000" in text
+    assert "officer / s3cret-pass" in text
     for expected in ("drone-1", "AUTO", "armed", "87 %", "40 m", "9.8 m/s", "ok", "offline"):
         assert expected in text, expected
     assert "demo: shoreline" in text
