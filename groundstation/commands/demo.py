@@ -92,7 +92,7 @@ def demo(
     demo_run = Demo(options, base, demo_credentials(), show, announce)
     code = 0
     try:
-        if headless:
+        if headless or not console.is_terminal:  # piped: change lines, not a redrawn view
             asyncio.run(demo_run.run())
         else:
             with Live(render(demo_run.status), console=console, refresh_per_second=4) as live:
