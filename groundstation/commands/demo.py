@@ -8,11 +8,15 @@ fails (a patrol failed, a run was skipped, a timeout); 2 for bad options or a ta
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from groundstation.commands._common import fail, load_settings
+
+if TYPE_CHECKING:
+    from groundstation.config import Settings
+    from groundstation.demo.orchestrate import DemoOptions
 
 DEMO_PATROLS = 3
 
@@ -38,8 +42,36 @@ def demo(
     ] = 900.0,
 ) -> None:
     """Run the simulator, the station and its live map with demo users and scheduled patrols."""
-    import asyncio
+    import contextlib
     import warnings
+
+    from groundstation.demo.orchestrate import DemoOptions
+    from groundstation.demo.setup import DemoFolderError, demo_folder
+
+    # the brief's ws="websockets" (as `ecopatrol serve`); its deprecation notice is not for users
+    warnings.filterwarnings("ignore", message="The `websockets` implementation is deprecated")
+    base = load_settings()
+    with contextlib.ExitStack() as stack:
+        try:
+            folder = stack.enter_context(demo_folder(data_dir))
+        except DemoFolderError as exc:
+            fail(str(exc))
+        options = DemoOptions(
+            folder=folder,
+            port=port,
+            drones=drones,
+            speedup=speedup,
+            until_reports=until_reports,
+            timeout_s=timeout,
+        )
+        code = _run(options, base, headless)
+    if code:
+        raise typer.Exit(code)
+
+
+def _run(options: DemoOptions, base: Settings, headless: bool) -> int:
+    """Run the demo in its claimed folder with the live view or change lines; the exit code."""
+    import asyncio
 
     from rich.console import Console
     from rich.live import Live
@@ -47,34 +79,18 @@ def demo(
     from groundstation.demo import logs
     from groundstation.demo.client import DemoError
     from groundstation.demo.console import ChangeLog, DemoStatus, intro_lines, render
-    from groundstation.demo.orchestrate import Demo, DemoOptions, PortTaken
+    from groundstation.demo.orchestrate import Demo, PortTaken
     from groundstation.demo.setup import (
         DB_NAME,
         LOG_NAME,
         REPORTS_DIR,
         Credential,
-        DemoFolderError,
         demo_credentials,
-        prepare_folder,
     )
 
-    # the brief's ws="websockets" (as `ecopatrol serve`); its deprecation notice is not for users
-    warnings.filterwarnings("ignore", message="The `websockets` implementation is deprecated")
-    base = load_settings()
-    try:
-        folder = prepare_folder(data_dir)
-    except DemoFolderError as exc:
-        fail(str(exc))
+    folder = options.folder
     console = Console(highlight=False)
     logs.configure(folder / LOG_NAME, headless=headless, console=console)
-    options = DemoOptions(
-        folder=folder,
-        port=port,
-        drones=drones,
-        speedup=speedup,
-        until_reports=until_reports,
-        timeout_s=timeout,
-    )
     changes = ChangeLog()
     live: Live | None = None
 
@@ -113,5 +129,4 @@ def demo(
         f"({len(demo_run.written)} written)\nLog:      {folder / LOG_NAME}",
         soft_wrap=True,
     )
-    if code:
-        raise typer.Exit(code)
+    return code

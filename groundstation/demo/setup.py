@@ -13,8 +13,11 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import secrets
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,11 +56,13 @@ def demo_credentials() -> list[Credential]:
     ]
 
 
-def prepare_folder(data_dir: Path) -> Path:
-    """Create or reset the demo folder; returns its absolute path.
+@contextlib.contextmanager
+def demo_folder(data_dir: Path) -> Iterator[Path]:
+    """Claim, create or reset the demo folder and hold it while the demo runs.
 
-    Raises :class:`DemoFolderError` if `data_dir` is a file, or a folder with content that
-    is not an earlier demo's.
+    Yields its absolute path. Raises :class:`DemoFolderError` if `data_dir` is a file, a folder
+    with content that is not an earlier demo's, or the folder of a demo still running (the
+    marker is locked while a demo holds it, so a second ``make demo`` never wipes a live one).
     """
     folder = data_dir.expanduser().resolve()
     if folder.exists() and not folder.is_dir():
@@ -69,15 +74,29 @@ def prepare_folder(data_dir: Path) -> Path:
             "or new folder"
         )
     folder.mkdir(parents=True, exist_ok=True)
+    with (folder / MARKER).open("a+", encoding="utf-8") as marker:
+        try:
+            fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DemoFolderError(
+                f"--data-dir {data_dir}: another ecopatrol demo is running on this folder; "
+                "stop it first or give another folder"
+            ) from None
+        marker.truncate(0)
+        marker.write("ecopatrol demo folder: reset at each `ecopatrol demo`\n")
+        marker.flush()
+        _reset(folder)
+        yield folder
+
+
+def _reset(folder: Path) -> None:
     for name in RESET:
         path = folder / name
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-    (folder / MARKER).write_text("ecopatrol demo folder: reset at each `ecopatrol demo`\n")
     (folder / REPORTS_DIR).mkdir()
-    return folder
 
 
 def demo_settings(

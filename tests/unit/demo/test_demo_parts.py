@@ -23,8 +23,8 @@ from groundstation.demo.setup import (
     MARKER,
     DemoFolderError,
     demo_credentials,
+    demo_folder,
     demo_settings,
-    prepare_folder,
 )
 from groundstation.patrol.planning import make_plan
 
@@ -39,19 +39,20 @@ def longyou() -> Site:
 
 def test_a_new_folder_is_marked_and_gets_a_reports_folder(tmp_path):
     """A folder that does not exist yet is created, marked as the demo's, with reports/."""
-    folder = prepare_folder(tmp_path / "new" / "demo")
-    assert folder.is_absolute()
+    with demo_folder(tmp_path / "new" / "demo") as folder:
+        assert folder.is_absolute()
     assert (folder / MARKER).is_file()
     assert (folder / "reports").is_dir()
 
 
 def test_an_earlier_demo_folder_is_reset_but_keeps_its_secret(tmp_path):
     """Re-running on a demo folder removes the old database, reports and log, not the secret."""
-    folder = prepare_folder(tmp_path / "demo")
-    for name in ("ecopatrol.db", "ecopatrol.db-wal", "demo.log", "jwt-secret"):
-        (folder / name).write_text("old")
-    (folder / "reports" / "patrol-1.png").write_text("old")
-    prepare_folder(folder)
+    with demo_folder(tmp_path / "demo") as folder:
+        for name in ("ecopatrol.db", "ecopatrol.db-wal", "demo.log", "jwt-secret"):
+            (folder / name).write_text("old")
+        (folder / "reports" / "patrol-1.png").write_text("old")
+    with demo_folder(folder):
+        pass
     assert sorted(p.name for p in folder.iterdir()) == [MARKER, "jwt-secret", "reports"]
     assert list((folder / "reports").iterdir()) == []
 
@@ -60,8 +61,8 @@ def test_an_earlier_demo_folder_is_reset_but_keeps_its_secret(tmp_path):
 def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path, content):
     """A folder holding files but no demo marker is refused; its files stay as they were."""
     (tmp_path / content).write_text("precious")
-    with pytest.raises(DemoFolderError, match="not an ecopatrol demo"):
-        prepare_folder(tmp_path)
+    with pytest.raises(DemoFolderError, match="not an ecopatrol demo"), demo_folder(tmp_path):
+        pass
     assert (tmp_path / content).read_text() == "precious"
     assert not (tmp_path / MARKER).exists()
 
@@ -69,8 +70,20 @@ def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path, content):
 def test_a_file_is_not_a_demo_folder(tmp_path):
     """--data-dir naming a file is refused with a message saying so."""
     (tmp_path / "f").write_text("x")
-    with pytest.raises(DemoFolderError, match="is a file"):
-        prepare_folder(tmp_path / "f")
+    with pytest.raises(DemoFolderError, match="is a file"), demo_folder(tmp_path / "f"):
+        pass
+
+
+def test_the_folder_of_a_running_demo_is_not_reset_by_a_second_one(tmp_path):
+    """While one demo holds the folder a second is refused and the first one's store stays."""
+    with demo_folder(tmp_path / "demo") as folder:
+        (folder / "ecopatrol.db").write_text("live")
+        running = pytest.raises(DemoFolderError, match="another ecopatrol demo is running")
+        with running, demo_folder(folder):
+            pass
+        assert (folder / "ecopatrol.db").read_text() == "live"
+    with demo_folder(folder):
+        assert not (folder / "ecopatrol.db").exists()
 
 
 def test_demo_settings_put_the_store_in_the_folder_and_link_to_the_simulator(tmp_path):
