@@ -7,7 +7,7 @@ items are the route's waypoints, the last one before the return, the sortie's du
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import Point, shape
@@ -24,6 +24,10 @@ NAV_WAYPOINT = 16
 NAV_LOITER_TIME = 19
 NAV_TAKEOFF = 22
 ROUTE_COMMANDS = frozenset({NAV_WAYPOINT, NAV_LOITER_TIME})
+NAV_LAST = 95  # MAV_CMD_NAV_LAST: commands below it move the vehicle, the others act
+#: Do-commands whose effect lasts (speed, camera trigger distance): the last one before the
+#: resume point is replayed, or a resumed patrol flies at the wrong speed with its camera off.
+STATE_COMMANDS = frozenset({178, 206})  # DO_CHANGE_SPEED, DO_SET_CAM_TRIGG_DIST
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,39 @@ class SortieFacts:
         if self.fence is not None and not self.fence.covers(p):
             return True
         return any(zone.contains(p) for zone in self.no_fly)
+
+    def resume_mission(self, last_reached: int) -> tuple[tuple[MissionItem, ...], tuple[int, ...]]:
+        """The mission that flies the rest of the sortie after item `last_reached`.
+
+        Home and take-off, then the state do-commands in force at the interruption (the last
+        speed change and camera trigger setting before it), then the original items from the
+        last reached waypoint on (flown again from there, so no stretch of the route is
+        skipped). Also returns, for every new item, its original sequence number (-1 for the
+        replayed ones): what MISSION_ITEM_REACHED reports maps back to the patrol's numbering.
+        Setting the vehicle's current item instead would skip those do-commands (the bug of
+        QGroundControl's resume, #5393 / #9302).
+        """
+        if not 1 <= last_reached < len(self.items) - 1:
+            raise ValueError(f"cannot resume after item {last_reached} of {len(self.items)}")
+        head = [self.items[0]]
+        origin = [0]
+        takeoff = next((i for i in self.items if i.command == NAV_TAKEOFF), None)
+        if takeoff is not None:
+            head.append(takeoff)
+            origin.append(takeoff.seq)
+        state: dict[int, MissionItem] = {}
+        for item in self.items[1:last_reached]:
+            if item.command in STATE_COMMANDS:
+                state[item.command] = item
+        for item in sorted(state.values(), key=lambda i: i.seq):
+            head.append(item)
+            origin.append(-1)
+        start = last_reached
+        while start > 1 and self.items[start].command >= NAV_LAST:
+            start -= 1  # begin at a navigation item
+        rest = list(self.items[start:])
+        items = [replace(item, seq=n, current=int(n == 0)) for n, item in enumerate(head + rest)]
+        return tuple(items), (*origin, *(i.seq for i in rest))
 
     def remaining_duration_s(self, first: int = 1) -> float:
         """The sortie's duration scaled by the share of the route still to fly from `first`."""

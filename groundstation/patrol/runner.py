@@ -80,6 +80,8 @@ class PatrolRunner:
         self.airborne = False
         self.lost = False
         self.interrupted: str | None = None
+        #: vehicle item -> plan item, when the vehicle flies a resume mission
+        self.seq_map: tuple[int, ...] | None = None
         self.outside = False
         self.battery_low = False
         self._own_mode: str | None = None
@@ -113,13 +115,20 @@ class PatrolRunner:
     async def _upload(self) -> None:
         await self._to(PatrolState.UPLOADING, f"uploading {len(self.facts.items)} mission items")
         h = self.handle
-        await h.upload_mission(self.facts.items, "mission", verify=True)
+        items = self.facts.items
+        if self.first > 1:
+            items, self.seq_map = self.facts.resume_mission(self.first - 1)
+            await self.service.event(
+                self.patrol_id,
+                "resume",
+                f"resume mission: {len(items)} items from item {self.first - 1}",
+                from_item=self.first - 1,
+            )
+        await h.upload_mission(items, "mission", verify=True)
         if self.facts.fence_items:
             await h.upload_mission(self.facts.fence_items, "fence", verify=True)
         if self.facts.rally_items:
             await h.upload_mission(self.facts.rally_items, "rally", verify=True)
-        if self.first > 1:
-            await h.set_current_item(self.first)
 
     async def _launch(self) -> None:
         alt = self.facts.altitude_m
@@ -152,9 +161,14 @@ class PatrolRunner:
             if row is not None:
                 self.last_reached = row.last_item_reached
                 self.state = PatrolState(row.state)
-        if st.mission_seq is not None and st.mission_seq - 1 > self.last_reached:
-            self.last_reached = st.mission_seq - 1
-            await self.service.set_last_item(self.patrol_id, self.last_reached)
+        resumed = await self.service.last_resume(self.patrol_id)
+        if resumed is not None:
+            _, self.seq_map = self.facts.resume_mission(resumed)
+        if st.mission_seq is not None:
+            seq = self._original_seq(st.mission_seq - 1)
+            if seq > self.last_reached:
+                self.last_reached = seq
+                await self.service.set_last_item(self.patrol_id, seq)
         self.airborne = st.armed
         self._own_mode = st.mode
         await self.service.event(
@@ -290,9 +304,10 @@ class PatrolRunner:
         if ev.sysid != self.handle.sysid:
             return
         if ev.kind == "mission_item_reached" and ev.seq is not None:
-            if ev.seq > self.last_reached:
-                self.last_reached = ev.seq
-                await self.service.set_last_item(self.patrol_id, ev.seq)
+            seq = self._original_seq(ev.seq)
+            if seq > self.last_reached:
+                self.last_reached = seq
+                await self.service.set_last_item(self.patrol_id, seq)
             self.service.progress(
                 self.patrol_id,
                 {
@@ -302,7 +317,7 @@ class PatrolRunner:
                     "covered_frac": round(self.facts.covered_frac(self.last_reached), 3),
                 },
             )
-            if ev.seq >= self.facts.last_route_seq and self.state is PatrolState.FLYING:
+            if seq >= self.facts.last_route_seq and self.state is PatrolState.FLYING:
                 await self._to(PatrolState.RETURNING, "route complete; returning to launch")
         elif ev.kind == "lost":
             self.lost = True
@@ -322,6 +337,12 @@ class PatrolRunner:
                 await self.service.event(
                     self.patrol_id, "failsafe", ev.text, level="warning", notify=True
                 )
+
+    def _original_seq(self, seq: int) -> int:
+        """The plan's number of the vehicle's item `seq` (they differ in a resume mission)."""
+        if self.seq_map is None:
+            return seq
+        return self.seq_map[seq] if 0 <= seq < len(self.seq_map) else -1
 
     async def _flusher(self) -> None:
         while True:

@@ -125,6 +125,17 @@ class PatrolService:
         if notify:
             self.hub.publish(alert(level, text, patrol_id=patrol_id, kind=kind))
 
+    async def last_resume(self, patrol_id: int) -> int | None:
+        """The item the patrol's latest resume mission started after (None if never resumed)."""
+        async with self.sessions() as session:
+            event = await session.scalar(
+                select(PatrolEvent)
+                .where(PatrolEvent.patrol_id == patrol_id, PatrolEvent.kind == "resume")
+                .order_by(PatrolEvent.id.desc())
+                .limit(1)
+            )
+        return int(event.data["from_item"]) if event is not None else None
+
     async def set_last_item(self, patrol_id: int, seq: int) -> None:
         async with self.sessions() as session:
             patrol = await session.get(Patrol, patrol_id)

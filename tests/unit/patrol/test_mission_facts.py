@@ -1,0 +1,62 @@
+"""Sortie facts: route waypoints, coverage share, and the resume mission after an interruption."""
+
+from __future__ import annotations
+
+import pytest
+
+from groundstation.patrol.mission_facts import SortieFacts
+from routes.mission import MissionItem
+
+REL = 6
+
+
+def item(seq: int, command: int, **kw: float) -> MissionItem:
+    return MissionItem(seq, REL, command, x=290500000 + seq * 100, y=1191800000, z=30.0, **kw)
+
+
+ITEMS = (
+    item(0, 16, current=1),
+    item(1, 22),
+    item(2, 178, param2=10.0),  # DO_CHANGE_SPEED
+    item(3, 16),
+    item(4, 206, param1=60.0, param3=1),  # camera trigger on
+    item(5, 16),
+    item(6, 16),
+    item(7, 206),  # camera trigger off
+    item(8, 16),
+    item(9, 20),  # RTL
+)
+FACTS = SortieFacts(1, 0, ITEMS, (), (), 300.0, 3000.0, 30.0, None, ())
+
+
+def test_route_waypoints_and_coverage_share():
+    """The route's waypoints are the nav items after take-off; the last one ends the route."""
+    assert FACTS.route_seqs == [3, 5, 6, 8]
+    assert FACTS.last_route_seq == 8
+    assert FACTS.covered_frac(5) == 0.5
+    assert FACTS.covered_frac(8) == 1.0
+
+
+def test_resume_mission_replays_speed_and_camera_state_then_flies_on_from_last_reached():
+    """Resuming after item 6 replays speed and camera-on before re-flying from waypoint 6."""
+    items, origin = FACTS.resume_mission(6)
+    assert [i.command for i in items] == [16, 22, 178, 206, 16, 206, 16, 20]
+    assert [i.seq for i in items] == list(range(8))
+    assert origin == (0, 1, -1, -1, 6, 7, 8, 9)
+    assert items[3].param1 == 60.0  # the camera is on again for the rest of the sweep
+    assert items[4].x == ITEMS[6].x  # first goes back to the last reached waypoint
+    assert [i.current for i in items] == [1, 0, 0, 0, 0, 0, 0, 0]
+
+
+def test_resume_after_the_sweep_keeps_the_camera_off():
+    """After the camera was switched off, a resume replays the off setting, not the on one."""
+    items, origin = FACTS.resume_mission(8)
+    replayed = [i for i, o in zip(items, origin, strict=True) if o == -1]
+    assert [(i.command, i.param1) for i in replayed] == [(178, 0.0), (206, 0.0)]
+
+
+@pytest.mark.parametrize("last", [0, 9, 12])
+def test_resume_outside_the_mission_is_refused(last):
+    """There is nothing to resume before take-off or after the last item."""
+    with pytest.raises(ValueError, match="cannot resume"):
+        FACTS.resume_mission(last)
