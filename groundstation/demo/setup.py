@@ -2,7 +2,8 @@
 
 The demo folder is marked (``.ecopatrol-demo``) the first time it is used. A marked folder is
 reset at each start (a fresh database, no old reports); a folder that holds anything else is
-refused, so pointing ``--data-dir`` at a real station's folder never wipes its store.
+refused, so pointing ``--data-dir`` at a real station's folder never wipes its store; and the
+marker is locked while a demo runs, so a second demo on the same folder is refused too.
 
 >>> creds = demo_credentials()
 >>> [c.username for c in creds], [c.role for c in creds]
