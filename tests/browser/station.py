@@ -11,11 +11,14 @@ import asyncio
 import contextlib
 import socket
 import threading
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from groundstation.app import create_app
 from groundstation.config import DbSettings, LinkSettings, Settings
@@ -24,6 +27,7 @@ from simulator.fleet import SimConfig, SimFleet
 ADMIN = ("root", "admin-password")
 PASSWORD = "password-123"
 START_TIMEOUT_S = 60.0
+T = TypeVar("T")
 
 
 def _listening_socket(port: int = 0) -> socket.socket:
@@ -54,6 +58,7 @@ class LiveStation:
     _server_down: asyncio.Event | None = None
     _server_task: asyncio.Task[None] | None = None
     _sock: socket.socket | None = None
+    app: FastAPI | None = None
 
     @property
     def url(self) -> str:
@@ -105,6 +110,13 @@ class LiveStation:
         sim = self.sim
         self._loop.call_soon_threadsafe(sim.faults.cut_link, sysid, sim_seconds)
 
+    def call(self, work: Callable[[FastAPI], Coroutine[Any, Any, T]], timeout_s: float = 60) -> T:
+        """Run ``work(app)`` on the station's loop (e.g. fire a schedule) and return its result."""
+        assert self._loop is not None
+        assert self.app is not None
+        app = self.app
+        return asyncio.run_coroutine_threadsafe(work(app), self._loop).result(timeout=timeout_s)
+
     def _wait_ready(self) -> None:
         if not self._ready.wait(START_TIMEOUT_S):
             raise RuntimeError("the station did not start in time")
@@ -137,8 +149,9 @@ class LiveStation:
     async def _start_server(self) -> None:
         sock = _listening_socket(self.port)
         self.port = sock.getsockname()[1]
+        self.app = create_app(self.settings())
         config = uvicorn.Config(
-            create_app(self.settings()),
+            self.app,
             ws="websockets",
             log_level="warning",
             lifespan="on",

@@ -89,17 +89,40 @@ def test_a_station_frame_is_read_field_by_field(page):
     [
         ({"linkStatus": "ok", "ageS": 1}, "live", "ok"),
         ({"linkStatus": "degraded", "ageS": 1}, "live", "degraded"),
+        ({"linkStatus": "lost", "ageS": 1}, "live", "lost"),  # the station says so
         ({"linkStatus": "offline", "ageS": 1}, "live", "lost"),
-        ({"linkStatus": "ok", "ageS": 60}, "live", "lost"),  # silent for a minute
+        ({"linkStatus": "ok", "ageS": 600}, "live", "ok"),  # parked: no change, no frame
         ({"linkStatus": "ok", "ageS": 1}, "reconnecting", "lost"),  # the station is away
         ({"linkStatus": "ok", "ageS": None}, "live", "lost"),  # never heard
     ],
 )
 def test_link_state_shown(page, vehicle, connection, shown):
-    """The page greys a vehicle that is lost, never heard, silent, or whose station is away."""
+    """The link state is the station's own: a quiet drone stays as the station last described
+    it; a drone the station calls lost or offline, never heard, or a page cut off is "lost"."""
     body = """m.displayLink({linkStatus: arg.v.linkStatus, lastHeardS: 0,
         seenAt: arg.v.ageS === null ? undefined : Date.now() - arg.v.ageS * 1000}, arg.c)"""
     assert run(page, "vehicles.js", body, {"v": vehicle, "c": connection}) == shown
+
+
+@pytest.mark.parametrize("station_ahead_s", [0, 3600, -600])
+def test_lost_age_comes_from_the_frame_timestamp(page, station_ahead_s):
+    """A lost drone's age is the frame's `last_heard_s` plus the time since the station made
+    the frame (its `ts`), measured on the station's clock even when the page's clock differs."""
+    body = """(async () => {
+        const s = await import('/static/app/js/store.js');
+        const store = new s.Store();
+        const iso = (ms) => new Date(ms).toISOString();
+        const stationNow = Date.now() + arg.ahead * 1000;
+        store.applyMessage({type: "snapshot", ts: iso(stationNow), data: {vehicles: []}});
+        store.applyMessage({type: "vehicle.frame", ts: iso(stationNow - 30000), data: {
+            sysid: 5, lat_deg: 29.05, lon_deg: 119.18,
+            link: {status: "lost", last_heard_s: 3.0, loss_pct: 0}}});
+        const v = store.vehicles.get(5);
+        return [m.displayLink(v, "live"), m.vehicleAgeS(v)];
+    })()"""
+    link, age = run(page, "vehicles.js", body, {"ahead": station_ahead_s})
+    assert link == "lost"
+    assert age == pytest.approx(33.0, abs=2.0)
 
 
 def test_planned_route_and_waypoints_from_a_real_plan(page, station):

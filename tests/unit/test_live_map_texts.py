@@ -1,14 +1,18 @@
 """The live map's texts: every key the page uses exists in Chinese and in English, including one
-for every incident type, incident status, patrol state and role the station can send."""
+for every incident type, incident status, patrol state, role, schedule run status and notice
+kind the station can send."""
 
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 
 import pytest
 
 from groundstation.db.models import IncidentStatus, IncidentType, PatrolState, Role
+from groundstation.reports.notify import NoticeKind
+from groundstation.schedule.store import RunStatus
 
 STATIC = Path(__file__).resolve().parents[2] / "groundstation" / "web" / "static"
 KEY = re.compile(r'^\s*"([a-z_]+(?:\.[a-z_]+)+)":', re.MULTILINE)
@@ -63,3 +67,26 @@ def test_every_value_the_station_sends_has_a_text(prefix, values):
     for value in values:
         assert f"{prefix}.{value.value}" in langs["zh-CN"], value
         assert f"{prefix}.{value.value}" in langs["en"], value
+
+
+@pytest.mark.parametrize(
+    ("prefix", "values"),
+    [("schedule.run", RunStatus), ("alerts", NoticeKind)],
+)
+def test_every_run_status_and_notice_kind_has_a_text(prefix, values):
+    """Schedule runs (flown, delayed, skipped, failed) and the officers' notices (report ready,
+    patrol skipped or delayed) are shown in both languages."""
+    langs = languages()
+    names = typing.get_args(values)
+    assert len(names) >= 3
+    for name in names:
+        assert f"{prefix}.{name}" in langs["zh-CN"], name
+        assert f"{prefix}.{name}" in langs["en"], name
+
+
+def test_new_panels_use_their_texts():
+    """The schedules tab, the reports section and the freshness layer name their texts."""
+    used = used_keys()
+    for key in ("tab.schedules", "schedule.next", "report.open", "report.daily",
+                "layer.freshness", "freshness.stale"):  # fmt: skip
+        assert key in used, key

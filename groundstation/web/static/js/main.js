@@ -9,6 +9,9 @@ import { IncidentLayer } from "./incidents.js";
 import { Panel, setupTabs, showTab } from "./panel.js";
 import { PilotControls } from "./controls.js";
 import { PatrolRoutes } from "./patrolroutes.js";
+import { SchedulesTab } from "./schedules.js";
+import { ReportsSection } from "./reports.js";
+import { FreshnessLayer } from "./freshness.js";
 import { setTimeZone } from "./time.js";
 import { h, toast } from "./dom.js";
 
@@ -107,7 +110,11 @@ async function startApp(user) {
   const incidents = new IncidentLayer(siteMap, store, api);
   const controls = store.canFly ? new PilotControls(store, api, siteMap) : null;
   new PatrolRoutes(store, api, vehicles);
+  const schedules = new SchedulesTab(store, api);
+  const reports = new ReportsSection(store, api);
+  const freshness = new FreshnessLayer(siteMap, store, api);
   const panel = new Panel(store, {
+    openReport: (patrolId) => reports.openHtml(patrolId),
     openIncident: (id) => incidents.open(id),
     focusVehicle: (sysid) => {
       const v = store.vehicles.get(sysid);
@@ -130,6 +137,9 @@ async function startApp(user) {
     renderConnection({ state: store.connection });
     panel.renderAll();
     incidents.renderAll();
+    schedules.render();
+    reports.render();
+    freshness.renderLegend();
     if (controls) {
       controls.render();
       controls.renderPatrolStart();
@@ -156,6 +166,7 @@ async function startApp(user) {
     }),
   ];
   if (controls) loads.push(controls.loadPlans());
+  loads.push(schedules.load(), reports.load());
   const results = await Promise.allSettled(loads);
   for (const r of results) {
     if (r.status === "rejected") toast(t("error.generic", { detail: r.reason?.message ?? r.reason }), "error");

@@ -17,17 +17,29 @@ export function showTab(name) {
   for (const body of document.querySelectorAll("[data-tab-body]")) body.hidden = body.dataset.tabBody !== name;
 }
 
+/** Notices (level info) that still deserve the banner: officers are told a report is ready. */
+export const NOTICES = new Set(["report_ready", "patrol_skipped", "patrol_delayed"]);
+// The scheduler's English notice: "Scheduled patrol 'name' skipped: reason".
+const SCHEDULE_TEXT = /^Scheduled patrol '(.*)' (?:skipped|delayed): ([\s\S]*)$/;
+
+/** An alert a person should see in the banner. */
+export function bannerWorthy(a) {
+  return Boolean(a) && (a.level !== "info" || NOTICES.has(a.kind));
+}
+
 /** The text of an alert in the page's language when the station sent a known `kind`. */
 export function alertText(a, store) {
   const patrol = a.patrol_id !== undefined ? store.patrols.get(a.patrol_id) : null;
   const v = a.sysid !== undefined
     ? store.vehicles.get(a.sysid)
     : patrol && patrol.vehicle_id != null ? store.vehicleById(patrol.vehicle_id) : null;
+  const scheduled = SCHEDULE_TEXT.exec(a.text ?? "");
   const params = {
     name: v ? vehicleName(v) : a.vehicle ?? (a.sysid !== undefined ? `#${a.sysid}` : ""),
     pct: a.battery_pct !== undefined ? Math.round(a.battery_pct) : "",
     id: a.patrol_id ?? "",
-    reason: a.reason ?? a.text ?? "",
+    reason: a.reason ?? (scheduled ? scheduled[2] : a.text) ?? "",
+    schedule: scheduled ? scheduled[1] : a.schedule_id !== undefined ? `#${a.schedule_id}` : "",
   };
   const key = a.kind ? `alerts.${a.kind}` : null;
   if (key && hasText(key)) return t(key, params);
@@ -37,7 +49,7 @@ export function alertText(a, store) {
 export class Panel {
   constructor(store, hooks) {
     this.store = store;
-    this.hooks = hooks; // {openIncident(id), focusVehicle(sysid)}
+    this.hooks = hooks; // {openIncident(id), focusVehicle(sysid), openReport(patrolId)}
     this.dismissed = null;
     this.vehicleItems = new Map();
     store.on("vehicles", () => this.renderVehicles());
@@ -49,9 +61,16 @@ export class Panel {
     store.on("incident", () => this.renderIncidents());
     store.on("alert", (a) => this.renderAlerts(a));
     document.getElementById("alert-banner-close").addEventListener("click", () => {
-      this.dismissed = store.alerts[0] ?? null;
+      this.dismissed = store.alerts.find(bannerWorthy) ?? null;
       document.getElementById("alert-banner").hidden = true;
     });
+    document.getElementById("alert-banner-text").addEventListener("click", () => {
+      const a = this.bannerAlert;
+      if (a && a.kind === "report_ready" && a.patrol_id != null && this.hooks.openReport) {
+        this.hooks.openReport(a.patrol_id);
+      }
+    });
+    this.bannerAlert = null;
     this.pending = false;
     this.ticker = setInterval(() => this.renderVehicles(), 1000);
   }
@@ -100,7 +119,7 @@ export class Panel {
         this.vehicleItems.set(v.sysid, li);
       }
       if (list.children[index] !== li) list.insertBefore(li, list.children[index] ?? null);
-      const link = displayLink(v, this.store.connection, now);
+      const link = displayLink(v, this.store.connection);
       const age = vehicleAgeS(v, now);
       const details = [
         t(`vehicle.link.${link}`) + (link === "lost" && age !== null ? ` (${formatAge(age)})` : ""),
@@ -158,19 +177,26 @@ export class Panel {
     const alerts = this.store.alerts;
     if (alerts.length === 0) list.append(h("li", { class: "muted" }, t("alerts.none")));
     for (const a of alerts) {
-      list.append(h("li", { class: `item alert-${a.level ?? "info"}`, dataset: { testid: "alert-item" } },
-        h("span", { class: "muted" }, formatTime(a.ts)), " ", alertText(a, this.store)));
+      const report = a.kind === "report_ready" && a.patrol_id != null && this.hooks.openReport;
+      list.append(h("li", {
+        class: `item alert-item alert-${a.level ?? "info"}${report ? " clickable" : ""}`,
+        dataset: { testid: "alert-item", kind: a.kind ?? "" },
+        onclick: report ? () => this.hooks.openReport(a.patrol_id) : null,
+      },
+      h("span", { class: "muted" }, formatTime(a.ts)), " ", alertText(a, this.store)));
     }
-    const count = alerts.filter((a) => a.level !== "info").length;
+    const count = alerts.filter(bannerWorthy).length;
     document.getElementById("alert-count").textContent = count ? String(count) : "";
     const banner = document.getElementById("alert-banner");
-    const top = alerts[0];
-    if (latest && latest.level !== "info") {
+    const top = alerts.find(bannerWorthy);
+    if (bannerWorthy(latest)) {
       this.dismissed = null;
     }
-    if (top && top.level !== "info" && this.dismissed !== top) {
+    if (top && this.dismissed !== top) {
       banner.hidden = false;
-      banner.className = `alert-banner alert-${top.level}`;
+      banner.className = `alert-banner alert-${top.level === "info" ? "notice" : top.level}`;
+      banner.dataset.kind = top.kind ?? "";
+      this.bannerAlert = top;
       document.getElementById("alert-banner-text").textContent = `${formatTime(top.ts)} ${alertText(top, this.store)}`;
     } else if (!top) {
       banner.hidden = true;

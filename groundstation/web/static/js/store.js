@@ -52,7 +52,23 @@ export class Store {
     this.site = null;
     this.selected = null; // sysid
     this.connection = "connecting";
+    this.clockOffsetMs = null; // page clock minus station clock (smallest seen: least delayed)
     this._listeners = new Map();
+  }
+
+  /** Learn the page's clock offset from a message's `ts` (station time, ISO UTC). */
+  noteStationClock(ts, now = Date.now()) {
+    const at = ts ? Date.parse(ts) : NaN;
+    if (Number.isNaN(at)) return;
+    const offset = now - at;
+    if (this.clockOffsetMs === null || offset < this.clockOffsetMs) this.clockOffsetMs = offset;
+  }
+
+  /** A station timestamp on this page's clock (now when unknown). */
+  stationTime(ts) {
+    const at = ts ? Date.parse(ts) : NaN;
+    if (Number.isNaN(at)) return Date.now();
+    return at + (this.clockOffsetMs ?? 0);
   }
 
   on(part, fn) {
@@ -79,12 +95,13 @@ export class Store {
   }
 
   /** Merge what is known about one vehicle; null fields never erase a known value. */
-  mergeVehicle(raw, { fromFrame }) {
+  mergeVehicle(raw, { fromFrame, ts = null }) {
     const v = normaliseVehicle(raw);
     if (typeof v.sysid !== "number") return null;
     const known = this.vehicles.get(v.sysid) ?? { sysid: v.sysid, track: [] };
     for (const [k, value] of Object.entries(v)) if (value !== null) known[k] = value;
-    if (fromFrame) known.seenAt = Date.now();
+    // When the station made the frame, on this page's clock (see stationTime).
+    if (fromFrame) known.seenAt = this.stationTime(ts);
     if (fromFrame && known.lat !== null && known.lon !== null && v.lat !== null) {
       const last = known.track[known.track.length - 1];
       if (!last || last[0] !== known.lat || last[1] !== known.lon) {
@@ -101,11 +118,12 @@ export class Store {
     return null;
   }
 
-  applySnapshot(data) {
+  applySnapshot(data, ts) {
     this.user = data.user ?? this.user;
     for (const raw of data.vehicles ?? []) {
       // live state (with a position) counts as a frame; a registry row or a never-heard drone not
-      this.mergeVehicle(raw, { fromFrame: typeof (raw.position?.lat_deg ?? raw.lat_deg) === "number" });
+      const fromFrame = typeof (raw.position?.lat_deg ?? raw.lat_deg) === "number";
+      this.mergeVehicle(raw, { fromFrame, ts });
     }
     this.patrols = new Map((data.patrols ?? []).map((p) => [p.id, p]));
     this.incidents = new Map((data.incidents ?? []).map((i) => [i.id, i]));
@@ -117,12 +135,13 @@ export class Store {
 
   applyMessage(msg) {
     const data = msg.data ?? {};
+    this.noteStationClock(msg.ts);
     switch (msg.type) {
       case "snapshot":
-        this.applySnapshot(data);
+        this.applySnapshot(data, msg.ts);
         break;
       case "vehicle.frame": {
-        const v = this.mergeVehicle(data, { fromFrame: true });
+        const v = this.mergeVehicle(data, { fromFrame: true, ts: msg.ts });
         if (v) this.emit("vehicle", v);
         break;
       }

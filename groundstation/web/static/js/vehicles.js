@@ -5,23 +5,29 @@ import { L } from "./map.js";
 import { t } from "./i18n.js";
 import { formatAge } from "./time.js";
 
-const STALE_S = 15; // no frame for this long while connected: shown as lost
 const ARROW = '<svg class="veh-arrow" viewBox="-12 -12 24 24" width="30" height="30" aria-hidden="true">'
   + '<path d="M0,-11 L8,9 L0,4 L-8,9 Z"/></svg>';
 
-/** Age in seconds of what we know about `v` (time since its last frame, plus the link's own). */
+/**
+ * Age in seconds of the vehicle's last message to the station: the frame's own `last_heard_s`
+ * plus the time since the station made that frame (its `ts`, on the page's clock).
+ */
 export function vehicleAgeS(v, now = Date.now()) {
   if (!v.seenAt) return null;
-  return (now - v.seenAt) / 1000 + (v.lastHeardS ?? 0);
+  return Math.max(0, (now - v.seenAt) / 1000) + (v.lastHeardS ?? 0);
 }
 
-/** ok | degraded | lost, as the page shows it (a silent vehicle or a dead socket is "lost"). */
-export function displayLink(v, connection, now = Date.now()) {
-  const age = vehicleAgeS(v, now);
-  if (age === null) return "lost";
-  if (connection !== "live" || age > STALE_S) return "lost";
+/**
+ * ok | degraded | lost, as the page shows it. The link state is the station's own (`link.status`
+ * of the latest frame): the station sends frames only when something changes and sends one when
+ * it declares a link lost, so a quiet parked drone is not lost. Only a page that is not live
+ * (its socket is down: nothing it shows is current) or a vehicle never heard shows "lost".
+ */
+export function displayLink(v, connection) {
+  if (!v.seenAt) return "lost";
+  if (connection !== "live") return "lost";
   const status = v.linkStatus ?? "ok";
-  return status === "ok" || status === "degraded" ? status : "lost"; // "offline": never heard
+  return status === "ok" || status === "degraded" ? status : "lost"; // "lost", "offline"
 }
 
 export function vehicleName(v) {
@@ -70,7 +76,7 @@ export class VehicleLayer {
     if (!el) return;
     const box = el.querySelector(".veh");
     const now = Date.now();
-    const link = displayLink(v, this.store.connection, now);
+    const link = displayLink(v, this.store.connection);
     const age = vehicleAgeS(v, now);
     box.dataset.lat = v.lat.toFixed(7);
     box.dataset.lon = v.lon.toFixed(7);

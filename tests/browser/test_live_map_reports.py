@@ -1,0 +1,180 @@
+"""The live map's schedules tab, patrol reports and coverage freshness layer, in a real browser
+against a real station (no simulated drones: the finished patrol is stored through the same
+helper the report tests use, and the report filer picks it up as it would after a flight)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.browser.pages import WAIT_MS, api_status, log_in, open_page, show_tab
+from tests.browser.station import LiveStation
+from tests.unit.reports.patrol_data import store_patrol
+
+pytestmark = pytest.mark.e2e
+
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[119.1802, 29.0485], [119.1832, 29.0485], [119.1832, 29.0512], [119.1802, 29.0512],
+         [119.1802, 29.0485]]
+    ],
+}  # fmt: skip
+SHANGHAI = timedelta(hours=8)
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory):
+    station = LiveStation(tmp_path_factory.mktemp("reports") / "station").start()
+    try:
+        station.add_user("pilot1", "pilot")
+        station.add_user("officer1", "officer")
+        yield station
+    finally:
+        station.stop()
+
+
+def _get(station: LiveStation, user: str, path: str) -> Any:
+    with station.api() as client:
+        r = client.get(path, headers={"Authorization": f"Bearer {station.token(user)}"})
+        r.raise_for_status()
+        return r.json()
+
+
+def _post(station: LiveStation, user: str, path: str, body: dict[str, Any]) -> Any:
+    with station.api() as client:
+        r = client.post(path, json=body, headers={"Authorization": f"Bearer {station.token(user)}"})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+
+def test_schedule_tab_shows_next_run_runs_and_pilot_switches_it_off(browser, station):
+    """A schedule made through the API shows its plan and next run in Asia/Shanghai time; a
+    skipped run shows with its reason and raises a banner; the pilot disables it from the page,
+    the officer has no switch and is refused by the station."""
+    plan = _post(station, "pilot1", "/api/plans", {"name": "晨巡 square", "kind": "coverage",
+                 "altitude_m": 30, "polygon": SQUARE, "swath_width_m": 70})  # fmt: skip
+    schedule = _post(station, "pilot1", "/api/schedules", {"plan_id": plan["id"],
+                     "name": "dawn river", "times": ["05:30"]})  # fmt: skip
+    next_run = datetime.fromisoformat(schedule["next_run_at"])
+    local = (next_run.astimezone(UTC) + SHANGHAI).strftime("%H:%M")
+    assert local == "05:30"
+
+    pilot_ctx, pilot, pilot_errors = open_page(browser, station.url)
+    officer_ctx, officer, officer_errors = open_page(browser, station.url)
+    try:
+        log_in(pilot, "pilot1")
+        log_in(officer, "officer1")
+        item = f"[data-testid=schedule-item][data-id='{schedule['id']}']"
+        show_tab(pilot, "schedules")
+        pilot.wait_for_selector(item, timeout=WAIT_MS)
+        text = pilot.inner_text(item)
+        assert "dawn river" in text
+        assert "晨巡 square" in text
+        assert "05:30" in text
+        shown_next = pilot.inner_text(f"{item} [data-testid=schedule-next]")
+        assert "下次执行" in shown_next
+        assert (next_run.astimezone(UTC) + SHANGHAI).strftime("%m/%d") in shown_next.replace(
+            "-", "/"
+        )
+
+        # the scheduler fires it now: no drone, so the run is skipped; both pages are told
+        outcome = station.call(lambda app: app.state.schedules.fire(schedule["id"]))
+        assert outcome == "skipped"
+        officer.wait_for_selector(
+            "#alert-banner:not([hidden]) >> text=计划巡逻「dawn river」已跳过", timeout=WAIT_MS
+        )
+        show_tab(officer, "schedules")
+        run = "[data-testid=run-item][data-status=skipped]"
+        officer.wait_for_selector(run, timeout=WAIT_MS)
+        assert "no drone available" in officer.inner_text(run)
+        assert "已跳过" in officer.inner_text(run)
+
+        # officers see no switch, and the station refuses them anyway
+        assert officer.locator(f"{item} [data-testid=schedule-toggle]").count() == 0
+        assert api_status(officer, "PATCH", f"/api/schedules/{schedule['id']}",
+                          {"enabled": False}) == 403  # fmt: skip
+
+        pilot.click(f"{item} [data-testid=schedule-toggle]")
+        pilot.wait_for_selector(f"{item}[data-enabled=false]", timeout=WAIT_MS)
+        stored = _get(station, "pilot1", f"/api/schedules/{schedule['id']}")
+        assert stored["enabled"] is False
+        assert stored["next_run_at"] is None
+        assert "已停用" in pilot.inner_text(item)
+        assert pilot_errors == [], pilot_errors
+        assert officer_errors == [], officer_errors
+    finally:
+        pilot_ctx.close()
+        officer_ctx.close()
+
+
+def test_finished_patrol_report_opens_and_freshness_layer_draws_its_cells(
+    browser, station, artifacts
+):
+    """A patrol that ends is reported: the officer gets a banner, the patrols tab lists it, its
+    HTML report opens in a new tab (with the station's numbers) and its PDF downloads; the
+    freshness layer then counts the cells its track saw as fresh, the rest red."""
+    context, page, errors = open_page(browser, station.url)
+    try:
+        log_in(page, "officer1")
+        stored = store_patrol(
+            station.settings().db, sysid=17, start=datetime.now(UTC) - timedelta(minutes=20)
+        )
+        pid = stored.patrol_id
+        page.wait_for_selector(
+            f"#alert-banner:not([hidden]) >> text=巡逻 #{pid} 的报告已生成", timeout=WAIT_MS
+        )
+        show_tab(page, "patrols")
+        item = f"[data-testid=report-item][data-patrol='{pid}']"
+        page.wait_for_selector(item, timeout=WAIT_MS)
+        assert "巡逻 test lawnmower" in page.inner_text(item)
+
+        summary = next(
+            r["summary"]
+            for r in _get(station, "officer1", "/api/reports")["data"]
+            if r["patrol_id"] == pid
+        )
+        with context.expect_page(timeout=WAIT_MS) as opened:
+            page.click(f"{item} [data-testid=report-html]")
+        report = opened.value
+        report.wait_for_selector("#summary #distance_m", timeout=WAIT_MS)
+        assert report.url.startswith("blob:")
+        assert f"#{pid}" in report.inner_text("h1")
+        shown = float(report.get_attribute("#summary #distance_m", "data-value"))
+        assert shown == pytest.approx(summary["distance_m"])
+        assert report.evaluate("document.getElementById('map').naturalWidth") > 100
+        report.close()
+
+        with page.expect_download(timeout=WAIT_MS) as got:
+            page.click(f"{item} [data-testid=report-pdf]")
+        pdf = got.value
+        assert pdf.suggested_filename == f"patrol-{pid}.pdf"
+        with open(pdf.path(), "rb") as f:
+            assert f.read(5) == b"%PDF-"
+
+        with context.expect_page(timeout=WAIT_MS) as opened:
+            page.click("[data-testid=daily-summary]")
+        daily = opened.value
+        daily.wait_for_load_state()
+        daily.wait_for_selector("#freshness", timeout=WAIT_MS)
+        daily.close()
+
+        # the coverage freshness layer, switched on in the layer control
+        page.hover(".leaflet-control-layers")
+        page.click(".leaflet-control-layers-overlays label:has-text('巡查新鲜度') input")
+        legend = "[data-testid=freshness-legend][data-fresh]"
+        page.wait_for_selector(legend, timeout=WAIT_MS)
+        api = _get(station, "officer1", "/api/freshness?max_age_h=24")
+        cells = {f["properties"]["class"]: f["properties"]["cells"] for f in api["features"]}
+        assert cells["fresh"] > 0
+        assert int(page.get_attribute(legend, "data-fresh")) == cells["fresh"]
+        assert int(page.get_attribute(legend, "data-never")) == cells["never"]
+        assert page.locator(".leaflet-freshness-pane canvas").count() == 1
+        assert page.locator(".leaflet-freshness-fresh-pane canvas").count() == 1
+        page.mouse.move(400, 400)
+        page.screenshot(path=str(artifacts / "live_map_freshness.png"))
+        assert errors == [], errors
+    finally:
+        context.close()
