@@ -50,7 +50,7 @@ def _post(station: LiveStation, user: str, path: str, body: dict[str, Any]) -> A
         return r.json()
 
 
-def test_schedule_tab_shows_next_run_runs_and_pilot_switches_it_off(browser, station):
+def test_schedule_tab_shows_next_run_runs_and_pilot_switches_it_off(browser, station, artifacts):
     """A schedule made through the API shows its plan and next run in Asia/Shanghai time; a
     skipped run shows with its reason and raises a banner; the pilot disables it from the page,
     the officer has no switch and is refused by the station."""
@@ -103,6 +103,14 @@ def test_schedule_tab_shows_next_run_runs_and_pilot_switches_it_off(browser, sta
         assert stored["enabled"] is False
         assert stored["next_run_at"] is None
         assert "已停用" in pilot.inner_text(item)
+        # the officer's page reads the schedules again when the tab is opened
+        show_tab(officer, "alerts")
+        show_tab(officer, "schedules")
+        officer.wait_for_selector(f"{item}[data-enabled=false]", timeout=WAIT_MS)
+        officer.click("header [data-testid=lang-switch]")
+        officer.wait_for_selector("[data-testid=run-item] >> text=skipped", timeout=WAIT_MS)
+        assert 'Scheduled patrol "dawn river" skipped' in officer.inner_text("#alert-banner")
+        officer.screenshot(path=str(artifacts / "live_map_schedules.png"))
         assert pilot_errors == [], pilot_errors
         assert officer_errors == [], officer_errors
     finally:

@@ -90,6 +90,7 @@ export class ReportsSection {
     store.on("patrols", (p) => {
       if (p && ["reported", "aborted", "failed"].includes(p.state)) this.load();
     });
+    document.querySelector("[data-tab=patrols]")?.addEventListener("click", () => this.load());
     this.timer = setInterval(() => this.load(), REFRESH_MS);
   }
 

@@ -39,6 +39,8 @@ export class SchedulesTab {
     store.on("patrols", (p) => {
       if (p && p.state === "preflight" && p.from_state !== "preflight") this.loadSoon();
     });
+    // Others change schedules too (no live event for that): read again when the tab is opened.
+    document.querySelector("[data-tab=schedules]")?.addEventListener("click", () => this.load());
     this.timer = setInterval(() => this.load(), REFRESH_MS);
   }
 
@@ -89,9 +91,9 @@ export class SchedulesTab {
   }
 
   item(s) {
-    const next = s.enabled
-      ? s.next_run_at ? t("schedule.next", { time: formatTime(s.next_run_at) }) : t("schedule.no_next")
-      : t("schedule.disabled");
+    const next = s.enabled && s.next_run_at
+      ? t("schedule.next", { time: formatTime(s.next_run_at) })
+      : t("schedule.no_next");
     const toggle = this.store.canFly
       ? h("button", {
         type: "button",
