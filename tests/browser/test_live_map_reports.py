@@ -183,6 +183,17 @@ def test_finished_patrol_report_opens_and_freshness_layer_draws_its_cells(
         assert page.locator(".leaflet-freshness-fresh-pane canvas").count() == 1
         page.mouse.move(400, 400)
         page.screenshot(path=str(artifacts / "live_map_freshness.png"))
+
+        # in English the layer control and the legend follow, and the layer stays on
+        page.click("header [data-testid=lang-switch]")
+        overlays = page.text_content(".leaflet-control-layers-overlays") or ""
+        assert "Coverage freshness" in overlays
+        assert "Tracks" in overlays
+        assert "巡查新鲜度" not in overlays
+        assert "not seen for > 24 h" in page.inner_text("[data-testid=freshness-legend]")
+        assert page.is_checked(
+            ".leaflet-control-layers-overlays label:has-text('Coverage freshness') input"
+        )
         assert errors == [], errors
     finally:
         context.close()

@@ -32,7 +32,11 @@ def languages() -> dict[str, set[str]]:
 def used_keys() -> set[str]:
     keys = set()
     for path in (STATIC / "js").glob("*.js"):
-        keys |= set(re.findall(r'\bt\("([^"]+)"', path.read_text(encoding="utf-8")))
+        source = path.read_text(encoding="utf-8")
+        keys |= set(re.findall(r'\bt\("([^"]+)"', source))
+        # layer control entries are named by key and translated when (re)labelled
+        keys |= set(re.findall(r'addOverlay\([^,()]+,\s*"([^"]+)"\)', source))
+        keys |= set(re.findall(r':\s*"(layer\.[a-z_]+)"', source))
     keys |= set(re.findall(r'data-i18n="([^"]+)"', (STATIC / "index.html").read_text()))
     return keys
 
@@ -88,5 +92,5 @@ def test_new_panels_use_their_texts():
     """The schedules tab, the reports section and the freshness layer name their texts."""
     used = used_keys()
     for key in ("tab.schedules", "schedule.next", "report.open", "report.daily",
-                "layer.freshness", "freshness.stale"):  # fmt: skip
+                "layer.freshness", "layer.tracks", "layer.no_fly", "freshness.stale"):  # fmt: skip
         assert key in used, key

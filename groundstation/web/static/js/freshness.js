@@ -66,7 +66,7 @@ export class FreshnessLayer {
       this.renderLegend();
       return box;
     };
-    siteMap.layerControl.addOverlay(this.layer, t("layer.freshness"));
+    siteMap.addOverlay(this.layer, "layer.freshness");
     this.map.on("overlayadd", (e) => {
       if (e.layer === this.layer) this.show();
     });

@@ -140,6 +140,7 @@ async function startApp(user) {
     schedules.render();
     reports.render();
     freshness.renderLegend();
+    siteMap.relabel();
     if (controls) {
       controls.render();
       controls.renderPatrolStart();

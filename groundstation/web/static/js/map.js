@@ -88,6 +88,7 @@ export class SiteMap {
     this.map.attributionControl.setPrefix("Leaflet");
     this.map.setView([29.05, 119.18], 12);
     this.overlays = {};
+    this.labelled = []; // [layer, text key or raw name] in the control's order
     this.layerControl = L.control.layers({}, {}, { collapsed: true }).addTo(this.map);
     L.control.scale({ metric: true, imperial: false }).addTo(this.map);
     if (config.tiles) {
@@ -96,8 +97,20 @@ export class SiteMap {
         maxZoom: 19,
         attribution: "local tiles",
       }).addTo(this.map);
-      this.layerControl.addOverlay(tiles, t("layer.tiles"));
+      this.addOverlay(tiles, "layer.tiles");
     }
+  }
+
+  /** Put `layer` in the layer control under the text `key` (in the page's language). */
+  addOverlay(layer, key) {
+    this.labelled.push([layer, key]);
+    this.layerControl.addOverlay(layer, t(key));
+  }
+
+  /** Name the layer control's entries again after a language change (same order). */
+  relabel() {
+    for (const [layer] of this.labelled) this.layerControl.removeLayer(layer);
+    for (const [layer, key] of this.labelled) this.layerControl.addOverlay(layer, t(key));
   }
 
   /** Fetch and draw every layer of the site; fit the view to its patrol area. */
@@ -120,7 +133,7 @@ export class SiteMap {
       });
       layer.addTo(this.map);
       this.overlays[name] = layer;
-      this.layerControl.addOverlay(layer, LABELS[name] ? t(LABELS[name]) : name);
+      this.addOverlay(layer, LABELS[name] ?? name);
       if (name === "patrol_areas" && layer.getBounds().isValid()) fit = layer.getBounds();
     }
     if (!fit && site.bbox.length === 4) {

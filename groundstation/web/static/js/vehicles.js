@@ -52,7 +52,7 @@ export class VehicleLayer {
     this.group = L.layerGroup().addTo(this.map);
     this.trackGroup = L.layerGroup().addTo(this.map);
     this.routeGroup = L.layerGroup().addTo(this.map);
-    siteMap.layerControl.addOverlay(this.trackGroup, t("layer.tracks"));
+    siteMap.addOverlay(this.trackGroup, "layer.tracks");
     store.on("vehicles", () => this.renderAll());
     store.on("vehicle", (v) => this.render(v));
     store.on("selected", () => this.renderAll());
