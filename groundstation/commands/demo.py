@@ -79,7 +79,8 @@ def _run(options: DemoOptions, base: Settings, headless: bool) -> int:
     from groundstation.demo import logs
     from groundstation.demo.client import DemoError
     from groundstation.demo.console import ChangeLog, DemoStatus, intro_lines, render
-    from groundstation.demo.orchestrate import Demo, PortTaken
+    from groundstation.demo.orchestrate import Demo
+    from groundstation.demo.server import PortTaken
     from groundstation.demo.setup import (
         DB_NAME,
         LOG_NAME,

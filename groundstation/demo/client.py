@@ -41,6 +41,9 @@ class StationClient:
         body = {"username": username, "password": password, "role": role, "full_name": full_name}
         await self._call("POST", "/api/users", json=body)
 
+    async def update_vehicle(self, vehicle_id: int, fields: dict[str, Any]) -> None:
+        await self._call("PATCH", f"/api/vehicles/{vehicle_id}", json=fields)
+
     async def add_plan(self, body: dict[str, Any]) -> dict[str, Any]:
         plan: dict[str, Any] = await self._call("POST", "/api/plans", json=body)
         return plan

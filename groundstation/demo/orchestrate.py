@@ -34,12 +34,14 @@ from typing import Any, TypeVar
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from groundstation.config import Settings
 from groundstation.demo.client import DemoError, StationClient
 from groundstation.demo.console import DemoStatus, PatrolRow
 from groundstation.demo.plans import DemoPlan, demo_plans
-from groundstation.demo.setup import REPORTS_DIR, Credential, demo_settings
+from groundstation.demo.server import bind_port, server_for, shut_down, started
+from groundstation.demo.setup import LOG_NAME, REPORTS_DIR, Credential, demo_settings
 from simulator.fleet import SimConfig, SimFleet
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,11 @@ T = TypeVar("T")
 
 REFRESH_S = 0.5
 DRONES_TIMEOUT_S = 60.0
-SHUTDOWN_TIMEOUT_S = 20.0
 FAILED = ("failed", "aborted")
+#: What the registry says of each simulated drone. Its pack (simulator.vehicle.Battery) loses
+#: about 11 % in a 6.5 min patrol, so some 55 min to empty; 40 min is what a pilot would plan on.
+#: Preflight checks a sortie against this, not against a plan's own (the tour's short) endurance.
+DRONE_ENDURANCE_S = 2400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,31 +69,27 @@ class DemoOptions:
     seed: int = 0
 
 
-class PortTaken(DemoError):
-    """The HTTP port asked for is in use."""
+def first_failure(patrols: list[PatrolRow], runs: list[dict[str, Any]]) -> str | None:
+    """What went wrong first, if anything: a patrol that failed in flight or a skipped run.
 
+    A scheduled run that could not start aborts its patrol and, with the retry policy, is
+    tried again (recorded ``delayed``): that patrol is no failure of the demo by itself.
 
-class _Server(uvicorn.Server):
-    """uvicorn's server without its own signal capture: the demo stops it itself."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def bind_port(port: int) -> socket.socket:
-    """A listening-ready TCP socket on 127.0.0.1:`port` (0: a free one)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-    except OSError as exc:
-        sock.close()
-        raise PortTaken(
-            f"port {port} on 127.0.0.1 is not free ({exc.strerror}); give another with --port"
-        ) from None
-    sock.set_inheritable(True)
-    return sock
+    >>> runs = [{"status": "delayed", "patrol_id": 2, "reason": "battery"}]
+    >>> first_failure([PatrolRow(2, "tour", "drone-1", "aborted", "did not start")], runs)
+    >>> first_failure([PatrolRow(3, "tour", "drone-1", "failed", "link lost")], runs)
+    'patrol 3 (tour on drone-1) failed: link lost'
+    >>> first_failure([], [{"status": "skipped", "patrol_id": None, "reason": "no drone"}])
+    'a scheduled run was skipped: no drone'
+    """
+    not_started = {r.get("patrol_id") for r in runs if r.get("status") != "started"}
+    for p in patrols:
+        if p.state in FAILED and p.id not in not_started:
+            return f"patrol {p.id} ({p.plan} on {p.drone}) {p.state}: {p.reason}"
+    for r in runs:
+        if r.get("status") == "skipped":
+            return f"a scheduled run was skipped: {r.get('reason')}"
+    return None
 
 
 class Demo:
@@ -139,14 +140,16 @@ class Demo:
         )
         with self._signals():
             async with SimFleet(config) as sim:
+                self.sim = sim
                 settings = demo_settings(
                     self.base, self.options.folder, port, sim.ports[0], self._user("admin")
                 )
                 wind = next(iter(sim.vehicles.values())).autopilot.wind.speed_m_s
-                server = _Server(self._uvicorn_config(settings, wind))
+                server = server_for(self._app(settings, wind))
                 serving = asyncio.create_task(server.serve(sockets=[sock]), name="station")
                 try:
-                    await self._started(server, serving)
+                    await started(server, serving, self.options.folder / LOG_NAME)
+                    log.info("station serving on %s", self.status.url)
                     async with httpx.AsyncClient(base_url=self.status.url, timeout=60) as http:
                         admin = await self._unless_stopped(self._set_up(http, plans))
                         if admin is not None:
@@ -154,7 +157,7 @@ class Demo:
                 finally:
                     self.status.phase = "stopping"
                     self.show(self.status)
-                    await self._shut_down(server, serving)
+                    await shut_down(server, serving)
 
     async def _unless_stopped(self, coro: Coroutine[Any, Any, T]) -> T | None:
         """`coro`'s result, or None if the demo is stopped first (`coro` is then cancelled)."""
@@ -178,7 +181,7 @@ class Demo:
         except (GeodataError, ValueError) as exc:
             raise DemoError(f"cannot plan the demo's patrols: {exc}") from None
 
-    def _uvicorn_config(self, settings: Settings, wind_m_s: float) -> uvicorn.Config:
+    def _app(self, settings: Settings, wind_m_s: float) -> FastAPI:
         from groundstation.app import create_app
         from groundstation.patrol.service import PatrolConfig
         from groundstation.schedule.settings import ScheduleSettings
@@ -188,15 +191,7 @@ class Demo:
         app.state.schedule_config = ScheduleSettings(check_daylight=False).config()
         app.state.patrol_config = PatrolConfig(wind_m_s=wind_m_s)
         self.app = app
-        return uvicorn.Config(
-            app,
-            ws="websockets",
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=5,
-            proxy_headers=False,
-        )
+        return app
 
     def _user(self, role: str) -> Credential:
         return next(c for c in self.credentials if c.role == role)
@@ -219,15 +214,6 @@ class Demo:
             for sig in handled:
                 loop.remove_signal_handler(sig)
 
-    async def _started(self, server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
-        while not server.started:
-            if serving.done():
-                raise DemoError(
-                    f"the station did not start; see {self.options.folder / 'demo.log'}"
-                )
-            await asyncio.sleep(0.05)
-        log.info("station serving on %s", self.status.url)
-
     async def _set_up(self, http: httpx.AsyncClient, plans: list[DemoPlan]) -> StationClient:
         self.status.phase = "adding users"
         self.show(self.status)
@@ -241,6 +227,8 @@ class Demo:
         self.status.phase = "waiting for the drones"
         self.show(self.status)
         await self._drones_ready()
+        for drone in self.status.drones:
+            await pilot.update_vehicle(int(drone["vehicle_id"]), self._airframe())
         self.status.phase = "planning"
         self.show(self.status)
         rows = [await pilot.add_plan(p.body) for p in plans]
@@ -260,15 +248,26 @@ class Demo:
         self.announce(self.status, self.credentials)
         return admin
 
+    def _airframe(self) -> dict[str, Any]:
+        pack = next(iter(self.sim.vehicles.values())).autopilot.battery
+        return {
+            "airframe": "quadcopter (simulated)",
+            "battery_model": f"{pack.cells}S LiPo (simulated)",
+            "battery_capacity_mah": round(pack.capacity_mah),
+            "endurance_s": DRONE_ENDURANCE_S,
+        }
+
     async def _drones_ready(self) -> None:
-        """Wait until every simulated drone is heard, with a known battery."""
+        """Wait until every simulated drone is heard and registered, with a known battery."""
         deadline = time.monotonic() + DRONES_TIMEOUT_S
         while True:
             await self._read_drones()
             ready = [
                 d
                 for d in self.status.drones
-                if (d.get("link") or {}).get("status") == "ok" and d.get("battery_pct") is not None
+                if (d.get("link") or {}).get("status") == "ok"
+                and d.get("battery_pct") is not None
+                and d.get("vehicle_id") is not None
             ]
             if len(ready) >= self.options.drones:
                 return
@@ -323,12 +322,7 @@ class Demo:
             for p in patrols
         ]
         self.status.runs = await admin.schedule_runs()
-        for p in self.status.patrols:
-            if p.state in FAILED and self.failure is None:
-                self.failure = f"patrol {p.id} ({p.plan} on {p.drone}) {p.state}: {p.reason}"
-        for r in self.status.runs:
-            if r.get("status") == "skipped" and self.failure is None:
-                self.failure = f"a scheduled run was skipped: {r.get('reason')}"
+        self.failure = self.failure or first_failure(self.status.patrols, self.status.runs)
         reported = {p.id for p in self.status.patrols if p.state == "reported"}
         for report in await admin.reports():
             pid = int(report["patrol_id"])
@@ -347,14 +341,3 @@ class Demo:
         self.written[patrol_id] = path
         self.status.reports.append(path)
         log.info("report of patrol %d written to %s", patrol_id, path)
-
-    async def _shut_down(self, server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
-        server.should_exit = True
-        try:
-            await asyncio.wait_for(asyncio.shield(serving), SHUTDOWN_TIMEOUT_S)
-        except TimeoutError:
-            log.warning("the station did not stop within %.0f s; forcing it", SHUTDOWN_TIMEOUT_S)
-            server.force_exit = True
-            serving.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await serving
