@@ -13,6 +13,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
 from simulator.base import AutopilotCore
 from simulator.camera import Photo
+from simulator.mission_exec import is_nav
 from simulator.mission_items import MISSION
 from simulator.modes import ARMABLE, AUTO, GUIDED, LAND, MODE_NAMES, NEEDS_POSITION, RTL
 from simulator.navigation import Goto, Hold, Land, Rtl, Takeoff
@@ -47,6 +48,8 @@ class VehicleActions(AutopilotCore):
             return None
         if self.mode not in ARMABLE:
             return f"Arm: Mode {MODE_NAMES[self.mode]} not armable"
+        if self.mode == AUTO and not self._starts_with_takeoff():
+            return "Auto: Missing Takeoff Cmd"
         if not force and self.params.get("ARMING_CHECK"):
             problem = self.arming_problem()
             if problem is not None:
@@ -61,6 +64,13 @@ class VehicleActions(AutopilotCore):
         if self.mode == AUTO:
             self.runner.start(self.host, self.mission.items[MISSION])
         return None
+
+    def _starts_with_takeoff(self) -> bool:
+        """Whether the mission's first nav command (after home) is a takeoff."""
+        for item in self.mission.items[MISSION][1:]:
+            if is_nav(item.command):
+                return bool(item.command == M.MAV_CMD_NAV_TAKEOFF)
+        return False
 
     def disarm(self, force: bool = False) -> str | None:
         if not self.armed:
@@ -85,6 +95,13 @@ class VehicleActions(AutopilotCore):
             return f"Mode change to {name} failed: requires position"
         if not forced and number == AUTO and len(self.mission.items[MISSION]) <= 1:
             return "Mode change to AUTO failed: no mission"
+        if (
+            number == AUTO
+            and self.armed
+            and self.frame.on_ground
+            and not self._starts_with_takeoff()
+        ):
+            return "Auto: Missing Takeoff Cmd"  # ArduCopter: no flips from a waypoint on the ground
         if self.mode == AUTO:
             self.runner.stop()
         self.mode = number
@@ -193,6 +210,11 @@ class VehicleActions(AutopilotCore):
 
     def start_calibration(self, c: Command) -> None:
         self._calibration = (c.command, c.source, self.t + 2.0)
+
+    def actuate(self, name: str, value: str) -> None:
+        """A payload output changed (gripper, servo, relay): remember it and say so."""
+        self.actuators[name] = value
+        self.statustext(f"{name}: {value}")
 
     def take_photo(self) -> Photo:
         lat, lon = self.latlon()

@@ -170,6 +170,9 @@ class Autopilot(VehicleActions):
             M.MAV_CMD_DO_DIGICAM_CONTROL,
             M.MAV_CMD_DO_SET_HOME,
             M.MAV_CMD_DO_FENCE_ENABLE,
+            M.MAV_CMD_DO_GRIPPER,
+            M.MAV_CMD_DO_SET_SERVO,
+            M.MAV_CMD_DO_SET_RELAY,
         ):
             commands.HANDLERS[item.command](self.full, c)
         elif item.command == M.MAV_CMD_IMAGE_START_CAPTURE:
@@ -178,8 +181,6 @@ class Autopilot(VehicleActions):
             M.MAV_CMD_DO_SET_ROI,
             M.MAV_CMD_DO_MOUNT_CONTROL,
             M.MAV_CMD_CONDITION_YAW,
-            M.MAV_CMD_DO_SET_SERVO,
-            M.MAV_CMD_DO_SET_RELAY,
             M.MAV_CMD_CONDITION_DELAY,
         ):
             self.statustext(f"Skipping unsupported command {item.command}", M.MAV_SEVERITY_WARNING)
@@ -274,5 +275,6 @@ class Autopilot(VehicleActions):
             mission_state=self.runner.state(items[MISSION]),
             photos=len(self.camera.photos),
             failsafe=self.failsafes.active,
+            actuators=dict(self.actuators),
             upload_duplicates=self.mission.duplicates,
         )

@@ -57,6 +57,8 @@ class AutopilotCore:
         self.home = home
         self.home_locked = False
         self._last_command: tuple[Command, int, float] | None = None
+        self.actuators: dict[str, str] = {}
+        """Last state of each payload output: {"gripper1": "release", "servo9": "1900"}."""
         self.on_setup_signing: Callable[[bytes, int], None] | None = None
         """Called with (key, initial_timestamp) on SETUP_SIGNING; the transport owns signing."""
         self._applied: tuple[int, float | None] | None = None

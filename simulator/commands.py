@@ -199,6 +199,28 @@ def fence_enable(ap: Autopilot, c: Command) -> int:
     return int(ACCEPTED)
 
 
+def gripper(ap: Autopilot, c: Command) -> int:
+    """DO_GRIPPER: param2 0 releases (a lifebuoy, a sampling bottle), 1 grabs."""
+    if c.p2 not in (0, 1):
+        return _refuse(ap, f"Gripper: action must be 0 (release) or 1 (grab), got {c.p2:g}", FAILED)
+    ap.actuate(f"gripper{int(c.p1)}", "grab" if c.p2 == 1 else "release")
+    return int(ACCEPTED)
+
+
+def set_servo(ap: Autopilot, c: Command) -> int:
+    if not (1 <= c.p1 <= 32 and 800 <= c.p2 <= 2200):
+        return _refuse(ap, f"Servo: channel 1..32 and PWM 800..2200, got {c.p1:g} {c.p2:g}", FAILED)
+    ap.actuate(f"servo{int(c.p1)}", f"{int(c.p2)}")
+    return int(ACCEPTED)
+
+
+def set_relay(ap: Autopilot, c: Command) -> int:
+    if not (0 <= c.p1 <= 15 and c.p2 in (0, 1)):
+        return _refuse(ap, f"Relay: number 0..15 and state 0/1, got {c.p1:g} {c.p2:g}", FAILED)
+    ap.actuate(f"relay{int(c.p1)}", "on" if c.p2 == 1 else "off")
+    return int(ACCEPTED)
+
+
 def calibration(ap: Autopilot, c: Command) -> int:
     if ap.armed:
         return _refuse(ap, "Calibration refused: armed")
@@ -224,6 +246,9 @@ HANDLERS: dict[int, Handler] = {
     M.MAV_CMD_DO_SET_CAM_TRIGG_DIST: camera_trigger_distance,
     M.MAV_CMD_DO_DIGICAM_CONTROL: digicam_control,
     M.MAV_CMD_DO_FENCE_ENABLE: fence_enable,
+    M.MAV_CMD_DO_GRIPPER: gripper,
+    M.MAV_CMD_DO_SET_SERVO: set_servo,
+    M.MAV_CMD_DO_SET_RELAY: set_relay,
     M.MAV_CMD_PREFLIGHT_CALIBRATION: calibration,
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from simulator.mission_items import MissionItem
@@ -34,6 +34,8 @@ class VehicleSnapshot:
     mission_state: int
     photos: int
     failsafe: bool
+    actuators: dict[str, str] = field(default_factory=dict)
+    """Payload outputs the vehicle was told to set (DO_GRIPPER, DO_SET_SERVO, DO_SET_RELAY)."""
     upload_duplicates: int = 0
     """Mission items received twice during the latest upload (a GCS retrying too eagerly)."""
 

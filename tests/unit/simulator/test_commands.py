@@ -262,3 +262,15 @@ def test_retransmitted_command_is_acknowledged_not_repeated(gcs: Gcs, ap: Autopi
     assert first.result == again.result == M.MAV_RESULT_ACCEPTED
     fresh = takeoff(0)
     assert fresh.result == M.MAV_RESULT_DENIED  # a new takeoff while flying is refused
+
+
+def test_payload_gripper_servo_relay(gcs: Gcs, ap: Autopilot) -> None:
+    """DO_GRIPPER / DO_SET_SERVO / DO_SET_RELAY are accepted, reported and kept in the state;
+    out-of-range values are refused."""
+    assert gcs.command(M.MAV_CMD_DO_GRIPPER, 1, 0).result == M.MAV_RESULT_ACCEPTED
+    assert gcs.command(M.MAV_CMD_DO_SET_SERVO, 9, 1900).result == M.MAV_RESULT_ACCEPTED
+    assert gcs.command(M.MAV_CMD_DO_SET_RELAY, 0, 1).result == M.MAV_RESULT_ACCEPTED
+    assert ap.state.actuators == {"gripper1": "release", "servo9": "1900", "relay0": "on"}
+    assert "gripper1: release" in gcs.texts()
+    assert gcs.command(M.MAV_CMD_DO_SET_SERVO, 9, 5000).result == M.MAV_RESULT_FAILED
+    assert gcs.command(M.MAV_CMD_DO_GRIPPER, 1, 7).result == M.MAV_RESULT_FAILED

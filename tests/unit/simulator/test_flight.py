@@ -157,3 +157,37 @@ def test_rtl_alt_and_land_speed_parameters_take_effect(gcs: Gcs, ap: Autopilot) 
             final_rates.append(-ap.frame.vu)
     assert top == pytest.approx(40, abs=0.6)
     assert max(final_rates) <= 0.3 + 1e-6
+
+
+def test_mission_drops_a_lifebuoy_over_a_point(gcs: Gcs, ap: Autopilot) -> None:
+    """A DO_GRIPPER after a waypoint releases the payload when that waypoint is flown to."""
+    lat, lon, _ = HOME
+    items = [
+        item(0, 16, lat, lon, 0, frame=M.MAV_FRAME_GLOBAL_INT),
+        item(1, M.MAV_CMD_NAV_TAKEOFF, alt=10),
+        item(2, 16, lat + 0.001, lon, 10, p1=5),
+        item(3, M.MAV_CMD_DO_GRIPPER, p1=1, p2=0),
+        item(4, M.MAV_CMD_NAV_RETURN_TO_LAUNCH),
+    ]
+    _start(gcs, items)
+    gcs.run_until(lambda: ap.runner.current == 2, 60)
+    assert ap.state.actuators == {"gripper1": "release"}
+    gcs.run_until(lambda: not ap.armed, 600)
+
+
+def test_auto_on_the_ground_needs_a_takeoff_first(gcs: Gcs, ap: Autopilot) -> None:
+    """Armed on the ground, AUTO is refused for a mission that does not start with a takeoff,
+    as ArduCopter does ("Auto: Missing Takeoff Cmd"); arming in AUTO is refused the same way."""
+    lat, lon, _ = HOME
+    items = [
+        item(0, 16, lat, lon, 0, frame=M.MAV_FRAME_GLOBAL_INT),
+        item(1, 16, lat + 0.001, lon, 20),
+    ]
+    gcs.upload(items)
+    gcs.set_mode(4)
+    gcs.command(M.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+    assert gcs.set_mode(AUTO) == M.MAV_RESULT_DENIED
+    assert "Auto: Missing Takeoff Cmd" in gcs.texts()
+    gcs.command(M.MAV_CMD_COMPONENT_ARM_DISARM, 0)
+    assert gcs.set_mode(AUTO) == M.MAV_RESULT_ACCEPTED
+    assert gcs.command(M.MAV_CMD_COMPONENT_ARM_DISARM, 1).result == M.MAV_RESULT_DENIED
