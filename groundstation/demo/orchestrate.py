@@ -1,14 +1,14 @@
 """The demo in one process and one event loop: simulated fleet, station service, schedules.
 
-:func:`run_demo` does, in order:
+:meth:`Demo.run` does, in order (the command has claimed and reset the demo folder):
 
-1. resets the demo folder and binds the HTTP port (a taken port is a clear error, not a trace);
+1. binds the HTTP port (a taken port is a clear error, not a traceback);
 2. starts :class:`~simulator.fleet.SimFleet` (N copters at the site's station, default wind and
    battery) listening on a free loopback UDP port;
 3. starts the station (``create_app`` under a ``uvicorn.Server`` with ``ws="websockets"``) with
    SQLite in the demo folder and a MAVLink link out to the simulator;
-4. over the public API: adds the demo users, the three plans (:mod:`groundstation.demo.plans`)
-   and one schedule each, due a few seconds from now;
+4. over the public API: adds the demo users, registers the drones' endurance, the three plans
+   (:mod:`groundstation.demo.plans`) and one schedule each, due a few seconds from now;
 5. refreshes a :class:`~groundstation.demo.console.DemoStatus` twice a second (live vehicle
    frames, patrols, schedule runs, reports) and writes every filed report as HTML and PNG into
    the folder's ``reports/``;
@@ -113,13 +113,13 @@ class Demo:
         self.plan_names: dict[int, str] = {}
         self.written: dict[int, Path] = {}
         self.failure: str | None = None
-        self.started = time.monotonic()
+        self.t0 = time.monotonic()
 
     # --- the run ---------------------------------------------------------------------------
 
     async def run(self) -> DemoStatus:
         """Run until stopped; :class:`DemoError` if something the demo needs went wrong."""
-        self.started = time.monotonic()
+        self.t0 = time.monotonic()
         sock = bind_port(self.options.port)
         try:
             await self._run(sock)
@@ -285,7 +285,7 @@ class Demo:
             self.status.drones = list(await source(session))
 
     async def _watch(self, admin: StationClient, server: uvicorn.Server, sim: SimFleet) -> None:
-        deadline = self.started + self.options.timeout_s
+        deadline = self.t0 + self.options.timeout_s
         until = self.options.until_reports
         while not self.stop.is_set():
             if server.should_exit:
