@@ -160,18 +160,25 @@ def test_rtl_alt_and_land_speed_parameters_take_effect(gcs: Gcs, ap: Autopilot) 
 
 
 def test_mission_drops_a_lifebuoy_over_a_point(gcs: Gcs, ap: Autopilot) -> None:
-    """A DO_GRIPPER after a waypoint releases the payload when that waypoint is flown to."""
+    """A DO_GRIPPER after a LOITER_TIME over the point releases the payload on arrival there
+    (ArduPilot runs a do command when the nav command before it starts, not when it ends)."""
     lat, lon, _ = HOME
     items = [
         item(0, 16, lat, lon, 0, frame=M.MAV_FRAME_GLOBAL_INT),
         item(1, M.MAV_CMD_NAV_TAKEOFF, alt=10),
-        item(2, 16, lat + 0.001, lon, 10, p1=5),
-        item(3, M.MAV_CMD_DO_GRIPPER, p1=1, p2=0),
-        item(4, M.MAV_CMD_NAV_RETURN_TO_LAUNCH),
+        item(2, 16, lat + 0.001, lon, 10),
+        item(3, M.MAV_CMD_NAV_LOITER_TIME, lat + 0.001, lon, 10, p1=5),
+        item(4, M.MAV_CMD_DO_GRIPPER, p1=1, p2=0),
+        item(5, M.MAV_CMD_NAV_RETURN_TO_LAUNCH),
     ]
     _start(gcs, items)
     gcs.run_until(lambda: ap.runner.current == 2, 60)
+    gcs.run(5)
+    assert ap.state.actuators == {}  # still on the way
+    gcs.run_until(lambda: ap.runner.current == 3, 120)
     assert ap.state.actuators == {"gripper1": "release"}
+    drop = ne_offset_m(lat + 0.001, lon, *ap.latlon())
+    assert math.hypot(*drop) < 3
     gcs.run_until(lambda: not ap.armed, 600)
 
 
