@@ -11,8 +11,10 @@ Both read one :class:`DemoStatus` that the orchestration refreshes about twice a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -32,6 +34,7 @@ STATE_STYLE = {
     "aborted": "red",
     "failed": "bold red",
 }
+LOCAL_TZ = "Asia/Shanghai"
 LINK_STYLE = {"ok": "green", "degraded": "yellow", "lost": "bold red", "offline": "dim"}
 
 
@@ -59,6 +62,8 @@ class DemoStatus:
     reports: list[Path] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
     phase: str = "starting"
+    schedules: list[tuple[int, str, datetime]] = field(default_factory=list)
+    """(schedule id, plan name, first due time) of the demo's schedules."""
     users: list[tuple[str, str, str]] = field(default_factory=list)
     """(username, password, role) of the demo users, shown once the station has them."""
 
@@ -88,6 +93,26 @@ def drones_table(drones: list[dict[str, Any]]) -> Table:
     if not drones:
         table.add_row("(waiting for the simulated drones)", *[""] * 6)
     return table
+
+
+def waiting_schedules(status: DemoStatus) -> list[str]:
+    """A line per schedule whose first run has not started yet, with its local due time.
+
+    >>> from datetime import datetime, UTC
+    >>> s = DemoStatus("http://h", Path("/d"), 1.0)
+    >>> s.schedules = [(1, "demo: shoreline", datetime(2026, 5, 1, 2, 0, 10, tzinfo=UTC))]
+    >>> waiting_schedules(s)
+    ['demo: shoreline: launches at 10:00:10 (Asia/Shanghai)']
+    >>> s.runs = [{"schedule_id": 1, "status": "started"}]
+    >>> waiting_schedules(s)
+    []
+    """
+    begun = {r.get("schedule_id") for r in status.runs if r.get("status") == "started"}
+    return [
+        f"{name}: launches at {due.astimezone(ZoneInfo(LOCAL_TZ)):%H:%M:%S} ({LOCAL_TZ})"
+        for sid, name, due in status.schedules
+        if sid not in begun
+    ]
 
 
 def patrols_table(patrols: list[PatrolRow]) -> Table:
@@ -130,6 +155,7 @@ def render(status: DemoStatus) -> RenderableType:
         *([logins] if status.users else []),
         drones_table(status.drones),
         patrols_table(status.patrols),
+        *[Text(line, style="cyan") for line in waiting_schedules(status)],
         written,
         *notes[-3:],
         footer,

@@ -240,6 +240,7 @@ class Demo:
                 datetime.now(UTC) + timedelta(seconds=3),
             )
             sched = await pilot.add_schedule(int(row["id"]), str(row["name"]), due)
+            self.status.schedules.append((int(sched["id"]), str(row["name"]), due))
             log.info(
                 "schedule %s: plan %r due at %s", sched["id"], row["name"], sched["next_run_at"]
             )
