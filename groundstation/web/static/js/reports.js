@@ -49,6 +49,7 @@ async function fetchBlob(api, path) {
  */
 export async function openInNewTab(api, path) {
   const tab = window.open("", "_blank");
+  if (tab) tab.opener = null; // the report cannot reach back into this page
   try {
     const blob = await fetchBlob(api, path);
     const url = URL.createObjectURL(blob);
