@@ -181,6 +181,18 @@ def test_finished_patrol_report_opens_and_freshness_layer_draws_its_cells(
         assert int(page.get_attribute(legend, "data-never")) == cells["never"]
         assert page.locator(".leaflet-freshness-pane canvas").count() == 1
         assert page.locator(".leaflet-freshness-fresh-pane canvas").count() == 1
+        # both canvases are painted: the red zone, and the few fresh cells under the track
+        painted = page.wait_for_function(
+            """() => [".leaflet-freshness-pane", ".leaflet-freshness-fresh-pane"].map((pane) => {
+                const c = document.querySelector(`${pane} canvas`);
+                const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+                let n = 0;
+                for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n += 1;
+                return n;
+            }).every((n) => n > 0)""",
+            timeout=WAIT_MS,
+        )
+        assert painted.json_value() is True
         page.mouse.move(400, 400)
         page.screenshot(path=str(artifacts / "live_map_freshness.png"))
 
