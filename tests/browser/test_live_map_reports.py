@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from groundstation.schedule.store import record_run
 from tests.browser.pages import WAIT_MS, api_status, log_in, open_page, show_tab
 from tests.browser.station import LiveStation
 from tests.unit.reports.patrol_data import store_patrol
@@ -154,6 +155,27 @@ def test_finished_patrol_report_opens_and_freshness_layer_draws_its_cells(
         assert shown == pytest.approx(summary["distance_m"])
         assert report.evaluate("document.getElementById('map').naturalWidth") > 100
         report.close()
+
+        # a scheduled run that flew this patrol links to the same report
+        schedule = _post(station, "pilot1", "/api/schedules", {"plan_id": stored.plan_id,
+                         "name": "lawnmower daily", "times": ["09:00"]})  # fmt: skip
+
+        async def flown(app: Any) -> None:
+            async with app.state.sessions() as session:
+                await record_run(session, schedule["id"], stored.start, "started",
+                                 f"drone-17 flying patrol {pid}", patrol_id=pid)  # fmt: skip
+
+        station.call(flown)
+        show_tab(page, "schedules")
+        run = "[data-testid=run-item][data-status=started]:has-text('lawnmower daily')"
+        page.wait_for_selector(f"{run} [data-testid=run-report]", timeout=WAIT_MS)
+        assert "已起飞" in page.inner_text(run)
+        with context.expect_page(timeout=WAIT_MS) as opened:
+            page.click(f"{run} [data-testid=run-report]")
+        opened.value.wait_for_selector("#summary #distance_m", timeout=WAIT_MS)
+        assert f"#{pid}" in opened.value.inner_text("h1")
+        opened.value.close()
+        show_tab(page, "patrols")
 
         with page.expect_download(timeout=WAIT_MS) as got:
             page.click(f"{item} [data-testid=report-pdf]")

@@ -110,8 +110,12 @@ async function startApp(user) {
   const incidents = new IncidentLayer(siteMap, store, api);
   const controls = store.canFly ? new PilotControls(store, api, siteMap) : null;
   new PatrolRoutes(store, api, vehicles);
-  const schedules = new SchedulesTab(store, api);
   const reports = new ReportsSection(store, api);
+  const schedules = new SchedulesTab(store, api, {
+    has: (id) => reports.has(id),
+    open: (id) => reports.openHtml(id),
+  });
+  reports.onLoaded = () => schedules.render();
   const freshness = new FreshnessLayer(siteMap, store, api);
   const panel = new Panel(store, {
     openReport: (patrolId) => reports.openHtml(patrolId),

@@ -82,6 +82,7 @@ export class ReportsSection {
     this.api = api;
     this.reports = [];
     this.error = null;
+    this.onLoaded = () => {};
     this.list = document.getElementById("report-list");
     const daily = document.getElementById("daily-summary");
     daily.addEventListener("click", () => openInNewTab(api, dailyUrl()));
@@ -104,6 +105,12 @@ export class ReportsSection {
       this.error = err.message;
     }
     this.render();
+    this.onLoaded();
+  }
+
+  /** True when the station has filed a report for `patrolId` (among the latest ones). */
+  has(patrolId) {
+    return this.reports.some((r) => r.patrol_id === patrolId);
   }
 
   openHtml(patrolId) {

@@ -21,9 +21,11 @@ export function whenText(s) {
 }
 
 export class SchedulesTab {
-  constructor(store, api) {
+  /** `reports`: {has(patrolId), open(patrolId)} for the runs that flew a reported patrol. */
+  constructor(store, api, reports = null) {
     this.store = store;
     this.api = api;
+    this.reports = reports;
     this.schedules = [];
     this.runs = [];
     this.plans = new Map();
@@ -135,7 +137,13 @@ export class SchedulesTab {
         r.attempts > 1 ? t("schedule.attempts", { n: r.attempts }) : null,
         r.patrol_id ? t("patrol.label", { id: r.patrol_id }) : null,
       ].filter(Boolean).join(" · ")),
-      r.reason ? h("div", { class: "description" }, r.reason) : null));
+      r.reason ? h("div", { class: "description" }, r.reason) : null,
+      r.patrol_id && this.reports && this.reports.has(r.patrol_id)
+        ? h("div", { class: "button-row" }, h("button", {
+          type: "button", dataset: { testid: "run-report" },
+          onclick: () => this.reports.open(r.patrol_id),
+        }, t("report.open")))
+        : null));
     }
   }
 
