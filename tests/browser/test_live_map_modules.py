@@ -3,8 +3,14 @@ vehicle frames (``frame_of``), plan routes and QGC WPL exports."""
 
 from __future__ import annotations
 
-import pytest
+import time
 
+import pytest
+from shapely.geometry import box
+
+from geodata.crs import LocalFrame
+from groundstation.freshness.geojson import freshness_geojson
+from groundstation.freshness.grid import FreshnessGrid
 from groundstation.link.health import LinkHealth
 from groundstation.link.vehicle import Position, VehicleState
 from groundstation.telemetry.fleet_bridge import frame_of
@@ -172,3 +178,35 @@ def test_stored_track_geojson_becomes_one_line(page):
         [29.051, 119.181],
         [29.052, 119.182],
     ]
+
+
+def test_freshness_counts_read_the_stations_geojson(page):
+    """The legend's numbers are the station's own: cells and km² per class from a real grid."""
+    frame = LocalFrame.from_epsg(32650)
+    x, y = (round(v, -2) for v in frame.xy_to_local(119.18, 29.05))
+    grid = FreshnessGrid.for_area(box(x, y, x + 500, y + 300), cell_m=50.0)
+    now = time.time()
+    grid.last_seen[0, :4] = now - 600  # fresh
+    grid.last_seen[1, :3] = now - 3 * 86400  # stale
+    fc = freshness_geojson(grid, frame, now_s=now, max_age_s=86400.0)
+    counts = run(page, "freshness.js", "m.freshnessCounts(arg)", fc)
+    assert (counts["fresh"], counts["stale"], counts["never"]) == (4, 3, 60 - 7)
+    assert counts["total"] == 60
+    assert counts["km2"]["stale"] == pytest.approx(3 * 0.0025)
+    assert counts["freshFraction"] == pytest.approx(4 / 60, abs=1e-4)
+
+
+def test_report_and_schedule_texts(page):
+    """A report's summary line, the daily summary's language and a schedule's times read well."""
+    summary = {"distance_m": 2150.4, "duration_s": 390.0, "covered_frac": 0.874, "incidents": 2}
+    text = run(page, "reports.js", "m.summaryText(arg)", summary)
+    assert text.startswith("2.2 km · 7 min · ")
+    assert "87" in text
+    assert run(page, "reports.js", "m.dailyUrl('en')", None).endswith("lang=en")
+    assert run(page, "reports.js", "m.dailyUrl('zh-CN')", None).endswith("lang=zh")
+    s = {"times": ["06:30", "16:00"], "cron": "", "months": [6, 7], "timezone": "Asia/Shanghai"}
+    when = run(page, "schedules.js", "m.whenText(arg)", s)
+    assert when.startswith("06:30, 16:00 · ")
+    assert "6,7" in when
+    cron = run(page, "schedules.js", "m.whenText(arg)", {"cron": "0 8 * * *", "times": []})
+    assert cron == "cron 0 8 * * *"
