@@ -61,14 +61,14 @@ async def run_command(
     """Send one command and audit it with its outcome (refused and failed ones too)."""
     try:
         handle = live_handle(request, vehicle)
+        patrols: PatrolService | None = getattr(request.app.state, "patrols", None)
+        if patrols is not None:  # before sending: the mode change can beat the ACK back
+            patrols.note_command(vehicle.sysid, command, user.username)
         await action(handle)
     except (GroundStationError, ValueError) as exc:
         await audit(session, user, vehicle, command, f"error: {exc}", params)
         raise
     await audit(session, user, vehicle, command, "accepted", params)
-    patrols: PatrolService | None = getattr(request.app.state, "patrols", None)
-    if patrols is not None:
-        patrols.note_command(vehicle.sysid, command, user.username)
     return CommandResult(
         vehicle_id=vehicle.id, sysid=vehicle.sysid, command=command, result="accepted"
     )

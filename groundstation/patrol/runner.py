@@ -113,11 +113,12 @@ class PatrolRunner:
         self.state = state
 
     async def _upload(self) -> None:
-        await self._to(PatrolState.UPLOADING, f"uploading {len(self.facts.items)} mission items")
         h = self.handle
         items = self.facts.items
         if self.first > 1:
             items, self.seq_map = self.facts.resume_mission(self.first - 1)
+        await self._to(PatrolState.UPLOADING, f"uploading {len(items)} mission items")
+        if self.seq_map is not None:
             await self.service.event(
                 self.patrol_id,
                 "resume",
