@@ -26,8 +26,9 @@ from pathlib import Path
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from groundstation.link import Fleet, LinkConfig, WireItem
+from groundstation.link import Fleet, LinkConfig
 from groundstation.link.codec import Decoder, Encoder
+from routes.mission import MissionItem
 
 HOME = (29.0525, 119.1818)
 
@@ -123,17 +124,17 @@ def start_sim(port: int, loss_pct: float) -> subprocess.Popen[bytes]:
     return proc
 
 
-def mission(n: int = 700) -> list[WireItem]:
+def mission(n: int = 700) -> list[MissionItem]:
     lat, lon = round(HOME[0] * 1e7), round(HOME[1] * 1e7)
-    items = [WireItem(seq=0, frame=0, command=16, current=1, x=lat, y=lon, z=0)]
+    items = [MissionItem(seq=0, frame=0, command=16, current=1, x=lat, y=lon, z=0)]
     items += [
-        WireItem(seq=i, frame=3, command=16, x=lat + 30 * i, y=lon + (i % 7) * 30, z=40.0)
+        MissionItem(seq=i, frame=3, command=16, x=lat + 30 * i, y=lon + (i % 7) * 30, z=40.0)
         for i in range(1, n)
     ]
     return items
 
 
-async def _ours(port: int, items: list[WireItem]) -> tuple[float, float]:
+async def _ours(port: int, items: list[MissionItem]) -> tuple[float, float]:
     async with Fleet([LinkConfig(url=f"udpout:127.0.0.1:{port}")]) as fleet:
         (sysid,) = await fleet.wait_for_vehicles(1, timeout_s=20)
         v = fleet.vehicle(sysid)
@@ -147,7 +148,7 @@ async def _ours(port: int, items: list[WireItem]) -> tuple[float, float]:
         return up, down
 
 
-def ours(loss_pct: float, items: list[WireItem]) -> tuple[float, float]:
+def ours(loss_pct: float, items: list[MissionItem]) -> tuple[float, float]:
     port = free_port()
     sim = start_sim(port, loss_pct)
     try:
@@ -157,16 +158,14 @@ def ours(loss_pct: float, items: list[WireItem]) -> tuple[float, float]:
         sim.wait()
 
 
-def mavproxy(loss_pct: float, items: list[WireItem], limit_s: float) -> str:
+def mavproxy(loss_pct: float, items: list[MissionItem], limit_s: float) -> str:
     import pexpect
 
     from routes.formats import waypoints
-    from routes.mission import MissionItem
 
-    route_items = [MissionItem(**{f: getattr(i, f) for f in WireItem.__slots__}) for i in items]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "m.waypoints"
-        path.write_text(waypoints.dumps(route_items))
+        path.write_text(waypoints.dumps(items))
         port = free_port()
         sim = start_sim(port, loss_pct)
         cmd = (f"{Path(sys.executable).parent / 'mavproxy.py'} "

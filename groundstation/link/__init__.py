@@ -10,7 +10,6 @@ from groundstation.link.commands import CommandTiming
 from groundstation.link.fleet import EventBus, Fleet, FleetEvent, Link, LinkConfig
 from groundstation.link.handle import VehicleHandle
 from groundstation.link.health import LinkHealth
-from groundstation.link.items import WireItem
 from groundstation.link.mission_client import MissionTiming
 from groundstation.link.signing import SigningConfig, key_from_passphrase
 from groundstation.link.vehicle import Position, VehicleState
@@ -28,6 +27,5 @@ __all__ = [
     "SigningConfig",
     "VehicleHandle",
     "VehicleState",
-    "WireItem",
     "key_from_passphrase",
 ]

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
 from groundstation.errors import (
     CommandDenied,
     CommandError,
@@ -26,13 +28,6 @@ from groundstation.link.codec import enum_name
 
 Msg = Any
 
-MAV_RESULT_ACCEPTED = 0
-MAV_RESULT_TEMPORARILY_REJECTED = 1
-MAV_RESULT_DENIED = 2
-MAV_RESULT_UNSUPPORTED = 3
-MAV_RESULT_FAILED = 4
-MAV_RESULT_IN_PROGRESS = 5
-MAV_RESULT_CANCELLED = 6
 
 Key = tuple[int, int, int]  # (sysid, compid, command)
 
@@ -69,9 +64,9 @@ def error_for(
 ) -> CommandError:
     """The typed error for a COMMAND_ACK result other than ACCEPTED."""
     cls: type[CommandError]
-    if result == MAV_RESULT_DENIED:
+    if result == mavlink.MAV_RESULT_DENIED:
         cls = CommandDenied
-    elif result == MAV_RESULT_UNSUPPORTED:
+    elif result == mavlink.MAV_RESULT_UNSUPPORTED:
         cls = CommandUnsupported
     else:
         cls = CommandRejected
@@ -218,9 +213,9 @@ class CommandSender:
                 deadline = loop.time() + timing.ack_timeout_s
                 continue
             result = int(ack.result)
-            if result == MAV_RESULT_ACCEPTED:
+            if result == mavlink.MAV_RESULT_ACCEPTED:
                 return ack
-            if result == MAV_RESULT_IN_PROGRESS:
+            if result == mavlink.MAV_RESULT_IN_PROGRESS:
                 in_progress = True
                 deadline = loop.time() + timing.in_progress_timeout_s
                 continue

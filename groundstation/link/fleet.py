@@ -18,6 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
 from groundstation.errors import UnknownVehicle
 from groundstation.link.codec import CodecStats, Decoder, Encoder
 from groundstation.link.commands import CommandTiming
@@ -30,9 +32,6 @@ from groundstation.link.transport import Peer, Transport, open_transport, parse_
 Msg = Any
 log = logging.getLogger(__name__)
 
-MAV_TYPE_GCS = 6
-MAV_AUTOPILOT_INVALID = 8
-MAV_STATE_ACTIVE = 4
 _MAX_PEERS = 1024
 _EVENT_QUEUE = 256
 
@@ -190,7 +189,7 @@ class Link:
             if msg.get_type() != "HEARTBEAT":
                 self.counters.unknown_system_frames += 1
                 return
-            if msg.type == MAV_TYPE_GCS or msg.autopilot == MAV_AUTOPILOT_INVALID:
+            if msg.type == mavlink.MAV_TYPE_GCS or msg.autopilot == mavlink.MAV_AUTOPILOT_INVALID:
                 self.counters.gcs_frames += 1
                 return
             vehicle = self._add_vehicle(sysid, header.srcComponent, peer)
@@ -252,7 +251,11 @@ class Link:
         while True:
             self.broadcast(
                 self.encoder.mav.heartbeat_encode(
-                    MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID, 0, 0, MAV_STATE_ACTIVE
+                    mavlink.MAV_TYPE_GCS,
+                    mavlink.MAV_AUTOPILOT_INVALID,
+                    0,
+                    0,
+                    mavlink.MAV_STATE_ACTIVE,
                 )
             )
             if self._tlog is not None:

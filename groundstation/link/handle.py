@@ -12,16 +12,16 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from groundstation.errors import CommandRejected, CommandUnsupported, LinkError, LinkTimeout
 from groundstation.link.commands import AckRouter, CommandSender, CommandTiming
 from groundstation.link.health import HealthTracker
-from groundstation.link.items import WireItem
 from groundstation.link.mission_client import MissionClient
-from groundstation.link.mission_protocol import Progress
 from groundstation.link.modes import AUTOPILOT_ARDUPILOT, set_mode_params
 from groundstation.link.signing import signing_timestamp
 from groundstation.link.transport import Peer
@@ -46,25 +46,6 @@ _MISSION_MESSAGES = frozenset(
         "MISSION_CURRENT",
     }
 )
-
-# MAV_CMD numbers used here
-CMD_NAV_RETURN_TO_LAUNCH = 20
-CMD_NAV_LAND = 21
-CMD_NAV_TAKEOFF = 22
-CMD_DO_SET_MODE = 176
-CMD_DO_CHANGE_SPEED = 178
-CMD_DO_REPOSITION = 192
-CMD_DO_PAUSE_CONTINUE = 193
-CMD_MISSION_START = 300
-CMD_COMPONENT_ARM_DISARM = 400
-CMD_GET_HOME_POSITION = 410
-CMD_SET_MESSAGE_INTERVAL = 511
-CMD_REQUEST_MESSAGE = 512
-CMD_REQUEST_AUTOPILOT_CAPABILITIES = 520
-FRAME_GLOBAL_RELATIVE_ALT_INT = 6
-MSG_AUTOPILOT_VERSION = 148
-MSG_HOME_POSITION = 242
-MAV_DATA_STREAM_ALL = 0
 
 #: Messages asked for on every contact, and their rates.
 DEFAULT_STREAMS_HZ: dict[int, float] = {
@@ -104,6 +85,12 @@ class VehicleHandle:
             link.command_timing,
         )
         self.missions = MissionClient(self, link.mission_timing)
+        # Mission calls under the names MAVSDK's mission_raw uses: upload_mission(items,
+        # mission_type, progress, verify) etc., see :class:`MissionClient`.
+        self.upload_mission = self.missions.upload
+        self.download_mission = self.missions.download
+        self.clear_mission = self.missions.clear
+        self.set_current_item = self.missions.set_current
         self.stream_requests = 0  # times telemetry streams were (re-)requested
         self.frames_in = 0
         self.other_component_frames = 0
@@ -256,8 +243,13 @@ class VehicleHandle:
         self.stream_requests += 1
         try:
             await self.request_streams(self._link.streams_hz)
-            await self._request_message(MSG_AUTOPILOT_VERSION, CMD_REQUEST_AUTOPILOT_CAPABILITIES)
-            await self._request_message(MSG_HOME_POSITION, CMD_GET_HOME_POSITION)
+            await self._request_message(
+                mavlink.MAVLINK_MSG_ID_AUTOPILOT_VERSION,
+                mavlink.MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES,
+            )
+            await self._request_message(
+                mavlink.MAVLINK_MSG_ID_HOME_POSITION, mavlink.MAV_CMD_GET_HOME_POSITION
+            )
         except LinkError as exc:
             log.info("vehicle %d: contact requests incomplete: %s", self._sysid, exc)
 
@@ -266,7 +258,7 @@ class VehicleHandle:
         try:
             for msgid, hz in streams_hz.items():
                 await self.commands.long(
-                    CMD_SET_MESSAGE_INTERVAL, msgid, 1e6 / hz, timing=_CONTACT_TIMING
+                    mavlink.MAV_CMD_SET_MESSAGE_INTERVAL, msgid, 1e6 / hz, timing=_CONTACT_TIMING
                 )
         except (CommandUnsupported, LinkTimeout) as exc:
             log.info(
@@ -276,13 +268,13 @@ class VehicleHandle:
             for _ in range(2):
                 self.send_message(
                     self.mav.request_data_stream_encode(
-                        self._sysid, self._compid, MAV_DATA_STREAM_ALL, rate, 1
+                        self._sysid, self._compid, mavlink.MAV_DATA_STREAM_ALL, rate, 1
                     )
                 )
 
     async def _request_message(self, msgid: int, legacy_command: int) -> None:
         try:
-            await self.commands.long(CMD_REQUEST_MESSAGE, msgid, timing=_CONTACT_TIMING)
+            await self.commands.long(mavlink.MAV_CMD_REQUEST_MESSAGE, msgid, timing=_CONTACT_TIMING)
         except CommandUnsupported:
             await self.commands.long(legacy_command, 1, timing=_CONTACT_TIMING)
 
@@ -290,15 +282,15 @@ class VehicleHandle:
 
     async def arm(self, force: bool = False) -> None:
         """Arm the motors; :class:`CommandError` with the autopilot's reason if refused."""
-        await self.commands.long(CMD_COMPONENT_ARM_DISARM, 1, 21196 if force else 0)
+        await self.commands.long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1, 21196 if force else 0)
 
     async def disarm(self, force: bool = False) -> None:
-        await self.commands.long(CMD_COMPONENT_ARM_DISARM, 0, 21196 if force else 0)
+        await self.commands.long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 0, 21196 if force else 0)
 
     async def set_mode(self, name: str) -> None:
         """Switch flight mode by station name (``AUTO``, ``GUIDED``, ``RTL`` ...)."""
         params = set_mode_params(self.builder.autopilot_code, name)
-        await self.commands.long(CMD_DO_SET_MODE, *params)
+        await self.commands.long(mavlink.MAV_CMD_DO_SET_MODE, *params)
 
     async def takeoff(self, alt_m: float) -> None:
         """Take off to ``alt_m`` above home (ArduPilot: switches to GUIDED first)."""
@@ -306,27 +298,29 @@ class VehicleHandle:
             raise ValueError(f"takeoff altitude must be > 0 m, got {alt_m}")
         if self.is_ardupilot and self.builder.f.get("mode") != "GUIDED":
             await self.set_mode("GUIDED")
-        await self.commands.long(CMD_NAV_TAKEOFF, 0, 0, 0, math.nan, math.nan, math.nan, alt_m)
+        await self.commands.long(
+            mavlink.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, math.nan, math.nan, math.nan, alt_m
+        )
 
     async def start_mission(self) -> None:
         """Fly the uploaded mission: AUTO, then MISSION_START (needed on the ground)."""
         await self.set_mode("AUTO")
         try:
-            await self.commands.long(CMD_MISSION_START, 0, 0)
+            await self.commands.long(mavlink.MAV_CMD_MISSION_START, 0, 0)
         except CommandUnsupported:
             log.info("vehicle %d: MISSION_START unsupported; AUTO mode alone", self._sysid)
 
     async def pause(self) -> None:
         """Hold position (DO_PAUSE_CONTINUE 0, else LOITER)."""
         try:
-            await self.commands.long(CMD_DO_PAUSE_CONTINUE, 0)
+            await self.commands.long(mavlink.MAV_CMD_DO_PAUSE_CONTINUE, 0)
         except (CommandUnsupported, CommandRejected):
             await self.set_mode("LOITER")
 
     async def resume(self) -> None:
         """Continue the mission after :meth:`pause`."""
         try:
-            await self.commands.long(CMD_DO_PAUSE_CONTINUE, 1)
+            await self.commands.long(mavlink.MAV_CMD_DO_PAUSE_CONTINUE, 1)
         except (CommandUnsupported, CommandRejected):
             await self.set_mode("AUTO")
 
@@ -337,8 +331,8 @@ class VehicleHandle:
         x, y = round(lat_deg * 1e7), round(lon_deg * 1e7)
         try:
             await self.commands.int_(
-                CMD_DO_REPOSITION,
-                FRAME_GLOBAL_RELATIVE_ALT_INT,
+                mavlink.MAV_CMD_DO_REPOSITION,
+                mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
                 [-1, 1, 0, math.nan],
                 x,
                 y,
@@ -353,7 +347,7 @@ class VehicleHandle:
                     0,
                     self._sysid,
                     self._compid,
-                    FRAME_GLOBAL_RELATIVE_ALT_INT,
+                    mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
                     type_mask,
                     x,
                     y,
@@ -373,15 +367,15 @@ class VehicleHandle:
         """Set the ground speed for the mission / guided legs."""
         if speed_m_s <= 0:
             raise ValueError(f"speed must be > 0 m/s, got {speed_m_s}")
-        await self.commands.long(CMD_DO_CHANGE_SPEED, 1, speed_m_s, -1, 0)
+        await self.commands.long(mavlink.MAV_CMD_DO_CHANGE_SPEED, 1, speed_m_s, -1, 0)
 
     async def rtl(self) -> None:
         """Return to launch."""
-        await self.commands.long(CMD_NAV_RETURN_TO_LAUNCH)
+        await self.commands.long(mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH)
 
     async def land(self) -> None:
         """Land where it is."""
-        await self.commands.long(CMD_NAV_LAND, 0, 0, 0, math.nan, math.nan, math.nan, 0)
+        await self.commands.long(mavlink.MAV_CMD_NAV_LAND, 0, 0, 0, math.nan, math.nan, math.nan, 0)
 
     async def setup_signing(self, repeats: int = 3) -> None:
         """Send the link's signing key to the vehicle (SETUP_SIGNING; it has no ACK)."""
@@ -394,25 +388,3 @@ class VehicleHandle:
         for _ in range(repeats):
             self.send_message(msg)
             await asyncio.sleep(0)
-
-    # --- missions -------------------------------------------------------------------------------
-
-    async def upload_mission(
-        self,
-        items: Sequence[Any],
-        mission_type: str = "mission",
-        progress: Progress | None = None,
-        verify: bool = True,
-    ) -> None:
-        await self.missions.upload(items, mission_type, progress, verify)
-
-    async def download_mission(
-        self, mission_type: str = "mission", progress: Progress | None = None
-    ) -> list[WireItem]:
-        return await self.missions.download(mission_type, progress)
-
-    async def clear_mission(self, mission_type: str = "mission") -> None:
-        await self.missions.clear(mission_type)
-
-    async def set_current_item(self, seq: int) -> None:
-        await self.missions.set_current(seq)

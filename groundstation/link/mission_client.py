@@ -20,7 +20,7 @@ from groundstation.errors import (
     MissionUploadError,
     MissionVerifyError,
 )
-from groundstation.link.items import WireItem, mission_type_code, to_wire
+from groundstation.link.items import mission_type_code, same_as, to_wire
 from groundstation.link.mission_protocol import (
     ClearTransfer,
     DownloadTransfer,
@@ -29,6 +29,7 @@ from groundstation.link.mission_protocol import (
     UploadTransfer,
     _Transfer,
 )
+from routes.mission import MissionItem
 
 Msg = Any
 
@@ -152,7 +153,7 @@ class MissionClient:
         progress: Progress | None = None,
         verify: bool = True,
     ) -> None:
-        """Upload ``items`` (WireItems or route MissionItems); read back and compare."""
+        """Upload ``items`` (route MissionItems, renumbered here); read back and compare."""
         code = mission_type_code(mission_type)
         if mission_type == "all":
             raise ValueError("upload one mission type at a time, not 'all'")
@@ -189,7 +190,11 @@ class MissionClient:
                 self._compare(wire, got, mission_type, legacy=machine.legacy_requests > 0)
 
     def _compare(
-        self, sent: list[WireItem], got: list[WireItem], mission_type: str, legacy: bool = False
+        self,
+        sent: list[MissionItem],
+        got: list[MissionItem],
+        mission_type: str,
+        legacy: bool = False,
     ) -> None:
         sysid = self.port.sysid
         if len(sent) != len(got):
@@ -202,7 +207,7 @@ class MissionClient:
         for a, b in zip(sent, got, strict=True):
             # ArduPilot keeps its own home in mission slot 0 and reports that on download.
             home_slot = self.port.is_ardupilot and mission_type == "mission" and a.seq == 0
-            if not a.same_as(b, ignore_position=home_slot, float_xy=legacy):
+            if not same_as(a, b, ignore_position=home_slot, float_xy=legacy):
                 raise MissionVerifyError(
                     sysid,
                     mission_type,
@@ -212,13 +217,13 @@ class MissionClient:
 
     async def download(
         self, mission_type: str = "mission", progress: Progress | None = None
-    ) -> list[WireItem]:
+    ) -> list[MissionItem]:
         """Read the vehicle's list of ``mission_type`` items."""
         code = mission_type_code(mission_type)
         async with self._lock:
             return await self._download(code, progress)
 
-    async def _download(self, code: int, progress: Progress | None) -> list[WireItem]:
+    async def _download(self, code: int, progress: Progress | None) -> list[MissionItem]:
         machine = DownloadTransfer(
             self.port.mav,
             (self.port.sysid, self.port.compid),

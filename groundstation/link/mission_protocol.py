@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
 from groundstation.errors import (
     MissionDownloadError,
     MissionError,
@@ -22,12 +24,11 @@ from groundstation.errors import (
     MissionUploadError,
 )
 from groundstation.link.codec import enum_name
-from groundstation.link.items import WireItem, from_message, legacy_xy, mission_type_label
+from groundstation.link.items import from_message, legacy_xy, mission_type_label
+from routes.mission import MissionItem
 
 Msg = Any  # pymavlink message
 Progress = Callable[[int, int], None]
-
-MAV_MISSION_ACCEPTED = 0
 
 
 def result_name(code: int) -> str:
@@ -117,7 +118,7 @@ class UploadTransfer(_Transfer):
         mav: Any,
         target: tuple[int, int],
         own_system: int,
-        items: Sequence[WireItem],
+        items: Sequence[MissionItem],
         mission_type: int = 0,
         max_retries: int = 20,
         progress: Progress | None = None,
@@ -181,7 +182,7 @@ class UploadTransfer(_Transfer):
             return self._send(self._item_message(seq, legacy))
         if kind == "MISSION_ACK":
             result = int(msg.type)
-            if result == MAV_MISSION_ACCEPTED:
+            if result == mavlink.MAV_MISSION_ACCEPTED:
                 if not self.all_sent:
                     return []  # a late ACK from an earlier transfer: not ours
                 self.done = True
@@ -217,7 +218,7 @@ class DownloadTransfer(_Transfer):
         self.progress = progress
         self.count_only = count_only
         self.count: int | None = None
-        self.items: list[WireItem] = []
+        self.items: list[MissionItem] = []
 
     def start(self) -> list[Msg]:
         return self._send(
@@ -229,7 +230,7 @@ class DownloadTransfer(_Transfer):
         if len(self.items) >= self.count:
             self.done = True
             ack = self.mav.mission_ack_encode(
-                self.sysid, self.compid, MAV_MISSION_ACCEPTED, self.mission_type
+                self.sysid, self.compid, mavlink.MAV_MISSION_ACCEPTED, self.mission_type
             )
             return [ack]
         return self._send(
@@ -259,7 +260,7 @@ class DownloadTransfer(_Transfer):
             if self.progress is not None:
                 self.progress(len(self.items), self.count)
             return self._request_next()
-        if kind == "MISSION_ACK" and int(msg.type) != MAV_MISSION_ACCEPTED:
+        if kind == "MISSION_ACK" and int(msg.type) != mavlink.MAV_MISSION_ACCEPTED:
             name = result_name(int(msg.type))
             return self._fail(
                 MissionDownloadError(
@@ -284,7 +285,7 @@ class ClearTransfer(_Transfer):
         if self.done or msg.get_type() != "MISSION_ACK" or not self._for_me(msg):
             return []
         result = int(msg.type)
-        if result == MAV_MISSION_ACCEPTED:
+        if result == mavlink.MAV_MISSION_ACCEPTED:
             self.done = True
             return []
         name = result_name(result)

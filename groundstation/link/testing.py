@@ -15,15 +15,14 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
 from groundstation.link.codec import Decoder, Encoder
-from groundstation.link.items import WireItem, from_message
+from groundstation.link.items import from_message
 from groundstation.link.signing import SigningConfig
+from routes.mission import MissionItem
 
 Msg = Any
-
-MAV_RESULT_ACCEPTED = 0
-MAV_RESULT_FAILED = 4
-MAV_RESULT_UNSUPPORTED = 3
 
 
 @dataclass
@@ -46,7 +45,7 @@ class FakeAutopilot:
     #: an old autopilot: SET_MESSAGE_INTERVAL unsupported, REQUEST_DATA_STREAM counted
     legacy_streams: bool = False
     data_stream_requests: int = 0
-    missions: dict[int, list[WireItem]] = field(default_factory=dict)
+    missions: dict[int, list[MissionItem]] = field(default_factory=dict)
     commands_seen: list[int] = field(default_factory=list)
     armed: bool = False
     custom_mode: int = 0
@@ -57,7 +56,7 @@ class FakeAutopilot:
         self.encoder = Encoder(self.sysid, self.compid, self.signing)
         self.decoder = Decoder(self.signing)
         self.mav = self.encoder.mav
-        self._upload: tuple[int, int, list[WireItem]] | None = None  # type, count, received
+        self._upload: tuple[int, int, list[MissionItem]] | None = None  # type, count, received
 
     def _out(self, msgs: list[Msg]) -> list[bytes]:
         return [self.encoder.encode(m) for m in msgs if self.rng.random() >= self.loss]
@@ -169,13 +168,13 @@ class FakeAutopilot:
         if command == 400:  # ARM_DISARM
             if msg.param1 == 1 and self.gps_fix < 3:
                 text = self.mav.statustext_encode(3, b"PreArm: Need 3D Fix")
-                return [text, self._ack(command, MAV_RESULT_FAILED)]
+                return [text, self._ack(command, mavlink.MAV_RESULT_FAILED)]
             self.armed = msg.param1 == 1
         elif command == 176:  # DO_SET_MODE
             self.custom_mode = int(msg.param2)
         elif (command == 511 and self.legacy_streams) or command == 9999:
-            return [self._ack(command, MAV_RESULT_UNSUPPORTED)]
-        return [self._ack(command, MAV_RESULT_ACCEPTED)]
+            return [self._ack(command, mavlink.MAV_RESULT_UNSUPPORTED)]
+        return [self._ack(command, mavlink.MAV_RESULT_ACCEPTED)]
 
 
 class FakeVehicleEndpoint:

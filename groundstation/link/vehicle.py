@@ -13,13 +13,14 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
 from groundstation.link.health import LinkHealth
 from groundstation.link.modes import AUTOPILOT_PX4, autopilot_label, mode_name
 
 Msg = Any
 T = TypeVar("T")
 
-MAV_MODE_FLAG_SAFETY_ARMED = 128
 LANDED_STATES = {0: "undefined", 1: "on_ground", 2: "in_air", 3: "takeoff", 4: "landing"}
 
 
@@ -106,7 +107,7 @@ class StateBuilder:
         self.f["autopilot"] = autopilot_label(self.autopilot_code)
         self.f["vehicle_type"] = int(m.type)
         self.f["mode"] = mode_name(self.autopilot_code, int(m.custom_mode))
-        self.f["armed"] = bool(m.base_mode & MAV_MODE_FLAG_SAFETY_ARMED)
+        self.f["armed"] = bool(m.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED)
         self.f["system_status"] = int(m.system_status)
 
     def _global_position(self, m: Msg) -> None:

@@ -11,9 +11,11 @@ import socket
 import pytest
 
 from groundstation.errors import CommandDenied, CommandRejected, CommandTimeout
-from groundstation.link import Fleet, LinkConfig, MissionTiming, WireItem
+from groundstation.link import Fleet, LinkConfig, MissionTiming
 from groundstation.link.codec import Encoder
+from groundstation.link.items import same_as
 from groundstation.link.signing import key_from_passphrase
+from routes.mission import MissionItem
 from simulator.fleet import SimConfig, SimFleet
 
 pytestmark = pytest.mark.e2e
@@ -35,12 +37,14 @@ async def _setup(drones: int = 3, lost_after_s: float = 3.0, key: bytes | None =
             yield sim, fleet
 
 
-async def _mission(fleet: Fleet, sysid: int, n: int) -> list[WireItem]:
+async def _mission(fleet: Fleet, sysid: int, n: int) -> list[MissionItem]:
     st = await fleet.vehicle(sysid).wait_for(lambda s: s.position is not None, 10 * FACTOR)
     lat, lon = round(st.position.lat_deg * 1e7), round(st.position.lon_deg * 1e7)
-    home = WireItem(seq=0, frame=0, command=16, x=lat, y=lon)
+    home = MissionItem(seq=0, frame=0, command=16, x=lat, y=lon)
     return [home] + [
-        WireItem(seq=i, frame=6, command=16, x=lat + 50 * i, y=lon + 1000 * sysid, z=20.0 + sysid)
+        MissionItem(
+            seq=i, frame=6, command=16, x=lat + 50 * i, y=lon + 1000 * sysid, z=20.0 + sysid
+        )
         for i in range(1, n)
     ]
 
@@ -56,7 +60,7 @@ async def test_three_vehicles_one_port_concurrent_uploads_hold_their_own():
         for s in ids:
             got = await fleet.vehicle(s).download_mission()
             assert len(got) == len(missions[s])
-            assert all(a.same_as(b) for a, b in zip(missions[s][1:], got[1:], strict=True))
+            assert all(same_as(a, b) for a, b in zip(missions[s][1:], got[1:], strict=True))
             held = sim.vehicles[s].autopilot.mission.items[0]
             assert len(held) == len(missions[s])
 

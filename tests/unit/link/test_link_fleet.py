@@ -17,11 +17,12 @@ from groundstation.errors import (
     UnknownMode,
     UnknownVehicle,
 )
-from groundstation.link import CommandTiming, Fleet, LinkConfig, MissionTiming, WireItem
+from groundstation.link import CommandTiming, Fleet, LinkConfig, MissionTiming
 from groundstation.link.handle import DEFAULT_STREAMS_HZ
 from groundstation.link.signing import SigningConfig, key_from_passphrase
 from groundstation.link.testing import FakeAutopilot, FakeVehicleEndpoint
 from groundstation.link.tlog import read_tlog
+from routes.mission import MissionItem
 
 FAST_CMD = CommandTiming(ack_timeout_s=0.2, retries=3, in_progress_timeout_s=1.0)
 FAST_MISSION = MissionTiming(min_timeout_s=0.005, max_timeout_s=0.3, max_retries=30)
@@ -38,9 +39,11 @@ def _fleet(**kw) -> Fleet:
     )  # fmt: skip
 
 
-def _mission(n: int, sysid: int) -> list[WireItem]:
+def _mission(n: int, sysid: int) -> list[MissionItem]:
     return [
-        WireItem(seq=i, frame=6, command=16, x=290500000 + 10 * i, y=1191700000 + sysid, z=30.0 + i)
+        MissionItem(
+            seq=i, frame=6, command=16, x=290500000 + 10 * i, y=1191700000 + sysid, z=30.0 + i
+        )
         for i in range(n)
     ]
 
@@ -177,7 +180,7 @@ async def test_fence_rally_clear_and_legacy_requests():
     ap = FakeAutopilot(2, legacy_requests=True)
     async with _fleet() as fleet, _vehicles(fleet, ap):
         v = fleet.vehicle(2)
-        fence = [WireItem(seq=i, frame=5, command=5001, param1=4, x=290500000 + i, y=1191700000)
+        fence = [MissionItem(seq=i, frame=5, command=5001, param1=4, x=290500000 + i, y=1191700000)
                  for i in range(4)]  # fmt: skip
         await v.upload_mission(fence, mission_type="fence")
         await v.upload_mission(_mission(2, 2), mission_type="rally")

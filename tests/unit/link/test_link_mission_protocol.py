@@ -6,21 +6,21 @@ import pytest
 
 from groundstation.errors import MissionDownloadError, MissionTimeout, MissionUploadError
 from groundstation.link.codec import Encoder
-from groundstation.link.items import WireItem
 from groundstation.link.mission_protocol import (
     ClearTransfer,
     DownloadTransfer,
     SetCurrentTransfer,
     UploadTransfer,
 )
+from routes.mission import MissionItem
 
 GCS = Encoder(255, 190).mav
 VEH = Encoder(2, 1).mav
 
 
-def _items(n: int, mission_type: int = 0) -> list[WireItem]:
+def _items(n: int, mission_type: int = 0) -> list[MissionItem]:
     return [
-        WireItem(seq=i, frame=6, command=16, x=290500000 + i, y=1191700000, z=40.0 + i,
+        MissionItem(seq=i, frame=6, command=16, x=290500000 + i, y=1191700000, z=40.0 + i,
                  mission_type=mission_type)
         for i in range(n)
     ]  # fmt: skip
@@ -116,7 +116,7 @@ def test_upload_progress_resets_retry_budget():
 def test_upload_rejects_bad_sequence_numbers():
     """Items whose seq does not match their position are refused before sending."""
     with pytest.raises(ValueError, match="seq"):
-        UploadTransfer(GCS, (2, 1), 255, [WireItem(seq=1, frame=6, command=16)])
+        UploadTransfer(GCS, (2, 1), 255, [MissionItem(seq=1, frame=6, command=16)])
 
 
 def test_download_requests_each_item_then_acks():

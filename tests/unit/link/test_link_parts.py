@@ -10,7 +10,7 @@ from groundstation.errors import InvalidLinkUrl, UnknownMode
 from groundstation.link.codec import Encoder
 from groundstation.link.fleet import EventBus, FleetEvent
 from groundstation.link.health import HealthTracker
-from groundstation.link.items import WireItem, mission_type_code, to_wire
+from groundstation.link.items import mission_type_code, same_as, to_wire
 from groundstation.link.modes import (
     AUTOPILOT_ARDUPILOT,
     AUTOPILOT_PX4,
@@ -21,6 +21,7 @@ from groundstation.link.modes import (
 from groundstation.link.tlog import TlogWriter, read_tlog
 from groundstation.link.transport import parse_url
 from groundstation.link.vehicle import StateBuilder
+from routes.mission import MissionItem
 
 VEH = Encoder(5, 1).mav
 
@@ -73,19 +74,20 @@ def test_urls():
 
 
 def test_items_conversion_and_types():
-    """Route-style items convert to wire items with renumbered seq; unknown types are refused."""
+    """Items with mission-item attributes convert with renumbered seq; unknown types are refused."""
 
-    class RouteItem:  # what routes.mission.MissionItem looks like
+    class RouteItem:  # duck-typed: anything with MISSION_ITEM_INT attributes
         seq, frame, command, current, autocontinue = 7, 3, 16, 0, 1
         param1 = param2 = param3 = param4 = 0.0
         x, y, z, mission_type = 290000000, 1190000000, 50.0, 0
 
     wire = to_wire(RouteItem(), seq=0, mission_type=1)
     assert (wire.seq, wire.mission_type, wire.x) == (0, 1, 290000000)
-    assert wire.same_as(
-        WireItem(
+    assert same_as(
+        wire,
+        MissionItem(
             seq=0, frame=3, command=16, x=290000000, y=1190000000, z=50.0000001, mission_type=1
-        )
+        ),
     )
     with pytest.raises(ValueError, match="unknown mission type"):
         mission_type_code("geofence")
