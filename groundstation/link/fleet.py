@@ -143,12 +143,7 @@ class Link:
         self.spawn(self._watchdog(), name=f"watchdog {self.url}")
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         assert self._tg is not None
         for task in list(self._tasks):  # every task of this link, contact requests included
             task.cancel()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from groundstation.errors import InvalidLinkUrl, LinkError
 
@@ -24,6 +24,7 @@ Peer = tuple[str, int]
 DataCallback = Callable[[bytes, Peer, bool], None]
 
 _KINDS = {"udpin": "udpin", "udp": "udpin", "udpout": "udpout", "tcp": "tcp"}
+_T = TypeVar("_T", bound=asyncio.BaseTransport)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,31 @@ class Transport:
         raise NotImplementedError
 
 
+class _SocketTransport(Transport, Generic[_T]):
+    """A transport over one asyncio socket transport (set by :func:`open_transport`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._transport: _T | None = None
+
+    @property
+    def local_address(self) -> Peer:
+        assert self._transport is not None
+        host, port = self._transport.get_extra_info("sockname")[:2]
+        return (str(host), int(port))
+
+    def _open(self) -> _T | None:
+        """The socket to write to; ``None`` (one send error counted) once it is closed."""
+        if self._transport is None or self._transport.is_closing():
+            self.send_errors += 1
+            return None
+        return self._transport
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+
 class _UdpProtocol(asyncio.DatagramProtocol):
     def __init__(self, on_data: DataCallback, owner: UdpTransport) -> None:
         self._on_data = on_data
@@ -97,7 +123,7 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         self._owner.send_errors += 1
 
 
-class UdpTransport(Transport):
+class UdpTransport(_SocketTransport[asyncio.DatagramTransport]):
     """UDP socket; ``udpin`` learns its peers from what arrives, ``udpout`` has one fixed peer."""
 
     def __init__(self, fixed_peer: Peer | None) -> None:
@@ -106,7 +132,6 @@ class UdpTransport(Transport):
         if fixed_peer is not None:
             self._peers[fixed_peer] = None
         self._fixed = fixed_peer is not None
-        self._transport: asyncio.DatagramTransport | None = None
 
     def learn(self, peer: Peer) -> None:
         if not self._fixed and peer not in self._peers:
@@ -116,28 +141,18 @@ class UdpTransport(Transport):
     def peers(self) -> list[Peer]:
         return list(self._peers)
 
-    @property
-    def local_address(self) -> Peer:
-        assert self._transport is not None
-        host, port = self._transport.get_extra_info("sockname")[:2]
-        return (str(host), int(port))
-
     def send(self, data: bytes, peer: Peer | None = None) -> None:
-        if self._transport is None or self._transport.is_closing():
-            self.send_errors += 1
+        sock = self._open()
+        if sock is None:
             return
         if self._fixed:  # connected socket: the kernel knows the peer
-            self._transport.sendto(data)
+            sock.sendto(data)
             self.bytes_out += len(data)
             return
         targets = [peer] if peer is not None else list(self._peers)
         for target in targets:
-            self._transport.sendto(data, target)
+            sock.sendto(data, target)
             self.bytes_out += len(data)
-
-    def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
 
 
 class _TcpProtocol(asyncio.Protocol):
@@ -154,34 +169,23 @@ class _TcpProtocol(asyncio.Protocol):
             self.lost.set_result(None)
 
 
-class TcpTransport(Transport):
+class TcpTransport(_SocketTransport[asyncio.Transport]):
     """TCP client to one peer (e.g. an autopilot's or a simulator's TCP port)."""
 
     def __init__(self, peer: Peer) -> None:
         super().__init__()
         self._peer = peer
-        self._transport: asyncio.Transport | None = None
 
     @property
     def peers(self) -> list[Peer]:
         return [self._peer]
 
-    @property
-    def local_address(self) -> Peer:
-        assert self._transport is not None
-        host, port = self._transport.get_extra_info("sockname")[:2]
-        return (str(host), int(port))
-
     def send(self, data: bytes, peer: Peer | None = None) -> None:
-        if self._transport is None or self._transport.is_closing():
-            self.send_errors += 1
+        sock = self._open()
+        if sock is None:
             return
-        self._transport.write(data)
+        sock.write(data)
         self.bytes_out += len(data)
-
-    def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
 
 
 async def open_transport(url: LinkUrl, on_data: DataCallback) -> Transport:
