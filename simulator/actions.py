@@ -61,6 +61,7 @@ class VehicleActions(AutopilotCore):
             self.set_home(None, lock=False)
         self.nav = Hold.here(self.frame)
         self.statustext("Arming motors")
+        self.announce()
         if self.mode == AUTO:
             self.runner.start(self.host, self.mission.items[MISSION])
         return None
@@ -80,10 +81,16 @@ class VehicleActions(AutopilotCore):
         self._disarm("Disarming motors")
         return None
 
+    def announce(self) -> None:
+        """Send a HEARTBEAT now: arming and mode changes reach the GCS with their ACK, not up
+        to a second later."""
+        self.send(BUILDERS[M.MAVLINK_MSG_ID_HEARTBEAT](self.full))
+
     def _disarm(self, why: str) -> None:
         self.armed = False
         self.frame.stop()
         self.statustext(why)
+        self.announce()
 
     def set_mode(self, number: int, forced: bool = False) -> str | None:
         name = MODE_NAMES.get(number)
@@ -105,6 +112,7 @@ class VehicleActions(AutopilotCore):
         if self.mode == AUTO:
             self.runner.stop()
         self.mode = number
+        self.announce()
         self._paused_nav = None
         if number == AUTO:
             if self.armed:

@@ -76,3 +76,15 @@ def test_auto_disarm_after_delay_on_ground(gcs: Gcs, ap: Autopilot) -> None:
     assert ap.armed
     gcs.run(6)
     assert not ap.armed
+
+
+def test_heartbeat_goes_out_with_the_arm_ack(gcs: Gcs, ap: Autopilot) -> None:
+    """Arming and mode changes send a HEARTBEAT at once, ahead of the ACK, so a GCS sees the new
+    state with the acknowledgement."""
+    gcs.set_mode(LOITER)
+    out = gcs.send(gcs.mav.command_long_encode(1, 1, ARM, 0, 1, 0, 0, 0, 0, 0, 0))
+    kinds = [m.get_type() for m in out if m.get_type() in ("HEARTBEAT", "COMMAND_ACK")]
+    assert kinds == ["HEARTBEAT", "COMMAND_ACK"]
+    assert (
+        out[[m.get_type() for m in out].index("HEARTBEAT")].base_mode & M.MAV_MODE_FLAG_SAFETY_ARMED
+    )
