@@ -92,6 +92,12 @@ def _e7(v: float) -> int:
     return round(v * 1e7)
 
 
+def _lat_lon_e7(frame: LocalFrame, x: float, y: float) -> tuple[int, int]:
+    """Latitude and longitude x 1e7 (MISSION_ITEM_INT x, y) of the local point (x, y)."""
+    lon, lat = frame.xy_to_wgs84(x, y)
+    return _e7(lat), _e7(lon)
+
+
 def _renumber(items: Sequence[MissionItem]) -> tuple[MissionItem, ...]:
     return tuple(replace(it, seq=i) for i, it in enumerate(items))
 
@@ -122,25 +128,20 @@ def build_mission(
     """Mission items for one sortie (``route`` and ``home`` in the local frame)."""
     check_altitude(altitude_m, max_altitude_m)
     rel = MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
-    hlon, hlat = frame.xy_to_wgs84(home.x, home.y)
+    hlat7, hlon7 = _lat_lon_e7(frame, home.x, home.y)
     items = [
-        MissionItem(0, MAV_FRAME_GLOBAL, MAV_CMD_NAV_WAYPOINT, current=1, x=_e7(hlat), y=_e7(hlon)),
-        MissionItem(0, rel, MAV_CMD_NAV_TAKEOFF, x=_e7(hlat), y=_e7(hlon), z=altitude_m),
+        MissionItem(0, MAV_FRAME_GLOBAL, MAV_CMD_NAV_WAYPOINT, current=1, x=hlat7, y=hlon7),
+        MissionItem(0, rel, MAV_CMD_NAV_TAKEOFF, x=hlat7, y=hlon7, z=altitude_m),
         MissionItem(
             0, MAV_FRAME_MISSION, MAV_CMD_DO_CHANGE_SPEED, param1=1, param2=speed_m_s, param3=-1
         ),
     ]
     camera_on = False
     last: tuple[float, float] | None = None
-
-    def at(x: float, y: float) -> tuple[int, int]:
-        lon, lat = frame.xy_to_wgs84(x, y)
-        return _e7(lat), _e7(lon)
-
     for leg in route.legs:
         coords = [(float(x), float(y)) for x, y in leg.line.coords]
         if leg.kind == "loiter":
-            lat7, lon7 = at(*coords[0])
+            lat7, lon7 = _lat_lon_e7(frame, *coords[0])
             if items[-1].command == MAV_CMD_NAV_WAYPOINT and (items[-1].x, items[-1].y) == (
                 lat7,
                 lon7,
@@ -155,7 +156,7 @@ def build_mission(
         want = photo_spacing_m is not None and leg.kind == "sweep"
         for k, (x, y) in enumerate(coords):
             if (x, y) != last:
-                lat7, lon7 = at(x, y)
+                lat7, lon7 = _lat_lon_e7(frame, x, y)
                 items.append(
                     MissionItem(0, rel, MAV_CMD_NAV_WAYPOINT, param2=acceptance_m, x=lat7,
                                 y=lon7, z=altitude_m)
@@ -186,18 +187,11 @@ def fence_items(
         for poly in polys:
             ring = list(poly.exterior.coords)[:-1]
             for x, y in ring:
-                lon, lat = frame.xy_to_wgs84(x, y)
+                lat7, lon7 = _lat_lon_e7(frame, x, y)
                 items.append(
-                    MissionItem(
-                        0,
-                        MAV_FRAME_GLOBAL_INT,
-                        cmd,
-                        param1=len(ring),
-                        x=_e7(lat),
-                        y=_e7(lon),
-                        mission_type=MAV_MISSION_TYPE_FENCE,
-                    )
-                )
+                    MissionItem(0, MAV_FRAME_GLOBAL_INT, cmd, param1=len(ring), x=lat7, y=lon7,
+                                mission_type=MAV_MISSION_TYPE_FENCE)
+                )  # fmt: skip
     return _renumber(items)
 
 
@@ -207,18 +201,11 @@ def rally_items(
     """Rally plan: a safe point at each of ``points`` (local frame)."""
     items = []
     for p in points:
-        lon, lat = frame.xy_to_wgs84(p.x, p.y)
+        lat7, lon7 = _lat_lon_e7(frame, p.x, p.y)
         items.append(
-            MissionItem(
-                0,
-                MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
-                MAV_CMD_NAV_RALLY_POINT,
-                x=_e7(lat),
-                y=_e7(lon),
-                z=altitude_m,
-                mission_type=MAV_MISSION_TYPE_RALLY,
-            )
-        )
+            MissionItem(0, MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, MAV_CMD_NAV_RALLY_POINT, x=lat7,
+                        y=lon7, z=altitude_m, mission_type=MAV_MISSION_TYPE_RALLY)
+        )  # fmt: skip
     return _renumber(items)
 
 

@@ -92,18 +92,12 @@ def plan_shore(
     if not chunks:
         raise InvalidAreaError("the shoreline lies entirely inside no-fly zones")
     check_reachable([c.variants[0] for c in chunks], airspace.allowed, station)
-    connector = VisibilityConnector(airspace.allowed)
-    route = route_from_pieces(NearestNeighbour().sort(chunks, station), connector)
+    route = route_from_pieces(
+        NearestNeighbour().sort(chunks, station), VisibilityConnector(airspace.allowed)
+    )
+    note = f"{loops} loop(s) at {offset_m:g} m from the shore"
     return finish(
-        "shore",
-        route,
-        area=area,
-        no_fly=nf,
-        station=station,
-        airspace=airspace,
-        params=params,
-        region=airspace.allowed,
-        notes=[f"{loops} loop(s) at {offset_m:g} m from the shore"],
+        "shore", route, area=area, station=station, airspace=airspace, params=params, notes=[note]
     )
 
 
@@ -147,16 +141,14 @@ def plan_corridor(
     if not pieces:
         raise InvalidAreaError("the corridor lies entirely inside no-fly zones")
     check_reachable(pieces, airspace.allowed, station)
-    connector = VisibilityConnector(airspace.allowed)
-    route = route_from_pieces(pieces, connector)
+    route = route_from_pieces(pieces, VisibilityConnector(airspace.allowed))
+    note = f"{len(offsets)} pass(es) along a {line.length / 1000:.1f} km line"
     return finish(
         "corridor",
         route,
         area=corridor,
-        no_fly=nf,
         station=station,
         airspace=airspace,
         params=params,
-        region=airspace.allowed,
-        notes=[f"{len(offsets)} pass(es) along a {line.length / 1000:.1f} km line"],
+        notes=[note],
     )

@@ -113,20 +113,22 @@ def finish(
     route: Route,
     *,
     area: BaseGeometry,
-    no_fly: tuple[Polygon, ...],
     station: Point | None,
     airspace: Airspace,
     params: PatrolParams,
-    region: BaseGeometry,
+    region: BaseGeometry | None = None,
     covered_frac: float | None = None,
     notes: Sequence[str] = (),
     presplit: Sequence[Route] | None = None,
 ) -> Plan:
     """Split into sorties (unless there is no station), assign drones, compute the statistics.
 
-    ``region`` is where the route itself must stay (measured as ``outside_m``).
+    ``region`` is where the route itself must stay (measured as ``outside_m``; by default where
+    the airspace allows flight). The plan's no-fly zones are the airspace's.
     """
     battery = params.battery
+    if region is None:
+        region = airspace.allowed
     notes = list(notes)
     if station is None:
         sorties: list[Sortie] = [Sortie(route)]
@@ -163,7 +165,7 @@ def finish(
     return Plan(
         kind,
         area,
-        no_fly,
+        airspace.no_fly,
         station,
         tuple(sorties),
         stats,
@@ -215,7 +217,6 @@ def plan_coverage(
         "coverage",
         result.route,
         area=cover,
-        no_fly=nf,
         station=station,
         airspace=airspace,
         params=params,

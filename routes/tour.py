@@ -142,11 +142,9 @@ def plan_tour(
         "tour",
         Route(tuple(leg for r in sorties for leg in r.legs)),
         area=airspace.fence,
-        no_fly=nf,
         station=station,
         airspace=airspace,
         params=params,
-        region=airspace.allowed,
         notes=notes,
         presplit=sorties,
     )
