@@ -2,13 +2,20 @@
 
 Geometry comes from the site (`geodata`), planning from `routes` (pure, in metres); `plan_io`
 reads the files, converts at the edges and writes the mission files and the preview picture.
+
+Every subcommand takes the same site, altitude, camera, battery and output options
+(:class:`SharedOptions`); :func:`plan_command` adds them to the subcommand's own, so a subcommand
+only declares its own options and returns the planner to run.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -32,6 +39,9 @@ app = typer.Typer(
     help="Plan a patrol (coverage, shoreline, corridor, hotspot tour) and write mission files.",
     no_args_is_help=True,
 )
+
+#: What a subcommand returns: the planner, given the site's ground and the patrol parameters.
+Builder = Callable[[Ground, "PatrolParams"], "Plan"]
 
 SiteOpt = Annotated[
     Path | None,
@@ -85,28 +95,110 @@ RestrictedOpt = Annotated[
 ]
 
 
-@app.command()
+def _option(
+    name: str, annotation: Any, default: Any = inspect.Parameter.empty
+) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+    )
+
+
+#: Shared options listed before a subcommand's own (``--area`` follows them, see plan_command).
+_HEAD = (_option("altitude", AltOpt), _option("output", OutOpt), _option("site", SiteOpt, None))
+#: Shared options listed after a subcommand's own.
+_TAIL = (
+    _option("swath_width", SwathOpt, None),
+    _option("camera_hfov", HfovOpt, None),
+    _option("overlap", OverlapOpt, None),
+    _option("drones", DronesOpt, 1),
+    _option("station", StationOpt, "site"),
+    _option("fmt", FormatOpt, Format.plan),
+    _option("png", PngOpt, None),
+    _option("speed", SpeedOpt, 15.0),
+    _option("endurance", EnduranceOpt, 3300.0),
+    _option("reserve", ReserveOpt, 0.25),
+    _option("max_items", ItemsOpt, 250),
+    _option("battery_wh", BatteryWhOpt, None),
+    _option("power_w", PowerOpt, None),
+    _option("restricted", RestrictedOpt, Policy.avoid),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedOptions:
+    """The options every plan subcommand takes (the names of its parameters).
+
+    >>> {f.name for f in fields(SharedOptions)} == {p.name for p in (*_HEAD, *_TAIL)} | {"area"}
+    True
+    """
+
+    altitude: float
+    output: Path
+    site: Path | None
+    area: str
+    swath_width: float | None
+    camera_hfov: float | None
+    overlap: float | None
+    drones: int
+    station: str
+    fmt: Format
+    png: Path | None
+    speed: float
+    endurance: float
+    reserve: float
+    max_items: int
+    battery_wh: float | None
+    power_w: float | None
+    restricted: Policy
+
+    def run(self, build: Builder, need_swath: bool) -> None:
+        """Load the ground, make the parameters, plan with ``build`` and write the output."""
+        battery = (
+            self.speed, self.endurance, self.reserve, self.max_items, self.battery_wh, self.power_w
+        )  # fmt: skip
+        swath = (self.swath_width, self.camera_hfov, self.overlap)
+        params = partial(
+            make_params, self.altitude, swath, self.drones, battery, need_swath=need_swath,
+            restricted=self.restricted,
+        )  # fmt: skip
+        run(build, (self.site, self.area, self.station), params, self.fmt, self.output, self.png)
+
+
+_SHARED_NAMES = tuple(f.name for f in fields(SharedOptions))
+
+
+def plan_command(
+    area_help: str, area_default: str = "water_surface", need_swath: bool = False
+) -> Callable[[Callable[..., Builder]], Callable[..., None]]:
+    """Register a subcommand: the decorated function takes the subcommand's own options and
+    returns its :data:`Builder`; the shared options and ``--area`` (with this help and default)
+    are added around its own in ``--help``, then the plan is run with them."""
+
+    def register(fn: Callable[..., Builder]) -> Callable[..., None]:
+        own = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in inspect.signature(fn, eval_str=True).parameters.values()
+        ]
+        area = Annotated[str, typer.Option("--area", help=area_help)]
+
+        def command(**options: Any) -> None:
+            shared = {name: options.pop(name) for name in _SHARED_NAMES}
+            SharedOptions(**shared).run(fn(**options), need_swath)
+
+        command.__name__ = fn.__name__
+        command.__qualname__ = fn.__qualname__
+        command.__doc__ = fn.__doc__
+        command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [*_HEAD, _option("area", area, area_default), *own, *_TAIL]
+        )
+        app.command()(command)
+        return command
+
+    return register
+
+
+@plan_command("Area name in the site, or a polygon file.", need_swath=True)
 def coverage(
-    altitude: AltOpt,
-    output: OutOpt,
-    site: SiteOpt = None,
-    area: Annotated[
-        str, typer.Option("--area", help="Area name in the site, or a polygon file.")
-    ] = "water_surface",
-    swath_width: SwathOpt = None,
-    camera_hfov: HfovOpt = None,
-    overlap: OverlapOpt = None,
-    drones: DronesOpt = 1,
-    station: StationOpt = "site",
-    fmt: FormatOpt = Format.plan,
-    png: PngOpt = None,
-    speed: SpeedOpt = 15.0,
-    endurance: EnduranceOpt = 3300.0,
-    reserve: ReserveOpt = 0.25,
-    max_items: ItemsOpt = 250,
-    battery_wh: BatteryWhOpt = None,
-    power_w: PowerOpt = None,
-    restricted: RestrictedOpt = Policy.avoid,
     pattern: Annotated[
         Pattern,
         typer.Option(
@@ -115,7 +207,7 @@ def coverage(
             "channel: loops following the shore.",
         ),
     ] = Pattern.auto,
-) -> None:
+) -> Builder:
     """Sweep an area (holes and no-fly zones avoided) with parallel or shore-following passes."""
     from routes.coverage import ChannelCoverage, CoverageStrategy, ParallelCoverage
     from routes.pipeline import plan_coverage
@@ -136,28 +228,11 @@ def coverage(
             strategies=chosen,
         )
 
-    battery = (speed, endurance, reserve, max_items, battery_wh, power_w)
-    swath = (swath_width, camera_hfov, overlap)
-    run(
-        build,
-        (site, area, station),
-        partial(
-            make_params, altitude, swath, drones, battery, need_swath=True, restricted=restricted
-        ),
-        fmt,
-        output,
-        png,
-    )
+    return build
 
 
-@app.command()
+@plan_command("Area whose shore to follow.")
 def shore(
-    altitude: AltOpt,
-    output: OutOpt,
-    site: SiteOpt = None,
-    area: Annotated[
-        str, typer.Option("--area", help="Area whose shore to follow.")
-    ] = "water_surface",
     offset: Annotated[
         float,
         typer.Option("--offset", help="Metres from the shore: > 0 over the water, < 0 over land."),
@@ -165,21 +240,7 @@ def shore(
     loops: Annotated[
         int, typer.Option("--loops", min=1, help="Number of loops, a swath apart.")
     ] = 1,
-    swath_width: SwathOpt = None,
-    camera_hfov: HfovOpt = None,
-    overlap: OverlapOpt = None,
-    drones: DronesOpt = 1,
-    station: StationOpt = "site",
-    fmt: FormatOpt = Format.plan,
-    png: PngOpt = None,
-    speed: SpeedOpt = 15.0,
-    endurance: EnduranceOpt = 3300.0,
-    reserve: ReserveOpt = 0.25,
-    max_items: ItemsOpt = 250,
-    battery_wh: BatteryWhOpt = None,
-    power_w: PowerOpt = None,
-    restricted: RestrictedOpt = Policy.avoid,
-) -> None:
+) -> Builder:
     """Fly loops along the shore (and round the islands) at an offset."""
     from routes.patrols import plan_shore
 
@@ -194,28 +255,11 @@ def shore(
             params=p,
         )
 
-    battery = (speed, endurance, reserve, max_items, battery_wh, power_w)
-    swath = (swath_width, camera_hfov, overlap)
-    run(
-        build,
-        (site, area, station),
-        partial(
-            make_params, altitude, swath, drones, battery, need_swath=False, restricted=restricted
-        ),
-        fmt,
-        output,
-        png,
-    )
+    return build
 
 
-@app.command()
+@plan_command("Area whose centre line to follow (if no --line).")
 def corridor(
-    altitude: AltOpt,
-    output: OutOpt,
-    site: SiteOpt = None,
-    area: Annotated[
-        str, typer.Option("--area", help="Area whose centre line to follow (if no --line).")
-    ] = "water_surface",
     line: Annotated[
         Path | None, typer.Option("--line", help="A line file (river centre line, road).")
     ] = None,
@@ -223,21 +267,7 @@ def corridor(
         float | None,
         typer.Option("--width", help="Corridor width, metres (default: the area's width)."),
     ] = None,
-    swath_width: SwathOpt = None,
-    camera_hfov: HfovOpt = None,
-    overlap: OverlapOpt = None,
-    drones: DronesOpt = 1,
-    station: StationOpt = "site",
-    fmt: FormatOpt = Format.plan,
-    png: PngOpt = None,
-    speed: SpeedOpt = 15.0,
-    endurance: EnduranceOpt = 3300.0,
-    reserve: ReserveOpt = 0.25,
-    max_items: ItemsOpt = 250,
-    battery_wh: BatteryWhOpt = None,
-    power_w: PowerOpt = None,
-    restricted: RestrictedOpt = Policy.avoid,
-) -> None:
+) -> Builder:
     """Fly along a line (by default the area's centre line) covering a width, there and back."""
     from shapely.geometry import LineString
 
@@ -256,49 +286,18 @@ def corridor(
             centre, width_m=w, no_fly=g.no_fly, restricted=g.restricted, station=g.station, params=p
         )
 
-    battery = (speed, endurance, reserve, max_items, battery_wh, power_w)
-    swath = (swath_width, camera_hfov, overlap)
-    run(
-        build,
-        (site, area, station),
-        partial(
-            make_params, altitude, swath, drones, battery, need_swath=False, restricted=restricted
-        ),
-        fmt,
-        output,
-        png,
-    )
+    return build
 
 
-@app.command()
+@plan_command("Area the tour may fly over (with the hotspots).", area_default="patrol_zone")
 def tour(
-    altitude: AltOpt,
-    output: OutOpt,
-    site: SiteOpt = None,
-    area: Annotated[
-        str, typer.Option("--area", help="Area the tour may fly over (with the hotspots).")
-    ] = "patrol_zone",
     loiter: Annotated[
         float, typer.Option("--loiter", help="Seconds over a hotspot without its own loiter time.")
     ] = 30.0,
     min_priority: Annotated[
         int, typer.Option("--min-priority", help="Skip hotspots below this priority.")
     ] = 1,
-    swath_width: SwathOpt = None,
-    camera_hfov: HfovOpt = None,
-    overlap: OverlapOpt = None,
-    drones: DronesOpt = 1,
-    station: StationOpt = "site",
-    fmt: FormatOpt = Format.plan,
-    png: PngOpt = None,
-    speed: SpeedOpt = 15.0,
-    endurance: EnduranceOpt = 3300.0,
-    reserve: ReserveOpt = 0.25,
-    max_items: ItemsOpt = 250,
-    battery_wh: BatteryWhOpt = None,
-    power_w: PowerOpt = None,
-    restricted: RestrictedOpt = Policy.avoid,
-) -> None:
+) -> Builder:
     """Visit the site's hotspots from the station and back (lowest priorities dropped first)."""
     from routes.tour import Hotspot, plan_tour
 
@@ -330,15 +329,4 @@ def tour(
             params=p,
         )
 
-    battery = (speed, endurance, reserve, max_items, battery_wh, power_w)
-    swath = (swath_width, camera_hfov, overlap)
-    run(
-        build,
-        (site, area, station),
-        partial(
-            make_params, altitude, swath, drones, battery, need_swath=False, restricted=restricted
-        ),
-        fmt,
-        output,
-        png,
-    )
+    return build

@@ -142,3 +142,40 @@ def test_tour_over_the_longyou_site(tmp_path) -> None:
     assert sum(1 for it in mission.items if it.command == 19) >= 3
     assert "dropped" in res.output
     assert png.exists()
+
+
+def test_shore_loops_and_offset_reach_the_planner(tmp_path) -> None:
+    """`plan shore` flies the asked number of loops at the asked offset: two loops fly further."""
+    lengths = []
+    for loops in ("1", "2"):
+        out = tmp_path / f"shore{loops}.geojson"
+        res = _run("shore", "--area", str(POND), "--altitude", "50", "--loops", loops,
+                   "--offset", "15", "--station", "none", "--format", "geojson",
+                   "-o", str(out))  # fmt: skip
+        assert res.exit_code == 0, res.output
+        doc = json.loads(out.read_text())
+        assert f"{loops} loop(s) at 15 m from the shore" in doc["properties"]["notes"]
+        lengths.append(doc["properties"]["length_m"])
+    assert lengths[1] > lengths[0]
+
+
+def test_corridor_passes_follow_the_swath_width(tmp_path) -> None:
+    """`plan corridor` along the area's centre line flies more passes when they are narrower."""
+    passes = []
+    for swath in ("20", "60"):
+        out = tmp_path / f"corridor{swath}.geojson"
+        res = _run("corridor", "--area", str(POND), "--altitude", "50", "--swath-width", swath,
+                   "--station", "none", "--format", "geojson", "-o", str(out))  # fmt: skip
+        assert res.exit_code == 0, res.output
+        (note,) = [n for n in json.loads(out.read_text())["properties"]["notes"] if "pass" in n]
+        passes.append(int(note.split()[0]))
+    assert passes[0] > passes[1] >= 2
+
+
+@pytest.mark.parametrize("command", ["coverage", "shore", "corridor", "tour"])
+def test_every_subcommand_checks_the_shared_options(tmp_path, command) -> None:
+    """The shared battery options are checked the same way by every plan subcommand."""
+    res = _run(command, "--altitude", "60", "--swath-width", "60", "--battery-wh", "500",
+               "-o", str(tmp_path / "x.plan"))  # fmt: skip
+    assert res.exit_code == 2
+    assert "--battery-wh and --power-w go together" in res.output
