@@ -146,6 +146,13 @@ class MissionClient:
         self.rtt = RttEstimator(self.timing)
         self._lock = asyncio.Lock()
 
+    def _ends(self) -> tuple[Any, tuple[int, int], int]:
+        """A transfer's first arguments: the encoder, the vehicle's ids and our system id."""
+        return self.port.mav, (self.port.sysid, self.port.compid), self.port.own_system
+
+    async def _run(self, machine: _Transfer) -> None:
+        await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
+
     async def upload(
         self,
         items: Sequence[Any],
@@ -159,17 +166,9 @@ class MissionClient:
             raise ValueError("upload one mission type at a time, not 'all'")
         wire = [to_wire(item, seq=i, mission_type=code) for i, item in enumerate(items)]
         async with self._lock:
-            machine = UploadTransfer(
-                self.port.mav,
-                (self.port.sysid, self.port.compid),
-                self.port.own_system,
-                wire,
-                code,
-                self.timing.max_retries,
-                progress,
-            )
+            machine = UploadTransfer(*self._ends(), wire, code, self.timing.max_retries, progress)
             try:
-                await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
+                await self._run(machine)
             except MissionTimeout:
                 if not (machine.all_sent and await self._count_or_none(code) == len(wire)):
                     raise
@@ -224,15 +223,8 @@ class MissionClient:
             return await self._download(code, progress)
 
     async def _download(self, code: int, progress: Progress | None) -> list[MissionItem]:
-        machine = DownloadTransfer(
-            self.port.mav,
-            (self.port.sysid, self.port.compid),
-            self.port.own_system,
-            code,
-            self.timing.max_retries,
-            progress,
-        )
-        await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
+        machine = DownloadTransfer(*self._ends(), code, self.timing.max_retries, progress)
+        await self._run(machine)
         return machine.items
 
     async def count(self, mission_type: str = "mission") -> int:
@@ -242,15 +234,8 @@ class MissionClient:
             return await self._count(code)
 
     async def _count(self, code: int) -> int:
-        machine = DownloadTransfer(
-            self.port.mav,
-            (self.port.sysid, self.port.compid),
-            self.port.own_system,
-            code,
-            max_retries=3,
-            count_only=True,
-        )
-        await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
+        machine = DownloadTransfer(*self._ends(), code, max_retries=3, count_only=True)
+        await self._run(machine)
         assert machine.count is not None
         return machine.count
 
@@ -264,25 +249,17 @@ class MissionClient:
         """Delete the vehicle's ``mission_type`` items (``all`` clears every type)."""
         code = mission_type_code(mission_type)
         async with self._lock:
-            machine = ClearTransfer(
-                self.port.mav,
-                (self.port.sysid, self.port.compid),
-                self.port.own_system,
-                code,
-                self.timing.max_retries,
-            )
-            await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
+            machine = ClearTransfer(*self._ends(), code, self.timing.max_retries)
+            await self._run(machine)
 
     async def set_current(self, seq: int) -> None:
         """Make mission item ``seq`` the current one; confirmed by MISSION_CURRENT."""
         if seq < 0:
             raise ValueError(f"mission seq must be >= 0, got {seq}")
         async with self._lock:
-            machine = SetCurrentTransfer(
-                self.port.mav, (self.port.sysid, self.port.compid), self.port.own_system, seq
-            )
+            machine = SetCurrentTransfer(*self._ends(), seq)
             try:
-                await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
+                await self._run(machine)
             except MissionError as exc:
                 raise MissionUploadError(
                     exc.sysid, "mission", f"set current item {seq}: {exc.reason}"

@@ -81,6 +81,12 @@ class _Transfer:
         self.error = error
         return []
 
+    def _refused(self, result: int, what: str) -> list[Msg]:
+        """Fail with :attr:`error_type`: the vehicle answered ``what`` with ``result``."""
+        name = result_name(result)
+        reason = f"vehicle refused {what}: {name}"
+        return self._fail(self.error_type(self.sysid, self.type_label, reason, name))
+
     def _progress_made(self) -> None:
         self.retries = 0
         self.progress_events += 1
@@ -189,12 +195,7 @@ class UploadTransfer(_Transfer):
                 if self.progress is not None:
                     self.progress(len(self.items), len(self.items))
                 return []
-            name = result_name(result)
-            return self._fail(
-                MissionUploadError(
-                    self.sysid, self.type_label, f"vehicle refused the upload: {name}", name
-                )
-            )
+            return self._refused(result, "the upload")
         return []
 
 
@@ -261,12 +262,7 @@ class DownloadTransfer(_Transfer):
                 self.progress(len(self.items), self.count)
             return self._request_next()
         if kind == "MISSION_ACK" and int(msg.type) != mavlink.MAV_MISSION_ACCEPTED:
-            name = result_name(int(msg.type))
-            return self._fail(
-                MissionDownloadError(
-                    self.sysid, self.type_label, f"vehicle refused the download: {name}", name
-                )
-            )
+            return self._refused(int(msg.type), "the download")
         return []
 
 
@@ -288,12 +284,7 @@ class ClearTransfer(_Transfer):
         if result == mavlink.MAV_MISSION_ACCEPTED:
             self.done = True
             return []
-        name = result_name(result)
-        return self._fail(
-            MissionUploadError(
-                self.sysid, self.type_label, f"vehicle refused to clear: {name}", name
-            )
-        )
+        return self._refused(result, "to clear")
 
 
 class SetCurrentTransfer(_Transfer):
