@@ -131,7 +131,9 @@ def plan_corridor(
         airspace.check_station(station)
     pieces: list[LineString] = []
     for k, off in enumerate(offsets):
-        curve = line if off == 0 else line.offset_curve(off, quad_segs=4)
+        # A middle pass computed as -w/2 + step/2 + k*step can come out as 1e-15 instead of 0,
+        # and GEOS fails on such an offset ("cannot create std::vector larger than max_size()").
+        curve = line if abs(off) < 1e-6 else line.offset_curve(off, quad_segs=4)
         merged = shapely.line_merge(curve) if not isinstance(curve, LineString) else curve
         parts = [p for p in _lines(merged) if p.length > 1.0]
         parts = [q for p in parts for q in _clip(LineString(p.simplify(1.0).coords), nf_union)[0]]

@@ -56,6 +56,19 @@ def test_corridor_passes_cover_the_width_there_and_back() -> None:
     assert starts_west == [True, False, True, False, True]
 
 
+def test_corridor_middle_pass_with_rounding_residue_is_the_centre_line() -> None:
+    """Width 100 m at 40 m swath gives a middle offset of ~1e-15 m, flown as the centre line."""
+    # The centre line of tests/data/routes/pond.geojson: GEOS 3.14 fails offset_curve on it at
+    # a 7e-15 m offset ("cannot create std::vector larger than max_size()").
+    line = LineString([(0.0, 0.0), (-181.4, -188.6), (-173.8, -381.7), (-126.3, -520.1),
+                       (-19.6, -543.3), (188.3, -540.9), (404.0, -748.8)])  # fmt: skip
+    plan = plan_corridor(line, width_m=100, station=None, params=PARAMS)
+    sweeps = [leg.line for s in plan.sorties for leg in s.route.legs if leg.kind == "sweep"]
+    assert len(sweeps) == 3
+    middle = sorted(sweeps, key=lambda sw: line.hausdorff_distance(sw))[0]
+    assert line.hausdorff_distance(middle) < 1.5
+
+
 def test_corridor_detours_round_a_no_fly_zone() -> None:
     """Corridor passes are cut by a no-fly zone and joined round it."""
     line = LineString([(0, 0), (3000, 0)])
