@@ -54,6 +54,8 @@ class SimConfig:
     manual_clock: bool = False
     """True: time moves only with `SimFleet.advance()` (speedup is then ignored)."""
     first_sysid: int = 1
+    homes: tuple[tuple[float, float, float], ...] | None = None
+    """One start point per vehicle (several launch sites); overrides `home` and the spacing."""
 
     def validate(self) -> None:
         if not 1 <= self.drones <= 250 or not 1 <= self.first_sysid <= 251 - self.drones:
@@ -64,6 +66,12 @@ class SimConfig:
             raise SimConfigError(f"speedup must be > 0, got {self.speedup}")
         if self.signing_key is not None and len(self.signing_key) != 32:
             raise SimConfigError(f"signing key must be 32 bytes, got {len(self.signing_key)}")
+        if self.homes is not None:
+            if len(self.homes) != self.drones:
+                raise SimConfigError(f"homes: {len(self.homes)} given for {self.drones} drones")
+            for h in self.homes:
+                if not (-90 <= h[0] <= 90 and -180 <= h[1] <= 180):
+                    raise SimConfigError(f"home {h} is not lat, lon, alt")
         if self.home is not None and not (
             -90 <= self.home[0] <= 90 and -180 <= self.home[1] <= 180
         ):
@@ -120,9 +128,12 @@ class SimFleet:
         self.vehicles: dict[int, SimVehicle] = {}
         for i in range(config.drones):
             sysid = config.first_sysid + i
-            # a row west to east, SPACING_M apart
-            lat, lon = offset_deg(home[0], home[1], 0.0, SPACING_M * i)
-            ap = Autopilot(sysid, (lat, lon, home[2]), seed=config.seed)
+            if config.homes is not None:
+                start = config.homes[i]
+            else:  # a row west to east, SPACING_M apart
+                lat, lon = offset_deg(home[0], home[1], 0.0, SPACING_M * i)
+                start = (lat, lon, home[2])
+            ap = Autopilot(sysid, start, seed=config.seed)
             signing = SigningState(config.signing_key)
             self.vehicles[sysid] = SimVehicle(ap, Encoder(sysid, 1), signing)
         self.faults = FaultControl(

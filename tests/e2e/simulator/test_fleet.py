@@ -327,3 +327,13 @@ async def test_wait_for_on_both_clocks() -> None:
     async with SimFleet(SimConfig(drones=1, speedup=50)) as sim:
         t = await sim.wait_for(lambda: sim.vehicles[1].state.time_s >= 5, timeout_s=30)
         assert t >= 5
+
+
+def test_vehicles_can_start_at_different_sites() -> None:
+    """`homes` puts each vehicle at its own launch point; a wrong count is refused."""
+    sites = ((29.05253, 119.181841, 40.0), (29.0612, 119.1950, 38.0))
+    sim = SimFleet(SimConfig(drones=2, manual_clock=True, homes=sites))
+    assert sim.vehicles[2].state.home == sites[1]
+    assert sim.vehicles[2].state.lat_deg == pytest.approx(sites[1][0])
+    with pytest.raises(ValueError, match="2 given for 3 drones"):
+        SimFleet(SimConfig(drones=3, homes=sites))
