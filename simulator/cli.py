@@ -11,7 +11,11 @@ import typer
 
 app = typer.Typer(
     name="sim",
-    help="Run N simulated ArduCopter-like drones that any MAVLink ground station can fly.",
+    help=(
+        "Run N simulated ArduCopter-like drones that any MAVLink ground station can fly. "
+        "With neither --connect nor --listen they send to udpout:127.0.0.1:14550 "
+        "(QGroundControl's and MAVProxy's port). See simulator/README.md."
+    ),
     add_completion=False,
 )
 
