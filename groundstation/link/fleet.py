@@ -21,6 +21,7 @@ from typing import Any
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from groundstation.errors import UnknownVehicle
+from groundstation.link.camera import PhotoTaken
 from groundstation.link.codec import CodecStats, Decoder, Encoder
 from groundstation.link.commands import CommandTiming
 from groundstation.link.handle import DEFAULT_STREAMS_HZ, VehicleHandle
@@ -53,7 +54,7 @@ class LinkConfig:
 @dataclass(frozen=True, slots=True)
 class FleetEvent:
     """Something that happened to a vehicle: appeared, lost, regained, statustext,
-    mission_item_reached, mode_changed."""
+    mission_item_reached, mode_changed, photo (``photo`` holds it)."""
 
     kind: str
     sysid: int
@@ -61,6 +62,7 @@ class FleetEvent:
     text: str = ""
     seq: int | None = None
     mode: str | None = None
+    photo: PhotoTaken | None = None
 
 
 @dataclass(slots=True)
@@ -220,8 +222,10 @@ class Link:
         text: str = "",
         seq: int | None = None,
         mode: str | None = None,
+        photo: PhotoTaken | None = None,
     ) -> None:
-        self.fleet.bus.publish(FleetEvent(kind, vehicle.sysid, time.time(), text, seq, mode))
+        event = FleetEvent(kind, vehicle.sysid, time.time(), text, seq, mode, photo)
+        self.fleet.bus.publish(event)
 
     # --- outgoing -------------------------------------------------------------------------------
 

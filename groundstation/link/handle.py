@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from groundstation.errors import CommandRejected, CommandUnsupported, LinkError, LinkTimeout
+from groundstation.errors import (
+    CommandError,
+    CommandRejected,
+    CommandUnsupported,
+    LinkError,
+    LinkTimeout,
+)
+from groundstation.link.camera import PHOTO_MESSAGES, PhotoReports
 from groundstation.link.commands import AckRouter, CommandSender, CommandTiming
 from groundstation.link.health import HealthTracker
 from groundstation.link.mission_client import MissionClient
@@ -58,6 +65,11 @@ DEFAULT_STREAMS_HZ: dict[int, float] = {
     42: 1.0,  # MISSION_CURRENT
 }
 
+#: Asked for after those, each on its own: a vehicle without them refuses only that one.
+OPTIONAL_STREAMS_HZ: dict[int, float] = {
+    168: 1.0,  # WIND (ArduPilot's wind estimate)
+}
+
 _CONTACT_TIMING = CommandTiming(ack_timeout_s=0.5, retries=2, in_progress_timeout_s=5.0)
 
 
@@ -84,6 +96,7 @@ class VehicleHandle:
             self._texts_since,
             link.command_timing,
         )
+        self.photos = PhotoReports()
         self.missions = MissionClient(self, link.mission_timing)
         # Mission calls under the names MAVSDK's mission_raw uses: upload_mission(items,
         # mission_type, progress, verify) etc., see :class:`MissionClient`.
@@ -143,6 +156,11 @@ class VehicleHandle:
         if self.health.on_frame(header.srcComponent, header.seq, now):
             self._link.vehicle_regained(self)
         kind = msg.get_type()
+        if kind in PHOTO_MESSAGES:  # from the autopilot or from a camera component
+            photo = self.photos.photo_of(msg, time.time())
+            if photo is not None:
+                self._link.emit("photo", self, seq=photo.index, photo=photo)
+            return
         if header.srcComponent != self._compid:
             # Another component of this system (camera, gimbal, companion): it keeps the link
             # alive and may answer its own commands, but it does not describe the vehicle.
@@ -242,7 +260,8 @@ class VehicleHandle:
         """Ask for telemetry streams, AUTOPILOT_VERSION and home (first contact and regain)."""
         self.stream_requests += 1
         try:
-            await self.request_streams(self._link.streams_hz)
+            if await self.request_streams(self._link.streams_hz):
+                await self.request_optional_streams(OPTIONAL_STREAMS_HZ)
             await self._request_message(
                 mavlink.MAVLINK_MSG_ID_AUTOPILOT_VERSION,
                 mavlink.MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES,
@@ -253,8 +272,11 @@ class VehicleHandle:
         except LinkError as exc:
             log.info("vehicle %d: contact requests incomplete: %s", self._sysid, exc)
 
-    async def request_streams(self, streams_hz: dict[int, float]) -> None:
-        """SET_MESSAGE_INTERVAL per message; REQUEST_DATA_STREAM if the vehicle refuses it."""
+    async def request_streams(self, streams_hz: dict[int, float]) -> bool:
+        """SET_MESSAGE_INTERVAL per message; REQUEST_DATA_STREAM if the vehicle refuses it.
+
+        True if SET_MESSAGE_INTERVAL worked, False if the legacy streams were asked for.
+        """
         try:
             for msgid, hz in streams_hz.items():
                 await self.commands.long(
@@ -271,6 +293,18 @@ class VehicleHandle:
                         self._sysid, self._compid, mavlink.MAV_DATA_STREAM_ALL, rate, 1
                     )
                 )
+            return False
+        return True
+
+    async def request_optional_streams(self, streams_hz: dict[int, float]) -> None:
+        """SET_MESSAGE_INTERVAL for messages not every autopilot has; a refusal is only logged."""
+        for msgid, hz in streams_hz.items():
+            try:
+                await self.commands.long(
+                    mavlink.MAV_CMD_SET_MESSAGE_INTERVAL, msgid, 1e6 / hz, timing=_CONTACT_TIMING
+                )
+            except (CommandError, LinkTimeout) as exc:
+                log.info("vehicle %d: no stream of message %d (%s)", self._sysid, msgid, exc)
 
     async def _request_message(self, msgid: int, legacy_command: int) -> None:
         try:

@@ -63,6 +63,8 @@ class VehicleState:
     mission_total: int | None = None
     last_text: str = ""
     firmware_version: int | None = None
+    wind_speed_m_s: float | None = None  # the vehicle's own estimate (WIND), if it sends one
+    wind_dir_deg: float | None = None  # where the wind comes from, 0-360, clockwise from north
     link: LinkHealth = field(default_factory=LinkHealth)
 
 
@@ -85,6 +87,7 @@ class StateBuilder:
             "MISSION_CURRENT": self._mission_current,
             "STATUSTEXT": self._statustext,
             "AUTOPILOT_VERSION": self._version,
+            "WIND": self._wind,
         }
 
     def apply(self, msg: Msg) -> bool:
@@ -166,6 +169,11 @@ class StateBuilder:
 
     def _version(self, m: Msg) -> None:
         self.f["firmware_version"] = int(m.flight_sw_version)
+
+    def _wind(self, m: Msg) -> None:
+        if math.isfinite(m.speed) and math.isfinite(m.direction) and m.speed >= 0:
+            self.f["wind_speed_m_s"] = round(float(m.speed), 2)
+            self.f["wind_dir_deg"] = round(float(m.direction) % 360.0, 1)
 
 
 class LatestValue(Generic[T]):

@@ -18,7 +18,7 @@ from groundstation.errors import (
     UnknownVehicle,
 )
 from groundstation.link import CommandTiming, Fleet, LinkConfig, MissionTiming
-from groundstation.link.handle import DEFAULT_STREAMS_HZ
+from groundstation.link.handle import DEFAULT_STREAMS_HZ, OPTIONAL_STREAMS_HZ
 from groundstation.link.signing import SigningConfig, key_from_passphrase
 from groundstation.link.testing import FakeAutopilot, FakeVehicleEndpoint
 from groundstation.link.tlog import read_tlog
@@ -86,7 +86,7 @@ async def test_old_autopilot_gets_request_data_stream():
     assert ap.data_stream_requests >= 1
     assert ap.commands_seen.count(511) == 1
     assert modern.data_stream_requests == 0
-    assert modern.commands_seen.count(511) == len(DEFAULT_STREAMS_HZ)
+    assert modern.commands_seen.count(511) == len(DEFAULT_STREAMS_HZ) + len(OPTIONAL_STREAMS_HZ)
 
 
 async def test_watch_yields_only_changes_and_cleans_up():
