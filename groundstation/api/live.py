@@ -6,8 +6,9 @@ subscribed to the hub *before* the snapshot is read, so nothing published in bet
 (a change may arrive twice: once in the snapshot, once as an event; clients apply both by id).
 
 Three tasks in one task group serve a client: the relay (queue -> socket, the only place that
-awaits a send), the reader (answers pings, and notices at once when the socket closes) and the
-hub's verdict (overflow, stuck, shutdown). Whichever ends first cancels the others.
+awaits a send; vehicle frames waiting together go as one ``vehicle.frames`` message), the reader
+(answers pings, and notices at once when the socket closes) and the hub's verdict (overflow,
+stuck, shutdown). Whichever ends first cancels the others.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from groundstation.db.models import (
     Vehicle,
 )
 from groundstation.errors import NotAuthenticated
+from groundstation.telemetry.events import wire_texts
 from groundstation.telemetry.hub import ClientClosed, ClientQueue, Hub, make_message
 
 router = APIRouter(tags=["live"])
@@ -126,9 +128,10 @@ async def _snapshot(websocket: WebSocket, user: User) -> dict[str, Any]:
 
 
 async def _relay(websocket: WebSocket, client: ClientQueue) -> None:
+    """Send what is due, vehicle frames waiting together as one ``vehicle.frames`` message."""
     while True:
-        msg = await client.get()
-        await websocket.send_text(msg.text)
+        for text in wire_texts(await client.get_due()):
+            await websocket.send_text(text)
 
 
 async def _receive_text(websocket: WebSocket) -> str | None:

@@ -30,7 +30,7 @@ import contextlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
@@ -50,19 +50,37 @@ class LiveMessage:
     data: Mapping[str, Any]
     key: str | None
     text: str = field(repr=False)
+    data_text: str = field(repr=False, default="")  # `data` as JSON, for batches (see batch_text)
 
 
 def make_message(
     type: str, data: Mapping[str, Any], *, key: str | None = None, ts: datetime | None = None
 ) -> LiveMessage:
     """Build a message of the versioned envelope ``{"v", "type", "ts", "data"}``."""
-    envelope = {
-        "v": PROTOCOL_VERSION,
-        "type": type,
-        "ts": (ts or datetime.now(UTC)).isoformat(),
-        "data": data,
-    }
-    return LiveMessage(type, data, key, json.dumps(envelope, separators=(",", ":"), default=str))
+    data_text = _dumps(data)
+    return LiveMessage(type, data, key, _envelope(type, ts, data_text), data_text)
+
+
+def batch_text(type: str, msgs: Sequence[LiveMessage], *, ts: datetime | None = None) -> str:
+    """One envelope whose ``data`` is the list of the `msgs`' data, without re-encoding them.
+
+    >>> a = make_message("vehicle.frame", {"sysid": 1}, key="vehicle:1")
+    >>> b = make_message("vehicle.frame", {"sysid": 2}, key="vehicle:2")
+    >>> json.loads(batch_text("vehicle.frames", [a, b]))["data"]
+    [{'sysid': 1}, {'sysid': 2}]
+    """
+    return _envelope(type, ts, "[" + ",".join(m.data_text or _dumps(m.data) for m in msgs) + "]")
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _envelope(type: str, ts: datetime | None, data_text: str) -> str:
+    """The envelope's JSON, as ``json.dumps`` of ``{"v", "type", "ts", "data"}`` writes it."""
+    stamp = (ts or datetime.now(UTC)).isoformat()
+    head = f'{{"v":{PROTOCOL_VERSION},"type":{_dumps(type)},"ts":{_dumps(stamp)},"data":'
+    return head + data_text + "}"
 
 
 class ClientClosed(Exception):
@@ -147,6 +165,20 @@ class ClientQueue:
                 return msg
         raise IndexError("no message due")
 
+    def get_due_nowait(self) -> list[LiveMessage]:
+        """Every message that is due, oldest first (maybe none); :class:`ClientClosed` if closed."""
+        if self.close_reason is not None:
+            raise ClientClosed(self.close_reason)
+        now = self._clock()
+        due = [(slot, msg) for slot, msg in self._items.items() if self._due(msg, now)]
+        for slot, msg in due:
+            del self._items[slot]
+            if msg.key is not None and self.min_interval_s > 0:
+                self._buckets[msg.key] = (self._tokens(msg.key, now) - 1.0, now)
+        if due:
+            self.last_taken = now
+        return [msg for _, msg in due]
+
     def _next_due_in(self) -> float | None:
         """Seconds until a queued, rate-limited message becomes due; None if nothing queued."""
         if not self._items:
@@ -173,6 +205,12 @@ class ClientQueue:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(delay):
                         await self._changed.wait()
+
+    async def get_due(self) -> list[LiveMessage]:
+        """Wait for messages, then take every one that is due, oldest first (at least one).
+        Cancelling this loses nothing, as with :meth:`get`."""
+        first = await self.get()
+        return [first, *self.get_due_nowait()]
 
     def stuck_for(self) -> float:
         """Seconds since messages started waiting untaken (0 when the queue is empty)."""

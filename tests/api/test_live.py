@@ -151,3 +151,32 @@ def test_binary_and_junk_frames_after_auth_are_ignored(station, officer):
         ws.send_text("not json")
         ws.send_text(json.dumps({"type": "ping"}))
         assert receive(ws)["type"] == "pong"
+
+
+def test_waiting_vehicle_frames_arrive_as_one_batch(station, officer):
+    """Frames published together reach the viewer as one vehicle.frames; events keep their place."""
+    from groundstation.telemetry.events import alert, vehicle_frame
+
+    hub = station.client.app.state.hub
+    with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
+        receive(ws)
+
+        async def publish():
+            for seq in range(3):
+                for sysid in (1, 2):
+                    hub.publish(vehicle_frame({"sysid": sysid, "seq": seq}))
+            hub.publish(alert("info", "between"))
+            hub.publish(vehicle_frame({"sysid": 3, "seq": 0}))
+
+        station.client.portal.call(publish)
+        batch = receive(ws)
+        assert batch["v"] == PROTOCOL_VERSION
+        assert batch["type"] == "vehicle.frames"
+        assert batch["data"] == [{"sysid": 1, "seq": 2}, {"sysid": 2, "seq": 2}]
+        assert receive(ws)["data"]["text"] == "between"
+        assert receive(ws) | {"ts": None} == {
+            "v": PROTOCOL_VERSION,
+            "type": "vehicle.frame",
+            "ts": None,
+            "data": {"sysid": 3, "seq": 0},
+        }
