@@ -52,6 +52,7 @@ class PreflightInputs:
     fence: BaseGeometry | None = None
     no_fly: Sequence[BaseGeometry] = field(default_factory=tuple)
     busy_with: int | None = None
+    #: the configured wind; the vehicle's own estimate (``state.wind_speed_m_s``) wins
     wind_m_s: float | None = None
     wind_limit_m_s: float = 10.0
     resume: bool = False
@@ -117,10 +118,19 @@ def check_not_busy(i: PreflightInputs) -> Check:
 
 
 def check_wind(i: PreflightInputs) -> Check:
-    if i.wind_m_s is None:
-        return Check("wind", True, "no wind estimate; not limited")
-    ok = i.wind_m_s <= i.wind_limit_m_s
-    return Check("wind", ok, f"wind {i.wind_m_s:.1f} m/s, limit {i.wind_limit_m_s:.1f} m/s")
+    """The vehicle's own wind estimate (WIND) if it sends one, else the configured wind."""
+    state = i.state
+    if state is not None and state.wind_speed_m_s is not None:
+        wind = state.wind_speed_m_s
+        source = "the vehicle's estimate"
+        if state.wind_dir_deg is not None:
+            source = f"from {state.wind_dir_deg:.0f}°, {source}"
+    elif i.wind_m_s is not None:
+        wind, source = i.wind_m_s, "configured"
+    else:
+        return Check("wind", True, "no wind estimate (none from the vehicle or configured)")
+    ok = wind <= i.wind_limit_m_s
+    return Check("wind", ok, f"wind {wind:.1f} m/s ({source}), limit {i.wind_limit_m_s:.1f} m/s")
 
 
 CHECKS = (check_link, check_gps, check_battery, check_geofence, check_not_busy, check_wind)

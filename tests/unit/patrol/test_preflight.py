@@ -55,7 +55,12 @@ def test_all_pass_for_a_healthy_vehicle_and_a_fitting_mission():
         ({"waypoints": []}, "geofence", "no waypoints"),
         ({"busy_with": 7}, "vehicle_free", "patrol 7"),
         ({"state": replace(STATE, armed=True)}, "vehicle_free", "already armed"),
-        ({"wind_m_s": 14.0, "wind_limit_m_s": 10.0}, "wind", "wind 14.0 m/s, limit 10.0"),
+        ({"wind_m_s": 14.0, "wind_limit_m_s": 10.0}, "wind", "14.0 m/s (configured), limit 10.0"),
+        (
+            {"state": replace(STATE, wind_speed_m_s=11.0, wind_dir_deg=90.0)},
+            "wind",
+            "wind 11.0 m/s (from 90°, the vehicle's estimate), limit 10.0",
+        ),
     ],
 )
 def test_each_failure_names_its_cause(change, name, words):
@@ -65,6 +70,20 @@ def test_each_failure_names_its_cause(change, name, words):
     assert not ok
     assert words in reason
     assert name in failures(run_checks(replace(GOOD, **change)))
+
+
+def test_vehicle_wind_wins_over_the_configured_wind():
+    """The vehicle's WIND estimate decides even when a different wind is configured."""
+    calm_vehicle = replace(GOOD, state=replace(STATE, wind_speed_m_s=3.0), wind_m_s=14.0)
+    ok, reason = verdict(calm_vehicle)["wind"]
+    assert ok
+    assert reason == "wind 3.0 m/s (the vehicle's estimate), limit 10.0 m/s"
+    ok, reason = verdict(replace(GOOD, wind_m_s=4.0))["wind"]
+    assert ok
+    assert "(configured)" in reason
+    ok, reason = verdict(GOOD)["wind"]
+    assert ok
+    assert reason.startswith("no wind estimate")
 
 
 def test_battery_threshold_is_sortie_share_plus_reserve():
