@@ -131,6 +131,29 @@ def test_lost_age_comes_from_the_frame_timestamp(page, station_ahead_s):
     assert age == pytest.approx(33.0, abs=2.0)
 
 
+def test_a_batch_of_frames_is_applied_frame_by_frame(page):
+    """A vehicle.frames message as the station sends it moves every vehicle in it."""
+    from groundstation.telemetry.events import vehicle_frame, wire_texts
+
+    frames = [
+        vehicle_frame({"sysid": s, "name": f"drone-{s}", "lat_deg": lat, "lon_deg": 119.18,
+                       "link": {"status": "ok", "last_heard_s": 0.1}})
+        for s, lat in ((3, 29.053), (4, 29.054))
+    ]  # fmt: skip
+    (text,) = wire_texts(frames)
+    body = """(() => {
+        const store = new m.Store();
+        store.applyMessage({type: "snapshot", ts: new Date().toISOString(), data: {vehicles: []}});
+        const moved = [];
+        store.on("vehicle", (v) => moved.push(v.sysid));
+        store.applyMessage(JSON.parse(arg));
+        return [moved, [3, 4].map((s) => [store.vehicles.get(s).name, store.vehicles.get(s).lat])];
+    })()"""
+    moved, rows = run(page, "store.js", body, text)
+    assert moved == [3, 4]
+    assert rows == [["drone-3", 29.053], ["drone-4", 29.054]]
+
+
 def test_planned_route_and_waypoints_from_a_real_plan(page, station):
     """The route of sortie 1 and the mission's waypoints by seq come from the plan's own
     GeoJSON and QGC WPL export, in order and at the same positions."""

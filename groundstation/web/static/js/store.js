@@ -145,6 +145,12 @@ export class Store {
         if (v) this.emit("vehicle", v);
         break;
       }
+      case "vehicle.frames": // frames that waited together: each one as a vehicle.frame
+        for (const frame of Array.isArray(msg.data) ? msg.data : []) {
+          const v = this.mergeVehicle(frame ?? {}, { fromFrame: true, ts: msg.ts });
+          if (v) this.emit("vehicle", v);
+        }
+        break;
       case "patrol.state":
       case "patrol.progress":
         this.applyPatrol(data, msg.ts);
