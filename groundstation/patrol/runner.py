@@ -11,6 +11,10 @@ goes through the service. While flying it watches three things at once:
   autopilot messages about the fence or the battery;
 - a timer that flushes the track to the store.
 
+Photos the vehicle reports (fleet ``photo`` events) are kept and stored on every landing (or
+failure, or shutdown) as a ``photos`` patrol event, so a resumed or reattached patrol's report
+holds the photos of all its flights. The battery is noted at arming and on landing.
+
 A mode change to RTL / LAND before the route's last waypoint is an interruption (low battery,
 a failsafe, a pilot): the patrol returns and lands as ``landed`` and can be resumed from its last
 reached item. Reaching the last waypoint means the route is done: ``returning``, then on landing
@@ -29,7 +33,9 @@ from groundstation.db.models import Incident, PatrolEvent, PatrolState, Report
 from groundstation.db.track import load_track
 from groundstation.errors import GroundStationError
 from groundstation.link import FleetEvent, VehicleHandle, VehicleState
+from groundstation.link.camera import PhotoTaken
 from groundstation.patrol.mission_facts import SortieFacts
+from groundstation.patrol.photos import photo_entry, stored_photos
 from groundstation.patrol.track_recorder import TrackRecorder
 
 if TYPE_CHECKING:
@@ -85,6 +91,9 @@ class PatrolRunner:
         self.outside = False
         self.battery_low = False
         self._own_mode: str | None = None
+        self.photos: list[PhotoTaken] = []  # this flight's, not yet stored
+        self.battery_start_pct: float | None = None
+        self.battery_end_pct: float | None = None
 
     # --- the lifecycle ------------------------------------------------------------------------
 
@@ -100,12 +109,14 @@ class PatrolRunner:
         except GroundStationError as exc:
             log.warning("patrol %d failed: %s", self.patrol_id, exc)
             await self._flush()
+            await self._save_photos()
             await self.service.event(
                 self.patrol_id, "failure", str(exc), level="critical", notify=True
             )
             await self.service.transition(self.patrol_id, PatrolState.FAILED, str(exc))
         except asyncio.CancelledError:
             await asyncio.shield(self._flush())
+            await asyncio.shield(self._save_photos())
             raise
 
     async def _to(self, state: PatrolState, cause: str) -> None:
@@ -138,6 +149,7 @@ class PatrolRunner:
         if h.is_ardupilot and h.state.mode != "GUIDED":
             await h.set_mode("GUIDED")  # RTL / LAND (after an interruption) are not armable
         await h.arm()
+        self.battery_start_pct = h.state.battery_pct
         await h.takeoff(alt)
         await h.wait_for(
             lambda s: (
@@ -193,6 +205,8 @@ class PatrolRunner:
 
     async def _landed(self) -> None:
         await self._flush()
+        await self._save_photos()
+        self.battery_end_pct = self.handle.state.battery_pct
         complete = self.last_reached >= self.facts.last_route_seq
         if complete:
             cause = "landed; route complete"
@@ -320,6 +334,8 @@ class PatrolRunner:
             )
             if seq >= self.facts.last_route_seq and self.state is PatrolState.FLYING:
                 await self._to(PatrolState.RETURNING, "route complete; returning to launch")
+        elif ev.kind == "photo" and ev.photo is not None:
+            self.photos.append(ev.photo)
         elif ev.kind == "lost":
             self.lost = True
             await self._flush()
@@ -357,6 +373,18 @@ class PatrolRunner:
             await self.recorder.flush(session)
             await session.commit()
 
+    async def _save_photos(self) -> None:
+        """Store this flight's photos so far as one ``photos`` event (none: nothing stored)."""
+        if not self.photos:
+            return
+        photos, self.photos = self.photos, []
+        await self.service.event(
+            self.patrol_id,
+            "photos",
+            f"{len(photos)} photos taken",
+            photos=[photo_entry(p) for p in photos],
+        )
+
     # --- the facts ----------------------------------------------------------------------------
 
     async def _report(self) -> None:
@@ -390,7 +418,9 @@ class PatrolRunner:
                 "distance_m": round(self.recorder.distance_m, 1),
                 "last_item_reached": self.last_reached,
                 "covered_frac": round(self.facts.covered_frac(self.last_reached), 3),
-                "photos": [],  # CAMERA_FEEDBACK is not exposed by the link yet
+                "photos": [p for p in stored_photos(events) if p["lat_deg"] is not None],
+                "battery_start_pct": self.battery_start_pct,
+                "battery_end_pct": self.battery_end_pct,
                 "events": [
                     {"at": e.at.isoformat(), "kind": e.kind, "level": e.level, "text": e.text}
                     for e in events
