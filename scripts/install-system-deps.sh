@@ -6,6 +6,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# Debian's nodejs comes without npm (NodeSource's includes it): ask for npm only when absent.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]} == 0)); then exit 0; fi
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-system-deps: please install as root: ${missing[*]}" >&2
