@@ -97,6 +97,17 @@ async def test_scheduled_patrol_flies_unattended_to_a_report(tmp_path, monkeypat
                 assert float(value["covered_frac"]) > 0.9
                 assert float(value["duration_s"]) > 0
                 assert value["drone"] in {v["name"] for v in vehicles["data"]}
+                # the coverage plan triggers the camera by distance: the photos are in the facts
+                assert summary["photos"] > 0
+                assert int(value["photos"]) == summary["photos"]
+                photos = (await client.get(f"/api/patrols/{pid}", headers=auth)).json()["report"][
+                    "photos"
+                ]
+                assert len(photos) == summary["photos"]
+                assert all(29.049 < p["lat_deg"] < 29.053 for p in photos)
+                assert all(119.179 < p["lon_deg"] < 119.184 for p in photos)
+                assert all(p["time"].endswith("+00:00") for p in photos)
+                assert summary["battery_used_pct"] > 0
                 pdf = await client.get(f"/api/patrols/{pid}/report?format=pdf", headers=auth)
                 assert pdf.content.startswith(b"%PDF-")
                 assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.content)) >= 1
