@@ -45,6 +45,8 @@ class FakeAutopilot:
     #: an old autopilot: SET_MESSAGE_INTERVAL unsupported, REQUEST_DATA_STREAM counted
     legacy_streams: bool = False
     data_stream_requests: int = 0
+    #: message ids SET_MESSAGE_INTERVAL refuses as unsupported (a vehicle without WIND: {168})
+    missing_messages: frozenset[int] = frozenset()
     missions: dict[int, list[MissionItem]] = field(default_factory=dict)
     commands_seen: list[int] = field(default_factory=list)
     armed: bool = False
@@ -172,7 +174,9 @@ class FakeAutopilot:
             self.armed = msg.param1 == 1
         elif command == 176:  # DO_SET_MODE
             self.custom_mode = int(msg.param2)
-        elif (command == 511 and self.legacy_streams) or command == 9999:
+        elif command == 9999 or (
+            command == 511 and (self.legacy_streams or int(msg.param1) in self.missing_messages)
+        ):
             return [self._ack(command, mavlink.MAV_RESULT_UNSUPPORTED)]
         return [self._ack(command, mavlink.MAV_RESULT_ACCEPTED)]
 

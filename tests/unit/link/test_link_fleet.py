@@ -89,6 +89,18 @@ async def test_old_autopilot_gets_request_data_stream():
     assert modern.commands_seen.count(511) == len(DEFAULT_STREAMS_HZ) + len(OPTIONAL_STREAMS_HZ)
 
 
+async def test_vehicle_without_wind_keeps_its_streams_and_contact_requests():
+    """A vehicle refusing only the WIND stream stays on SET_MESSAGE_INTERVAL and is still asked
+    for its version and home."""
+    ap = FakeAutopilot(2, missing_messages=frozenset({168}))
+    async with _fleet() as fleet, _vehicles(fleet, ap):
+        await asyncio.sleep(0.5)
+    assert ap.data_stream_requests == 0
+    # (at least: an ACK late on a loaded machine makes the station send a command again)
+    assert ap.commands_seen.count(511) >= len(DEFAULT_STREAMS_HZ) + len(OPTIONAL_STREAMS_HZ)
+    assert ap.commands_seen.count(512) >= 2  # REQUEST_MESSAGE: AUTOPILOT_VERSION, HOME_POSITION
+
+
 async def test_watch_yields_only_changes_and_cleans_up():
     """A field iterator yields on change only and unsubscribes when closed."""
     ap = FakeAutopilot(2)
