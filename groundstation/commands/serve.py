@@ -44,7 +44,7 @@ def serve(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        ws="websockets",
+        ws="websockets-sansio",  # the websockets library's sans-I/O core: cheaper per send
         log_level="info",
         proxy_headers=False,
     )

@@ -5,8 +5,9 @@
 1. binds the HTTP port (a taken port is a clear error, not a traceback);
 2. starts :class:`~simulator.fleet.SimFleet` (N copters at the site's station, default wind and
    battery) listening on a free loopback UDP port;
-3. starts the station (``create_app`` under a ``uvicorn.Server`` with ``ws="websockets"``) with
-   SQLite in the demo folder and a MAVLink link out to the simulator;
+3. starts the station (``create_app`` under a ``uvicorn.Server`` with
+   ``ws="websockets-sansio"``) with SQLite in the demo folder and a MAVLink link out to the
+   simulator;
 4. over the public API: adds the demo users, registers the drones' endurance, the three plans
    (:mod:`groundstation.demo.plans`) and one schedule each, due a few seconds from now;
 5. refreshes a :class:`~groundstation.demo.console.DemoStatus` twice a second (live vehicle

@@ -52,10 +52,10 @@ def bind_port(port: int) -> socket.socket:
 
 
 def server_for(app: FastAPI) -> DemoServer:
-    """The station's server: websockets as ``ecopatrol serve``, logging left to the demo."""
+    """The station's server: websockets-sansio as ``ecopatrol serve``, logging left to the demo."""
     config = uvicorn.Config(
         app,
-        ws="websockets",
+        ws="websockets-sansio",
         log_config=None,
         access_log=False,
         lifespan="on",

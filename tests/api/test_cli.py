@@ -81,7 +81,7 @@ def test_serve_passes_options_to_the_app(env, monkeypatch):
     assert settings.db.url == db
     assert settings.link.mavlink == ["udpin://0.0.0.0:14550", "udpout://127.0.0.1:14560"]
     assert seen["port"] == 8123
-    assert seen["ws"] == "websockets"
+    assert seen["ws"] == "websockets-sansio"
 
 
 def test_serve_rejects_unknown_database_backend(env):

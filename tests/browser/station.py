@@ -152,7 +152,7 @@ class LiveStation:
         self.app = create_app(self.settings())
         config = uvicorn.Config(
             self.app,
-            ws="websockets",
+            ws="websockets-sansio",  # as `ecopatrol serve`
             log_level="warning",
             lifespan="on",
         )
