@@ -38,7 +38,6 @@ from typing import Any
 
 PROTOCOL_VERSION = 1
 RATE_BURST = 2.0  # frames a key may send back to back before the rate cap applies
-RATE_SLACK = 0.25  # a frame due within this share of its interval goes now (borrowing a token)
 
 Clock = Callable[[], float]
 
@@ -97,11 +96,9 @@ class ClientQueue:
 
     Messages with a key are also rate-limited, by a token bucket per key: on average one every
     `min_interval_s` (0.1 s = 10 Hz per vehicle), with a burst of :data:`RATE_BURST` so that a
-    source at exactly the cap is not delayed by its jitter. A frame due within :data:`RATE_SLACK`
-    of an interval goes at once, borrowing from its next token (the average rate stays capped;
-    a frame is never held for a few milliseconds). A frame that is not yet due stays queued and
-    keeps being replaced by newer ones, so what goes out is always the latest; messages behind
-    it that are due (events, other vehicles) go first.
+    source at exactly the cap is not delayed by its jitter. A frame that is not yet due stays
+    queued and keeps being replaced by newer ones, so what goes out is always the latest;
+    messages behind it that are due (events, other vehicles) go first.
     """
 
     def __init__(
@@ -152,7 +149,7 @@ class ClientQueue:
     def _due(self, msg: LiveMessage, now: float) -> bool:
         if msg.key is None or self.min_interval_s <= 0:
             return True
-        return self._tokens(msg.key, now) >= 1.0 - RATE_SLACK
+        return self._tokens(msg.key, now) >= 1.0
 
     def get_nowait(self) -> LiveMessage:
         """The oldest message that is due; :class:`ClientClosed` if closed, IndexError if none."""
@@ -188,7 +185,7 @@ class ClientQueue:
             return None
         now = self._clock()
         waits = [
-            (1.0 - RATE_SLACK - self._tokens(m.key, now)) * self.min_interval_s
+            (1.0 - self._tokens(m.key, now)) * self.min_interval_s
             for m in self._items.values()
             if m.key is not None
         ]
