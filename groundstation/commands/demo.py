@@ -43,13 +43,10 @@ def demo(
 ) -> None:
     """Run the simulator, the station and its live map with demo users and scheduled patrols."""
     import contextlib
-    import warnings
 
     from groundstation.demo.orchestrate import DemoOptions
     from groundstation.demo.setup import DemoFolderError, demo_folder
 
-    # the brief's ws="websockets" (as `ecopatrol serve`); its deprecation notice is not for users
-    warnings.filterwarnings("ignore", message="The `websockets` implementation is deprecated")
     base = load_settings()
     with contextlib.ExitStack() as stack:
         try:
