@@ -45,6 +45,8 @@ class Candidate:
     battery_pct: float | None = None
     system_status: int = 0
     armed: bool = False
+    wind_speed_m_s: float | None = None  # the vehicle's own estimate (WIND), if it sends one
+    wind_dir_deg: float | None = None  # where that wind comes from, clockwise from north
 
 
 def check_daylight(
@@ -82,13 +84,31 @@ def _hm(t: datetime, tz: str) -> str:
     return t.astimezone(ZoneInfo(tz)).strftime("%H:%M")
 
 
-def check_wind(wind_m_s: float | None, limit_m_s: float) -> Verdict:
-    """Go if the wind is known and under the limit (unknown wind is a go: nothing says no)."""
-    if wind_m_s is None:
-        return Verdict("wind", True, "no wind measurement; assuming calm")
-    if wind_m_s > limit_m_s:
-        return Verdict("wind", False, f"wind {wind_m_s:.1f} m/s over the {limit_m_s:.1f} m/s limit")
-    return Verdict("wind", True, f"wind {wind_m_s:.1f} m/s")
+def check_wind(
+    wind_m_s: float | None, limit_m_s: float, vehicle: Candidate | None = None
+) -> Verdict:
+    """Go if the wind is under the limit (unknown wind is a go: nothing says no).
+
+    The chosen vehicle's own estimate (WIND) wins over the configured ``wind_m_s``; the reason
+    names which one was used, in the same words as the preflight check.
+
+    >>> check_wind(12.5, 10.0).reason
+    'wind 12.5 m/s (configured), limit 10.0 m/s'
+    >>> d = Candidate(1, "d", connected=True, wind_speed_m_s=4.0, wind_dir_deg=270)
+    >>> check_wind(12.5, 10.0, d).reason
+    "wind 4.0 m/s (from 270°, the vehicle's estimate), limit 10.0 m/s"
+    """
+    if vehicle is not None and vehicle.wind_speed_m_s is not None:
+        wind = vehicle.wind_speed_m_s
+        source = "the vehicle's estimate"
+        if vehicle.wind_dir_deg is not None:
+            source = f"from {vehicle.wind_dir_deg:.0f}°, {source}"
+    elif wind_m_s is not None:
+        wind, source = wind_m_s, "configured"
+    else:
+        return Verdict("wind", True, "no wind estimate (none from the vehicle or configured)")
+    ok = wind <= limit_m_s
+    return Verdict("wind", ok, f"wind {wind:.1f} m/s ({source}), limit {limit_m_s:.1f} m/s")
 
 
 def why_not(c: Candidate, min_battery_pct: float) -> str | None:

@@ -195,7 +195,7 @@ class ScheduleService:
         if drone is None:
             return await self._cannot(row, due, attempt, why)
         duration = _duration(plan, self.config.default_duration_s)
-        verdicts = [check_wind(self.wind_m_s, self.config.wind_limit_m_s)]
+        verdicts = [check_wind(self.wind_m_s, self.config.wind_limit_m_s, drone)]
         if self.config.check_daylight:
             lon, lat = _position(plan)
             verdicts.append(
@@ -314,6 +314,7 @@ class ScheduleService:
         return Candidate(
             v.id, v.name, connected=not handle.is_lost, busy_with=busy,
             battery_pct=state.battery_pct, system_status=state.system_status, armed=state.armed,
+            wind_speed_m_s=state.wind_speed_m_s, wind_dir_deg=state.wind_dir_deg,
         )  # fmt: skip
 
 

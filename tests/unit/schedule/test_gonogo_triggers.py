@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from groundstation.db.models import Vehicle
 from groundstation.errors import InvalidRequest
+from groundstation.link.vehicle import VehicleState
 from groundstation.schedule.gonogo import Candidate, check_daylight, check_wind, pick_drone
+from groundstation.schedule.service import ScheduleService
 from groundstation.schedule.triggers import TriggerSpec, due_times, make_trigger
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -34,9 +38,41 @@ def test_daylight_follows_civil_twilight_by_season(local, duration_s, ok):
 def test_wind_over_the_limit_is_no_go():
     """Wind above the limit is a no-go naming both numbers; unknown wind is a go."""
     assert not check_wind(12.5, 10.0).ok
-    assert "12.5 m/s over the 10.0 m/s" in check_wind(12.5, 10.0).reason
+    assert check_wind(12.5, 10.0).reason == "wind 12.5 m/s (configured), limit 10.0 m/s"
     assert check_wind(None, 10.0).ok
     assert check_wind(4.0, 10.0).ok
+
+
+def test_wind_uses_the_vehicles_own_estimate_over_the_configured_value():
+    """The chosen drone's WIND estimate decides and is named as the source, calm or not."""
+    windy = Candidate(1, "windy", connected=True, wind_speed_m_s=13.2, wind_dir_deg=95.0)
+    verdict = check_wind(3.0, 10.0, windy)
+    assert not verdict.ok
+    assert verdict.reason == "wind 13.2 m/s (from 95°, the vehicle's estimate), limit 10.0 m/s"
+    calm = Candidate(2, "calm", connected=True, wind_speed_m_s=2.5)
+    verdict = check_wind(12.0, 10.0, calm)
+    assert verdict.ok
+    assert verdict.reason == "wind 2.5 m/s (the vehicle's estimate), limit 10.0 m/s"
+
+
+def test_wind_falls_back_to_the_configured_value_without_a_vehicle_estimate():
+    """A drone that sends no WIND leaves the configured wind to decide, and the reason says so."""
+    silent = Candidate(1, "silent", connected=True, battery_pct=90)
+    verdict = check_wind(12.5, 10.0, silent)
+    assert not verdict.ok
+    assert verdict.reason == "wind 12.5 m/s (configured), limit 10.0 m/s"
+    assert check_wind(None, 10.0, silent).reason.startswith("no wind estimate")
+
+
+def test_candidate_carries_the_vehicles_wind_from_the_link_state():
+    """The scheduler's view of a connected drone includes its WIND speed and direction."""
+    state = VehicleState(7, 1, battery_pct=88.0, wind_speed_m_s=6.5, wind_dir_deg=180.0)
+    handle = SimpleNamespace(state=state, is_lost=False)
+    bridge = SimpleNamespace(handle_of=lambda sysid: handle)
+    service = ScheduleService(None, None, SimpleNamespace(bridge=bridge))  # type: ignore[arg-type]
+    c = service._candidate(Vehicle(id=3, sysid=7, name="d7"), None)
+    assert (c.connected, c.wind_speed_m_s, c.wind_dir_deg) == (True, 6.5, 180.0)
+    assert check_wind(None, 5.0, c).reason.startswith("wind 6.5 m/s (from 180°")
 
 
 def test_pick_prefers_the_fullest_fit_drone_and_explains_refusals():
