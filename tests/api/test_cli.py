@@ -102,9 +102,20 @@ def test_settings_from_environment(env, monkeypatch):
 
 
 def test_env_example_names_only_real_settings(monkeypatch):
-    """Every variable in .env.example, set or commented out, is a setting the station reads."""
+    """Every variable in .env.example is a field of the settings class owning its prefix."""
     from pathlib import Path
 
+    from groundstation.freshness.settings import FreshnessSettings
+    from groundstation.patrol.config import PatrolSettings
+    from groundstation.reports.notify import ReportSettings
+    from groundstation.schedule.settings import ScheduleSettings
+
+    owners = {
+        "ECOPATROL_PATROL_": PatrolSettings,
+        "ECOPATROL_SCHEDULE_": ScheduleSettings,
+        "ECOPATROL_FRESHNESS_": FreshnessSettings,
+        "ECOPATROL_REPORTS_": ReportSettings,
+    }
     example = Path(__file__).resolve().parents[2] / ".env.example"
     names = []
     for line in example.read_text().splitlines():
@@ -115,9 +126,21 @@ def test_env_example_names_only_real_settings(monkeypatch):
             monkeypatch.setenv(name, value)
     assert len(names) > 15
     settings = Settings()
+    by_owner: dict[str, list[str]] = {prefix: [] for prefix in owners}
     for name in names:
+        prefix = next((p for p in owners if name.startswith(p)), None)
+        if prefix is not None:
+            by_owner[prefix].append(name)
+            continue
         path = name.removeprefix("ECOPATROL_").lower().split("__")
         target = settings
         for part in path:
             assert hasattr(target, part), name
             target = getattr(target, part)
+    for prefix, cls in owners.items():
+        assert by_owner[prefix], f"no {prefix}* setting in .env.example"
+        loaded = cls()  # the example values must also validate
+        for name in by_owner[prefix]:
+            field = name.removeprefix(prefix).lower()
+            assert field in cls.model_fields, f"{name} is not a field of {cls.__name__}"
+            assert getattr(loaded, field) is not None, name
