@@ -2,7 +2,9 @@
 
 Builds the grid at the given cell size, sweeps synthetic flight at 5 Hz (a loop along the
 zone's shore, 150 m inside it, at 60 m and 10 m/s) chunk by chunk as the station does (300 points
-a chunk), then exports the GeoJSON classes. Prints a table; timings are indicative only.
+a chunk), then exports the GeoJSON classes twice: at the end of the flight (fresh and never), and
+with the first half of the flight older than the age limit (fresh, stale and never), printing the
+polygons and vertices per class. Prints a table; timings are indicative only.
 
     .venv/bin/python bench/freshness.py [--cell-m 50] [--hours 1]
 """
@@ -10,11 +12,13 @@ a chunk), then exports the GeoJSON classes. Prints a table; timings are indicati
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from typing import Any
 
 import numpy as np
 import shapely
+import shapely.geometry
 from pyproj import Transformer
 
 from geodata.site import load_site
@@ -32,6 +36,18 @@ def shore_loop(area: Any, n_points: int, step_m: float, inset_m: float = 150.0) 
     d = (np.arange(n_points) * step_m) % ring.length
     pts = shapely.line_interpolate_point(ring, d)
     return shapely.get_coordinates(pts)
+
+
+def _geometries(fc: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Each class of a FeatureCollection with its geometry."""
+    shape = shapely.geometry.shape
+    return [(f["properties"]["class"], shape(f["geometry"])) for f in fc["features"]]
+
+
+def shape_size(geom: Any) -> str:
+    """Polygons and vertices of one class's geometry."""
+    parts = shapely.get_num_geometries(geom)
+    return f"{parts} polygon(s), {shapely.get_num_coordinates(geom)} vertices"
 
 
 def main() -> None:
@@ -66,8 +82,13 @@ def main() -> None:
     sweep_s = time.perf_counter() - t
 
     t = time.perf_counter()
-    fc = freshness_geojson(grid, site.frame, now_s=float(pts["time_s"][-1]) + 60.0)
+    now_s = float(pts["time_s"][-1]) + 60.0
+    fc = freshness_geojson(grid, site.frame, now_s=now_s)
     export_s = time.perf_counter() - t
+    half_age_s = now_s - float(pts["time_s"][n // 2])
+    t = time.perf_counter()
+    fc_half = freshness_geojson(grid, site.frame, now_s=now_s, max_age_s=half_age_s)
+    export_half_s = time.perf_counter() - t
     seen = int(np.isfinite(grid.last_seen).sum())
 
     ny, nx = grid.shape
@@ -85,6 +106,9 @@ def main() -> None:
         ),
         ("cells seen", f"{seen} ({seen / grid.cells_in_area:.1%} of the zone)"),
         ("GeoJSON export", f"{export_s * 1000:.0f} ms, {len(fc['features'])} features"),
+        ("  half stale", f"{export_half_s * 1000:.0f} ms, {len(fc_half['features'])} features"),
+        *((f"  {cls}", shape_size(g)) for cls, g in _geometries(fc_half)),
+        ("  GeoJSON size", f"{len(json.dumps(fc_half)) / 1e3:.0f} kB"),
     ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:

@@ -2,8 +2,12 @@
 
 Three classes, by time since last seen: ``fresh`` (at most `max_age_s`), ``stale`` (seen, but
 longer ago) and ``never``. The map paints ``stale`` and ``never`` red ("not seen for > 24 h").
-Cells of a class are merged row by row into rectangles and then into polygons
-(``shapely.coverage_union_all``), so the whole Longyou zone is a few features, not 33 000 squares.
+Cells of a class are merged row by row into rectangles, the rectangles are dissolved into as few
+polygons as the cells allow (``shapely.union_all``: a full overlay, because rectangles of
+neighbouring rows share edges but not vertices, which ``coverage_union_all`` would leave as
+separate touching strips, drawn with hairline seams), and collinear vertices are dropped
+(``simplify(0)``), so the whole Longyou zone is three features of a few polygons each, not
+33 000 squares.
 
 >>> from shapely.geometry import box
 >>> from geodata.crs import LocalFrame
@@ -15,6 +19,10 @@ Cells of a class are merged row by row into rectangles and then into polygons
 >>> fc = freshness_geojson(grid, frame, now_s=2000.0, max_age_s=3600.0)
 >>> [(f["properties"]["class"], f["properties"]["cells"]) for f in fc["features"]]
 [('fresh', 2), ('never', 6)]
+>>> fc["features"][1]["geometry"]["type"]  # an L of 6 cells is one polygon of 6 corners
+'Polygon'
+>>> len(fc["features"][1]["geometry"]["coordinates"][0])
+7
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import box, mapping
+from shapely.geometry import mapping
 
 from geodata.crs import LocalFrame
 from groundstation.freshness.grid import BoolArray, FreshnessGrid
@@ -42,20 +50,30 @@ def class_masks(grid: FreshnessGrid, now_s: float, max_age_s: float) -> dict[str
     return {"fresh": fresh, "stale": stale, "never": never}
 
 
-def _runs_to_boxes(grid: FreshnessGrid, mask: BoolArray) -> list[Any]:
-    """Rectangles covering `mask`, one per horizontal run of cells."""
-    boxes = []
+def _runs_to_boxes(grid: FreshnessGrid, mask: BoolArray) -> Any:
+    """Rectangles covering `mask`, one per horizontal run of cells (an array of Polygons)."""
     padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
     padded[:, 1:-1] = mask
     edges = np.diff(padded, axis=1)
-    for j in range(mask.shape[0]):
-        starts = np.flatnonzero(edges[j] == 1)
-        ends = np.flatnonzero(edges[j] == -1)
-        y = grid.y0 + j * grid.cell_m
-        for s, e in zip(starts, ends, strict=True):
-            x = grid.x0 + s * grid.cell_m
-            boxes.append(box(x, y, grid.x0 + e * grid.cell_m, y + grid.cell_m))
-    return boxes
+    rows, starts = np.nonzero(edges == 1)  # row-major: the runs of each row in order
+    _, ends = np.nonzero(edges == -1)
+    y = grid.y0 + rows * grid.cell_m
+    x0, x1 = grid.x0 + starts * grid.cell_m, grid.x0 + ends * grid.cell_m
+    return shapely.box(x0, y, x1, y + grid.cell_m)
+
+
+def dissolve(grid: FreshnessGrid, mask: BoolArray) -> Any:
+    """The cells of `mask` as one (Multi)Polygon: as few parts and vertices as their shape allows.
+
+    >>> from shapely.geometry import box
+    >>> grid = FreshnessGrid.for_area(box(0, 0, 150, 150), cell_m=50.0)
+    >>> ring = grid.in_area.copy()
+    >>> ring[1, 1] = False                  # a square ring of 8 cells around a hole
+    >>> shape = dissolve(grid, ring)
+    >>> shape.geom_type, len(shape.interiors), shape.area
+    ('Polygon', 1, 20000.0)
+    """
+    return shapely.simplify(shapely.union_all(_runs_to_boxes(grid, mask)), 0.0)
 
 
 def freshness_geojson(
@@ -67,7 +85,7 @@ def freshness_geojson(
         n = int(mask.sum())
         if n == 0:
             continue
-        merged = shapely.coverage_union_all(_runs_to_boxes(grid, mask))
+        merged = dissolve(grid, mask)
         features.append(
             {
                 "type": "Feature",

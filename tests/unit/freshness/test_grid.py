@@ -152,6 +152,30 @@ def test_geojson_classes_partition_the_area():
     assert 28 < lat < 30
 
 
+def test_geojson_stale_staircase_is_one_seamless_polygon():
+    """A staircase of stale cells (rows of unequal length) comes out as one polygon, no strips."""
+    from geodata.crs import LocalFrame
+
+    n, cell = 10, 50.0
+    x0, y0 = 712_000.0, 3_216_000.0
+    grid = FreshnessGrid.for_area(box(x0, y0, x0 + n * cell, y0 + n * cell), cell)
+    assert grid.shape == (n, n)
+    rows, cols = np.indices(grid.shape)
+    stale = cols <= rows  # row j has j + 1 stale cells from the left edge
+    grid.last_seen[:] = np.where(stale, 0.0, 100_000.0)
+
+    fc = freshness_geojson(grid, LocalFrame.from_epsg(32650), now_s=100_000.0, max_age_s=3600.0)
+    by_class = {f["properties"]["class"]: f for f in fc["features"]}
+    assert set(by_class) == {"fresh", "stale"}
+    assert by_class["stale"]["properties"]["cells"] == int(stale.sum())
+    geometry = by_class["stale"]["geometry"]
+    assert geometry["type"] == "Polygon"
+    assert len(geometry["coordinates"]) == 1  # no holes, no seams
+    # a staircase of n steps has 2n + 2 corners and no other vertices (ring closed: one more)
+    assert len(geometry["coordinates"][0]) == 2 * n + 3
+    assert shape(geometry).is_valid
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
