@@ -1,9 +1,10 @@
 """Area coverage: compose the stages into a coverage path, and pick the best strategy.
 
-Two strategies share the `CoverageStrategy` protocol:
+Three strategies share the `CoverageStrategy` protocol:
 
 - `ParallelCoverage`: boustrophedon cells, each swept back and forth at its own best angle;
-- `ChannelCoverage`: loops that follow the shore (best on long, winding water).
+- `ChannelCoverage`: loops that follow the shore (best on long water a whole number of passes wide);
+- `WavefrontCoverage`: passes across the water that bend with it (best on winding rivers).
 
 `plan_coverage_path` runs each, fills what they left uncovered (`routes.gapfill`), orders the
 pieces, joins them inside the area (never across a hole) and keeps the cheapest result.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import shapely
@@ -44,6 +45,7 @@ from routes.ordering import (
 )
 from routes.swaths import ParallelSwaths, SwathGenerator, best_angle
 from routes.types import Leg, Route
+from routes.wavefront import Pass, WavefrontSwaths, extend_into_gaps, tilt_ends
 
 
 class CoverageStrategy(Protocol):
@@ -53,6 +55,12 @@ class CoverageStrategy(Protocol):
     def name(self) -> str: ...
 
     def chunks(self, area: BaseGeometry, width_m: float, connector: Connector) -> list[Chunk]: ...
+
+    def estimate(self, area: BaseGeometry, width_m: float, objective: PathObjective) -> float:
+        """A quick guess (within a few per cent) of the cost of the strategy's plan, or 0 when
+        there is none; `plan_coverage_path` skips a strategy guessed dearer than its best plan.
+        """
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,9 @@ class ParallelCoverage:
     order: SwathOrder = field(default_factory=Boustrophedon)
     turn_cost_m: float = 20.0
     name: str = "parallel"
+
+    def estimate(self, area: BaseGeometry, width_m: float, objective: PathObjective) -> float:
+        return 0.0
 
     def chunks(self, area: BaseGeometry, width_m: float, connector: Connector) -> list[Chunk]:
         out: list[Chunk] = []
@@ -89,6 +100,9 @@ class ChannelCoverage:
     name: str = "channel"
     nest: bool = False
 
+    def estimate(self, area: BaseGeometry, width_m: float, objective: PathObjective) -> float:
+        return 0.0
+
     def chunks(self, area: BaseGeometry, width_m: float, connector: Connector) -> list[Chunk]:
         out: list[Chunk] = []
         for poly in polygons(area):
@@ -99,6 +113,54 @@ class ChannelCoverage:
             out += [Chunk((line,), ring=True) for line in loops]
             out += [Chunk((s.path, s.path.reverse())) for s in swaths if not s.closed]
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class WavefrontCoverage:
+    """Back-and-forth passes across the water, along the wavefront from its far end."""
+
+    swaths: WavefrontSwaths = field(default_factory=WavefrontSwaths)
+    turn_shift_frac: float = 0.1
+    wedge_min_frac: float = 0.02
+    name: str = "wavefront"
+
+    def estimate(self, area: BaseGeometry, width_m: float, objective: PathObjective) -> float:
+        """The cost of the passes on a coarse grid, joined straight (0.2 s on 70 km²)."""
+        coarse = replace(self.swaths, max_nodes=20_000)
+        lines = []
+        for run in coarse.runs(area, width_m):
+            flown = [p.flown().reverse() if i % 2 else p.flown() for i, p in enumerate(run)]
+            lines.append(LineString([c for p in flown for c in p.coords]))
+        return sum(objective.cost(line) for line in lines)
+
+    def chunks(self, area: BaseGeometry, width_m: float, connector: Connector) -> list[Chunk]:
+        runs = self.swaths.runs(area, width_m)
+        lines = [self._path(run, area, width_m, connector) for run in runs]
+        # wedges left where passes meet the shore at a slant: fly those pass ends further
+        gaps = uncovered(area, lines, width_m)
+        flat = extend_into_gaps(
+            [p for run in runs for p in run], gaps, width_m, self.wedge_min_frac
+        )
+        out: list[Chunk] = []
+        for run in runs:
+            line = self._path(flat[: len(run)], area, width_m, connector)
+            flat = flat[len(run) :]
+            # one way round, either direction: the turns at the banks cover the shore between
+            # their two passes, so every variant must turn between the same pairs
+            out.append(Chunk((line, line.reverse())))
+        return out
+
+    def _path(
+        self, run: Sequence[Pass], area: BaseGeometry, width_m: float, connector: Connector
+    ) -> LineString:
+        """Back and forth along the run, each turn widened (see `tilt_ends`)."""
+        flown = [p.flown().reverse() if i % 2 else p.flown() for i, p in enumerate(run)]
+        flown = tilt_ends(flown, self.turn_shift_frac * width_m, width_m / 2, area)
+        coords = list(flown[0].coords)
+        for p in flown[1:]:
+            coords += connector.link(Point(coords[-1]), Point(p.coords[0])).coords[1:]
+            coords += p.coords[1:]
+        return LineString(coords if len(coords) > 1 else coords * 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +264,7 @@ def plan_coverage_path(
     area = as_area(area)
     check_width(area, width_m)
     if not strategies:
-        strategies = (ChannelCoverage(), ParallelCoverage())
+        strategies = (ChannelCoverage(), WavefrontCoverage(), ParallelCoverage())
     order = order or OrToolsOrder()
     objective = objective or LengthAndTurns()
     connector = connector or VisibilityConnector(join_region(area))
@@ -212,6 +274,9 @@ def plan_coverage_path(
     best_extra: list[LineString] = []
     costs: dict[str, float] = {}
     for strategy in strategies:
+        if strategy.estimate(area, width_m, objective) > best_cost:
+            costs[strategy.name] = math.inf  # cannot win, by a quick estimate
+            continue
         chunks = strategy.chunks(area, width_m, connector)
         if sum(c.variants[0].length for c in chunks) >= best_cost:
             costs[strategy.name] = math.inf  # cannot win: its passes alone cost more

@@ -8,14 +8,20 @@ import pytest
 from shapely.geometry import Point
 
 from routes.connect import VisibilityConnector
-from routes.coverage import ChannelCoverage, ParallelCoverage, join_region, plan_coverage_path
+from routes.coverage import (
+    ChannelCoverage,
+    ParallelCoverage,
+    WavefrontCoverage,
+    join_region,
+    plan_coverage_path,
+)
 from routes.geometry import covered_fraction, outside_length, polygons
 from routes.pipeline import PatrolParams, plan_coverage
 from routes.sorties import ITEM_OVERHEAD, split_sorties
 from routes.types import BatteryModel
 from tests.geometries import CANONICAL, WIDTH_M
 
-STRATEGIES = [ChannelCoverage(), ParallelCoverage()]
+STRATEGIES = [ChannelCoverage(), WavefrontCoverage(), ParallelCoverage()]
 SHAPES = list(CANONICAL.items())
 
 
@@ -52,7 +58,7 @@ def test_consecutive_legs_join(strategy, name, area) -> None:
 def test_best_strategy_is_the_cheapest(name, area) -> None:
     """With both strategies the kept plan is the one of lowest cost."""
     result = plan_coverage_path(area, WIDTH_M)
-    assert set(result.costs) == {"channel", "parallel"}
+    assert set(result.costs) == {"channel", "wavefront", "parallel"}
     assert result.costs[result.strategy] == min(result.costs.values())
 
 
