@@ -17,7 +17,12 @@ import time
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from routes.coverage import ChannelCoverage, ParallelCoverage, plan_coverage_path
+from routes.coverage import (
+    ChannelCoverage,
+    ParallelCoverage,
+    WavefrontCoverage,
+    plan_coverage_path,
+)
 from routes.geometry import covered_fraction, outside_length, turns
 from routes.testing import convex_lake, l_reservoir, winding_river
 
@@ -61,12 +66,15 @@ def _f2c(name: str, width_m: float) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--widths", default="80,150")
-    ap.add_argument("--strategy", choices=["best", "channel", "parallel"], default="best")
+    ap.add_argument(
+        "--strategy", choices=["best", "channel", "wavefront", "parallel"], default="best"
+    )
     args = ap.parse_args()
     strategies = {
         "best": None,
         "channel": [ChannelCoverage()],
         "parallel": [ParallelCoverage()],
+        "wavefront": [WavefrontCoverage()],
     }[args.strategy]
     head = (
         f"{'case':28} {'swath':>5} {'km²':>6} {'length km':>10} {'ratio':>6} {'covered %':>9} "

@@ -203,18 +203,27 @@ def coverage(
         Pattern,
         typer.Option(
             "--pattern",
-            help="auto: the cheaper of the two; parallel: straight passes (photogrammetry); "
-            "channel: loops following the shore.",
+            help="auto: the cheapest; parallel: straight passes (photogrammetry); "
+            "channel: loops following the shore; wavefront: passes across the water that bend "
+            "with it (shortest on winding rivers, but a turn at every bank).",
         ),
     ] = Pattern.auto,
 ) -> Builder:
-    """Sweep an area (holes and no-fly zones avoided) with parallel or shore-following passes."""
-    from routes.coverage import ChannelCoverage, CoverageStrategy, ParallelCoverage
+    """Sweep an area (holes and no-fly zones avoided) with parallel, shore-following or
+    river-crossing passes."""
+    from routes.coverage import (
+        ChannelCoverage,
+        CoverageStrategy,
+        ParallelCoverage,
+        WavefrontCoverage,
+    )
     from routes.pipeline import plan_coverage
 
     chosen: list[CoverageStrategy] = []
     if pattern in (Pattern.auto, Pattern.channel):
         chosen.append(ChannelCoverage())
+    if pattern in (Pattern.auto, Pattern.wavefront):
+        chosen.append(WavefrontCoverage())
     if pattern in (Pattern.auto, Pattern.parallel):
         chosen.append(ParallelCoverage())
 

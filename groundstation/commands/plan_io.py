@@ -35,6 +35,7 @@ class Pattern(StrEnum):
     auto = "auto"
     parallel = "parallel"
     channel = "channel"
+    wavefront = "wavefront"
 
 
 class Policy(StrEnum):

@@ -89,9 +89,9 @@ def test_bad_options_give_one_line_and_exit_2(tmp_path, args, message) -> None:
     assert "Traceback" not in res.output
 
 
-@pytest.mark.parametrize("pattern", ["parallel", "channel"])
+@pytest.mark.parametrize("pattern", ["parallel", "channel", "wavefront"])
 def test_pattern_can_be_forced(tmp_path, pattern) -> None:
-    """--pattern parallel / channel plans with that pattern and says so."""
+    """--pattern parallel / channel / wavefront plans with that pattern and says so."""
     out = tmp_path / "p.geojson"
     res = _run("coverage", "--area", str(POND), "--altitude", "60", "--swath-width", "60",
                "--station", "none", "--pattern", pattern, "--format", "geojson",
