@@ -1,0 +1,99 @@
+"""How short can a coverage path over the winding river be? Model floors, not plans.
+
+Run: ``.venv/bin/python bench/coverage_floor.py``. It prints, for the bench's winding river and
+each swath width, the ratio to area / width below which no plan of a given pattern can go under
+the covered-fraction rule (area within half a swath of the path, >= 99.5 %):
+
+- turn overhead: on a long straight strip, passes across it a width apart with square turns at
+  the banks; the extra length per pass over the strip's width, and the water left uncovered at
+  the corners between two turns, for pass ends short of the bank and turns widened sideways
+  (what `routes.wavefront` flies), measured with shapely;
+- along the channel: a whole number of passes must span each cross-section, ceil(W / w), the
+  river being W wide there (the loops of `routes.channel` and any pass that follows the banks);
+  the parity of that number, the turns and the joins are left out, so real plans are longer;
+- across the channel: each pass costs the width crossed plus the turn overhead above (islands,
+  ends and slanted banks left out);
+- the better of the two at every cross-section: a plan that could switch pattern for free.
+
+Widths W(s) are chords across the river normal to its centre line every 10 m (islands taken out).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Polygon, box
+
+from routes.gapfill import centerline
+from routes.testing import winding_river
+
+
+def turn_overhead(
+    end_frac: float, shift_frac: float, strip_widths: float = 6.0
+) -> tuple[float, float]:
+    """(extra length per pass, uncovered corner per pass), both in swath widths (w, w²)."""
+    h, n = strip_widths, 40
+    coords: list[tuple[float, float]] = []
+    for k in range(n):
+        x = k + 0.5
+        # each end moves away from the pass it turns into (k even turns to k + 1 at the top)
+        top = x - shift_frac if k % 2 == 0 else x + shift_frac
+        bottom = x + shift_frac if k % 2 == 0 else x - shift_frac
+        seq = [
+            (bottom, end_frac),
+            (x, end_frac + 0.5),
+            (x, h - end_frac - 0.5),
+            (top, h - end_frac),
+        ]
+        coords += seq if k % 2 == 0 else seq[::-1]
+    path = LineString(coords)
+    middle = box(5, 0, n - 5, h)
+    covered = path.buffer(0.5, quad_segs=16).intersection(middle).area
+    length = path.intersection(box(5, -1, n - 5, h + 1)).length / (n - 10)
+    return length - h, (middle.area - covered) / (n - 10)
+
+
+def widths(river: Polygon, step_m: float = 10.0) -> np.ndarray:
+    """Water width across the river every ``step_m`` along its centre line."""
+    outer = Polygon(river.exterior)
+    centre = centerline(outer, 40.0).simplify(5)
+    out = []
+    for s in np.arange(0.0, centre.length, step_m):
+        p = centre.interpolate(s)
+        a, b = centre.interpolate(max(s - 1, 0.0)), centre.interpolate(min(s + 1, centre.length))
+        t = np.array([b.x - a.x, b.y - a.y])
+        t /= np.hypot(*t)
+        normal = LineString(
+            [(p.x - 2000 * t[1], p.y + 2000 * t[0]), (p.x + 2000 * t[1], p.y - 2000 * t[0])]
+        )
+        span = [g for g in shapely.get_parts(normal.intersection(outer)) if g.distance(p) < 1e-6]
+        if span:
+            water = span[0].intersection(river)
+            out.append(water.length)
+    return np.asarray(out)
+
+
+def main() -> None:
+    print("turn overhead on a straight strip (pass ends, sideways shift: length per pass, corner)")
+    for end, shift in ((0.3, 0.0), (0.35, 0.05), (0.35, 0.1), (0.3, 0.1)):
+        extra, corner = turn_overhead(end, shift)
+        print(f"  ends {end:.2f} w from the bank, turns widened {shift:.2f} w: "
+              f"+{extra:.2f} w per pass, {corner:.4f} w² uncovered per pass")  # fmt: skip
+    river = winding_river()
+    w_profile = widths(river)
+    lo, hi = np.percentile(w_profile, [5, 95])
+    print(f"\nwinding river: {river.area / 1e6:.2f} km², {np.mean(w_profile):.0f} m wide on "
+          f"average ({lo:.0f}-{hi:.0f} m, 5-95 %)")  # fmt: skip
+    head = ("swath", "along", "across c=0.40", "across c=0.52", "best of both")
+    print(f"{head[0]:>5} {head[1]:>7} {head[2]:>14} {head[3]:>14} {head[4]:>13}")
+    for w in (80.0, 150.0):
+        whole = np.sum(w_profile)
+        along = np.ceil(w_profile / w) * w
+        across = {c: w_profile + c * w for c in (0.40, 0.52)}
+        best = np.minimum(along, across[0.40])
+        print(f"{w:5.0f} {along.sum() / whole:7.3f} {across[0.40].sum() / whole:14.3f} "
+              f"{across[0.52].sum() / whole:14.3f} {best.sum() / whole:13.3f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
