@@ -12,13 +12,16 @@ Longyou shapes are the shipped site's areas minus the hard no-fly zones (the air
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
+from collections.abc import Sequence
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from routes.coverage import (
     ChannelCoverage,
+    CoverageStrategy,
     ParallelCoverage,
     WavefrontCoverage,
     plan_coverage_path,
@@ -67,15 +70,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--widths", default="80,150")
     ap.add_argument(
-        "--strategy", choices=["best", "channel", "wavefront", "parallel"], default="best"
+        "--strategy",
+        choices=["best", "channel", "wavefront", "parallel", "each"],
+        default="best",
+        help="best: the planner's choice (by length and turns); each: a row per strategy",
     )
     args = ap.parse_args()
-    strategies = {
-        "best": None,
+    alone: dict[str, Sequence[CoverageStrategy] | None] = {
         "channel": [ChannelCoverage()],
-        "parallel": [ParallelCoverage()],
         "wavefront": [WavefrontCoverage()],
-    }[args.strategy]
+        "parallel": [ParallelCoverage()],
+    }
+    if args.strategy == "each":
+        runs = list(alone.values())
+    else:
+        runs = [None if args.strategy == "best" else alone[args.strategy]]
     head = (
         f"{'case':28} {'swath':>5} {'km²':>6} {'length km':>10} {'ratio':>6} {'covered %':>9} "
         f"{'outside m':>9} {'turns':>6} {'time s':>7} {'cpu s':>6}  {'strategy':8}  "
@@ -84,7 +93,7 @@ def main() -> None:
     print(head)
     print("-" * len(head))
     for name, area in cases():
-        for w in (float(v) for v in args.widths.split(",")):
+        for w, strategies in itertools.product(map(float, args.widths.split(",")), runs):
             t0, c0 = time.perf_counter(), time.process_time()
             result = plan_coverage_path(area, w, strategies=strategies)
             dt, cpu = time.perf_counter() - t0, time.process_time() - c0
