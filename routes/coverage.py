@@ -125,10 +125,12 @@ class WavefrontCoverage:
     name: str = "wavefront"
 
     def estimate(self, area: BaseGeometry, width_m: float, objective: PathObjective) -> float:
-        """The cost of the passes on a coarse grid, joined straight (0.2 s on 70 km²)."""
+        """The cost of the passes on a coarse grid over a simplified outline, joined straight
+        (0.2 s on 70 km²)."""
         coarse = replace(self.swaths, max_nodes=20_000)
+        outline = area.simplify(width_m / 10)
         lines = []
-        for run in coarse.runs(area, width_m):
+        for run in coarse.runs(outline, width_m):
             flown = [p.flown().reverse() if i % 2 else p.flown() for i, p in enumerate(run)]
             lines.append(LineString([c for p in flown for c in p.coords]))
         return sum(objective.cost(line) for line in lines)
