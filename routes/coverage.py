@@ -31,7 +31,13 @@ from routes.connect import Connector, VisibilityConnector
 from routes.decompose import BoustrophedonCells, Decomposer
 from routes.errors import InvalidAreaError, SwathTooWideError
 from routes.gapfill import fill_gaps, uncovered
-from routes.geometry import as_area, max_inscribed_radius, polygons, rotate_ring_to
+from routes.geometry import (
+    as_area,
+    covered_fraction,
+    max_inscribed_radius,
+    polygons,
+    rotate_ring_to,
+)
 from routes.objectives import LengthAndTurns, PathObjective
 from routes.ordering import (
     Boustrophedon,
@@ -147,8 +153,8 @@ class WavefrontCoverage:
         for run in runs:
             line = self._path(flat[: len(run)], area, width_m, connector)
             flat = flat[len(run) :]
-            # one way round, either direction: the turns at the banks cover the shore between
-            # their two passes, so every variant must turn between the same pairs
+            # one way round, either direction: which corners are left between turns depends
+            # on the way round, and the gap filling counts on this one's
             out.append(Chunk((line, line.reverse())))
         return out
 
@@ -272,8 +278,6 @@ def plan_coverage_path(
     connector = connector or VisibilityConnector(join_region(area))
     best: CoverageResult | None = None
     best_cost = math.inf
-    best_gaps: BaseGeometry = area
-    best_extra: list[LineString] = []
     costs: dict[str, float] = {}
     for strategy in strategies:
         if strategy.estimate(area, width_m, objective) > best_cost:
@@ -317,10 +321,8 @@ def plan_coverage_path(
             if cost < best_cost:
                 best_cost = cost
                 best = CoverageResult(route, strategy.name, math.nan, costs)
-                best_gaps, best_extra = gaps, extra
+
     assert best is not None
-    # what the loops and cells left, less what the gap passes and joins cover
-    more = [leg.line for leg in best.route.legs if leg.kind == "transit"] + best_extra
-    left = uncovered(best_gaps, more, width_m) if more else best_gaps
-    frac = 1.0 - left.area / area.area
+    # measured on the path itself: what it covers, whichever way each chunk was flown
+    frac = covered_fraction(best.route.line(), area, width_m)
     return CoverageResult(best.route, best.strategy, frac, costs)
