@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -143,26 +144,42 @@ class WavefrontCoverage:
 
     def chunks(self, area: BaseGeometry, width_m: float, connector: Connector) -> list[Chunk]:
         runs = self.swaths.runs(area, width_m)
-        lines = [self._path(run, area, width_m, connector) for run in runs]
-        # wedges left where passes meet the shore at a slant: fly those pass ends further
-        gaps = uncovered(area, lines, width_m)
-        flat = extend_into_gaps(
-            [p for run in runs for p in run], gaps, width_m, self.wedge_min_frac
-        )
-        out: list[Chunk] = []
-        for run in runs:
-            line = self._path(flat[: len(run)], area, width_m, connector)
-            flat = flat[len(run) :]
-            # one way round, either direction: which corners are left between turns depends
-            # on the way round, and the gap filling counts on this one's
-            out.append(Chunk((line, line.reverse())))
-        return out
+        variants: list[list[LineString]] = [[] for _ in runs]
+        # each run either way round (turning first at one bank or the other): the corners
+        # left between turns differ, so each way round gets its own gap passes
+        for flip in (False, True):
+            lines = [self._path(run, area, width_m, connector, flip) for run in runs]
+            # wedges left where passes meet the shore at a slant: fly those pass ends further
+            flat = extend_into_gaps(
+                [p for run in runs for p in run],
+                uncovered(area, lines, width_m),
+                width_m,
+                self.wedge_min_frac,
+            )
+            for k, run in enumerate(runs):
+                lines[k] = self._path(flat[: len(run)], area, width_m, connector, flip)
+                flat = flat[len(run) :]
+            extra = [
+                s.path for s in fill_gaps(area, [], width_m, gaps=uncovered(area, lines, width_m))
+            ]
+            owner = shapely.STRtree(lines).nearest([Point(g.coords[0]) for g in extra])
+            for k, line in enumerate(lines):
+                mine = [g for g, o in zip(extra, np.atleast_1d(owner), strict=True) if o == k]
+                if mine:
+                    line = route_from_pieces(insert_detours([line], mine), connector).line()
+                variants[k] += [line, line.reverse()]
+        return [Chunk(tuple(v)) for v in variants]
 
     def _path(
-        self, run: Sequence[Pass], area: BaseGeometry, width_m: float, connector: Connector
+        self,
+        run: Sequence[Pass],
+        area: BaseGeometry,
+        width_m: float,
+        connector: Connector,
+        flip: bool = False,
     ) -> LineString:
         """Back and forth along the run, each turn widened (see `tilt_ends`)."""
-        flown = [p.flown().reverse() if i % 2 else p.flown() for i, p in enumerate(run)]
+        flown = [p.flown().reverse() if (i + flip) % 2 else p.flown() for i, p in enumerate(run)]
         flown = tilt_ends(flown, self.turn_shift_frac * width_m, width_m / 2, area)
         coords = list(flown[0].coords)
         for p in flown[1:]:

@@ -104,20 +104,41 @@ def test_tilted_turns_are_wider_and_stay_inside() -> None:
     assert a2.coords[-1] == up.coords[-1]
 
 
+def _boustrophedon(passes: list[Pass]) -> LineString:
+    flown = [p.flown().reverse() if i % 2 else p.flown() for i, p in enumerate(passes)]
+    return LineString([c for line in flown for c in line.coords])
+
+
 def test_slanted_pass_ends_are_extended_into_the_wedge_ahead() -> None:
-    """Where fronts meet the shore at a slant, flying their ends on into the wedges ahead
-    leaves well under half as much water uncovered, and the path stays on the water."""
+    """Where passes meet the shore at a slant, flying their ends on into the wedges ahead
+    leaves a fifth less water uncovered along that shore (the corners beside the ends are the
+    turns' to cover), and the path stays on the water."""
+    area = Polygon([(0, 0), (1000, 0), (1000, 300), (0, 600)])  # top bank slanted
+    width = 80.0
+    inset = area.buffer(-0.35 * width)
+    fronts = [LineString([(x, 4.0), (x, 600 - 0.3 * x - 4.0)]) for x in range(40, 1000, 80)]
+    passes = [trimmed(f, inset) for f in fronts]
+    before = uncovered(area, [_boustrophedon(passes)], width)
+    longer = extend_into_gaps(passes, before, width)
+    path = _boustrophedon(longer)
+    top = Polygon([(0, 600), (1000, 300), (1000, 200), (0, 500)])  # along the slanted bank
+    after = uncovered(area, [path], width)
+    assert after.intersection(top).area < 0.8 * before.intersection(top).area
+    assert outside_length(path, area) == 0.0
+    assert all(
+        p.start_m <= q.start_m and p.end_m >= q.end_m for p, q in zip(longer, passes, strict=True)
+    )
+
+
+def test_each_way_round_covers_on_its_own() -> None:
+    """A wavefront chunk offers each run both ways round; either, flown alone, covers."""
     area = Polygon([(0, 0), (2000, 0), (2300, 500), (300, 500)])
-    connector = VisibilityConnector(area)
-
-    def left(strategy: WavefrontCoverage) -> tuple[float, list[LineString]]:
-        lines = [c.variants[0] for c in strategy.chunks(area, 80.0, connector)]
-        return uncovered(area, lines, 80.0).area, lines
-
-    plain, _ = left(WavefrontCoverage(wedge_min_frac=math.inf))
-    extended, lines = left(WavefrontCoverage())
-    assert extended < 0.5 * plain
-    assert all(outside_length(line, area) == 0.0 for line in lines)
+    chunks = WavefrontCoverage().chunks(area, 80.0, VisibilityConnector(area))
+    assert all(len(c.variants) == 4 for c in chunks)
+    for k in range(4):
+        lines = [c.variants[k] for c in chunks]
+        assert uncovered(area, lines, 80.0).area <= 0.005 * area.area
+        assert all(outside_length(line, area) == 0.0 for line in lines)
 
 
 def test_gaps_beside_a_pass_are_left_to_gapfill() -> None:
