@@ -124,7 +124,13 @@ class ChannelCoverage:
 
 @dataclass(frozen=True, slots=True)
 class WavefrontCoverage:
-    """Back-and-forth passes across the water, along the wavefront from its far end."""
+    """Back-and-forth passes across the water, along the wavefront from its far end.
+
+    Each run (the passes between two islands' splits and merges) is a chunk offered both ways
+    round and in either direction; each way round comes with its own turns widened by
+    ``turn_shift_frac`` of a width, pass ends flown on into wedges over ``wedge_min_frac`` of a
+    width squared, and gap passes flown as detours, so whichever the order picks covers.
+    """
 
     swaths: WavefrontSwaths = field(default_factory=WavefrontSwaths)
     turn_shift_frac: float = 0.1
@@ -144,6 +150,8 @@ class WavefrontCoverage:
 
     def chunks(self, area: BaseGeometry, width_m: float, connector: Connector) -> list[Chunk]:
         runs = self.swaths.runs(area, width_m)
+        if not runs:
+            return []
         variants: list[list[LineString]] = [[] for _ in runs]
         # each run either way round (turning first at one bank or the other): the corners
         # left between turns differ, so each way round gets its own gap passes
