@@ -75,6 +75,10 @@ def rotate(geom: BaseGeometry, angle_rad: float) -> BaseGeometry:
     return shapely.transform(geom, lambda xy: rotate_xy(xy, angle_rad))
 
 
+#: a turn sharp enough for a multicopter to slow down for it (costed by objectives and sorties)
+SHARP_TURN_DEG = 60.0
+
+
 def turns(line: LineString, min_deg: float = 30.0) -> int:
     """Number of heading changes larger than ``min_deg`` along a line.
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from shapely.geometry import LineString
 
-from routes.geometry import turns
+from routes.geometry import SHARP_TURN_DEG, turns
 
 
 class PathObjective(Protocol):
@@ -34,7 +34,7 @@ class LengthAndTurns:
     """Length plus a fixed cost per sharp turn (a multicopter slows down and speeds up again)."""
 
     turn_cost_m: float = 20.0
-    min_turn_deg: float = 60.0
+    min_turn_deg: float = SHARP_TURN_DEG
 
     def cost(self, path: LineString) -> float:
         return float(path.length) + self.turn_cost_m * turns(path, self.min_turn_deg)

@@ -29,6 +29,7 @@ from shapely.geometry import LineString, Point
 
 from routes.connect import Connector
 from routes.errors import BatteryError
+from routes.geometry import SHARP_TURN_DEG
 from routes.mission import count_items
 from routes.types import BatteryModel, Leg, LegKind, Route, Sortie
 
@@ -93,6 +94,19 @@ def _flatten(route: Route, max_gap_m: float) -> _Flat:
     return _Flat(arr, kind, np.asarray(real), np.asarray(loiter), name, cum)
 
 
+def _sharp_vertices(xy: NDArray[np.float64]) -> NDArray[np.int64]:
+    """1 at each vertex where the heading changes by more than `SHARP_TURN_DEG`, else 0."""
+    out = np.zeros(len(xy), dtype=np.int64)
+    if len(xy) < 3:
+        return out
+    d = np.diff(xy, axis=0)
+    h = np.arctan2(d[:, 1], d[:, 0])
+    dh = np.abs((np.diff(h) + np.pi) % (2 * np.pi) - np.pi)
+    moving = np.hypot(d[:, 0], d[:, 1]) > 1e-9
+    out[1:-1] = (dh > np.radians(SHARP_TURN_DEG)) & moving[:-1] & moving[1:]
+    return out
+
+
 def _legs_between(flat: _Flat, i0: int, i1: int) -> list[Leg]:
     """Legs for vertices i0..i1, one leg per run of equal segment kind (loiters separate)."""
     legs: list[Leg] = []
@@ -142,6 +156,10 @@ def split_sorties(
     home = np.array([station.x, station.y])
     euclid = np.hypot(*(flat.xy - home).T)
     loiter_m = np.cumsum(flat.loiter) * battery.cruise_speed_m_s
+    # time lost at sharp turns, in metres of cruise: at the vertices inside a sortie, plus
+    # one where it leaves the way out and one where it joins the way back
+    turn_m = battery.turn_s * battery.cruise_speed_m_s
+    sharp = np.cumsum(_sharp_vertices(flat.xy)) * turn_m
     pts = [Point(float(x), float(y)) for x, y in flat.xy]
     back_cache: dict[int, float] = {}
 
@@ -152,7 +170,8 @@ def split_sorties(
 
     def cost(i0: int, i1: int) -> float:
         lo = loiter_m[i1] - (loiter_m[i0 - 1] if i0 > 0 else 0.0)
-        return float(back(i0) + flat.cum[i1] - flat.cum[i0] + lo + back(i1))
+        bends = sharp[max(i1 - 1, i0)] - sharp[i0] + 2 * turn_m
+        return float(back(i0) + flat.cum[i1] - flat.cum[i0] + lo + bends + back(i1))
 
     links: dict[tuple[int, bool], LineString] = {}
 
@@ -181,7 +200,8 @@ def split_sorties(
         # furthest vertex allowed by the straight-line bound and the waypoint count
         wp = np.cumsum(flat.real[i0:])
         lo = loiter_m[i0:] - (loiter_m[i0 - 1] if i0 > 0 else 0.0)
-        bound = back(i0) + flat.cum[i0:] - flat.cum[i0] + lo + euclid[i0:]
+        bends = np.concatenate([[0.0], sharp[i0:-1] - sharp[i0]]) + 2 * turn_m  # as in cost
+        bound = back(i0) + flat.cum[i0:] - flat.cum[i0] + lo + bends + euclid[i0:]
         ok = (bound <= budget_m) & (wp <= max_wp)
         bad = np.flatnonzero(~ok)
         i1: int = i0 + (int(bad[0]) - 1 if len(bad) else n - 1 - i0)
@@ -206,6 +226,12 @@ def split_sorties(
             return Route(tuple(legs))
 
         sortie = build(i0, i1)
+        # the ways out and back may turn more than the two turns allowed for: shorten
+        while i1 > i0 + 1 and Sortie(sortie).duration_s(battery) > battery.endurance_s * (
+            1 - battery.reserve_frac
+        ):
+            i1 -= 1
+            sortie = build(i0, i1)
         if count_items(sortie, photo) > battery.max_mission_items:
             good, top = i0 + 1, int(i1)  # largest end that fits the mission memory
             while good < top:

@@ -15,6 +15,8 @@ from typing import Literal
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from routes.geometry import SHARP_TURN_DEG, turns
+
 LegKind = Literal["sweep", "transit", "loiter"]
 
 
@@ -106,10 +108,16 @@ class BatteryModel:
     reserve_frac: float = 0.25
     max_mission_items: int = 250
     takeoff_landing_s: float = 60.0
+    #: seconds lost at each sharp turn (over `SHARP_TURN_DEG`): braking into the corner and
+    #: speeding up out of it; an ArduCopter 4 blending a square corner at 15 m/s with
+    #: WPNAV_ACCEL 2.5 m/s² loses about 1 s, a copter stopping at every waypoint about 6 s
+    turn_s: float = 1.5
 
     def __post_init__(self) -> None:
         if self.cruise_speed_m_s <= 0 or self.endurance_s <= 0:
             raise ValueError("cruise speed and endurance must be positive")
+        if not self.turn_s >= 0:
+            raise ValueError(f"time lost per turn must be >= 0 s, got {self.turn_s}")
         if not 0 <= self.reserve_frac < 1:
             raise ValueError(f"reserve fraction must be in [0, 1), got {self.reserve_frac}")
         if self.max_mission_items < 8:
@@ -159,6 +167,7 @@ class Sortie:
             self.route.length_m / battery.cruise_speed_m_s
             + self.route.loiter_s
             + battery.takeoff_landing_s
+            + battery.turn_s * turns(self.route.line(), SHARP_TURN_DEG)
         )
 
 

@@ -1,0 +1,48 @@
+"""Sorties count the time a copter loses at sharp turns against its battery."""
+
+from __future__ import annotations
+
+import pytest
+from shapely.geometry import LineString, Point
+
+from routes.connect import StraightConnector
+from routes.sorties import split_sorties
+from routes.types import BatteryModel, Leg, Route, Sortie
+
+
+def _zigzag(length_m: float, step_m: float) -> LineString:
+    """Back and forth across a 100 m strip, ``step_m`` apart: two square turns per pass."""
+    coords, x, up = [], 0.0, True
+    while x <= length_m:
+        ys = (0.0, 100.0) if up else (100.0, 0.0)
+        coords += [(x, ys[0]), (x, ys[1])]
+        x += step_m
+        up = not up
+    return LineString(coords)
+
+
+def test_duration_adds_the_time_lost_at_each_sharp_turn() -> None:
+    """A sortie's duration is its length at cruise speed plus turn_s per turn over 60°."""
+    route = Route((Leg(LineString([(0, 0), (100, 0), (100, 100), (130, 140)])),))
+    slow = BatteryModel(cruise_speed_m_s=10, takeoff_landing_s=0, turn_s=3.0)
+    free = BatteryModel(cruise_speed_m_s=10, takeoff_landing_s=0, turn_s=0.0)
+    length_s = route.length_m / 10
+    assert Sortie(route).duration_s(free) == pytest.approx(length_s)
+    assert Sortie(route).duration_s(slow) == pytest.approx(length_s + 3.0)  # one turn of 90°, then 37°
+
+
+def test_a_route_full_of_turns_needs_more_sorties_each_within_the_battery() -> None:
+    """Turns eat battery: a zigzag splits into more sorties when turns cost time, and every
+    sortie, turns included, keeps the reserve."""
+    route = Route((Leg(_zigzag(2000.0, 40.0)),))
+    station = Point(-50, -50)
+    common = {"cruise_speed_m_s": 10.0, "endurance_s": 900.0, "reserve_frac": 0.2,
+              "max_mission_items": 1000, "takeoff_landing_s": 0.0}  # fmt: skip
+    free = split_sorties(route, station, StraightConnector(), BatteryModel(**common, turn_s=0))
+    costly = BatteryModel(**common, turn_s=4.0)
+    turning = split_sorties(route, station, StraightConnector(), costly)
+    assert len(turning) > len(free)
+    for s in turning:
+        assert s.duration_s(costly) <= 900.0 * 0.8 + 1e-6
+    swept = sum(s.route.sweep_length_m for s in turning)
+    assert swept == pytest.approx(route.sweep_length_m, rel=1e-6)
