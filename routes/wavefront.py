@@ -6,8 +6,11 @@ meander and island. They are the level sets of the geodesic distance (the shorte
 the area) from the far end, so by the coarea formula their total length is the area over the
 width, with none of the waste of a whole extra pass where the river is a fraction of a pass
 wider than a whole number of passes (the loss of passes along the channel, `routes.channel`).
-What they pay instead is a turn at each bank; passes stop ``end_inset_frac`` of a width short of
-the shore, the corners left between two turns being small enough for `routes.gapfill` to skip.
+What they pay instead is a turn at each bank. Passes stop ``end_inset_frac`` of a width short of
+the shore; `tilt_ends` widens each turn so the corner left between two turns shrinks to almost
+nothing, and `extend_into_gaps` flies pass ends on into the wedges left where a pass meets the
+shore at a slant. Runs (`runs`) are the stretches between the splits and merges of the fronts
+round islands.
 
 The distance is computed on a grid (32-neighbour Dijkstra from scipy, about 1 % from the true
 distance) and the fronts are drawn by contourpy; passes are then clipped to the area, so a coarse
