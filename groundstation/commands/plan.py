@@ -86,6 +86,13 @@ BatteryWhOpt = Annotated[
     ),
 ]
 PowerOpt = Annotated[float | None, typer.Option("--power-w", help="Power drawn in cruise, W.")]
+TurnOpt = Annotated[
+    float,
+    typer.Option(
+        "--turn-time",
+        help="Seconds lost at each sharp turn (over 60 degrees), braking and speeding up.",
+    ),
+]
 RestrictedOpt = Annotated[
     Policy,
     typer.Option(
@@ -120,6 +127,7 @@ _TAIL = (
     _option("max_items", ItemsOpt, 250),
     _option("battery_wh", BatteryWhOpt, None),
     _option("power_w", PowerOpt, None),
+    _option("turn_time", TurnOpt, 1.5),
     _option("restricted", RestrictedOpt, Policy.avoid),
 )
 
@@ -149,12 +157,14 @@ class SharedOptions:
     max_items: int
     battery_wh: float | None
     power_w: float | None
+    turn_time: float
     restricted: Policy
 
     def run(self, build: Builder, need_swath: bool) -> None:
         """Load the ground, make the parameters, plan with ``build`` and write the output."""
         battery = (
-            self.speed, self.endurance, self.reserve, self.max_items, self.battery_wh, self.power_w
+            self.speed, self.endurance, self.reserve, self.max_items, self.battery_wh, self.power_w,
+            self.turn_time,
         )  # fmt: skip
         swath = (self.swath_width, self.camera_hfov, self.overlap)
         params = partial(

@@ -5,6 +5,7 @@ Heavy imports stay inside the functions so `ecopatrol --help` stays fast.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from enum import StrEnum
@@ -144,12 +145,12 @@ def make_params(
     altitude: float,
     camera: tuple[float | None, float | None, float | None],
     drones: int,
-    battery: tuple[float, float, float, int, float | None, float | None],
+    battery: tuple[float, float, float, int, float | None, float | None, float],
     need_swath: bool,
     restricted: str = "avoid",
 ) -> PatrolParams:
     """Patrol parameters from the options: (swath, hfov, overlap), (speed, endurance, reserve,
-    max items, battery Wh, cruise power W)."""
+    max items, battery Wh, cruise power W, seconds lost per turn)."""
     from routes.constraints import swath_from_camera
     from routes.pipeline import PatrolParams
     from routes.types import BatteryModel
@@ -168,13 +169,14 @@ def make_params(
         raise fail("--overlap needs --camera-hfov")
     if need_swath and swath is None:
         raise fail("give --swath-width M, or --camera-hfov DEG with --overlap F")
-    speed, endurance, reserve, items, wh, power = battery
+    speed, endurance, reserve, items, wh, power, turn_s = battery
     if (wh is None) != (power is None):
         raise fail("--battery-wh and --power-w go together")
     if wh is not None and power is not None:
         model = BatteryModel.from_capacity(wh, power, speed, reserve, items)
     else:
         model = BatteryModel(speed, endurance, reserve, items)
+    model = dataclasses.replace(model, turn_s=turn_s)
     return PatrolParams(
         altitude_m=altitude, swath_width_m=swath, drones=drones, battery=model,
         photo_spacing_m=photo or swath, restricted=Policy(restricted).value,
