@@ -28,7 +28,8 @@ def test_duration_adds_the_time_lost_at_each_sharp_turn() -> None:
     free = BatteryModel(cruise_speed_m_s=10, takeoff_landing_s=0, turn_s=0.0)
     length_s = route.length_m / 10
     assert Sortie(route).duration_s(free) == pytest.approx(length_s)
-    assert Sortie(route).duration_s(slow) == pytest.approx(length_s + 3.0)  # one turn of 90°, then 37°
+    # one turn of 90°, then one of 37°: one sharp turn
+    assert Sortie(route).duration_s(slow) == pytest.approx(length_s + 3.0)
 
 
 def test_a_route_full_of_turns_needs_more_sorties_each_within_the_battery() -> None:
