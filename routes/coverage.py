@@ -6,8 +6,9 @@ Three strategies share the `CoverageStrategy` protocol:
 - `ChannelCoverage`: loops that follow the shore (best on long water a whole number of passes wide);
 - `WavefrontCoverage`: passes across the water that bend with it (best on winding rivers).
 
-`plan_coverage_path` runs each, fills what they left uncovered (`routes.gapfill`), orders the
-pieces, joins them inside the area (never across a hole) and keeps the cheapest result.
+`plan_coverage_path` runs each (but one whose quick estimate is already dearer than the best
+plan found), fills what they left uncovered (`routes.gapfill`), orders the pieces, joins them
+inside the area (never across a hole) and keeps the cheapest result.
 
 >>> from shapely.geometry import box
 >>> result = plan_coverage_path(box(0, 0, 1000, 600), 100)
@@ -64,8 +65,8 @@ class CoverageStrategy(Protocol):
     def chunks(self, area: BaseGeometry, width_m: float, connector: Connector) -> list[Chunk]: ...
 
     def estimate(self, area: BaseGeometry, width_m: float, objective: PathObjective) -> float:
-        """A quick guess (within a few per cent) of the cost of the strategy's plan, or 0 when
-        there is none; `plan_coverage_path` skips a strategy guessed dearer than its best plan.
+        """A quick guess of the cost of the strategy's plan, erring low, or 0 when there is
+        none; `plan_coverage_path` skips a strategy guessed dearer than its best plan so far.
         """
         ...
 
@@ -346,7 +347,6 @@ def plan_coverage_path(
             if cost < best_cost:
                 best_cost = cost
                 best = CoverageResult(route, strategy.name, math.nan, costs)
-
     assert best is not None
     # measured on the path itself: what it covers, whichever way each chunk was flown
     frac = covered_fraction(best.route.line(), area, width_m)
