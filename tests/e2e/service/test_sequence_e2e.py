@@ -14,8 +14,9 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_three_sorties_on_two_drones_parallel_and_in_sequence(tmp_path):
-    """Three battery-limited sorties on two drones: both start at once, the third follows the
-    second on the same drone once it is reported, and all three are reported."""
+    """Three battery-limited sorties on two drones: the longest alone on one drone, the other
+    two in sequence on the other; both drones start at once, the later sortie follows the
+    earlier on the same drone once it is reported, and all three are reported."""
     async with (
         stack(tmp_path) as (_sim, station),
         httpx.AsyncClient(base_url=station.url, timeout=30 * FACTOR) as client,
@@ -39,14 +40,18 @@ async def test_three_sorties_on_two_drones_parallel_and_in_sequence(tmp_path):
                      "polygon": NEAR_STATION, "swath_width_m": 60, "drones": 2,
                      "endurance_s": 200, "reserve_frac": 0.1}  # fmt: skip
         plan = (await client.post("/api/plans", json=plan_body, headers=pilot)).json()
-        assert [s["drone"] for s in plan["sorties"]] == [1, 2, 2]
+        drones = [s["drone"] for s in plan["sorties"]]
+        assert sorted(drones) == [1, 2, 2]  # the longest sortie alone on drone 1
+        solo = drones.index(1)
+        before, after = (i for i, d in enumerate(drones) if d == 2)
 
         r = await client.post(
             f"/api/plans/{plan['id']}/fly", json={"vehicle_ids": [ids[1], ids[2]]}, headers=pilot
         )
         assert r.status_code == 202, r.text
         patrols = r.json()["data"]
-        assert [p["state"] != "planned" for p in patrols] == [True, True, False]
+        started = [p["state"] != "planned" for p in patrols]
+        assert (started[solo], started[before], started[after]) == (True, True, False)
 
         async with asyncio.timeout(240 * FACTOR):
             while True:
@@ -57,7 +62,7 @@ async def test_three_sorties_on_two_drones_parallel_and_in_sequence(tmp_path):
                 if all(p["state"] in ("reported", "failed", "aborted") for p in states.values()):
                     break
                 await asyncio.sleep(1.0)
-        first, second, third = (states[p["id"]] for p in patrols)
+        first, second, third = (states[patrols[i]["id"]] for i in (solo, before, after))
         assert [first["state"], second["state"], third["state"]] == ["reported"] * 3, (
             first["reason"], second["reason"], third["reason"],
         )  # fmt: skip
