@@ -79,22 +79,33 @@ def rotate(geom: BaseGeometry, angle_rad: float) -> BaseGeometry:
 SHARP_TURN_DEG = 60.0
 
 
+def turn_mask(xy: NDArray[np.float64], min_deg: float = 30.0) -> NDArray[np.bool_]:
+    """True at each vertex where the heading changes by more than ``min_deg`` (never at the
+    ends; a repeated point is stepped over, the turn counted where the line moves on).
+
+    >>> turn_mask(np.array([(0, 0), (10, 0), (10, 10), (10, 10), (0, 10)])).tolist()
+    [False, True, False, True, False]
+    """
+    out = np.zeros(len(xy), dtype=bool)
+    if len(xy) < 3:
+        return out
+    d = np.diff(xy, axis=0)
+    moving = np.flatnonzero(np.hypot(d[:, 0], d[:, 1]) > 1e-9)
+    if len(moving) < 2:
+        return out
+    h = np.arctan2(d[moving, 1], d[moving, 0])
+    dh = np.abs((np.diff(h) + math.pi) % (2 * math.pi) - math.pi)
+    out[moving[1:]] = dh > math.radians(min_deg)
+    return out
+
+
 def turns(line: LineString, min_deg: float = 30.0) -> int:
     """Number of heading changes larger than ``min_deg`` along a line.
 
     >>> turns(LineString([(0, 0), (10, 0), (10, 10), (0, 10)]))
     2
     """
-    xy = np.asarray(line.coords)
-    if len(xy) < 3:
-        return 0
-    d = np.diff(xy, axis=0)
-    d = d[np.hypot(d[:, 0], d[:, 1]) > 1e-9]
-    if len(d) < 2:
-        return 0
-    h = np.arctan2(d[:, 1], d[:, 0])
-    dh = np.abs((np.diff(h) + math.pi) % (2 * math.pi) - math.pi)
-    return int(np.count_nonzero(dh > math.radians(min_deg)))
+    return int(np.count_nonzero(turn_mask(np.asarray(line.coords), min_deg)))
 
 
 def _dedup(xy: NDArray[np.float64]) -> NDArray[np.float64]:

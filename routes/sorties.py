@@ -29,7 +29,7 @@ from shapely.geometry import LineString, Point
 
 from routes.connect import Connector
 from routes.errors import BatteryError
-from routes.geometry import SHARP_TURN_DEG
+from routes.geometry import SHARP_TURN_DEG, turn_mask
 from routes.mission import count_items
 from routes.types import BatteryModel, Leg, LegKind, Route, Sortie
 
@@ -94,19 +94,6 @@ def _flatten(route: Route, max_gap_m: float) -> _Flat:
     return _Flat(arr, kind, np.asarray(real), np.asarray(loiter), name, cum)
 
 
-def _sharp_vertices(xy: NDArray[np.float64]) -> NDArray[np.int64]:
-    """1 at each vertex where the heading changes by more than `SHARP_TURN_DEG`, else 0."""
-    out = np.zeros(len(xy), dtype=np.int64)
-    if len(xy) < 3:
-        return out
-    d = np.diff(xy, axis=0)
-    h = np.arctan2(d[:, 1], d[:, 0])
-    dh = np.abs((np.diff(h) + np.pi) % (2 * np.pi) - np.pi)
-    moving = np.hypot(d[:, 0], d[:, 1]) > 1e-9
-    out[1:-1] = (dh > np.radians(SHARP_TURN_DEG)) & moving[:-1] & moving[1:]
-    return out
-
-
 def _legs_between(flat: _Flat, i0: int, i1: int) -> list[Leg]:
     """Legs for vertices i0..i1, one leg per run of equal segment kind (loiters separate)."""
     legs: list[Leg] = []
@@ -159,7 +146,7 @@ def split_sorties(
     # time lost at sharp turns, in metres of cruise: at the vertices inside a sortie, plus
     # one where it leaves the way out and one where it joins the way back
     turn_m = battery.turn_s * battery.cruise_speed_m_s
-    sharp = np.cumsum(_sharp_vertices(flat.xy)) * turn_m
+    sharp = np.cumsum(turn_mask(flat.xy, SHARP_TURN_DEG)) * turn_m
     pts = [Point(float(x), float(y)) for x, y in flat.xy]
     back_cache: dict[int, float] = {}
 
