@@ -10,6 +10,7 @@ reason, no answer 504.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from operator import methodcaller
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
@@ -77,18 +78,32 @@ async def run_command(
 VehicleDep = Annotated[Vehicle, Depends(get_vehicle)]
 
 
-@router.post("/{vehicle_id}/commands/arm")
-async def arm(
-    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
-) -> CommandResult:
-    return await run_command(request, session, user, vehicle, "arm", {}, lambda h: h.arm())
+def _no_argument_command(command: str, name: str, method: str) -> None:
+    """Register ``POST .../commands/{command}``, sending the handle's ``method()``.
+
+    ``name`` is the route's name, which FastAPI turns into its summary and operation id.
+    """
+    call = methodcaller(method)
+
+    async def endpoint(
+        request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
+    ) -> CommandResult:
+        return await run_command(request, session, user, vehicle, command, {}, call)
+
+    router.add_api_route(
+        f"/{{vehicle_id}}/commands/{command}", endpoint, methods=["POST"], name=name
+    )
 
 
-@router.post("/{vehicle_id}/commands/disarm")
-async def disarm(
-    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
-) -> CommandResult:
-    return await run_command(request, session, user, vehicle, "disarm", {}, lambda h: h.disarm())
+for _command, _name, _method in (
+    ("arm", "arm", "arm"),
+    ("disarm", "disarm", "disarm"),
+    ("rtl", "rtl", "rtl"),
+    ("land", "land", "land"),
+    ("pause", "pause", "pause"),
+    ("continue", "continue_", "resume"),
+):
+    _no_argument_command(_command, _name, _method)
 
 
 @router.post("/{vehicle_id}/commands/takeoff")
@@ -108,34 +123,6 @@ async def takeoff(
         body.model_dump(),
         lambda h: h.takeoff(body.alt_m),
     )
-
-
-@router.post("/{vehicle_id}/commands/rtl")
-async def rtl(
-    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
-) -> CommandResult:
-    return await run_command(request, session, user, vehicle, "rtl", {}, lambda h: h.rtl())
-
-
-@router.post("/{vehicle_id}/commands/land")
-async def land(
-    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
-) -> CommandResult:
-    return await run_command(request, session, user, vehicle, "land", {}, lambda h: h.land())
-
-
-@router.post("/{vehicle_id}/commands/pause")
-async def pause(
-    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
-) -> CommandResult:
-    return await run_command(request, session, user, vehicle, "pause", {}, lambda h: h.pause())
-
-
-@router.post("/{vehicle_id}/commands/continue")
-async def continue_(
-    request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
-) -> CommandResult:
-    return await run_command(request, session, user, vehicle, "continue", {}, lambda h: h.resume())
 
 
 @router.post("/{vehicle_id}/commands/goto")
