@@ -66,10 +66,38 @@ def survey(
     )
 
 
-async def run(drones: int, sim_seconds: float) -> dict[str, float]:
+def _sink() -> socket.socket:
+    """A loopback UDP socket the fleet sends its telemetry to, read without blocking."""
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.bind(("127.0.0.1", 0))
     sink.setblocking(False)
+    return sink
+
+
+def _drain(sink: socket.socket) -> int:
+    """Read every datagram waiting on ``sink``; how many there were."""
+    count = 0
+    try:
+        while True:
+            sink.recv(65536)
+            count += 1
+    except BlockingIOError:
+        return count
+
+
+def _fly_surveys(sim: SimFleet) -> None:
+    """Every vehicle streams at 10 Hz, holds the survey mission, and is armed in AUTO."""
+    for v in sim.vehicles.values():
+        ap = v.autopilot
+        for msg_id in TEN_HZ:
+            ap.streams.set_interval(msg_id, 0.1)
+        ap.mission.replace(MISSION, survey(ap.home))
+        assert ap.set_mode(AUTO) is None
+        assert ap.arm() is None
+
+
+async def run(drones: int, sim_seconds: float) -> dict[str, float]:
+    sink = _sink()
     config = SimConfig(
         drones=drones,
         listen=None,
@@ -78,13 +106,7 @@ async def run(drones: int, sim_seconds: float) -> dict[str, float]:
         seed=1,
     )
     async with SimFleet(config) as sim:
-        for v in sim.vehicles.values():
-            ap = v.autopilot
-            for msg_id in TEN_HZ:
-                ap.streams.set_interval(msg_id, 0.1)
-            ap.mission.replace(MISSION, survey(ap.home))
-            assert ap.set_mode(AUTO) is None
-            assert ap.arm() is None
+        _fly_surveys(sim)
         sent_before = sum(v.encoder.mav.total_packets_sent for v in sim.vehicles.values())
         wall0, cpu0 = time.perf_counter(), time.process_time()
         step = 1.0
@@ -93,12 +115,7 @@ async def run(drones: int, sim_seconds: float) -> dict[str, float]:
         while t < sim_seconds:
             sim.advance(step)
             t += step
-            try:
-                while True:
-                    sink.recv(65536)
-                    received += 1
-            except BlockingIOError:
-                pass
+            received += _drain(sink)
             await asyncio.sleep(0)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         sent = sum(v.encoder.mav.total_packets_sent for v in sim.vehicles.values()) - sent_before
@@ -122,9 +139,7 @@ async def run(drones: int, sim_seconds: float) -> dict[str, float]:
 
 async def run_realtime(drones: int, speedup: float, wall_s: float) -> dict[str, float]:
     """The fleet on its scaled clock, as `ecopatrol sim --speedup X` runs: does it keep up?"""
-    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.bind(("127.0.0.1", 0))
-    sink.setblocking(False)
+    sink = _sink()
     config = SimConfig(
         drones=drones,
         listen=None,
@@ -137,22 +152,11 @@ async def run_realtime(drones: int, speedup: float, wall_s: float) -> dict[str, 
 
     def drain() -> None:
         nonlocal received
-        try:
-            while True:
-                sink.recv(65536)
-                received += 1
-        except BlockingIOError:
-            pass
+        received += _drain(sink)
 
     loop.add_reader(sink.fileno(), drain)
     async with SimFleet(config) as sim:
-        for v in sim.vehicles.values():
-            ap = v.autopilot
-            for msg_id in TEN_HZ:
-                ap.streams.set_interval(msg_id, 0.1)
-            ap.mission.replace(MISSION, survey(ap.home))
-            assert ap.set_mode(AUTO) is None
-            assert ap.arm() is None
+        _fly_surveys(sim)
         sim0 = sim.clock.now()
         t0, cpu0 = time.perf_counter(), time.process_time()
         await asyncio.sleep(wall_s)
