@@ -13,7 +13,12 @@ the covered-fraction rule (area within half a swath of the path, >= 99.5 %):
   the parity of that number, the turns and the joins are left out, so real plans are longer;
 - across the channel: each pass costs the width crossed plus the turn overhead above (islands,
   ends and slanted banks left out);
-- the better of the two at every cross-section: a plan that could switch pattern for free.
+- the better of the two at every cross-section: a plan that could switch pattern for free;
+- the same with parity: a path crosses each cross-section of the river an odd number of times
+  between the cross-sections of its start and its end and an even number elsewhere, and passes
+  across count as one crossing; so passes along come in odd numbers on one stretch and in even
+  numbers (at least two) elsewhere, and passes across only fit the odd stretch (the cheapest
+  stretch found by dynamic programming over the profile; joins and turns still left out).
 
 Widths W(s) are chords across the river normal to its centre line every 10 m (islands taken out).
 """
@@ -73,9 +78,27 @@ def widths(river: Polygon, step_m: float = 10.0) -> np.ndarray:
     return np.asarray(out)
 
 
+def with_parity(lanes: np.ndarray, across: np.ndarray) -> float:
+    """Least total cost (in widths per profile step) when passes along come in odd numbers on
+    one stretch and even numbers elsewhere, and passes across (``across`` per step) fit only
+    the odd stretch; ``lanes`` is the whole number of passes along each step needs."""
+    odd = np.where(lanes % 2 == 1, lanes, lanes + 1)
+    even = np.maximum(np.where(lanes % 2 == 0, lanes, lanes + 1), 2)
+    inside = np.minimum(odd, across)
+    # states: before the odd stretch, in it, after it (either may be empty)
+    before = in_odd = after = 0.0
+    for e, o in zip(even, inside, strict=True):
+        before, in_odd, after = (
+            before + e,
+            min(before, in_odd) + o,
+            min(in_odd, after) + e,
+        )
+    return float(min(before, in_odd, after))
+
+
 def main() -> None:
     print("turn overhead on a straight strip (pass ends, sideways shift: length per pass, corner)")
-    for end, shift in ((0.3, 0.0), (0.35, 0.05), (0.35, 0.1), (0.3, 0.1)):
+    for end, shift in ((0.3, 0.0), (0.35, 0.05), (0.35, 0.1), (0.3, 0.1), (0.4, 0.0)):
         extra, corner = turn_overhead(end, shift)
         print(f"  ends {end:.2f} w from the bank, turns widened {shift:.2f} w: "
               f"+{extra:.2f} w per pass, {corner:.4f} w² uncovered per pass")  # fmt: skip
@@ -84,15 +107,17 @@ def main() -> None:
     lo, hi = np.percentile(w_profile, [5, 95])
     print(f"\nwinding river: {river.area / 1e6:.2f} km², {np.mean(w_profile):.0f} m wide on "
           f"average ({lo:.0f}-{hi:.0f} m, 5-95 %)")  # fmt: skip
-    head = ("swath", "along", "across c=0.40", "across c=0.52", "best of both")
-    print(f"{head[0]:>5} {head[1]:>7} {head[2]:>14} {head[3]:>14} {head[4]:>13}")
+    head = ("swath", "along", "across c=0.40", "across c=0.52", "best of both", "with parity")
+    print(f"{head[0]:>5} {head[1]:>7} {head[2]:>14} {head[3]:>14} {head[4]:>13} {head[5]:>12}")
     for w in (80.0, 150.0):
         whole = np.sum(w_profile)
         along = np.ceil(w_profile / w) * w
         across = {c: w_profile + c * w for c in (0.40, 0.52)}
         best = np.minimum(along, across[0.40])
+        parity = with_parity(np.ceil(w_profile / w), w_profile / w + 0.40) * w
         print(f"{w:5.0f} {along.sum() / whole:7.3f} {across[0.40].sum() / whole:14.3f} "
-              f"{across[0.52].sum() / whole:14.3f} {best.sum() / whole:13.3f}")  # fmt: skip
+              f"{across[0.52].sum() / whole:14.3f} {best.sum() / whole:13.3f} "
+              f"{parity / whole:12.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":
