@@ -54,8 +54,16 @@ async def run_fleet(config: SimConfig, control: str | None, duration_s: float | 
     async with SimFleet(config) as fleet:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
+
+        def on_signal() -> None:
+            # Ctrl-C stops the way SIGTERM does (not by cancelling the main task, which once
+            # left the process hanging under load); a second Ctrl-C interrupts at once
+            stop.set()
+            loop.remove_signal_handler(signal.SIGINT)
+
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform
-            loop.add_signal_handler(signal.SIGTERM, stop.set)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, on_signal)
         server = None
         if control is not None:
             url = parse_url(control.replace("tcp:", "tcpin:", 1))
@@ -78,6 +86,8 @@ async def run_fleet(config: SimConfig, control: str | None, duration_s: float | 
                 if console.is_terminal:
                     live.update(fleet_table(fleet), refresh=True)
             live.stop()
+            if stop.is_set():
+                console.print("stopped")
         finally:
             if server is not None:
                 server.close()

@@ -159,3 +159,4 @@ def test_python_m_simulator_stops_cleanly_on_signal(sig: int) -> None:
             proc.wait()
     assert proc.returncode == 0, out
     assert "Traceback" not in out
+    assert "stopped" in out
