@@ -78,7 +78,7 @@ class ParallelCoverage:
     decompose: Decomposer = field(default_factory=BoustrophedonCells)
     swaths: SwathGenerator = field(default_factory=ParallelSwaths)
     order: SwathOrder = field(default_factory=Boustrophedon)
-    turn_cost_m: float = 20.0
+    turn_cost_m: float = LengthAndTurns().turn_cost_m  # to choose each cell's angle
     name: str = "parallel"
 
     def estimate(self, area: BaseGeometry, width_m: float, objective: PathObjective) -> float:
@@ -289,6 +289,15 @@ def splice_into_loops(
     return out, rest
 
 
+def default_strategies(objective: PathObjective) -> tuple[CoverageStrategy, ...]:
+    """The three patterns, the parallel one choosing its angles at ``objective``'s turn price."""
+    return (
+        ChannelCoverage(),
+        WavefrontCoverage(),
+        ParallelCoverage(turn_cost_m=objective.turn_cost_m),
+    )
+
+
 def plan_coverage_path(
     area: BaseGeometry,
     width_m: float,
@@ -299,13 +308,13 @@ def plan_coverage_path(
     start: Point | None = None,
     connector: Connector | None = None,
 ) -> CoverageResult:
-    """Cover ``area`` (metres, holes allowed) with passes ``width_m`` wide; keep the best plan."""
+    """Cover ``area`` (metres, holes allowed) with passes ``width_m`` wide; keep the plan
+    ``objective`` (by default length plus the default drone's turns) finds cheapest."""
     area = as_area(area)
     check_width(area, width_m)
-    if not strategies:
-        strategies = (ChannelCoverage(), WavefrontCoverage(), ParallelCoverage())
-    order = order or OrToolsOrder()
     objective = objective or LengthAndTurns()
+    strategies = strategies or default_strategies(objective)
+    order = order or OrToolsOrder()
     connector = connector or VisibilityConnector(join_region(area))
     best: CoverageResult | None = None
     best_cost = math.inf

@@ -145,7 +145,7 @@ def split_sorties(
     loiter_m = np.cumsum(flat.loiter) * battery.cruise_speed_m_s
     # time lost at sharp turns, in metres of cruise: at the vertices inside a sortie, plus
     # one where it leaves the way out and one where it joins the way back
-    turn_m = battery.turn_s * battery.cruise_speed_m_s
+    turn_m = battery.turn_m
     sharp = np.cumsum(turn_mask(flat.xy, SHARP_TURN_DEG)) * turn_m
     pts = [Point(float(x), float(y)) for x, y in flat.xy]
     back_cache: dict[int, float] = {}

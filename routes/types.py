@@ -123,6 +123,11 @@ class BatteryModel:
         if self.max_mission_items < 8:
             raise ValueError(f"max mission items must be at least 8, got {self.max_mission_items}")
 
+    @property
+    def turn_m(self) -> float:
+        """The distance the drone would cruise in the time it loses at a sharp turn."""
+        return float(self.turn_s * self.cruise_speed_m_s)
+
     @classmethod
     def from_capacity(
         cls,

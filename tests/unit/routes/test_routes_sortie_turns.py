@@ -6,7 +6,9 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from routes.connect import StraightConnector
+from routes.pipeline import PatrolParams, plan_coverage
 from routes.sorties import split_sorties
+from routes.testing import l_shape
 from routes.types import BatteryModel, Leg, Route, Sortie
 
 
@@ -47,3 +49,16 @@ def test_a_route_full_of_turns_needs_more_sorties_each_within_the_battery() -> N
         assert s.duration_s(costly) <= 900.0 * 0.8 + 1e-6
     swept = sum(s.route.sweep_length_m for s in turning)
     assert swept == pytest.approx(route.sweep_length_m, rel=1e-6)
+
+
+@pytest.mark.parametrize(("turn_s", "pattern"), [(0.0, "channel"), (8.0, "parallel")])
+def test_the_pattern_is_chosen_at_the_price_the_sorties_pay_for_turns(
+    turn_s: float, pattern: str
+) -> None:
+    """The coverage pattern is compared with turns priced as the drone's battery model times
+    them: on an L at 100 m, the loops (shorter, more corners) when turns are free, the
+    back-and-forth cells (longer, fewer corners) when a turn costs 8 s (80 m at 10 m/s)."""
+    battery = BatteryModel(cruise_speed_m_s=10.0, turn_s=turn_s)
+    params = PatrolParams(altitude_m=60.0, swath_width_m=100.0, battery=battery)
+    plan = plan_coverage(l_shape(), params=params)
+    assert f"coverage strategy: {pattern}" in plan.notes
