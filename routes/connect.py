@@ -17,6 +17,7 @@ from typing import Protocol
 
 import numpy as np
 import shapely
+import shapely.ops
 from numpy.typing import NDArray
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
@@ -74,6 +75,7 @@ class VisibilityConnector:
         shapely.prepare(self._check)
         self.clearance_m = clearance_m
         self._nodes: NDArray[np.float64] | None = None
+        self._inner: BaseGeometry | None = None
         self._dist: NDArray[np.float64] = np.zeros((0, 0))
         self._next: NDArray[np.int64] = np.zeros((0, 0), dtype=np.int64)
 
@@ -81,6 +83,7 @@ class VisibilityConnector:
     def _build(self) -> None:
         c = self.clearance_m
         inner = self.region.buffer(-c, quad_segs=2).simplify(c / 2)
+        self._inner = inner
         corners = _reflex_vertices(inner)
         nodes = corners[:, 1, :]
         n = len(nodes)
@@ -165,9 +168,28 @@ class VisibilityConnector:
             )
         return found
 
+    def _step_in(self, p: Point) -> Point | None:
+        """The nearest point ``clearance_m`` inside the region, if ``p`` reaches it straight.
+
+        A point on the very edge of the region (a pass end on the shore) can fail to see any
+        corner of the graph: every line from it grazes the edge beside it. It sees them from
+        a step inside.
+        """
+        assert self._inner is not None
+        if self._inner.is_empty:
+            return None
+        q = shapely.ops.nearest_points(self._inner, p)[0]
+        return q if self.straight_ok(p, q) else None
+
     def _search(self, a: Point, b: Point, radius: float) -> tuple[float, LineString] | None:
         assert self._nodes is not None
-        va, vb = self._visible(a, radius), self._visible(b, radius)
+        ends = []
+        for p in (a, b):
+            seen, via = self._visible(p, radius), p
+            if len(seen) == 0 and radius == np.inf and (q := self._step_in(p)) is not None:
+                seen, via = self._visible(q, radius), q
+            ends.append((seen, via))
+        (va, a_in), (vb, b_in) = ends
         if len(va) == 0 or len(vb) == 0:
             if radius == np.inf:
                 raise UnreachableError(
@@ -176,17 +198,18 @@ class VisibilityConnector:
                 )
             return None
         nodes = self._nodes
-        da = np.hypot(*(nodes[va] - [a.x, a.y]).T)
-        db = np.hypot(*(nodes[vb] - [b.x, b.y]).T)
+        da = np.hypot(*(nodes[va] - [a_in.x, a_in.y]).T) + a.distance(a_in)
+        db = np.hypot(*(nodes[vb] - [b_in.x, b_in.y]).T) + b.distance(b_in)
         total = da[:, None] + self._dist[np.ix_(va, vb)] + db[None, :]
         k = int(np.argmin(total))
         best = float(total.flat[k])
         if not np.isfinite(best):
             return None
         u, v = int(va[k // len(vb)]), int(vb[k % len(vb)])
-        pts = [(a.x, a.y), tuple(nodes[u])]
+        pts = [(a.x, a.y), (a_in.x, a_in.y), tuple(nodes[u])]
         while u != v:
             u = int(self._next[u, v])
             pts.append(tuple(nodes[u]))
-        pts.append((b.x, b.y))
-        return best, LineString(pts)
+        pts += [(b_in.x, b_in.y), (b.x, b.y)]
+        line = LineString(pts)
+        return best, shapely.remove_repeated_points(line)

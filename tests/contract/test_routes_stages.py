@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import shapely
+from shapely import affinity
 from shapely.geometry import LineString, Point
 
 from routes.channel import ContourSwaths
@@ -16,6 +17,7 @@ from routes.decompose import BoustrophedonCells, WholeArea
 from routes.geometry import polygons
 from routes.ordering import Chunk, NearestNeighbour, OrToolsOrder, insert_detours, nest_loops
 from routes.swaths import ParallelSwaths, best_angle, swath_cost
+from routes.testing import winding_river
 from routes.wavefront import WavefrontSwaths
 from tests.geometries import CANONICAL, WIDTH_M, WITH_HOLE
 
@@ -121,6 +123,21 @@ def test_connector_paths_stay_inside_and_join_the_points() -> None:
         assert WITH_HOLE.buffer(0.01).covers(path)
         assert path.length >= a.distance(b) - 1e-9
         assert conn.distance(a, b) == pytest.approx(path.length)
+
+
+def test_connector_joins_points_on_the_very_edge_of_a_winding_shore() -> None:
+    """Points 5 cm inside a meandering shore (where pass ends lie) are joined inside the water,
+    even those from which every line to a corner of the graph grazes the shore beside them."""
+    river = affinity.scale(winding_river(4000.0), 0.5, 0.5)
+    conn = VisibilityConnector(river)
+    edge = river.buffer(-0.05).exterior
+    pts = [edge.interpolate(f, normalized=True) for f in np.linspace(0, 1, 41)[:-1]]
+    pts.append(Point(937.6607825739546, 71.47370327824768))  # once found to see no corner
+    for a, b in itertools.pairwise(pts):
+        path = conn.link(a, b)
+        assert Point(path.coords[0]).equals(a)
+        assert Point(path.coords[-1]).equals(b)
+        assert river.buffer(0.01).covers(path)
 
 
 def test_connector_detour_is_shortest_around_the_island() -> None:
