@@ -19,10 +19,10 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Polygon
+from shapely.geometry import LineString, MultiPoint, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from routes.geometry import max_inscribed_radius, polygons
+from routes.geometry import max_inscribed_radius, polygons, swath_cover
 from routes.swaths import ParallelSwaths, best_angle
 from routes.types import Swath
 
@@ -194,7 +194,7 @@ def uncovered(area: BaseGeometry, paths: Sequence[BaseGeometry], width_m: float)
     lines = [ln for p in paths for ln in _as_lines(p) if ln.length > 0 or len(ln.coords)]
     if not lines:
         return area
-    covered: BaseGeometry = MultiLineString(lines).buffer(width_m / 2, quad_segs=4)
+    covered = swath_cover(lines, width_m)
     try:
         return area.difference(covered)
     except shapely.errors.GEOSException:  # robustness failure: repair, then a 1 cm grid

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import shapely
@@ -153,11 +154,44 @@ def outside_length(path: BaseGeometry, region: BaseGeometry, tol_m: float = 0.01
     return float(path.difference(region.buffer(tol_m, quad_segs=2)).length)
 
 
+#: segments per piece when a path is buffered piece by piece (see `swath_cover`)
+_COVER_PIECE_SEGMENTS = 32
+
+
+def swath_cover(paths: BaseGeometry | Sequence[BaseGeometry], width_m: float) -> BaseGeometry:
+    """The ground within ``width_m / 2`` of the paths (their lines; points and polygons are
+    ignored).
+
+    Buffered in pieces of a few segments, then unioned: GEOS 3.14 can drop holes when it
+    buffers many overlapping lines at once (a multi-line, or a long path crossing itself), so a
+    gap between two loops disappears from the cover. One lake of the planner's fuzzing had
+    1.6 % of its water uncovered that way, unseen by gap filling and by the covered fraction.
+    """
+    geoms = [paths] if isinstance(paths, BaseGeometry) else list(paths)
+    pieces: list[LineString] = []
+    for g in geoms:
+        for line in shapely.get_parts(g):
+            if not isinstance(line, LineString):
+                continue
+            xy = np.asarray(line.coords)
+            if len(xy) == 1:
+                xy = np.vstack([xy, xy])
+            step = _COVER_PIECE_SEGMENTS
+            pieces += [
+                LineString(xy[i : i + step + 1]) for i in range(0, max(len(xy) - 1, 1), step)
+            ]
+    if not pieces:
+        return Polygon()
+    return shapely.union_all(
+        shapely.buffer(np.array(pieces, dtype=object), width_m / 2, quad_segs=4)
+    )
+
+
 def covered_fraction(path: BaseGeometry, area: BaseGeometry, width_m: float) -> float:
     """Share of ``area`` within ``width_m / 2`` of ``path``."""
     if area.area <= 0:
         return 0.0
-    cover = path.buffer(width_m / 2, quad_segs=4)
+    cover = swath_cover(path, width_m)
     try:
         inside = cover.intersection(area)
     except shapely.errors.GEOSException:  # robustness failure: retry on a 1 cm grid
