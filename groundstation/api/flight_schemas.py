@@ -35,6 +35,9 @@ class PlanCreate(BaseModel):
     speed_m_s: float = Field(10.0, gt=0, le=30)
     endurance_s: float = Field(1500.0, gt=60, le=10800)
     reserve_frac: float = Field(0.25, ge=0, lt=1)
+    turn_s: float = Field(
+        1.5, ge=0, le=60, description="seconds lost at each turn over 60 degrees (sorties' time)"
+    )
     max_items: int = Field(250, ge=8, le=5000)
     use_station: bool = True
     restricted: Literal["avoid", "cross", "allow"] = "avoid"

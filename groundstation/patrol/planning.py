@@ -61,6 +61,7 @@ class PlanRequest:
     speed_m_s: float = 10.0
     endurance_s: float = 1500.0
     reserve_frac: float = 0.25
+    turn_s: float = 1.5
     max_items: int = 250
     use_station: bool = True
     restricted: Literal["avoid", "cross", "allow"] = "avoid"
@@ -158,7 +159,9 @@ def _params(req: PlanRequest) -> PatrolParams:
     from routes.pipeline import PatrolParams
     from routes.types import BatteryModel
 
-    battery = BatteryModel(req.speed_m_s, req.endurance_s, req.reserve_frac, req.max_items)
+    battery = BatteryModel(
+        req.speed_m_s, req.endurance_s, req.reserve_frac, req.max_items, turn_s=req.turn_s
+    )
     return PatrolParams(
         altitude_m=req.altitude_m,
         swath_width_m=req.swath_width_m,

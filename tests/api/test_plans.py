@@ -88,6 +88,24 @@ def test_preview_returns_stats_without_storing(station, pilot):
     assert station.client.get("/api/plans", headers=pilot).json()["count"] == 0
 
 
+def test_time_lost_per_turn_is_part_of_the_plan(station, pilot):
+    """The same shore loop flown with 6 s lost per sharp turn takes 6 s per turn longer than
+    with none; a negative turn time is a 422 naming the field."""
+    stats = {}
+    for turn_s in (0.0, 6.0):
+        body = coverage(kind="shore", swath_width_m=None, turn_s=turn_s)
+        r = station.client.post("/api/plans/preview", json=body, headers=pilot)
+        assert r.status_code == 200, r.text
+        stats[turn_s] = r.json()["stats"]
+    free, dear = stats[0.0], stats[6.0]
+    assert dear["length_m"] == pytest.approx(free["length_m"])
+    assert dear["turns"] == free["turns"] >= 4  # the square's corners at least
+    assert dear["flight_time_s"] == pytest.approx(free["flight_time_s"] + 6.0 * free["turns"])
+    r = station.client.post("/api/plans/preview", json=coverage(turn_s=-1), headers=pilot)
+    assert r.status_code == 422
+    assert "turn_s" in r.text
+
+
 def test_officer_may_read_but_not_create_plans(station, pilot, officer):
     """Officers read plans but creating one is 403."""
     assert station.client.post("/api/plans", json=coverage(), headers=officer).status_code == 403
