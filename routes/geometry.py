@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -182,9 +183,23 @@ def swath_cover(paths: BaseGeometry | Sequence[BaseGeometry], width_m: float) ->
             ]
     if not pieces:
         return Polygon()
-    return shapely.union_all(
-        shapely.buffer(np.array(pieces, dtype=object), width_m / 2, quad_segs=4)
-    )
+    buffers = shapely.buffer(np.array(pieces, dtype=object), width_m / 2, quad_segs=4)
+    # a piece whose lines lie exactly a swath apart can get a buffer whose edges touch:
+    # invalid, and the union then fails ("Ring edge missing") or, repaired, fills what the
+    # piece encloses; such pieces are buffered one segment at a time (always valid)
+    broken = ~shapely.is_valid(buffers)
+    if broken.any():
+        segments = [
+            LineString(pair)
+            for k in np.flatnonzero(broken)
+            for pair in itertools.pairwise(pieces[k].coords)
+        ]
+        fixed = shapely.buffer(np.array(segments, dtype=object), width_m / 2, quad_segs=4)
+        buffers = np.concatenate([buffers[~broken], fixed])
+    try:
+        return shapely.union_all(buffers)
+    except shapely.errors.GEOSException:  # robustness failure: snap to a 1 cm grid
+        return shapely.union_all(buffers, grid_size=0.01)
 
 
 def covered_fraction(path: BaseGeometry, area: BaseGeometry, width_m: float) -> float:

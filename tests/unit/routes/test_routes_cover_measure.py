@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import shapely
@@ -14,6 +17,7 @@ from routes.gapfill import uncovered
 from routes.geometry import swath_cover
 
 WIDTH_M = 62.97906648755398
+DATA = Path(__file__).parents[2] / "data" / "routes"
 
 
 def _blob(rng: np.random.Generator, n: int, r: float) -> BaseGeometry:
@@ -76,3 +80,15 @@ def test_cover_of_lines_keeps_the_hole_between_them() -> None:
     assert cover.contains(Point(500, 49))
     assert cover.contains(Point(500, 251))
     assert cover.area == pytest.approx(2 * (1000 * 100 + np.pi * 50**2), rel=0.01)
+
+
+def test_cover_of_a_spiral_a_swath_apart_is_valid() -> None:
+    """A square spiral whose turns lie exactly a swath apart (a piece of a loops plan that once
+    made GEOS's union fail: its buffer touches itself) gets a valid cover of the right size."""
+    doc = json.loads((DATA / "invalid_buffer_piece.json").read_text())
+    spiral = shapely.from_wkt(doc["wkt"])
+    assert not spiral.buffer(doc["width_m"] / 2, quad_segs=4).is_valid  # what GEOS gives
+    cover = swath_cover(spiral, doc["width_m"])
+    assert cover.is_valid
+    # the spiral's turns a swath apart cover a band: its area is about length x width
+    assert cover.area == pytest.approx(spiral.length * doc["width_m"], rel=0.02)
