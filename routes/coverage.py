@@ -212,6 +212,10 @@ class CoverageResult:
     costs: dict[str, float]
 
 
+#: the share of the area a coverage path must cover (the rest: corners not worth a detour)
+MIN_COVERED_FRAC = 0.995
+
+
 def check_width(area: BaseGeometry, width_m: float) -> None:
     """Refuse a swath wider than the area, or a non-positive width."""
     if not width_m > 0 or not math.isfinite(width_m):
@@ -363,5 +367,20 @@ def plan_coverage_path(
                 best = CoverageResult(route, strategy.name, math.nan, costs)
     assert best is not None
     # measured on the path itself: what it covers, whichever way each chunk was flown
-    frac = covered_fraction(best.route.line(), area, width_m)
-    return CoverageResult(best.route, best.strategy, frac, costs)
+    route = best.route
+    frac = covered_fraction(route.line(), area, width_m)
+    if frac < MIN_COVERED_FRAC:
+        # chunks flown in a combination their own gap passes were not made for (two wavefront
+        # runs turned opposite ways where they meet): fill what the path itself left
+        route = fill_path_gaps(route, area, width_m, connector)
+        frac = covered_fraction(route.line(), area, width_m)
+    return CoverageResult(route, best.strategy, frac, costs)
+
+
+def fill_path_gaps(route: Route, area: BaseGeometry, width_m: float, connector: Connector) -> Route:
+    """``route`` with gap passes over what it leaves uncovered, each flown as a detour."""
+    extra = [s.path for s in fill_gaps(area, [route.line()], width_m)]
+    if not extra:
+        return route
+    sweeps = [leg.line for leg in route.legs if leg.kind == "sweep"]
+    return route_from_pieces(insert_detours(sweeps, extra), connector)

@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from shapely import affinity
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from routes.connect import VisibilityConnector
-from routes.coverage import ChannelCoverage, plan_coverage_path
+from routes.coverage import ChannelCoverage, WavefrontCoverage, plan_coverage_path
 from routes.gapfill import uncovered
-from routes.geometry import swath_cover
+from routes.geometry import outside_length, swath_cover
+from routes.testing import l_reservoir
 
 WIDTH_M = 62.97906648755398
 DATA = Path(__file__).parents[2] / "data" / "routes"
@@ -92,3 +94,13 @@ def test_cover_of_a_spiral_a_swath_apart_is_valid() -> None:
     assert cover.is_valid
     # the spiral's turns a swath apart cover a band: its area is about length x width
     assert cover.area == pytest.approx(spiral.length * doc["width_m"], rel=0.02)
+
+
+def test_runs_turned_opposite_ways_still_cover() -> None:
+    """On a small L reservoir (0.44 scale, 120 m swath) the order flies the wavefront's runs
+    in a combination whose own gap passes leave 0.9 % uncovered where they meet; the planner
+    fills what the final path leaves, so it still covers >= 99.5 %."""
+    lake = affinity.scale(l_reservoir(), 0.4368983430039628, 0.4368983430039628)
+    result = plan_coverage_path(lake, 120.18982651167404, strategies=[WavefrontCoverage()])
+    assert result.covered_frac >= 0.995
+    assert outside_length(result.route.line(), lake) == 0.0
