@@ -4,6 +4,9 @@ All in metres, in an arbitrary local frame around the origin.
 
 >>> round(convex_lake().area / 1e6, 2), len(winding_river().interiors)
 (9.42, 2)
+>>> lake = random_lake(np.random.default_rng(9))
+>>> lake.is_valid, 0.01 < lake.area / 1e6 < 20
+(True, True)
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import shapely
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
@@ -71,3 +75,20 @@ def winding_river(length_m: float = 20_000.0, seed: int = 7) -> Polygon:
     assert isinstance(river, Polygon)
     holes = [LineString(centre[i - 12 : i + 13]).buffer(70, quad_segs=8) for i in island_at]
     return Polygon(river.exterior, [h.exterior.coords[::-1] for h in holes])
+
+
+def random_lake(rng: np.random.Generator) -> Polygon:
+    """A lake of 3 to 11 overlapping discs (200 m to 1.5 km across the lot) with up to three
+    round islands: bays, necks and islands in shapes nobody drew by hand (for fuzzing)."""
+    n, r = int(rng.integers(3, 12)), float(rng.uniform(200, 1500))
+    pts = rng.uniform(-r, r, (n, 2))
+    lake = shapely.union_all([Point(p).buffer(rng.uniform(0.25, 0.6) * r) for p in pts])
+    lake = lake.buffer(-r * 0.1).buffer(r * 0.1)
+    if isinstance(lake, MultiPolygon):
+        lake = max(lake.geoms, key=lambda p: p.area)
+    for _ in range(rng.integers(0, 4)):
+        hole = Point(rng.uniform(-r, r, 2)).buffer(rng.uniform(20, 0.2 * r))
+        if lake.buffer(-30).contains(hole):
+            lake = lake.difference(hole)
+    assert isinstance(lake, Polygon)
+    return lake

@@ -16,24 +16,10 @@ from routes.connect import VisibilityConnector
 from routes.coverage import ChannelCoverage, WavefrontCoverage, plan_coverage_path
 from routes.gapfill import uncovered
 from routes.geometry import outside_length, swath_cover
-from routes.testing import l_reservoir
+from routes.testing import l_reservoir, random_lake
 
 WIDTH_M = 62.97906648755398
 DATA = Path(__file__).parents[2] / "data" / "routes"
-
-
-def _blob(rng: np.random.Generator, n: int, r: float) -> BaseGeometry:
-    """A lake made of overlapping discs, with up to three round islands."""
-    pts = rng.uniform(-r, r, (n, 2))
-    g = shapely.union_all([Point(p).buffer(rng.uniform(0.25, 0.6) * r) for p in pts])
-    g = g.buffer(-r * 0.1).buffer(r * 0.1)
-    if g.geom_type == "MultiPolygon":
-        g = max(g.geoms, key=lambda p: p.area)
-    for _ in range(rng.integers(0, 4)):
-        hole = Point(rng.uniform(-r, r, 2)).buffer(rng.uniform(20, 0.2 * r))
-        if g.buffer(-30).contains(hole):
-            g = g.difference(hole)
-    return g
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +27,8 @@ def lake() -> BaseGeometry:
     """The fourth lake of seed 9 (0.28 km²): GEOS 3.14 buffering its loops at once dropped
     three of the gaps between them."""
     rng = np.random.default_rng(9)
-    for _ in range(4):
-        g = _blob(rng, n=int(rng.integers(3, 12)), r=float(rng.uniform(200, 1500)))
-    return g
+    lakes = [random_lake(rng) for _ in range(4)]
+    return lakes[-1]
 
 
 def _sampled_uncovered_m2(paths: BaseGeometry, area: BaseGeometry, step_m: float = 2.0) -> float:
