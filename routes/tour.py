@@ -13,6 +13,7 @@ reached, the lowest priorities are dropped first and the plan says which.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from routes.connect import VisibilityConnector
 from routes.constraints import Airspace, geofence
 from routes.errors import PlanningError
+from routes.geometry import SHARP_TURN_DEG, turns
 from routes.pipeline import PatrolParams, finish, zone_sets
 from routes.types import Leg, Plan, Route
 
@@ -106,12 +108,19 @@ def plan_tour(
     nodes = [station] + [h.point for h in spots]
     loiter = [0.0] + [h.loiter_s for h in spots]
     n = len(nodes)
-    dist = [[0.0] * n for _ in range(n)]
+    # seconds from node i to node j, rounded up so a tour never runs over: flight, the turns
+    # on the way (round a no-fly zone), the turn at j if it is a hotspot, and the loiter there
+    flight = [[0.0] * n for _ in range(n)]
     for i in range(n):
         for j in range(i + 1, n):
-            dist[i][j] = dist[j][i] = connector.distance(nodes[i], nodes[j])
+            link = connector.link(nodes[i], nodes[j])
+            bends = turns(link, SHARP_TURN_DEG) * battery.turn_s
+            flight[i][j] = flight[j][i] = link.length / battery.cruise_speed_m_s + bends
     time_s = [
-        [round(dist[i][j] / battery.cruise_speed_m_s + loiter[j]) for j in range(n)]
+        [
+            math.ceil(flight[i][j] + loiter[j] + (battery.turn_s if j and i != j else 0.0))
+            for j in range(n)
+        ]
         for i in range(n)
     ]
     limit = int(battery.usable_s)
