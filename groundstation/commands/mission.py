@@ -113,6 +113,8 @@ def _load(path: Path, kinds: tuple[str, ...]) -> dict[str, list[Any]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise _fail(f"{path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise _fail(f"{path}: not a text file (UTF-8 expected)") from None
     try:
         if path.suffix == ".plan":
             plan = qgc_plan.loads(text)

@@ -24,6 +24,7 @@ import json
 from typing import Any
 
 from routes.errors import MissionFormatError
+from routes.formats.fields import array, e7, integer, number, table
 from routes.mission import (
     MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION,
     MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION,
@@ -139,108 +140,93 @@ def _need(doc: Any, key: str, where: str) -> Any:
     return doc[key]
 
 
-def _e7(v: Any, where: str) -> int:
-    try:
-        return round(float(v) * 1e7)
-    except (TypeError, ValueError) as exc:
-        raise MissionFormatError(f"{where}: not a coordinate: {v!r}") from exc
-
-
-def _f(v: Any, where: str) -> float:
-    if v is None:
-        return float("nan")
-    try:
-        return float(v)
-    except (TypeError, ValueError) as exc:
-        raise MissionFormatError(f"{where}: not a number: {v!r}") from exc
-
-
 def from_plan(doc: Any) -> Mission:
     """Parse a ``.plan`` document (dict) back into a `Mission`; errors name the bad field."""
     if _need(doc, "fileType", "plan") != "Plan":
         raise MissionFormatError(f"plan: fileType is {doc['fileType']!r}, expected 'Plan'")
     if _need(doc, "version", "plan") != 1:
         raise MissionFormatError(f"plan: unsupported version {doc['version']!r}", field="version")
-    mission = _need(doc, "mission", "plan")
-    home_pos = _need(mission, "plannedHomePosition", "mission")
-    if not isinstance(home_pos, list) or len(home_pos) != 3:
-        raise MissionFormatError("mission.plannedHomePosition must be [lat, lon, alt]")
+    mission = table(_need(doc, "mission", "plan"), "mission")
+    where = "mission.plannedHomePosition"
+    home_pos = array(_need(mission, "plannedHomePosition", "mission"), where, 3, "numbers")
     items = [
         MissionItem(
             0,
             MAV_FRAME_GLOBAL,
             MAV_CMD_NAV_WAYPOINT,
             current=1,
-            x=_e7(home_pos[0], "plannedHomePosition"),
-            y=_e7(home_pos[1], "plannedHomePosition"),
-            z=_f(home_pos[2], "plannedHomePosition"),
+            x=e7(home_pos[0], where),
+            y=e7(home_pos[1], where),
+            z=number(home_pos[2], where),
         )
     ]
-    for n, raw in enumerate(_need(mission, "items", "mission")):
+    for n, raw in enumerate(array(_need(mission, "items", "mission"), "mission.items")):
         where = f"mission.items[{n}]"
         if _need(raw, "type", where) != "SimpleItem":
             raise MissionFormatError(
                 f"{where}: item type {raw['type']!r} is not supported (only SimpleItem; "
                 "convert survey/complex items to waypoints in QGroundControl first)"
             )
-        params = _need(raw, "params", where)
-        if not isinstance(params, list) or len(params) != 7:
-            raise MissionFormatError(f"{where}.params must hold 7 numbers", field="params")
-        frame = int(_need(raw, "frame", where))
+        params = array(_need(raw, "params", where), f"{where}.params", 7, "numbers")
+        frame = integer(_need(raw, "frame", where), f"{where}.frame")
         items.append(
             MissionItem(
                 len(items),
                 ITEM_FRAME.get(frame, frame),
-                int(_need(raw, "command", where)),
+                integer(_need(raw, "command", where), f"{where}.command"),
                 0,
                 int(bool(raw.get("autoContinue", True))),
-                _f(params[0], f"{where}.params[0]"),
-                _f(params[1], f"{where}.params[1]"),
-                _f(params[2], f"{where}.params[2]"),
-                _f(params[3], f"{where}.params[3]"),
-                x=_e7(params[4] or 0, f"{where}.params[4]"),
-                y=_e7(params[5] or 0, f"{where}.params[5]"),
-                z=_f(params[6], f"{where}.params[6]"),
+                number(params[0], f"{where}.params[0]"),
+                number(params[1], f"{where}.params[1]"),
+                number(params[2], f"{where}.params[2]"),
+                number(params[3], f"{where}.params[3]"),
+                x=e7(params[4] or 0, f"{where}.params[4]"),
+                y=e7(params[5] or 0, f"{where}.params[5]"),
+                z=number(params[6], f"{where}.params[6]"),
             )
         )
     fence: list[MissionItem] = []
-    for n, poly in enumerate(doc.get("geoFence", {}).get("polygons", [])):
+    polys = table(doc.get("geoFence", {}), "geoFence").get("polygons", [])
+    for n, poly in enumerate(array(polys, "geoFence.polygons")):
         where = f"geoFence.polygons[{n}]"
-        ring = _need(poly, "polygon", where)
+        ring = array(_need(poly, "polygon", where), f"{where}.polygon")
         cmd = (
             MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION
             if _need(poly, "inclusion", where)
             else MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION
         )
-        for lat, lon in ring:
+        for k, vertex in enumerate(ring):
+            lat, lon = array(vertex, f"{where}.polygon[{k}]", 2, "numbers")
             fence.append(
                 MissionItem(
                     len(fence),
                     MAV_FRAME_GLOBAL_INT,
                     cmd,
                     param1=len(ring),
-                    x=_e7(lat, where),
-                    y=_e7(lon, where),
+                    x=e7(lat, where),
+                    y=e7(lon, where),
                     mission_type=MAV_MISSION_TYPE_FENCE,
                 )
             )
     rally: list[MissionItem] = []
-    for n, pt in enumerate(doc.get("rallyPoints", {}).get("points", [])):
+    points = table(doc.get("rallyPoints", {}), "rallyPoints").get("points", [])
+    for n, pt in enumerate(array(points, "rallyPoints.points")):
         where = f"rallyPoints.points[{n}]"
-        if not isinstance(pt, list) or len(pt) != 3:
-            raise MissionFormatError(f"{where} must be [lat, lon, alt]")
+        lat, lon, alt = array(pt, where, 3, "numbers")
         rally.append(
             MissionItem(
                 len(rally),
                 MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
                 MAV_CMD_NAV_RALLY_POINT,
-                x=_e7(pt[0], where),
-                y=_e7(pt[1], where),
-                z=_f(pt[2], where),
+                x=e7(lat, where),
+                y=e7(lon, where),
+                z=number(alt, where),
                 mission_type=MAV_MISSION_TYPE_RALLY,
             )
         )
-    speed = _f(mission.get("cruiseSpeed", 10.0), "mission.cruiseSpeed")
+    speed = number(mission.get("cruiseSpeed", 10.0), "mission.cruiseSpeed")
+    if not speed > 0:
+        raise MissionFormatError(f"mission.cruiseSpeed: must be positive, got {speed}")
     return Mission(tuple(items), tuple(fence), tuple(rally), speed)
 
 

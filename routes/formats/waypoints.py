@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from routes.errors import MissionFormatError
+from routes.formats.fields import e7, integer, number
 from routes.mission import (
     MAV_FRAME_GLOBAL_RELATIVE_ALT,
     MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
@@ -52,29 +53,27 @@ def dumps(items: Sequence[MissionItem]) -> str:
 
 def loads(text: str) -> tuple[MissionItem, ...]:
     """Parse a waypoints file; errors name the line and field."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines or not lines[0].startswith("QGC WPL"):
+    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
+    if not lines or not lines[0][1].startswith("QGC WPL"):
         raise MissionFormatError("line 1: expected the header 'QGC WPL 110'", line=1)
-    version = lines[0].split()[-1]
+    head, header = lines[0]
+    version = header.split()[-1]
     if version != "110":
-        raise MissionFormatError(f"line 1: unsupported WPL version {version}", line=1)
+        raise MissionFormatError(f"line {head}: unsupported WPL version {version}", line=head)
     items: list[MissionItem] = []
-    for n, line in enumerate(lines[1:], start=2):
+    for n, line in lines[1:]:
         f = line.split("\t") if "\t" in line else line.split()
         if len(f) != 12:
             raise MissionFormatError(f"line {n}: expected 12 fields, got {len(f)}", line=n)
-        try:
-            seq, cur, frame, cmd = (int(v) for v in f[:4])
-            p = [float(v) for v in f[4:11]]
-            auto = int(f[11])
-        except ValueError as exc:
-            raise MissionFormatError(f"line {n}: {exc}", line=n) from exc
+        at = f"line {n}"
+        seq, cur, frame, cmd = (integer(v, f"{at}, field {k + 1}") for k, v in enumerate(f[:4]))
+        p1, p2, p3, p4 = (number(v, f"{at}, field {k + 5}") for k, v in enumerate(f[4:8]))
+        x, y = (e7(v, f"{at}, field {k + 9}") for k, v in enumerate(f[8:10]))
+        z = number(f[10], f"{at}, field 11")
+        auto = integer(f[11], f"{at}, field 12")
         if seq != len(items):
             raise MissionFormatError(f"line {n}: sequence {seq}, expected {len(items)}", line=n)
         if frame == MAV_FRAME_GLOBAL_RELATIVE_ALT:
             frame = MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
-        items.append(
-            MissionItem(seq, frame, cmd, cur, auto, p[0], p[1], p[2], p[3],
-                        x=round(p[4] * 1e7), y=round(p[5] * 1e7), z=p[6])
-        )  # fmt: skip
+        items.append(MissionItem(seq, frame, cmd, cur, auto, p1, p2, p3, p4, x=x, y=y, z=z))
     return tuple(items)

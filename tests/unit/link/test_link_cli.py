@@ -85,6 +85,11 @@ def test_failures_exit_one_with_message(tmp_path, vehicle_port):
     res = runner.invoke(app, ["mission", "upload", str(bad), "--connect", url])
     assert res.exit_code == 1
     assert "QGC WPL" in res.output
+    binary = tmp_path / "photo.plan"
+    binary.write_bytes(b"\xff\xd8\xff\xe0 not a plan")
+    res = runner.invoke(app, ["mission", "upload", str(binary), "--connect", url])
+    assert res.exit_code == 1
+    assert "not a text file" in res.output
     res = runner.invoke(app, ["mission", "clear", "--connect", url, "--type", "geofence"])
     assert res.exit_code == 1
     assert "--type must be one of" in res.output

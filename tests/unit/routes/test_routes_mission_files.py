@@ -7,6 +7,7 @@ import json
 import math
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 from pymavlink.dialects.v20 import common as mavlink
 from shapely.geometry import Point, box
@@ -136,6 +137,22 @@ def test_waypoints_round_trip(missions) -> None:
     assert waypoints.loads(text) == missions[0].items
 
 
+def _item(frame=3, x=29.05, **params) -> dict:
+    """A .plan SimpleItem: a waypoint at (x, 119.18), 60 m."""
+    return {"type": "SimpleItem", "frame": frame, "command": 16, "autoContinue": True,
+            "params": [0, 0, 0, None, x, 119.18, 60]}  # fmt: skip
+
+
+def _plan_with(items=None, **top) -> dict:
+    """A minimal .plan document; ``top`` keys go in the mission, or beside it for the fence and
+    rally points."""
+    mission = {"plannedHomePosition": [29.05, 119.18, 0], "items": items or [_item()]}
+    doc = {"fileType": "Plan", "version": 1, "mission": mission}
+    for key, value in top.items():
+        (doc if key in ("geoFence", "rallyPoints") else mission)[key] = value
+    return doc
+
+
 @pytest.mark.parametrize(
     ("doc", "match"),
     [
@@ -161,6 +178,19 @@ def test_waypoints_round_trip(missions) -> None:
             },
             "7 numbers",
         ),
+        ({"fileType": "Plan", "version": 1, "mission": 3}, "mission: expected an object"),
+        (_plan_with(items=7), "mission.items: expected an array"),
+        (_plan_with(items=[_item(frame="x")]), r"items\[0\].frame: not a number"),
+        (_plan_with(items=[_item(frame=3.5)]), r"items\[0\].frame: not a whole number"),
+        (_plan_with(items=[_item(x=math.inf)]), r"items\[0\].params\[4\]: not a finite"),
+        (_plan_with(items=[_item(x=400.0)]), r"items\[0\].params\[4\]: not a coordinate"),
+        (_plan_with(geoFence=1.5), "geoFence: expected an object"),
+        (
+            _plan_with(geoFence={"polygons": [{"inclusion": True, "polygon": [[29.0]]}]}),
+            r"polygons\[0\].polygon\[0\]: expected 2 numbers",
+        ),
+        (_plan_with(rallyPoints={"points": [[29.0, 119.0]]}), r"points\[0\]: expected 3"),
+        (_plan_with(cruiseSpeed=-2), "cruiseSpeed: must be positive"),
     ],
 )
 def test_bad_plan_files_name_the_problem(doc, match) -> None:
@@ -183,6 +213,9 @@ def test_plan_file_that_is_not_json() -> None:
         ("QGC WPL 110\n0\t1\t0\t16\n", "line 2: expected 12 fields"),
         ("QGC WPL 110\n1\t1\t0\t16\t0\t0\t0\t0\t29\t119\t0\t1\n", "sequence 1, expected 0"),
         ("QGC WPL 110\n0\t1\t0\t16\t0\t0\t0\t0\tx\t119\t0\t1\n", "line 2"),
+        ("QGC WPL 110\n0\t1\t0\t16\t0\t0\t0\t0\tnan\t119\t0\t1\n", "line 2, field 9"),
+        ("QGC WPL 110\n0\t1\t0\t16\t0\t0\t0\t0\t29\t1e309\t0\t1\n", "line 2, field 10"),
+        ("QGC WPL 110\n\n0\t1\t0\t1.5\t0\t0\t0\t0\t29\t119\t0\t1\n", "line 3, field 4"),
     ],
 )
 def test_bad_waypoints_files_name_the_line(text, match) -> None:
@@ -249,3 +282,44 @@ def test_item_count_matches_for_a_tour() -> None:
     route = plan.sorties[0].route
     items = m.build_mission(route, FRAME, home=STATION, altitude_m=50, speed_m_s=10)
     assert m.count_items(route, False) == len(items)
+
+
+def test_mutated_plan_files_fail_only_with_format_errors(missions) -> None:
+    """500 seeded mutations of a real .plan (values swapped for nulls, strings, infinities,
+    arrays, objects, keys deleted) either load or raise a MissionFormatError: never another
+    exception."""
+    doc = qgc_plan.to_plan(missions[0])
+    weird = [None, "", "x", -1, 1e308, math.nan, math.inf, [], {}, [1, 2], True, 2**70]
+    spots = []
+
+    def walk(node, path):
+        if path:
+            spots.append(path)
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(
+            node, list) else ()  # fmt: skip
+        for key, value in items:
+            walk(value, (*path, key))
+
+    walk(doc, ())
+    rng = np.random.default_rng(3)
+    loaded = 0
+    for _ in range(500):
+        bad = json.loads(json.dumps(doc))
+        for _ in range(int(rng.integers(1, 4))):
+            path = spots[int(rng.integers(len(spots)))]
+            parent = bad
+            try:
+                for key in path[:-1]:
+                    parent = parent[key]
+                if rng.random() < 0.2 and isinstance(parent, dict):
+                    del parent[path[-1]]
+                else:
+                    parent[path[-1]] = weird[int(rng.integers(len(weird)))]
+            except (KeyError, IndexError, TypeError):
+                continue  # the path was cut by an earlier mutation
+        try:
+            qgc_plan.loads(json.dumps(bad))
+            loaded += 1
+        except MissionFormatError:
+            pass
+    assert loaded < 500  # most mutations are refused, with a format error
