@@ -87,6 +87,7 @@ def _read(path: Path) -> Any:
 
 
 def _area_from_file(path: Path) -> BaseGeometry:
+    import numpy as np
     import shapely
 
     gdf = _read(path)
@@ -99,6 +100,25 @@ def _area_from_file(path: Path) -> BaseGeometry:
     ]
     if not polys:
         raise fail(f"{path}: no polygon features (found {sorted(set(gdf.geom_type))})")
+    xy = shapely.get_coordinates(polys)
+    lon, lat = xy[:, 0], xy[:, 1]
+    bad = ~(np.isfinite(xy).all(axis=1) & (abs(lon) <= 180) & (abs(lat) <= 90))
+    if bad.any():
+        x, y = xy[bad][0]
+        swapped = abs(y) > 90 and abs(x) <= 90
+        hint = "; GeoJSON lists [longitude, latitude]: are they swapped?" if swapped else ""
+        raise fail(
+            f"{path}: coordinates are not longitude, latitude in degrees (found {x:g}, {y:g}){hint}"
+        )
+    broken = [p for p in polys if not p.is_valid]
+    if broken:
+        # planned over the repair, but said: a crossed outline is often a drawing mistake
+        typer.echo(
+            f"warning: {path}: the outline is not valid ({shapely.is_valid_reason(broken[0])}); "
+            "planning over its repair",
+            err=True,
+        )
+        polys = [shapely.make_valid(p) for p in polys]
     return shapely.union_all(polys)
 
 

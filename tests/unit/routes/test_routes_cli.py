@@ -146,6 +146,38 @@ def test_unreadable_area_file_is_named(tmp_path) -> None:
     assert "Traceback" not in res.output
 
 
+def _polygon_file(tmp_path: Path, ring: list[list[float]]) -> Path:
+    path = tmp_path / "area.geojson"
+    path.write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}))
+    return path
+
+
+def test_swapped_coordinates_are_refused_with_a_hint(tmp_path) -> None:
+    """An area file written [latitude, longitude] is refused, naming the first bad pair and
+    suggesting the swap; nothing is written."""
+    ring = [[29.05, 119.18], [29.053, 119.18], [29.053, 119.183], [29.05, 119.183], [29.05, 119.18]]
+    out = tmp_path / "x.plan"
+    res = _run("coverage", "--area", str(_polygon_file(tmp_path, ring)), "--altitude", "60",
+               "--swath-width", "60", "-o", str(out))  # fmt: skip
+    assert res.exit_code == 2
+    assert "(found 29.05, 119.18)" in res.output
+    assert "swapped" in res.output
+    assert not out.exists()
+
+
+def test_a_crossed_outline_is_planned_over_its_repair_with_a_warning(tmp_path) -> None:
+    """A bow-tie outline (crossing itself) is planned over its repair, and a warning names the
+    crossing."""
+    ring = [[119.18, 29.05], [119.183, 29.053], [119.183, 29.05], [119.18, 29.053], [119.18, 29.05]]
+    out = tmp_path / "x.plan"
+    res = _run("coverage", "--area", str(_polygon_file(tmp_path, ring)), "--altitude", "60",
+               "--swath-width", "60", "--station", "none", "-o", str(out))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "warning:" in res.output
+    assert "Self-intersection[119.1815" in res.output
+    assert out.exists()
+
+
 def test_tour_over_the_longyou_site(tmp_path) -> None:
     """A hotspot tour over the shipped site writes a .plan with loiters and a preview."""
     out = tmp_path / "tour.plan"
