@@ -111,14 +111,11 @@ def _area_from_file(path: Path) -> BaseGeometry:
             f"{path}: coordinates are not longitude, latitude in degrees (found {x:g}, {y:g}){hint}"
         )
     broken = [p for p in polys if not p.is_valid]
-    if broken:
-        # planned over the repair, but said: a crossed outline is often a drawing mistake
-        typer.echo(
-            f"warning: {path}: the outline is not valid ({shapely.is_valid_reason(broken[0])}); "
-            "planning over its repair",
-            err=True,
+    if broken:  # refused as the API refuses it: a crossed outline is often a drawing mistake
+        raise fail(
+            f"{path}: the outline is not valid ({shapely.is_valid_reason(broken[0])}); fix it "
+            "in a GIS (QGIS: Vector > Geometry Tools > Fix Geometries) and plan again"
         )
-        polys = [shapely.make_valid(p) for p in polys]
     return shapely.union_all(polys)
 
 

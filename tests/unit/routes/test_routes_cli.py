@@ -165,17 +165,17 @@ def test_swapped_coordinates_are_refused_with_a_hint(tmp_path) -> None:
     assert not out.exists()
 
 
-def test_a_crossed_outline_is_planned_over_its_repair_with_a_warning(tmp_path) -> None:
-    """A bow-tie outline (crossing itself) is planned over its repair, and a warning names the
-    crossing."""
+def test_a_crossed_outline_is_refused_naming_the_crossing(tmp_path) -> None:
+    """A bow-tie outline (crossing itself) is refused as the API refuses it, naming where it
+    crosses; nothing is written."""
     ring = [[119.18, 29.05], [119.183, 29.053], [119.183, 29.05], [119.18, 29.053], [119.18, 29.05]]
     out = tmp_path / "x.plan"
     res = _run("coverage", "--area", str(_polygon_file(tmp_path, ring)), "--altitude", "60",
                "--swath-width", "60", "--station", "none", "-o", str(out))  # fmt: skip
-    assert res.exit_code == 0, res.output
-    assert "warning:" in res.output
+    assert res.exit_code == 2
     assert "Self-intersection[119.1815" in res.output
-    assert out.exists()
+    assert "Fix Geometries" in res.output
+    assert not out.exists()
 
 
 def test_tour_over_the_longyou_site(tmp_path) -> None:
