@@ -136,3 +136,19 @@ def fence_exclusions(
             if isinstance(grown, Polygon):
                 out.append(Polygon(grown.exterior))
     return out
+
+
+#: the most passes a plan may hold (5,000 km: over 90 hours of flight at 15 m/s); a swath typed
+#: in millimetres would otherwise keep the planner busy for hours
+MAX_SWEEP_M = 5_000_000.0
+
+
+def check_sweep_size(sweep_m: float, what: str) -> None:
+    """Refuse a plan whose passes alone would exceed `MAX_SWEEP_M` (``sweep_m`` at least)."""
+    if sweep_m > MAX_SWEEP_M:
+        raise PlanningError(
+            f"{what} needs at least {sweep_m / 1000:,.0f} km of passes, more than the "
+            f"{MAX_SWEEP_M / 1000:,.0f} km a plan may hold: widen the swath or split the area",
+            sweep_m=round(sweep_m),
+            max_m=MAX_SWEEP_M,
+        )

@@ -30,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 
 from routes.channel import ContourSwaths
 from routes.connect import Connector, VisibilityConnector
+from routes.constraints import check_sweep_size
 from routes.decompose import BoustrophedonCells, Decomposer
 from routes.errors import InvalidAreaError, SwathTooWideError
 from routes.gapfill import fill_gaps, uncovered
@@ -220,6 +221,7 @@ def check_width(area: BaseGeometry, width_m: float) -> None:
     """Refuse a swath wider than the area, or a non-positive width."""
     if not width_m > 0 or not math.isfinite(width_m):
         raise SwathTooWideError(f"swath width must be a positive number, got {width_m}")
+    check_sweep_size(area.area / width_m, f"a {width_m:g} m swath over {area.area / 1e6:.3g} km²")
     widest = 2 * max_inscribed_radius(area)
     if widest <= 0.5:
         raise InvalidAreaError("the area has zero width", width_m=widest)

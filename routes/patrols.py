@@ -25,7 +25,7 @@ from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from routes.connect import VisibilityConnector
-from routes.constraints import Airspace, geofence
+from routes.constraints import Airspace, check_sweep_size, geofence
 from routes.coverage import route_from_pieces
 from routes.errors import InvalidAreaError, PlanningError
 from routes.geometry import as_area, polygons
@@ -68,7 +68,8 @@ def plan_shore(
         raise PlanningError(f"need at least one loop, got {loops}")
     spacing = params.swath_width_m or max(abs(offset_m) * 2, 50.0)
     no_sweep, nf = zone_sets(no_fly, restricted, params.restricted)
-    margin = max(params.fence_margin_m, -offset_m - (loops - 1) * spacing + 50, 50.0)
+    # the first loop is the outermost; the fence is only sure to hold half its margin
+    margin = max(params.fence_margin_m, 2 * (max(-offset_m, 0.0) + 25.0))
     airspace = Airspace(geofence(polygons(area), station, margin, zones=nf), nf)
     nf_union = airspace.grown(no_sweep)
     if station is not None:
@@ -117,6 +118,7 @@ def plan_corridor(
         raise InvalidAreaError(f"corridor width must be positive, got {width_m}")
     swath = params.swath_width_m or width_m
     n = max(1, math.ceil(width_m / swath - 1e-9))
+    check_sweep_size(n * line.length, f"a {width_m:g} m corridor at a {swath:g} m swath")
     if n == 1:
         n = 2  # there and back along the centre
         offsets = [0.0, 0.0]
