@@ -33,6 +33,19 @@ def test_shore_loops_keep_their_offset(offset) -> None:
     assert near_island
 
 
+@pytest.mark.parametrize("outward", [150.0, 400.0])
+def test_a_loop_far_outside_the_shore_stays_inside_its_fence(outward) -> None:
+    """A loop 150 m or 400 m outside the shore (over the bank) is planned, inside the plan's
+    geofence; the fence once held only half the margin it was given and such a loop failed
+    with 'point ... is outside the allowed region'."""
+    plan = plan_shore(WITH_HOLE, offset_m=-outward, station=Point(-60, -60), params=PARAMS)
+    assert plan.fence is not None
+    for s in plan.sorties:
+        assert plan.fence.covers(s.route.line())
+    far = max(WITH_HOLE.distance(p) for p in _sweep_points(plan))
+    assert far == pytest.approx(outward, abs=2.5)
+
+
 def test_shore_detours_round_a_no_fly_zone() -> None:
     """A shore loop crossing a no-fly zone is cut there and detours without entering it."""
     zone = box(400, -100, 600, 120)
