@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
-from routes.errors import UnreachableError
+from routes.errors import UnreachableError, at
 from routes.geometry import polygons
 
 
@@ -153,7 +153,7 @@ class VisibilityConnector:
         for p in (a, b):
             if not self._check.covers(p):
                 raise UnreachableError(
-                    f"point ({p.x:.1f}, {p.y:.1f}) is outside the allowed region", x=p.x, y=p.y
+                    f"point {at(p.x, p.y)} is outside the allowed region", x=p.x, y=p.y
                 )
         # nodes near the ends first: exact whenever the path found is no longer than the radius
         radius = max(2 * a.distance(b), 500.0)
@@ -163,8 +163,8 @@ class VisibilityConnector:
         found = self._search(a, b, np.inf)
         if found is None:
             raise UnreachableError(
-                f"no path inside the allowed region from ({a.x:.0f}, {a.y:.0f}) "
-                f"to ({b.x:.0f}, {b.y:.0f}): they are in separate parts"
+                f"no path inside the allowed region from {at(a.x, a.y)} "
+                f"to {at(b.x, b.y)}: they are in separate parts"
             )
         return found
 
@@ -193,8 +193,7 @@ class VisibilityConnector:
         if len(va) == 0 or len(vb) == 0:
             if radius == np.inf:
                 raise UnreachableError(
-                    f"no path inside the allowed region from ({a.x:.0f}, {a.y:.0f}) "
-                    f"to ({b.x:.0f}, {b.y:.0f})"
+                    f"no path inside the allowed region from {at(a.x, a.y)} to {at(b.x, b.y)}"
                 )
             return None
         nodes = self._nodes

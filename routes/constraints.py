@@ -20,7 +20,7 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from routes.errors import PlanningError, StationError
+from routes.errors import PlanningError, StationError, at
 from routes.geometry import polygons
 
 
@@ -104,7 +104,7 @@ class Airspace:
         for i, z in enumerate(self.no_fly):
             if z.covers(station):
                 raise StationError(
-                    f"the station ({station.x:.0f}, {station.y:.0f}) is inside no-fly zone {i + 1}",
+                    f"the station {at(station.x, station.y)} is inside no-fly zone {i + 1}",
                     zone=i,
                 )
         if not self.fence.covers(station):

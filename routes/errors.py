@@ -18,11 +18,47 @@ a message a person can read:
 ('swath 500 m is wider than the area (max width 120 m)', 500)
 >>> isinstance(err, ValueError)
 True
+
+Points in messages are in the local frame's metres unless the caller says how to name them
+(the station names them by longitude and latitude, which a person can look up on a map):
+
+>>> at(712080.4, 3215431.1)
+'(712080, 3215431)'
+>>> with naming_points(lambda x, y: f"at {x / 1000:.1f} km east"):
+...     at(712080.4, 3215431.1)
+'at 712.1 km east'
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+
+def _metres(x: float, y: float) -> str:
+    return f"({x:.0f}, {y:.0f})"
+
+
+#: how messages name a point (x, y) of the local frame; one per thread or task (a context
+#: variable), set by `naming_points`
+_point_name: ContextVar[Callable[[float, float], str]] = ContextVar("point_name", default=_metres)
+
+
+def at(x: float, y: float) -> str:
+    """A local point as error messages name it."""
+    return _point_name.get()(float(x), float(y))
+
+
+@contextmanager
+def naming_points(name: Callable[[float, float], str]) -> Iterator[None]:
+    """Within the block, messages name local points with ``name(x, y)``."""
+    token = _point_name.set(name)
+    try:
+        yield
+    finally:
+        _point_name.reset(token)
 
 
 class PlanningError(ValueError):

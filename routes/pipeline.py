@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from routes.connect import VisibilityConnector
 from routes.constraints import Airspace, geofence
 from routes.coverage import CoverageStrategy, join_region, plan_coverage_path
-from routes.errors import InvalidAreaError, PlanningError, UnreachableError
+from routes.errors import InvalidAreaError, PlanningError, UnreachableError, at
 from routes.geometry import as_area, outside_length, polygons, turns
 from routes.mission import MAX_ALTITUDE_M, check_altitude
 from routes.objectives import LengthAndTurns
@@ -97,7 +97,7 @@ def check_reachable(
         if far:
             c = far[0].representative_point()
             raise UnreachableError(
-                f"{len(far)} part(s) of the area, e.g. near ({c.x:.0f}, {c.y:.0f}), cannot be "
+                f"{len(far)} part(s) of the area, e.g. near {at(c.x, c.y)}, cannot be "
                 "reached from the station without entering a no-fly or restricted zone",
                 parts=len(far),
             )

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, Point
 
 from routes.connect import Connector
-from routes.errors import BatteryError
+from routes.errors import BatteryError, at
 from routes.geometry import SHARP_TURN_DEG, turn_mask
 from routes.mission import count_items
 from routes.types import BatteryModel, Leg, LegKind, Route, Sortie
@@ -175,7 +175,7 @@ def split_sorties(
     while True:
         if cost(i0, i0) > budget_m:
             raise BatteryError(
-                f"a point of the route ({flat.xy[i0][0]:.0f}, {flat.xy[i0][1]:.0f}) is "
+                f"a point of the route {at(*flat.xy[i0])} is "
                 f"{back(i0) / 1000:.1f} km from the station: the round trip needs "
                 f"{2 * back(i0) / 1000:.1f} km but one battery gives {budget_m / 1000:.1f} km "
                 "after the reserve (raise speed or endurance, lower the reserve, or use a "
@@ -196,7 +196,7 @@ def split_sorties(
             i1 -= 1
         if i1 == i0 and i0 < n - 1:
             raise BatteryError(
-                f"the route near ({flat.xy[i0][0]:.0f}, {flat.xy[i0][1]:.0f}), "
+                f"the route near {at(*flat.xy[i0])}, "
                 f"{back(i0) / 1000:.1f} km from the station, is out of range: one battery "
                 f"gives {budget_m / 1000:.1f} km after the reserve, not enough to get there, "
                 "fly a leg and come back (raise speed or endurance, or lower the reserve)",

@@ -336,11 +336,14 @@ def run(
     import shapely
 
     from geodata.errors import GeodataError
+    from groundstation.patrol.planning import named_by_lonlat
+    from routes.errors import naming_points
 
     try:
         ground = _ground(*ground_args)
         params = params_fn()
-        plan = build(ground, params)
+        with naming_points(named_by_lonlat(ground.frame)):
+            plan = build(ground, params)
         written = _write(plan, params, ground.frame, fmt, out)
         if png is not None:
             _preview(plan, png)

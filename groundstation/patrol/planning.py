@@ -8,6 +8,7 @@ fence and rally items of each sortie as plain lists ready for the link and the f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -241,14 +242,26 @@ def _hotspots(site: Site, frame: LocalFrame, req: PlanRequest) -> list[Any]:
     return spots
 
 
+def named_by_lonlat(frame: LocalFrame) -> Callable[[float, float], str]:
+    """How planning messages name a local point: by longitude and latitude, as on a map."""
+
+    def name(x: float, y: float) -> str:
+        lon, lat = frame.xy_to_wgs84(x, y)
+        return f"(lon {lon:.5f}, lat {lat:.5f})"
+
+    return name
+
+
 def plan_for(site: Site, req: PlanRequest) -> tuple[Plan, PatrolParams]:
     """The routes `Plan` for a request; planning failures become a 422 with the reason."""
     from routes.errors import PlanningError as RoutesPlanningError
+    from routes.errors import naming_points
 
     try:
         params = _params(req)
         area = _area(site, req)
-        return _build(site, req, area, params), params
+        with naming_points(named_by_lonlat(site.frame)):
+            return _build(site, req, area, params), params
     except RoutesPlanningError as exc:
         raise InvalidRequest(
             f"cannot plan: {exc}", field="kind", error=type(exc).__name__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -104,6 +105,21 @@ def test_time_lost_per_turn_is_part_of_the_plan(station, pilot):
     r = station.client.post("/api/plans/preview", json=coverage(turn_s=-1), headers=pilot)
     assert r.status_code == 422
     assert "turn_s" in r.text
+
+
+def test_refusal_names_the_place_by_longitude_and_latitude(station, pilot):
+    """A plan refused for the battery's range names the point by longitude and latitude near
+    the polygon (not in the planner's local metres)."""
+    body = coverage(endurance_s=150, reserve_frac=0.1)
+    r = station.client.post("/api/plans/preview", json=body, headers=pilot)
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert "out of range" in detail
+    found = re.search(r"\(lon ([0-9.]+), lat ([0-9.]+)\)", detail)
+    assert found, detail
+    lon, lat = float(found[1]), float(found[2])
+    assert 119.179 < lon < 119.184
+    assert 29.049 < lat < 29.053
 
 
 def test_officer_may_read_but_not_create_plans(station, pilot, officer):
