@@ -12,7 +12,7 @@ from either end) or a closed loop (which can be entered anywhere and ends where 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -290,25 +290,37 @@ def nest_loops(
         _, j, p, q = best
         children.setdefault(j, []).append((float(loops[j].project(p)), p, q, i))
 
-    def walk(i: int, start: Point | None) -> list[tuple[float, ...]]:
+    def steps(i: int, start: Point | None) -> Iterator[list[tuple[float, ...]] | tuple[int, Point]]:
+        """Loop ``i`` from ``start``: runs of coordinates, and (k, q) where loop k hangs off
+        at q (flown there, between the hop out and the hop back)."""
         ring = loops[i] if start is None else rotate_ring_to(loops[i], start)
         kids = children.get(i, [])
         if not kids:
-            return list(ring.coords)
-        # positions along the (possibly re-started) ring
-        spots = sorted((float(ring.project(p)), p, q, k) for _, p, q, k in kids)
-        coords: list[tuple[float, ...]] = []
+            yield list(ring.coords)
+            return
         prev = 0.0
-        for t, p, q, k in spots:
-            part = _sub(ring, prev, t)
-            coords += part.coords[1:] if coords else part.coords
-            hop = connector.link(p, q)
-            inner = walk(k, q)
-            back = connector.link(q, p)
-            coords += [*hop.coords[1:], *inner[1:], *back.coords[1:]]
+        # positions along the (possibly re-started) ring
+        for t, p, q, k in sorted((float(ring.project(p)), p, q, k) for _, p, q, k in kids):
+            yield list(_sub(ring, prev, t).coords)
+            yield list(connector.link(p, q).coords)
+            yield k, q
+            yield list(connector.link(q, p).coords)
             prev = t
-        tail = _sub(ring, prev, ring.length)
-        coords += tail.coords[1:]
+        yield list(_sub(ring, prev, ring.length).coords)
+
+    def walk(root: int) -> list[tuple[float, ...]]:
+        # depth-first with a stack of its own: loops nest a thousand deep on a wide lake at a
+        # narrow swath, past Python's recursion limit
+        coords: list[tuple[float, ...]] = []
+        stack = [steps(root, None)]
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+            elif isinstance(item, tuple):
+                stack.append(steps(*item))
+            else:
+                coords += item[1:] if coords else item
         return coords
 
-    return [LineString(walk(r, None)) for r in roots]
+    return [LineString(walk(r)) for r in roots]

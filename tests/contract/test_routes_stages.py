@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import shapely
 from shapely import affinity
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, Point, box
 
 from routes.channel import ContourSwaths
-from routes.connect import VisibilityConnector
+from routes.connect import StraightConnector, VisibilityConnector
 from routes.decompose import BoustrophedonCells, WholeArea
 from routes.geometry import polygons
 from routes.ordering import Chunk, NearestNeighbour, OrToolsOrder, insert_detours, nest_loops
@@ -201,3 +201,12 @@ def test_detours_keep_the_main_line_and_fly_each_extra() -> None:
     flown_main = sum(p.length for p in pieces if p.coords[0][1] == 0 and p.coords[-1][1] == 0)
     assert flown_main == pytest.approx(1000)
     assert sum(1 for p in pieces if abs(p.coords[0][1]) == 30) == 2
+
+
+def test_loops_nested_two_thousand_deep_are_joined() -> None:
+    """Two thousand concentric loops (a wide lake at a narrow swath) hang off one another into
+    one walk that flies every loop, past Python's recursion limit."""
+    rings = [box(-r, -r, r, r).exterior for r in np.arange(1.0, 2001.0)]
+    walks = nest_loops([LineString(r.coords) for r in rings], StraightConnector(), max_hop_m=1.5)
+    assert len(walks) == 1
+    assert walks[0].length == pytest.approx(sum(r.length for r in rings) + 2 * 1999, rel=1e-6)
