@@ -141,14 +141,26 @@ def fence_exclusions(
 #: the most passes a plan may hold (5,000 km: over 90 hours of flight at 15 m/s); a swath typed
 #: in millimetres would otherwise keep the planner busy for hours
 MAX_SWEEP_M = 5_000_000.0
+#: the most swath-wide squares a plan may span (its passes' length over the swath width): the
+#: planner's work grows with it, 3 s at a million (a 300 m pond at a 0.3 m swath)
+MAX_SWATH_CELLS = 1_000_000
 
 
-def check_sweep_size(sweep_m: float, what: str) -> None:
-    """Refuse a plan whose passes alone would exceed `MAX_SWEEP_M` (``sweep_m`` at least)."""
+def check_sweep_size(sweep_m: float, width_m: float, what: str) -> None:
+    """Refuse a plan whose passes (``sweep_m`` at least, ``width_m`` apart) are more than the
+    planner takes: over `MAX_SWEEP_M` long or spanning over `MAX_SWATH_CELLS` squares."""
     if sweep_m > MAX_SWEEP_M:
         raise PlanningError(
             f"{what} needs at least {sweep_m / 1000:,.0f} km of passes, more than the "
             f"{MAX_SWEEP_M / 1000:,.0f} km a plan may hold: widen the swath or split the area",
             sweep_m=round(sweep_m),
             max_m=MAX_SWEEP_M,
+        )
+    cells = sweep_m / width_m
+    if cells > MAX_SWATH_CELLS:
+        raise PlanningError(
+            f"{what} spans {cells:,.0f} swath-wide squares, more than the "
+            f"{MAX_SWATH_CELLS:,} the planner takes: widen the swath or split the area",
+            cells=round(cells),
+            max_cells=MAX_SWATH_CELLS,
         )

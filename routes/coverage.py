@@ -221,7 +221,8 @@ def check_width(area: BaseGeometry, width_m: float) -> None:
     """Refuse a swath wider than the area, or a non-positive width."""
     if not width_m > 0 or not math.isfinite(width_m):
         raise SwathTooWideError(f"swath width must be a positive number, got {width_m}")
-    check_sweep_size(area.area / width_m, f"a {width_m:g} m swath over {area.area / 1e6:.3g} km²")
+    what = f"a {width_m:g} m swath over {area.area / 1e6:.3g} km²"
+    check_sweep_size(area.area / width_m, width_m, what)
     widest = 2 * max_inscribed_radius(area)
     if widest <= 0.5:
         raise InvalidAreaError("the area has zero width", width_m=widest)

@@ -118,7 +118,7 @@ def plan_corridor(
         raise InvalidAreaError(f"corridor width must be positive, got {width_m}")
     swath = params.swath_width_m or width_m
     n = max(1, math.ceil(width_m / swath - 1e-9))
-    check_sweep_size(n * line.length, f"a {width_m:g} m corridor at a {swath:g} m swath")
+    check_sweep_size(n * line.length, swath, f"a {width_m:g} m corridor at a {swath:g} m swath")
     if n == 1:
         n = 2  # there and back along the centre
         offsets = [0.0, 0.0]

@@ -52,12 +52,16 @@ def test_swath_must_be_positive(width) -> None:
 
 def test_a_swath_typed_in_millimetres_is_refused_at_once() -> None:
     """A 1 mm swath over a 300 m square (90,000 km of passes) is refused before any planning,
-    naming the size; so is a corridor that would need as much."""
+    naming the size; so is a corridor that would need as much, and a 15 cm swath whose passes
+    are short enough but span four million swath-wide squares."""
     with pytest.raises(PlanningError, match=r"90,000 km of passes, more than the 5,000 km"):
         plan_coverage_path(box(0, 0, 300, 300), 0.001)
     tiny = PatrolParams(altitude_m=60, swath_width_m=0.001)
     with pytest.raises(PlanningError, match="km of passes"):
         plan_corridor(LineString([(0, 0), (10_000, 0)]), width_m=500, params=tiny)
+    # 600 km of passes, but 4 million swath-wide squares: many seconds to minutes of planning
+    with pytest.raises(PlanningError, match=r"4,000,000 swath-wide squares, more than"):
+        plan_coverage_path(box(0, 0, 300, 300), 0.15)
 
 
 def test_station_inside_no_fly_zone_is_refused() -> None:
