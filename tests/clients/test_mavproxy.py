@@ -102,7 +102,8 @@ async def test_mavproxy_wp_load_list_mode_and_params(mavproxy_bin: str, tmp_path
             first,
             [
                 (f"wp load {src}", r"MISSION_ACK: TYPE_MISSION: ACCEPTED"),
-                ("param show WPNAV_SPEED", r"WPNAV_SPEED\s+[0-9.]+\s"),
+                # the prompt can follow the value on the same line ("1000.0STABILIZE>")
+                ("param show WPNAV_SPEED", r"WPNAV_SPEED\s+\d+\.\d"),
                 ("param set WPNAV_SPEED 750", r"STABILIZE>"),
                 ("param show WPNAV_SPEED", r"WPNAV_SPEED\s+750\.0"),
                 ("mode GUIDED", r"GUIDED>"),
