@@ -218,7 +218,8 @@ MIN_COVERED_FRAC = 0.995
 
 
 def check_width(area: BaseGeometry, width_m: float) -> None:
-    """Refuse a swath wider than the area, or a non-positive width."""
+    """Refuse a swath wider than the area, a non-positive width, or one so narrow that the
+    plan would be bigger than the planner takes (`check_sweep_size`)."""
     if not width_m > 0 or not math.isfinite(width_m):
         raise SwathTooWideError(f"swath width must be a positive number, got {width_m}")
     what = f"a {width_m:g} m swath over {area.area / 1e6:.3g} km²"
