@@ -163,10 +163,10 @@ def swath_cover(paths: BaseGeometry | Sequence[BaseGeometry], width_m: float) ->
     """The ground within ``width_m / 2`` of the paths (their lines; points and polygons are
     ignored).
 
-    Buffered in pieces of a few segments, then unioned: GEOS 3.14 can drop holes when it
-    buffers many overlapping lines at once (a multi-line, or a long path crossing itself), so a
-    gap between two loops disappears from the cover. One lake of the planner's fuzzing had
-    1.6 % of its water uncovered that way, unseen by gap filling and by the covered fraction.
+    Buffered in pieces of a few segments, then unioned: GEOS 3.14 dropped holes when it
+    buffered the loops of a fuzzed lake as one multi-line, so the gaps between them (1.6 % of
+    the water) were unseen by gap filling; a long path crossing itself is cut the same way, to
+    be safe (not seen failing).
     """
     geoms = [paths] if isinstance(paths, BaseGeometry) else list(paths)
     pieces: list[LineString] = []
