@@ -37,11 +37,6 @@ def number(v: Any, where: str) -> float:
 
 def integer(v: Any, where: str) -> int:
     """A whole number (an integral float such as 16.0 too)."""
-    if isinstance(v, str):
-        try:
-            return int(v)
-        except ValueError:
-            pass
     f = number(v, where)
     if not f.is_integer():
         raise MissionFormatError(f"{where}: not a whole number: {v!r}")
