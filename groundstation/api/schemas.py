@@ -7,7 +7,7 @@ the fields meant to be seen (a user's password hash never is).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -139,6 +139,43 @@ class VehiclePublic(BaseModel):
             notes=v.notes,
             created_at=v.created_at,
         )
+
+
+class LinkHealthPublic(BaseModel):
+    status: Literal["ok", "degraded", "lost"]
+    last_heard_s: float
+    loss_pct: float
+
+
+class TelemetryHealthPublic(BaseModel):
+    """``bad`` for a while after the vehicle sent an impossible value (which was dropped)."""
+
+    status: Literal["ok", "bad"]
+    rejected: int = Field(description="impossible values dropped since the vehicle was heard")
+    last_field: str | None
+
+
+class VehicleLivePublic(BaseModel):
+    """A heard vehicle's live state, as in the live stream's ``vehicle.frame``."""
+
+    sysid: int
+    vehicle_id: int | None
+    name: str | None
+    lat_deg: float | None
+    lon_deg: float | None
+    alt_rel_m: float | None
+    alt_msl_m: float | None
+    heading_deg: float | None
+    speed_m_s: float | None
+    battery_pct: float | None
+    voltage_v: float | None
+    mode: str
+    armed: bool
+    gps_fix: int
+    landed_state: str
+    mission_seq: int | None
+    link: LinkHealthPublic
+    telemetry: TelemetryHealthPublic
 
 
 # --- incidents -----------------------------------------------------------------------------------

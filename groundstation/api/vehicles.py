@@ -3,14 +3,21 @@ link; this is what the station knows about a drone when it is switched off."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
-from groundstation.api.schemas import Page, VehicleCreate, VehiclePublic, VehicleUpdate
+from groundstation.api.schemas import (
+    Page,
+    VehicleCreate,
+    VehicleLivePublic,
+    VehiclePublic,
+    VehicleUpdate,
+)
 from groundstation.db.models import Patrol, TrackChunk, Vehicle
-from groundstation.errors import Conflict, NotFound
+from groundstation.errors import Conflict, NotFound, UnknownVehicle
+from groundstation.telemetry.fleet_bridge import bridge_or_none, frame_of
 
 router = APIRouter(prefix="/api/vehicles", tags=["vehicles"], dependencies=[Depends(current_user)])
 
@@ -31,6 +38,26 @@ async def list_vehicles(session: SessionDep) -> Page[VehiclePublic]:
 @router.get("/{vehicle_id}")
 async def read_vehicle(vehicle_id: int, session: SessionDep) -> VehiclePublic:
     return VehiclePublic.from_row(await get_vehicle(session, vehicle_id))
+
+
+@router.get("/{vehicle_id}/live")
+async def read_vehicle_live(
+    vehicle_id: int, request: Request, session: SessionDep
+) -> VehicleLivePublic:
+    """The vehicle's live state from the link, with its link and telemetry health; 409 if the
+    station has no link or has never heard the vehicle."""
+    vehicle = await get_vehicle(session, vehicle_id)
+    bridge = bridge_or_none(request.app)
+    if bridge is None:
+        raise Conflict("the station has no MAVLink link (start it with --mavlink)")
+    try:
+        handle = bridge.handle_of(vehicle.sysid)
+    except UnknownVehicle:
+        raise Conflict(
+            f"vehicle {vehicle.name!r} (system id {vehicle.sysid}) has not been heard",
+            vehicle_id=vehicle.id,
+        ) from None
+    return VehicleLivePublic.model_validate(frame_of(handle.state, vehicle.id, vehicle.name))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

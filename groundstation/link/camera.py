@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
+from groundstation.link.sanity import TelemetryCheck
 from groundstation.link.vehicle import Position
 
 Msg = Any
@@ -57,8 +58,14 @@ class PhotoReports:
         self._feedback_seen = False
         self._last: dict[str, int] = {}
 
-    def photo_of(self, msg: Msg, received_unix_s: float) -> PhotoTaken | None:
-        """The photo a message reports, or None (a duplicate, a video frame, a failed shot)."""
+    def photo_of(
+        self, msg: Msg, received_unix_s: float, check: TelemetryCheck | None = None
+    ) -> PhotoTaken | None:
+        """The photo a message reports, or None (a duplicate, a video frame, a failed shot).
+
+        An impossible position (see :mod:`groundstation.link.sanity`) is counted by `check` and
+        the photo kept without one, as a photo the vehicle took where it did not say.
+        """
         kind = msg.get_type()
         if kind == "CAMERA_FEEDBACK":
             self._feedback_seen = True
@@ -80,6 +87,10 @@ class PhotoReports:
         self._last[kind] = index
         located = lat != 0 or lon != 0
         position = Position(lat / 1e7, lon / 1e7, alt_msl, alt_rel) if located else None
+        values = (("lat_deg", lat / 1e7), ("lon_deg", lon / 1e7), ("alt_msl_m", alt_msl))
+        checked = (check or TelemetryCheck()).all_ok(*values, ("alt_rel_m", alt_rel))
+        if not checked:
+            position = None
         if stamp_us >= _EPOCH_PLAUSIBLE_US:
             return PhotoTaken(index, position, stamp_us / 1e6, "vehicle", kind)
         return PhotoTaken(index, position, received_unix_s, "station", kind)

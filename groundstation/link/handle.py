@@ -157,7 +157,7 @@ class VehicleHandle:
             self._link.vehicle_regained(self)
         kind = msg.get_type()
         if kind in PHOTO_MESSAGES:  # from the autopilot or from a camera component
-            photo = self.photos.photo_of(msg, time.time())
+            photo = self.photos.photo_of(msg, time.time(), self.builder.check)
             if photo is not None:
                 self._link.emit("photo", self, seq=photo.index, photo=photo)
             return
@@ -209,7 +209,8 @@ class VehicleHandle:
     @property
     def state(self) -> VehicleState:
         """The current snapshot (immutable; a new one on every read)."""
-        return self.builder.build(self.health.snapshot(time.monotonic()))
+        now = time.monotonic()
+        return self.builder.build(self.health.snapshot(now), now)
 
     def states(self) -> AsyncIterator[VehicleState]:
         """Snapshots as they change; a slow reader gets the newest, not a backlog."""

@@ -17,6 +17,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from groundstation.link.health import LinkHealth
 from groundstation.link.modes import AUTOPILOT_PX4, autopilot_label, mode_name
+from groundstation.link.sanity import TelemetryCheck, TelemetryHealth
 
 Msg = Any
 T = TypeVar("T")
@@ -66,6 +67,7 @@ class VehicleState:
     wind_speed_m_s: float | None = None  # the vehicle's own estimate (WIND), if it sends one
     wind_dir_deg: float | None = None  # where the wind comes from, 0-360, clockwise from north
     link: LinkHealth = field(default_factory=LinkHealth)
+    telemetry: TelemetryHealth = field(default_factory=TelemetryHealth)
 
 
 class StateBuilder:
@@ -74,6 +76,7 @@ class StateBuilder:
     def __init__(self, sysid: int, compid: int) -> None:
         self.f: dict[str, Any] = {"sysid": sysid, "compid": compid}
         self.autopilot_code = 0
+        self.check = TelemetryCheck()
         self._handlers: dict[str, Callable[[Msg], None]] = {
             "HEARTBEAT": self._heartbeat,
             "GLOBAL_POSITION_INT": self._global_position,
@@ -98,8 +101,8 @@ class StateBuilder:
         handler(msg)
         return True
 
-    def build(self, link: LinkHealth) -> VehicleState:
-        return VehicleState(**self.f, link=link)
+    def build(self, link: LinkHealth, now: float | None = None) -> VehicleState:
+        return VehicleState(**self.f, link=link, telemetry=self.check.snapshot(now))
 
     @property
     def is_px4(self) -> bool:
@@ -113,44 +116,65 @@ class StateBuilder:
         self.f["armed"] = bool(m.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED)
         self.f["system_status"] = int(m.system_status)
 
+    def _position(self, lat_e7: int, lon_e7: int, msl_mm: int, rel_mm: int) -> Position | None:
+        lat, lon, msl, rel = lat_e7 / 1e7, lon_e7 / 1e7, msl_mm / 1000.0, rel_mm / 1000.0
+        if self.check.all_ok(
+            ("lat_deg", lat), ("lon_deg", lon), ("alt_msl_m", msl), ("alt_rel_m", rel)
+        ):
+            return Position(lat, lon, msl, rel)
+        return None
+
+    def _set(self, name: str, value: float) -> None:
+        """Keep `value` as field `name` if it is plausible (else it is counted and dropped)."""
+        if self.check.ok(name, value):
+            self.f[name] = value
+
     def _global_position(self, m: Msg) -> None:
-        self.f["position"] = Position(
-            m.lat / 1e7, m.lon / 1e7, m.alt / 1000.0, m.relative_alt / 1000.0
-        )
+        position = self._position(m.lat, m.lon, m.alt, m.relative_alt)
+        if position is not None:
+            self.f["position"] = position
         vn, ve, vd = m.vx / 100.0, m.vy / 100.0, m.vz / 100.0
-        self.f["velocity_ned_m_s"] = (vn, ve, vd)
-        self.f["speed_m_s"] = round(math.hypot(vn, ve), 3)
-        self.f["climb_m_s"] = -vd
+        speed = round(math.hypot(vn, ve), 3)
+        velocity = (("velocity_m_s", vn), ("velocity_m_s", ve), ("velocity_m_s", vd))
+        if self.check.all_ok(*velocity, ("speed_m_s", speed)):
+            self.f["velocity_ned_m_s"] = (vn, ve, vd)
+            self.f["speed_m_s"] = speed
+            self.f["climb_m_s"] = -vd
         if m.hdg != 65535:
-            self.f["heading_deg"] = m.hdg / 100.0
+            self._set("heading_deg", m.hdg / 100.0)
 
     def _attitude(self, m: Msg) -> None:
-        self.f["roll_deg"] = math.degrees(m.roll)
-        self.f["pitch_deg"] = math.degrees(m.pitch)
-        self.f["yaw_deg"] = math.degrees(m.yaw) % 360.0
+        self._set("roll_deg", math.degrees(m.roll))
+        self._set("pitch_deg", math.degrees(m.pitch))
+        yaw = math.degrees(m.yaw)
+        if self.check.ok("yaw_deg", yaw):
+            self.f["yaw_deg"] = yaw % 360.0
 
     def _vfr_hud(self, m: Msg) -> None:
-        self.f["speed_m_s"] = float(m.groundspeed)
-        self.f["heading_deg"] = float(m.heading)
-        self.f["climb_m_s"] = float(m.climb)
+        self._set("speed_m_s", float(m.groundspeed))
+        self._set("heading_deg", float(m.heading))
+        self._set("climb_m_s", float(m.climb))
 
     def _sys_status(self, m: Msg) -> None:
-        if m.battery_remaining >= 0:
-            self.f["battery_pct"] = float(m.battery_remaining)
+        if m.battery_remaining != -1:  # -1: the autopilot does not estimate it
+            self._set("battery_pct", float(m.battery_remaining))
         if m.voltage_battery not in (0, 65535):
-            self.f["voltage_v"] = m.voltage_battery / 1000.0
+            self._set("voltage_v", m.voltage_battery / 1000.0)
 
     def _battery_status(self, m: Msg) -> None:
-        if m.battery_remaining >= 0:
-            self.f["battery_pct"] = float(m.battery_remaining)
+        if m.battery_remaining != -1:
+            self._set("battery_pct", float(m.battery_remaining))
 
     def _gps_raw(self, m: Msg) -> None:
-        self.f["gps_fix"] = int(m.fix_type)
-        if m.satellites_visible != 255:
+        if self.check.ok("gps_fix", m.fix_type):
+            self.f["gps_fix"] = int(m.fix_type)
+        if m.satellites_visible != 255 and self.check.ok("satellites", m.satellites_visible):
             self.f["satellites"] = int(m.satellites_visible)
 
     def _home(self, m: Msg) -> None:
-        self.f["home"] = Position(m.latitude / 1e7, m.longitude / 1e7, m.altitude / 1000.0, 0.0)
+        home = self._position(m.latitude, m.longitude, m.altitude, 0)
+        if home is not None:
+            self.f["home"] = home
 
     def _extended(self, m: Msg) -> None:
         self.f["landed_state"] = LANDED_STATES.get(int(m.landed_state), "undefined")
@@ -171,7 +195,7 @@ class StateBuilder:
         self.f["firmware_version"] = int(m.flight_sw_version)
 
     def _wind(self, m: Msg) -> None:
-        if math.isfinite(m.speed) and math.isfinite(m.direction) and m.speed >= 0:
+        if self.check.all_ok(("wind_speed_m_s", m.speed), ("wind_dir_deg", m.direction)):
             self.f["wind_speed_m_s"] = round(float(m.speed), 2)
             self.f["wind_dir_deg"] = round(float(m.direction) % 360.0, 1)
 

@@ -29,7 +29,7 @@ from groundstation.config import Settings
 from groundstation.db.models import Vehicle
 from groundstation.link import Fleet, LinkConfig, VehicleHandle, VehicleState
 from groundstation.telemetry.events import alert, vehicle_frame
-from groundstation.telemetry.hub import Hub
+from groundstation.telemetry.hub import Hub, LiveMessage
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,23 @@ def frame_of(state: VehicleState, vehicle_id: int | None, name: str | None) -> d
             "last_heard_s": state.link.last_heard_s,
             "loss_pct": state.link.loss_pct,
         },
+        "telemetry": {
+            "status": state.telemetry.status,
+            "rejected": state.telemetry.rejected,
+            "last_field": state.telemetry.last_field,
+        },
     }
+
+
+def _bad_telemetry_alert(state: VehicleState, name: str | None) -> LiveMessage:
+    field = state.telemetry.last_field
+    return alert(
+        "warning",
+        f"{name or f'system {state.sysid}'}: impossible telemetry dropped ({field})",
+        sysid=state.sysid,
+        kind="bad_telemetry",
+        field=field,
+    )
 
 
 class FleetBridge:
@@ -123,9 +139,18 @@ class FleetBridge:
                 await asyncio.sleep(REGISTER_RETRY_S)
         handle = self.fleet.vehicle(sysid)
         states = handle.states()
+        telemetry = "ok"
         try:
             async for st in states:
-                self.hub.publish(vehicle_frame(frame_of(st, vehicle_id, self.names.get(sysid))))
+                name = self.names.get(sysid)
+                if st.telemetry.status != telemetry:
+                    telemetry = st.telemetry.status
+                    if telemetry == "bad":
+                        self.hub.publish(_bad_telemetry_alert(st, name))
+                try:
+                    self.hub.publish(vehicle_frame(frame_of(st, vehicle_id, name)))
+                except ValueError as exc:  # not JSON (NaN): a value the link's checks missed
+                    log.error("vehicle %d: frame not published: %s", sysid, exc)
         finally:
             await states.aclose()  # type: ignore[attr-defined]
 

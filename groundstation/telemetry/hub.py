@@ -73,7 +73,8 @@ def batch_text(type: str, msgs: Sequence[LiveMessage], *, ts: datetime | None = 
 
 
 def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+    """Strict JSON: NaN and Infinity raise ValueError, since browsers cannot parse them."""
+    return json.dumps(value, separators=(",", ":"), default=str, allow_nan=False)
 
 
 def _envelope(type: str, ts: datetime | None, data_text: str) -> str:

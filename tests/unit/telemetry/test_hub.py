@@ -291,3 +291,12 @@ def test_the_cap_holds_the_average_rate_when_frames_are_taken_in_batches():
         hub.publish(frame(1, tick))
         sent += len(client.get_due_nowait())
     assert 95 <= sent <= 100 + 2  # the rate plus the burst
+
+
+def test_messages_are_strict_json_nan_and_infinity_are_refused():
+    """The hub never writes NaN or Infinity (browsers' JSON.parse rejects them): it refuses."""
+    import math
+
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match="JSON"):
+            make_message("vehicle.frame", {"sysid": 1, "speed_m_s": bad}, key="vehicle:1")
