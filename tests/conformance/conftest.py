@@ -1,0 +1,3 @@
+from tests.sitl import sitl_factory
+
+__all__ = ["sitl_factory"]
