@@ -27,7 +27,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from groundstation import errors
+from groundstation import errors, logredact
 from groundstation.api import (
     attachments,
     audit,
@@ -47,7 +47,13 @@ from groundstation.api import reports as reports_api
 from groundstation.api import schedules as schedules_api
 from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
 from groundstation.api.sites import SiteCache
-from groundstation.auth import Passwords, TokenCodec, load_or_create_secret, make_hasher
+from groundstation.auth import (
+    Passwords,
+    Revocations,
+    TokenCodec,
+    load_or_create_secret,
+    make_hasher,
+)
 from groundstation.config import Settings
 from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.session import make_async_engine, make_sessionmaker
@@ -67,6 +73,7 @@ LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook] = ()) -> FastAPI:
     """Assemble the station service; `settings` None reads them from the environment now."""
     settings = (settings or Settings()).resolved()
+    logredact.install()
     app = FastAPI(
         title="ecopatrol station",
         version=_version(),
@@ -112,6 +119,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
         app.state.passwords = Passwords(make_hasher(settings.password_hash_profile))
+        await asyncio.to_thread(app.state.passwords.dummy_hash)
+        app.state.revocations = Revocations()
+        app.state.login_locks = auth.KeyedLocks()
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         if secret is None:
             secret = await asyncio.to_thread(load_or_create_secret, settings.data_dir)
@@ -170,8 +180,10 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         body["fields"] = {k: v for k, v in exc.fields.items() if _jsonable(v)}
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if isinstance(exc, errors.TooManyRequests) and "retry_after_s" in exc.fields:
+        headers["Retry-After"] = str(exc.fields["retry_after_s"])
+    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 def _jsonable(value: object) -> bool:

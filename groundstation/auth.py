@@ -1,22 +1,27 @@
 """Passwords and tokens: argon2id hashes and signed, expiring JWTs (HS256).
 
 Hashing is deliberately slow (tens of milliseconds), so the async helpers run it in a worker
-thread and the event loop keeps serving telemetry meanwhile. Tokens carry only the user id and an
-expiry; the user's role and active flag are read from the store on every request, so demoting or
-disabling someone takes effect at once.
+thread and the event loop keeps serving telemetry meanwhile. Tokens carry the user id, the user's
+token version and an expiry; the role, the active flag and the version are read from the store on
+every request, so demoting, disabling, a new password or a logout take effect at once (each bumps
+the version, which revokes every token issued before).
 
 >>> codec = TokenCodec(secret="s" * 32, ttl_s=60)
->>> codec.decode(codec.issue(7).token)
-7
+>>> claims = codec.decode(codec.issue(7, version=3).token)
+>>> claims.user_id, claims.version
+(7, 3)
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -38,17 +43,34 @@ def make_hasher(profile: HashProfile = "default") -> PasswordHasher:
     return PasswordHasher.from_parameters(params)
 
 
-@dataclass(frozen=True, slots=True)
 class Passwords:
     """Hash and check passwords off the event loop."""
 
-    hasher: PasswordHasher
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self.hasher = hasher
+        self._dummy_hash: str | None = None
+        self._dummy_lock = threading.Lock()
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self.hasher.hash, password)
 
-    async def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether `password` matches; None (no such user) checks a dummy hash, always False.
+
+        The dummy is a real hash made with this hasher's parameters, so checking it costs what
+        checking a user's costs: a login for an unknown name takes as long as a wrong password.
+        """
+        if password_hash is None:
+            await asyncio.to_thread(self._verify, self.dummy_hash(), password)
+            return False
         return await asyncio.to_thread(self._verify, password_hash, password)
+
+    def dummy_hash(self) -> str:
+        """The hash of a random secret nobody knows, made once (blocking: call it at start)."""
+        with self._dummy_lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(32))
+            return self._dummy_hash
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
@@ -64,23 +86,33 @@ class IssuedToken:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: int
+    version: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TokenCodec:
     """Issue and check the station's bearer tokens."""
 
     secret: str
     ttl_s: int
 
-    def issue(self, user_id: int, now: datetime | None = None) -> IssuedToken:
+    def issue(self, user_id: int, version: int, now: datetime | None = None) -> IssuedToken:
         issued = now or utcnow()
         expires = issued + timedelta(seconds=self.ttl_s)
-        claims = {"sub": str(user_id), "iat": issued, "exp": expires}
+        claims = {"sub": str(user_id), "ver": version, "iat": issued, "exp": expires}
         return IssuedToken(jwt.encode(claims, self.secret, algorithm=_ALGORITHM), expires)
 
-    def decode(self, token: str) -> int:
-        """The user id in `token`; :class:`NotAuthenticated` if it is bad or expired."""
+    def decode(self, token: str) -> TokenClaims:
+        """The user id and version in `token`; :class:`NotAuthenticated` if bad or expired."""
         try:
             claims = jwt.decode(
-                token, self.secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]}
+                token,
+                self.secret,
+                algorithms=[_ALGORITHM],
+                options={"require": ["sub", "exp", "ver"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise NotAuthenticated("token expired") from exc
@@ -89,7 +121,39 @@ class TokenCodec:
         sub = claims["sub"]
         if not isinstance(sub, str) or not sub.isdigit():
             raise NotAuthenticated("invalid token subject")
-        return int(sub)
+        version = claims["ver"]
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise NotAuthenticated("invalid token version")
+        expires = datetime.fromtimestamp(claims["exp"], tz=UTC)
+        return TokenClaims(int(sub), version, expires)
+
+
+class Revocations:
+    """News of revoked tokens for connections that checked theirs once (the live websocket).
+
+    HTTP requests check the token version on each request; a websocket checks it when it opens,
+    then waits here so a logout or a password change closes it at once.
+    """
+
+    def __init__(self) -> None:
+        self._watchers: dict[int, set[asyncio.Event]] = {}
+
+    def revoke(self, user_id: int) -> None:
+        for event in self._watchers.get(user_id, ()):
+            event.set()
+
+    @contextlib.contextmanager
+    def watch(self, user_id: int) -> Iterator[asyncio.Event]:
+        """An event set when `user_id`'s tokens are revoked, while the block runs."""
+        event = asyncio.Event()
+        watchers = self._watchers.setdefault(user_id, set())
+        watchers.add(event)
+        try:
+            yield event
+        finally:
+            watchers.discard(event)
+            if not watchers:
+                del self._watchers[user_id]
 
 
 def load_or_create_secret(data_dir: Path) -> str:

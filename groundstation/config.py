@@ -17,10 +17,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from groundstation.errors import ConfigError
+from groundstation.errors import ConfigError, InvalidRequest
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -61,6 +61,24 @@ class LinkSettings(BaseModel):
     system_id: int = Field(255, ge=1, le=255, description="the station's MAVLink system id")
     heartbeat_s: float = Field(1.0, gt=0)
     link_lost_s: float = Field(5.0, gt=0, description="silence after which a vehicle is lost")
+
+
+class LoginSettings(BaseModel):
+    """Throttling of failed logins, per username and per client address.
+
+    After ``free_failures`` failures in a row, each further one makes the next attempt wait
+    ``backoff_base_s`` doubled per failure (at most ``backoff_max_s``); at ``*_lockout_after``
+    failures the username or address is locked for ``lockout_s`` or until an admin unlocks it.
+    Failures are forgotten after ``forget_after_s`` without one (a lockout is not).
+    """
+
+    free_failures: int = Field(3, ge=0)
+    backoff_base_s: float = Field(1.0, ge=0)
+    backoff_max_s: float = Field(300.0, ge=0)
+    user_lockout_after: int = Field(10, ge=1)
+    address_lockout_after: int = Field(50, ge=1)
+    lockout_s: float = Field(3600.0, gt=0)
+    forget_after_s: float = Field(900.0, gt=0)
 
 
 class SimSettings(BaseModel):
@@ -139,15 +157,21 @@ class Settings(BaseSettings):
     live_auth_timeout_s: float = Field(5.0, gt=0)
     live_max_rate_hz: float = Field(10.0, gt=0, description="frames per vehicle per client")
 
+    login: LoginSettings = Field(default_factory=LoginSettings)
     link: LinkSettings = Field(default_factory=LinkSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
     db: DbSettings = Field(default_factory=DbSettings)
 
     @field_validator("admin_password")
     @classmethod
-    def _no_short_password(cls, v: SecretStr | None) -> SecretStr | None:
-        if v is not None and len(v.get_secret_value()) < 8:
-            raise ValueError("the admin password needs at least 8 characters")
+    def _strong_password(cls, v: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        from groundstation.password_policy import check_password
+
+        if v is not None:
+            try:
+                check_password(v.get_secret_value(), info.data.get("admin_username") or "")
+            except InvalidRequest as exc:
+                raise ValueError(f"the admin password: {exc}") from None
         return v
 
     def resolved(self) -> Settings:

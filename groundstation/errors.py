@@ -30,7 +30,8 @@ their message and exits non-zero. Every error carries structured fields, not jus
         ├── Conflict                     409: duplicate name, wrong state for the request
         ├── InvalidRequest (ValueError)  422: valid JSON but not acceptable (e.g. assignee role)
         ├── PayloadTooLarge              413: an upload over the size limit
-        └── UnsupportedMediaType         415: an upload that is not an accepted image
+        ├── UnsupportedMediaType         415: an upload that is not an accepted image
+        └── TooManyRequests              429: logins throttled or locked (``retry_after_s``)
 """
 
 from __future__ import annotations
@@ -246,3 +247,9 @@ class UnsupportedMediaType(ServiceError):
     """An upload whose content is not one of the accepted image formats."""
 
     status = 415
+
+
+class TooManyRequests(ServiceError):
+    """Too many failed logins: wait ``retry_after_s`` seconds (sent as ``Retry-After``)."""
+
+    status = 429

@@ -20,7 +20,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from groundstation.auth import Passwords, TokenCodec
+from groundstation.auth import Passwords, Revocations, TokenClaims, TokenCodec
 from groundstation.config import Settings
 from groundstation.db.models import Role, User
 from groundstation.errors import NotAuthenticated, PermissionDenied
@@ -42,6 +42,11 @@ def get_tokens(request: Request) -> TokenCodec:
     return tokens
 
 
+def get_revocations(request: Request) -> Revocations:
+    revocations: Revocations = request.app.state.revocations
+    return revocations
+
+
 def get_passwords(request: Request) -> Passwords:
     passwords: Passwords = request.app.state.passwords
     return passwords
@@ -58,17 +63,25 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 HubDep = Annotated[Hub, Depends(get_hub)]
 TokensDep = Annotated[TokenCodec, Depends(get_tokens)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+RevocationsDep = Annotated[Revocations, Depends(get_revocations)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/login")
 
 
-async def user_for_token(session: AsyncSession, tokens: TokenCodec, token: str) -> User:
-    """The active user a token belongs to, else :class:`NotAuthenticated`."""
-    user = await session.get(User, tokens.decode(token))
+async def user_for_claims(session: AsyncSession, claims: TokenClaims) -> User:
+    """The active user a decoded token belongs to, else :class:`NotAuthenticated`."""
+    user = await session.get(User, claims.user_id)
     if user is None or not user.active:
         raise NotAuthenticated("user unknown or disabled")
+    if user.token_version != claims.version:
+        raise NotAuthenticated("token revoked (logged out, or password or role changed)")
     return user
+
+
+async def user_for_token(session: AsyncSession, tokens: TokenCodec, token: str) -> User:
+    """The active user a token belongs to, else :class:`NotAuthenticated`."""
+    return await user_for_claims(session, tokens.decode(token))
 
 
 async def current_user(

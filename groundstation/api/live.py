@@ -1,14 +1,16 @@
 """``/ws/live``: the live stream (see docs/live-protocol.md for the message schema).
 
 A client authenticates with ``?token=…`` or, within ``live_auth_timeout_s``, a first message
-``{"type": "auth", "token": "…"}``; otherwise the socket is closed with code 1008. Then it is
+``{"type": "auth", "token": "…"}``; otherwise the socket is closed with code 1008. The same code
+closes it later when the token is revoked (a logout, a new password or role) or expires. Then it is
 subscribed to the hub *before* the snapshot is read, so nothing published in between is missed
 (a change may arrive twice: once in the snapshot, once as an event; clients apply both by id).
 
-Three tasks in one task group serve a client: the relay (queue -> socket, the only place that
+Four tasks in one task group serve a client: the relay (queue -> socket, the only place that
 awaits a send; vehicle frames waiting together go as one ``vehicle.frames`` message), the reader
-(answers pings, and notices at once when the socket closes) and the hub's verdict (overflow,
-stuck, shutdown). Whichever ends first cancels the others.
+(answers pings, and notices at once when the socket closes), the hub's verdict (overflow,
+stuck, shutdown) and the token's end (revoked or expired). Whichever ends first cancels the
+others.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from groundstation.api.deps import user_for_token
+from groundstation.api.deps import user_for_claims
 from groundstation.api.schemas import IncidentPublic, VehiclePublic
-from groundstation.auth import TokenCodec
+from groundstation.auth import Revocations, TokenClaims, TokenCodec
 from groundstation.config import Settings
 from groundstation.db.models import (
     TERMINAL_PATROL_STATES,
@@ -35,6 +37,7 @@ from groundstation.db.models import (
     User,
     Vehicle,
 )
+from groundstation.db.types import utcnow
 from groundstation.errors import NotAuthenticated
 from groundstation.telemetry.events import wire_texts
 from groundstation.telemetry.hub import ClientClosed, ClientQueue, Hub, make_message
@@ -88,7 +91,7 @@ def default_snapshot_sources() -> dict[str, SnapshotSource]:
     }
 
 
-async def _authenticate(websocket: WebSocket, token: str | None) -> User | None:
+async def _authenticate(websocket: WebSocket, token: str | None) -> tuple[User, TokenClaims] | None:
     app = websocket.app
     settings: Settings = app.state.settings
     if token is None:
@@ -112,7 +115,8 @@ async def _authenticate(websocket: WebSocket, token: str | None) -> User | None:
     tokens: TokenCodec = app.state.tokens
     async with sessions() as session:
         try:
-            return await user_for_token(session, tokens, token)
+            claims = tokens.decode(token)
+            return await user_for_claims(session, claims), claims
         except NotAuthenticated:
             return None
 
@@ -160,23 +164,43 @@ async def _read(websocket: WebSocket) -> None:
 @router.websocket("/ws/live")
 async def live(websocket: WebSocket, token: str | None = None) -> None:
     await websocket.accept()
-    user = await _authenticate(websocket, token)
-    if user is None:
+    found = await _authenticate(websocket, token)
+    if found is None:
         await websocket.close(code=CLOSE_POLICY, reason="authentication required")
         return
+    user, claims = found
     hub: Hub = websocket.app.state.hub
-    with hub.subscription() as client:
+    revocations: Revocations = websocket.app.state.revocations
+    token_end: list[str] = []
+    with hub.subscription() as client, revocations.watch(user.id) as revoked:
         snapshot = await _snapshot(websocket, user)
         try:
             await websocket.send_text(make_message("snapshot", snapshot).text)
         except (WebSocketDisconnect, OSError):
             return  # gone before the snapshot arrived
-        await _first_of(_relay(websocket, client), _read(websocket), client.wait_closed())
-        reason = client.close_reason
-    if reason in ("overflow", "stuck", "shutdown"):
-        code = CLOSE_GOING_AWAY if reason == "shutdown" else CLOSE_TRY_AGAIN
+        await _first_of(
+            _relay(websocket, client),
+            _read(websocket),
+            client.wait_closed(),
+            _token_end(revoked, claims, token_end),
+        )
+        reason = token_end[0] if token_end else client.close_reason
+    codes = {"shutdown": CLOSE_GOING_AWAY, "overflow": CLOSE_TRY_AGAIN, "stuck": CLOSE_TRY_AGAIN}
+    codes |= {"token revoked": CLOSE_POLICY, "token expired": CLOSE_POLICY}
+    if reason in codes:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
-            await websocket.close(code=code, reason=reason)
+            await websocket.close(code=codes[reason], reason=reason)
+
+
+async def _token_end(revoked: asyncio.Event, claims: TokenClaims, why: list[str]) -> None:
+    """Return when the token is revoked or expires, saying which in `why`."""
+    left_s = (claims.expires_at - utcnow()).total_seconds()
+    try:
+        async with asyncio.timeout(max(0.0, left_s)):
+            await revoked.wait()
+        why.append("token revoked")
+    except TimeoutError:
+        why.append("token expired")
 
 
 async def _first_of(*coros: Coroutine[Any, Any, object]) -> None:

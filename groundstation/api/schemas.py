@@ -83,6 +83,37 @@ class TokenPublic(BaseModel):
     user: UserPublic
 
 
+class UnlockRequest(BaseModel):
+    """Lift the lockout (and back-off) of a username or of a client address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str | None = Field(None, min_length=1, max_length=64)
+    address: str | None = Field(None, min_length=1, max_length=255)
+
+
+class LockoutPublic(BaseModel):
+    """A username or client address refused logins for now (``locked_until`` set: locked)."""
+
+    kind: str
+    key: str
+    failures: int
+    last_failure_at: datetime
+    blocked_until: datetime | None
+    locked_until: datetime | None
+
+    @classmethod
+    def from_row(cls, r: models.LoginThrottle) -> LockoutPublic:
+        return cls(
+            kind=r.kind,
+            key=r.key,
+            failures=r.failures,
+            last_failure_at=r.last_failure_at,
+            blocked_until=r.blocked_until,
+            locked_until=r.locked_until,
+        )
+
+
 # --- vehicles ------------------------------------------------------------------------------------
 
 

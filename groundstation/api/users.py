@@ -5,11 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, status
 from sqlalchemy import select
 
-from groundstation.api.deps import AdminUser, PasswordsDep, SessionDep, current_user
+from groundstation.api.deps import (
+    AdminUser,
+    PasswordsDep,
+    RevocationsDep,
+    SessionDep,
+    current_user,
+)
 from groundstation.api.schemas import Page, UserCreate, UserPublic, UserUpdate
 from groundstation.db.models import Role, User
 from groundstation.db.users import count_admins, create_user
 from groundstation.errors import Conflict, NotFound
+from groundstation.password_policy import check_password
 
 router = APIRouter(prefix="/api/users", tags=["users"], dependencies=[Depends(current_user)])
 
@@ -41,8 +48,14 @@ async def add_user(
 
 @router.patch("/{user_id}")
 async def update_user(
-    user_id: int, body: UserUpdate, session: SessionDep, passwords: PasswordsDep, _admin: AdminUser
+    user_id: int,
+    body: UserUpdate,
+    session: SessionDep,
+    passwords: PasswordsDep,
+    revocations: RevocationsDep,
+    _admin: AdminUser,
 ) -> UserPublic:
+    """Change a user; a new password, role or active flag revokes the user's tokens."""
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound("user", user_id)
@@ -54,10 +67,20 @@ async def update_user(
     )
     if demotes_admin and await count_admins(session) <= 1:
         raise Conflict("cannot demote or disable the last active admin", user_id=user_id)
+    revoke = changes.get("password") is not None or any(
+        changes.get(name) not in (None, getattr(user, name)) for name in ("role", "active")
+    )
     if "password" in changes:
-        user.password_hash = await passwords.hash(changes.pop("password"))
+        password = changes.pop("password")
+        if password is not None:
+            check_password(password, user.username, [changes.get("full_name") or user.full_name])
+            user.password_hash = await passwords.hash(password)
     for name, value in changes.items():
         if value is not None or name == "full_name":
             setattr(user, name, value if value is not None else "")
+    if revoke:
+        user.token_version += 1
     await session.commit()
+    if revoke:
+        revocations.revoke(user.id)
     return UserPublic.from_row(user)

@@ -116,3 +116,46 @@ async def _list(settings: Settings) -> list[tuple[str, str, bool]]:
             return [(u.username, u.role.value, u.active) for u in rows]
     finally:
         await engine.dispose()
+
+
+@app.command("unlock")
+def unlock(
+    username: Annotated[
+        str | None, typer.Argument(help="the username whose failed logins to forget")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="a client address to unlock instead of a username")
+    ] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Lift the lockout of a username (or of a client address) after too many failed logins."""
+    if (username is None) == (address is None):
+        fail("give a USERNAME or --address, not both and not neither")
+    settings = load_settings(db=db, data_dir=data_dir)
+    kind, key = ("user", username) if username is not None else ("address", address)
+    assert key is not None
+    failures = asyncio.run(_unlock(settings, kind, key))
+    what = f"username {key!r}" if kind == "user" else f"address {key}"
+    if failures is None:
+        typer.echo(f"{what} had no failed logins to forget")
+    else:
+        typer.echo(f"unlocked {what} ({failures} failed logins forgotten)")
+
+
+async def _unlock(settings: Settings, kind: str, key: str) -> int | None:
+    import getpass
+
+    from groundstation.db import throttle
+    from groundstation.db.migrate import upgrade_to_head
+    from groundstation.db.session import make_async_engine, make_sessionmaker
+
+    await asyncio.to_thread(upgrade_to_head, settings.db)
+    engine = make_async_engine(settings.db)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            target = throttle.ThrottleKey("user" if kind == "user" else "address", key)
+            row = await throttle.unlock(session, target, None, actor=f"cli:{getpass.getuser()}")
+            return row.failures if row is not None else None
+    finally:
+        await engine.dispose()

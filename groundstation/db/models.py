@@ -113,6 +113,28 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: In every token issued; bumped by a logout and a change of password, role or active flag,
+    #: which revokes the tokens issued before.
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LoginThrottle(Base):
+    """Failed logins of one username or one client address (``kind`` user or address).
+
+    Usernames nobody has are counted too, so a lockout says nothing about who exists.
+    ``blocked_until`` is the back-off after the latest failure; ``locked_until`` a lockout.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_login_throttle_kind_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(255))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
 
 
 class Vehicle(Base):

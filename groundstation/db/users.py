@@ -8,20 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.auth import Passwords
 from groundstation.db.models import Role, User
-from groundstation.errors import Conflict, InvalidRequest, NotAuthenticated
-
-MIN_PASSWORD_LEN = 8
-
-# Checked when the username is unknown, so a login takes as long whether or not the user exists.
-_DUMMY_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAAAA"
-
-
-def check_password_strength(password: str) -> None:
-    """Refuse passwords too short to be worth hashing (:class:`InvalidRequest`)."""
-    if len(password) < MIN_PASSWORD_LEN:
-        raise InvalidRequest(
-            f"password must have at least {MIN_PASSWORD_LEN} characters", field="password"
-        )
+from groundstation.errors import Conflict, NotAuthenticated
+from groundstation.password_policy import check_password
 
 
 async def create_user(
@@ -34,7 +22,7 @@ async def create_user(
     full_name: str = "",
 ) -> User:
     """Add a user (flushed, not committed); :class:`Conflict` if the name is taken."""
-    check_password_strength(password)
+    check_password(password, username, [full_name])
     if await get_by_username(session, username) is not None:
         raise Conflict(f"user {username!r} already exists", field="username")
     user = User(
@@ -61,9 +49,13 @@ async def get_by_username(session: AsyncSession, username: str) -> User | None:
 async def authenticate(
     session: AsyncSession, passwords: Passwords, username: str, password: str
 ) -> User:
-    """The active user with these credentials, else :class:`NotAuthenticated` (same message)."""
+    """The active user with these credentials, else :class:`NotAuthenticated` (same message).
+
+    An unknown name costs one hash check too (see :meth:`Passwords.verify`), so how long the
+    answer takes does not tell whether the user exists.
+    """
     user = await get_by_username(session, username)
-    ok = await passwords.verify(user.password_hash if user else _DUMMY_HASH, password)
+    ok = await passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         raise NotAuthenticated("wrong username or password")
     return user

@@ -12,7 +12,7 @@ from groundstation.app import create_app
 from groundstation.config import DbSettings, Settings
 
 ADMIN = ("root", "admin-password")
-PASSWORD = "password-123"
+PASSWORD = "reed-kingfisher-42"
 
 
 @dataclass

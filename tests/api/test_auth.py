@@ -47,12 +47,12 @@ def test_every_route_refuses_anonymous_requests(station):
 
 def test_forged_and_expired_tokens_are_refused(station, admin):
     """A token signed with another key, or past its expiry, gets 401."""
-    forged = TokenCodec(secret="x" * 40, ttl_s=3600).issue(1).token
+    forged = TokenCodec(secret="x" * 40, ttl_s=3600).issue(1, 0).token
     r = station.client.get("/api/me", headers={"Authorization": f"Bearer {forged}"})
     assert r.status_code == 401
     secret = station.settings.jwt_secret
     codec = station.client.app.state.tokens
-    expired = TokenCodec(secret=codec.secret, ttl_s=-10).issue(1).token
+    expired = TokenCodec(secret=codec.secret, ttl_s=-10).issue(1, 0).token
     assert secret is None  # the key came from the data dir
     r = station.client.get("/api/me", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401

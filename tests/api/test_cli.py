@@ -27,7 +27,7 @@ def test_create_admin_then_login_through_the_api(env):
                       input="chief-password\n")  # fmt: skip
     assert r.exit_code == 0, r.output
     r = runner.invoke(cli, ["users", "add", "wang", "--role", "officer", "--password-stdin"],
-                      input="wang-password\n")  # fmt: skip
+                      input="wang-heron-dusk\n")  # fmt: skip
     assert r.exit_code == 0, r.output
     listed = runner.invoke(cli, ["users", "list"])
     assert "chief" in listed.output
@@ -35,7 +35,7 @@ def test_create_admin_then_login_through_the_api(env):
     settings = Settings(data_dir=env / "data", password_hash_profile="cheapest")
     with TestClient(create_app(settings)) as client:
         login = client.post(
-            "/api/auth/login", json={"username": "wang", "password": "wang-password"}
+            "/api/auth/login", json={"username": "wang", "password": "wang-heron-dusk"}
         )
         assert login.status_code == 200
         assert login.json()["user"]["role"] == "officer"
@@ -44,8 +44,8 @@ def test_create_admin_then_login_through_the_api(env):
 def test_duplicate_user_fails_cleanly(env):
     """Adding an existing username exits non-zero with a message, not a traceback."""
     args = ["users", "add", "li", "--role", "pilot", "--password-stdin"]
-    assert runner.invoke(cli, args, input="li-password\n").exit_code == 0
-    r = runner.invoke(cli, args, input="li-password\n")
+    assert runner.invoke(cli, args, input="li-heron-dusk\n").exit_code == 0
+    r = runner.invoke(cli, args, input="li-heron-dusk\n")
     assert r.exit_code == 1
     assert "already exists" in r.output
     assert "Traceback" not in r.output

@@ -25,7 +25,7 @@ from groundstation.config import DbSettings, LinkSettings, Settings
 from simulator.fleet import SimConfig, SimFleet
 
 ADMIN = ("root", "admin-password")
-PASSWORD = "password-123"
+PASSWORD = "reed-kingfisher-42"
 START_TIMEOUT_S = 60.0
 T = TypeVar("T")
 

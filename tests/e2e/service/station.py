@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 ADMIN = ("root", "admin-password")
-PASSWORD = "password-123"
+PASSWORD = "reed-kingfisher-42"
 
 
 def free_port() -> int:

@@ -114,15 +114,17 @@ async def test_naive_time_is_refused(session):
 
 async def test_users_create_authenticate_and_conflict(session):
     """A user logs in with the right password only; a duplicate name is a Conflict."""
-    await create_user(session, PASSWORDS, username="li", password="secret-pass", role=Role.PILOT)
+    await create_user(
+        session, PASSWORDS, username="li", password="heron-dusk-patrol", role=Role.PILOT
+    )
     await session.commit()
-    user = await authenticate(session, PASSWORDS, "li", "secret-pass")
+    user = await authenticate(session, PASSWORDS, "li", "heron-dusk-patrol")
     assert user.role == Role.PILOT
     with pytest.raises(NotAuthenticated):
         await authenticate(session, PASSWORDS, "li", "wrong-pass")
     with pytest.raises(Conflict):
         await create_user(
-            session, PASSWORDS, username="li", password="other-pass", role=Role.OFFICER
+            session, PASSWORDS, username="li", password="egret-dawn-patrol", role=Role.OFFICER
         )
     with pytest.raises(InvalidRequest, match="at least 8"):
         await create_user(session, PASSWORDS, username="wu", password="short", role=Role.OFFICER)
@@ -130,8 +132,8 @@ async def test_users_create_authenticate_and_conflict(session):
 
 async def test_first_admin_only_when_none_exists(session):
     """ensure_first_admin creates an admin on an empty store and does nothing afterwards."""
-    assert await ensure_first_admin(session, PASSWORDS, "root", "root-password") is not None
-    assert await ensure_first_admin(session, PASSWORDS, "root2", "root-password") is None
+    assert await ensure_first_admin(session, PASSWORDS, "root", "admin-password") is not None
+    assert await ensure_first_admin(session, PASSWORDS, "root2", "admin-password") is None
     assert await count_admins(session) == 1
     assert await get_by_username(session, "root2") is None
 
@@ -140,7 +142,7 @@ async def test_audit_keeps_names_of_user_and_vehicle(session):
     """An audit entry records user, vehicle id and sysid, command, params and result."""
     vehicle = await _vehicle(session, sysid=4)
     user = await create_user(
-        session, PASSWORDS, username="zhao", password="secret-pass", role=Role.PILOT
+        session, PASSWORDS, username="zhao", password="heron-dusk-patrol", role=Role.PILOT
     )
     entry = await audit(session, user, vehicle, "takeoff", "accepted", {"alt_m": 30})
     unknown = await audit(session, None, 17, "rtl", "timeout")
