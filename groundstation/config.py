@@ -61,6 +61,10 @@ class LinkSettings(BaseModel):
     system_id: int = Field(255, ge=1, le=255, description="the station's MAVLink system id")
     heartbeat_s: float = Field(1.0, gt=0)
     link_lost_s: float = Field(5.0, gt=0, description="silence after which a vehicle is lost")
+    reconnect_first_s: float = Field(
+        0.25, gt=0, description="a dropped TCP link's first reconnect wait (doubling each time)"
+    )
+    reconnect_max_s: float = Field(5.0, gt=0, description="the longest wait between reconnects")
 
 
 class LoginSettings(BaseModel):

@@ -12,9 +12,11 @@ from groundstation.link.handle import VehicleHandle
 from groundstation.link.health import LinkHealth
 from groundstation.link.mission_client import MissionTiming
 from groundstation.link.signing import SigningConfig, key_from_passphrase
+from groundstation.link.transport import Backoff
 from groundstation.link.vehicle import Position, VehicleState
 
 __all__ = [
+    "Backoff",
     "CommandTiming",
     "EventBus",
     "Fleet",

@@ -28,7 +28,7 @@ from groundstation.link.handle import DEFAULT_STREAMS_HZ, VehicleHandle
 from groundstation.link.mission_client import MissionTiming
 from groundstation.link.signing import SigningConfig
 from groundstation.link.tlog import TlogWriter
-from groundstation.link.transport import Peer, Transport, open_transport, parse_url
+from groundstation.link.transport import Backoff, Peer, Transport, open_transport, parse_url
 
 Msg = Any
 log = logging.getLogger(__name__)
@@ -138,7 +138,9 @@ class Link:
         return total
 
     async def __aenter__(self) -> Link:
-        self._transport = await open_transport(self._parsed, self._on_data)
+        self._transport = await open_transport(
+            self._parsed, self._on_data, self._on_connection, self.fleet.backoff
+        )
         self._tg = asyncio.TaskGroup()
         await self._tg.__aenter__()
         self.spawn(self._heartbeat_loop(), name=f"heartbeat {self.url}")
@@ -177,6 +179,23 @@ class Link:
         now = time.monotonic()
         for msg in decoder.feed(data, datagram=datagram):
             self._dispatch(msg, peer, now)
+
+    def _on_connection(self, up: bool, peer: Peer) -> None:
+        """A TCP link went down or came back (the transport reconnects by itself).
+
+        Down: the vehicles behind it are lost at once rather than after ``lost_after_s`` of
+        silence, and the half-read frame is dropped. Back: nothing yet; the first frame from a
+        vehicle regains it, which asks for its streams again (a rebooted autopilot has forgotten
+        them), even when the outage was shorter than ``lost_after_s``.
+        """
+        self._decoders.pop(peer, None)
+        if up:
+            return
+        for vehicle in self.vehicles.values():
+            if vehicle.peer == peer and vehicle.health.mark_lost():
+                self.emit("lost", vehicle, text="connection closed")
+                vehicle.lost_changed()
+        self._wake_watchdog.set()
 
     def _dispatch(self, msg: Msg, peer: Peer, now: float) -> None:
         header = msg.get_header()
@@ -297,6 +316,7 @@ class Fleet:
         streams_hz: Mapping[int, float] | None = None,
         command_timing: CommandTiming | None = None,
         mission_timing: MissionTiming | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         if not links:
             raise ValueError("a fleet needs at least one link")
@@ -309,6 +329,7 @@ class Fleet:
         self.streams_hz = dict(streams_hz if streams_hz is not None else DEFAULT_STREAMS_HZ)
         self.command_timing = command_timing or CommandTiming()
         self.mission_timing = mission_timing or MissionTiming()
+        self.backoff = backoff or Backoff()
         self.bus = EventBus()
         self._vehicles: dict[int, VehicleHandle] = {}
         self.links = [Link(config, self) for config in links]  # parses URLs: bad ones fail here

@@ -88,6 +88,14 @@ class HealthTracker:
             return True
         return False
 
+    def mark_lost(self) -> bool:
+        """Lost now, whatever the deadline (the connection to it closed); True on the transition."""
+        if self.is_lost or self.last_heard is None:
+            return False
+        self.is_lost = True
+        self._last_seq.clear()
+        return True
+
     def snapshot(self, now: float) -> LinkHealth:
         recent = [b for b in self._buckets if b[0] > now - WINDOW_S]
         got = sum(b[1] for b in recent)

@@ -247,3 +247,68 @@ async def run_fake_vehicles(
             autopilot = FakeAutopilot(sysid, loss=loss, seed=sysid)
             await stack.enter_async_context(FakeVehicleEndpoint(autopilot, (host, port)))
         await asyncio.sleep(seconds)
+
+
+class FakeTcpVehicle:
+    """A :class:`FakeAutopilot` behind a TCP port, as SITL or a serial-to-TCP bridge offers one.
+
+    :meth:`stop` closes the port and every connection (the autopilot rebooting);
+    :meth:`start` listens again on the same port, for a station that must reconnect by itself.
+    Each connection gets heartbeats at 1 Hz and telemetry at ``rate_hz``.
+    """
+
+    def __init__(self, autopilot: FakeAutopilot, rate_hz: float = 20, port: int = 0) -> None:
+        self.autopilot = autopilot
+        self.port = port
+        self.period_s = 1.0 / rate_hz
+        self.connections = 0
+        self._server: asyncio.Server | None = None
+        self._clients: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in self._clients.values():  # (closing ends each reader; cancelling the
+            writer.transport.abort()  # connection task would log an asyncio error on 3.11)
+        await asyncio.gather(*self._clients, return_exceptions=True)
+
+    async def __aenter__(self) -> FakeTcpVehicle:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._clients[task] = writer
+        self.connections += 1
+        autopilot = self.autopilot
+        autopilot.decoder = Decoder(autopilot.signing)  # nothing half-read survives a connection
+
+        async def talk() -> None:
+            tick = 0
+            while True:
+                if tick % max(1, round(1 / self.period_s)) == 0:
+                    writer.write(autopilot.heartbeat())
+                writer.write(b"".join(autopilot.telemetry()))
+                tick += 1
+                await asyncio.sleep(self.period_s)
+
+        sender = asyncio.create_task(talk())
+        try:
+            while data := await reader.read(4096):
+                writer.write(b"".join(autopilot.receive(data)))
+        except ConnectionError:
+            pass
+        finally:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+            writer.close()
+            self._clients.pop(task, None)

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.config import Settings
 from groundstation.db.models import Vehicle
-from groundstation.link import Fleet, LinkConfig, VehicleHandle, VehicleState
+from groundstation.link import Backoff, Fleet, LinkConfig, VehicleHandle, VehicleState
 from groundstation.telemetry.events import alert, vehicle_frame
 from groundstation.telemetry.hub import Hub, LiveMessage
 
@@ -196,6 +196,7 @@ def fleet_from_settings(settings: Settings) -> Fleet:
         [LinkConfig(url=url) for url in link.mavlink],
         lost_after_s=link.link_lost_s,
         system_id=link.system_id,
+        backoff=Backoff(first_s=link.reconnect_first_s, cap_s=link.reconnect_max_s),
     )
 
 
