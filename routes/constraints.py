@@ -111,33 +111,6 @@ class Airspace:
             raise StationError("the station is outside the geofence")
 
 
-def fence_exclusions(
-    fence: Polygon, no_fly: Sequence[Polygon], max_vertices: int = 40
-) -> list[Polygon]:
-    """The no-fly zones as the vehicle's exclusion polygons: clipped near the fence, grown and
-    simplified so each still covers its zone there, with at most about ``max_vertices`` corners.
-
-    >>> from shapely.geometry import Point, box
-    >>> ex = fence_exclusions(box(0, 0, 100, 100), [Point(50, 50).buffer(10, quad_segs=64)])
-    >>> len(ex), ex[0].covers(Point(50, 50).buffer(10)), len(ex[0].exterior.coords) <= 41
-    (1, True, True)
-    """
-    out: list[Polygon] = []
-    window = fence.buffer(max(fence.length / 100, 10.0))
-    for zone in no_fly:
-        for part in polygons(zone.intersection(window)):
-            shell = Polygon(part.exterior)
-            tol = max(shell.length / 1000, 0.5)
-            for _ in range(20):
-                grown = shell.buffer(tol, join_style="mitre").simplify(tol / 2)
-                if isinstance(grown, Polygon) and len(grown.exterior.coords) <= max_vertices + 1:
-                    break
-                tol *= 1.6
-            if isinstance(grown, Polygon):
-                out.append(Polygon(grown.exterior))
-    return out
-
-
 #: the most passes a plan may hold (5,000 km: over 90 hours of flight at 15 m/s); a swath typed
 #: in millimetres would otherwise keep the planner busy for hours
 MAX_SWEEP_M = 5_000_000.0

@@ -16,13 +16,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from shapely.geometry import Point, Polygon
 
 from geodata.crs import LocalFrame
 from routes.errors import PlanningError
-from routes.geometry import polygons
 from routes.types import Route
+
+if TYPE_CHECKING:
+    from routes.fence import FenceBudget, FittedFence
 
 MAV_CMD_NAV_WAYPOINT = 16
 MAV_CMD_NAV_LOITER_TIME = 19
@@ -33,6 +36,8 @@ MAV_CMD_DO_CHANGE_SPEED = 178
 MAV_CMD_DO_SET_CAM_TRIGG_DIST = 206
 MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION = 5001
 MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION = 5002
+MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION = 5003
+MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION = 5004
 MAV_CMD_NAV_RALLY_POINT = 5100
 MAV_FRAME_GLOBAL = 0
 MAV_FRAME_MISSION = 2
@@ -175,23 +180,36 @@ def build_mission(
     return _renumber(items)
 
 
-def fence_items(
-    fence: Polygon, exclusions: Sequence[Polygon], frame: LocalFrame
-) -> tuple[MissionItem, ...]:
-    """Fence plan: one inclusion polygon per fence part, one exclusion polygon per zone."""
+def fence_items(fence: FittedFence, frame: LocalFrame) -> tuple[MissionItem, ...]:
+    """Fence plan of a fitted fence: each polygon as its vertices (param1 the vertex count),
+    each circle as one item (param1 the radius in metres), in the order of ``fence.shapes``."""
     items: list[MissionItem] = []
-    for cmd, polys in (
-        (MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION, polygons(fence)),
-        (MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION, [p for z in exclusions for p in polygons(z)]),
-    ):
-        for poly in polys:
-            ring = list(poly.exterior.coords)[:-1]
-            for x, y in ring:
-                lat7, lon7 = _lat_lon_e7(frame, x, y)
-                items.append(
-                    MissionItem(0, MAV_FRAME_GLOBAL_INT, cmd, param1=len(ring), x=lat7, y=lon7,
-                                mission_type=MAV_MISSION_TYPE_FENCE)
-                )  # fmt: skip
+    for shape in fence.shapes:
+        if shape.polygon is None:
+            assert shape.centre is not None
+            cmd = (
+                MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION
+                if shape.inclusion
+                else (MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION)
+            )
+            lat7, lon7 = _lat_lon_e7(frame, *shape.centre)
+            items.append(
+                MissionItem(0, MAV_FRAME_GLOBAL_INT, cmd, param1=shape.radius_m, x=lat7, y=lon7,
+                            mission_type=MAV_MISSION_TYPE_FENCE)
+            )  # fmt: skip
+            continue
+        cmd = (
+            MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION
+            if shape.inclusion
+            else (MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION)
+        )
+        ring = list(shape.polygon.exterior.coords)[:-1]
+        for x, y in ring:
+            lat7, lon7 = _lat_lon_e7(frame, x, y)
+            items.append(
+                MissionItem(0, MAV_FRAME_GLOBAL_INT, cmd, param1=len(ring), x=lat7, y=lon7,
+                            mission_type=MAV_MISSION_TYPE_FENCE)
+            )  # fmt: skip
     return _renumber(items)
 
 
@@ -229,3 +247,68 @@ def count_items(route: Route, photo: bool) -> int:
                 n += 1
                 camera_on = want
     return n + (1 if camera_on else 0) + 1  # camera off, return to launch
+
+
+def fence_shapes(
+    fence: Sequence[MissionItem], frame: LocalFrame
+) -> tuple[list[Polygon], list[Polygon]]:
+    """(inclusion, exclusion) polygons in ``frame`` of a fence plan. A circle becomes a 64-gon:
+    inscribed for an inclusion, circumscribed for an exclusion (never more permissive)."""
+    incl: list[Polygon] = []
+    excl: list[Polygon] = []
+    i = 0
+    while i < len(fence):
+        it = fence[i]
+        x, y = frame.xy_to_local(it.lon_deg, it.lat_deg)
+        if it.command in (MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION, MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION):
+            inner = it.command == MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION
+            r = it.param1 if inner else it.param1 / math.cos(math.pi / 64)
+            circle = Point(x, y).buffer(r, quad_segs=16)
+            assert isinstance(circle, Polygon)
+            (incl if inner else excl).append(circle)
+            i += 1
+            continue
+        n = int(it.param1)
+        if (
+            it.command
+            not in (
+                MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION,
+                MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION,
+            )
+            or n < 3
+            or i + n > len(fence)
+        ):
+            raise PlanningError(f"fence item {it.seq}: not a polygon vertex or circle I can fit")
+        ring = [frame.xy_to_local(p.lon_deg, p.lat_deg) for p in fence[i : i + n]]
+        poly = Polygon(ring)
+        if not poly.is_valid:
+            poly = Polygon(poly.buffer(0).exterior) if not poly.buffer(0).is_empty else poly
+        inner = it.command == MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION
+        (incl if inner else excl).append(poly)
+        i += n
+    return incl, excl
+
+
+def refit_fence(
+    mission: Sequence[MissionItem],
+    fence: Sequence[MissionItem],
+    budget: FenceBudget,
+    *,
+    clearance_m: float = 25.0,
+) -> tuple[tuple[MissionItem, ...], FittedFence]:
+    """Fit a fence plan made elsewhere (a stored plan, a file) to ``budget``: the fence items,
+    and what was simplified. The mission's positions (home and every navigation item) stay
+    inside, ``clearance_m`` from the edge where they were that far."""
+    from shapely.geometry import LineString, MultiPoint
+
+    from routes.fence import fit_fence
+
+    spots = [it for it in mission if it.command < 95 and (it.x, it.y) != (0, 0)]
+    if not spots:
+        raise PlanningError("the mission has no positions to keep inside the fence")
+    frame = LocalFrame.for_lonlat(spots[0].lon_deg, spots[0].lat_deg)
+    xy = [frame.xy_to_local(it.lon_deg, it.lat_deg) for it in spots]
+    keep = LineString(xy) if len(set(xy)) > 1 else MultiPoint(xy)
+    incl, excl = fence_shapes(fence, frame)
+    fitted = fit_fence(incl, excl, keep, budget, clearance_m=clearance_m)
+    return fence_items(fitted, frame), fitted

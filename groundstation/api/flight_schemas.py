@@ -46,6 +46,12 @@ class PlanCreate(BaseModel):
     width_m: float | None = Field(None, gt=0, le=5000)
     loiter_s: float = Field(30.0, ge=0, le=3600)
     min_priority: int = Field(1, ge=1, le=5)
+    vehicle: Literal["arducopter", "arduplane", "ardurover", "px4"] = Field(
+        "arducopter", description="whose fence storage the geofence is fitted to"
+    )
+    fence_points: int | None = Field(
+        None, ge=3, le=1000, description="fence items the vehicle holds (overrides `vehicle`)"
+    )
 
     def to_request(self) -> PlanRequest:
         return PlanRequest(**self.model_dump(exclude={"name"}))
@@ -57,6 +63,7 @@ class SortieSummary(BaseModel):
     length_m: float
     duration_s: float
     mission_items: int
+    fence_items: int = Field(0, description="items of the sortie's fitted geofence")
 
 
 class PlanPreview(BaseModel):
@@ -99,6 +106,7 @@ def sortie_summaries(sorties: list[Any]) -> list[SortieSummary]:
             length_m=float(s["length_m"]),
             duration_s=float(s["duration_s"]),
             mission_items=len(s["items"]),
+            fence_items=len(s.get("fence", [])),
         )
         for n, s in enumerate(sorties)
     ]

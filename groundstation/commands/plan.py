@@ -24,7 +24,9 @@ from groundstation.commands.plan_io import (
     Ground,
     Pattern,
     Policy,
+    Vehicle,
     fail,
+    fence_budget,
     line_from_file,
     make_params,
     run,
@@ -100,6 +102,18 @@ RestrictedOpt = Annotated[
         help="Restricted and keep-out zones: avoid them, cross them in transit, or allow them.",
     ),
 ]
+VehicleOpt = Annotated[
+    Vehicle,
+    typer.Option("--vehicle", help="Autopilot whose fence storage the geofence is fitted to."),
+]
+FencePointsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--fence-points",
+        min=3,
+        help="Fence items the vehicle holds (overrides --vehicle's; ArduCopter holds 70).",
+    ),
+]
 
 
 def _option(
@@ -129,6 +143,8 @@ _TAIL = (
     _option("power_w", PowerOpt, None),
     _option("turn_time", TurnOpt, 1.5),
     _option("restricted", RestrictedOpt, Policy.avoid),
+    _option("vehicle", VehicleOpt, Vehicle.arducopter),
+    _option("fence_points", FencePointsOpt, None),
 )
 
 
@@ -159,6 +175,8 @@ class SharedOptions:
     power_w: float | None
     turn_time: float
     restricted: Policy
+    vehicle: Vehicle
+    fence_points: int | None
 
     def run(self, build: Builder, need_swath: bool) -> None:
         """Load the ground, make the parameters, plan with ``build`` and write the output."""
@@ -171,7 +189,11 @@ class SharedOptions:
             make_params, self.altitude, swath, self.drones, battery, need_swath=need_swath,
             restricted=self.restricted,
         )  # fmt: skip
-        run(build, (self.site, self.area, self.station), params, self.fmt, self.output, self.png)
+        fence = partial(fence_budget, self.vehicle, self.fence_points)
+        run(
+            build, (self.site, self.area, self.station), params, self.fmt, self.output, self.png,
+            fence,
+        )  # fmt: skip
 
 
 _SHARED_NAMES = tuple(f.name for f in fields(SharedOptions))

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
     from geodata.crs import LocalFrame
+    from routes.fence import FenceBudget
+    from routes.mission import MissionItem
     from routes.pipeline import PatrolParams
     from routes.types import Plan
 
@@ -45,6 +47,15 @@ class Policy(StrEnum):
     avoid = "avoid"
     cross = "cross"
     allow = "allow"
+
+
+class Vehicle(StrEnum):
+    """Vehicle profiles with a known fence storage (`routes.fence.PROFILES`)."""
+
+    arducopter = "arducopter"
+    arduplane = "arduplane"
+    ardurover = "ardurover"
+    px4 = "px4"
 
 
 class PlanFailed(Exception):
@@ -200,32 +211,43 @@ def make_params(
     )  # fmt: skip
 
 
+def fence_budget(vehicle: Vehicle, points: int | None) -> FenceBudget:
+    """The fence budget of ``--vehicle`` and ``--fence-points``."""
+    from routes.fence import budget_for
+
+    return budget_for(vehicle.value, points)
+
+
 def _write(
-    plan: Plan, params: PatrolParams, frame: LocalFrame, fmt: Format, out: Path
-) -> list[Path]:
+    plan: Plan, params: PatrolParams, frame: LocalFrame, fmt: Format, out: Path,
+    budget: FenceBudget,
+) -> tuple[list[Path], list[str]]:  # fmt: skip
+    """Write the files; also returns the notes on each sortie's fitted fence."""
     from shapely.geometry import Point
 
-    from routes.constraints import fence_exclusions
+    from groundstation.patrol.planning import sortie_fence
     from routes.formats import geojson, kml, qgc_plan, waypoints
     from routes.mission import Mission, build_mission, fence_items, rally_items
 
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt is Format.geojson:
         out.write_text(geojson.dumps(plan, frame.to_wgs84), encoding="utf-8")
-        return [out]
+        return [out], []
     if fmt is Format.kml:
         out.write_text(kml.dumps(plan, frame.to_wgs84), encoding="utf-8")
-        return [out]
+        return [out], []
     speed = params.battery.cruise_speed_m_s
     photo = params.photo_spacing_m if plan.kind == "coverage" else None
-    fence = (
-        fence_items(plan.fence, fence_exclusions(plan.fence, plan.no_fly), frame)
-        if plan.fence
-        else ()
-    )
     written: list[Path] = []
+    notes: list[str] = []
     for n, sortie in enumerate(plan.sorties):
         home = plan.station if plan.station is not None else Point(sortie.route.start)
+        fence: tuple[MissionItem, ...] = ()
+        if plan.fence is not None and fmt is Format.plan:
+            fitted = sortie_fence(plan, sortie.route, home, budget)
+            fence = fence_items(fitted, frame)
+            lead = f"sortie {n + 1}: " if len(plan.sorties) > 1 else ""
+            notes += [lead + note for note in fitted.notes()]
         items = build_mission(
             sortie.route, frame, home=home, altitude_m=plan.altitude_m, speed_m_s=speed,
             photo_spacing_m=photo,
@@ -239,10 +261,10 @@ def _write(
         text = qgc_plan.dumps(mission) if fmt is Format.plan else waypoints.dumps(items)
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    return written
+    return written, notes
 
 
-def _summary(plan: Plan, written: list[Path]) -> None:
+def _summary(plan: Plan, written: list[Path], fence_notes: list[str]) -> None:
     st = plan.stats
     typer.echo(f"{plan.kind} patrol at {plan.altitude_m:g} m")
     typer.echo(
@@ -257,7 +279,7 @@ def _summary(plan: Plan, written: list[Path]) -> None:
     if st.photos:
         typer.echo(f"  photos        about {st.photos}")
     typer.echo(f"  outside       {st.outside_m:.1f} m outside the allowed region")
-    for note in plan.notes:
+    for note in [*plan.notes, *fence_notes]:
         typer.echo(f"  note: {note}")
     for p in written:
         typer.echo(f"wrote {p}")
@@ -332,6 +354,7 @@ def run(
     fmt: Format,
     out: Path,
     png: Path | None,
+    budget_fn: Any,
 ) -> None:
     import shapely
 
@@ -340,15 +363,16 @@ def run(
     from routes.errors import naming_points
 
     try:
+        budget = budget_fn()
         ground = _ground(*ground_args)
         params = params_fn()
         with naming_points(named_by_lonlat(ground.frame)):
             plan = build(ground, params)
-        written = _write(plan, params, ground.frame, fmt, out)
+            written, fence_notes = _write(plan, params, ground.frame, fmt, out, budget)
         if png is not None:
             _preview(plan, png)
             written.append(png)
-        _summary(plan, written)
+        _summary(plan, written, fence_notes)
     except (PlanFailed, ValueError, GeodataError) as exc:  # PlanningError is a ValueError
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -21,9 +21,10 @@ from groundstation.errors import InvalidRequest
 if TYPE_CHECKING:
     from geodata.crs import LocalFrame
     from geodata.site import Site
+    from routes.fence import FenceBudget, FittedFence
     from routes.mission import MissionItem
     from routes.pipeline import PatrolParams
-    from routes.types import Plan
+    from routes.types import Plan, Route
 
 PlanKind = Literal["coverage", "shore", "corridor", "tour"]
 ExportFormat = Literal["plan", "waypoints", "kml", "geojson"]
@@ -71,6 +72,8 @@ class PlanRequest:
     width_m: float | None = None
     loiter_s: float = 30.0
     min_priority: int = 1
+    vehicle: str = "arducopter"
+    fence_points: int | None = None
 
     def as_params(self) -> dict[str, Any]:
         return asdict(self)
@@ -272,12 +275,35 @@ def plan_for(site: Site, req: PlanRequest) -> tuple[Plan, PatrolParams]:
         raise InvalidRequest(f"cannot plan: {exc}", field="kind") from None
 
 
+def fence_budget(req: PlanRequest) -> FenceBudget:
+    """The fence the request's vehicle holds (its profile, or ``fence_points`` items)."""
+    from routes.errors import PlanningError as RoutesPlanningError
+    from routes.fence import budget_for
+
+    try:
+        return budget_for(req.vehicle, req.fence_points)
+    except RoutesPlanningError as exc:
+        field = "fence_points" if req.fence_points is not None else "vehicle"
+        raise InvalidRequest(str(exc), field=field) from None
+
+
+def sortie_fence(plan: Plan, route: Route, home: Point, budget: FenceBudget) -> FittedFence:
+    """The plan's fence fitted to ``budget`` for one sortie (its route and home kept inside)."""
+    from routes.fence import fit_fence
+
+    assert plan.fence is not None
+    keep = shapely.union_all([route.line(), home])
+    return fit_fence([plan.fence], plan.no_fly, keep, budget)
+
+
 def make_plan(site: Site, req: PlanRequest) -> PlanResult:
     """Plan, then convert to what the store keeps (WGS84 GeoJSON, item rows, statistics)."""
-    from routes.constraints import fence_exclusions
+    from routes.errors import PlanningError as RoutesPlanningError
+    from routes.errors import naming_points
     from routes.formats.geojson import plan_to_geojson
     from routes.mission import build_mission, fence_items, rally_items
 
+    budget = fence_budget(req)
     plan, params = plan_for(site, req)
     frame = site.frame
     route = plan_to_geojson(plan, frame.to_wgs84)
@@ -290,20 +316,28 @@ def make_plan(site: Site, req: PlanRequest) -> PlanResult:
                 "geometry": shapely.geometry.mapping(fence_geom),
             }
         )
-    fence = (
-        fence_items(plan.fence, fence_exclusions(plan.fence, plan.no_fly), frame)
-        if plan.fence is not None
-        else ()
-    )
     sorties = []
+    fences: list[dict[str, Any]] = []
+    fence_notes: list[str] = []
     photo = params.photo_spacing_m if plan.kind == "coverage" else None
-    for s in plan.sorties:
+    for n, s in enumerate(plan.sorties):
         home = plan.station if plan.station is not None else Point(s.route.start)
+        fence: tuple[MissionItem, ...] = ()
         try:
             items = build_mission(
                 s.route, frame, home=home, altitude_m=plan.altitude_m,
                 speed_m_s=params.battery.cruise_speed_m_s, photo_spacing_m=photo,
             )  # fmt: skip
+            if plan.fence is not None:
+                with naming_points(named_by_lonlat(frame)):
+                    fitted = sortie_fence(plan, s.route, home, budget)
+                fence = fence_items(fitted, frame)
+                fences.append(fitted.as_dict())
+                fence_notes += [f"sortie {n + 1}: {note}" for note in fitted.notes()]
+        except RoutesPlanningError as exc:
+            raise InvalidRequest(
+                f"cannot plan sortie {n + 1}: {exc}", field="fence_points", error=type(exc).__name__
+            ) from None
         except ValueError as exc:
             raise InvalidRequest(f"cannot build the mission: {exc}", field="kind") from None
         rally = rally_items([home], frame, plan.altitude_m)
@@ -330,7 +364,8 @@ def make_plan(site: Site, req: PlanRequest) -> PlanResult:
         "turns": st.turns,
         "outside_m": round(st.outside_m, 1),
         "mission_items": sum(len(s.items) for s in sorties),
-        "notes": list(plan.notes),
+        "fence": fences,
+        "notes": list(plan.notes) + fence_notes,
     }
     return PlanResult(route=route, sorties=sorties, stats=stats)
 

@@ -2,8 +2,9 @@
 
 Follows QGC's documented "Plan File Format": ``fileType`` "Plan", ``version`` 1, ``mission``
 (version 2, firmwareType, vehicleType, cruiseSpeed, hoverSpeed, plannedHomePosition, items of
-type SimpleItem), ``geoFence`` (version 2, polygons of version 1, circles) and ``rallyPoints``
-(version 2, points). Item 0 of the mission (home) becomes ``plannedHomePosition``; QGC stores
+type SimpleItem), ``geoFence`` (version 2, polygons of version 1, circles of version 1: a
+``circle`` with ``center`` [lat, lon] and ``radius`` in metres) and ``rallyPoints`` (version 2,
+points). Item 0 of the mission (home) becomes ``plannedHomePosition``; QGC stores
 positions as float degrees with frame GLOBAL_RELATIVE_ALT (3), so frame 6 <-> 3 on the way out
 and back (and GLOBAL_INT 5 <-> GLOBAL 0): a round trip gives the same items.
 
@@ -26,6 +27,8 @@ from typing import Any
 from routes.errors import MissionFormatError
 from routes.formats.fields import array, e7, integer, number, table
 from routes.mission import (
+    MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION,
+    MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION,
     MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION,
     MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION,
     MAV_CMD_NAV_RALLY_POINT,
@@ -80,10 +83,24 @@ def _simple_item(it: MissionItem) -> dict[str, Any]:
 
 
 def _fence(items: tuple[MissionItem, ...]) -> dict[str, Any]:
+    """QGC's geoFence: polygons (a vertex item each) and circles (one item: param1 the radius)."""
     polys: list[dict[str, Any]] = []
+    circles: list[dict[str, Any]] = []
     i = 0
     while i < len(items):
         it = items[i]
+        if it.command in (MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION, MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION):
+            if not it.param1 > 0:
+                raise MissionFormatError(f"fence item {it.seq}: circle radius {it.param1} m")
+            circles.append(
+                {
+                    "circle": {"center": [it.x / 1e7, it.y / 1e7], "radius": _num(it.param1)},
+                    "inclusion": it.command == MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION,
+                    "version": 1,
+                }
+            )
+            i += 1
+            continue
         n = int(it.param1)
         if n < 3 or i + n > len(items):
             raise MissionFormatError(f"fence item {it.seq}: polygon of {n} vertices is malformed")
@@ -96,7 +113,7 @@ def _fence(items: tuple[MissionItem, ...]) -> dict[str, Any]:
             }
         )
         i += n
-    return {"circles": [], "polygons": polys, "version": 2}
+    return {"circles": circles, "polygons": polys, "version": 2}
 
 
 def to_plan(
@@ -208,6 +225,28 @@ def from_plan(doc: Any) -> Mission:
                     mission_type=MAV_MISSION_TYPE_FENCE,
                 )
             )
+    circles = table(doc.get("geoFence", {}), "geoFence").get("circles", [])
+    for n, circ in enumerate(array(circles, "geoFence.circles")):
+        where = f"geoFence.circles[{n}]"
+        body = table(_need(circ, "circle", where), f"{where}.circle")
+        lat, lon = array(_need(body, "center", f"{where}.circle"), f"{where}.circle.center", 2,
+                         "numbers")  # fmt: skip
+        radius = number(_need(body, "radius", f"{where}.circle"), f"{where}.circle.radius")
+        if not radius > 0:
+            raise MissionFormatError(f"{where}.circle.radius: must be positive, got {radius}")
+        fence.append(
+            MissionItem(
+                len(fence),
+                MAV_FRAME_GLOBAL_INT,
+                MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION
+                if _need(circ, "inclusion", where)
+                else MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION,
+                param1=radius,
+                x=e7(lat, where),
+                y=e7(lon, where),
+                mission_type=MAV_MISSION_TYPE_FENCE,
+            )
+        )
     rally: list[MissionItem] = []
     points = table(doc.get("rallyPoints", {}), "rallyPoints").get("points", [])
     for n, pt in enumerate(array(points, "rallyPoints.points")):

@@ -14,8 +14,8 @@ from shapely.geometry import Point, box
 
 from geodata.crs import LocalFrame
 from routes import mission as m
-from routes.constraints import fence_exclusions
 from routes.errors import MissionFormatError
+from routes.fence import ARDUCOPTER, fit_fence
 from routes.formats import geojson, kml, qgc_plan, waypoints
 from routes.pipeline import PatrolParams, plan_coverage
 from routes.tour import Hotspot, plan_tour
@@ -37,10 +37,11 @@ def plan():
 
 @pytest.fixture(scope="module")
 def missions(plan):
-    fence = m.fence_items(plan.fence, fence_exclusions(plan.fence, plan.no_fly), FRAME)
     rally = m.rally_items([STATION], FRAME, 60)
     out = []
     for s in plan.sorties:
+        keep = s.route.line().union(STATION)
+        fence = m.fence_items(fit_fence([plan.fence], plan.no_fly, keep, ARDUCOPTER), FRAME)
         items = m.build_mission(s.route, FRAME, home=STATION, altitude_m=60, speed_m_s=12,
                                 photo_spacing_m=40)  # fmt: skip
         out.append(m.Mission(items, fence, rally, 12))
