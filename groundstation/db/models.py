@@ -247,6 +247,50 @@ class TrackChunk(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class Flight(Base):
+    """One flight of a vehicle (arming to landing), written as it happens (about once a second).
+
+    The battery at arming, the distance flown and the battery used, split into cruise (moving
+    at least ``flight_log.CRUISE_MIN_M_S``) and hover (the rest of the time armed): what a
+    patrol report states and what the station learns the vehicle's consumption from. The
+    airframe is copied at arming, so what was learned stays with the airframe that flew.
+    ``mission_seq``, ``last_lat_deg``/``last_lon_deg`` and ``last_boot_s`` are where the flight
+    was at the last write: a station restarting mid-flight continues from there.
+    """
+
+    __tablename__ = "flights"
+    __table_args__ = (Index("ix_flights_vehicle_armed", "vehicle_id", "armed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))
+    patrol_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patrols.id", ondelete="SET NULL"), index=True
+    )
+    airframe: Mapped[str] = mapped_column(String(64), default="")
+    armed_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    landed_at: Mapped[datetime | None]
+    battery_start_pct: Mapped[float | None] = mapped_column(Float)
+    battery_end_pct: Mapped[float | None] = mapped_column(Float)
+    consumed_start_mah: Mapped[float | None] = mapped_column(Float)
+    consumed_end_mah: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float] = mapped_column(Float, default=0.0)
+    flight_s: Mapped[float] = mapped_column(Float, default=0.0)
+    hover_s: Mapped[float] = mapped_column(Float, default=0.0)
+    hover_pct: Mapped[float] = mapped_column(Float, default=0.0)
+    hover_mah: Mapped[float] = mapped_column(Float, default=0.0)
+    cruise_s: Mapped[float] = mapped_column(Float, default=0.0)
+    cruise_m: Mapped[float] = mapped_column(Float, default=0.0)
+    cruise_pct: Mapped[float] = mapped_column(Float, default=0.0)
+    cruise_mah: Mapped[float] = mapped_column(Float, default=0.0)
+    mission_seq: Mapped[int | None] = mapped_column(Integer)
+    last_lat_deg: Mapped[float | None] = mapped_column(Float)
+    last_lon_deg: Mapped[float | None] = mapped_column(Float)
+    #: the vehicle's own clock (time since boot) at the last write: flight times are the
+    #: vehicle's, so a simulator at 10x speed-up learns its rates per simulated minute
+    last_boot_s: Mapped[float | None] = mapped_column(Float)
+
+
 class Incident(Base):
     __tablename__ = "incidents"
 

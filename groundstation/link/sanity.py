@@ -45,6 +45,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "yaw_deg": (-360.0, 360.0),
     "battery_pct": (0.0, 100.0),
     "voltage_v": (0.0, 100.0),  # 24S packs are ~100 V fully charged
+    "battery_consumed_mah": (0.0, 1_000_000.0),  # BATTERY_STATUS.current_consumed
+    "time_boot_s": (0.0, 4_294_967.295),  # GLOBAL_POSITION_INT.time_boot_ms, a uint32
     "wind_speed_m_s": (0.0, 100.0),
     "wind_dir_deg": (-360.0, 360.0),
     "gps_fix": (0.0, 8.0),  # GPS_FIX_TYPE runs 0..8 (PPP)

@@ -52,6 +52,8 @@ class VehicleState:
     pitch_deg: float | None = None
     yaw_deg: float | None = None
     battery_pct: float | None = None
+    #: BATTERY_STATUS.current_consumed: charge drawn since boot (None: not measured)
+    battery_consumed_mah: float | None = None
     voltage_v: float | None = None
     mode: str = "UNKNOWN"
     armed: bool = False
@@ -66,6 +68,8 @@ class VehicleState:
     firmware_version: int | None = None
     wind_speed_m_s: float | None = None  # the vehicle's own estimate (WIND), if it sends one
     wind_dir_deg: float | None = None  # where the wind comes from, 0-360, clockwise from north
+    #: the vehicle's clock (GLOBAL_POSITION_INT.time_boot_ms): simulated time on a simulator
+    time_boot_s: float | None = None
     link: LinkHealth = field(default_factory=LinkHealth)
     telemetry: TelemetryHealth = field(default_factory=TelemetryHealth)
 
@@ -130,6 +134,7 @@ class StateBuilder:
             self.f[name] = value
 
     def _global_position(self, m: Msg) -> None:
+        self._set("time_boot_s", m.time_boot_ms / 1000.0)
         position = self._position(m.lat, m.lon, m.alt, m.relative_alt)
         if position is not None:
             self.f["position"] = position
@@ -164,6 +169,8 @@ class StateBuilder:
     def _battery_status(self, m: Msg) -> None:
         if m.battery_remaining != -1:
             self._set("battery_pct", float(m.battery_remaining))
+        if m.current_consumed != -1:  # -1: the autopilot does not measure it
+            self._set("battery_consumed_mah", float(m.current_consumed))
 
     def _gps_raw(self, m: Msg) -> None:
         if self.check.ok("gps_fix", m.fix_type):

@@ -19,7 +19,7 @@ class PatrolConfig:
     wind_m_s: float | None = None
     wind_limit_m_s: float = 10.0
     track_interval_s: float = 0.2
-    flush_s: float = 2.0
+    flush_s: float = 1.0
     launch_timeout_s: float = 120.0
     takeoff_frac: float = 0.8
     reattach_timeout_s: float = 120.0

@@ -31,3 +31,16 @@ def photo_entry(photo: PhotoTaken) -> dict[str, Any]:
 def stored_photos(events: Iterable[PatrolEvent]) -> list[dict[str, Any]]:
     """Every photo of the patrol's ``photos`` events, in the order they were stored."""
     return [p for e in events if e.kind == "photos" for p in (e.data or {}).get("photos", [])]
+
+
+def missed_photos(photos: list[dict[str, Any]]) -> int:
+    """Photos the vehicle took but the station never heard (while it was down, or the link was).
+
+    The vehicle numbers its photos one after another, so a gap in the image indices of one
+    patrol is photos taken and not reported. (Photos after the last one heard cannot be seen.)
+
+    >>> missed_photos([{"index": 3}, {"index": 4}, {"index": 8}])
+    3
+    """
+    seen = {int(p["index"]) for p in photos if isinstance(p.get("index"), int)}
+    return max(seen) - min(seen) + 1 - len(seen) if seen else 0

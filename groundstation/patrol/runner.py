@@ -9,11 +9,15 @@ goes through the service. While flying it watches three things at once:
   having flown);
 - the fleet's events for this vehicle: items reached (progress), link lost / regained,
   autopilot messages about the fence or the battery;
-- a timer that flushes the track to the store.
+- a timer that flushes what was seen to the store (about once a second).
 
-Photos the vehicle reports (fleet ``photo`` events) are kept and stored on every landing (or
-failure, or shutdown) as a ``photos`` patrol event, so a resumed or reattached patrol's report
-holds the photos of all its flights. The battery is noted at arming and on landing.
+Nothing seen is written per message: the track points, the photos the vehicle reports (fleet
+``photo`` events, stored as ``photos`` patrol events) and the flight's running facts (the
+``flights`` row: distance, battery used; :mod:`groundstation.patrol.flight_log`) are buffered and
+written together on each flush, so a station killed at any moment loses at most the last
+flush interval. The flight's row is written at once at arming, with the battery then. After a
+restart the runner continues that row: the distance goes on from its last point, across the
+gap along the waypoints the vehicle reached meanwhile.
 
 A mode change to RTL / LAND before the route's last waypoint is an interruption (low battery,
 a failsafe, a pilot): the patrol returns and lands as ``landed`` and can be resumed from its last
@@ -29,17 +33,20 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from groundstation.db.models import Incident, PatrolEvent, PatrolState, Report
+from groundstation.db.models import Flight, Incident, PatrolEvent, PatrolState, Report, Vehicle
 from groundstation.db.track import load_track
+from groundstation.db.types import utcnow
 from groundstation.errors import GroundStationError
 from groundstation.link import FleetEvent, VehicleHandle, VehicleState
 from groundstation.link.camera import PhotoTaken
-from groundstation.patrol.mission_facts import SortieFacts
-from groundstation.patrol.photos import photo_entry, stored_photos
+from groundstation.patrol.flight_log import FlightLog
+from groundstation.patrol.mission_facts import ROUTE_COMMANDS, SortieFacts
+from groundstation.patrol.photos import missed_photos, photo_entry, stored_photos
 from groundstation.patrol.track_recorder import TrackRecorder
 
 if TYPE_CHECKING:
     from groundstation.patrol.service import PatrolService
+    from routes.mission import MissionItem
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +90,13 @@ class PatrolRunner:
         self.recorder = TrackRecorder(
             vehicle_id, patrol_id, self.config.track_interval_s, gap_first=mode == "reattach"
         )
+        self.recorder.via = self._via
+        #: the mission the vehicle holds (a resume mission differs from the plan's)
+        self.vehicle_items: tuple[MissionItem, ...] = facts.items
+        self.flight: FlightLog | None = None
+        self.flight_id: int | None = None
+        self._flight_dirty = False
+        self._seq: int | None = None  # the vehicle's target item at the last kept point
         self.airborne = False
         self.lost = False
         self.interrupted: str | None = None
@@ -91,7 +105,7 @@ class PatrolRunner:
         self.outside = False
         self.battery_low = False
         self._own_mode: str | None = None
-        self.photos: list[PhotoTaken] = []  # this flight's, not yet stored
+        self.photos: list[PhotoTaken] = []  # reported, not yet stored
         self.battery_start_pct: float | None = None
         self.battery_end_pct: float | None = None
 
@@ -109,14 +123,12 @@ class PatrolRunner:
         except GroundStationError as exc:
             log.warning("patrol %d failed: %s", self.patrol_id, exc)
             await self._flush()
-            await self._save_photos()
             await self.service.event(
                 self.patrol_id, "failure", str(exc), level="critical", notify=True
             )
             await self.service.transition(self.patrol_id, PatrolState.FAILED, str(exc))
         except asyncio.CancelledError:
             await asyncio.shield(self._flush())
-            await asyncio.shield(self._save_photos())
             raise
 
     async def _to(self, state: PatrolState, cause: str) -> None:
@@ -128,6 +140,7 @@ class PatrolRunner:
         items = self.facts.items
         if self.first > 1:
             items, self.seq_map = self.facts.resume_mission(self.first - 1)
+        self.vehicle_items = items
         await self._to(PatrolState.UPLOADING, f"uploading {len(items)} mission items")
         if self.seq_map is not None:
             await self.service.event(
@@ -150,13 +163,14 @@ class PatrolRunner:
             await h.set_mode("GUIDED")  # RTL / LAND (after an interruption) are not armable
         await h.arm()
         self.battery_start_pct = h.state.battery_pct
+        await self._open_flight(h.state)
         await h.takeoff(alt)
-        await h.wait_for(
-            lambda s: (
-                s.position is not None and s.position.alt_rel_m >= alt * self.config.takeoff_frac
-            ),
-            self.config.launch_timeout_s,
-        )
+
+        def climbed(s: VehicleState) -> bool:
+            self._observe(s)
+            return s.position is not None and s.position.alt_rel_m >= alt * self.config.takeoff_frac
+
+        await h.wait_for(climbed, self.config.launch_timeout_s)
         await h.start_mission()
         self._own_mode = None  # the monitor takes the next state's mode as its baseline
         self.airborne = True
@@ -176,7 +190,8 @@ class PatrolRunner:
                 self.state = PatrolState(row.state)
         resumed = await self.service.last_resume(self.patrol_id)
         if resumed is not None:
-            _, self.seq_map = self.facts.resume_mission(resumed)
+            self.vehicle_items, self.seq_map = self.facts.resume_mission(resumed)
+        await self._continue_flight(st)
         if st.mission_seq is not None:
             seq = self._original_seq(st.mission_seq - 1)
             if seq > self.last_reached:
@@ -204,9 +219,8 @@ class PatrolRunner:
                 raise _first_leaf(rest) from group_error
 
     async def _landed(self) -> None:
-        await self._flush()
-        await self._save_photos()
         self.battery_end_pct = self.handle.state.battery_pct
+        await self._flush(landed=True)
         complete = self.last_reached >= self.facts.last_route_seq
         if complete:
             cause = "landed; route complete"
@@ -225,7 +239,7 @@ class PatrolRunner:
         states = self.handle.states()
         try:
             async for st in states:
-                self.recorder.add(st)
+                self._observe(st)
                 if st.armed and st.position is not None and st.position.alt_rel_m > 1.0:
                     self.airborne = True
                 if not st.armed and (self.airborne or self.mode == "reattach"):
@@ -339,7 +353,7 @@ class PatrolRunner:
         elif ev.kind == "lost":
             self.lost = True
             await self._flush()
-            self.recorder.mark_gap()
+            self.recorder.mark_gap(self._seq)
             await self.service.event(self.patrol_id, "link_lost", "link lost", level="warning")
         elif ev.kind == "regained" and self.lost:
             self.lost = False
@@ -366,24 +380,96 @@ class PatrolRunner:
             await asyncio.sleep(self.config.flush_s)
             await self._flush()
 
-    async def _flush(self) -> None:
-        if not self.recorder.pending:
-            return
-        async with self.service.sessions() as session:
-            await self.recorder.flush(session)
-            await session.commit()
+    # --- what is seen, and writing it -------------------------------------------------------
 
-    async def _save_photos(self) -> None:
-        """Store this flight's photos so far as one ``photos`` event (none: nothing stored)."""
-        if not self.photos:
+    def _observe(self, st: VehicleState) -> None:
+        """A state seen in flight: a track point if due, and the flight's running facts."""
+        if not self.recorder.add(st):
+            return
+        self._seq = st.mission_seq
+        if self.flight is not None:
+            self.flight.add(
+                st.time_boot_s, st.battery_pct, st.battery_consumed_mah, self.recorder.distance_m
+            )
+            self._flight_dirty = True
+
+    def _via(self, a: int, b: int) -> list[tuple[float, float]]:
+        """(lat, lon) of the vehicle's waypoints from target item `a` up to (not with) `b`."""
+        return [
+            (i.lat_deg, i.lon_deg)
+            for i in self.vehicle_items
+            if a <= i.seq < b and i.command in ROUTE_COMMANDS
+        ]
+
+    async def _open_flight(self, st: VehicleState) -> None:
+        """The vehicle armed: its flight's row, written now with the battery at arming."""
+        self.flight = FlightLog(start_pct=st.battery_pct, start_mah=st.battery_consumed_mah)
+        self.flight.add(st.time_boot_s, st.battery_pct, st.battery_consumed_mah, 0.0)
+        async with self.service.sessions() as session:
+            vehicle = await session.get(Vehicle, self.vehicle_id)
+            now = utcnow()
+            row = Flight(
+                vehicle_id=self.vehicle_id,
+                patrol_id=self.patrol_id,
+                airframe=vehicle.airframe if vehicle is not None else "",
+                armed_at=now,
+                updated_at=now,
+            )
+            self.flight.to_row(row)
+            session.add(row)
+            await session.commit()
+            self.flight_id = row.id
+
+    async def _continue_flight(self, st: VehicleState) -> None:
+        """After a restart: go on with the patrol's open flight, from where it was written."""
+        async with self.service.sessions() as session:
+            row = await session.scalar(
+                select(Flight)
+                .where(Flight.patrol_id == self.patrol_id, Flight.landed_at.is_(None))
+                .order_by(Flight.id.desc())
+                .limit(1)
+            )
+        if row is None:
+            if st.armed:  # armed before the station wrote the flight: the battery is now's
+                await self._open_flight(st)
+            return
+        self.flight, self.flight_id = FlightLog.from_row(row), row.id
+        self.battery_start_pct = row.battery_start_pct
+        if row.last_lat_deg is not None and row.last_lon_deg is not None:
+            self.recorder.continue_from(
+                row.updated_at, row.last_lat_deg, row.last_lon_deg, row.distance_m, row.mission_seq
+            )
+
+    async def _flush(self, landed: bool = False) -> None:
+        """Write what was seen since the last flush (track, photos, flight) in one transaction."""
+        if not (self.recorder.pending or self.photos or self._flight_dirty or landed):
             return
         photos, self.photos = self.photos, []
-        await self.service.event(
-            self.patrol_id,
-            "photos",
-            f"{len(photos)} photos taken",
-            photos=[photo_entry(p) for p in photos],
-        )
+        async with self.service.sessions() as session:
+            await self.recorder.flush(session)
+            if photos:
+                session.add(
+                    PatrolEvent(
+                        patrol_id=self.patrol_id,
+                        kind="photos",
+                        text=f"{len(photos)} photos taken",
+                        data={"photos": [photo_entry(p) for p in photos]},
+                    )
+                )
+            if self.flight_id is not None and self.flight is not None:
+                row = await session.get(Flight, self.flight_id)
+                if row is not None:
+                    self.flight.to_row(row)
+                    row.distance_m = self.recorder.distance_m
+                    row.updated_at = utcnow()
+                    row.mission_seq = self._seq
+                    last = self.recorder.last_point
+                    if last is not None:
+                        row.last_lat_deg, row.last_lon_deg = last.lat_deg, last.lon_deg
+                    if landed:
+                        row.landed_at = row.updated_at
+            await session.commit()
+        self._flight_dirty = False
 
     # --- the facts ----------------------------------------------------------------------------
 
@@ -403,6 +489,13 @@ class PatrolRunner:
                     select(Incident.id).where(Incident.patrol_id == self.patrol_id)
                 )
             )
+            flights = list(
+                await session.scalars(
+                    select(Flight).where(Flight.patrol_id == self.patrol_id).order_by(Flight.id)
+                )
+            )
+            last = flights[-1] if flights else None
+            photos = stored_photos(events)
             pts = track.points
             facts: dict[str, Any] = {
                 "plan_id": self.facts.plan_id,
@@ -415,12 +508,16 @@ class PatrolRunner:
                     "start": float(pts["time_s"][0]) if len(pts) else None,
                     "end": float(pts["time_s"][-1]) if len(pts) else None,
                 },
-                "distance_m": round(self.recorder.distance_m, 1),
+                "distance_m": round(sum(f.distance_m for f in flights), 1)
+                if flights
+                else round(self.recorder.distance_m, 1),
                 "last_item_reached": self.last_reached,
                 "covered_frac": round(self.facts.covered_frac(self.last_reached), 3),
-                "photos": [p for p in stored_photos(events) if p["lat_deg"] is not None],
-                "battery_start_pct": self.battery_start_pct,
-                "battery_end_pct": self.battery_end_pct,
+                "photos": [p for p in photos if p["lat_deg"] is not None],
+                "photos_missed": missed_photos(photos),
+                "battery_start_pct": last.battery_start_pct if last else self.battery_start_pct,
+                "battery_end_pct": last.battery_end_pct if last else self.battery_end_pct,
+                "flights": [flight_facts(f) for f in flights],
                 "events": [
                     {"at": e.at.isoformat(), "kind": e.kind, "level": e.level, "text": e.text}
                     for e in events
@@ -429,3 +526,20 @@ class PatrolRunner:
             }
             session.add(Report(patrol_id=self.patrol_id, facts=facts))
             await session.commit()
+
+
+def flight_facts(f: Flight) -> dict[str, Any]:
+    """One flight as the report lists it."""
+    return {
+        "armed_at": f.armed_at.isoformat(),
+        "landed_at": f.landed_at.isoformat() if f.landed_at is not None else None,
+        "flight_s": round(f.flight_s, 1),
+        "distance_m": round(f.distance_m, 1),
+        "battery_start_pct": f.battery_start_pct,
+        "battery_end_pct": f.battery_end_pct,
+        "consumed_mah": (
+            round(f.consumed_end_mah - f.consumed_start_mah, 1)
+            if f.consumed_end_mah is not None and f.consumed_start_mah is not None
+            else None
+        ),
+    }

@@ -4,7 +4,11 @@ A point is kept at most every ``min_interval_s`` (5 Hz by default) and only when
 a position. :meth:`TrackRecorder.flush` writes what is buffered as compact chunks
 (:mod:`groundstation.db.track`); the first chunk written after :meth:`mark_gap` (a station
 restart, a lost link) carries ``gap_before`` so the track shows the hole instead of a straight
-line across it. Distance flown is summed as points arrive.
+line across it. Distance flown is summed as points arrive; across a gap it follows the route:
+from the last point before it through the mission's waypoints the vehicle reached meanwhile
+(``via``, from the target item before the gap to the one after it) to the first point after it,
+since in AUTO a copter flies straight from waypoint to waypoint. Without ``via`` or mission
+numbers it is the straight line, a lower bound.
 
 >>> from datetime import UTC, datetime
 >>> from groundstation.link.vehicle import Position, VehicleState
@@ -21,8 +25,10 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +38,9 @@ from groundstation.db.types import utcnow
 from groundstation.link.vehicle import VehicleState
 
 EARTH_RADIUS_M = 6_371_008.8
+
+#: (lat, lon) of the waypoints a vehicle passed going from target item `a` to target item `b`
+Via = Callable[[int, int], list[tuple[float, float]]]
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -58,6 +67,8 @@ class TrackRecorder:
         self._split_at: int | None = None
         self._last_kept: float | None = None
         self._last_point: TrackPoint | None = None
+        self.via: Via | None = None
+        self._gap_seq: int | None = None  # the target item when the pending gap began
 
     def add(self, state: VehicleState, at: datetime | None = None) -> bool:
         """Keep a point of `state` if it has a position and is due; True if kept."""
@@ -78,21 +89,45 @@ class TrackRecorder:
             state.speed_m_s or 0.0,
             state.heading_deg or 0.0,
         )
-        if self._last_point is not None:  # across a gap too: the straight line is a lower bound
-            self.distance_m += haversine_m(
-                self._last_point.lat_deg, self._last_point.lon_deg, point.lat_deg, point.lon_deg
-            )
+        if self._last_point is not None:
+            self.distance_m += self._step_m(self._last_point, point, state.mission_seq)
         self._last_point = point
         self._last_kept = now
         self.pending.append(point)
         return True
 
-    def mark_gap(self) -> None:
-        """The next points do not continue the previous ones (restart, lost link)."""
+    def _step_m(self, a: TrackPoint, b: TrackPoint, seq: int | None) -> float:
+        path = [(a.lat_deg, a.lon_deg)]
+        gap_seq, self._gap_seq = self._gap_seq, None
+        if gap_seq is not None and seq is not None and self.via is not None:
+            path += self.via(gap_seq, seq)
+        path.append((b.lat_deg, b.lon_deg))
+        return sum(haversine_m(*p, *q) for p, q in itertools.pairwise(path))
+
+    @property
+    def last_point(self) -> TrackPoint | None:
+        """The last point kept (or continued from)."""
+        return self._last_point
+
+    def mark_gap(self, seq: int | None = None) -> None:
+        """The next points do not continue the previous ones (restart, lost link).
+
+        `seq` is the vehicle's target item when the gap began (for the distance across it).
+        """
+        self._gap_seq = seq
         if self.pending:
             self._split_at = len(self.pending)
         else:
             self._gap = True
+
+    def continue_from(
+        self, at: datetime, lat_deg: float, lon_deg: float, distance_m: float, seq: int | None
+    ) -> None:
+        """Go on from a stored flight (a station restart): its last point, distance, target."""
+        self._last_point = TrackPoint(at, lat_deg, lon_deg, 0.0, 0.0, 0.0)
+        self.distance_m = distance_m
+        self._gap = True
+        self._gap_seq = seq
 
     async def flush(self, session: AsyncSession) -> int:
         """Write the buffered points (the caller commits); how many were written."""

@@ -1,8 +1,9 @@
 """The facts of one patrol, gathered from the store: what every report format is built from.
 
 :func:`gather` reads the patrol, its plan and vehicle, its track chunks, transitions, events and
-incidents and the facts the runner stored on landing (``reports.facts``: photos, battery) into a
-frozen :class:`PatrolFacts`; :func:`summary` turns it into the numbers an officer reads. Both the
+incidents, its flights (``flights``: battery at arming and landing, distance, written as they
+happen) and the facts the runner stored on landing (``reports.facts``) into a frozen
+:class:`PatrolFacts`; :func:`summary` turns it into the numbers an officer reads. Both the
 numbers and the formats are computed, never stored twice: the stored report keeps the runner's
 facts plus the computed ``summary`` for listing.
 """
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.db.models import (
+    Flight,
     Incident,
     Patrol,
     PatrolEvent,
@@ -65,6 +67,9 @@ class PatrolFacts:
     planned_area: BaseGeometry | None = None
     photos: list[Photo] = field(default_factory=list)
     photos_planned: int | None = None
+    photos_missed: int = 0
+    #: metres flown by the patrol's flights (across gaps along the route); None: not recorded
+    distance_m: float | None = None
     battery_start_pct: float | None = None
     battery_end_pct: float | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -111,12 +116,15 @@ def summary(f: PatrolFacts, *, hfov_deg: float) -> dict[str, Any]:
         "end": _iso(f.ended_at),
         "duration_s": round(duration, 1) if duration is not None else None,
         "flight_time_s": round(flight_s, 1),
-        "distance_m": round(track_distance_m(f.track), 1),
+        "distance_m": round(
+            f.distance_m if f.distance_m is not None else track_distance_m(f.track), 1
+        ),
         "track_points": len(pts),
         "max_alt_m": round(float(np.max(pts["alt_m"])), 1) if len(pts) else None,
         "covered_frac": covered,
         "photos": len(f.photos),
         "photos_planned": f.photos_planned,
+        "photos_missed": f.photos_missed,
         "battery_used_pct": battery_used,
         "events": len(f.events),
         "anomalies": len(f.anomalies),
@@ -196,6 +204,12 @@ async def gather(session: AsyncSession, patrol_id: int) -> PatrolFacts:
             select(Incident).where(Incident.patrol_id == patrol_id).order_by(Incident.id)
         )
     ]
+    flights = list(
+        await session.scalars(
+            select(Flight).where(Flight.patrol_id == patrol_id).order_by(Flight.id)
+        )
+    )
+    last = flights[-1] if flights else None
     lines, area = _route_lines(plan.route if plan is not None else {})
     altitude = plan.params.get("altitude_m") if plan is not None else None
     return PatrolFacts(
@@ -216,8 +230,12 @@ async def gather(session: AsyncSession, patrol_id: int) -> PatrolFacts:
         planned_area=area,
         photos=_photos(stored.get("photos")),
         photos_planned=_int((plan.stats or {}).get("photos")) if plan is not None else None,
-        battery_start_pct=_float(stored.get("battery_start_pct")),
-        battery_end_pct=_float(stored.get("battery_end_pct")),
+        photos_missed=_int(stored.get("photos_missed")) or 0,
+        distance_m=sum(f.distance_m for f in flights) if flights else None,
+        battery_start_pct=(
+            last.battery_start_pct if last else _float(stored.get("battery_start_pct"))
+        ),
+        battery_end_pct=last.battery_end_pct if last else _float(stored.get("battery_end_pct")),
         events=events,
         incidents=incidents,
         stored=stored,

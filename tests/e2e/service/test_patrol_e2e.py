@@ -13,6 +13,7 @@ import httpx
 import pytest
 import websockets
 
+from groundstation.patrol.track_recorder import haversine_m
 from simulator.fleet import SimConfig, SimFleet
 from tests.e2e.service.station import ADMIN, PASSWORD, StationProcess
 
@@ -75,8 +76,35 @@ async def until_patrol(ws: Any, patrol_id: int, done: Any, seen: list[str]) -> d
     raise AssertionError("live stream ended")
 
 
+class Truth:
+    """What the simulated drone really did, read from the simulator's own state."""
+
+    def __init__(self, sim: SimFleet, sysid: int) -> None:
+        self.vehicle = sim.vehicles[sysid]
+        self.photos_before = self.vehicle.state.photos
+        self.distance_m = 0.0
+        self.battery_at_arming: float | None = None
+
+    async def watch(self) -> None:
+        last = None
+        while True:
+            st = self.vehicle.state
+            if st.armed:
+                if self.battery_at_arming is None:
+                    self.battery_at_arming = st.battery_pct
+                if last is not None:
+                    self.distance_m += haversine_m(last[0], last[1], st.lat_deg, st.lon_deg)
+                last = (st.lat_deg, st.lon_deg)
+            await asyncio.sleep(0.02)
+
+    @property
+    def photos(self) -> int:
+        return self.vehicle.state.photos - self.photos_before
+
+
 async def test_patrol_flies_survives_a_station_kill_and_files_its_track(tmp_path):
-    """Pilot plans and starts a patrol; the station is killed mid-flight; the patrol completes."""
+    """Pilot plans and starts a patrol; the station is killed mid-flight; the patrol completes,
+    and its report's photos, battery at arming and distance are what the simulator flew."""
     async with stack(tmp_path) as (sim, station):
         async with httpx.AsyncClient(base_url=station.url, timeout=30 * FACTOR) as client:
             admin = bearer(await login(client, *ADMIN))
@@ -123,6 +151,8 @@ async def test_patrol_flies_survives_a_station_kill_and_files_its_track(tmp_path
             pid = patrol["id"]
 
             seen: list[str] = []
+            truth = Truth(sim, 1)
+            watcher = asyncio.create_task(truth.watch())
             async with websockets.connect(f"{station.ws_url}?token={pilot_token}") as ws:
                 snapshot = json.loads(await ws.recv())
                 assert snapshot["type"] == "snapshot"
@@ -143,9 +173,11 @@ async def test_patrol_flies_survives_a_station_kill_and_files_its_track(tmp_path
 
             # power cut: the station dies mid-flight and comes back on the same store
             await station.kill()
+            photos_at_kill = truth.photos
             await asyncio.sleep(1.0)
             assert sim.vehicles[1].state.armed, "the drone flies on without its station"
             await station.start()
+            photos_unheard = truth.photos - photos_at_kill  # taken while the station was down
 
         async with httpx.AsyncClient(base_url=station.url, timeout=30 * FACTOR) as client:
             pilot_token = await login(client, "pilot1")
@@ -179,3 +211,22 @@ async def test_patrol_flies_survives_a_station_kill_and_files_its_track(tmp_path
             assert facts["covered_frac"] == 1.0
             assert any(e["kind"] == "reattached" for e in facts["events"])
             assert not sim.vehicles[1].state.armed
+            watcher.cancel()
+
+            # nothing the station had heard is lost by the kill: every photo is in the report
+            # or counted as missed (taken while the station was down: at most those, plus the
+            # ones heard in the last second before the kill)
+            assert truth.photos > 5
+            assert len(facts["photos"]) + facts["photos_missed"] == truth.photos
+            assert facts["photos_missed"] <= photos_unheard + 1
+            assert truth.battery_at_arming is not None
+            assert facts["battery_start_pct"] == pytest.approx(truth.battery_at_arming, abs=1.0)
+            assert facts["battery_end_pct"] < facts["battery_start_pct"]
+            # one distance: the report's, the summary's and the simulator's agree (across the
+            # restart's gap it follows the route's waypoints)
+            summary = (await client.post(f"/api/patrols/{pid}/report", headers=pilot)).json()
+            assert summary["distance_m"] == pytest.approx(facts["distance_m"], abs=0.1)
+            assert facts["distance_m"] == pytest.approx(truth.distance_m, rel=0.03)
+            assert summary["battery_used_pct"] == pytest.approx(
+                facts["battery_start_pct"] - facts["battery_end_pct"]
+            )

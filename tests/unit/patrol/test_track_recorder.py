@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.db.models import Base, Patrol, Plan, Vehicle
 from groundstation.db.session import make_sessionmaker
 from groundstation.db.track import load_track
 from groundstation.link.vehicle import Position, VehicleState
-from groundstation.patrol.track_recorder import TrackRecorder
+from groundstation.patrol.track_recorder import TrackRecorder, haversine_m
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -54,3 +55,41 @@ def test_points_without_position_or_too_soon_are_skipped():
     assert rec.add(state(0), T0)
     assert not rec.add(state(1), T0 + timedelta(seconds=1))
     assert len(rec.pending) == 1
+
+
+def test_distance_across_a_gap_follows_the_waypoints_reached_meanwhile():
+    """Across a gap the distance goes through the waypoints the vehicle passed (its target item
+    before and after the gap); without mission numbers it is the straight line."""
+    corner = (29.05, 119.19)  # ~970 m east of the start, then back north-west
+    rec = TrackRecorder(1, 1, min_interval_s=0.0)
+    rec.via = lambda a, b: [corner] if (a, b) == (3, 4) else []
+
+    def at(lat: float, lon: float, seq: int | None) -> VehicleState:
+        return VehicleState(1, 1, position=Position(lat, lon, 70.0, 30.0), mission_seq=seq)
+
+    rec.add(at(29.05, 119.18, 3), T0)
+    rec.mark_gap(3)
+    rec.add(at(29.051, 119.19, 4), T0 + timedelta(seconds=120))
+    east = haversine_m(29.05, 119.18, *corner)
+    north = haversine_m(*corner, 29.051, 119.19)
+    assert rec.distance_m == pytest.approx(east + north)
+
+    plain = TrackRecorder(1, 1, min_interval_s=0.0)
+    plain.add(at(29.05, 119.18, None), T0)
+    plain.mark_gap()
+    plain.add(at(29.051, 119.19, None), T0 + timedelta(seconds=120))
+    assert plain.distance_m == pytest.approx(haversine_m(29.05, 119.18, 29.051, 119.19))
+
+
+def test_continue_from_a_stored_flight_counts_the_restart_gap():
+    """After a restart the distance goes on from the stored flight's last point and total."""
+    rec = TrackRecorder(1, 1, min_interval_s=0.0, gap_first=True)
+    rec.via = lambda a, b: [(29.05, 119.19)] if (a, b) == (5, 6) else []
+    rec.continue_from(T0, 29.05, 119.18, 1000.0, 5)
+    st = VehicleState(1, 1, position=Position(29.051, 119.19, 70.0, 30.0), mission_seq=6)
+    assert rec.add(st, T0 + timedelta(seconds=60))
+    expected = haversine_m(29.05, 119.18, 29.05, 119.19) + haversine_m(
+        29.05, 119.19, 29.051, 119.19
+    )
+    assert rec.distance_m == pytest.approx(1000.0 + expected)
+    assert len(rec.pending) == 1, "the stored point is not stored again"
