@@ -222,9 +222,11 @@ def validate_layer(
         raise LayerError("layer is empty (no features)", path=path, layer=layer)
     check_types(gdf, layer, path)
     check_lonlat(gdf, layer, path)
-    gdf, issues = limit_vertices(gdf, layer, path)
+    # Repair before simplifying: simplification can hide a small self-intersection of the
+    # outline as drawn (a bow-tie of two swapped vertices in 10^6 passed silently).
     gdf, repairs = repair_invalid(gdf, layer, path)
-    return single_parts_as_polygons(gdf), issues + repairs
+    gdf, issues = limit_vertices(gdf, layer, path)
+    return single_parts_as_polygons(gdf), repairs + issues
 
 
 def single_parts_as_polygons(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

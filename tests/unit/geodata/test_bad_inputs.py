@@ -306,3 +306,26 @@ def test_feature_that_cannot_be_simplified_enough_is_refused(tmp_path: Path, mon
     with pytest.raises(LayerError, match=r"300 vertices and still \d{3} after .* 64 m") as err:
         load_site(path)
     assert err.value.feature == 0
+
+
+def test_self_intersection_in_a_huge_outline_is_not_hidden_by_simplifying(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A small crossing in an outline that is simplified is still repaired and reported.
+
+    Simplifying first (as before) smoothed two swapped vertices away and the crossing in the
+    outline as drawn passed silently.
+    """
+    monkeypatch.setattr(validate, "MAX_FEATURE_VERTICES", 2_000)
+    ring = np.array(_wiggly_ring(20_000)[0])
+    k = 6_000
+    ring[[k, k + 8]] = ring[[k + 8, k]]  # two vertices 8 apart swapped: a small crossed loop
+    path = tmp_path / "patrol_areas.geojson"
+    _write(path, [_feature({"name": "huge"}, "Polygon", [ring.tolist()])])
+    site = load_site(path)
+    messages = [w.message for w in site.warnings if w.level == "warning"]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("invalid geometry (Self-intersection")
+    assert "repaired with make_valid" in messages[0]
+    assert messages[1].startswith("simplified from 20,0")
+    assert site.layers["patrol_areas"].geometry.iloc[0].is_valid
