@@ -12,6 +12,7 @@ Everything is read through pyogrio and returned in WGS84, 2-D.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,7 +142,15 @@ def read_layer(source: LayerSource) -> tuple[gpd.GeoDataFrame, list[SiteIssue]]:
     path = str(source.path)
     issues: list[SiteIssue] = []
     try:
-        gdf = gpd.read_file(source.path, layer=source.source_layer, engine="pyogrio")
+        # GDAL's and pyogrio's warnings become the site's warnings, naming the file, instead of
+        # leaking onto the console as Python warnings.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gdf = gpd.read_file(source.path, layer=source.source_layer, engine="pyogrio")
+        issues.extend(
+            SiteIssue("warning", f"reader: {w.message}", path=path, layer=source.layer)
+            for w in caught
+        )
     except Exception as exc:  # any reader failure means the same thing to the user
         if "too complex/large" in str(exc):  # GDAL's GeoJSON reader caps one feature's size
             raise SiteFileError(

@@ -139,3 +139,34 @@ def test_geojson_with_declared_utm_crs_is_reprojected(longyou: Site, tmp_path: P
     assert back.area("water_surface").area == pytest.approx(
         longyou.area("water_surface").area, rel=1e-6
     )
+
+
+def test_reader_warnings_become_site_warnings_not_console_noise(tmp_path, monkeypatch) -> None:
+    """A warning raised while reading a layer (GDAL via pyogrio) is a site warning naming the file.
+
+    Such warnings used to leak onto the console as Python warnings, unattached to the file.
+    """
+    import warnings
+
+    import geopandas as gpd
+
+    from geodata.site import load_site
+
+    path = tmp_path / "stations.geojson"
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"s"},'
+        '"geometry":{"type":"Point","coordinates":[119.18,29.05]}}]}'
+    )
+    real_read = gpd.read_file
+
+    def noisy_read(*args, **kwargs):
+        warnings.warn("GDAL said something about this file", RuntimeWarning, stacklevel=1)
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(gpd, "read_file", noisy_read)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning escaping load_site fails the test
+        site = load_site(path)
+    (issue,) = [w for w in site.warnings if "reader:" in w.message]
+    assert issue.message == "reader: GDAL said something about this file"
+    assert str(issue.path).endswith("stations.geojson")
