@@ -3,7 +3,8 @@
 Nothing happens at import. ``create_app`` only assembles routes and handlers; the lifespan does
 the work, in order:
 
-1. bring the database to the newest schema (Alembic, in a worker thread);
+1. check the database file, make the data folder private, and bring the database to the
+   newest schema (Alembic, in a worker thread);
 2. open the async engine, the session factory, the token codec and the live hub on ``app.state``;
 3. create the first admin from the settings if there is no admin yet (the demo's way in);
 4. enter every lifespan hook, in order: the fleet on the settings' MAVLink endpoints (if any),
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    await asyncio.to_thread(upgrade_to_head, settings.db)
+    await asyncio.to_thread(upgrade_to_head, settings.db, settings.data_dir)
     engine = make_async_engine(settings.db)
     try:
         app.state.engine = engine

@@ -31,6 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from groundstation.db.types import utcnow
 from groundstation.errors import NotAuthenticated
+from groundstation.files import private_dir, private_file
 
 HashProfile = Literal["default", "cheapest"]
 _ALGORITHM = "HS256"
@@ -157,15 +158,19 @@ class Revocations:
 
 
 def load_or_create_secret(data_dir: Path) -> str:
-    """The signing key kept in ``data_dir/jwt-secret``, created (mode 0600) on first use."""
+    """The signing key kept in ``data_dir/jwt-secret``, created (mode 0600) on first use.
+
+    The folder is made 0700 and an existing key tightened to 0600 (with a log line).
+    """
     path = data_dir / SECRET_FILE
+    private_dir(data_dir)
+    private_file(path)
     try:
         secret = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         secret = ""
     if secret:
         return secret
-    data_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:

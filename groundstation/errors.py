@@ -23,6 +23,7 @@ their message and exits non-zero. Every error carries structured fields, not jus
     │   ├── InvalidAreaError (ValueError)
     │   └── NoCoverageError
     ├── ConfigError (ValueError)         a setting that cannot be used (bad database URL ...)
+    ├── StoreError                       a database file that cannot be used (empty, damaged)
     └── ServiceError                     a refused API request; ``status`` is its HTTP status
         ├── NotAuthenticated             401: no token, a bad or expired one, wrong password
         ├── PermissionDenied             403: the user's role may not do this
@@ -191,6 +192,11 @@ class NoCoverageError(PlanningError):
 
 class ConfigError(GroundStationError, ValueError):
     """A setting that cannot be used, such as a database URL with an unknown backend."""
+
+
+class StoreError(GroundStationError):
+    """The database cannot be used as the station's store: empty where a station was, damaged,
+    not a database. The message is one line naming the file and what to do."""
 
 
 class ServiceError(GroundStationError):

@@ -29,7 +29,7 @@ async def _build(settings: Settings, patrol_id: int, fmt: str, with_site: bool) 
             site = await asyncio.to_thread(load_site, settings.site)
         except GeodataError as exc:
             typer.secho(f"note: map without site layers ({exc})", err=True)
-    await asyncio.to_thread(upgrade_to_head, settings.db)
+    await asyncio.to_thread(upgrade_to_head, settings.db, settings.data_dir)
     engine = make_async_engine(settings.db)
     try:
         async with make_sessionmaker(engine)() as session:

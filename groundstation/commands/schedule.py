@@ -28,7 +28,7 @@ def _run(settings: Settings, job: Callable[[Any], Awaitable[T]]) -> T:
     from groundstation.errors import GroundStationError
 
     async def main() -> T:
-        await asyncio.to_thread(upgrade_to_head, settings.db)
+        await asyncio.to_thread(upgrade_to_head, settings.db, settings.data_dir)
         engine = make_async_engine(settings.db)
         try:
             async with make_sessionmaker(engine)() as session:

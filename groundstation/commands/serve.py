@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from groundstation.commands._common import fail, load_settings
+from groundstation.config import Settings
 
 
 def serve(
@@ -37,6 +38,7 @@ def serve(
         settings = settings.model_copy(update={"link": link})
     if settings.site is not None and not settings.site.exists():
         fail(f"--site {settings.site}: no such file or folder")
+    _open_store(settings)
     typer.echo(
         f"ecopatrol: serving on http://{settings.host}:{settings.port} (db {settings.db.url})"
     )
@@ -48,3 +50,17 @@ def serve(
         log_level="info",
         proxy_headers=False,
     )
+
+
+def _open_store(settings: Settings) -> None:
+    """Check and migrate the store before uvicorn starts: a bad one is one line, not a trace."""
+    import logging
+
+    from groundstation.db.migrate import upgrade_to_head
+    from groundstation.errors import StoreError
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s:  %(message)s")
+    try:
+        upgrade_to_head(settings.db, settings.data_dir)
+    except StoreError as exc:
+        fail(f"ecopatrol serve: {exc}", code=1)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from groundstation.commands._common import fail, load_settings
+from groundstation.commands._common import fail, load_settings, run_on_store
 from groundstation.config import Settings
 from groundstation.db.models import Role
 
@@ -35,7 +35,7 @@ async def _add(settings: Settings, username: str, password: str, role: Role, ful
     from groundstation.db.session import make_async_engine, make_sessionmaker
     from groundstation.db.users import count_admins, create_user
 
-    await asyncio.to_thread(upgrade_to_head, settings.db)
+    await asyncio.to_thread(upgrade_to_head, settings.db, settings.data_dir)
     engine = make_async_engine(settings.db)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -60,7 +60,7 @@ def _run_add(settings: Settings, username: str, password: str, role: Role, full_
     from groundstation.errors import ServiceError
 
     try:
-        user_id = asyncio.run(_add(settings, username, password, role, full_name))
+        user_id = run_on_store(_add(settings, username, password, role, full_name))
     except ServiceError as exc:
         fail(f"cannot add {username!r}: {exc}", code=1)
     typer.echo(f"added {role.value} {username!r} (id {user_id}) to {settings.db.url}")
@@ -97,7 +97,7 @@ def add(
 def list_users(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     """List the users of the store."""
     settings = load_settings(db=db, data_dir=data_dir)
-    for username, role, active in asyncio.run(_list(settings)):
+    for username, role, active in run_on_store(_list(settings)):
         typer.echo(f"{username:24} {role:8} {'active' if active else 'disabled'}")
 
 
@@ -108,7 +108,7 @@ async def _list(settings: Settings) -> list[tuple[str, str, bool]]:
     from groundstation.db.models import User
     from groundstation.db.session import make_async_engine, make_sessionmaker
 
-    await asyncio.to_thread(upgrade_to_head, settings.db)
+    await asyncio.to_thread(upgrade_to_head, settings.db, settings.data_dir)
     engine = make_async_engine(settings.db)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -135,7 +135,7 @@ def unlock(
     settings = load_settings(db=db, data_dir=data_dir)
     kind, key = ("user", username) if username is not None else ("address", address)
     assert key is not None
-    failures = asyncio.run(_unlock(settings, kind, key))
+    failures = run_on_store(_unlock(settings, kind, key))
     what = f"username {key!r}" if kind == "user" else f"address {key}"
     if failures is None:
         typer.echo(f"{what} had no failed logins to forget")
@@ -150,7 +150,7 @@ async def _unlock(settings: Settings, kind: str, key: str) -> int | None:
     from groundstation.db.migrate import upgrade_to_head
     from groundstation.db.session import make_async_engine, make_sessionmaker
 
-    await asyncio.to_thread(upgrade_to_head, settings.db)
+    await asyncio.to_thread(upgrade_to_head, settings.db, settings.data_dir)
     engine = make_async_engine(settings.db)
     try:
         async with make_sessionmaker(engine)() as session:

@@ -11,8 +11,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import DatabaseError
 
 from groundstation.config import DbSettings
+from groundstation.db.store_files import prepare_store, sqlite_path, store_error
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -25,13 +27,23 @@ def alembic_config(db: DbSettings) -> Config:
     return cfg
 
 
-def upgrade_to_head(db: DbSettings) -> None:
-    """Apply every migration not yet applied to `db` (creating the SQLite file if needed)."""
-    if db.is_sqlite and db.url is not None:
-        path = db.url.partition(":///")[2]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(db), "head")
+def upgrade_to_head(db: DbSettings, data_dir: Path | None = None) -> None:
+    """Apply every migration not yet applied to `db` (creating the SQLite file if needed).
+
+    With `data_dir`, the store's files are checked and made private first (see
+    :func:`~groundstation.db.store_files.prepare_store`). :class:`StoreError` (one line) for a
+    database that cannot be used.
+    """
+    if data_dir is not None:
+        prepare_store(db, data_dir)
+    else:
+        path = sqlite_path(db)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        command.upgrade(alembic_config(db), "head")
+    except DatabaseError as exc:
+        raise store_error(db, exc) from exc
 
 
 def head_revision() -> str:

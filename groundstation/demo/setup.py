@@ -25,6 +25,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from groundstation.config import DbSettings, LinkSettings, Settings
+from groundstation.files import private_dir
 
 MARKER = ".ecopatrol-demo"
 DB_NAME = "ecopatrol.db"
@@ -74,7 +75,7 @@ def demo_folder(data_dir: Path) -> Iterator[Path]:
             f"(no {MARKER} marker); the demo resets its folder at each start, so give an empty "
             "or new folder"
         )
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # it holds the demo's database and token key, like a station's
     with (folder / MARKER).open("a+", encoding="utf-8") as marker:
         try:
             fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -97,7 +98,7 @@ def _reset(folder: Path) -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-    (folder / REPORTS_DIR).mkdir()
+    (folder / REPORTS_DIR).mkdir(mode=0o700)
 
 
 def demo_settings(
