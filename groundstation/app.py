@@ -131,6 +131,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             queue_size=settings.live_queue_size,
             stuck_s=settings.live_stuck_s,
             max_rate_hz=settings.live_max_rate_hz,
+            batch_interval_s=settings.live_batch_ms / 1000,
         )
         await _first_admin(app, settings)
         async with contextlib.AsyncExitStack() as stack:

@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     live_stuck_s: float = Field(10.0, gt=0, description="a client full for this long is dropped")
     live_auth_timeout_s: float = Field(5.0, gt=0)
     live_max_rate_hz: float = Field(10.0, gt=0, description="frames per vehicle per client")
+    live_batch_ms: float = Field(
+        40.0, ge=0, le=1000, description="a client's vehicle frames go in batches this far apart"
+    )
 
     login: LoginSettings = Field(default_factory=LoginSettings)
     link: LinkSettings = Field(default_factory=LinkSettings)

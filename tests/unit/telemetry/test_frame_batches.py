@@ -122,3 +122,58 @@ def test_get_due_on_a_closed_client_raises():
     hub.unsubscribe(client, "overflow")
     with pytest.raises(ClientClosed, match="overflow"):
         client.get_due_nowait()
+
+
+async def test_frames_published_one_by_one_reach_each_client_in_bounded_batches():
+    """100 vehicles' frames published one at a time, the relays running between each, reach
+    each of 20 clients in at most one message per batch interval, never one per frame.
+
+    The bound is counted on the run's own elapsed time, so a slow machine only lowers the count.
+    Before the batch window each frame woke every relay and went alone: 2,000 messages a client.
+    """
+    interval = 0.04
+    hub = Hub(queue_size=256, batch_interval_s=interval)
+    clients = [hub.subscribe() for _ in range(20)]
+    messages = [0] * len(clients)
+    latest: list[dict[int, int]] = [{} for _ in clients]
+
+    async def relay(i: int) -> None:
+        while True:
+            for text in wire_texts(await clients[i].get_due()):
+                messages[i] += 1
+                data = json.loads(text)["data"]
+                for state in data if isinstance(data, list) else [data]:
+                    latest[i][state["sysid"]] = state["seq"]
+
+    loop = asyncio.get_running_loop()
+    async with asyncio.TaskGroup() as group:
+        relays = [group.create_task(relay(i)) for i in range(len(clients))]
+        started = loop.time()
+        for seq in range(20):
+            for sysid in range(1, 101):
+                hub.publish(frame(sysid, seq))
+                await asyncio.sleep(0)  # the relays run between frames, as with a live bridge
+        await asyncio.sleep(3 * interval)  # the last batch goes out
+        elapsed = loop.time() - started
+        for task in relays:
+            task.cancel()
+    bound = elapsed / interval + 2
+    assert max(messages) <= bound, (messages, bound)
+    assert max(c.wakeups for c in clients) <= 2 * bound
+    assert all(got == dict.fromkeys(range(1, 101), 19) for got in latest)
+
+
+async def test_an_event_is_not_held_by_the_batch_window():
+    """An alert published right after a batch goes out at once, with the frames queued before it."""
+    hub = Hub(queue_size=16, batch_interval_s=3600.0)  # frames alone would wait an hour
+    client = hub.subscribe()
+    hub.publish(frame(1, 0))
+    assert [m.data for m in await client.get_due()] == [{"sysid": 1, "seq": 0}]
+    hub.publish(frame(1, 1))
+    waiting = asyncio.create_task(client.get_due())
+    await asyncio.sleep(0.01)
+    assert not waiting.done()  # the frame waits for the next batch
+    hub.publish(alert("warning", "battery low", sysid=1))
+    async with asyncio.timeout(5):
+        got = await waiting
+    assert [m.type for m in got] == ["vehicle.frame", "alert"]
