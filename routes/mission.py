@@ -312,3 +312,21 @@ def refit_fence(
     incl, excl = fence_shapes(fence, frame)
     fitted = fit_fence(incl, excl, keep, budget, clearance_m=clearance_m)
     return fence_items(fitted, frame), fitted
+
+
+def fence_cost(fence: Sequence[MissionItem]) -> tuple[int, int]:
+    """(items, bytes) a fence plan takes in ArduPilot's fence storage (see `routes.fence`)."""
+    from routes.fence import AP_CIRCLE_BYTES, AP_HEADER_BYTES, AP_POLYGON_BYTES, AP_VERTEX_BYTES
+
+    size = AP_HEADER_BYTES
+    i = 0
+    while i < len(fence):
+        it = fence[i]
+        if it.command in (MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION, MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION):
+            size += AP_CIRCLE_BYTES
+            i += 1
+            continue
+        n = max(int(it.param1), 1)
+        size += AP_POLYGON_BYTES + AP_VERTEX_BYTES * n
+        i += n
+    return len(fence), size

@@ -127,7 +127,7 @@ def _load(path: Path, kinds: tuple[str, ...]) -> dict[str, list[Any]]:
     except PlanningError as exc:
         raise _fail(f"{path}: {exc}") from None
     # An empty fence or rally in a .plan is sent too: it clears what the vehicle had.
-    return {k: v for k, v in parts.items() if k in kinds}
+    return {k: v for k, v in parts.items() if k in kinds or k == "mission"}
 
 
 @app.command()
@@ -144,9 +144,14 @@ def upload(
     """Send a plan's mission (and fence and rally, from a .plan) to a vehicle."""
     from rich.progress import Progress
 
-    parts = _load(file, _types(kind))
+    kinds = _types(kind)
+    loaded = _load(file, kinds)
+    parts = {k: v for k, v in loaded.items() if k in kinds}
 
     async def work(vehicle: VehicleHandle) -> None:
+        from groundstation.patrol.fence_upload import FenceBudgets, upload_fence
+
+        notes: list[str] = []
         with Progress(transient=False) as bar:
             for mission_type, items in parts.items():
                 task = bar.add_task(f"vehicle {vehicle.sysid} {mission_type}", total=len(items))
@@ -154,8 +159,21 @@ def upload(
                 def step(done: int, total: int, task: Any = task) -> None:
                     bar.update(task, completed=done, total=total)
 
-                await vehicle.upload_mission(items, mission_type, progress=step, verify=verify)
-                bar.update(task, completed=len(items))
+                if mission_type == "fence" and items:
+                    # fitted to the vehicle: refitted once (and said so) if it refuses for room
+                    sent = await upload_fence(
+                        vehicle, loaded.get("mission", []), items, FenceBudgets(), vehicle.sysid,
+                        verify=verify, progress=step,
+                    )  # fmt: skip
+                    parts["fence"] = list(sent.items)
+                    if sent.message:
+                        notes.append(sent.message)
+                        notes += sent.refit.notes() if sent.refit is not None else []
+                else:
+                    await vehicle.upload_mission(items, mission_type, progress=step, verify=verify)
+                bar.update(task, completed=len(parts[mission_type]))
+        for note in notes:
+            typer.echo(f"note: {note}")
         summary = ", ".join(f"{len(v)} {k}" for k, v in parts.items())
         checked = " (verified)" if verify else ""
         typer.echo(f"vehicle {vehicle.sysid}: uploaded {summary}{checked}")

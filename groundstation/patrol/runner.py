@@ -39,6 +39,7 @@ from groundstation.db.types import utcnow
 from groundstation.errors import GroundStationError
 from groundstation.link import FleetEvent, VehicleHandle, VehicleState
 from groundstation.link.camera import PhotoTaken
+from groundstation.patrol.fence_upload import upload_fence
 from groundstation.patrol.flight_log import FlightLog
 from groundstation.patrol.mission_facts import ROUTE_COMMANDS, SortieFacts
 from groundstation.patrol.photos import missed_photos, photo_entry, stored_photos
@@ -151,9 +152,28 @@ class PatrolRunner:
             )
         await h.upload_mission(items, "mission", verify=True)
         if self.facts.fence_items:
-            await h.upload_mission(self.facts.fence_items, "fence", verify=True)
+            await self._upload_fence()
         if self.facts.rally_items:
             await h.upload_mission(self.facts.rally_items, "rally", verify=True)
+
+    async def _upload_fence(self) -> None:
+        """The sortie's fence, fitted to what the vehicle holds (refitted and learned once if
+        it refuses for room); the event says what changed."""
+        sent = await upload_fence(
+            self.handle, self.facts.items, self.facts.fence_items, self.service.fence_budgets,
+            self.vehicle_id,
+        )  # fmt: skip
+        if sent.message:
+            notes = sent.refit.notes() if sent.refit is not None else []
+            await self.service.event(
+                self.patrol_id,
+                "fence_refit",
+                sent.message,
+                level="warning" if sent.learned is not None else "info",
+                notify=sent.learned is not None,
+                notes=notes,
+                items=len(sent.items),
+            )
 
     async def _launch(self) -> None:
         alt = self.facts.altitude_m

@@ -38,6 +38,7 @@ from groundstation.errors import Conflict, LinkError, NotFound
 from groundstation.link import VehicleHandle
 from groundstation.patrol import preflight
 from groundstation.patrol.config import PatrolConfig, PatrolSettings, patrol_payload
+from groundstation.patrol.fence_upload import FenceBudgets
 from groundstation.patrol.mission_facts import SortieFacts
 from groundstation.patrol.recovery import recover
 from groundstation.patrol.state import ACTIVE, AIRBORNE, check_transition, is_terminal
@@ -70,6 +71,8 @@ class PatrolService:
         #: vehicle id -> patrols to fly next on it, in order (a plan flown as a sequence)
         self.queues: dict[int, list[int]] = {}
         self._chain_tasks: set[asyncio.Task[None]] = set()
+        #: fence budgets learned from vehicles' refusals this session (vehicle id -> budget)
+        self.fence_budgets = FenceBudgets()
 
     # --- persistence ------------------------------------------------------------------------
 
