@@ -52,6 +52,14 @@ class PlanCreate(BaseModel):
     fence_points: int | None = Field(
         None, ge=3, le=1000, description="fence items the vehicle holds (overrides `vehicle`)"
     )
+    vehicle_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description="the drone meant to fly it: sorties are split by the battery use learned "
+        "from its flights (or its airframe's) once there are enough, else by `endurance_s`; "
+        "stats.battery says which",
+    )
 
     def to_request(self) -> PlanRequest:
         return PlanRequest(**self.model_dump(exclude={"name"}))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
@@ -18,9 +18,11 @@ from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.flight_schemas import PlanCreate, PlanPreview, PlanPublic, sortie_summaries
 from groundstation.api.schemas import Page
 from groundstation.api.sites import LoadedSite
-from groundstation.db.models import Plan
+from groundstation.db.models import Plan, Vehicle
 from groundstation.errors import NotFound
-from groundstation.patrol.planning import export_text, make_plan
+from groundstation.patrol.battery import estimate_for
+from groundstation.patrol.config import PatrolConfig
+from groundstation.patrol.planning import PlanRequest, export_text, make_plan
 
 router = APIRouter(prefix="/api/plans", tags=["plans"], dependencies=[Depends(current_user)])
 
@@ -39,21 +41,43 @@ async def get_plan(session: SessionDep, plan_id: int) -> Plan:
     return plan
 
 
+async def with_battery(request: Request, session: SessionDep, req: PlanRequest) -> PlanRequest:
+    """The request with the battery model of its vehicle (learned, or configured until then)."""
+    if req.vehicle_id is None:
+        return req
+    vehicle = await session.get(Vehicle, req.vehicle_id)
+    if vehicle is None:
+        raise NotFound("vehicle", req.vehicle_id)
+    service = getattr(request.app.state, "patrols", None)
+    config: PatrolConfig = service.config if service is not None else PatrolConfig()
+    estimate = await estimate_for(
+        session,
+        vehicle,
+        endurance_s=vehicle.endurance_s or req.endurance_s,
+        min_flights=config.learn_min_flights,
+        min_minutes=config.learn_min_minutes,
+    )
+    return req.with_battery(estimate)
+
+
 @router.post("/preview")
-async def preview_plan(body: PlanCreate, loaded: LoadedSite, _pilot: PilotUser) -> PlanPreview:
+async def preview_plan(
+    request: Request, body: PlanCreate, loaded: LoadedSite, session: SessionDep, _pilot: PilotUser
+) -> PlanPreview:
     """Plan without storing: statistics, sorties and the route, to look at before saving."""
     site, _, _ = loaded
-    result = await asyncio.to_thread(make_plan, site, body.to_request())
+    req = await with_battery(request, session, body.to_request())
+    result = await asyncio.to_thread(make_plan, site, req)
     sorties = [s.as_dict() for s in result.sorties]
     return PlanPreview(stats=result.stats, sorties=sortie_summaries(sorties), route=result.route)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_plan(
-    body: PlanCreate, loaded: LoadedSite, session: SessionDep, pilot: PilotUser
+    http: Request, body: PlanCreate, loaded: LoadedSite, session: SessionDep, pilot: PilotUser
 ) -> PlanPublic:
     site, site_id, _ = loaded
-    request = body.to_request()
+    request = await with_battery(http, session, body.to_request())
     result = await asyncio.to_thread(make_plan, site, request)
     plan = Plan(
         site_id=site_id,

@@ -25,6 +25,9 @@ class PatrolConfig:
     reattach_timeout_s: float = 120.0
     default_endurance_s: float = 1500.0
     turnaround_s: float = 2.0
+    #: the battery model is learned from a vehicle's flights once it has this many, and minutes
+    learn_min_flights: int = 3
+    learn_min_minutes: float = 10.0
 
 
 class PatrolSettings(BaseSettings):
@@ -37,6 +40,12 @@ class PatrolSettings(BaseSettings):
     track_interval_s: float = Field(0.2, ge=0, description="least time between track points")
     reattach_timeout_s: float = Field(120.0, gt=0)
     turnaround_s: float = Field(2.0, ge=0, description="pause between sorties of a sequence")
+    learn_min_flights: int = Field(
+        3, ge=1, description="flights before a vehicle's battery use is learned from them"
+    )
+    learn_min_minutes: float = Field(
+        10.0, ge=0, description="minutes of flight before battery use is learned from them"
+    )
 
     def to_config(self) -> PatrolConfig:
         return PatrolConfig(**self.model_dump())

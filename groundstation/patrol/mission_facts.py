@@ -7,6 +7,7 @@ items are the route's waypoints, the last one before the return, the sortie's du
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -138,10 +139,31 @@ class SortieFacts:
         items = [replace(item, seq=n, current=int(n == 0)) for n, item in enumerate(head + rest)]
         return tuple(items), (*origin, *(i.seq for i in rest))
 
-    def remaining_duration_s(self, first: int = 1) -> float:
-        """The sortie's duration scaled by the share of the route still to fly from `first`."""
-        seqs = self.route_seqs
-        if first <= 1 or not seqs:
+    def remaining_length_m(self, first: int = 1) -> float:
+        """Metres a resume from item `first` flies: from home to the last reached waypoint, the
+        rest of the route from there, and back home (the whole sortie's length from item 1)."""
+        if first <= 1 or not self.items:
+            return self.length_m
+        from groundstation.patrol.track_recorder import haversine_m
+
+        home = (self.items[0].lat_deg, self.items[0].lon_deg)
+        path = [home]
+        path += [
+            (i.lat_deg, i.lon_deg)
+            for i in self.items
+            if i.command in ROUTE_COMMANDS and i.seq >= first - 1 and i.seq > 0
+        ]
+        path.append(home)
+        return sum(haversine_m(*a, *b) for a, b in itertools.pairwise(path))
+
+    def remaining_duration_s(self, first: int = 1, speed_m_s: float = 10.0) -> float:
+        """Seconds a resume from item `first` lasts (the whole sortie's from item 1).
+
+        The rest's length (:meth:`remaining_length_m`, with the flight out to where it stopped)
+        at `speed_m_s`, plus the whole sortie's time not spent cruising (take-off, landing,
+        turns, loiters): a resume takes off and lands again.
+        """
+        if first <= 1:
             return self.duration_s
-        left = sum(1 for s in seqs if s >= first) / len(seqs)
-        return self.duration_s * max(left, 0.1)
+        overhead = max(0.0, self.duration_s - self.length_m / speed_m_s)
+        return overhead + self.remaining_length_m(first) / speed_m_s

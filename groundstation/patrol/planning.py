@@ -9,7 +9,7 @@ fence and rally items of each sortie as plain lists ready for the link and the f
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import shapely
@@ -21,6 +21,7 @@ from groundstation.errors import InvalidRequest
 if TYPE_CHECKING:
     from geodata.crs import LocalFrame
     from geodata.site import Site
+    from groundstation.patrol.battery import BatteryEstimate
     from routes.fence import FenceBudget, FittedFence
     from routes.mission import MissionItem
     from routes.pipeline import PatrolParams
@@ -74,6 +75,22 @@ class PlanRequest:
     min_priority: int = 1
     vehicle: str = "arducopter"
     fence_points: int | None = None
+    #: the drone meant to fly it (its learned battery use splits the sorties), and that model
+    #: (:meth:`groundstation.patrol.battery.BatteryEstimate.as_dict` plus ``endurance_s_used``)
+    vehicle_id: int | None = None
+    battery: dict[str, Any] | None = None
+
+    @property
+    def endurance_used_s(self) -> float:
+        """The endurance sorties are split by: the learned model's, else `endurance_s`."""
+        if self.battery is not None and self.battery.get("source") == "learned":
+            return float(self.battery["endurance_s_used"])
+        return self.endurance_s
+
+    def with_battery(self, estimate: BatteryEstimate) -> PlanRequest:
+        """This request planned with `estimate` (learned: its endurance at our speed)."""
+        used = estimate.endurance_at(self.speed_m_s) if estimate.learned else self.endurance_s
+        return replace(self, battery={**estimate.as_dict(), "endurance_s_used": round(used, 1)})
 
     def as_params(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,7 +181,7 @@ def _params(req: PlanRequest) -> PatrolParams:
     from routes.types import BatteryModel
 
     battery = BatteryModel(
-        req.speed_m_s, req.endurance_s, req.reserve_frac, req.max_items, turn_s=req.turn_s
+        req.speed_m_s, req.endurance_used_s, req.reserve_frac, req.max_items, turn_s=req.turn_s
     )
     return PatrolParams(
         altitude_m=req.altitude_m,
@@ -366,6 +383,14 @@ def make_plan(site: Site, req: PlanRequest) -> PlanResult:
         "mission_items": sum(len(s.items) for s in sorties),
         "fence": fences,
         "notes": list(plan.notes) + fence_notes,
+        "battery": req.battery
+        or {
+            "source": "configured",
+            "basis": "no vehicle given",
+            "endurance_s": req.endurance_s,
+            "endurance_s_used": req.endurance_s,
+            "text": f"configured endurance {req.endurance_s:.0f} s (no vehicle given)",
+        },
     }
     return PlanResult(route=route, sorties=sorties, stats=stats)
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 
 from groundstation.link.vehicle import VehicleState
+from groundstation.patrol.battery import BatteryEstimate
 
 GPS_3D_FIX = 3
 MAV_STATE_CRITICAL = 5  # MAV_STATE_CRITICAL and EMERGENCY mean "not healthy"
@@ -34,9 +36,13 @@ class Check:
     name: str
     ok: bool
     reason: str
+    data: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "ok": self.ok, "reason": self.reason}
+        out: dict[str, object] = {"name": self.name, "ok": self.ok, "reason": self.reason}
+        if self.data is not None:
+            out["data"] = self.data
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,11 @@ class PreflightInputs:
     wind_m_s: float | None = None
     wind_limit_m_s: float = 10.0
     resume: bool = False
+    #: the sortie's (or, resuming, the rest's) length and speed, for a learned battery model
+    sortie_length_m: float = 0.0
+    speed_m_s: float = 10.0
+    #: learned from the vehicle's flights, or the configured model (None: `endurance_s`)
+    battery: BatteryEstimate | None = None
 
 
 def check_link(i: PreflightInputs) -> Check:
@@ -80,12 +91,25 @@ def check_gps(i: PreflightInputs) -> Check:
 
 
 def check_battery(i: PreflightInputs) -> Check:
+    """The battery the vehicle has now against the flight's need (learned rates if there are)."""
+    model = i.battery or BatteryEstimate("configured", "no flights looked at", i.endurance_s)
     if i.state is None or i.state.battery_pct is None:
-        return Check("battery", False, "battery level unknown")
-    need = 100.0 * i.sortie_duration_s / i.endurance_s + 100.0 * i.reserve_frac
+        return Check("battery", False, "battery level unknown", {"model": model.as_dict()})
+    flight = model.need_pct(i.sortie_duration_s, i.sortie_length_m, i.speed_m_s)
+    need = flight + 100.0 * i.reserve_frac
     have = i.state.battery_pct
-    text = f"{have:.0f} % available, {need:.0f} % needed (sortie plus {i.reserve_frac:.0%} reserve)"
-    return Check("battery", have >= need, text)
+    what = "the rest of the sortie" if i.resume else "sortie"
+    text = (
+        f"{have:.0f} % available, {need:.0f} % needed ({what} {flight:.0f} % plus "
+        f"{i.reserve_frac:.0%} reserve; {model.describe()})"
+    )
+    data = {
+        "have_pct": have,
+        "need_pct": round(need, 1),
+        "flight_pct": round(flight, 1),
+        "model": model.as_dict(),
+    }
+    return Check("battery", have >= need, text, data)
 
 
 def check_geofence(i: PreflightInputs) -> Check:

@@ -37,6 +37,7 @@ from groundstation.db.types import utcnow
 from groundstation.errors import Conflict, LinkError, NotFound
 from groundstation.link import VehicleHandle
 from groundstation.patrol import preflight
+from groundstation.patrol.battery import BatteryEstimate, estimate_for
 from groundstation.patrol.config import PatrolConfig, PatrolSettings, patrol_payload
 from groundstation.patrol.fence_upload import FenceBudgets
 from groundstation.patrol.mission_facts import SortieFacts
@@ -230,8 +231,13 @@ class PatrolService:
                 )
             )
             facts = SortieFacts.from_plan(plan, patrol.sortie)
+            configured = vehicle.endurance_s or float(
+                plan.params.get("endurance_s") or self.config.default_endurance_s
+            )
+            battery = await self.battery_estimate(session, vehicle, configured)
         handle = self._handle(bridge, vehicle.sysid)
         first = patrol.last_item_reached + 1 if resume else 1
+        speed = float(plan.params.get("speed_m_s") or 10.0)
         uid = user.id if user else None
         cause = f"resume from item {first}" if resume else "start"
         await self.transition(patrol_id, PatrolState.PREFLIGHT, cause, uid)
@@ -239,9 +245,11 @@ class PatrolService:
             preflight.PreflightInputs(
                 state=handle.state,
                 lost=handle.is_lost,
-                sortie_duration_s=facts.remaining_duration_s(first),
-                endurance_s=vehicle.endurance_s
-                or float(plan.params.get("endurance_s") or self.config.default_endurance_s),
+                sortie_duration_s=facts.remaining_duration_s(first, speed),
+                sortie_length_m=facts.remaining_length_m(first),
+                speed_m_s=speed,
+                endurance_s=configured,
+                battery=battery,
                 reserve_frac=float(plan.params.get("reserve_frac", 0.25)),
                 waypoints=facts.waypoints(first),
                 fence=facts.fence,
@@ -273,6 +281,18 @@ class PatrolService:
             patrol_id, handle, vehicle.id, facts, mode="resume" if resume else "start", first=first
         )
         return checks
+
+    async def battery_estimate(
+        self, session: AsyncSession, vehicle: Vehicle, endurance_s: float
+    ) -> BatteryEstimate:
+        """What a flight costs this vehicle: learned from its flights, else `endurance_s`."""
+        return await estimate_for(
+            session,
+            vehicle,
+            endurance_s=endurance_s,
+            min_flights=self.config.learn_min_flights,
+            min_minutes=self.config.learn_min_minutes,
+        )
 
     def _handle(self, bridge: FleetBridge, sysid: int) -> VehicleHandle:
         try:

@@ -30,8 +30,15 @@ class PortTaken(RuntimeError):
 
 
 class StationProcess:
-    def __init__(self, workdir: Path, mavlink: list[str], factor: float = 1.0) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        mavlink: list[str],
+        factor: float = 1.0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
+        self.extra_env = env or {}
         self.mavlink = mavlink
         self.factor = factor
         self.port = free_port()
@@ -66,6 +73,7 @@ class StationProcess:
             ECOPATROL_PASSWORD_HASH_PROFILE="cheapest",
             ECOPATROL_LINK__LINK_LOST_S="3",
         )
+        env.update(self.extra_env)
         args = [
             "serve",
             "--db",
