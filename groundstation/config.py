@@ -152,6 +152,15 @@ class Settings(BaseSettings):
         "default", description="argon2 cost; 'cheapest' is for tests only"
     )
     max_photo_bytes: int = Field(8 * 1024 * 1024, gt=0)
+    max_photo_pixels: int = Field(
+        64_000_000, gt=0, description="width x height of one photo (decompression bombs)"
+    )
+    max_incident_photo_bytes: int = Field(
+        256 * 1024 * 1024, gt=0, description="all the photos of one incident together"
+    )
+    max_user_photo_bytes: int = Field(
+        2 * 1024 * 1024 * 1024, gt=0, description="all the photos one user uploaded together"
+    )
     map_tiles: Path | None = Field(
         None, description="live map base tiles: a z/x/y folder or an .mbtiles file; None = none"
     )

@@ -2,6 +2,10 @@
 
 The content type is decided from the file's first bytes (its "magic number"), never from the
 name or the header the client sent: a renamed PDF is refused with 415 whatever it claims to be.
+Pillow then reads the image's header (not its pixels): one it cannot read is a 415, and one
+larger than ``max_photo_pixels`` a 413, however few bytes it takes (a "decompression bomb",
+a small file that would fill the memory of whatever decodes it: a browser, a report).
+Quotas cap the bytes of photos per incident and per uploading user (413 naming the limit).
 
 >>> sniff_image(b"\\xff\\xd8\\xff\\xe0" + b"JFIF")
 'image/jpeg'
@@ -11,17 +15,22 @@ True
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import io
+import warnings
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.api.deps import CurrentUser, HubDep, SessionDep, SettingsDep, current_user
 from groundstation.api.incidents import get_incident, incident_public, publish_incident
 from groundstation.api.schemas import AttachmentPublic
-from groundstation.db.models import Attachment
+from groundstation.config import Settings
+from groundstation.db.models import Attachment, Incident, User
 from groundstation.db.types import utcnow
 from groundstation.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 
@@ -64,6 +73,62 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
     return b"".join(parts)
 
 
+def image_size(data: bytes, content_type: str, max_pixels: int) -> tuple[int, int] | None:
+    """The photo's width and height from its header; None for HEIC (Pillow cannot read it
+    without a plugin, and nothing in the station decodes it).
+
+    :class:`UnsupportedMediaType` if Pillow cannot read the image, :class:`PayloadTooLarge` if
+    it has more than `max_pixels` pixels.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if content_type == "image/heic":
+        return None
+    try:
+        with warnings.catch_warnings():
+            # we apply our own, lower limit below; Pillow's own warning would only be noise
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        width, height = 0, 0  # more than twice Pillow's limit: bigger than ours anyway
+        pixels = max_pixels + 1
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise UnsupportedMediaType(
+            f"not a readable {content_type} image ({exc})", accepted=list(ACCEPTED)
+        ) from None
+    else:
+        pixels = width * height
+    if pixels > max_pixels:
+        size = f"{width} x {height} = {pixels} pixels" if width else "far too many pixels"
+        raise PayloadTooLarge(
+            f"photo has {size}, over the limit of {max_pixels} pixels", limit_pixels=max_pixels
+        )
+    return width, height
+
+
+async def check_quotas(
+    session: AsyncSession, settings: Settings, incident: Incident, user: User, size: int
+) -> None:
+    """:class:`PayloadTooLarge` if `size` more bytes would pass the incident's or the user's
+    photo quota."""
+    for scope, column, key, limit in (
+        (f"incident {incident.id}", Attachment.incident_id, incident.id,
+         settings.max_incident_photo_bytes),
+        (f"user {user.username!r}", Attachment.uploaded_by, user.id,
+         settings.max_user_photo_bytes),
+    ):  # fmt: skip
+        query = select(func.coalesce(func.sum(Attachment.size_bytes), 0)).where(column == key)
+        used = int(await session.scalar(query) or 0)
+        if used + size > limit:
+            raise PayloadTooLarge(
+                f"{scope} already holds {used} bytes of photos; this one ({size} bytes) would "
+                f"pass the limit of {limit} bytes per {scope.split()[0]}",
+                limit_bytes=limit,
+                used_bytes=used,
+            )
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def upload_attachment(
     incident_id: int,
@@ -75,7 +140,7 @@ async def upload_attachment(
     lat_deg: Annotated[float | None, Form(ge=-90, le=90)] = None,
     lon_deg: Annotated[float | None, Form(ge=-180, le=180)] = None,
 ) -> AttachmentPublic:
-    """Attach a photo (413 over the size limit, 415 if it is not an image)."""
+    """Attach a photo (413 over the size, pixel or quota limits; 415 if it is not an image)."""
     incident = await get_incident(session, incident_id)
     data = await read_limited(file, settings.max_photo_bytes)
     content_type = sniff_image(data[:16])
@@ -84,6 +149,8 @@ async def upload_attachment(
             f"{file.filename or 'upload'} is not a photo; accepted: {', '.join(ACCEPTED)}",
             accepted=list(ACCEPTED),
         )
+    await check_quotas(session, settings, incident, user, len(data))
+    await asyncio.to_thread(image_size, data, content_type, settings.max_photo_pixels)
     attachment = Attachment(
         incident_id=incident.id,
         filename=(file.filename or "photo")[-255:],

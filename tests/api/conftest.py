@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,6 +13,29 @@ from fastapi.testclient import TestClient
 
 from groundstation.app import create_app
 from groundstation.config import DbSettings, Settings
+
+
+def image_bytes(fmt: str = "JPEG", width: int = 4, height: int = 3) -> bytes:
+    """A real (tiny) photo in `fmt`, made with Pillow."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 120, 60)).save(out, fmt)
+    return out.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A few hundred bytes of PNG whose header claims `width` x `height` pixels (a bomb)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 1024)
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
+
 
 ADMIN = ("root", "admin-password")
 PASSWORD = "reed-kingfisher-42"

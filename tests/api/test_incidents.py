@@ -6,8 +6,10 @@ import pytest
 
 from groundstation.db.models import IncidentType
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from .conftest import image_bytes
+
+JPEG = image_bytes("JPEG")
+PNG = image_bytes("PNG")
 POSITION = {"lat_deg": 29.05, "lon_deg": 119.18}
 
 

@@ -12,9 +12,9 @@ from groundstation.app import create_app
 from groundstation.config import DbSettings
 from tests.unit.db.conftest import pg_cluster  # noqa: F401 - the throwaway cluster fixture
 
-from .conftest import ADMIN, PASSWORD, Station
+from .conftest import ADMIN, PASSWORD, Station, image_bytes
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 100
+JPEG = image_bytes("JPEG")
 
 
 @pytest.fixture
