@@ -50,6 +50,10 @@ def _patrol_area(site: Any, wanted: str | None) -> Any:
 
 async def freshness_service(request: Request, session: SessionDep) -> FreshnessService:
     """The station's freshness service, created on first use, brought up to date."""
+    # Give back the pooled connection the sign-in check took before waiting on any lock: the
+    # lock's holder needs a connection for its sweep, and 16 requests waiting while each held
+    # one emptied the pool (5 + 10) and deadlocked until its 30 s timeout.
+    await session.commit()
     state = request.app.state
     if not hasattr(state, _LOCK_ATTR):
         setattr(state, _LOCK_ATTR, asyncio.Lock())

@@ -107,7 +107,11 @@ class FreshnessService:
         return cls(FreshnessTracker(grid, epsg, camera), state_dir, watermark)
 
     async def refresh(self, session: AsyncSession) -> int:
-        """Sweep the chunks stored since the last refresh; return how many chunks were read."""
+        """Sweep the chunks stored since the last refresh; return how many chunks were read.
+
+        Call it with a session that holds no pooled connection (commit first): waiting for the
+        lock while holding one can starve the holder of the connection it needs.
+        """
         async with self._lock:
             done = 0
             while True:
