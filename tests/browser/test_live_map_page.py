@@ -73,6 +73,27 @@ def test_login_language_switch_and_bad_password(browser, station):
         context.close()
 
 
+def test_log_out_revokes_the_token_on_the_station(browser, station):
+    """ "Log out" on the page revokes the token on the station, not only in the browser: the
+    token the page held is refused afterwards, and the page shows the login form again."""
+    context, page, errors = open_page(browser, station.url)
+    try:
+        log_in(page, "officer1")
+        token = page.evaluate("sessionStorage.getItem('ecopatrol.token')")
+        with station.api() as client:
+            me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200
+            page.click("#logout")
+            page.wait_for_selector("#login:not([hidden])", timeout=WAIT_MS)
+            me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 401
+            assert "revoked" in me.json()["detail"]
+        assert page.evaluate("sessionStorage.getItem('ecopatrol.token')") is None
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
 def test_incident_with_photo_is_assigned_and_resolved_across_pages(browser, station, artifacts):
     """An officer reports an incident with a photo; the pilot's page shows it with local
     (Asia/Shanghai) time; another officer assigns and resolves it and it leaves both maps."""

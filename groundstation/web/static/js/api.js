@@ -80,9 +80,20 @@ export class Api {
     return data;
   }
 
-  logout() {
+  /** Revoke the token on the station (every session of this user), then forget it here. */
+  async logout() {
+    const token = this.token;
     this.token = null;
     for (const url of this._blobs.values()) URL.revokeObjectURL(url);
     this._blobs.clear();
+    if (!token) return;
+    try {
+      await fetch("/api/auth/logout", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}` },
+      });
+    } catch {
+      // offline: the token is forgotten here and expires on its own
+    }
   }
 }

@@ -75,9 +75,9 @@ async function onLogin(event) {
   }
 }
 
-function logout() {
+async function logout() {
   if (live) live.stop();
-  api.logout();
+  await api.logout();
   sessionStorage.removeItem(TOKEN_KEY);
   location.reload();
 }
