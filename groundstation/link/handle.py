@@ -68,6 +68,7 @@ DEFAULT_STREAMS_HZ: dict[int, float] = {
 #: Asked for after those, each on its own: a vehicle without them refuses only that one.
 OPTIONAL_STREAMS_HZ: dict[int, float] = {
     168: 1.0,  # WIND (ArduPilot's wind estimate)
+    147: 1.0,  # BATTERY_STATUS: charge consumed, for learning the battery's use (not in SYS_STATUS)
 }
 
 _CONTACT_TIMING = CommandTiming(ack_timeout_s=0.5, retries=2, in_progress_timeout_s=5.0)
