@@ -78,6 +78,10 @@ def geofence(
     return out
 
 
+#: how far inside the geofence a route stays (see `Airspace.fence_clearance_m`)
+FENCE_CLEARANCE_M = 10.0
+
+
 @dataclass(frozen=True)
 class Airspace:
     """Where a drone may fly: inside ``fence`` and outside every zone in ``no_fly``."""
@@ -85,14 +89,19 @@ class Airspace:
     fence: Polygon
     no_fly: tuple[Polygon, ...]
     clearance_m: float = 5.0
+    #: how far inside the fence every route stays: a vehicle's fence fitted to its storage
+    #: (`routes.fence`) keeps the route this far inside it, clear of a breach
+    fence_clearance_m: float = FENCE_CLEARANCE_M
 
     @cached_property
     def allowed(self) -> BaseGeometry:
-        """The fence less every zone grown by ``clearance_m`` (never graze a zone's edge)."""
+        """The fence shrunk by ``fence_clearance_m``, less every zone grown by ``clearance_m``
+        (never graze the fence or a zone's edge)."""
+        inner = self.fence.buffer(-self.fence_clearance_m, join_style="mitre")
         if not self.no_fly:
-            return self.fence
+            return inner
         grown = [z.buffer(self.clearance_m, quad_segs=2) for z in self.no_fly]
-        return self.fence.difference(shapely.union_all(grown))
+        return inner.difference(shapely.union_all(grown))
 
     def grown(self, zones: Sequence[Polygon]) -> BaseGeometry | None:
         """The union of ``zones`` grown by the clearance (None if there are none)."""
