@@ -99,7 +99,10 @@ class PlanPublic(BaseModel):
             kind=p.kind,
             params=dict(p.params),
             stats=dict(p.stats),
-            sorties=sortie_summaries(p.mission_items),
+            sorties=[
+                SortieSummary(sortie=n + 1, **{**row, "drone": row["drone"] + 1})
+                for n, row in enumerate(p.sortie_summaries)
+            ],
             created_by=p.created_by,
             created_at=p.created_at,
             route=dict(p.route) if with_route else None,
@@ -107,16 +110,10 @@ class PlanPublic(BaseModel):
 
 
 def sortie_summaries(sorties: list[Any]) -> list[SortieSummary]:
+    """The summaries of sorties as planned (``Sortie.as_dict()``), counting from 1."""
     return [
-        SortieSummary(
-            sortie=n + 1,
-            drone=int(s["drone"]) + 1,
-            length_m=float(s["length_m"]),
-            duration_s=float(s["duration_s"]),
-            mission_items=len(s["items"]),
-            fence_items=len(s.get("fence", [])),
-        )
-        for n, s in enumerate(sorties)
+        SortieSummary(sortie=n + 1, **{**row, "drone": row["drone"] + 1})
+        for n, row in enumerate(models.summarise_sorties(sorties))
     ]
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.flight_schemas import PlanCreate, PlanPreview, PlanPublic, sortie_summaries
@@ -32,6 +33,22 @@ MEDIA = {
     "kml": ("application/vnd.google-earth.kml+xml", "kml"),
     "geojson": ("application/geo+json", "geojson"),
 }
+
+
+#: what a list row reads: never the route or the mission items (hundreds of KB per plan)
+LIST_COLUMNS = (
+    load_only(
+        Plan.id,
+        Plan.name,
+        Plan.kind,
+        Plan.params,
+        Plan.stats,
+        Plan.sortie_summaries,
+        Plan.created_by,
+        Plan.created_at,
+        raiseload=True,
+    ),
+)
 
 
 async def get_plan(session: SessionDep, plan_id: int) -> Plan:
@@ -100,15 +117,22 @@ async def list_plans(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[PlanPublic]:
+    """Plans, newest first, as summaries: routes and mission items only in the detail view."""
     total = await session.scalar(select(func.count()).select_from(Plan))
-    rows = await session.scalars(select(Plan).order_by(Plan.id.desc()).limit(limit).offset(offset))
+    query = select(Plan).options(*LIST_COLUMNS).order_by(Plan.id.desc()).limit(limit).offset(offset)
+    rows = await session.scalars(query)
     return Page(data=[PlanPublic.from_row(p) for p in rows], count=total or 0)
 
 
-@router.get("/{plan_id}")
-async def read_plan(plan_id: int, session: SessionDep) -> PlanPublic:
+@router.get("/{plan_id}", response_model=PlanPublic)
+async def read_plan(plan_id: int, session: SessionDep) -> Response:
     """A plan with its route (GeoJSON: legs per sortie, area, no-fly zones, station, fence)."""
-    return PlanPublic.from_row(await get_plan(session, plan_id), with_route=True)
+    plan = await get_plan(session, plan_id)
+    # A whole-zone route is hundreds of KB: encode it off the event loop (link, live stream).
+    body = await asyncio.to_thread(
+        lambda: PlanPublic.from_row(plan, with_route=True).model_dump_json()
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.get(

@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from groundstation.db.types import UTCDateTime, utcnow
 
@@ -176,9 +176,31 @@ class Plan(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     route: Mapped[dict[str, Any]] = mapped_column(default=dict)  # GeoJSON FeatureCollection
     mission_items: Mapped[list[Any]] = mapped_column(default=list)
+    #: one small row per sortie (see `summarise_sorties`), kept with `mission_items`, so the plan
+    #: list never loads the routes and items (a whole-zone plan's are hundreds of KB)
+    sortie_summaries: Mapped[list[Any]] = mapped_column(default=list)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("mission_items")
+    def _keep_summaries(self, _key: str, sorties: list[Any]) -> list[Any]:
+        self.sortie_summaries = summarise_sorties(sorties)
+        return sorties
+
+
+def summarise_sorties(sorties: list[Any]) -> list[dict[str, Any]]:
+    """Per sortie: its drone (from 0), length, duration, mission and fence item counts."""
+    return [
+        {
+            "drone": int(s["drone"]),
+            "length_m": float(s["length_m"]),
+            "duration_s": float(s["duration_s"]),
+            "mission_items": len(s["items"]),
+            "fence_items": len(s.get("fence", [])),
+        }
+        for s in sorties
+    ]
 
 
 class Patrol(Base):

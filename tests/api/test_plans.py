@@ -183,3 +183,26 @@ def test_tour_without_station_is_422(station, pilot):
     r = station.client.post("/api/plans", json=body, headers=pilot)
     assert r.status_code == 422
     assert "station" in r.json()["detail"]
+
+
+def test_plan_list_reads_summaries_not_routes_or_items(station, pilot):
+    """The list gives each plan's sorties as summaries without loading route or mission items.
+
+    The list used to load every plan's full route and items (157 KB each for a whole-zone plan):
+    three of them brought GET /api/plans to ~7 requests/s and stalled the whole server. The rows
+    are now loaded with everything else raising on access, so reading the route would fail here.
+    """
+    made = [
+        station.client.post("/api/plans", json=coverage(name=f"p{n}"), headers=pilot).json()
+        for n in range(3)
+    ]
+    r = station.client.get("/api/plans?limit=2", headers=pilot)
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert page["count"] == 3
+    assert [p["id"] for p in page["data"]] == [made[2]["id"], made[1]["id"]]
+    for listed, full in zip(page["data"], [made[2], made[1]], strict=True):
+        assert listed["route"] is None
+        assert listed["sorties"] == full["sorties"]
+        assert listed["stats"] == full["stats"]
+    assert len(r.content) < len(json.dumps(made[2]["route"]))

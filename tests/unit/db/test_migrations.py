@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -44,5 +46,42 @@ def test_models_match_migrations(db):
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_plans_stored_before_0007_get_their_sortie_summaries(db):
+    """A plan stored before plans.sortie_summaries existed gets them from its mission items."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from groundstation.db.migrate import alembic_config
+
+    command.upgrade(alembic_config(db), "0006")
+    sorties = [
+        {"drone": 1, "length_m": 1200.5, "duration_s": 300.0, "items": [{}] * 7, "fence": [{}] * 5},
+        {"drone": 0, "length_m": 80.0, "duration_s": 20.0, "items": [{}] * 3},
+    ]
+    engine = make_sync_engine(db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO plans (name, kind, params, route, mission_items, stats,"
+                    " created_at) VALUES ('old', 'coverage', '{}', '{}', :items, '{}',"
+                    " '2026-01-01')"
+                ),
+                {"items": json.dumps(sorties)},
+            )
+        upgrade_to_head(db)
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT sortie_summaries FROM plans")).scalar_one()
+        rows = stored if isinstance(stored, list) else json.loads(stored)
+        assert rows == [
+            {"drone": 1, "length_m": 1200.5, "duration_s": 300.0, "mission_items": 7,
+             "fence_items": 5},
+            {"drone": 0, "length_m": 80.0, "duration_s": 20.0, "mission_items": 3,
+             "fence_items": 0},
+        ]  # fmt: skip
     finally:
         engine.dispose()
