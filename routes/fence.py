@@ -86,7 +86,7 @@ class FenceBudget:
     def with_points(self, points: int) -> FenceBudget:
         """The same kind of vehicle holding ``points`` fence items (``--fence-points``)."""
         size = None if self.storage_bytes is None else points * AP_VERTEX_BYTES
-        return FenceBudget(f"{self.name} ({points} points)", points, size)
+        return FenceBudget(self.name, points, size)
 
     def shrunk(self, items: int, size: int) -> FenceBudget:
         """A smaller budget after the vehicle refused a fence of ``items`` items (``size``
@@ -182,6 +182,10 @@ class FenceShape:
         return float(self.polygon.area)
 
 
+#: why a zone outside the inclusion fence is left off
+OUTSIDE_FENCE = "it lies outside the inclusion fence"
+
+
 @dataclass(frozen=True, slots=True)
 class FittedPart:
     """What became of one shape of the plan's fence (a row of the plan's report)."""
@@ -207,7 +211,11 @@ class FittedPart:
 
     @property
     def changed(self) -> bool:
-        return bool(self.dropped) or self.circle or self.points_before != self.points_after
+        """Worth a note: simplified, made a circle, or left off while inside the fence (a zone
+        outside it is left off at no cost: the vehicle cannot be there)."""
+        if self.dropped:
+            return self.dropped != OUTSIDE_FENCE
+        return self.circle or self.points_before != self.points_after
 
     def name(self) -> str:
         return "fence" if self.role == "inclusion" else f"no-fly zone {self.index + 1}"
@@ -461,7 +469,7 @@ def _zone_parts(
     for i, zone in enumerate(zones):
         parts = [Polygon(p.exterior) for p in polygons(zone.intersection(window)) if p.area > 0.01]
         if not parts:
-            out.append((i, None, "it lies outside the inclusion fence"))
+            out.append((i, None, OUTSIDE_FENCE))
         out += [(i, p, "") for p in parts]
     return out
 

@@ -111,7 +111,8 @@ FencePointsOpt = Annotated[
     typer.Option(
         "--fence-points",
         min=3,
-        help="Fence items the vehicle holds (overrides --vehicle's; ArduCopter holds 70).",
+        help="Fence items the vehicle holds (overrides --vehicle's; ArduCopter holds 70; on "
+        "ArduPilot that is N x 8 bytes of fence storage).",
     ),
 ]
 

@@ -206,3 +206,30 @@ def test_plan_list_reads_summaries_not_routes_or_items(station, pilot):
         assert listed["sorties"] == full["sorties"]
         assert listed["stats"] == full["stats"]
     assert len(r.content) < len(json.dumps(made[2]["route"]))
+
+
+def test_fence_fits_the_vehicle_and_the_plan_says_how(station, pilot):
+    """Each sortie's fence is fitted to the vehicle (ArduCopter by default): its items and
+    bytes are in the stats, the notes say what was simplified; a budget too small to keep the
+    route inside is a 422 naming by how much; an unknown vehicle is a 422."""
+    r = station.client.post("/api/plans", json=coverage(), headers=pilot)
+    assert r.status_code == 201, r.text
+    plan = r.json()
+    fences = plan["stats"]["fence"]
+    assert len(fences) == len(plan["sorties"])
+    for sortie, fence in zip(plan["sorties"], fences, strict=True):
+        assert sortie["fence_items"] == fence["items"] <= 70
+        assert fence["bytes"] <= 560
+        assert fence["budget"]["name"] == "ArduCopter"
+        assert fence["parts"][0]["role"] == "inclusion"
+    assert any("vehicle fence:" in n for n in plan["stats"]["notes"])
+    px4 = station.client.post("/api/plans", json=coverage(vehicle="px4"), headers=pilot)
+    assert px4.status_code == 201, px4.text
+    assert px4.json()["stats"]["fence"][0]["budget"]["max_items"] == 127
+    tiny = station.client.post("/api/plans", json=coverage(fence_points=3), headers=pilot)
+    assert tiny.status_code == 422
+    detail = json.dumps(tiny.json())
+    assert "does not fit" in detail
+    assert "over" in detail
+    odd = station.client.post("/api/plans", json=coverage(vehicle="betaflight"), headers=pilot)
+    assert odd.status_code == 422
