@@ -254,7 +254,10 @@ class FittedFence:
     budget: FenceBudget
     items: int
     bytes: int
+    #: the least distance from the route to the inclusion fence's edge
     clearance_m: float
+    #: the least distance from the route to an exclusion (inf if none)
+    exclusion_clearance_m: float = math.inf
 
     def notes(self) -> list[str]:
         b = self.budget
@@ -264,6 +267,8 @@ class FittedFence:
             f"vehicle fence: {self.items} of {b.max_items} items{size} ({b.name}{learned}); "
             f"the route stays {self.clearance_m:.0f} m or more inside it"
         )
+        if self.exclusion_clearance_m < math.inf:
+            head += f" and {self.exclusion_clearance_m:.0f} m or more from its exclusions"
         return [head] + [p.note() for p in self.parts if p.changed]
 
     def as_dict(self) -> dict[str, Any]:
@@ -272,6 +277,11 @@ class FittedFence:
             "items": self.items,
             "bytes": self.bytes,
             "clearance_m": round(self.clearance_m, 1),
+            "exclusion_clearance_m": (
+                round(self.exclusion_clearance_m, 1)
+                if self.exclusion_clearance_m < math.inf
+                else None
+            ),
             "parts": [p.as_dict() for p in self.parts],
         }
 
@@ -535,13 +545,18 @@ def fit_fence(
     ordered = sorted(chosen, key=lambda s: (s.is_circle, not s.inclusion))
     items, size = budget.cost(ordered)
     parts.sort(key=lambda p: (p.role != "inclusion", p.index))
-    return FittedFence(tuple(ordered), tuple(parts), budget, items, size, _clearance(ordered, keep))
+    return FittedFence(
+        tuple(ordered), tuple(parts), budget, items, size, _clearance(ordered, keep, True),
+        _clearance(ordered, keep, False),
+    )  # fmt: skip
 
 
-def _clearance(shapes: Sequence[FenceShape], keep: BaseGeometry) -> float:
-    """The least distance from ``keep`` to the edge of any fence shape."""
+def _clearance(shapes: Sequence[FenceShape], keep: BaseGeometry, inclusion: bool) -> float:
+    """The least distance from ``keep`` to the edge of an inclusion (or exclusion) shape."""
     ds = []
     for s in shapes:
+        if s.inclusion != inclusion:
+            continue
         if s.polygon is not None:
             ring = s.polygon.exterior if s.inclusion else s.polygon
             ds.append(ring.distance(keep))
