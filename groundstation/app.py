@@ -60,6 +60,7 @@ from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.db.users import ensure_first_admin
 from groundstation.freshness.hook import freshness_hook
+from groundstation.keyed_locks import KeyedLocks
 from groundstation.patrol.service import patrol_hook
 from groundstation.reports.filer import report_hook
 from groundstation.schedule.service import schedule_hook
@@ -122,7 +123,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.passwords = Passwords(make_hasher(settings.password_hash_profile))
         await asyncio.to_thread(app.state.passwords.dummy_hash)
         app.state.revocations = Revocations()
-        app.state.login_locks = auth.KeyedLocks()
+        app.state.login_locks = KeyedLocks()
+        app.state.upload_locks = KeyedLocks()
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         if secret is None:
             secret = await asyncio.to_thread(load_or_create_secret, settings.data_dir)

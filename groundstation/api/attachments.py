@@ -21,7 +21,7 @@ import io
 import warnings
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
 from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from groundstation.config import Settings
 from groundstation.db.models import Attachment, Incident, User
 from groundstation.db.types import utcnow
 from groundstation.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
+from groundstation.keyed_locks import KeyedLocks
 
 router = APIRouter(
     prefix="/api/incidents/{incident_id}/attachments",
@@ -132,6 +133,7 @@ async def check_quotas(
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def upload_attachment(
     incident_id: int,
+    request: Request,
     file: Annotated[UploadFile, File(description="a JPEG, PNG, WebP, GIF or HEIC photo")],
     session: SessionDep,
     hub: HubDep,
@@ -149,7 +151,6 @@ async def upload_attachment(
             f"{file.filename or 'upload'} is not a photo; accepted: {', '.join(ACCEPTED)}",
             accepted=list(ACCEPTED),
         )
-    await check_quotas(session, settings, incident, user, len(data))
     await asyncio.to_thread(image_size, data, content_type, settings.max_photo_pixels)
     attachment = Attachment(
         incident_id=incident.id,
@@ -162,9 +163,14 @@ async def upload_attachment(
         uploaded_by=user.id,
         data=data,
     )
-    session.add(attachment)
-    incident.updated_at = utcnow()
-    await session.commit()
+    locks: KeyedLocks = request.app.state.upload_locks
+    # one upload at a time per incident and per user between the quota check and the commit,
+    # so parallel uploads cannot each see room for themselves
+    async with locks.hold(f"incident:{incident.id}", f"user:{user.id}"):
+        await check_quotas(session, settings, incident, user, len(data))
+        session.add(attachment)
+        incident.updated_at = utcnow()
+        await session.commit()
     publish_incident(hub, "updated", await incident_public(session, incident))
     return AttachmentPublic.from_row(attachment)
 

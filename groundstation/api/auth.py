@@ -4,14 +4,12 @@ Every login attempt is first checked against the throttle of its username and of
 address (:mod:`groundstation.db.throttle`): one that is backing off or locked is refused with 429
 and a ``Retry-After`` before its password is looked at. A failure counts against both; the
 username's count is forgotten on success. Attempts on one username or from one address run one
-at a time (:class:`KeyedLocks`), so a burst of parallel guesses cannot slip past the count.
+at a time (:class:`~groundstation.keyed_locks.KeyedLocks`), so a burst of parallel guesses cannot
+slip past the count.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
@@ -39,37 +37,9 @@ from groundstation.db.audit import audit
 from groundstation.db.types import utcnow
 from groundstation.db.users import authenticate
 from groundstation.errors import InvalidRequest, NotAuthenticated, TooManyRequests
+from groundstation.keyed_locks import KeyedLocks
 
 router = APIRouter(tags=["auth"])
-
-
-class KeyedLocks:
-    """One asyncio lock per key, made on demand and dropped when nobody holds or waits."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, *keys: str) -> AsyncIterator[None]:
-        """Hold the locks of `keys`, taken in the order given (callers keep one order)."""
-        async with contextlib.AsyncExitStack() as stack:
-            for key in keys:
-                await stack.enter_async_context(self._one(key))
-            yield
-
-    @contextlib.asynccontextmanager
-    async def _one(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 def get_login_locks(request: Request) -> KeyedLocks:

@@ -2,7 +2,7 @@
 
 Kept in the store, not in memory, so a restart does not reset an attack's count and
 ``ecopatrol users unlock`` (another process) can lift a lockout. The caller serialises the
-attempts on one key (see :class:`groundstation.api.auth.KeyedLocks`), so check-then-count here
+attempts on one key (see :class:`groundstation.keyed_locks.KeyedLocks`), so check-then-count here
 needs no row locks.
 
 >>> policy = LoginSettings(free_failures=3, backoff_base_s=1, backoff_max_s=60)

@@ -3,6 +3,8 @@ bombs. Each refusal is a clear 4xx naming the limit, and nothing is stored."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -67,6 +69,19 @@ def test_user_quota_stops_one_user_not_the_others(quota_station):
     assert f"user 'root' already holds {3 * len(PHOTO)} bytes" in r.json()["detail"]
     assert f"limit of {limit} bytes per user" in r.json()["detail"]
     assert upload(station, officer, incidents[0], PHOTO).status_code == 201
+
+
+def test_parallel_uploads_cannot_all_fit_in_the_last_room(quota_station):
+    """Eight uploads at once to an incident with room for two: exactly two are stored, the
+    other six get 413 (the quota is checked and the photo stored one upload at a time)."""
+    station = quota_station
+    admin = station.login(*ADMIN)
+    incident = report(station, admin)["id"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(lambda _: upload(station, admin, incident, PHOTO).status_code,
+                              range(8)))  # fmt: skip
+    assert sorted(codes) == [201, 201] + [413] * 6
+    assert len(photos(station, admin, incident)) == 2
 
 
 @pytest.mark.parametrize(
