@@ -28,6 +28,9 @@ class PatrolConfig:
     #: the battery model is learned from a vehicle's flights once it has this many, and minutes
     learn_min_flights: int = 3
     learn_min_minutes: float = 10.0
+    #: in flight, the patrol sends the vehicle home once its battery is down to what the way
+    #: home needs (by the battery model) plus this many percent
+    return_reserve_pct: float = 10.0
 
 
 class PatrolSettings(BaseSettings):
@@ -45,6 +48,9 @@ class PatrolSettings(BaseSettings):
     )
     learn_min_minutes: float = Field(
         10.0, ge=0, description="minutes of flight before battery use is learned from them"
+    )
+    return_reserve_pct: float = Field(
+        10.0, ge=0, le=100, description="% over the way home's need at which a patrol returns"
     )
 
     def to_config(self) -> PatrolConfig:

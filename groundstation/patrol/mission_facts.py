@@ -45,6 +45,7 @@ class SortieFacts:
     altitude_m: float
     fence: BaseGeometry | None
     no_fly: tuple[BaseGeometry, ...]
+    speed_m_s: float = 10.0
 
     @classmethod
     def from_plan(cls, plan: Plan, sortie: int) -> SortieFacts:
@@ -71,6 +72,7 @@ class SortieFacts:
             altitude_m=float(plan.params.get("altitude_m", 40.0)),
             fence=fence,
             no_fly=tuple(no_fly),
+            speed_m_s=float(plan.params.get("speed_m_s") or 10.0),
         )
 
     @property

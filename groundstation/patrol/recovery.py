@@ -75,5 +75,11 @@ async def _reattach(
         )
         return
     handle = service.bridge.handle_of(sysid)
+    battery = None
+    async with service.sessions() as session:
+        vehicle = await session.get(Vehicle, vehicle_id)
+        if vehicle is not None:
+            endurance = vehicle.endurance_s or service.config.default_endurance_s
+            battery = await service.battery_estimate(session, vehicle, endurance)
     service.tasks.pop(patrol_id, None)
-    service._spawn(patrol_id, handle, vehicle_id, facts, mode="reattach")
+    service._spawn(patrol_id, handle, vehicle_id, facts, mode="reattach", battery=battery)

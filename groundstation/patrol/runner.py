@@ -11,6 +11,12 @@ goes through the service. While flying it watches three things at once:
   autopilot messages about the fence or the battery;
 - a timer that flushes what was seen to the store (about once a second).
 
+The battery is watched against the way home: once what is left is no more than what flying
+back from where the vehicle is needs (the battery model preflight used: learned from the
+vehicle's flights, or configured) plus ``return_reserve_pct``, the runner sends it home (RTL)
+and says why; the patrol lands resumable. (A fixed low-battery warning alone let a resumed
+patrol land at 0 % on ArduCopter SITL.)
+
 Nothing seen is written per message: the track points, the photos the vehicle reports (fleet
 ``photo`` events, stored as ``photos`` patrol events) and the flight's running facts (the
 ``flights`` row: distance, battery used; :mod:`groundstation.patrol.flight_log`) are buffered and
@@ -39,11 +45,12 @@ from groundstation.db.types import utcnow
 from groundstation.errors import GroundStationError
 from groundstation.link import FleetEvent, VehicleHandle, VehicleState
 from groundstation.link.camera import PhotoTaken
+from groundstation.patrol.battery import BatteryEstimate
 from groundstation.patrol.fence_upload import upload_fence
 from groundstation.patrol.flight_log import FlightLog
 from groundstation.patrol.mission_facts import ROUTE_COMMANDS, SortieFacts
 from groundstation.patrol.photos import missed_photos, photo_entry, stored_photos
-from groundstation.patrol.track_recorder import TrackRecorder
+from groundstation.patrol.track_recorder import TrackRecorder, haversine_m
 
 if TYPE_CHECKING:
     from groundstation.patrol.service import PatrolService
@@ -77,6 +84,7 @@ class PatrolRunner:
         *,
         mode: str = "start",
         first: int = 1,
+        battery: BatteryEstimate | None = None,
     ) -> None:
         self.service = service
         self.config = service.config
@@ -105,6 +113,10 @@ class PatrolRunner:
         self.seq_map: tuple[int, ...] | None = None
         self.outside = False
         self.battery_low = False
+        self.battery = battery or BatteryEstimate(
+            "configured", "default", self.config.default_endurance_s
+        )
+        self._sent_home = False
         self._own_mode: str | None = None
         self.photos: list[PhotoTaken] = []  # reported, not yet stored
         self.battery_start_pct: float | None = None
@@ -338,6 +350,58 @@ class PatrolRunner:
                 battery_pct=st.battery_pct,
             )
         self.battery_low = low
+        await self._check_way_home(st)
+
+    def home_need_pct(self, st: VehicleState) -> float | None:
+        """Battery % flying home from `st` and landing needs (None: position or home unknown)."""
+        pos = st.position
+        if st.home is not None:
+            home = (st.home.lat_deg, st.home.lon_deg)
+        elif self.facts.items:
+            home = (self.facts.items[0].lat_deg, self.facts.items[0].lon_deg)
+        else:
+            return None
+        if pos is None:
+            return None
+        dist = haversine_m(pos.lat_deg, pos.lon_deg, *home)
+        speed = self.facts.speed_m_s
+        # the descent counted at 1 m/s (ArduCopter's LAND_SPEED is 0.5, WPNAV_SPEED_DN 1.5)
+        duration = dist / speed + max(0.0, pos.alt_rel_m) / 1.0
+        return self.battery.need_pct(duration, dist, speed)
+
+    async def _check_way_home(self, st: VehicleState) -> None:
+        """Send the vehicle home once its battery is down to the way home's need plus reserve."""
+        if self._sent_home or not self.airborne or self.state is not PatrolState.FLYING:
+            return
+        need = self.home_need_pct(st)
+        if need is None or st.battery_pct is None:
+            return
+        if st.battery_pct > need + self.config.return_reserve_pct:
+            return
+        self._sent_home = True
+        text = (
+            f"battery {st.battery_pct:.0f} %: the way home needs {need:.0f} % plus "
+            f"{self.config.return_reserve_pct:.0f} % reserve ({self.battery.describe()}); "
+            "returning"
+        )
+        await self.service.event(
+            self.patrol_id,
+            "battery_return",
+            text,
+            level="critical",
+            notify=True,
+            battery_pct=st.battery_pct,
+            need_pct=round(need, 1),
+            model=self.battery.as_dict(),
+        )
+        self.service.note_command(self.handle.sysid, "RTL", "the patrol (battery)")
+        try:
+            await self.handle.rtl()
+        except GroundStationError as exc:
+            await self.service.event(
+                self.patrol_id, "battery_return", f"RTL failed: {exc}", level="critical",
+                notify=True,
+            )  # fmt: skip
 
     async def _watch_events(self) -> None:
         events = self.handle_events()

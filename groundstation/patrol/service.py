@@ -278,8 +278,9 @@ class PatrolService:
                 checks=[c.as_dict() for c in checks],
             )
         self._spawn(
-            patrol_id, handle, vehicle.id, facts, mode="resume" if resume else "start", first=first
-        )
+            patrol_id, handle, vehicle.id, facts, mode="resume" if resume else "start",
+            first=first, battery=battery,
+        )  # fmt: skip
         return checks
 
     async def battery_estimate(
@@ -302,11 +303,13 @@ class PatrolService:
 
     def _spawn(
         self, patrol_id: int, handle: VehicleHandle, vehicle_id: int, facts: SortieFacts,
-        mode: str, first: int = 1,
+        mode: str, first: int = 1, battery: BatteryEstimate | None = None,
     ) -> None:  # fmt: skip
         from groundstation.patrol.runner import PatrolRunner
 
-        runner = PatrolRunner(self, patrol_id, handle, vehicle_id, facts, mode=mode, first=first)
+        runner = PatrolRunner(
+            self, patrol_id, handle, vehicle_id, facts, mode=mode, first=first, battery=battery
+        )
         task = asyncio.create_task(runner.run(), name=f"patrol {patrol_id}")
         self.tasks[patrol_id] = task
         task.add_done_callback(lambda _t: self.tasks.pop(patrol_id, None))

@@ -103,7 +103,28 @@ async def test_second_patrol_is_planned_and_checked_with_the_learned_rates(tmp_p
                 assert learned["source"] == "learned"
                 assert learned["flights"] == 1
                 assert "learned from 1 flights" in check["reason"]
-                await client.post(f"/api/patrols/{second}/abort", headers=pilot)
+
+                # in flight, a battery down to the way home's need (plus 10 %) sends it home:
+                # the simulator's own battery failsafe is off, a sag leaves 12 %
+                async with asyncio.timeout(120 * FACTOR):
+                    while True:
+                        d = (await client.get(f"/api/patrols/{second}", headers=pilot)).json()
+                        if d["state"] == "flying" and d["last_item_reached"] >= 3:
+                            break
+                        await asyncio.sleep(0.2)
+                ap = sim.vehicles[1].autopilot
+                ap.params.set("BATT_LOW_MAH", 0)
+                ap.params.set("BATT_CRT_MAH", 0)
+                sim.vehicles[1].sag_battery(ap.battery.remaining_pct - 12.0)
+                async with asyncio.timeout(120 * FACTOR):
+                    back = await until_state(client, pilot, second, {"landed", "failed"})
+                assert back["state"] == "landed", back["reason"]
+                assert "RTL by the patrol (battery)" in back["reason"]
+                assert "resume possible" in back["reason"]
+                returned = next(e for e in back["events"] if e["kind"] == "battery_return")
+                assert returned["data"]["model"]["source"] == "learned"
+                assert returned["data"]["battery_pct"] <= 13.0
+                assert sim.vehicles[1].state.battery_pct > 5.0, "home with battery to spare"
 
             # the rates against the simulator's battery model (simulator/vehicle.py): hovering
             # draws HOVER_A, cruising adds 0.004 v^2 A; climbs (counted as hover) draw more

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from groundstation.db.models import Base, Patrol, Plan, Vehicle
+from groundstation.db.models import Base, Patrol, PatrolEvent, PatrolState, Plan, Vehicle
 from groundstation.db.session import make_sessionmaker
 from groundstation.link.vehicle import Position, VehicleState
-from groundstation.patrol.battery import estimate_for
+from groundstation.patrol.battery import BatteryEstimate, estimate_for
 from groundstation.patrol.mission_facts import SortieFacts
 from groundstation.patrol.preflight import PreflightInputs, run_checks
 from groundstation.patrol.runner import PatrolRunner
@@ -199,3 +200,49 @@ async def test_a_flight_without_current_sensing_learns_from_percent_steps(sessio
     assert est.source == "learned"
     assert est.cruise_mean_pct_per_km == pytest.approx(5.0, rel=0.1)
     assert est.hover_mean_pct_per_min == pytest.approx(3.5, rel=0.15)
+
+
+@dataclass
+class HomingDrone:
+    """A vehicle handle that notes the RTL it is sent."""
+
+    sysid: int
+    state: VehicleState
+    rtl_sent: int = 0
+
+    async def rtl(self) -> None:
+        self.rtl_sent += 1
+
+
+async def test_in_flight_the_patrol_returns_when_the_battery_only_covers_the_way_home(sessions):
+    """3 km from home at 10 m/s with 5 %/km learned: home needs 15 % plus 1.5 % for a 30 m
+    descent; at 40 % and 27 % the patrol flies on, at 26 % (under need + 10 % reserve) it sends
+    the vehicle home, once, and says why."""
+
+    service = PatrolService(sessions, Hub(), None)
+    est = BatteryEstimate(
+        "learned", "vehicle d1", 3300.0, 3, 30.0, 13.5, cruise_pct_per_km=5.0, hover_pct_per_min=3.0
+    )
+    far = Position(29.05 + 3000.0 / M_PER_DEG_LAT, 119.18, 70.0, 30.0)
+    home = Position(29.05, 119.18, 40.0, 0.0)
+    drone = HomingDrone(1, VehicleState(1, 1, position=far, home=home, armed=True))
+    runner = PatrolRunner(service, 1, drone, 1, FACTS, battery=est)  # type: ignore[arg-type]
+    runner.airborne, runner.state = True, PatrolState.FLYING
+    need = runner.home_need_pct(drone.state)
+    assert need == pytest.approx(5.0 * 3.0 + 3.0 * (30.0 - 0.0) / 60.0, rel=0.01)
+
+    for pct in (40.0, 27.0):
+        await runner._check_limits(VehicleState(1, 1, position=far, home=home, battery_pct=pct))
+    assert drone.rtl_sent == 0
+    for pct in (26.0, 23.0):
+        await runner._check_limits(VehicleState(1, 1, position=far, home=home, battery_pct=pct))
+    assert drone.rtl_sent == 1
+    async with sessions() as s:
+        events = list(
+            await s.scalars(select(PatrolEvent).where(PatrolEvent.kind == "battery_return"))
+        )
+    assert len(events) == 1
+    assert "battery 26 %: the way home needs" in events[0].text
+    assert "plus 10 % reserve (learned from 3 flights of vehicle d1" in events[0].text
+    assert events[0].data["model"]["source"] == "learned"
+    assert service.recent_command(1) == ("RTL", "the patrol (battery)")
