@@ -20,8 +20,6 @@ from groundstation.errors import StoreError
 from groundstation.files import create_private_file, private_dir, private_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-#: Files whose presence in the data folder shows the station was set up before.
-SETUP_MARKERS = ("jwt-secret",)
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
@@ -60,7 +58,7 @@ def check_sqlite_file(path: Path, data_dir: Path) -> None:
     with path.open("rb") as f:
         head = f.read(len(SQLITE_HEADER))
     if not head:
-        markers = [data_dir / m for m in SETUP_MARKERS if (data_dir / m).exists()]
+        markers = _setup_marks(path, data_dir)
         if markers:
             raise StoreError(
                 f"database {path} is empty (0 bytes) but {markers[0]} shows this station was "
@@ -73,6 +71,16 @@ def check_sqlite_file(path: Path, data_dir: Path) -> None:
             f"database {path} is not an SQLite database (it starts with {head[:8]!r}): check "
             "--db / ECOPATROL_DB__URL, or restore the file from a backup"
         )
+
+
+def _setup_marks(path: Path, data_dir: Path) -> list[Path]:
+    """What in the data folder shows a station ran there: anything but the database itself
+    (its token key, MAVLink keys, telemetry logs ...), the most telling first."""
+    if not data_dir.is_dir():
+        return []
+    own = {path.name, *(path.name + suffix for suffix in SIDE_FILES)}
+    found = [p for p in data_dir.iterdir() if not (p.parent == path.parent and p.name in own)]
+    return sorted(found, key=lambda p: (p.name != "jwt-secret", p.name))
 
 
 def store_error(db: DbSettings, exc: DatabaseError) -> StoreError:

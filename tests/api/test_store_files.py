@@ -105,6 +105,18 @@ def test_serve_refuses_a_damaged_database_in_one_line(tmp_path, settings, damage
     assert db.read_bytes() == raw
 
 
+def test_an_empty_database_is_refused_whatever_the_station_left(tmp_path):
+    """Not only the token key: any file the station keeps in its data folder (a MAVLink key,
+    telemetry logs) shows it was set up, and an empty database beside it is refused."""
+    data = tmp_path / "data"
+    (data / "tlogs").mkdir(parents=True, mode=0o700)
+    db = data / "ecopatrol.db"
+    db.touch(mode=0o600)
+    r = serve(data, db)
+    assert r.returncode == 1, r.stderr
+    assert f"{data / 'tlogs'} shows this station was set up before" in r.stderr
+
+
 def test_users_command_refuses_a_damaged_database_in_one_line(tmp_path):
     data, db = a_station_was_here(tmp_path)
     db.write_bytes(b"garbage" * 50)
