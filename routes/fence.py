@@ -332,13 +332,44 @@ def _meet(
     return a[0] + t * rx, a[1] + t * ry
 
 
+#: a shape with more corners than this is first brought down by `_coarse`: the one-step-at-a-time
+#: `_ladder` takes time in the square of the corners (3000 corners: two minutes)
+LADDER_MAX_VERTICES = 200
+
+
+def _coarse(poly: Polygon, keep: BaseGeometry, need_m: float, outward: bool) -> Polygon:
+    """``poly`` with at most `LADDER_MAX_VERTICES` corners, grown (``outward``) or shrunk by t
+    and simplified by less than t, so it still holds (or lies within) ``poly`` and keeps
+    ``need_m`` from ``keep``; ``poly`` itself if no such t is found."""
+    if len(poly.exterior.coords) - 1 <= LADDER_MAX_VERTICES:
+        return poly
+    t = max(poly.length / 5000, 0.5)
+    while t < poly.length / 8:
+        moved = poly.buffer(t if outward else -t, join_style="mitre")
+        parts = [p for p in polygons(moved) if outward or p.covers(keep)]
+        if parts:
+            cand = Polygon(parts[0].exterior).simplify(0.9 * t, preserve_topology=True)
+            if not isinstance(cand, Polygon) or not cand.is_valid or cand.is_empty:
+                return poly
+            if outward:
+                ok = cand.covers(poly) and not shapely.dwithin(cand, keep, need_m - 1e-6)
+            else:
+                ok = poly.covers(cand) and _holds(cand, keep, need_m)
+            if not ok:
+                return poly  # coarser only comes nearer the route
+            if len(cand.exterior.coords) - 1 <= LADDER_MAX_VERTICES:
+                return cand
+        t *= 1.5
+    return poly
+
+
 def _ladder(poly: Polygon, keep: BaseGeometry, need_m: float, outward: bool) -> list[Polygon]:
     """``poly`` with fewer and fewer vertices, one step at a time, each step the one that moves
     the least area: inward (an inclusion) by cutting off a convex corner; outward (an exclusion)
     by filling in a reflex corner or by extending the two edges beside a short edge until they
     meet. A step that would come within ``need_m`` of ``keep`` or make the outline cross itself
     is not taken. Visvalingam-Whyatt's order, with the moves limited to one side."""
-    ring = shapely.geometry.polygon.orient(poly, 1.0).exterior
+    ring = shapely.geometry.polygon.orient(_coarse(poly, keep, need_m, outward), 1.0).exterior
     pts: list[tuple[float, float]] = [(float(x), float(y)) for x, y in list(ring.coords)[:-1]]
     shapely.prepare(keep)
     out: list[Polygon] = []
@@ -393,6 +424,10 @@ def _inclusion_options(
     if r > 0 and _circle_holds((cx, cy), r, keep, need_m):
         found.append(FenceShape(True, centre=(cx, cy), radius_m=float(r)))
     return [_Option(s, _cost(budget, s)) for s in found]
+
+
+def _holds(fence: Polygon, keep: BaseGeometry, need_m: float) -> bool:
+    return bool(fence.covers(keep) and fence.exterior.distance(keep) >= need_m - 1e-6)
 
 
 def _circle_holds(centre: tuple[float, float], r: float, keep: BaseGeometry, need_m: float) -> bool:
