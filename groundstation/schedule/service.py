@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -66,6 +67,8 @@ class PatrolStarter(Protocol):
     async def transition(
         self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
     ) -> Any: ...
+
+    async def battery_estimate(self, session: Any, vehicle: Any, endurance_s: float) -> Any: ...
 
 
 class ScheduleService:
@@ -209,7 +212,7 @@ class ScheduleService:
         assert self.patrols is not None  # a connected drone implies the lifecycle is there
         if row.replan:
             try:
-                plan = await self._replan(plan, now, row.timezone)
+                plan = await self._replan(plan, now, row.timezone, drone.vehicle_id)
             except GroundStationError as exc:
                 return await self._cannot(row, due, attempt, f"re-planning failed: {exc}")
         async with self.sessions() as session:
@@ -232,8 +235,15 @@ class ScheduleService:
         log.info("schedule %d: patrol %d started on %s", row.id, patrol_id, drone.name)
         return "started"
 
-    async def _replan(self, template: Plan, now: datetime, tz: str) -> Plan:
-        """A new plan from the template's parameters on the current site (stored, returned)."""
+    async def _replan(
+        self, template: Plan, now: datetime, tz: str, vehicle_id: int | None = None
+    ) -> Plan:
+        """A new plan from the template's parameters on the current site (stored, returned).
+
+        With the drone that will fly it, its sorties are split by the battery use learned from
+        its flights (or its airframe's), as they are then, not as when the template was made.
+        """
+        from groundstation.db.models import Vehicle
         from groundstation.patrol.planning import PlanRequest, make_plan
 
         if self.site_loader is None:
@@ -243,6 +253,14 @@ class ScheduleService:
             request = PlanRequest(**template.params)
         except TypeError as exc:
             raise InvalidRequest(f"plan {template.id} has no usable parameters: {exc}") from None
+        if vehicle_id is not None and self.patrols is not None:
+            async with self.sessions() as session:
+                vehicle = await session.get(Vehicle, vehicle_id)
+                if vehicle is not None:
+                    estimate = await self.patrols.battery_estimate(
+                        session, vehicle, vehicle.endurance_s or request.endurance_s
+                    )
+                    request = replace(request, vehicle_id=vehicle_id).with_battery(estimate)
         result = await asyncio.to_thread(make_plan, site, request)
         stamp = now.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
         async with self.sessions() as session:

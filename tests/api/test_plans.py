@@ -233,3 +233,81 @@ def test_fence_fits_the_vehicle_and_the_plan_says_how(station, pilot):
     assert "over" in detail
     odd = station.client.post("/api/plans", json=coverage(vehicle="betaflight"), headers=pilot)
     assert odd.status_code == 422
+
+
+def thirsty_vehicle(db: str) -> int:
+    """A vehicle with three landed flights that used 40 % per km (and 5 % per minute hovering)."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from groundstation.db.models import Flight, Vehicle
+    from groundstation.db.session import make_sync_engine
+    from groundstation.db.types import utcnow
+
+    engine = make_sync_engine(db)
+    try:
+        with Session(engine) as s:
+            vehicle = Vehicle(sysid=7, name="thirsty", airframe="old-quad")
+            s.add(vehicle)
+            s.flush()
+            for k in range(3):
+                at = utcnow() - timedelta(days=k + 1)
+                s.add(
+                    Flight(
+                        vehicle_id=vehicle.id,
+                        airframe="old-quad",
+                        armed_at=at,
+                        updated_at=at,
+                        landed_at=at,
+                        battery_start_pct=100.0,
+                        battery_end_pct=100.0 - 45.0 - k,
+                        distance_m=1000.0,
+                        flight_s=400.0,
+                        hover_s=300.0,
+                        hover_pct=25.0 + k,
+                        cruise_s=100.0,
+                        cruise_m=1000.0,
+                        cruise_pct=20.0,
+                    )
+                )
+            s.commit()
+            return vehicle.id
+    finally:
+        engine.dispose()
+
+
+def test_plan_for_a_vehicle_is_split_by_its_learned_battery_use(station, pilot):
+    """Sorties of a plan for a drone whose flights show a heavy consumption are shorter than the
+    configured endurance would make them; stats.battery says which model and on what data; a
+    scheduled re-plan for that drone does the same."""
+    vid = thirsty_vehicle(station.settings.db)
+    configured = station.client.post("/api/plans", json=coverage(), headers=pilot).json()
+    r = station.client.post("/api/plans", json=coverage(vehicle_id=vid), headers=pilot)
+    assert r.status_code == 201, r.text
+    learned = r.json()
+    assert configured["stats"]["battery"]["source"] == "configured"
+    battery = learned["stats"]["battery"]
+    assert battery["source"] == "learned"
+    assert (battery["flights"], battery["basis"]) == (3, "vehicle thirsty")
+    assert battery["cruise_pct_per_km"] > battery["cruise_mean_pct_per_km"] >= 20.0
+    assert battery["endurance_s_used"] < 1500.0
+    assert len(learned["sorties"]) > len(configured["sorties"])
+    assert learned["params"]["vehicle_id"] == vid
+
+    r = station.client.post("/api/plans", json=coverage(vehicle_id=999_999), headers=pilot)
+    assert r.status_code == 404
+
+    from groundstation.db.models import Plan
+    from groundstation.db.types import utcnow
+
+    service = station.client.app.state.schedules
+
+    async def replan() -> Plan:
+        async with station.client.app.state.sessions() as session:
+            template = await session.get(Plan, configured["id"])
+        return await service._replan(template, utcnow(), "Asia/Shanghai", vid)
+
+    again = station.client.portal.call(replan)
+    assert again.stats["battery"]["source"] == "learned"
+    assert len(again.mission_items) == len(learned["sorties"])
