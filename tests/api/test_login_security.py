@@ -317,3 +317,15 @@ def test_weak_admin_password_in_settings_is_refused(settings):
     data = settings.model_dump()
     with pytest.raises(ValidationError, match="too easy to guess"):
         type(settings).model_validate({**data, "admin_password": "12345678"})
+
+
+def test_live_socket_is_closed_when_its_token_expires(settings):
+    """A live connection does not outlive its token: at expiry it is closed with 1008."""
+    short = settings.model_copy(update={"token_ttl_s": 2})
+    with TestClient(create_app(short)) as client:
+        token = Station(client, short).token(Station(client, short).login(*ADMIN))
+        with client.websocket_connect(f"/ws/live?token={token}") as ws:
+            assert json.loads(ws.receive_text())["type"] == "snapshot"
+            with pytest.raises(WebSocketDisconnect) as err:
+                _drain(ws)
+    assert (err.value.code, err.value.reason) == (1008, "token expired")
