@@ -28,6 +28,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("covered_frac", "Planned area covered", "计划区域覆盖率"),
     ("photos", "Photos taken", "拍摄照片"),
     ("photos_planned", "Photos planned", "计划拍摄"),
+    ("photos_missed", "Photos the station did not hear", "地面站未收到的照片"),
     ("battery_used_pct", "Battery used", "耗电"),
     ("max_alt_m", "Highest altitude", "最高高度"),
     ("anomalies", "Anomalies", "异常事件"),

@@ -60,3 +60,22 @@ def test_resume_outside_the_mission_is_refused(last):
     """There is nothing to resume before take-off or after the last item."""
     with pytest.raises(ValueError, match="cannot resume"):
         FACTS.resume_mission(last)
+
+
+def test_a_resume_is_costed_by_what_is_left_with_the_way_out_and_back():
+    """Resuming after item 6 flies home -> waypoint 6 -> 8 -> home (not the whole sortie, and
+    not only the route's share either: the way out to where it stopped counts); its time is that
+    at the plan's speed plus the sortie's take-off, landing and turns."""
+    from groundstation.patrol.track_recorder import haversine_m
+
+    lat = [29.05 + s * 1e-5 for s in range(10)]
+    expected = (
+        haversine_m(lat[0], 119.18, lat[6], 119.18)
+        + haversine_m(lat[6], 119.18, lat[8], 119.18)
+        + haversine_m(lat[8], 119.18, lat[0], 119.18)
+    )
+    assert FACTS.remaining_length_m(7) == pytest.approx(expected)
+    assert FACTS.remaining_length_m(1) == 3000.0
+    overhead = 300.0 - 3000.0 / 20.0
+    assert FACTS.remaining_duration_s(7, speed_m_s=20.0) == pytest.approx(overhead + expected / 20)
+    assert FACTS.remaining_duration_s(1, speed_m_s=20.0) == 300.0
