@@ -197,7 +197,6 @@ def test_refused_with_how_much_when_the_route_cannot_stay_inside() -> None:
 def test_budgets_from_the_autopilots_sources() -> None:
     """ArduCopter: 560 bytes (70 points); one 69-point polygon fits, 70 do not (566 + the
     end-of-storage byte), as SITL showed; PX4 127 items; --fence-points N."""
-    from routes.fence import FenceShape
 
     def poly(n: int) -> FenceShape:
         ring = [(math.cos(2 * math.pi * k / n), math.sin(2 * math.pi * k / n)) for k in range(n)]
