@@ -2,7 +2,8 @@
 
 A point is kept at most every ``min_interval_s`` (5 Hz by default) and only when the vehicle has
 a position. :meth:`TrackRecorder.flush` writes what is buffered as compact chunks
-(:mod:`groundstation.db.track`); the first chunk written after :meth:`mark_gap` (a station
+(:mod:`groundstation.db.track`), growing the last chunk it wrote while it has room, so flushing
+every second still makes one row a minute; the first chunk written after :meth:`mark_gap` (a station
 restart, a lost link) carries ``gap_before`` so the track shows the hole instead of a straight
 line across it. Distance flown is summed as points arrive; across a gap it follows the route:
 from the last point before it through the mission's waypoints the vehicle reached meanwhile
@@ -31,9 +32,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.db.track import TrackPoint, append_points
+from groundstation.db.models import TrackChunk
+from groundstation.db.track import CHUNK_POINTS, TrackPoint, append_points, encode_points
 from groundstation.db.types import utcnow
 from groundstation.link.vehicle import VehicleState
 
@@ -69,6 +72,10 @@ class TrackRecorder:
         self._last_point: TrackPoint | None = None
         self.via: Via | None = None
         self._gap_seq: int | None = None  # the target item when the pending gap began
+        #: the last chunk written and its points: frequent flushes grow it (up to CHUNK_POINTS)
+        #: instead of leaving a row of a few points each second
+        self._open_id: int | None = None
+        self._open_points: list[TrackPoint] = []
 
     def add(self, state: VehicleState, at: datetime | None = None) -> bool:
         """Keep a point of `state` if it has a position and is due; True if kept."""
@@ -103,6 +110,20 @@ class TrackRecorder:
             path += self.via(gap_seq, seq)
         path.append((b.lat_deg, b.lon_deg))
         return sum(haversine_m(*p, *q) for p, q in itertools.pairwise(path))
+
+    async def _extend(self, session: AsyncSession, part: list[TrackPoint]) -> bool:
+        """Append `part` to the last chunk written, if it has room; True if done."""
+        if self._open_id is None or len(self._open_points) + len(part) > CHUNK_POINTS:
+            return False
+        points = self._open_points + part
+        _, t1, blob = encode_points(points)
+        await session.execute(
+            update(TrackChunk)
+            .where(TrackChunk.id == self._open_id)
+            .values(t1=t1, n_points=len(points), data=blob)
+        )
+        self._open_points = points
+        return True
 
     @property
     def last_point(self) -> TrackPoint | None:
@@ -139,9 +160,12 @@ class TrackRecorder:
         for k, part in enumerate(parts):
             if part:
                 gap = self._gap if k == 0 else True
-                await append_points(
-                    session, self.vehicle_id, part, patrol_id=self.patrol_id, gap_before=gap
-                )
+                if gap or not await self._extend(session, part):
+                    chunks = await append_points(
+                        session, self.vehicle_id, part, patrol_id=self.patrol_id, gap_before=gap
+                    )
+                    last = chunks[-1]
+                    self._open_id, self._open_points = last.id, part[-last.n_points :]
                 self._gap = False
             elif k == 1:
                 self._gap = True  # nothing after the hole yet: the next flush starts with it

@@ -93,3 +93,42 @@ def test_continue_from_a_stored_flight_counts_the_restart_gap():
     )
     assert rec.distance_m == pytest.approx(1000.0 + expected)
     assert len(rec.pending) == 1, "the stored point is not stored again"
+
+
+async def test_frequent_flushes_grow_the_last_chunk_instead_of_adding_rows(tmp_path):
+    """500 points flushed 5 at a time (a second at 5 Hz) make 2 rows (300 + 200), read back in
+    order as one segment; after a gap a new row starts, marked."""
+    from sqlalchemy import func, select
+
+    from groundstation.db.models import TrackChunk
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as s:
+        s.add_all([Vehicle(id=1, sysid=1, name="d1"), Plan(id=1, name="p", kind="coverage")])
+        s.add(Patrol(id=1, plan_id=1, vehicle_id=1))
+        await s.commit()
+    rec = TrackRecorder(1, 1, min_interval_s=0.0)
+    for k in range(500):
+        rec.add(state(k), T0 + timedelta(seconds=k / 5))
+        if k % 5 == 4:
+            async with sessions() as s:
+                await rec.flush(s)
+                await s.commit()
+    rec.mark_gap()
+    rec.add(state(600), T0 + timedelta(seconds=200))
+    async with sessions() as s:
+        await rec.flush(s)
+        await s.commit()
+        sizes = list(await s.scalars(select(TrackChunk.n_points).order_by(TrackChunk.t0)))
+        track = await load_track(s, patrol_id=1)
+        total = await s.scalar(select(func.count()).select_from(TrackChunk))
+    await engine.dispose()
+    assert sizes == [300, 200, 1]
+    assert total == 3
+    assert len(track.points) == 501
+    assert track.segment_starts == (0, 500)
+    lats = track.points["lat_deg"][:500]
+    assert (lats[1:] > lats[:-1]).all()
