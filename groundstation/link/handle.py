@@ -128,6 +128,12 @@ class VehicleHandle:
         return self.builder.autopilot_code in (AUTOPILOT_ARDUPILOT, 0)
 
     @property
+    def supports_mission_int(self) -> bool:
+        """False only if its AUTOPILOT_VERSION lacks MAV_PROTOCOL_CAPABILITY_MISSION_INT."""
+        caps = self.builder.capabilities
+        return caps is None or bool(caps & mavlink.MAV_PROTOCOL_CAPABILITY_MISSION_INT)
+
+    @property
     def mav(self) -> Any:
         return self._link.encoder.mav
 

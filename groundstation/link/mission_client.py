@@ -43,6 +43,16 @@ class MissionTiming:
     max_retries: int = 20
     #: never give up sooner than this after the last progress, however short the timeouts
     patience_s: float = 3.0
+    #: during an upload the vehicle re-requests what it still wants (ArduPilot after 1 s, PX4
+    #: after 250 ms); the station resends an item itself only after this long without a request
+    item_resend_s: float = 1.5
+    #: ... and gives up after this many such silences in a row: by then ArduPilot (8 s) and PX4
+    #: (5 s) have abandoned the upload themselves
+    paced_retries: int = 6
+    #: a repeated request sooner than this after our answer is not answered again (floor of the
+    #: round-trip-based guard; the vehicles above re-request no sooner than 100 ms, even ArduPilot
+    #: SITL at ten times real speed)
+    min_repeat_guard_s: float = 0.02
 
 
 class RttEstimator:
@@ -61,8 +71,16 @@ class RttEstimator:
         self.timing = timing
         self.srtt: float | None = None
         self.rttvar = 0.0
+        self.min_rtt: float | None = None
+
+    def observe(self, rtt_s: float) -> None:
+        """A reply time that may include the vehicle's own pacing: it only bounds the minimum."""
+        if self.min_rtt is None or rtt_s < self.min_rtt:
+            self.min_rtt = rtt_s
 
     def sample(self, rtt_s: float) -> None:
+        """A clean round trip (a reply to what the station just sent, not to a resend)."""
+        self.observe(rtt_s)
         if self.srtt is None:
             self.srtt, self.rttvar = rtt_s, rtt_s / 2
         else:
@@ -75,6 +93,17 @@ class RttEstimator:
             return self.timing.max_timeout_s
         value = self.srtt + 4 * self.rttvar
         return min(self.timing.max_timeout_s, max(self.timing.min_timeout_s, value))
+
+    @property
+    def repeat_guard_s(self) -> float:
+        """A request sooner than this after our answer was sent before the answer arrived.
+
+        Twice the fastest round trip seen: the smoothed time would also count the vehicle's
+        re-request delays (a lost request shows up as a one-second round trip with ArduPilot)
+        and grow until it hid the very re-requests that should be answered.
+        """
+        fastest = 2 * self.min_rtt if self.min_rtt is not None else 0.0
+        return min(self.timing.max_timeout_s, max(self.timing.min_repeat_guard_s, fastest))
 
 
 class MissionPort(Protocol):
@@ -89,52 +118,87 @@ class MissionPort(Protocol):
     @property
     def is_ardupilot(self) -> bool: ...
     @property
+    def supports_mission_int(self) -> bool: ...
+    @property
     def mav(self) -> Any: ...
     def send_message(self, msg: Msg) -> None: ...
     def mission_inbox(self) -> AbstractAsyncContextManager[asyncio.Queue[Msg]]: ...
 
 
 async def run_transfer(
-    port: MissionPort, machine: _Transfer, rtt: RttEstimator, patience_s: float = 3.0
+    port: MissionPort, machine: _Transfer, rtt: RttEstimator, timing: MissionTiming
 ) -> None:
     """Run ``machine`` to completion; raise its error if it failed.
 
-    Gives up only after ``machine.max_retries`` timeouts in a row *and* ``patience_s`` seconds
-    without progress, so tiny loopback timeouts do not make the retry budget tiny too.
+    Gives up only after ``machine.retry_budget`` timeouts in a row *and* ``timing.patience_s``
+    seconds without progress, so tiny loopback timeouts do not make the retry budget tiny too.
+    A transfer that fails, times out or whose task is cancelled is cancelled on the vehicle too
+    (MISSION_ACK(OPERATION_CANCELLED)) unless the vehicle ended it itself.
     """
-    loop = asyncio.get_running_loop()
     async with port.mission_inbox() as inbox:
-        sent_at = loop.time()
-        progress_at, progress_seen = sent_at, machine.progress_events
-        retransmitted = False
-        for msg in machine.start():
-            port.send_message(msg)
-        deadline = sent_at + rtt.timeout_s
-        while not machine.done:
-            try:
-                async with asyncio.timeout_at(deadline):
-                    reply = await inbox.get()
-            except TimeoutError:
-                if machine.progress_events != progress_seen:
-                    progress_at, progress_seen = loop.time(), machine.progress_events
-                impatient = loop.time() - progress_at < patience_s
-                if impatient and machine.retries >= machine.max_retries:
-                    machine.retries = machine.max_retries - 1
-                out = machine.on_timeout()
-                retransmitted = True
-            else:
-                out = machine.handle(reply)
-                if not out and not machine.done:
-                    continue  # not for us, or a duplicate: keep the same deadline
-                if not retransmitted:  # Karn: only unambiguous samples
-                    rtt.sample(loop.time() - sent_at)
-                retransmitted = False
-            for msg in out:
-                port.send_message(msg)
-            sent_at = loop.time()
-            deadline = sent_at + rtt.timeout_s
+        try:
+            await _drive(port, machine, rtt, timing, inbox)
+        except BaseException:
+            _send_all(port, machine.cancel())
+            raise
     if machine.error is not None:
+        _send_all(port, machine.cancel())
         raise machine.error
+
+
+def _send_all(port: MissionPort, msgs: list[Msg]) -> None:
+    for msg in msgs:
+        port.send_message(msg)
+
+
+async def _drive(
+    port: MissionPort,
+    machine: _Transfer,
+    rtt: RttEstimator,
+    timing: MissionTiming,
+    inbox: asyncio.Queue[Msg],
+) -> None:
+    loop = asyncio.get_running_loop()
+
+    def deadline_after(sent_at: float) -> float:
+        wait = timing.item_resend_s if machine.vehicle_paced else rtt.timeout_s
+        return sent_at + wait
+
+    sent_at = loop.time()
+    progress_at, progress_seen = sent_at, machine.progress_events
+    retransmitted = False
+    _send_all(port, machine.start())
+    deadline = deadline_after(sent_at)
+    while not machine.done:
+        try:
+            async with asyncio.timeout_at(deadline):
+                reply = await inbox.get()
+        except TimeoutError:
+            if machine.progress_events != progress_seen:
+                progress_at, progress_seen = loop.time(), machine.progress_events
+            impatient = loop.time() - progress_at < timing.patience_s
+            if impatient and machine.retries >= machine.retry_budget:
+                machine.retries = machine.retry_budget - 1
+            out = machine.on_timeout()
+            retransmitted = True
+        else:
+            if isinstance(machine, UploadTransfer):
+                machine.repeat_guard_s = rtt.repeat_guard_s
+            paced = machine.vehicle_paced
+            out = machine.handle(reply, loop.time())
+            if not out and not machine.done:
+                continue  # not for us, a duplicate, a refused duplicate: keep the same deadline
+            elapsed = loop.time() - sent_at
+            if retransmitted or machine.last_was_repeat:
+                pass  # Karn: a reply to a resend, or a vehicle's re-request, times nothing
+            elif paced:
+                rtt.observe(elapsed)  # may include the vehicle's own re-request delay
+            else:
+                rtt.sample(elapsed)
+            retransmitted = machine.last_was_repeat
+        _send_all(port, out)
+        sent_at = loop.time()
+        deadline = deadline_after(sent_at)
 
 
 class MissionClient:
@@ -151,7 +215,7 @@ class MissionClient:
         return self.port.mav, (self.port.sysid, self.port.compid), self.port.own_system
 
     async def _run(self, machine: _Transfer) -> None:
-        await run_transfer(self.port, machine, self.rtt, self.timing.patience_s)
+        await run_transfer(self.port, machine, self.rtt, self.timing)
 
     async def upload(
         self,
@@ -166,7 +230,15 @@ class MissionClient:
             raise ValueError("upload one mission type at a time, not 'all'")
         wire = [to_wire(item, seq=i, mission_type=code) for i, item in enumerate(items)]
         async with self._lock:
-            machine = UploadTransfer(*self._ends(), wire, code, self.timing.max_retries, progress)
+            machine = UploadTransfer(
+                *self._ends(),
+                wire,
+                code,
+                self.timing.max_retries,
+                progress,
+                use_int=self.port.supports_mission_int,
+                paced_retries=self.timing.paced_retries,
+            )
             try:
                 await self._run(machine)
             except MissionTimeout:
@@ -175,7 +247,7 @@ class MissionClient:
                 # Every item went out and the vehicle holds that many: only the final ACK was
                 # lost (a vehicle does not repeat it). Read back to be sure, whatever ``verify``.
                 got = await self._download(code, None)
-                self._compare(wire, got, mission_type, legacy=machine.legacy_requests > 0)
+                self._compare(wire, got, mission_type, legacy=machine.legacy_items > 0)
                 if progress is not None:
                     progress(len(wire), len(wire))
                 return
@@ -186,7 +258,7 @@ class MissionClient:
                 ) from exc
             if verify:
                 got = await self._download(code, None)
-                self._compare(wire, got, mission_type, legacy=machine.legacy_requests > 0)
+                self._compare(wire, got, mission_type, legacy=machine.legacy_items > 0)
 
     def _compare(
         self,

@@ -1,13 +1,23 @@
 """Sans-I/O state machines of the MAVLink mission protocol (mission, fence and rally).
 
 Each transfer is an object driven from outside: ``start()`` returns the messages to send,
-``handle(msg)`` takes a message from the vehicle and returns the replies, ``on_timeout()``
-returns what to resend (or fails the transfer after ``max_retries`` timeouts in a row without
-progress). ``done`` and ``error`` tell the outcome. No clock, no sockets: tests feed messages by
-hand; :mod:`groundstation.link.mission_client` drives them over a live link.
+``handle(msg, now)`` takes a message from the vehicle and returns the replies, ``on_timeout()``
+returns what to resend (or fails the transfer after too many timeouts in a row without progress)
+and ``cancel()`` the messages that end an abandoned transfer on the vehicle. ``done`` and
+``error`` tell the outcome. No clock, no sockets: tests feed messages and times by hand;
+:mod:`groundstation.link.mission_client` drives them over a live link.
 
 Only messages from the target (sysid, compid) addressed to this station and of the transfer's
 mission type are considered; the caller filters by source, these machines check the rest.
+
+An upload is paced by the vehicle, as ArduPilot and PX4 implement it: once it has asked for an
+item it re-requests whatever it still wants on its own timer (ArduPilot every 1 s plus its
+stream slow-down, ``MissionItemProtocol::update``; PX4 every 250 ms) and answers an item it did
+not ask for with MISSION_ACK(INVALID_SEQUENCE) (ArduPilot) or ignores it (PX4), going on either
+way. So the station answers requests and does not resend items whenever the next request is a
+little late: every such resend is a duplicate the vehicle refuses. It resends only after a long
+silence (``MissionTiming.item_resend_s``), for vehicles that never re-request; QGroundControl's
+PlanManager and MAVProxy's ``wp`` never resend items at all.
 """
 
 from __future__ import annotations
@@ -57,13 +67,28 @@ class _Transfer:
         self.max_retries = max_retries
         self.retries = 0
         self.progress_events = 0
+        self.started = False
         self.done = False
         self.error: MissionError | None = None
+        #: the vehicle ended the transfer itself (an error MISSION_ACK): nothing to cancel
+        self.ended_by_vehicle = False
         self.last_sent: list[Msg] = []
+        #: the latest output repeats something sent before (Karn: no round-trip sample)
+        self.last_was_repeat = False
 
     @property
     def type_label(self) -> str:
         return mission_type_label(self.mission_type)
+
+    @property
+    def vehicle_paced(self) -> bool:
+        """True while the vehicle, not the station's timer, drives the exchange."""
+        return False
+
+    @property
+    def retry_budget(self) -> int:
+        """Timeouts in a row without progress before the transfer fails."""
+        return self.max_retries
 
     def _for_me(self, msg: Msg) -> bool:
         target = getattr(msg, "target_system", 0)
@@ -72,8 +97,9 @@ class _Transfer:
         msg_type = getattr(msg, "mission_type", 0)
         return self.mission_type == 255 or bool(msg_type == self.mission_type)
 
-    def _send(self, *msgs: Msg) -> list[Msg]:
+    def _send(self, *msgs: Msg, repeat: bool = False) -> list[Msg]:
         self.last_sent = list(msgs)
+        self.last_was_repeat = repeat
         return list(msgs)
 
     def _fail(self, error: MissionError) -> list[Msg]:
@@ -85,6 +111,9 @@ class _Transfer:
         """Fail with :attr:`error_type`: the vehicle answered ``what`` with ``result``."""
         name = result_name(result)
         reason = f"vehicle refused {what}: {name}"
+        if result == mavlink.MAV_MISSION_OPERATION_CANCELLED:
+            reason = f"vehicle cancelled {what} (it waited too long for the station)"
+        self.ended_by_vehicle = True
         return self._fail(self.error_type(self.sysid, self.type_label, reason, name))
 
     def _progress_made(self) -> None:
@@ -92,29 +121,55 @@ class _Transfer:
         self.progress_events += 1
 
     def on_timeout(self) -> list[Msg]:
-        """Nothing useful came back in time: resend, or give up after ``max_retries``."""
+        """Nothing useful came back in time: resend, or give up after :attr:`retry_budget`."""
         if self.done:
             return []
         self.retries += 1
-        if self.retries > self.max_retries:
+        if self.retries > self.retry_budget:
             return self._fail(
                 MissionTimeout(
                     self.sysid,
                     self.type_label,
-                    f"{self.kind} timed out after {self.max_retries} retries",
+                    f"{self.kind} timed out after {self.retry_budget} retries",
                 )
             )
-        return list(self.last_sent)
+        return self._send(*self.last_sent, repeat=True)
+
+    def cancel(self) -> list[Msg]:
+        """What tells the vehicle to end this transfer if the station abandons it."""
+        return []
+
+    def _cancel_ack(self) -> list[Msg]:
+        if not self.started or self.ended_by_vehicle or (self.done and self.error is None):
+            return []
+        return [
+            self.mav.mission_ack_encode(
+                self.sysid,
+                self.compid,
+                mavlink.MAV_MISSION_OPERATION_CANCELLED,
+                self.mission_type,
+            )
+        ]
 
     def start(self) -> list[Msg]:
         raise NotImplementedError
 
-    def handle(self, msg: Msg) -> list[Msg]:
+    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
         raise NotImplementedError
 
 
 class UploadTransfer(_Transfer):
-    """GCS -> vehicle: MISSION_COUNT, answer each MISSION_REQUEST(_INT), end on MISSION_ACK."""
+    """GCS -> vehicle: MISSION_COUNT, answer each MISSION_REQUEST(_INT), end on MISSION_ACK.
+
+    Requests are answered with MISSION_ITEM_INT, also the legacy MISSION_REQUEST that ArduPilot
+    4.7 still sends (``use_int``: False only for a vehicle that says it lacks
+    MAV_PROTOCOL_CAPABILITY_MISSION_INT), as QGroundControl and MAVProxy do: float degrees
+    would move positions by up to a metre. A repeated request for the item just sent is answered
+    again (the vehicle re-requests what it did not get) unless it came sooner than
+    ``repeat_guard_s`` after the answer: the vehicle asked again before our item could have
+    reached it, and answering would only make a duplicate. MISSION_ACK(INVALID_SEQUENCE), the
+    vehicle's answer to a duplicate, is counted and the upload goes on.
+    """
 
     kind = "upload"
     error_type = MissionUploadError
@@ -128,6 +183,10 @@ class UploadTransfer(_Transfer):
         mission_type: int = 0,
         max_retries: int = 20,
         progress: Progress | None = None,
+        *,
+        use_int: bool = True,
+        paced_retries: int = 6,
+        repeat_guard_s: float = 0.0,
     ) -> None:
         super().__init__(mav, target, own_system, mission_type, max_retries)
         for index, item in enumerate(items):
@@ -135,21 +194,60 @@ class UploadTransfer(_Transfer):
                 raise ValueError(f"item at index {index} has seq {item.seq}; seq must be 0..n-1")
         self.items = list(items)
         self.progress = progress
+        self.use_int = use_int
+        self.paced_retries = paced_retries
+        self.repeat_guard_s = repeat_guard_s
         self.highest_requested = -1
         self.last_answered = -1
-        self.duplicate_requests = 0
+        self.answered_at: float | None = None
         self.all_sent = not self.items
-        self.legacy_requests = 0
+        #: every item went out and the last was resent on a timeout: an ERROR answer then means
+        #: "not receiving any more" (the final ACK was lost), not a refusal
+        self.resent_after_all_sent = False
+        # counters, for tests and benches
+        self.legacy_requests = 0  # MISSION_REQUEST (not _INT) seen
+        self.legacy_items = 0  # float MISSION_ITEMs sent
+        self.repeated_requests = 0  # requests for the item just sent, answered again
+        self.duplicate_requests = 0  # such requests that came too soon and were not answered
+        self.invalid_sequence_acks = 0  # MISSION_ACK(INVALID_SEQUENCE): duplicates refused
+        self.timeout_resends = 0  # items resent by our own timer
+
+    @property
+    def vehicle_paced(self) -> bool:
+        return self.highest_requested >= 0 and not self.done
+
+    @property
+    def retry_budget(self) -> int:
+        if not self.vehicle_paced:
+            return self.max_retries
+        if self.all_sent:
+            # Every item went out and nothing came back: a vehicle still missing the last item
+            # would have re-requested it by now, so the final ACK was most likely lost. Two
+            # silences, then the caller counts and reads back instead of waiting on.
+            return min(2, self.paced_retries)
+        return self.paced_retries
 
     def start(self) -> list[Msg]:
+        self.started = True
         count = self.mav.mission_count_encode(
             self.sysid, self.compid, len(self.items), self.mission_type
         )
         return self._send(count)
 
+    def cancel(self) -> list[Msg]:
+        return self._cancel_ack()
+
+    def on_timeout(self) -> list[Msg]:
+        out = super().on_timeout()
+        if out and self.vehicle_paced:
+            self.timeout_resends += 1
+            self.resent_after_all_sent = self.all_sent
+        return out
+
     def _item_message(self, seq: int, legacy: bool) -> Msg:
         item = self.items[seq]
         if legacy:
+            self.legacy_items += 1
             x, y = legacy_xy(item)
             return self.mav.mission_item_encode(
                 self.sysid, self.compid, item.seq, item.frame, item.command, item.current,
@@ -162,41 +260,67 @@ class UploadTransfer(_Transfer):
             item.x, item.y, item.z, self.mission_type,
         )  # fmt: skip
 
-    def handle(self, msg: Msg) -> list[Msg]:
+    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
         if self.done or not self._for_me(msg):
             return []
         kind = msg.get_type()
         if kind in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):
-            seq = int(msg.seq)
-            if not 0 <= seq < len(self.items):
-                return []  # a stray request for an item we never offered
-            if seq == self.last_answered:
-                # A repeated request for the item just sent: answering it too would double every
-                # later exchange (TFTP's "sorcerer's apprentice"). Our own timeout resends it.
+            return self._on_request(int(msg.seq), kind == "MISSION_REQUEST", now)
+        if kind == "MISSION_ACK":
+            return self._on_ack(int(msg.type))
+        return []
+
+    def _on_request(self, seq: int, legacy: bool, now: float | None) -> list[Msg]:
+        if not 0 <= seq < len(self.items):
+            return []  # a stray request for an item we never offered
+        self.legacy_requests += legacy
+        repeat = seq == self.last_answered
+        if repeat:
+            too_soon = (
+                now is not None
+                and self.answered_at is not None
+                and now - self.answered_at < self.repeat_guard_s
+            )
+            if too_soon:
                 self.duplicate_requests += 1
                 return []
-            self.last_answered = seq
-            legacy = kind == "MISSION_REQUEST"
-            self.legacy_requests += legacy
-            if seq > self.highest_requested:
-                self.highest_requested = seq
-                self._progress_made()
-                if self.progress is not None:
-                    self.progress(seq, len(self.items))
-            if seq == len(self.items) - 1:
-                self.all_sent = True
-            return self._send(self._item_message(seq, legacy))
-        if kind == "MISSION_ACK":
-            result = int(msg.type)
-            if result == mavlink.MAV_MISSION_ACCEPTED:
-                if not self.all_sent:
-                    return []  # a late ACK from an earlier transfer: not ours
-                self.done = True
-                if self.progress is not None:
-                    self.progress(len(self.items), len(self.items))
-                return []
-            return self._refused(result, "the upload")
-        return []
+            self.repeated_requests += 1
+        self.last_answered = seq
+        self.answered_at = now
+        if seq > self.highest_requested:
+            self.highest_requested = seq
+            self._progress_made()
+            if self.progress is not None:
+                self.progress(seq, len(self.items))
+        if seq == len(self.items) - 1:
+            self.all_sent = True
+        return self._send(self._item_message(seq, legacy and not self.use_int), repeat=repeat)
+
+    def _on_ack(self, result: int) -> list[Msg]:
+        if result == mavlink.MAV_MISSION_ACCEPTED:
+            if not self.all_sent:
+                return []  # a late ACK from an earlier transfer: not ours
+            self.done = True
+            if self.progress is not None:
+                self.progress(len(self.items), len(self.items))
+            return []
+        if result == mavlink.MAV_MISSION_INVALID_SEQUENCE and self.started:
+            # ArduPilot's answer to an item it did not ask for (MissionItemProtocol::
+            # handle_mission_item): it goes on and re-requests the one it wants.
+            self.invalid_sequence_acks += 1
+            return []
+        if result == mavlink.MAV_MISSION_ERROR and self.resent_after_all_sent:
+            # ArduPilot answers an item with ERROR once it is no longer receiving: it finished
+            # and its ACCEPTED was lost. Let the caller count and read back to be sure.
+            self.ended_by_vehicle = True
+            return self._fail(
+                MissionTimeout(
+                    self.sysid,
+                    self.type_label,
+                    "no final MISSION_ACK: the vehicle no longer takes items",
+                )
+            )
+        return self._refused(result, "the upload")
 
 
 class DownloadTransfer(_Transfer):
@@ -222,9 +346,13 @@ class DownloadTransfer(_Transfer):
         self.items: list[MissionItem] = []
 
     def start(self) -> list[Msg]:
+        self.started = True
         return self._send(
             self.mav.mission_request_list_encode(self.sysid, self.compid, self.mission_type)
         )
+
+    def cancel(self) -> list[Msg]:
+        return self._cancel_ack()
 
     def _request_next(self) -> list[Msg]:
         assert self.count is not None
@@ -240,7 +368,7 @@ class DownloadTransfer(_Transfer):
             )
         )
 
-    def handle(self, msg: Msg) -> list[Msg]:
+    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
         if self.done or not self._for_me(msg):
             return []
         kind = msg.get_type()
@@ -249,7 +377,18 @@ class DownloadTransfer(_Transfer):
             self._progress_made()
             if self.count_only:
                 self.done = True
-                return []
+                if self.count == 0:
+                    return []
+                # PX4 holds a download open after REQUEST_LIST until an ACK (or 5 s) and refuses
+                # uploads meanwhile; any MISSION_ACK ends it (mavlink_mission.cpp).
+                return [
+                    self.mav.mission_ack_encode(
+                        self.sysid,
+                        self.compid,
+                        mavlink.MAV_MISSION_OPERATION_CANCELLED,
+                        self.mission_type,
+                    )
+                ]
             if self.progress is not None:
                 self.progress(0, self.count)
             return self._request_next()
@@ -273,11 +412,12 @@ class ClearTransfer(_Transfer):
     error_type = MissionUploadError
 
     def start(self) -> list[Msg]:
+        self.started = True
         return self._send(
             self.mav.mission_clear_all_encode(self.sysid, self.compid, self.mission_type)
         )
 
-    def handle(self, msg: Msg) -> list[Msg]:
+    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
         if self.done or msg.get_type() != "MISSION_ACK" or not self._for_me(msg):
             return []
         result = int(msg.type)
@@ -300,9 +440,10 @@ class SetCurrentTransfer(_Transfer):
         self.seq = seq
 
     def start(self) -> list[Msg]:
+        self.started = True
         return self._send(self.mav.mission_set_current_encode(self.sysid, self.compid, self.seq))
 
-    def handle(self, msg: Msg) -> list[Msg]:
+    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
         if not self.done and msg.get_type() == "MISSION_CURRENT" and int(msg.seq) == self.seq:
             self.done = True
         return []

@@ -47,6 +47,19 @@ class FakeAutopilot:
     data_stream_requests: int = 0
     #: message ids SET_MESSAGE_INTERVAL refuses as unsupported (a vehicle without WIND: {168})
     missing_messages: frozenset[int] = frozenset()
+    #: as ArduPilot: during an upload re-request the wanted item after this long without it
+    rerequest_s: float = 0.05
+    #: a vehicle that hangs: after this many items it neither requests nor acknowledges
+    stall_upload_after: int | None = None
+    #: False: AUTOPILOT_VERSION lacks MAV_PROTOCOL_CAPABILITY_MISSION_INT (an old autopilot)
+    mission_int: bool = True
+    #: items refused as duplicates with MISSION_ACK(INVALID_SEQUENCE), as ArduPilot does
+    invalid_sequence_acks: int = 0
+    #: MISSION_ITEM_INT / float MISSION_ITEM received
+    items_int: int = 0
+    items_float: int = 0
+    #: MISSION_ACKs the station sent, by result
+    station_acks: list[int] = field(default_factory=list)
     missions: dict[int, list[MissionItem]] = field(default_factory=dict)
     commands_seen: list[int] = field(default_factory=list)
     armed: bool = False
@@ -59,6 +72,8 @@ class FakeAutopilot:
         self.decoder = Decoder(self.signing)
         self.mav = self.encoder.mav
         self._upload: tuple[int, int, list[MissionItem]] | None = None  # type, count, received
+        self._requested_at = 0.0
+        self._now = 0.0
 
     def _out(self, msgs: list[Msg]) -> list[bytes]:
         return [self.encoder.encode(m) for m in msgs if self.rng.random() >= self.loss]
@@ -80,8 +95,10 @@ class FakeAutopilot:
             ]
         )
 
-    def receive(self, data: bytes) -> list[bytes]:
-        """Frames from the station in, frames back out."""
+    def receive(self, data: bytes, now: float | None = None) -> list[bytes]:
+        """Frames from the station in, frames back out (``now``: the clock of :meth:`tick`)."""
+        if now is not None:
+            self._now = now
         replies: list[Msg] = []
         for msg in self.decoder.feed(data, datagram=True):
             if self.rng.random() < self.loss:
@@ -91,6 +108,26 @@ class FakeAutopilot:
                 continue
             replies.extend(self._handle(msg))
         return self._out(replies)
+
+    @property
+    def upload_open(self) -> bool:
+        """An upload is in progress (the station has not finished or cancelled it)."""
+        return self._upload is not None
+
+    def _stalled(self) -> bool:
+        return (
+            self._upload is not None
+            and self.stall_upload_after is not None
+            and len(self._upload[2]) >= self.stall_upload_after
+        )
+
+    def tick(self, now: float) -> list[bytes]:
+        """Time passes: re-request the item an open upload still wants, as ArduPilot does."""
+        self._now = now
+        if self._upload is None or self._stalled() or now - self._requested_at < self.rerequest_s:
+            return []
+        mtype, _count, got = self._upload
+        return self._out([self._request(len(got), mtype)])
 
     def _ack(self, command: int, result: int) -> Msg:
         return self.mav.command_ack_encode(command, result, 0, 0, 255, 190)
@@ -108,10 +145,18 @@ class FakeAutopilot:
                 self._upload = None
                 return [self.mav.mission_ack_encode(255, 190, 0, msg.mission_type)]
             return [self._request(0, msg.mission_type)]
+        if kind == "MISSION_ITEM_INT":
+            self.items_int += 1
+        elif kind == "MISSION_ITEM":
+            self.items_float += 1
         if kind in ("MISSION_ITEM_INT", "MISSION_ITEM") and self._upload is not None:
             mtype, count, got = self._upload
-            if msg.seq == len(got):
-                got.append(from_message(msg))
+            if msg.seq != len(got):
+                self.invalid_sequence_acks += 1
+                return [self.mav.mission_ack_encode(255, 190, 13, mtype)]  # INVALID_SEQUENCE
+            got.append(from_message(msg))
+            if self._stalled():
+                return []
             if len(got) == count:
                 self.missions[mtype] = got
                 self._upload = None
@@ -139,6 +184,11 @@ class FakeAutopilot:
                     i.param1, i.param2, i.param3, i.param4, i.x, i.y, i.z, msg.mission_type,
                 )
             ]  # fmt: skip
+        if kind == "MISSION_ACK":
+            self.station_acks.append(int(msg.type))
+            if msg.type == mavlink.MAV_MISSION_OPERATION_CANCELLED:
+                self._upload = None  # as PX4 does; ArduPilot 4.7 ignores it and times out
+            return []
         if kind == "MISSION_CLEAR_ALL":
             if msg.mission_type == 255:
                 self.missions.clear()
@@ -160,6 +210,7 @@ class FakeAutopilot:
         return []
 
     def _request(self, seq: int, mission_type: int) -> Msg:
+        self._requested_at = self._now
         if self.legacy_requests:
             return self.mav.mission_request_encode(255, 190, seq, mission_type)
         return self.mav.mission_request_int_encode(255, 190, seq, mission_type)
@@ -174,6 +225,14 @@ class FakeAutopilot:
             self.armed = msg.param1 == 1
         elif command == 176:  # DO_SET_MODE
             self.custom_mode = int(msg.param2)
+        elif command == 512 and int(msg.param1) == 148:  # REQUEST_MESSAGE AUTOPILOT_VERSION
+            caps = mavlink.MAV_PROTOCOL_CAPABILITY_MAVLINK2
+            if self.mission_int:
+                caps |= mavlink.MAV_PROTOCOL_CAPABILITY_MISSION_INT
+            version = self.mav.autopilot_version_encode(
+                caps, 0, 0, 0, 0, [0] * 8, [0] * 8, [0] * 8, 0, 0, 0, [0] * 18
+            )
+            return [self._ack(command, mavlink.MAV_RESULT_ACCEPTED), version]
         elif command == 9999 or (
             command == 511 and (self.legacy_streams or int(msg.param1) in self.missing_messages)
         ):
@@ -215,7 +274,7 @@ class FakeVehicleEndpoint:
         class _Proto(asyncio.DatagramProtocol):
             def datagram_received(self, data: bytes, addr: Any) -> None:
                 if loop.time() >= endpoint.silent_until:
-                    endpoint._send(endpoint.autopilot.receive(data))
+                    endpoint._send(endpoint.autopilot.receive(data, loop.time()))
 
         self._transport, _ = await loop.create_datagram_endpoint(_Proto, remote_addr=self.station)
         self._task = asyncio.create_task(self._run())
@@ -223,12 +282,19 @@ class FakeVehicleEndpoint:
 
     async def _run(self) -> None:
         tick = 0
+        loop = asyncio.get_running_loop()
+        # the mission timer ticks often enough for its re-requests; telemetry at ``rate_hz``
+        step_s = min(self.period_s, self.autopilot.rerequest_s / 2)
+        per_telemetry = max(1, round(self.period_s / step_s))
+        per_heartbeat = per_telemetry * max(1, round(1 / self.period_s))
         while True:
-            if tick % max(1, round(1 / self.period_s)) == 0:
+            if tick % per_heartbeat == 0:
                 self._send([self.autopilot.heartbeat()])
-            self._send(self.autopilot.telemetry())
+            if tick % per_telemetry == 0:
+                self._send(self.autopilot.telemetry())
+            self._send(self.autopilot.tick(loop.time()))
             tick += 1
-            await asyncio.sleep(self.period_s)
+            await asyncio.sleep(step_s)
 
     async def __aexit__(self, *exc: object) -> None:
         if self._task is not None:

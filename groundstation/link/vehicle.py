@@ -81,6 +81,8 @@ class StateBuilder:
         self.f: dict[str, Any] = {"sysid": sysid, "compid": compid}
         self.autopilot_code = 0
         self.check = TelemetryCheck()
+        #: AUTOPILOT_VERSION's MAV_PROTOCOL_CAPABILITY bits, once the vehicle has sent them
+        self.capabilities: int | None = None
         self._handlers: dict[str, Callable[[Msg], None]] = {
             "HEARTBEAT": self._heartbeat,
             "GLOBAL_POSITION_INT": self._global_position,
@@ -200,6 +202,7 @@ class StateBuilder:
 
     def _version(self, m: Msg) -> None:
         self.f["firmware_version"] = int(m.flight_sw_version)
+        self.capabilities = int(m.capabilities)
 
     def _wind(self, m: Msg) -> None:
         if self.check.all_ok(("wind_speed_m_s", m.speed), ("wind_dir_deg", m.direction)):

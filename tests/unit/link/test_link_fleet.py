@@ -13,6 +13,7 @@ from groundstation.errors import (
     CommandUnsupported,
     InvalidLinkUrl,
     LinkError,
+    MissionTimeout,
     MissionUploadError,
     UnknownMode,
     UnknownVehicle,
@@ -25,7 +26,9 @@ from groundstation.link.tlog import read_tlog
 from routes.mission import MissionItem
 
 FAST_CMD = CommandTiming(ack_timeout_s=0.2, retries=3, in_progress_timeout_s=1.0)
-FAST_MISSION = MissionTiming(min_timeout_s=0.005, max_timeout_s=0.3, max_retries=30)
+FAST_MISSION = MissionTiming(
+    min_timeout_s=0.005, max_timeout_s=0.3, max_retries=30, item_resend_s=0.3
+)
 
 
 def _fleet(**kw) -> Fleet:
@@ -157,13 +160,21 @@ async def test_concurrent_uploads_on_one_port_stay_separate():
 
 @pytest.mark.parametrize("loss", [0.0, 0.3])
 async def test_long_mission_upload_under_loss_verifies(loss):
-    """A 200-item mission uploads and verifies at 0% and 30% loss each way, with progress."""
+    """A 200-item mission uploads and verifies at 0% and 30% loss each way, with progress.
+
+    The vehicle re-requests what it misses, as ArduPilot does; the station answers and does not
+    flood it with duplicates (the old resend timer drew more duplicates than there were items).
+    """
     seen = []
-    async with _fleet() as fleet, _vehicles(fleet, FakeAutopilot(2, loss=loss, seed=7)) as _:
+    ap = FakeAutopilot(2, loss=loss, seed=7, rerequest_s=0.02)
+    async with _fleet() as fleet, _vehicles(fleet, ap) as _:
         items = _mission(200, 2)
         await fleet.vehicle(2).upload_mission(items, progress=lambda d, t: seen.append(d))
     assert seen[-1] == 200
     assert seen == sorted(seen)
+    assert ap.missions[0] == items
+    assert ap.invalid_sequence_acks < 20
+    assert ap.items_float == 0
 
 
 async def test_lost_final_ack_still_confirmed_by_read_back():
@@ -188,13 +199,16 @@ async def test_upload_refused_says_what_vehicle_holds():
 
 
 async def test_fence_rally_clear_and_legacy_requests():
-    """Fence and rally lists are separate; clear removes them; legacy requests still work."""
+    """Fence and rally lists are separate; clear removes them; legacy MISSION_REQUESTs are
+    answered with MISSION_ITEM_INT, so positions arrive exact."""
     ap = FakeAutopilot(2, legacy_requests=True)
     async with _fleet() as fleet, _vehicles(fleet, ap):
         v = fleet.vehicle(2)
-        fence = [MissionItem(seq=i, frame=5, command=5001, param1=4, x=290500000 + i, y=1191700000)
+        fence = [MissionItem(seq=i, frame=5, command=5001, param1=4, x=290500001 + i, y=1191700007)
                  for i in range(4)]  # fmt: skip
         await v.upload_mission(fence, mission_type="fence")
+        assert [(i.x, i.y) for i in ap.missions[1]] == [(i.x, i.y) for i in fence]
+        assert (ap.items_int, ap.items_float) == (4, 0)
         await v.upload_mission(_mission(2, 2), mission_type="rally")
         assert len(await v.download_mission("fence")) == 4
         assert ap.missions[2][0].mission_type == 2
@@ -202,6 +216,36 @@ async def test_fence_rally_clear_and_legacy_requests():
         assert await v.download_mission("fence") == []
         await v.set_current_item(1)
         assert ap.current_seq == 1
+
+
+async def test_legacy_items_only_to_a_vehicle_without_mission_int():
+    """A vehicle whose AUTOPILOT_VERSION lacks MISSION_INT gets float MISSION_ITEMs."""
+    ap = FakeAutopilot(2, legacy_requests=True, mission_int=False)
+    async with _fleet() as fleet, _vehicles(fleet, ap):
+        v = fleet.vehicle(2)
+        await v.wait_for(lambda s: v.builder.capabilities is not None, 5)
+        assert not v.supports_mission_int
+        await v.upload_mission(_mission(3, 2))
+    assert (ap.items_int, ap.items_float) == (0, 3)
+
+
+async def test_abandoned_upload_is_cancelled_on_the_vehicle():
+    """An upload that times out, or whose task is cancelled, ends with MISSION_ACK(CANCELLED)."""
+    ap = FakeAutopilot(2, stall_upload_after=2)
+    async with _fleet() as fleet, _vehicles(fleet, ap):
+        v = fleet.vehicle(2)
+        with pytest.raises(MissionTimeout):
+            await v.upload_mission(_mission(5, 2), mission_type="rally")
+        await asyncio.sleep(0.1)
+        assert ap.station_acks == [15]
+        task = asyncio.create_task(v.upload_mission(_mission(5, 2)))
+        await asyncio.sleep(0.2)  # two items in, the vehicle stalls
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.1)
+        assert ap.station_acks == [15, 15]
+        assert ap.upload_open is False
 
 
 async def test_link_cut_lost_then_regained_others_commandable():

@@ -45,25 +45,161 @@ def test_upload_answers_each_request_and_ends_on_ack():
     assert progress[-1] == (3, 3)
 
 
-def test_upload_ignores_repeated_request_for_item_just_sent():
-    """A second request for the item just answered is not answered again (no duplicate storm)."""
-    up = UploadTransfer(GCS, (2, 1), 255, _items(3))
+def _req(seq: int, mission_type: int = 0, legacy: bool = False):
+    encode = VEH.mission_request_encode if legacy else VEH.mission_request_int_encode
+    return encode(255, 190, seq, mission_type)
+
+
+def _ack(result: int, mission_type: int = 0):
+    return VEH.mission_ack_encode(255, 190, result, mission_type)
+
+
+def test_upload_repeated_request_answered_unless_it_came_before_our_answer_could_arrive():
+    """A re-request for the item just sent is answered again, but not sooner than the guard."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(3), repeat_guard_s=0.05)
     up.start()
-    assert len(up.handle(VEH.mission_request_int_encode(255, 190, 0, 0))) == 1
-    assert up.handle(VEH.mission_request_int_encode(255, 190, 0, 0)) == []
+    (first,) = up.handle(_req(0), now=10.0)
+    assert first.seq == 0
+    assert up.handle(_req(0), now=10.01) == []  # sent before our item could have arrived
     assert up.duplicate_requests == 1
-    (again,) = up.on_timeout()
+    (again,) = up.handle(_req(0), now=11.0)  # the vehicle's re-request: our item was lost
+    assert again.get_type() == "MISSION_ITEM_INT"
     assert again.seq == 0
+    assert up.last_was_repeat
+    assert up.repeated_requests == 1
+    (nxt,) = up.handle(_req(1), now=11.01)
+    assert nxt.seq == 1
+    assert not up.last_was_repeat
 
 
-def test_upload_legacy_request_gets_legacy_item():
-    """A MISSION_REQUEST (legacy) is answered with MISSION_ITEM in float degrees."""
-    up = UploadTransfer(GCS, (2, 1), 255, _items(1))
+def test_upload_legacy_request_answered_with_item_int_exact_position():
+    """ArduPilot's MISSION_REQUEST gets MISSION_ITEM_INT: degE7 integers, no float rounding."""
+    items = [MissionItem(seq=0, frame=6, command=16, x=290525312, y=1191818369, z=60.0)]
+    up = UploadTransfer(GCS, (2, 1), 255, items)
     up.start()
-    (item,) = up.handle(VEH.mission_request_encode(255, 190, 0, 0))
+    (item,) = up.handle(_req(0, legacy=True))
+    assert item.get_type() == "MISSION_ITEM_INT"
+    assert (item.x, item.y) == (290525312, 1191818369)
+    assert up.legacy_requests == 1
+    assert up.legacy_items == 0
+
+
+def test_upload_legacy_item_only_for_a_vehicle_without_mission_int():
+    """use_int=False (AUTOPILOT_VERSION lacks MISSION_INT): MISSION_REQUEST gets float degrees."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(2), use_int=False)
+    up.start()
+    (item,) = up.handle(_req(0, legacy=True))
     assert item.get_type() == "MISSION_ITEM"
     assert item.x == pytest.approx(29.05)
-    assert up.legacy_requests == 1
+    (item,) = up.handle(_req(1))  # a MISSION_REQUEST_INT still gets the INT item
+    assert item.get_type() == "MISSION_ITEM_INT"
+    assert up.legacy_items == 1
+
+
+def test_upload_invalid_sequence_ack_mid_upload_is_counted_and_upload_goes_on():
+    """MISSION_ACK(INVALID_SEQUENCE), ArduPilot's answer to a duplicate, does not end the upload."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(3))
+    up.start()
+    up.handle(_req(0))
+    assert up.handle(_ack(13)) == []  # INVALID_SEQUENCE
+    assert up.handle(_ack(13)) == []
+    assert not up.done
+    assert up.invalid_sequence_acks == 2
+    up.handle(_req(1))
+    up.handle(_req(2))
+    up.handle(_ack(0))
+    assert up.done
+    assert up.error is None
+
+
+def test_upload_count_resent_until_first_request_then_vehicle_paces():
+    """Before any request a timeout resends MISSION_COUNT; after one the vehicle drives."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(2), max_retries=3, paced_retries=2)
+    up.start()
+    assert not up.vehicle_paced
+    assert up.retry_budget == 3
+    (again,) = up.on_timeout()
+    assert again.get_type() == "MISSION_COUNT"
+    assert up.last_was_repeat
+    up.handle(_req(0))
+    assert up.vehicle_paced
+    assert up.retry_budget == 2
+    assert up.retries == 0  # the request was progress
+
+
+def test_upload_long_silence_resends_item_then_gives_up_after_paced_retries():
+    """With no request for a long while the item is resent; after paced_retries the upload fails."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(2), max_retries=20, paced_retries=3)
+    up.start()
+    up.handle(_req(0))
+    for _ in range(3):
+        (again,) = up.on_timeout()
+        assert again.get_type() == "MISSION_ITEM_INT"
+        assert again.seq == 0
+    assert up.timeout_resends == 3
+    assert up.on_timeout() == []
+    assert isinstance(up.error, MissionTimeout)
+    assert "3 retries" in str(up.error)
+
+
+def test_upload_error_after_resending_last_item_means_final_ack_lost():
+    """ArduPilot answers ERROR to an item once it stopped receiving: the ACCEPTED was lost."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(2))
+    up.start()
+    up.handle(_req(0))
+    up.handle(_req(1))
+    assert up.all_sent
+    up.on_timeout()  # no ACK: resend the last item
+    up.handle(_ack(1))  # ERROR: "not receiving"
+    assert isinstance(up.error, MissionTimeout)
+    assert up.cancel() == []  # the vehicle is not in a transfer any more
+    refused = UploadTransfer(GCS, (2, 1), 255, _items(2))
+    refused.start()
+    refused.handle(_req(0))
+    refused.handle(_req(1))
+    refused.handle(_ack(1))  # ERROR as the answer to the last item itself: a refusal
+    assert isinstance(refused.error, MissionUploadError)
+    assert refused.error.result_name == "ERROR"
+
+
+def test_upload_cancelled_by_vehicle_says_so_and_is_not_cancelled_again():
+    """The vehicle's own OPERATION_CANCELLED fails the upload; the station sends no cancel."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(3), mission_type=1)
+    up.start()
+    up.handle(_req(0, mission_type=1))
+    up.handle(_ack(15, mission_type=1))
+    assert isinstance(up.error, MissionUploadError)
+    assert up.error.result_name == "OPERATION_CANCELLED"
+    assert "cancelled" in up.error.reason
+    assert up.cancel() == []
+
+
+def test_cancel_of_an_abandoned_upload_and_download():
+    """A transfer that timed out (or was given up) is cancelled with MISSION_ACK(CANCELLED)."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(3), mission_type=2, max_retries=0)
+    assert up.cancel() == []  # never started: nothing to cancel
+    up.start()
+    up.on_timeout()
+    assert up.done
+    (ack,) = up.cancel()
+    assert ack.get_type() == "MISSION_ACK"
+    assert (ack.type, ack.mission_type, ack.target_system) == (15, 2, 2)
+    ok = UploadTransfer(GCS, (2, 1), 255, _items(1))
+    ok.start()
+    ok.handle(_req(0))
+    ok.handle(_ack(0))
+    assert ok.cancel() == []  # finished: nothing to cancel
+    down = DownloadTransfer(GCS, (2, 1), 255)
+    down.start()
+    down.handle(VEH.mission_count_encode(255, 190, 5, 0))
+    (ack,) = down.cancel()  # e.g. the task was cancelled half-way
+    assert (ack.get_type(), ack.type) == ("MISSION_ACK", 15)
+    count = DownloadTransfer(GCS, (2, 1), 255, count_only=True)
+    count.start()
+    (end,) = count.handle(VEH.mission_count_encode(255, 190, 5, 0))
+    assert count.done
+    assert count.count == 5
+    assert (end.get_type(), end.type) == ("MISSION_ACK", 15)  # ends PX4's open download
 
 
 def test_upload_no_space_is_typed_error():
@@ -88,15 +224,13 @@ def test_upload_ignores_stale_accept_and_other_types_and_targets():
     assert up.handle(VEH.mission_request_int_encode(255, 190, 9, 0)) == []  # out of range
 
 
-def test_upload_timeouts_resend_then_fail():
-    """Timeouts resend the last message; after max_retries without progress the upload fails."""
+def test_upload_timeouts_resend_count_then_fail():
+    """Unanswered MISSION_COUNT is resent; after max_retries without progress the upload fails."""
     up = UploadTransfer(GCS, (2, 1), 255, _items(2), max_retries=3)
     up.start()
-    up.handle(VEH.mission_request_int_encode(255, 190, 0, 0))
     for _ in range(3):
         (again,) = up.on_timeout()
-        assert again.get_type() == "MISSION_ITEM_INT"
-        assert again.seq == 0
+        assert again.get_type() == "MISSION_COUNT"
     assert up.on_timeout() == []
     assert isinstance(up.error, MissionTimeout)
 
