@@ -7,15 +7,17 @@ vehicle's clock, with its position), stored as ``flights`` rows, then learned fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.db.models import Base, Patrol, PatrolEvent, PatrolState, Plan, Vehicle
 from groundstation.db.session import make_sessionmaker
-from groundstation.link.vehicle import Position, VehicleState
+from groundstation.link.health import LinkHealth
+from groundstation.link.vehicle import Position, StateBuilder, VehicleState
 from groundstation.patrol.battery import BatteryEstimate, estimate_for
 from groundstation.patrol.mission_facts import SortieFacts
 from groundstation.patrol.preflight import PreflightInputs, run_checks
@@ -42,21 +44,42 @@ class Drone:
     state: VehicleState
 
 
-def series(hover_s: float, km: float, hover_mah_min: float, cruise_mah_km: float, speed: float):
+def series(
+    hover_s: float,
+    km: float,
+    hover_mah_min: float,
+    cruise_mah_km: float,
+    speed: float,
+    current_sensing: bool = True,
+):
     """States of one flight, one a second: hover on the spot, cruise north at `speed`, hover.
 
-    The battery drains `hover_mah_min` per minute hovering and `cruise_mah_km` per km cruising;
-    ``battery_remaining`` is whole percent, as BATTERY_STATUS carries it.
+    Built as the link builds them, from the vehicle's messages: GLOBAL_POSITION_INT (position,
+    the vehicle's clock) and BATTERY_STATUS, whose battery drains `hover_mah_min` per minute
+    hovering and `cruise_mah_km` per km cruising; ``battery_remaining`` is whole percent and
+    ``current_consumed`` is -1 without current sensing, as ArduPilot sends them.
     """
     t, mah, north = 0.0, 0.0, 0.0
+    mav = mavlink.MAVLink(None, 1, 1)
+    builder = StateBuilder(1, 1)
+    builder.apply(mav.heartbeat_encode(2, 3, mavlink.MAV_MODE_FLAG_SAFETY_ARMED, 3, 4))
 
     def state() -> VehicleState:
-        pct = float(round(100.0 * (1.0 - mah / CAPACITY_MAH)))
+        pct = round(100.0 * (1.0 - mah / CAPACITY_MAH))
         lat = 29.05 + north / M_PER_DEG_LAT
-        return VehicleState(
-            1, 1, position=Position(lat, 119.18, 70.0, 30.0), armed=True, battery_pct=pct,
-            battery_consumed_mah=round(mah), time_boot_s=1000.0 + t, mission_seq=1,
+        builder.apply(
+            mav.global_position_int_encode(
+                round(1_000_000 + t * 1000), round(lat * 1e7), 1191800000, 70_000, 30_000,
+                0, 0, 0, 0,
+            )
         )  # fmt: skip
+        builder.apply(
+            mav.battery_status_encode(
+                0, 0, 1, 32767, [12_600] + [65535] * 9, 1000,
+                round(mah) if current_sensing else -1, -1, pct, 0, 0,
+            )
+        )  # fmt: skip
+        return replace(builder.build(LinkHealth()), mission_seq=1)
 
     yield state()
     for phase_s, moving in (
@@ -186,12 +209,10 @@ async def test_a_flight_without_current_sensing_learns_from_percent_steps(sessio
     when they happen; the rates still come out near the truth over a long enough flight."""
     service = PatrolService(sessions, Hub(), None)
     for k, (hover_s, km, hover_rate, cruise_rate) in enumerate(FLIGHTS, start=1):
-        states = [
-            VehicleState(
-                **{**{n: getattr(st, n) for n in st.__slots__}, "battery_consumed_mah": None}
-            )  # type: ignore[attr-defined]
-            for st in series(hover_s * 3, km, hover_rate, cruise_rate, speed=10.0)
-        ]
+        states = list(
+            series(hover_s * 3, km, hover_rate, cruise_rate, speed=10.0, current_sensing=False)
+        )
+        assert all(st.battery_consumed_mah is None for st in states)
         await fly(service, k, states)
     async with sessions() as s:
         vehicle = await s.get(Vehicle, 1)
