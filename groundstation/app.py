@@ -25,6 +25,8 @@ from contextlib import AbstractAsyncContextManager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
@@ -35,6 +37,7 @@ from groundstation.api import (
     auth,
     incidents,
     live,
+    openapi,
     patrols,
     plans,
     sites,
@@ -46,6 +49,7 @@ from groundstation.api import commands as vehicle_commands
 from groundstation.api import freshness as freshness_api
 from groundstation.api import reports as reports_api
 from groundstation.api import schedules as schedules_api
+from groundstation.api.inputs import StrictJsonBodies, json_safe
 from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
 from groundstation.api.sites import SiteCache
 from groundstation.auth import (
@@ -101,8 +105,11 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(StrictJsonBodies)  # inside the size limit: it reads whole bodies
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_photo_bytes + MULTIPART_OVERHEAD)
     app.add_exception_handler(errors.GroundStationError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    openapi.install(app)
     for module in (auth, users, vehicles, incidents, attachments, audit, sites, live, web):
         app.include_router(module.router)
     for flight in (plans, patrols, vehicle_commands):
@@ -187,7 +194,14 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if isinstance(exc, errors.TooManyRequests) and "retry_after_s" in exc.fields:
         headers["Retry-After"] = str(exc.fields["retry_after_s"])
-    return JSONResponse(body, status_code=status, headers=headers or None)
+    return JSONResponse(json_safe(body), status_code=status, headers=headers or None)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, but safe to serialise: the input it echoes may hold NaN or surrogates."""
+    assert isinstance(exc, RequestValidationError)
+    detail = json_safe(jsonable_encoder(json_safe(exc.errors())))
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 def _jsonable(value: object) -> bool:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.api.deps import CurrentUser, HubDep, SessionDep, SettingsDep, current_user
 from groundstation.api.incidents import get_incident, incident_public, publish_incident
+from groundstation.api.inputs import Id
 from groundstation.api.schemas import AttachmentPublic
 from groundstation.config import Settings
 from groundstation.db.models import Attachment, Incident, User
@@ -132,7 +133,7 @@ async def check_quotas(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def upload_attachment(
-    incident_id: int,
+    incident_id: Id,
     request: Request,
     file: Annotated[UploadFile, File(description="a JPEG, PNG, WebP, GIF or HEIC photo")],
     session: SessionDep,
@@ -176,9 +177,7 @@ async def upload_attachment(
 
 
 @router.get("/{attachment_id}", response_class=Response)
-async def download_attachment(
-    incident_id: int, attachment_id: int, session: SessionDep
-) -> Response:
+async def download_attachment(incident_id: Id, attachment_id: Id, session: SessionDep) -> Response:
     """The photo's bytes, with its sniffed content type."""
     query = select(Attachment).where(
         Attachment.id == attachment_id, Attachment.incident_id == incident_id

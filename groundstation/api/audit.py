@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 from sqlalchemy import func, select
 
 from groundstation.api.deps import AdminUser, SessionDep
+from groundstation.api.inputs import Instant, Offset
 from groundstation.api.schemas import AuditEntryPublic, Page
 from groundstation.db.models import AuditEntry
 
@@ -19,12 +19,12 @@ router = APIRouter(prefix="/api/audit", tags=["audit"])
 async def list_audit(
     session: SessionDep,
     _admin: AdminUser,
-    vehicle_sysid: int | None = None,
+    vehicle_sysid: Annotated[int | None, Query(ge=0, le=255)] = None,
     username: str | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Page[AuditEntryPublic]:
     """Commands sent to drones, newest first, filtered by vehicle, user and time."""
     query = select(AuditEntry)

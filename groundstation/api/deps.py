@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from groundstation.api.inputs import INT64_MAX
 from groundstation.auth import Passwords, Revocations, TokenClaims, TokenCodec
 from groundstation.config import Settings
 from groundstation.db.models import Role, User
@@ -71,6 +72,8 @@ _bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/lo
 
 async def user_for_claims(session: AsyncSession, claims: TokenClaims) -> User:
     """The active user a decoded token belongs to, else :class:`NotAuthenticated`."""
+    if claims.user_id > INT64_MAX:  # a forged or foreign token: no row has such an id
+        raise NotAuthenticated("invalid token subject")
     user = await session.get(User, claims.user_id)
     if user is None or not user.active:
         raise NotAuthenticated("user unknown or disabled")

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from groundstation.api.inputs import Id, InputModel
 from groundstation.api.schemas import Latitude, Longitude
 from groundstation.db import models
 from groundstation.patrol.planning import PlanRequest
@@ -17,7 +18,7 @@ from groundstation.patrol.planning import PlanRequest
 # --- plans ---------------------------------------------------------------------------------------
 
 
-class PlanCreate(BaseModel):
+class PlanCreate(InputModel):
     """Plan a patrol over a site area (``area``) or a GeoJSON polygon (``polygon``)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -120,32 +121,32 @@ def sortie_summaries(sorties: list[Any]) -> list[SortieSummary]:
 # --- patrols -------------------------------------------------------------------------------------
 
 
-class PatrolCreate(BaseModel):
+class PatrolCreate(InputModel):
     """Patrols from a plan: one per sortie (``sortie`` None), or just one sortie."""
 
     model_config = ConfigDict(extra="forbid")
 
-    plan_id: int
+    plan_id: Id
     sortie: int | None = Field(None, ge=1, description="counts from 1; None = every sortie")
-    vehicle_ids: list[int] = Field(
+    vehicle_ids: list[Id] = Field(
         default_factory=list,
         description="registry ids; the plan's drone k flies on vehicle_ids[k-1] (cycled)",
     )
 
 
-class FlyPlan(BaseModel):
+class FlyPlan(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    vehicle_ids: list[int] = Field(min_length=1, description="the plan's drone k flies on [k-1]")
+    vehicle_ids: list[Id] = Field(min_length=1, description="the plan's drone k flies on [k-1]")
 
 
-class PatrolStart(BaseModel):
+class PatrolStart(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    vehicle_id: int | None = Field(None, description="override the patrol's vehicle")
+    vehicle_id: Id | None = Field(None, description="override the patrol's vehicle")
 
 
-class PatrolAbort(BaseModel):
+class PatrolAbort(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field("aborted by the pilot", min_length=1, max_length=500)
@@ -220,19 +221,19 @@ class PatrolDetail(PatrolPublic):
 # --- vehicle commands ----------------------------------------------------------------------------
 
 
-class TakeoffCommand(BaseModel):
+class TakeoffCommand(InputModel):
     model_config = ConfigDict(extra="forbid")
     alt_m: float = Field(gt=0, le=120)
 
 
-class GotoCommand(BaseModel):
+class GotoCommand(InputModel):
     model_config = ConfigDict(extra="forbid")
     lat_deg: Latitude
     lon_deg: Longitude
     alt_rel_m: float = Field(gt=0, le=120)
 
 
-class ModeCommand(BaseModel):
+class ModeCommand(InputModel):
     model_config = ConfigDict(extra="forbid")
     mode: Annotated[str, Field(min_length=2, max_length=32, pattern=r"^[A-Za-z_]+$")]
 
@@ -244,10 +245,10 @@ class CommandResult(BaseModel):
     result: str
 
 
-class DispatchRequest(BaseModel):
+class DispatchRequest(InputModel):
     model_config = ConfigDict(extra="forbid")
     alt_rel_m: float = Field(40.0, gt=0, le=120)
-    vehicle_id: int | None = Field(None, description="this drone rather than the nearest")
+    vehicle_id: Id | None = Field(None, description="this drone rather than the nearest")
     capability: str | None = Field(
         None, max_length=32, description="only drones listing it (e.g. thermal, speaker)"
     )

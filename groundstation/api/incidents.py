@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import func, select
 
 from groundstation.api.deps import CurrentUser, HubDep, OfficerUser, SessionDep, current_user
+from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import IncidentCreate, IncidentPublic, IncidentUpdate, Page
 from groundstation.db.models import (
     Attachment,
@@ -33,7 +34,7 @@ router = APIRouter(
 )
 
 
-async def get_incident(session: SessionDep, incident_id: int) -> Incident:
+async def get_incident(session: SessionDep, incident_id: Id) -> Incident:
     incident = await session.get(Incident, incident_id)
     if incident is None:
         raise NotFound("incident", incident_id)
@@ -58,7 +59,7 @@ async def list_incidents(
     status_: Annotated[IncidentStatus | None, Query(alias="status")] = None,
     type_: Annotated[IncidentType | None, Query(alias="type")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Page[IncidentPublic]:
     query = select(Incident)
     if status_ is not None:
@@ -77,7 +78,7 @@ async def list_incidents(
 
 
 @router.get("/{incident_id}")
-async def read_incident(incident_id: int, session: SessionDep) -> IncidentPublic:
+async def read_incident(incident_id: Id, session: SessionDep) -> IncidentPublic:
     return await incident_public(session, await get_incident(session, incident_id))
 
 
@@ -100,7 +101,7 @@ async def create_incident(
 
 @router.patch("/{incident_id}")
 async def update_incident(
-    incident_id: int, body: IncidentUpdate, session: SessionDep, hub: HubDep, _officer: OfficerUser
+    incident_id: Id, body: IncidentUpdate, session: SessionDep, hub: HubDep, _officer: OfficerUser
 ) -> IncidentPublic:
     """Assign, resolve, reopen or correct an incident (officers and admins)."""
     incident = await get_incident(session, incident_id)
@@ -129,7 +130,7 @@ async def update_incident(
     return public
 
 
-async def _check_assignee(session: SessionDep, user_id: int) -> None:
+async def _check_assignee(session: SessionDep, user_id: Id) -> None:
     assignee = await session.get(User, user_id)
     if assignee is None or not assignee.active:
         raise InvalidRequest(f"no active user {user_id}", field="assigned_to")

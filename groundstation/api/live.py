@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.api.deps import user_for_claims
+from groundstation.api.inputs import InvalidJson, loads
 from groundstation.api.schemas import IncidentPublic, VehiclePublic
 from groundstation.auth import Revocations, TokenClaims, TokenCodec
 from groundstation.config import Settings
@@ -50,6 +51,24 @@ SnapshotSource = Callable[[AsyncSession], Awaitable[list[dict[str, Any]]]]
 CLOSE_POLICY = 1008  # authentication missing or refused
 CLOSE_GOING_AWAY = 1001  # the station is shutting down
 CLOSE_TRY_AGAIN = 1013  # too slow (overflow) or stuck: reconnect for a fresh snapshot
+CLOSE_INVALID = 1007  # a message that is JSON-like but not strict JSON (too deep, NaN ...)
+
+
+class Refused(Exception):
+    """The client sent something that ends the connection: close with `code` and `reason`."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason[:120]  # a close reason is at most 123 bytes (RFC 6455 5.5)
+
+
+def _parse(text: str) -> Any:
+    """The message as JSON; :class:`Refused` if it is not strict JSON, ValueError if not JSON."""
+    try:
+        return loads(text)
+    except InvalidJson as exc:
+        raise Refused(CLOSE_INVALID, f"invalid JSON: {exc.msg}") from None
 
 
 async def snapshot_vehicles(session: AsyncSession) -> list[dict[str, Any]]:
@@ -103,7 +122,7 @@ async def _authenticate(websocket: WebSocket, token: str | None) -> tuple[User, 
         if first is None:
             return None
         try:
-            message = json.loads(first)
+            message = _parse(first)
         except json.JSONDecodeError:
             return None
         if not isinstance(message, dict) or message.get("type") != "auth":
@@ -147,8 +166,9 @@ async def _receive_text(websocket: WebSocket) -> str | None:
     return text if isinstance(text, str) else None
 
 
-async def _read(websocket: WebSocket) -> None:
-    """Answer pings, ignore anything else; return when the client goes away."""
+async def _read(websocket: WebSocket, refusals: list[Refused]) -> None:
+    """Answer pings, ignore anything else; return when the client goes away, or after noting
+    in `refusals` a message that is not strict JSON."""
     while True:
         try:
             text = await _receive_text(websocket)
@@ -156,15 +176,25 @@ async def _read(websocket: WebSocket) -> None:
             return
         if text is None:
             continue
-        with contextlib.suppress(json.JSONDecodeError):
-            if json.loads(text) == {"type": "ping"}:
-                await websocket.send_text(make_message("pong", {}).text)
+        try:
+            message = _parse(text)
+        except Refused as refused:
+            refusals.append(refused)
+            return
+        except json.JSONDecodeError:
+            continue
+        if message == {"type": "ping"}:
+            await websocket.send_text(make_message("pong", {}).text)
 
 
 @router.websocket("/ws/live")
 async def live(websocket: WebSocket, token: str | None = None) -> None:
     await websocket.accept()
-    found = await _authenticate(websocket, token)
+    try:
+        found = await _authenticate(websocket, token)
+    except Refused as refused:
+        await websocket.close(code=refused.code, reason=refused.reason)
+        return
     if found is None:
         await websocket.close(code=CLOSE_POLICY, reason="authentication required")
         return
@@ -178,16 +208,20 @@ async def live(websocket: WebSocket, token: str | None = None) -> None:
             await websocket.send_text(make_message("snapshot", snapshot).text)
         except (WebSocketDisconnect, OSError):
             return  # gone before the snapshot arrived
+        refusals: list[Refused] = []
         await _first_of(
             _relay(websocket, client),
-            _read(websocket),
+            _read(websocket, refusals),
             client.wait_closed(),
             _token_end(revoked, claims, token_end),
         )
         reason = token_end[0] if token_end else client.close_reason
     codes = {"shutdown": CLOSE_GOING_AWAY, "overflow": CLOSE_TRY_AGAIN, "stuck": CLOSE_TRY_AGAIN}
     codes |= {"token revoked": CLOSE_POLICY, "token expired": CLOSE_POLICY}
-    if reason in codes:
+    if refusals:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
+            await websocket.close(code=refusals[0].code, reason=refusals[0].reason)
+    elif reason in codes:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
             await websocket.close(code=codes[reason], reason=reason)
 

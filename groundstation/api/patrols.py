@@ -27,6 +27,7 @@ from groundstation.api.flight_schemas import (
     TransitionPublic,
 )
 from groundstation.api.incidents import incident_public, publish_incident
+from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
 from groundstation.db.audit import audit
 from groundstation.db.models import (
@@ -56,7 +57,7 @@ def get_service(request: Request) -> PatrolService:
 ServiceDep = Annotated[PatrolService, Depends(get_service)]
 
 
-async def _patrol(session: SessionDep, patrol_id: int) -> Patrol:
+async def _patrol(session: SessionDep, patrol_id: Id) -> Patrol:
     patrol = await session.get(Patrol, patrol_id)
     if patrol is None:
         raise NotFound("patrol", patrol_id)
@@ -90,7 +91,7 @@ async def create_patrols(
 
 @router.post("/plans/{plan_id}/fly", status_code=status.HTTP_202_ACCEPTED)
 async def fly_plan(
-    plan_id: int, body: FlyPlan, session: SessionDep, service: ServiceDep, pilot: PilotUser
+    plan_id: Id, body: FlyPlan, session: SessionDep, service: ServiceDep, pilot: PilotUser
 ) -> Page[PatrolPublic]:
     """Every sortie of a plan: in parallel across `vehicle_ids` (the plan's drone k on
     vehicle_ids[k-1]), in sequence on each vehicle (the next starts when one is reported)."""
@@ -108,9 +109,9 @@ async def fly_plan(
 async def list_patrols(
     session: SessionDep,
     state: Annotated[list[PatrolState] | None, Query()] = None,
-    plan_id: int | None = None,
+    plan_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Page[PatrolPublic]:
     query = select(Patrol)
     if state:
@@ -123,7 +124,7 @@ async def list_patrols(
 
 
 @router.get("/patrols/{patrol_id}")
-async def read_patrol(patrol_id: int, session: SessionDep) -> PatrolDetail:
+async def read_patrol(patrol_id: Id, session: SessionDep) -> PatrolDetail:
     """The patrol, its transitions, its track (GeoJSON, split at gaps) and its report facts."""
     patrol = await _patrol(session, patrol_id)
     transitions = await session.scalars(
@@ -148,7 +149,7 @@ async def read_patrol(patrol_id: int, session: SessionDep) -> PatrolDetail:
 
 @router.post("/patrols/{patrol_id}/start", status_code=status.HTTP_202_ACCEPTED)
 async def start_patrol(
-    patrol_id: int,
+    patrol_id: Id,
     session: SessionDep,
     service: ServiceDep,
     pilot: PilotUser,
@@ -161,7 +162,7 @@ async def start_patrol(
 
 @router.post("/patrols/{patrol_id}/resume", status_code=status.HTTP_202_ACCEPTED)
 async def resume_patrol(
-    patrol_id: int, session: SessionDep, service: ServiceDep, pilot: PilotUser
+    patrol_id: Id, session: SessionDep, service: ServiceDep, pilot: PilotUser
 ) -> PatrolPublic:
     """Fly an interrupted patrol again from the item after its last reached one."""
     await service.start(patrol_id, pilot, resume=True)
@@ -170,14 +171,14 @@ async def resume_patrol(
 
 @router.post("/patrols/{patrol_id}/abort")
 async def abort_patrol(
-    patrol_id: int, service: ServiceDep, pilot: PilotUser, body: PatrolAbort | None = None
+    patrol_id: Id, service: ServiceDep, pilot: PilotUser, body: PatrolAbort | None = None
 ) -> PatrolPublic:
     body = body or PatrolAbort()
     patrol = await service.abort(patrol_id, pilot, body.reason, rtl=body.rtl)
     return PatrolPublic.from_row(patrol)
 
 
-async def _refreshed(session: SessionDep, patrol_id: int) -> Patrol:
+async def _refreshed(session: SessionDep, patrol_id: Id) -> Patrol:
     patrol = await _patrol(session, patrol_id)
     await session.refresh(patrol)
     return patrol
@@ -185,7 +186,7 @@ async def _refreshed(session: SessionDep, patrol_id: int) -> Patrol:
 
 @router.post("/incidents/{incident_id}/dispatch")
 async def dispatch(
-    incident_id: int,
+    incident_id: Id,
     request: Request,
     session: SessionDep,
     hub: HubDep,

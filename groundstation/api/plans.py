@@ -17,6 +17,7 @@ from sqlalchemy.orm import load_only
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.flight_schemas import PlanCreate, PlanPreview, PlanPublic, sortie_summaries
+from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
 from groundstation.api.sites import LoadedSite
 from groundstation.db.models import Plan, Vehicle
@@ -51,7 +52,7 @@ LIST_COLUMNS = (
 )
 
 
-async def get_plan(session: SessionDep, plan_id: int) -> Plan:
+async def get_plan(session: SessionDep, plan_id: Id) -> Plan:
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise NotFound("plan", plan_id)
@@ -115,7 +116,7 @@ async def create_plan(
 async def list_plans(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Page[PlanPublic]:
     """Plans, newest first, as summaries: routes and mission items only in the detail view."""
     total = await session.scalar(select(func.count()).select_from(Plan))
@@ -125,7 +126,7 @@ async def list_plans(
 
 
 @router.get("/{plan_id}", response_model=PlanPublic)
-async def read_plan(plan_id: int, session: SessionDep) -> Response:
+async def read_plan(plan_id: Id, session: SessionDep) -> Response:
     """A plan with its route (GeoJSON: legs per sortie, area, no-fly zones, station, fence)."""
     plan = await get_plan(session, plan_id)
     # A whole-zone route is hundreds of KB: encode it off the event loop (link, live stream).
@@ -141,11 +142,11 @@ async def read_plan(plan_id: int, session: SessionDep) -> Response:
     responses={200: {"description": "a QGC .plan, QGC WPL 110 .waypoints, KML or GeoJSON file"}},
 )
 async def export_plan(
-    plan_id: int,
+    plan_id: Id,
     session: SessionDep,
     loaded: LoadedSite,
     fmt: Annotated[Literal["plan", "waypoints", "kml", "geojson"], Query(alias="format")] = "plan",
-    sortie: Annotated[int, Query(ge=1, description="which sortie (plan, waypoints)")] = 1,
+    sortie: Annotated[Id, Query(description="which sortie (plan, waypoints)")] = 1,
 ) -> Response:
     plan = await get_plan(session, plan_id)
     site, _, _ = loaded

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.freshness import freshness_service
+from groundstation.api.inputs import Day, Id, Offset
 from groundstation.api.sites import current_site
 from groundstation.db.models import Report
 from groundstation.freshness.settings import FreshnessSettings
@@ -55,7 +56,7 @@ class ReportsPublic(BaseModel):
 async def list_reports(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> ReportsPublic:
     """Filed reports, newest first, with the summary numbers."""
     count = await session.scalar(select(func.count()).select_from(Report)) or 0
@@ -88,7 +89,7 @@ async def _skipped(session: SessionDep, day: date) -> list[dict[str, Any]]:
 async def daily(
     request: Request,
     session: SessionDep,
-    day: Annotated[date | None, Query(description="local day; default today")] = None,
+    day: Annotated[Day | None, Query(description="local day (1970-9999); default today")] = None,
     lang: Annotated[Literal["zh", "en"], Query()] = "zh",
     format: Annotated[Literal["html", "json"], Query()] = "html",
 ) -> Response:
@@ -118,7 +119,7 @@ async def daily(
 async def patrol_report(
     request: Request,
     session: SessionDep,
-    patrol_id: int,
+    patrol_id: Id,
     format: Annotated[str, Query(description="html, pdf, geojson, kml, csv, png or json")] = "html",
     download: bool = False,
 ) -> Response:
@@ -134,6 +135,6 @@ async def patrol_report(
 
 
 @router.post("/api/patrols/{patrol_id}/report")
-async def refile_report(session: SessionDep, _user: PilotUser, patrol_id: int) -> dict[str, Any]:
+async def refile_report(session: SessionDep, _user: PilotUser, patrol_id: Id) -> dict[str, Any]:
     """Compute and store the report's summary now; returns it."""
     return await file_report(session, patrol_id)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.inputs import Id, InputModel
 from groundstation.db.models import Schedule, ScheduleRun
 from groundstation.schedule.store import (
     ScheduleSpec,
@@ -27,8 +28,8 @@ router = APIRouter(
 )
 
 
-class ScheduleCreate(BaseModel):
-    plan_id: int
+class ScheduleCreate(InputModel):
+    plan_id: Id
     name: str = Field("", max_length=128)
     cron: str = Field("", max_length=64, description="5 crontab fields, or empty with times")
     times: list[str] = Field(default_factory=list, description='"HH:MM" or "HH:MM:SS" each')
@@ -36,15 +37,15 @@ class ScheduleCreate(BaseModel):
     start_date: str | None = Field(None, description="YYYY-MM-DD, inclusive")
     end_date: str | None = Field(None, description="YYYY-MM-DD, inclusive")
     months: list[int] = Field(default_factory=list, description="season: months 1-12")
-    vehicle_pool: list[int] = Field(default_factory=list, description="vehicle ids; empty = any")
+    vehicle_pool: list[Id] = Field(default_factory=list, description="vehicle ids; empty = any")
     policy: Literal["skip", "retry"] = "skip"
-    retry_window_s: int = Field(1800, ge=0)
-    retry_every_s: int = Field(300, gt=0)
+    retry_window_s: int = Field(1800, ge=0, le=86_400)
+    retry_every_s: int = Field(300, gt=0, le=86_400)
     enabled: bool = True
     replan: bool = Field(False, description="plan afresh from the plan's parameters each run")
 
 
-class ScheduleUpdate(BaseModel):
+class ScheduleUpdate(InputModel):
     name: str | None = Field(None, max_length=128)
     cron: str | None = Field(None, max_length=64)
     times: list[str] | None = None
@@ -52,10 +53,10 @@ class ScheduleUpdate(BaseModel):
     start_date: str | None = None
     end_date: str | None = None
     months: list[int] | None = None
-    vehicle_pool: list[int] | None = None
+    vehicle_pool: list[Id] | None = None
     policy: Literal["skip", "retry"] | None = None
-    retry_window_s: int | None = Field(None, ge=0)
-    retry_every_s: int | None = Field(None, gt=0)
+    retry_window_s: int | None = Field(None, ge=0, le=86_400)
+    retry_every_s: int | None = Field(None, gt=0, le=86_400)
     enabled: bool | None = None
     replan: bool | None = None
 
@@ -139,14 +140,14 @@ async def get_all_runs(
 
 
 @router.get("/{schedule_id}")
-async def get_one(request: Request, session: SessionDep, schedule_id: int) -> SchedulePublic:
+async def get_one(request: Request, session: SessionDep, schedule_id: Id) -> SchedulePublic:
     row = await get_schedule(session, schedule_id)
     return _public(row, _next(request, row))
 
 
 @router.patch("/{schedule_id}")
 async def change_schedule(
-    request: Request, session: SessionDep, _user: PilotUser, schedule_id: int, body: ScheduleUpdate
+    request: Request, session: SessionDep, _user: PilotUser, schedule_id: Id, body: ScheduleUpdate
 ) -> SchedulePublic:
     """Change a schedule (``{"enabled": false}`` disables it); rescheduled at once."""
     row = await get_schedule(session, schedule_id)
@@ -157,7 +158,7 @@ async def change_schedule(
 
 @router.delete("/{schedule_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_schedule(
-    request: Request, session: SessionDep, _user: PilotUser, schedule_id: int
+    request: Request, session: SessionDep, _user: PilotUser, schedule_id: Id
 ) -> None:
     """Remove a schedule and its run log."""
     row = await get_schedule(session, schedule_id)
@@ -170,7 +171,7 @@ async def delete_schedule(
 
 @router.get("/{schedule_id}/runs")
 async def get_runs(
-    session: SessionDep, schedule_id: int, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    session: SessionDep, schedule_id: Id, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[RunPublic]:
     await get_schedule(session, schedule_id)
     return [_run_public(r) for r in await list_runs(session, schedule_id, limit)]

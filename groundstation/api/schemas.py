@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from groundstation.api.inputs import Id, InputModel
 from groundstation.db import models
 
 T = TypeVar("T")
@@ -33,12 +34,12 @@ class Page(BaseModel, Generic[T]):
 # --- auth and users ------------------------------------------------------------------------------
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(InputModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     username: Username
@@ -47,13 +48,20 @@ class UserCreate(BaseModel):
     full_name: str = Field("", max_length=128)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     role: models.Role | None = None
     full_name: str | None = Field(None, max_length=128)
     active: bool | None = None
-    password: str | None = Field(None, min_length=8, max_length=1024)
+    password: str | None = Field(None, min_length=8, max_length=1024, description="omit to keep")
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _no_null_password(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("a password cannot be null: leave the field out to keep it")
+        return value
 
 
 class UserPublic(BaseModel):
@@ -83,7 +91,7 @@ class TokenPublic(BaseModel):
     user: UserPublic
 
 
-class UnlockRequest(BaseModel):
+class UnlockRequest(InputModel):
     """Lift the lockout (and back-off) of a username or of a client address."""
 
     model_config = ConfigDict(extra="forbid")
@@ -117,29 +125,29 @@ class LockoutPublic(BaseModel):
 # --- vehicles ------------------------------------------------------------------------------------
 
 
-class VehicleCreate(BaseModel):
+class VehicleCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     sysid: int = Field(ge=1, le=254, description="MAVLink system id")
     name: str = Field(min_length=1, max_length=64)
     airframe: str = Field("quadcopter", max_length=64)
     battery_model: str = Field("", max_length=64)
-    battery_capacity_mah: int | None = Field(None, gt=0)
-    endurance_s: float | None = Field(None, gt=0)
+    battery_capacity_mah: int | None = Field(None, gt=0, le=1_000_000)
+    endurance_s: float | None = Field(None, gt=0, le=86_400, description="seconds of flight")
     capabilities: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
         default_factory=list, description="e.g. camera, thermal, speaker, spotlight"
     )
     notes: str = Field("", max_length=2000)
 
 
-class VehicleUpdate(BaseModel):
+class VehicleUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=64)
     airframe: str | None = Field(None, max_length=64)
     battery_model: str | None = Field(None, max_length=64)
-    battery_capacity_mah: int | None = Field(None, gt=0)
-    endurance_s: float | None = Field(None, gt=0)
+    battery_capacity_mah: int | None = Field(None, gt=0, le=1_000_000)
+    endurance_s: float | None = Field(None, gt=0, le=86_400, description="seconds of flight")
     capabilities: list[Annotated[str, StringConstraints(max_length=32)]] | None = None
     notes: str | None = Field(None, max_length=2000)
 
@@ -212,25 +220,25 @@ class VehicleLivePublic(BaseModel):
 # --- incidents -----------------------------------------------------------------------------------
 
 
-class IncidentCreate(BaseModel):
+class IncidentCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     type: models.IncidentType
     lat_deg: Latitude
     lon_deg: Longitude
     description: str = Field("", max_length=4000)
-    patrol_id: int | None = None
-    vehicle_id: int | None = None
+    patrol_id: Id | None = None
+    vehicle_id: Id | None = None
 
 
-class IncidentUpdate(BaseModel):
+class IncidentUpdate(InputModel):
     """Change status, assignee or description. Assigning someone moves an open incident to
     ``assigned``; ``assigned_to: null`` on an assigned incident sends it back to ``open``."""
 
     model_config = ConfigDict(extra="forbid")
 
     status: models.IncidentStatus | None = None
-    assigned_to: int | None = None
+    assigned_to: Id | None = None
     description: str | None = Field(None, max_length=4000)
     type: models.IncidentType | None = None
 

@@ -12,6 +12,7 @@ from groundstation.api.deps import (
     SessionDep,
     current_user,
 )
+from groundstation.api.inputs import Id
 from groundstation.api.schemas import Page, UserCreate, UserPublic, UserUpdate
 from groundstation.db.models import Role, User
 from groundstation.db.users import count_admins, create_user
@@ -48,7 +49,7 @@ async def add_user(
 
 @router.patch("/{user_id}")
 async def update_user(
-    user_id: int,
+    user_id: Id,
     body: UserUpdate,
     session: SessionDep,
     passwords: PasswordsDep,

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.inputs import Id
 from groundstation.api.schemas import (
     Page,
     VehicleCreate,
@@ -22,7 +23,7 @@ from groundstation.telemetry.fleet_bridge import bridge_or_none, frame_of
 router = APIRouter(prefix="/api/vehicles", tags=["vehicles"], dependencies=[Depends(current_user)])
 
 
-async def get_vehicle(session: SessionDep, vehicle_id: int) -> Vehicle:
+async def get_vehicle(session: SessionDep, vehicle_id: Id) -> Vehicle:
     vehicle = await session.get(Vehicle, vehicle_id)
     if vehicle is None:
         raise NotFound("vehicle", vehicle_id)
@@ -36,13 +37,13 @@ async def list_vehicles(session: SessionDep) -> Page[VehiclePublic]:
 
 
 @router.get("/{vehicle_id}")
-async def read_vehicle(vehicle_id: int, session: SessionDep) -> VehiclePublic:
+async def read_vehicle(vehicle_id: Id, session: SessionDep) -> VehiclePublic:
     return VehiclePublic.from_row(await get_vehicle(session, vehicle_id))
 
 
 @router.get("/{vehicle_id}/live")
 async def read_vehicle_live(
-    vehicle_id: int, request: Request, session: SessionDep
+    vehicle_id: Id, request: Request, session: SessionDep
 ) -> VehicleLivePublic:
     """The vehicle's live state from the link, with its link and telemetry health; 409 if the
     station has no link or has never heard the vehicle."""
@@ -80,7 +81,7 @@ async def add_vehicle(body: VehicleCreate, session: SessionDep, _pilot: PilotUse
 
 @router.patch("/{vehicle_id}")
 async def update_vehicle(
-    vehicle_id: int, body: VehicleUpdate, session: SessionDep, _pilot: PilotUser
+    vehicle_id: Id, body: VehicleUpdate, session: SessionDep, _pilot: PilotUser
 ) -> VehiclePublic:
     vehicle = await get_vehicle(session, vehicle_id)
     for name, value in body.model_dump(exclude_unset=True).items():
@@ -92,7 +93,7 @@ async def update_vehicle(
 
 
 @router.delete("/{vehicle_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_vehicle(vehicle_id: int, session: SessionDep, _pilot: PilotUser) -> None:
+async def delete_vehicle(vehicle_id: Id, session: SessionDep, _pilot: PilotUser) -> None:
     """Forget a drone that has never flown; one with patrols or a track is kept (409)."""
     vehicle = await get_vehicle(session, vehicle_id)
     for table in (Patrol, TrackChunk):

@@ -71,9 +71,11 @@ It is installed from npm by the setup step: <strong>run <code>make setup</code><
 def safe_file(root: Path, relative: str) -> Path | None:
     """The file `relative` under `root`, or None if it is missing or would leave `root`.
 
-    >>> safe_file(STATIC_DIR, "../../app.py") is None
-    True
+    >>> safe_file(STATIC_DIR, "../../app.py") is None, safe_file(STATIC_DIR, chr(0)) is None
+    (True, True)
     """
+    if "\x00" in relative:  # no file name holds NUL (and Path.resolve raises on it)
+        return None
     base = root.resolve()
     candidate = (base / relative).resolve()
     if not candidate.is_relative_to(base) or not candidate.is_file():

@@ -66,3 +66,24 @@ def test_cors_allows_only_configured_origins(settings):
         )
     assert ok.headers["access-control-allow-origin"] == "https://map.station.example"
     assert "access-control-allow-origin" not in bad.headers
+
+
+def test_openapi_documents_the_error_bodies_really_sent(station, pilot):
+    """Domain errors (string ``detail``) and FastAPI's (list ``detail``) are both in the
+    document, with every status the station sends for an authenticated operation."""
+    spec = station.client.get("/openapi.json").json()
+    assert spec["components"]["schemas"]["Error"]["properties"]["detail"]["type"] == "string"
+    op = spec["paths"]["/api/vehicles/{vehicle_id}"]["patch"]
+    assert {"401", "403", "404", "409", "413", "422"} <= set(op["responses"])
+    unprocessable = op["responses"]["422"]["content"]["application/json"]["schema"]["anyOf"]
+    assert {s["$ref"].rsplit("/", 1)[1] for s in unprocessable} == {"HTTPValidationError", "Error"}
+    upload = spec["paths"]["/api/incidents/{incident_id}/attachments"]["post"]
+    assert "415" in upload["responses"]
+    # and a domain 422 really has the Error shape
+    r = station.client.post(
+        "/api/incidents",
+        json={"type": "theft", "lat_deg": 29.0, "lon_deg": 119.0, "vehicle_id": 999},
+        headers=pilot,
+    )
+    assert r.status_code in (404, 422), r.text
+    assert isinstance(r.json()["detail"], str)
