@@ -186,7 +186,8 @@ def test_forty_digit_token_subject_is_401(station, stored, settings):
     """A correctly signed token whose subject is no possible row id is refused like any bad
     token (401), not looked up."""
     secret = (settings.data_dir / SECRET_FILE).read_text().strip()
-    token = jwt.encode({"sub": "1" * 40, "exp": 4_000_000_000}, secret, algorithm="HS256")
+    claims = {"sub": "1" * 40, "ver": 0, "exp": 4_000_000_000}
+    token = jwt.encode(claims, secret, algorithm="HS256")
     r = station.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     json_error(r, 401, "invalid token subject")
 
