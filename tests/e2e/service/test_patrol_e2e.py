@@ -215,10 +215,11 @@ async def test_patrol_flies_survives_a_station_kill_and_files_its_track(tmp_path
 
             # nothing the station had heard is lost by the kill: every photo is in the report
             # or counted as missed (taken while the station was down: at most those, plus the
-            # ones heard in the last second before the kill)
+            # ones heard in the last flush interval before the kill: a photo per 60 m, 60 m a
+            # wall second here; 2 allows a flush a little late on a loaded machine)
             assert truth.photos > 5
             assert len(facts["photos"]) + facts["photos_missed"] == truth.photos
-            assert facts["photos_missed"] <= photos_unheard + 1
+            assert facts["photos_missed"] <= photos_unheard + 2
             assert truth.battery_at_arming is not None
             assert facts["battery_start_pct"] == pytest.approx(truth.battery_at_arming, abs=1.0)
             assert facts["battery_end_pct"] < facts["battery_start_pct"]
