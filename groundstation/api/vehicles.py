@@ -3,7 +3,10 @@ link; this is what the station knows about a drone when it is switched off."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,8 +19,10 @@ from groundstation.api.schemas import (
     VehiclePublic,
     VehicleUpdate,
 )
-from groundstation.db.models import Patrol, TrackChunk, Vehicle
+from groundstation.db.models import Flight, Patrol, TrackChunk, Vehicle
 from groundstation.errors import Conflict, NotFound, UnknownVehicle
+from groundstation.patrol.battery import estimate_for
+from groundstation.patrol.config import PatrolConfig
 from groundstation.telemetry.fleet_bridge import bridge_or_none, frame_of
 
 router = APIRouter(prefix="/api/vehicles", tags=["vehicles"], dependencies=[Depends(current_user)])
@@ -61,6 +66,41 @@ async def read_vehicle_live(
     return VehicleLivePublic.model_validate(frame_of(handle.state, vehicle.id, vehicle.name))
 
 
+class BatteryModelPublic(BaseModel):
+    """What a flight costs the vehicle: learned from its (or its airframe's) flights, or the
+    configured endurance while there are too few; the rates are upper estimates."""
+
+    source: Literal["learned", "configured"]
+    basis: str
+    flights: int
+    minutes: float
+    km: float
+    cruise_pct_per_km: float | None
+    hover_pct_per_min: float | None
+    cruise_mean_pct_per_km: float | None
+    hover_mean_pct_per_min: float | None
+    endurance_s: float
+    text: str
+
+
+@router.get("/{vehicle_id}/battery")
+async def read_vehicle_battery(
+    vehicle_id: Id, request: Request, session: SessionDep
+) -> BatteryModelPublic:
+    """The battery model preflight and planning use for this vehicle now."""
+    vehicle = await get_vehicle(session, vehicle_id)
+    service = getattr(request.app.state, "patrols", None)
+    config: PatrolConfig = service.config if service is not None else PatrolConfig()
+    estimate = await estimate_for(
+        session,
+        vehicle,
+        endurance_s=vehicle.endurance_s or config.default_endurance_s,
+        min_flights=config.learn_min_flights,
+        min_minutes=config.learn_min_minutes,
+    )
+    return BatteryModelPublic.model_validate(estimate.as_dict())
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def add_vehicle(body: VehicleCreate, session: SessionDep, _pilot: PilotUser) -> VehiclePublic:
     clash = (
@@ -96,7 +136,7 @@ async def update_vehicle(
 async def delete_vehicle(vehicle_id: Id, session: SessionDep, _pilot: PilotUser) -> None:
     """Forget a drone that has never flown; one with patrols or a track is kept (409)."""
     vehicle = await get_vehicle(session, vehicle_id)
-    for table in (Patrol, TrackChunk):
+    for table in (Patrol, TrackChunk, Flight):
         used = await session.execute(
             select(table.id).where(table.vehicle_id == vehicle_id).limit(1)
         )

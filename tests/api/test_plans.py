@@ -311,3 +311,23 @@ def test_plan_for_a_vehicle_is_split_by_its_learned_battery_use(station, pilot):
     again = station.client.portal.call(replan)
     assert again.stats["battery"]["source"] == "learned"
     assert len(again.mission_items) == len(learned["sorties"])
+
+
+def test_a_vehicles_battery_model_is_readable(station, pilot, officer):
+    """GET /api/vehicles/{id}/battery: learned for a drone with flights, configured for a new
+    one (saying how many flights it has); a drone that has flown cannot be deleted."""
+    vid = thirsty_vehicle(station.settings.db)
+    r = station.client.get(f"/api/vehicles/{vid}/battery", headers=officer)
+    assert r.status_code == 200, r.text
+    model = r.json()
+    assert (model["source"], model["flights"], model["basis"]) == ("learned", 3, "vehicle thirsty")
+    assert model["cruise_pct_per_km"] > model["cruise_mean_pct_per_km"]
+    new = station.client.post(
+        "/api/vehicles", json={"sysid": 8, "name": "fresh"}, headers=pilot
+    ).json()
+    fresh = station.client.get(f"/api/vehicles/{new['id']}/battery", headers=officer).json()
+    assert fresh["source"] == "configured"
+    assert fresh["cruise_pct_per_km"] is None
+    assert "0 flights" in fresh["basis"]
+    assert station.client.get("/api/vehicles/999999/battery", headers=officer).status_code == 404
+    assert station.client.delete(f"/api/vehicles/{vid}", headers=pilot).status_code == 409
