@@ -31,6 +31,7 @@ from groundstation.link.health import HealthTracker
 from groundstation.link.mission_client import MissionClient
 from groundstation.link.modes import AUTOPILOT_ARDUPILOT, set_mode_params
 from groundstation.link.signing import signing_timestamp
+from groundstation.link.stored_form import Autopilot
 from groundstation.link.transport import Peer
 from groundstation.link.vehicle import LatestValue, Position, StateBuilder, VehicleState
 
@@ -126,6 +127,11 @@ class VehicleHandle:
     @property
     def is_ardupilot(self) -> bool:
         return self.builder.autopilot_code in (AUTOPILOT_ARDUPILOT, 0)
+
+    @property
+    def stored_rules(self) -> Autopilot:
+        """Whose rules say what the vehicle keeps of a mission item (verification)."""
+        return Autopilot.of(self.builder.autopilot_code, int(self.builder.f.get("vehicle_type", 0)))
 
     @property
     def supports_mission_int(self) -> bool:

@@ -20,7 +20,7 @@ from groundstation.errors import (
     MissionUploadError,
     MissionVerifyError,
 )
-from groundstation.link.items import mission_type_code, same_as, to_wire
+from groundstation.link.items import mission_type_code, to_wire
 from groundstation.link.mission_protocol import (
     ClearTransfer,
     DownloadTransfer,
@@ -29,6 +29,7 @@ from groundstation.link.mission_protocol import (
     UploadTransfer,
     _Transfer,
 )
+from groundstation.link.stored_form import Autopilot, differences
 from routes.mission import MissionItem
 
 Msg = Any
@@ -116,7 +117,7 @@ class MissionPort(Protocol):
     @property
     def own_system(self) -> int: ...
     @property
-    def is_ardupilot(self) -> bool: ...
+    def stored_rules(self) -> Autopilot: ...
     @property
     def supports_mission_int(self) -> bool: ...
     @property
@@ -275,14 +276,15 @@ class MissionClient:
                 f"sent {len(sent)} items, read back {len(got)}",
                 vehicle_count=len(got),
             )
+        rules = self.port.stored_rules
         for a, b in zip(sent, got, strict=True):
-            # ArduPilot keeps its own home in mission slot 0 and reports that on download.
-            home_slot = self.port.is_ardupilot and mission_type == "mission" and a.seq == 0
-            if not same_as(a, b, ignore_position=home_slot, float_xy=legacy):
+            wrong = differences(a, b, rules, float_xy=legacy)
+            if wrong:
                 raise MissionVerifyError(
                     sysid,
                     mission_type,
-                    f"item {a.seq} differs: sent {a}, read back {b}",
+                    f"item {a.seq} differs from what {rules.value} keeps of it: "
+                    f"{', '.join(wrong)} (sent {a}, read back {b})",
                     vehicle_count=len(got),
                 )
 

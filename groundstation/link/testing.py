@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,8 @@ class FakeAutopilot:
     rerequest_s: float = 0.05
     #: a vehicle that hangs: after this many items it neither requests nor acknowledges
     stall_upload_after: int | None = None
+    #: what the vehicle makes of each item it stores (its storage rules, or a fault)
+    store: Callable[[MissionItem], MissionItem] | None = None
     #: False: AUTOPILOT_VERSION lacks MAV_PROTOCOL_CAPABILITY_MISSION_INT (an old autopilot)
     mission_int: bool = True
     #: items refused as duplicates with MISSION_ACK(INVALID_SEQUENCE), as ArduPilot does
@@ -154,7 +157,8 @@ class FakeAutopilot:
             if msg.seq != len(got):
                 self.invalid_sequence_acks += 1
                 return [self.mav.mission_ack_encode(255, 190, 13, mtype)]  # INVALID_SEQUENCE
-            got.append(from_message(msg))
+            item = from_message(msg)
+            got.append(item if self.store is None else self.store(item))
             if self._stalled():
                 return []
             if len(got) == count:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 
 import pytest
 
@@ -15,12 +16,14 @@ from groundstation.errors import (
     LinkError,
     MissionTimeout,
     MissionUploadError,
+    MissionVerifyError,
     UnknownMode,
     UnknownVehicle,
 )
 from groundstation.link import CommandTiming, Fleet, LinkConfig, MissionTiming
 from groundstation.link.handle import DEFAULT_STREAMS_HZ, OPTIONAL_STREAMS_HZ
 from groundstation.link.signing import SigningConfig, key_from_passphrase
+from groundstation.link.stored_form import Autopilot, as_stored
 from groundstation.link.testing import FakeAutopilot, FakeVehicleEndpoint
 from groundstation.link.tlog import read_tlog
 from routes.mission import MissionItem
@@ -184,6 +187,28 @@ async def test_lost_final_ack_still_confirmed_by_read_back():
         items = _mission(5, 2)
         await fleet.vehicle(2).upload_mission(items, verify=False)
     assert ap.missions[0] == items
+
+
+async def test_verify_accepts_what_ardupilot_keeps_and_catches_a_real_difference():
+    """A vehicle storing items as ArduPilot does verifies; one that moved an altitude does not."""
+    items = [MissionItem(seq=0, frame=0, command=16, x=290500000, y=1191700000)] + [
+        MissionItem(seq=i, frame=6, command=16, param2=5.0, x=290500000 + 10 * i,
+                    y=1191700000, z=60.0)
+        for i in range(1, 5)
+    ]  # fmt: skip
+    ardupilot = FakeAutopilot(2, store=lambda i: as_stored(i, Autopilot.ARDUPILOT))
+    async with _fleet() as fleet, _vehicles(fleet, ardupilot):
+        await fleet.vehicle(2).upload_mission(items)
+    assert ardupilot.missions[0][1].frame == 3  # it did normalise
+    sagged = FakeAutopilot(
+        3,
+        store=lambda i: replace(
+            as_stored(i, Autopilot.ARDUPILOT), z=i.z - 1 if i.seq == 3 else i.z
+        ),
+    )
+    async with _fleet() as fleet, _vehicles(fleet, sagged):
+        with pytest.raises(MissionVerifyError, match=r"item 3 differs .*z 60\.0 != 59\.0"):
+            await fleet.vehicle(3).upload_mission(items)
 
 
 async def test_upload_refused_says_what_vehicle_holds():
