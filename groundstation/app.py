@@ -65,6 +65,7 @@ from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.db.users import ensure_first_admin
 from groundstation.freshness.hook import freshness_hook
 from groundstation.keyed_locks import KeyedLocks
+from groundstation.patrol.planner_pool import planner_pool
 from groundstation.patrol.service import patrol_hook
 from groundstation.reports.filer import report_hook
 from groundstation.schedule.service import schedule_hook
@@ -144,6 +145,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         await _first_admin(app, settings)
         async with contextlib.AsyncExitStack() as stack:
+            app.state.planner = await stack.enter_async_context(
+                planner_pool(settings.site, settings.planning)
+            )
             for hook in app.state.lifespan_hooks:
                 await stack.enter_async_context(hook(app))
             try:

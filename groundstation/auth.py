@@ -19,11 +19,12 @@ import contextlib
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import jwt
 from argon2 import PasswordHasher, profiles
@@ -32,6 +33,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from groundstation.db.types import utcnow
 from groundstation.errors import NotAuthenticated
 from groundstation.files import private_dir, private_file
+
+T = TypeVar("T")
 
 HashProfile = Literal["default", "cheapest"]
 _ALGORITHM = "HS256"
@@ -45,15 +48,23 @@ def make_hasher(profile: HashProfile = "default") -> PasswordHasher:
 
 
 class Passwords:
-    """Hash and check passwords off the event loop."""
+    """Hash and check passwords off the event loop, in threads of their own.
+
+    Not in asyncio's default thread pool: whatever else fills that pool (site loading, report
+    maps, freshness sweeps) would make a login wait behind it.
+    """
 
     def __init__(self, hasher: PasswordHasher) -> None:
         self.hasher = hasher
         self._dummy_hash: str | None = None
         self._dummy_lock = threading.Lock()
+        self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="passwords")
+
+    async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self.hasher.hash, password)
+        return await self._off_loop(self.hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether `password` matches; None (no such user) checks a dummy hash, always False.
@@ -62,9 +73,9 @@ class Passwords:
         checking a user's costs: a login for an unknown name takes as long as a wrong password.
         """
         if password_hash is None:
-            await asyncio.to_thread(self._verify, self.dummy_hash(), password)
+            await self._off_loop(self._verify, self.dummy_hash(), password)
             return False
-        return await asyncio.to_thread(self._verify, password_hash, password)
+        return await self._off_loop(self._verify, password_hash, password)
 
     def dummy_hash(self) -> str:
         """The hash of a random secret nobody knows, made once (blocking: call it at start)."""

@@ -85,6 +85,17 @@ class LoginSettings(BaseModel):
     forget_after_s: float = Field(900.0, gt=0)
 
 
+class PlanningSettings(BaseModel):
+    """The planning workers: how many, how many plans per user at once, how long a plan may take."""
+
+    workers: int = Field(1, ge=1, le=64, description="worker processes (1 leaves a core free)")
+    per_user: int = Field(2, ge=1, le=64, description="plans one user may have under way at once")
+    time_limit_s: float = Field(120.0, gt=0, le=3600, description="a plan is stopped after this")
+    max_tasks_per_worker: int = Field(
+        20, ge=1, description="a worker is replaced after this many plans (frees its memory)"
+    )
+
+
 class SimSettings(BaseModel):
     """The simulated fleet started by the demo (never in a real deployment)."""
 
@@ -174,6 +185,7 @@ class Settings(BaseSettings):
     )
 
     login: LoginSettings = Field(default_factory=LoginSettings)
+    planning: PlanningSettings = Field(default_factory=PlanningSettings)
     link: LinkSettings = Field(default_factory=LinkSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
     db: DbSettings = Field(default_factory=DbSettings)

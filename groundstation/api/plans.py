@@ -1,6 +1,7 @@
 """Plans: create from parameters over the site (or a drawn polygon), preview, list, export files.
 
-Planning runs in a worker thread (it is CPU work); the event loop keeps serving the link and the
+Planning runs in the station's worker processes (it is CPU work; see
+:mod:`groundstation.patrol.planner_pool`); the event loop keeps serving the link, logins and the
 live stream meanwhile. A plan that cannot be made (area outside the site, a swath too wide,
 parts unreachable) is a 422 whose ``detail`` says why.
 """
@@ -20,11 +21,12 @@ from groundstation.api.flight_schemas import PlanCreate, PlanPreview, PlanPublic
 from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
 from groundstation.api.sites import LoadedSite
-from groundstation.db.models import Plan, Vehicle
+from groundstation.db.models import Plan, User, Vehicle
 from groundstation.errors import NotFound
 from groundstation.patrol.battery import estimate_for
 from groundstation.patrol.config import PatrolConfig
-from groundstation.patrol.planning import PlanRequest, export_text, make_plan
+from groundstation.patrol.planner_pool import PlannerPool
+from groundstation.patrol.planning import PlanRequest, PlanResult, export_text
 
 router = APIRouter(prefix="/api/plans", tags=["plans"], dependencies=[Depends(current_user)])
 
@@ -78,14 +80,21 @@ async def with_battery(request: Request, session: SessionDep, req: PlanRequest) 
     return req.with_battery(estimate)
 
 
+async def plan_in_pool(http: Request, req: PlanRequest, user: User) -> PlanResult:
+    """Plan in the station's worker processes (see :mod:`groundstation.patrol.planner_pool`):
+    at most a few per user at once, stopped at the time limit or when the client goes away."""
+    planner: PlannerPool = http.app.state.planner
+    return await planner.plan(req, user=user.id, client_gone=http.is_disconnected)
+
+
 @router.post("/preview")
 async def preview_plan(
-    request: Request, body: PlanCreate, loaded: LoadedSite, session: SessionDep, _pilot: PilotUser
+    request: Request, body: PlanCreate, session: SessionDep, pilot: PilotUser
 ) -> PlanPreview:
     """Plan without storing: statistics, sorties and the route, to look at before saving."""
-    site, _, _ = loaded
     req = await with_battery(request, session, body.to_request())
-    result = await asyncio.to_thread(make_plan, site, req)
+    await session.commit()  # no pooled connection held while the plan is computed
+    result = await plan_in_pool(request, req, pilot)
     sorties = [s.as_dict() for s in result.sorties]
     return PlanPreview(stats=result.stats, sorties=sortie_summaries(sorties), route=result.route)
 
@@ -94,9 +103,10 @@ async def preview_plan(
 async def create_plan(
     http: Request, body: PlanCreate, loaded: LoadedSite, session: SessionDep, pilot: PilotUser
 ) -> PlanPublic:
-    site, site_id, _ = loaded
+    _, site_id, _ = loaded
     request = await with_battery(http, session, body.to_request())
-    result = await asyncio.to_thread(make_plan, site, request)
+    await session.commit()  # no pooled connection held while the plan is computed
+    result = await plan_in_pool(http, request, pilot)
     plan = Plan(
         site_id=site_id,
         name=body.name,

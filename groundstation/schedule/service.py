@@ -23,7 +23,6 @@ latest one is started once if still within its window.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -48,7 +47,7 @@ from groundstation.schedule.store import RunStatus, record_run, timing_of
 from groundstation.schedule.triggers import due_times, make_trigger, zone
 
 if TYPE_CHECKING:
-    from geodata.site import Site
+    from groundstation.patrol.planning import PlanRequest, PlanResult
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +80,14 @@ class ScheduleService:
         patrols: PatrolStarter | None,
         config: ScheduleConfig | None = None,
         wind_m_s: float | None = None,
-        site_loader: Callable[[], Awaitable[Site]] | None = None,
+        planner: Callable[[PlanRequest], Awaitable[PlanResult]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.notifier = notifier
         self.patrols = patrols
         self.config = config or ScheduleConfig()
         self.wind_m_s = wind_m_s
-        self.site_loader = site_loader
+        self.planner = planner
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._known: dict[int, tuple[Any, ...]] = {}
 
@@ -244,11 +243,10 @@ class ScheduleService:
         its flights (or its airframe's), as they are then, not as when the template was made.
         """
         from groundstation.db.models import Vehicle
-        from groundstation.patrol.planning import PlanRequest, make_plan
+        from groundstation.patrol.planning import PlanRequest
 
-        if self.site_loader is None:
-            raise ConfigError("re-planning needs the site, and this scheduler has none")
-        site = await self.site_loader()
+        if self.planner is None:
+            raise ConfigError("re-planning needs a planner, and this scheduler has none")
         try:
             request = PlanRequest(**template.params)
         except TypeError as exc:
@@ -261,7 +259,7 @@ class ScheduleService:
                         session, vehicle, vehicle.endurance_s or request.endurance_s
                     )
                     request = replace(request, vehicle_id=vehicle_id).with_battery(estimate)
-        result = await asyncio.to_thread(make_plan, site, request)
+        result = await self.planner(request)
         stamp = now.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
         async with self.sessions() as session:
             plan = Plan(
@@ -385,23 +383,9 @@ async def schedule_hook(app: FastAPI) -> AsyncIterator[None]:
     patrols = getattr(app.state, "patrols", None)
     patrol_config = getattr(patrols, "config", None)
     notifier: Notifier = getattr(app.state, "notifier", None) or Notifier(app.state.hub)
-    site: list[Site] = []
-
-    async def site_loader() -> Site:
-        """The configured site, loaded once (in a worker thread) when first re-planning."""
-        if not site:
-            from geodata.errors import GeodataError
-            from geodata.site import load_site
-
-            try:
-                site.append(await asyncio.to_thread(load_site, app.state.settings.site))
-            except GeodataError as exc:
-                raise ConfigError(f"the configured site cannot be used: {exc}") from exc
-        return site[0]
-
     service = ScheduleService(
         app.state.sessions, notifier, patrols, config,
-        wind_m_s=getattr(patrol_config, "wind_m_s", None), site_loader=site_loader,
+        wind_m_s=getattr(patrol_config, "wind_m_s", None), planner=app.state.planner.plan,
     )  # fmt: skip
     app.state.schedules = service
     await service.start()
