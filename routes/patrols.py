@@ -30,7 +30,7 @@ from routes.coverage import route_from_pieces
 from routes.errors import InvalidAreaError, PlanningError
 from routes.geometry import as_area, polygons
 from routes.ordering import Chunk, NearestNeighbour
-from routes.pipeline import PatrolParams, check_reachable, finish, zone_sets
+from routes.pipeline import PatrolParams, Zone, check_reachable, finish, zone_sets
 from routes.types import Plan
 
 
@@ -57,8 +57,8 @@ def plan_shore(
     *,
     offset_m: float = 20.0,
     loops: int = 1,
-    no_fly: Sequence[BaseGeometry] = (),
-    restricted: Sequence[BaseGeometry] = (),
+    no_fly: Sequence[Zone] = (),
+    restricted: Sequence[Zone] = (),
     station: Point | None = None,
     params: PatrolParams,
 ) -> Plan:
@@ -106,8 +106,8 @@ def plan_corridor(
     line: LineString,
     *,
     width_m: float,
-    no_fly: Sequence[BaseGeometry] = (),
-    restricted: Sequence[BaseGeometry] = (),
+    no_fly: Sequence[Zone] = (),
+    restricted: Sequence[Zone] = (),
     station: Point | None = None,
     params: PatrolParams,
 ) -> Plan:

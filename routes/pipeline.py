@@ -12,12 +12,13 @@ decompose -> swaths -> order -> connect (`routes.coverage`), then sorties -> dro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from shapely.geometry import MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from routes.account import NamedZone, account_for, named
 from routes.connect import VisibilityConnector
 from routes.constraints import Airspace, geofence
 from routes.coverage import CoverageStrategy, join_region, plan_coverage_path
@@ -53,12 +54,16 @@ class PatrolParams:
             raise PlanningError(f"fence margin must not be negative, got {self.fence_margin_m}")
 
 
-def zones(no_fly: Sequence[BaseGeometry]) -> tuple[Polygon, ...]:
-    return tuple(p for z in no_fly for p in polygons(z))
+#: a zone kept out of a plan, bare or with its name (named zones are named in the plan's account)
+Zone = BaseGeometry | NamedZone
+
+
+def zones(no_fly: Sequence[Zone]) -> tuple[Polygon, ...]:
+    return tuple(p for z in no_fly for p in polygons(z.shape if isinstance(z, NamedZone) else z))
 
 
 def zone_sets(
-    no_fly: Sequence[BaseGeometry], restricted: Sequence[BaseGeometry], policy: RestrictedPolicy
+    no_fly: Sequence[Zone], restricted: Sequence[Zone], policy: RestrictedPolicy
 ) -> tuple[tuple[Polygon, ...], tuple[Polygon, ...]]:
     """(zones never swept or visited, zones never flown through) for a restricted-zone policy.
 
@@ -180,16 +185,21 @@ def finish(
 def plan_coverage(
     area: BaseGeometry,
     *,
-    no_fly: Sequence[BaseGeometry] = (),
-    restricted: Sequence[BaseGeometry] = (),
+    no_fly: Sequence[Zone] = (),
+    restricted: Sequence[Zone] = (),
     station: Point | None = None,
     params: PatrolParams,
     strategies: Sequence[CoverageStrategy] | None = None,
 ) -> Plan:
-    """Cover ``area`` minus the no-fly zones; with a station, split into battery sorties."""
+    """Cover ``area`` minus the no-fly zones; with a station, split into battery sorties.
+
+    The plan's ``stats.account`` says what the zones took of ``area`` (by name, for zones given
+    as `NamedZone`), what was planned and covered, and what is flown outside ``area``.
+    """
     if params.swath_width_m is None:
         raise PlanningError("coverage needs a swath width (or a camera field of view and overlap)")
     area = as_area(area)
+    requested = area
     no_sweep, nf = zone_sets(no_fly, restricted, params.restricted)
     fence = geofence(polygons(area), station, params.fence_margin_m, zones=nf)
     airspace = Airspace(fence, nf)
@@ -221,7 +231,7 @@ def plan_coverage(
     notes = [f"coverage strategy: {result.strategy}"] + [
         f"{k} cost {v:.0f}" for k, v in sorted(result.costs.items())
     ]
-    return finish(
+    plan = finish(
         "coverage",
         result.route,
         area=cover,
@@ -232,3 +242,11 @@ def plan_coverage(
         covered_frac=result.covered_frac,
         notes=notes,
     )
+    taken = named(no_fly, "no-fly")
+    if params.restricted != "allow":
+        taken += named(restricted, "restricted")
+    account = account_for(
+        requested, cover, taken, plan.sorties, width_m=params.swath_width_m,
+        station=station is not None, clearance_m=airspace.clearance_m, path=result.route.line(),
+    )  # fmt: skip
+    return replace(plan, stats=replace(plan.stats, account=account))

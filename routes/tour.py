@@ -24,7 +24,7 @@ from routes.connect import VisibilityConnector
 from routes.constraints import Airspace, geofence
 from routes.errors import PlanningError
 from routes.geometry import SHARP_TURN_DEG, turns
-from routes.pipeline import PatrolParams, finish, zone_sets
+from routes.pipeline import PatrolParams, Zone, finish, zone_sets
 from routes.types import Leg, Plan, Route
 
 
@@ -82,8 +82,8 @@ def plan_tour(
     hotspots: Sequence[Hotspot],
     *,
     station: Point,
-    no_fly: Sequence[BaseGeometry] = (),
-    restricted: Sequence[BaseGeometry] = (),
+    no_fly: Sequence[Zone] = (),
+    restricted: Sequence[Zone] = (),
     area: BaseGeometry | None = None,
     params: PatrolParams,
 ) -> Plan:

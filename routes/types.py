@@ -10,12 +10,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from routes.geometry import SHARP_TURN_DEG, turns
+
+if TYPE_CHECKING:
+    from routes.account import AreaAccount
 
 LegKind = Literal["sweep", "transit", "loiter"]
 
@@ -190,6 +193,8 @@ class PlanStats:
     photos: int
     turns: int
     outside_m: float
+    #: coverage: the requested area against the planned one (zones taken out, flying outside)
+    account: AreaAccount | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,3 +211,8 @@ class Plan:
     swath_width_m: float | None = None
     fence: Polygon | None = None
     notes: tuple[str, ...] = field(default=())
+
+    def comments(self) -> list[str]:
+        """What files and reports say of the plan in words: its account, then its notes."""
+        head = self.stats.account.lines() if self.stats.account is not None else []
+        return [*head, *self.notes]

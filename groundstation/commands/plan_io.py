@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
     from geodata.crs import LocalFrame
+    from routes.account import NamedZone
     from routes.fence import FenceBudget
     from routes.mission import MissionItem
     from routes.pipeline import PatrolParams
@@ -68,10 +69,12 @@ class Ground:
 
     frame: LocalFrame
     area: BaseGeometry
-    no_fly: list[BaseGeometry]
-    restricted: list[BaseGeometry]
+    no_fly: list[NamedZone]
+    restricted: list[NamedZone]
     station: Point | None
     site: Any
+    #: what the user should know before flying it (an area mostly outside the site)
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 def fail(msg: str) -> PlanFailed:
@@ -134,22 +137,28 @@ def _ground(site_path: Path | None, area: str, station: str) -> Ground:
     from shapely.geometry import Point
 
     from geodata.crs import LocalFrame
+    from groundstation.patrol.planning import site_zones
 
     site = _load_site(site_path)
     is_file = area.lower().endswith((".geojson", ".json", ".gpkg", ".shp", ".kml"))
+    warnings: list[str] = []
     if is_file:
         wgs = _area_from_file(Path(area))
         frame = LocalFrame.for_geometry(wgs)
         geom = frame.to_local(wgs)
+        away = _outside_site(site, frame, geom)
+        if away > SITE_OUTSIDE_WARN_FRAC:
+            warnings.append(
+                f"{away * 100:.0f} % of the area lies outside the patrol areas of the site "
+                f"{site.name!r}: its no-fly zones, station and fence were drawn for that site; "
+                "give --site for the area's own"
+            )
     else:
         frame = site.frame
         geom = site.area(area, local=True)
-    hard = site.no_fly(local=False)
-    every = site.no_fly(local=False, include_restricted=True)
-    nf = [frame.to_local(z) for z in hard]
-    soft = [frame.to_local(z) for z in every if not any(z.equals(h) for h in hard)]
-    nf = [z for z in nf if z.distance(geom) < 50_000]
-    soft = [z for z in soft if z.distance(geom) < 50_000]
+    hard, every_soft = site_zones(site, frame.to_local)
+    nf = [z for z in hard if z.shape.distance(geom) < 50_000]
+    soft = [z for z in every_soft if z.shape.distance(geom) < 50_000]
     st: Point | None
     if station == "none":
         st = None
@@ -166,7 +175,22 @@ def _ground(site_path: Path | None, area: str, station: str) -> Ground:
         except ValueError:
             raise fail(f"--station must be 'site', 'none' or LON,LAT, got {station!r}") from None
         st = frame.to_local(Point(lon, lat))
-    return Ground(frame, geom, nf, soft, st, site)
+    return Ground(frame, geom, nf, soft, st, site, warnings)
+
+
+#: an area file lying more than this share outside the site's patrol areas is warned about
+SITE_OUTSIDE_WARN_FRAC = 0.5
+
+
+def _outside_site(site: Any, frame: LocalFrame, geom: BaseGeometry) -> float:
+    """The share of ``geom`` (in ``frame``) outside the site's patrol areas (1 if it has none)."""
+    import shapely
+
+    areas = [g for g in site.layer("patrol_areas", local=False).geometry if g is not None]
+    if not areas or geom.area <= 0:
+        return 1.0
+    inside = geom.intersection(frame.to_local(shapely.union_all(areas))).area
+    return float(1.0 - inside / geom.area)
 
 
 def make_params(
@@ -258,7 +282,11 @@ def _write(
             if len(plan.sorties) == 1
             else out.with_name(f"{out.stem}_s{n + 1:02d}_d{sortie.drone + 1}{out.suffix}")
         )
-        text = qgc_plan.dumps(mission) if fmt is Format.plan else waypoints.dumps(items)
+        text = (
+            qgc_plan.dumps(mission, plan.comments())
+            if fmt is Format.plan
+            else waypoints.dumps(items)  # QGC WPL 110 has no place for comments
+        )
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written, notes
@@ -267,6 +295,12 @@ def _write(
 def _summary(plan: Plan, written: list[Path], fence_notes: list[str]) -> None:
     st = plan.stats
     typer.echo(f"{plan.kind} patrol at {plan.altitude_m:g} m")
+    warned = [n for n in plan.notes if n.startswith("warning:")]
+    for note in warned:
+        typer.echo(f"  {note}")
+    if st.account is not None:
+        for line in st.account.lines():
+            typer.echo(f"  {line}")
     typer.echo(
         f"  length        {st.length_m / 1000:.2f} km (sweeping {st.sweep_length_m / 1000:.2f} km)"
     )
@@ -274,12 +308,12 @@ def _summary(plan: Plan, written: list[Path], fence_notes: list[str]) -> None:
         f"  flight time   {st.flight_time_s / 60:.1f} min; done in {st.makespan_s / 60:.1f} min"
     )
     typer.echo(f"  sorties       {st.sorties} on {st.drones} drone(s)")
-    if st.covered_frac is not None:
+    if st.covered_frac is not None and st.account is None:
         typer.echo(f"  covered       {st.covered_frac * 100:.2f} % of the area")
     if st.photos:
         typer.echo(f"  photos        about {st.photos}")
     typer.echo(f"  outside       {st.outside_m:.1f} m outside the allowed region")
-    for note in [*plan.notes, *fence_notes]:
+    for note in [*(n for n in plan.notes if n not in warned), *fence_notes]:
         typer.echo(f"  note: {note}")
     for p in written:
         typer.echo(f"wrote {p}")
@@ -368,6 +402,8 @@ def run(
         params = params_fn()
         with naming_points(named_by_lonlat(ground.frame)):
             plan = build(ground, params)
+            warned = tuple(f"warning: {w}" for w in ground.warnings)
+            plan = dataclasses.replace(plan, notes=(*warned, *plan.notes))
             written, fence_notes = _write(plan, params, ground.frame, fmt, out, budget)
         if png is not None:
             _preview(plan, png)

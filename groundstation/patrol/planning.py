@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from geodata.crs import LocalFrame
     from geodata.site import Site
     from groundstation.patrol.battery import BatteryEstimate
+    from routes.account import NamedZone
     from routes.fence import FenceBudget, FittedFence
     from routes.mission import MissionItem
     from routes.pipeline import PatrolParams
@@ -193,14 +194,34 @@ def _params(req: PlanRequest) -> PatrolParams:
     )
 
 
+def site_zones(
+    site: Site, to_local: Callable[[BaseGeometry], BaseGeometry]
+) -> tuple[list[NamedZone], list[NamedZone]]:
+    """The site's (no-fly, restricted and keep-out) zones, named as its layer names them and
+    brought into the planning frame with ``to_local``."""
+    from geodata.schema import HARD_RESTRICTIONS
+    from routes.account import NamedZone
+
+    hard: list[NamedZone] = []
+    soft: list[NamedZone] = []
+    for _, row in site.layer("no_fly_zones", local=False).iterrows():
+        if row.geometry is None or row.geometry.is_empty:
+            continue
+        raw = row.get("restriction")
+        restriction = raw if isinstance(raw, str) else ""
+        is_hard = restriction in HARD_RESTRICTIONS
+        kind = "no-fly" if is_hard else restriction.replace("_", "-") or "restricted"
+        into = hard if is_hard else soft
+        name = row.get("name")
+        if not isinstance(name, str) or not name.strip():
+            name = f"{kind} zone {len(into) + 1}"
+        into.append(NamedZone(name.strip(), to_local(row.geometry), kind))
+    return hard, soft
+
+
 def _build(site: Site, req: PlanRequest, area: BaseGeometry, params: PatrolParams) -> Plan:
     frame = site.frame
-    hard = site.no_fly(local=True)
-    soft = [
-        z
-        for z in site.no_fly(local=True, include_restricted=True)
-        if not any(z.equals(h) for h in hard)
-    ]
+    hard, soft = site_zones(site, frame.to_local)
     station = frame.to_local(site.station) if req.use_station else None
     if req.kind == "coverage":
         from routes.pipeline import plan_coverage
@@ -382,7 +403,8 @@ def make_plan(site: Site, req: PlanRequest) -> PlanResult:
         "outside_m": round(st.outside_m, 1),
         "mission_items": sum(len(s.items) for s in sorties),
         "fence": fences,
-        "notes": list(plan.notes) + fence_notes,
+        "area": st.account.as_dict() if st.account is not None else None,
+        "notes": plan.comments() + fence_notes,
         "battery": req.battery
         or {
             "source": "configured",
@@ -424,4 +446,5 @@ def export_text(
         tuple(row_to_item(r) for r in s["rally"]),
         float(params.get("speed_m_s", 10.0)),
     )
-    return qgc_plan.dumps(mission)
+    notes = route.get("properties", {}).get("notes", [])
+    return qgc_plan.dumps(mission, comments=[str(n) for n in notes])

@@ -83,7 +83,8 @@ def plan_to_geojson(plan: Plan, to_wgs84: ToWgs84) -> dict[str, Any]:
             "drones": st.drones,
             "covered_frac": st.covered_frac,
             "photos": st.photos,
-            "notes": list(plan.notes),
+            "account": st.account.as_dict() if st.account is not None else None,
+            "notes": plan.comments(),
         },
         "features": feats,
     }

@@ -50,6 +50,7 @@ def dumps(plan: Plan, to_wgs84: ToWgs84) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<kml xmlns="http://www.opengis.net/kml/2.2"><Document>',
         f"<name>ecopatrol {escape(plan.kind)} patrol</name>",
+        f"<description>{escape(chr(10).join(plan.comments()))}</description>",
         '<Style id="area"><LineStyle><color>ffffaa00</color><width>2</width></LineStyle>'
         "<PolyStyle><color>33ffaa00</color></PolyStyle></Style>",
         '<Style id="nofly"><LineStyle><color>ff0000ff</color><width>2</width></LineStyle>'

@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from routes.errors import MissionFormatError
@@ -122,10 +123,14 @@ def to_plan(
     firmware_type: int = MAV_AUTOPILOT_ARDUPILOTMEGA,
     vehicle_type: int = MAV_TYPE_QUADROTOR,
     hover_speed_m_s: float = 5.0,
+    comments: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The ``.plan`` document (a dict ready for ``json.dumps``)."""
+    """The ``.plan`` document (a dict ready for ``json.dumps``); ``comments`` (what the plan
+    took out of the area, its notes) go in a ``comments`` list, which QGC ignores: it reads
+    only the keys it knows (PlanMasterController::_loadPlanJson: mission, geoFence,
+    rallyPoints)."""
     home = mission.home
-    return {
+    doc: dict[str, Any] = {
         "fileType": "Plan",
         "geoFence": _fence(mission.fence),
         "groundStation": "ecopatrol",
@@ -145,10 +150,13 @@ def to_plan(
         },
         "version": 1,
     }
+    if comments:
+        doc["comments"] = list(comments)
+    return doc
 
 
-def dumps(mission: Mission) -> str:
-    return json.dumps(to_plan(mission), indent=2, ensure_ascii=False) + "\n"
+def dumps(mission: Mission, comments: Sequence[str] = ()) -> str:
+    return json.dumps(to_plan(mission, comments=comments), indent=2, ensure_ascii=False) + "\n"
 
 
 def _need(doc: Any, key: str, where: str) -> Any:

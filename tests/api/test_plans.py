@@ -331,3 +331,28 @@ def test_a_vehicles_battery_model_is_readable(station, pilot, officer):
     assert "0 flights" in fresh["basis"]
     assert station.client.get("/api/vehicles/999999/battery", headers=officer).status_code == 404
     assert station.client.delete(f"/api/vehicles/{vid}", headers=pilot).status_code == 409
+
+
+def test_plan_stats_say_what_the_site_zones_took_from_the_polygon(station, pilot):
+    """A polygon whose west end lies in the airport no-fly zone: the stats name the zone and
+    what it took, the planned and covered areas of what was asked, and the notes say it too;
+    the .plan export carries the same words as comments."""
+    from pathlib import Path
+
+    reach = Path(__file__).parents[1] / "data" / "routes" / "airport_reach.geojson"
+    polygon = json.loads(reach.read_text())["features"][0]["geometry"]
+    body = coverage(polygon, swath_width_m=150, altitude_m=60, restricted="cross",
+                    speed_m_s=15, endurance_s=3000)  # fmt: skip
+    r = station.client.post("/api/plans", json=body, headers=pilot)
+    assert r.status_code == 201, r.text
+    plan = r.json()
+    area = plan["stats"]["area"]
+    (airport, *_) = [z for z in area["removed"] if "Quzhou Airport" in z["name"]]
+    assert airport["restriction"] == "no-fly"
+    assert 0.3 * area["requested_m2"] < airport["area_m2"] < 0.45 * area["requested_m2"]
+    assert area["planned_m2"] == area["requested_m2"] - area["removed_m2"]
+    assert area["covered_requested_frac"] < 0.7 < 0.995 <= area["covered_planned_frac"]
+    assert area["outside_requested_m"]["station"] > 0  # the station is 4 km east of it
+    assert any("Quzhou Airport" in n for n in plan["stats"]["notes"])
+    r = station.client.get(f"/api/plans/{plan['id']}/export?format=plan", headers=pilot)
+    assert any("of the requested" in c for c in json.loads(r.text)["comments"])
