@@ -31,6 +31,7 @@ from groundstation.link.health import HealthTracker
 from groundstation.link.mission_client import MissionClient
 from groundstation.link.modes import AUTOPILOT_ARDUPILOT, set_mode_params
 from groundstation.link.signing import signing_timestamp
+from groundstation.link.statustext import StatusTextAssembler
 from groundstation.link.stored_form import Autopilot
 from groundstation.link.transport import Peer
 from groundstation.link.vehicle import LatestValue, Position, StateBuilder, VehicleState
@@ -87,6 +88,7 @@ class VehicleHandle:
         self.health = HealthTracker(link.lost_after_s)
         self._topic: LatestValue[VehicleState] = LatestValue(lambda: self.state)
         self._texts: deque[tuple[float, str]] = deque(maxlen=20)
+        self.statustexts = StatusTextAssembler()
         self._inbox: asyncio.Queue[Msg] | None = None
         self.router = AckRouter()
         self.commands = CommandSender(
@@ -174,6 +176,8 @@ class VehicleHandle:
             if photo is not None:
                 self._link.emit("photo", self, seq=photo.index, photo=photo)
             return
+        if self.statustexts.pending:
+            self._publish_texts(self.statustexts.expire(now), now)
         if header.srcComponent != self._compid:
             # Another component of this system (camera, gimbal, companion): it keeps the link
             # alive and may answer its own commands, but it does not describe the vehicle.
@@ -199,16 +203,22 @@ class VehicleHandle:
                 return
             self.builder.apply(msg)
         elif kind == "STATUSTEXT":
-            self.builder.apply(msg)
-            text = self.builder.f["last_text"]
-            self._texts.append((now, text))
-            self._link.emit("statustext", self, text=text)
+            self._publish_texts(self.statustexts.feed(msg, now), now)
+            return
         elif kind == "MISSION_ITEM_REACHED":
             self._link.emit("mission_item_reached", self, seq=int(msg.seq))
             return
         elif not self.builder.apply(msg):
             return
         self._topic.changed()
+
+    def _publish_texts(self, texts: list[tuple[int, str]], now: float) -> None:
+        for _severity, text in texts:
+            self.builder.statustext(text)
+            self._texts.append((now, text))
+            self._link.emit("statustext", self, text=text)
+        if texts:
+            self._topic.changed()
 
     def _texts_since(self, since: float) -> str:
         return "; ".join(text for at, text in self._texts if at >= since)

@@ -52,6 +52,8 @@ class FakeAutopilot:
     rerequest_s: float = 0.05
     #: a vehicle that hangs: after this many items it neither requests nor acknowledges
     stall_upload_after: int | None = None
+    #: the text an arming refusal sends; longer than 50 characters it goes in chunks
+    prearm_text: str = "PreArm: Need 3D Fix"
     #: what the vehicle makes of each item it stores (its storage rules, or a fault)
     store: Callable[[MissionItem], MissionItem] | None = None
     #: False: AUTOPILOT_VERSION lacks MAV_PROTOCOL_CAPABILITY_MISSION_INT (an old autopilot)
@@ -213,6 +215,18 @@ class FakeAutopilot:
             return [self.mav.mission_current_encode(msg.seq)]
         return []
 
+    def _statustexts(self, severity: int, text: str) -> list[Msg]:
+        """STATUSTEXT as ArduPilot sends it: 50-character chunks sharing an ``id``."""
+        data = text.encode()
+        if len(data) <= 50:
+            return [self.mav.statustext_encode(severity, data)]
+        self.current_text_id = getattr(self, "current_text_id", 0) + 1
+        chunks = [data[i : i + 50] for i in range(0, len(data), 50)]
+        return [
+            self.mav.statustext_encode(severity, chunk, self.current_text_id, seq)
+            for seq, chunk in enumerate(chunks)
+        ]
+
     def _request(self, seq: int, mission_type: int) -> Msg:
         self._requested_at = self._now
         if self.legacy_requests:
@@ -224,8 +238,8 @@ class FakeAutopilot:
         self.commands_seen.append(command)
         if command == 400:  # ARM_DISARM
             if msg.param1 == 1 and self.gps_fix < 3:
-                text = self.mav.statustext_encode(3, b"PreArm: Need 3D Fix")
-                return [text, self._ack(command, mavlink.MAV_RESULT_FAILED)]
+                return [*self._statustexts(3, self.prearm_text),
+                        self._ack(command, mavlink.MAV_RESULT_FAILED)]  # fmt: skip
             self.armed = msg.param1 == 1
         elif command == 176:  # DO_SET_MODE
             self.custom_mode = int(msg.param2)

@@ -94,7 +94,6 @@ class StateBuilder:
             "HOME_POSITION": self._home,
             "EXTENDED_SYS_STATE": self._extended,
             "MISSION_CURRENT": self._mission_current,
-            "STATUSTEXT": self._statustext,
             "AUTOPILOT_VERSION": self._version,
             "WIND": self._wind,
         }
@@ -194,11 +193,9 @@ class StateBuilder:
         if total and total != 65535:
             self.f["mission_total"] = int(total)
 
-    def _statustext(self, m: Msg) -> None:
-        text = m.text
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", errors="replace")
-        self.f["last_text"] = str(text).rstrip("\x00")
+    def statustext(self, text: str) -> None:
+        """A whole STATUSTEXT (chunks reassembled: :mod:`groundstation.link.statustext`)."""
+        self.f["last_text"] = text
 
     def _version(self, m: Msg) -> None:
         self.f["firmware_version"] = int(m.flight_sw_version)

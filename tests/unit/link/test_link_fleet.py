@@ -243,6 +243,20 @@ async def test_fence_rally_clear_and_legacy_requests():
         assert ap.current_seq == 1
 
 
+async def test_arming_refusal_reason_reassembled_from_statustext_chunks():
+    """A PreArm reason longer than one STATUSTEXT arrives in chunks and is reported whole."""
+    reason = (
+        "PreArm: No return path or landing sequence found; check the mission for a DO_LAND_START"
+    )
+    ap = FakeAutopilot(2, gps_fix=0, prearm_text=reason)
+    async with _fleet() as fleet, _vehicles(fleet, ap):
+        v = fleet.vehicle(2)
+        with pytest.raises(CommandRejected) as info:
+            await v.arm()
+        assert reason in info.value.reason
+        assert v.state.last_text == reason
+
+
 async def test_legacy_items_only_to_a_vehicle_without_mission_int():
     """A vehicle whose AUTOPILOT_VERSION lacks MISSION_INT gets float MISSION_ITEMs."""
     ap = FakeAutopilot(2, legacy_requests=True, mission_int=False)

@@ -104,7 +104,7 @@ def test_state_builder_fields():
     )
     b.apply(VEH.extended_sys_state_encode(0, 2))
     b.apply(VEH.home_position_encode(290500000, 1191700000, 80_000, 0, 0, 0, [1, 0, 0, 0], 0, 0, 0))
-    b.apply(VEH.statustext_encode(6, b"Mission: 3 WP"))
+    b.statustext("Mission: 3 WP")
     from groundstation.link.health import LinkHealth
 
     st = b.build(LinkHealth())
