@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
+from simulator.ardupilot_storage import StorageLimits
 from simulator.camera import Camera
 from simulator.codec import MavMessage
 from simulator.failsafe import Failsafes
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from simulator.commands import Command
 
 M = mavlink2
+STATUSTEXT_MAX_BYTES = 256
+"""GCS::send_textv formats into a 256-byte buffer."""
 LONGYOU_STATION = (29.05253, 119.181841, 40.0)
 """lat, lon, ground altitude MSL of the Longyou eco-police station."""
 
@@ -44,6 +47,7 @@ class AutopilotCore:
         home: tuple[float, float, float] = LONGYOU_STATION,
         seed: int = 0,
         compid: int = 1,
+        storage: StorageLimits | None = None,
     ) -> None:
         if not 1 <= sysid <= 250:
             raise ValueError(f"system id must be 1..250, got {sysid}")
@@ -74,7 +78,10 @@ class AutopilotCore:
         self.outbox: list[MavMessage] = []
         self.texts: deque[str] = deque(maxlen=100)
         self.streams = StreamScheduler()
-        self.mission = MissionProtocol(self.mav, self.send, self.statustext, self._mission_changed)
+        self._statustext_id = 0
+        self.mission = MissionProtocol(
+            self.mav, self.send, self.statustext, self._mission_changed, limits=storage
+        )
         self.runner = MissionRunner()
         self.failsafes = Failsafes()
         self.nav: Behaviour = Hold.here(self.frame)
@@ -94,8 +101,18 @@ class AutopilotCore:
         return out
 
     def statustext(self, text: str, severity: int = M.MAV_SEVERITY_INFO) -> None:
+        """Send `text` as ArduPilot's GCS::send_textv does: up to 50 bytes in one STATUSTEXT
+        with id 0; longer texts in 50-byte chunks sharing a non-zero id, chunk_seq 0, 1, ...,
+        the last one shorter than 50 (an empty one when the text fills its chunks exactly)."""
         self.texts.append(text)
-        self.send(self.mav.statustext_encode(severity, text[:50].encode(), 0, 0))
+        data = text.encode()[:STATUSTEXT_MAX_BYTES]
+        if len(data) <= 50:
+            self.send(self.mav.statustext_encode(severity, data, 0, 0))
+            return
+        self._statustext_id = self._statustext_id % 0xFFFF + 1
+        for seq, start in enumerate(range(0, len(data) + 1, 50)):
+            chunk = data[start : start + 50]
+            self.send(self.mav.statustext_encode(severity, chunk, self._statustext_id, seq))
 
     @property
     def host(self) -> MissionHost:

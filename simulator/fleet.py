@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from simulator.ardupilot_storage import StorageLimits
 from simulator.autopilot import LONGYOU_STATION, Autopilot
 from simulator.clock import Clock, ManualClock, ScaledClock
 from simulator.codec import Encoder, MavMessage, Parser, is_mavlink1
@@ -56,6 +57,9 @@ class SimConfig:
     first_sysid: int = 1
     homes: tuple[tuple[float, float, float], ...] | None = None
     """One start point per vehicle (several launch sites); overrides `home` and the spacing."""
+    storage: StorageLimits | tuple[StorageLimits, ...] = field(default_factory=StorageLimits)
+    """Mission/fence/rally storage (capacity), ArduCopter SITL's by default; one per vehicle
+    with a tuple."""
 
     def validate(self) -> None:
         if not 1 <= self.drones <= 250 or not 1 <= self.first_sysid <= 251 - self.drones:
@@ -66,6 +70,8 @@ class SimConfig:
             raise SimConfigError(f"speedup must be > 0, got {self.speedup}")
         if self.signing_key is not None and len(self.signing_key) != 32:
             raise SimConfigError(f"signing key must be 32 bytes, got {len(self.signing_key)}")
+        if isinstance(self.storage, tuple) and len(self.storage) != self.drones:
+            raise SimConfigError(f"storage: {len(self.storage)} given for {self.drones} drones")
         if self.homes is not None:
             if len(self.homes) != self.drones:
                 raise SimConfigError(f"homes: {len(self.homes)} given for {self.drones} drones")
@@ -133,7 +139,10 @@ class SimFleet:
             else:  # a row west to east, SPACING_M apart
                 lat, lon = offset_deg(home[0], home[1], 0.0, SPACING_M * i)
                 start = (lat, lon, home[2])
-            ap = Autopilot(sysid, start, seed=config.seed)
+            storage = config.storage
+            if isinstance(storage, tuple):
+                storage = storage[i]
+            ap = Autopilot(sysid, start, seed=config.seed, storage=storage)
             signing = SigningState(config.signing_key)
             self.vehicles[sysid] = SimVehicle(ap, Encoder(sysid, 1), signing)
         self.faults = FaultControl(

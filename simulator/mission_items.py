@@ -19,7 +19,6 @@ MISSION, FENCE, RALLY = (
     mavlink2.MAV_MISSION_TYPE_RALLY,
 )
 TYPE_NAMES = {MISSION: "mission", FENCE: "fence", RALLY: "rally"}
-MAX_ITEMS = {MISSION: 2000, FENCE: 200, RALLY: 50}
 
 GLOBAL_FRAMES = frozenset(
     {
@@ -33,6 +32,15 @@ GLOBAL_FRAMES = frozenset(
 )
 SUPPORTED_FRAMES = GLOBAL_FRAMES | {mavlink2.MAV_FRAME_MISSION}
 MSL_FRAMES = frozenset({mavlink2.MAV_FRAME_GLOBAL, mavlink2.MAV_FRAME_GLOBAL_INT})
+XY_NOT_POSITION = frozenset(
+    {
+        mavlink2.MAV_CMD_DO_DIGICAM_CONTROL,
+        mavlink2.MAV_CMD_DO_DIGICAM_CONFIGURE,
+        mavlink2.MAV_CMD_NAV_ATTITUDE_TIME,
+        mavlink2.MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW,
+    }
+)
+"""Commands whose x and y are not a position (ArduPilot passes them through as integers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +69,11 @@ class MissionItem:
 
     @property
     def has_position(self) -> bool:
-        return self.frame in GLOBAL_FRAMES and (self.x != 0 or self.y != 0)
+        return (
+            self.frame in GLOBAL_FRAMES
+            and (self.x != 0 or self.y != 0)
+            and self.command not in XY_NOT_POSITION
+        )
 
     @classmethod
     def from_message(cls, msg: MavMessage) -> MissionItem:

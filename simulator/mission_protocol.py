@@ -20,10 +20,12 @@ from typing import Any
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
+from simulator.ardupilot_storage import StorageLimits
 from simulator.codec import MavMessage
 from simulator.mission_items import (
-    MAX_ITEMS,
+    FENCE,
     MISSION,
+    RALLY,
     TYPE_NAMES,
     MissionItem,
     check_item,
@@ -55,11 +57,13 @@ class MissionProtocol:
         on_changed: Callable[[int], None],
         retry_s: float = 1.5,
         max_retries: int = 40,
+        limits: StorageLimits | None = None,
     ) -> None:
         self._mav = mav
         self._emit = emit
         self._text = statustext
         self._on_changed = on_changed
+        self.limits = limits or StorageLimits()
         self.retry_s = retry_s
         self.max_retries = max_retries
         self.items: dict[int, tuple[MissionItem, ...]] = dict.fromkeys(TYPE_NAMES, ())
@@ -67,6 +71,12 @@ class MissionProtocol:
         self._last_done: tuple[Target, int, int] | None = None  # partner, type, count
         self.duplicates = 0
         """Items received again (seq already stored) during the latest upload."""
+
+    def max_items(self, mission_type: int) -> int:
+        """ArduCopter's counts (650 mission items with home, 46 rally points); fences by count
+        only here (200), the bytes of ArduCopter's fence storage are not yet enforced."""
+        lim = self.limits
+        return {MISSION: lim.mission_items, FENCE: 200, RALLY: lim.rally_items}[mission_type]
 
     # ------------------------------------------------------------------ incoming
     def handle(self, msg: MavMessage, now: float) -> bool:
@@ -109,9 +119,10 @@ class MissionProtocol:
             return
         self.upload = None
         self._last_done = None
-        if count > MAX_ITEMS[mtype]:
+        limit = self.max_items(mtype)
+        if count > limit:
             self._ack(partner, mtype, mavlink2.MAV_MISSION_NO_SPACE)
-            self._text(f"Only {MAX_ITEMS[mtype]} {TYPE_NAMES[mtype]} items fit, got {count}", 4)
+            self._text(f"Only {limit} items are supported", 4)
             return
         if count == 0:
             self._commit(mtype, ())
