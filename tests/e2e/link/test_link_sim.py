@@ -16,6 +16,7 @@ from groundstation.link.codec import Encoder
 from groundstation.link.items import same_as
 from groundstation.link.signing import key_from_passphrase
 from routes.mission import MissionItem
+from simulator.ardupilot_storage import StorageLimits
 from simulator.fleet import SimConfig, SimFleet
 
 pytestmark = pytest.mark.e2e
@@ -73,8 +74,10 @@ async def test_long_mission_uploads_and_verifies_under_loss(loss_pct, count):
     The vehicle paces an upload (it re-requests what it misses, as ArduPilot does), so each
     loss costs one of its re-request periods (75 ms of wall time here). Few items arrive twice:
     the station answers requests and does not resend on its own timer.
+    On a vehicle with room for 700 (ArduCopter SITL's storage holds 650 items).
     """
-    async with _setup(drones=1) as (sim, fleet):
+    room = StorageLimits(mission_bytes=4 + 15 * 700)
+    async with _setup(drones=1, storage=room) as (sim, fleet):
         (sysid,) = fleet.vehicles
         items = await _mission(fleet, sysid, count)
         sim.faults.set(packet_loss_pct=loss_pct)
