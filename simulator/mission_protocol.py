@@ -20,7 +20,12 @@ from typing import Any
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
-from simulator.ardupilot_storage import StorageLimits
+from simulator.ardupilot_storage import (
+    StorageLimits,
+    fence_bytes_required,
+    fence_problem,
+    store_fence_item,
+)
 from simulator.codec import MavMessage
 from simulator.mission_items import (
     FENCE,
@@ -73,10 +78,12 @@ class MissionProtocol:
         """Items received again (seq already stored) during the latest upload."""
 
     def max_items(self, mission_type: int) -> int:
-        """ArduCopter's counts (650 mission items with home, 46 rally points); fences by count
-        only here (200), the bytes of ArduCopter's fence storage are not yet enforced."""
+        """ArduCopter's counts: 650 mission items with home, 70 fence items (whose bytes are
+        checked when the upload is complete), 46 rally points."""
         lim = self.limits
-        return {MISSION: lim.mission_items, FENCE: 200, RALLY: lim.rally_items}[mission_type]
+        return {MISSION: lim.mission_items, FENCE: lim.fence_items, RALLY: lim.rally_items}[
+            mission_type
+        ]
 
     # ------------------------------------------------------------------ incoming
     def handle(self, msg: MavMessage, now: float) -> bool:
@@ -164,9 +171,30 @@ class MissionProtocol:
             self._request(len(up.items))
             return
         self.upload = None
+        if up.mission_type == FENCE:
+            why = self._fence_refusal(tuple(up.items))
+            if why is not None:
+                self._text(why, 4)
+                self._ack(partner, FENCE, mavlink2.MAV_MISSION_ERROR)
+                return
         self._commit(up.mission_type, tuple(up.items))
         self._last_done = (partner, up.mission_type, up.count)
         self._ack(partner, up.mission_type, ACCEPTED)
+
+    def _fence_refusal(self, items: tuple[MissionItem, ...]) -> str | None:
+        """AC_PolyFence_loader::write_fence: invalid, or over the fence storage's bytes."""
+        stored = []
+        for it in items:
+            result, kept = store_fence_item(it)
+            if kept is None:
+                return f"Fence item {it.seq} rejected: error {result}"
+            stored.append(kept)
+        why = fence_problem(tuple(stored))
+        if why is not None:
+            return why
+        if fence_bytes_required(tuple(stored)) > self.limits.fence_bytes:
+            return "Fence exceeds storage size"
+        return None
 
     def _on_request(self, partner: Target, mtype: int, seq: int, legacy: bool) -> None:
         items = self.items.get(mtype)

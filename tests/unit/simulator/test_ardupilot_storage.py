@@ -199,3 +199,28 @@ def test_long_statustext_is_sent_in_chunks(ap: Autopilot, length: int) -> None:
     assert [m.chunk_seq for m in out] == list(range(length // 50 + 1))
     assert "".join(text_of(m) for m in out) == text
     assert len(text_of(out[-1])) < 50
+
+
+def _fence_polygon(n: int) -> list[tuple[object, ...]]:
+    return [
+        item(i, 5001, HOME[0] + 1e-3 * math.cos(2 * math.pi * i / n),
+             HOME[1] + 1e-3 * math.sin(2 * math.pi * i / n), p1=n, mission_type=FENCE)
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_fence_capacity_is_the_bytes_of_its_storage(gcs: Gcs, ap: Autopilot) -> None:
+    """560 bytes of fence storage: a 69-vertex polygon fits; 70 pass the count check but not
+    the storage (ERROR after the upload, 'Fence exceeds storage size', the old fence kept); 71
+    are NO_SPACE at once; a polygon of 2 is refused as ArduPilot's validation does."""
+    assert gcs.upload(_fence_polygon(69), FENCE).type == M.MAV_MISSION_ACCEPTED
+    gcs.received.clear()
+    assert gcs.upload(_fence_polygon(70), FENCE).type == M.MAV_MISSION_ERROR
+    assert gcs.texts() == ["Fence exceeds storage size"]
+    assert len(ap.mission.items[FENCE]) == 69
+    assert gcs.upload(_fence_polygon(71), FENCE).type == M.MAV_MISSION_NO_SPACE
+    gcs.received.clear()
+    assert gcs.upload(_fence_polygon(2), FENCE).type == M.MAV_MISSION_ERROR
+    assert gcs.texts() == ["Invalid vertex count (2)"]
+    bigger = Autopilot(1, HOME, storage=StorageLimits(fence_bytes=1300))
+    assert Gcs(bigger).upload(_fence_polygon(150), FENCE).type == M.MAV_MISSION_ACCEPTED
