@@ -15,6 +15,7 @@ from groundstation.link import Fleet, LinkConfig, MissionTiming
 from groundstation.patrol.fence_upload import FenceBudgets, upload_fence
 from groundstation.patrol.planning import PlanRequest, make_plan, row_to_item
 from simulator import mission_items
+from simulator.ardupilot_storage import StorageLimits
 from simulator.fleet import SimConfig, SimFleet
 
 pytestmark = pytest.mark.e2e
@@ -23,8 +24,7 @@ FACTOR = float(os.environ.get("ECOPATROL_TIMEOUT_FACTOR", "1"))
 FAST_MISSION = MissionTiming(min_timeout_s=0.005, max_timeout_s=0.5, max_retries=30)
 
 
-async def test_no_space_teaches_the_station_a_smaller_fence(monkeypatch):
-    monkeypatch.setitem(mission_items.MAX_ITEMS, mission_items.FENCE, 50)
+async def test_no_space_teaches_the_station_a_smaller_fence():
     plan = make_plan(
         load_site(None), PlanRequest(kind="shore", altitude_m=60, speed_m_s=15, endurance_s=3300)
     )
@@ -32,7 +32,9 @@ async def test_no_space_teaches_the_station_a_smaller_fence(monkeypatch):
     mission = [row_to_item(r) for r in s.items]
     fence = [row_to_item(r) for r in s.fence]
     assert len(fence) > 50
-    config = SimConfig(drones=1, listen="udpin:127.0.0.1:0", speedup=20.0, seed=1)
+    storage = StorageLimits(fence_bytes=407)  # AC_PolyFence_loader: 407 // 8 = 50 items
+    assert storage.fence_items == 50
+    config = SimConfig(drones=1, listen="udpin:127.0.0.1:0", speedup=20.0, seed=1, storage=storage)
     async with SimFleet(config) as sim:
         link = LinkConfig(url=f"udpout:127.0.0.1:{sim.ports[0]}")
         async with Fleet([link], mission_timing=FAST_MISSION) as fleet:
