@@ -16,6 +16,12 @@ last flights were kind. Where a flight measured the charge drawn (BATTERY_STATUS
 ``current_consumed``), its battery percentage used is split between cruise and hover by charge,
 which is finer than the whole-percent steps of ``battery_remaining``.
 
+A km of cruise costs what the vehicle's own patrols made it cost: on short passes (a copter
+stopping at every waypoint) about twice a km of straight flight on ArduCopter SITL, so rates
+learned from such patrols overestimate long straight ones (the safe side), and the other way
+round a drone that flew only long legs will find short-pass sorties dearer than predicted
+until it has flown some (bench/battery_sitl.py has the figures).
+
 >>> rows = [FlightRates(1.9 + k / 10, 1.0 + k / 20, 12.0, 5.0) for k in range(3)]
 >>> est = learn(rows, endurance_s=1500.0, min_flights=3, min_minutes=10.0, scope="vehicle 1")
 >>> est.source, round(est.cruise_pct_per_km, 2), round(est.hover_pct_per_min, 2)
