@@ -217,9 +217,14 @@ class CoverageResult:
 MIN_COVERED_FRAC = 0.995
 
 
+#: how many times its widest part an area's swath may be (one pass along the middle)
+MAX_SWATH_OVER_WIDTH = 2.0
+
+
 def check_width(area: BaseGeometry, width_m: float) -> None:
-    """Refuse a swath wider than the area, a non-positive width, or one so narrow that the
-    plan would be bigger than the planner takes (`check_sweep_size`)."""
+    """Refuse a swath over `MAX_SWATH_OVER_WIDTH` times as wide as the area, a non-positive
+    width, or one so narrow that the plan would be bigger than the planner takes
+    (`check_sweep_size`)."""
     if not width_m > 0 or not math.isfinite(width_m):
         raise SwathTooWideError(f"swath width must be a positive number, got {width_m}")
     what = f"a {width_m:g} m swath over {area.area / 1e6:.3g} km²"
@@ -227,10 +232,12 @@ def check_width(area: BaseGeometry, width_m: float) -> None:
     widest = 2 * max_inscribed_radius(area)
     if widest <= 0.5:
         raise InvalidAreaError("the area has zero width", width_m=widest)
-    if width_m > widest:
+    # up to twice the area's width one pass along its middle is a fair plan (a canal narrower
+    # than the camera's footprint); wider, the swath is more likely a mistake in its units
+    if width_m > MAX_SWATH_OVER_WIDTH * widest:
         raise SwathTooWideError(
-            f"swath {width_m:.0f} m is wider than the area (widest part {widest:.0f} m): "
-            "lower the altitude or the swath width",
+            f"swath {width_m:.0f} m is wider than the area (widest part {widest:.0f} m) by more "
+            f"than {MAX_SWATH_OVER_WIDTH:g} times: lower the altitude or the swath width",
             width_m=width_m,
             area_width_m=widest,
         )
@@ -263,38 +270,61 @@ def route_from_pieces(pieces: Sequence[LineString], connector: Connector) -> Rou
 def splice_into_loops(
     chunks: Sequence[Chunk], extra: Sequence[LineString], width_m: float, connector: Connector
 ) -> tuple[list[Chunk], list[LineString]]:
-    """Fly the longest gap pass lying along a loop right after that loop.
+    """Fly the longest gap pass lying along a loop right after that loop, and the next longest
+    right before it.
 
-    A loop entered at the point nearest one end of the pass, flown round, then the pass: no
-    way back is needed (an Euler path of the loop plus one chord). Returns the new chunks and
-    the gap passes left over.
+    The loop is entered where the pass before it ends (or at the point nearest the pass after
+    it), flown round, then left along the pass after it: no way back is needed (an Euler path
+    of the loop plus two chords). A canal narrower than the swath with a basin is one pass up
+    to the basin, round it, and on: without the pass before, the other half of the canal was
+    flown out and back. Returns the new chunks and the gap passes left over.
     """
     loops = [i for i, c in enumerate(chunks) if c.ring]
     if not loops or not extra:
         return list(chunks), list(extra)
     geoms = [chunks[i].variants[0] for i in loops]
     tree = shapely.STRtree(geoms)
-    taken: dict[int, LineString] = {}
+    after: dict[int, LineString] = {}
+    before: dict[int, LineString] = {}
     rest: list[LineString] = []
     for g in sorted(extra, key=lambda g: -g.length):
         for piece in (g, g.reverse()):
             a = Point(piece.coords[0])
             k = int(tree.nearest(a))
-            if k not in taken and geoms[k].distance(a) <= 1.5 * width_m and g.length > width_m:
-                taken[k] = piece
+            if geoms[k].distance(a) > 1.5 * width_m or g.length <= width_m:
+                continue
+            if k not in after:
+                after[k] = piece
+                break
+            if k not in before and not _same_end(piece, after[k], width_m):
+                before[k] = piece.reverse()  # flown toward the loop
                 break
         else:
             rest.append(g)
     out = list(chunks)
-    for k, g in taken.items():
+    for k, g in after.items():
         ring = geoms[k]
         a = Point(g.coords[0])
-        loop = rotate_ring_to(ring, a)
-        hop = connector.link(Point(loop.coords[-1]), a)
-        coords = [*loop.coords, *hop.coords[1:], *g.coords[1:]]
+        head: list[tuple[float, ...]] = []
+        entry = a
+        if k in before:
+            head = list(before[k].coords)
+            entry = Point(head[-1])
+        loop = rotate_ring_to(ring, entry)
+        coords = head[:]
+        if head:
+            coords += connector.link(entry, Point(loop.coords[0])).coords[1:]
+        coords += loop.coords[1:] if head else loop.coords
+        coords += connector.link(Point(loop.coords[-1]), a).coords[1:]
+        coords += g.coords[1:]
         line = LineString(coords)
         out[loops[k]] = Chunk((line, line.reverse()))
     return out, rest
+
+
+def _same_end(a: LineString, b: LineString, width_m: float) -> bool:
+    """Whether ``a`` and ``b`` start within a width of each other (the same side of a loop)."""
+    return Point(a.coords[0]).distance(Point(b.coords[0])) < width_m
 
 
 def default_strategies(objective: PathObjective) -> tuple[CoverageStrategy, ...]:

@@ -4,7 +4,7 @@ The hierarchy::
 
     PlanningError(ValueError)     base of everything routes raises on a plan that cannot be made
     ├── InvalidAreaError          the area is empty, zero-width or not a polygon
-    ├── SwathTooWideError         the swath is wider than the area: coverage would be a guess
+    ├── SwathTooWideError         the swath is over twice as wide as the area: likely a mistake
     ├── UnreachableError          no path inside the allowed region joins two points
     ├── StationError              the station is inside a no-fly zone or outside the fence
     ├── BatteryError              even the shortest sortie does not fit the battery

@@ -92,3 +92,15 @@ def random_lake(rng: np.random.Generator) -> Polygon:
             lake = lake.difference(hole)
     assert isinstance(lake, Polygon)
     return lake
+
+
+def canal(length_m: float = 7000.0, width_m: float = 110.0) -> Polygon:
+    """A 7 km canal 110 m wide with two gentle bends and a lock basin (300 x 220 m) half way."""
+    t = np.linspace(0, 1, 141)
+    centre = np.column_stack([t * length_m, 400 * np.sin(math.pi * 2 * t) * t])
+    line = LineString(centre)
+    basin = Point(line.interpolate(0.5, normalized=True)).buffer(110, quad_segs=8)
+    basin = affinity.scale(basin, 150 / 110, 1.0)
+    water = line.buffer(width_m / 2, cap_style="flat").union(basin)
+    assert isinstance(water, Polygon)
+    return water

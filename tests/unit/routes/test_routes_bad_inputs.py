@@ -38,7 +38,8 @@ def test_point_is_not_an_area() -> None:
 
 
 def test_swath_wider_than_area_is_refused() -> None:
-    """A swath wider than the widest part of the area is refused, with both widths."""
+    """A swath over twice as wide as the widest part of the area is refused, with both widths
+    (up to twice, one pass along the middle covers it)."""
     with pytest.raises(SwathTooWideError, match=r"swath 500 m is wider than the area.*60 m"):
         plan_coverage_path(box(0, 0, 2000, 60), 500)
 
