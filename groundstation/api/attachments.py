@@ -176,7 +176,11 @@ async def upload_attachment(
     return AttachmentPublic.from_row(attachment)
 
 
-@router.get("/{attachment_id}", response_class=Response)
+@router.get(
+    "/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in ACCEPTED}, "description": "the photo"}},
+)
 async def download_attachment(incident_id: Id, attachment_id: Id, session: SessionDep) -> Response:
     """The photo's bytes, with its sniffed content type."""
     query = select(Attachment).where(

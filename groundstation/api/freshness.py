@@ -80,7 +80,11 @@ async def freshness_service(request: Request, session: SessionDep) -> FreshnessS
 FreshnessDep = Annotated[FreshnessService, Depends(freshness_service)]
 
 
-@router.get("", response_class=JSONResponse)
+@router.get(
+    "",
+    response_class=JSONResponse,
+    responses={200: {"content": {GEOJSON: {}}, "description": "a GeoJSON FeatureCollection"}},
+)
 async def get_freshness(
     request: Request,
     service: FreshnessDep,

@@ -173,7 +173,7 @@ class StrictJsonBodies:
         if body:
             try:
                 loads(body)
-            except InvalidJson as exc:
+            except json.JSONDecodeError as exc:  # InvalidJson, or not JSON at all
                 await _refuse(send, exc)
                 return
         replayed = False
@@ -188,7 +188,7 @@ class StrictJsonBodies:
         await self.app(scope, replay, send)
 
 
-async def _refuse(send: Send, exc: InvalidJson) -> None:
+async def _refuse(send: Send, exc: json.JSONDecodeError) -> None:
     error = {
         "type": "json_invalid",
         "loc": ["body", exc.pos],

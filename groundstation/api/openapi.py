@@ -28,6 +28,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 _REASONS = {
+    400: "A body that cannot be parsed (a broken multipart form)",
     401: "Not authenticated: no token, or a bad, expired or revoked one",
     403: "The user's role may not do this",
     404: "No such object",
@@ -44,6 +45,8 @@ _REASONS = {
 def _error(code: int) -> dict[str, Any]:
     ref: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
     schema = ref
+    if code == 400:  # FastAPI's own, for a body it cannot parse (a broken multipart form)
+        schema = {"type": "object", "required": ["detail"], "properties": {"detail": {}}}
     if code == 422:
         schema = {"anyOf": [{"$ref": "#/components/schemas/HTTPValidationError"}, ref]}
     return {"description": _REASONS[code], "content": {"application/json": {"schema": schema}}}
@@ -52,11 +55,11 @@ def _error(code: int) -> dict[str, Any]:
 def _codes(path: str, method: str, op: dict[str, Any]) -> list[int]:
     codes = [413, 422]  # any request may be too large or malformed
     if op.get("security") or path.startswith("/api/auth/"):  # login answers 401 too
-        codes += [401, 403, 409]
+        codes += [401, 403, 404, 409]  # 404: ids in bodies name rows too
     if "{" in path:
         codes.append(404)
     if "multipart/form-data" in op.get("requestBody", {}).get("content", {}):
-        codes.append(415)
+        codes += [400, 415]
     if path == "/api/auth/login":
         codes.append(429)
     if method == "post" and ("/commands/" in path or path.endswith("/dispatch")):

@@ -149,7 +149,12 @@ async def read_plan(plan_id: Id, session: SessionDep) -> Response:
 @router.get(
     "/{plan_id}/export",
     response_class=Response,
-    responses={200: {"description": "a QGC .plan, QGC WPL 110 .waypoints, KML or GeoJSON file"}},
+    responses={
+        200: {
+            "description": "a QGC .plan, QGC WPL 110 .waypoints, KML or GeoJSON file",
+            "content": {media: {} for media, _ext in MEDIA.values()},
+        }
+    },
 )
 async def export_plan(
     plan_id: Id,

@@ -26,7 +26,7 @@ from groundstation.api.inputs import Day, Id, Offset
 from groundstation.api.sites import current_site
 from groundstation.db.models import Report
 from groundstation.freshness.settings import FreshnessSettings
-from groundstation.reports.builder import build_report, check_format, file_report
+from groundstation.reports.builder import MEDIA_TYPES, build_report, check_format, file_report
 from groundstation.reports.daily import (
     check_lang,
     daily_summary,
@@ -85,7 +85,11 @@ async def _skipped(session: SessionDep, day: date) -> list[dict[str, Any]]:
     return await skipped_runs(session, start, end)
 
 
-@router.get("/api/reports/daily", response_model=None)
+@router.get(
+    "/api/reports/daily",
+    response_model=None,
+    responses={200: {"content": {"text/html": {}, "application/json": {}}}},
+)
 async def daily(
     request: Request,
     session: SessionDep,
@@ -115,7 +119,11 @@ async def daily(
     return HTMLResponse(render_daily_html(data, lang, picture))
 
 
-@router.get("/api/patrols/{patrol_id}/report", response_model=None)
+@router.get(
+    "/api/patrols/{patrol_id}/report",
+    response_model=None,
+    responses={200: {"content": {media: {} for media in sorted(set(MEDIA_TYPES.values()))}}},
+)
 async def patrol_report(
     request: Request,
     session: SessionDep,

@@ -107,7 +107,7 @@ async def add_vehicle(body: VehicleCreate, session: SessionDep, _pilot: PilotUse
         await session.execute(
             select(Vehicle).where(or_(Vehicle.sysid == body.sysid, Vehicle.name == body.name))
         )
-    ).scalar_one_or_none()
+    ).scalar()  # the first of up to two: one with the sysid, one with the name
     if clash is not None:
         raise Conflict(
             f"vehicle {clash.name!r} already has system id {clash.sysid} or that name",
