@@ -229,3 +229,19 @@ def test_json_nested_32_levels_deep_is_accepted(station, admin):
         ws.send_text("[" * 32 + "]" * 32)
         ws.send_text('{"type": "ping"}')
         assert json.loads(ws.receive_text())["type"] == "pong"
+
+
+def test_vehicle_clashing_with_two_others_is_409(station, stored, pilot):
+    """The sysid of one drone and the name of another: a conflict (was a 500), nothing added."""
+    r = station.client.post("/api/vehicles", json={"sysid": 5, "name": "heron-5"}, headers=pilot)
+    assert r.status_code == 201, r.text
+    before = stored()
+    r = station.client.post("/api/vehicles", json={"sysid": 4, "name": "heron-5"}, headers=pilot)
+    json_error(r, 409, "already has system id")
+    assert stored() == before
+
+
+def test_a_body_that_is_not_json_at_all_is_422(station, stored, admin):
+    before = stored()
+    json_error(send(station, "POST", "/api/incidents", "\x00", admin), 422, "Expecting value")
+    assert stored() == before
