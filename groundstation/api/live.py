@@ -71,6 +71,18 @@ def _parse(text: str) -> Any:
         raise Refused(CLOSE_INVALID, f"invalid JSON: {exc.msg}") from None
 
 
+def keepalive_s(settings: Settings) -> float:
+    """uvicorn's ``ws_ping_interval`` and ``ws_ping_timeout`` for the live stream: a ping every
+    ``live_stuck_s / 2`` and as long again for its pong, so a client that stops reading (a
+    frozen tab, a dead link: its pongs stop) is dropped within ``live_stuck_s``, as
+    docs/live-protocol.md says. uvicorn's defaults (20 s + 20 s) dropped it after about 40 s.
+
+    >>> keepalive_s(Settings(live_stuck_s=10))
+    5.0
+    """
+    return settings.live_stuck_s / 2
+
+
 async def snapshot_vehicles(session: AsyncSession) -> list[dict[str, Any]]:
     rows = await session.scalars(select(Vehicle).order_by(Vehicle.sysid))
     return [VehiclePublic.from_row(v).model_dump(mode="json") for v in rows]

@@ -42,11 +42,15 @@ def serve(
     typer.echo(
         f"ecopatrol: serving on http://{settings.host}:{settings.port} (db {settings.db.url})"
     )
+    from groundstation.api.live import keepalive_s
+
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         ws="websockets-sansio",  # the websockets library's sans-I/O core: cheaper per send
+        ws_ping_interval=keepalive_s(settings),
+        ws_ping_timeout=keepalive_s(settings),
         log_level="info",
         proxy_headers=False,
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from groundstation.api.live import keepalive_s
 from groundstation.demo.client import DemoError
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def server_for(app: FastAPI) -> DemoServer:
     config = uvicorn.Config(
         app,
         ws="websockets-sansio",
+        ws_ping_interval=keepalive_s(app.state.settings),
+        ws_ping_timeout=keepalive_s(app.state.settings),
         log_config=None,
         access_log=False,
         lifespan="on",
