@@ -86,6 +86,8 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
         version=_version(),
         summary="Ground-control station for ecological police drone patrols",
         lifespan=_lifespan,
+        docs_url=None,  # served by api/web.py from node_modules, not from a CDN
+        redoc_url=None,  # ReDoc has no package the station installs; /docs covers it
     )
     app.state.settings = settings
     link_hooks: list[LifespanHook] = [fleet_hook] if settings.link.mavlink else []

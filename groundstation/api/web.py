@@ -4,6 +4,9 @@
 - ``/static/app/…``: the page's ES modules, styles and icons (``groundstation/web/static``);
 - ``/static/vendor/leaflet/…``: Leaflet's ``dist`` folder, installed by ``npm ci`` from the
   committed ``package-lock.json`` (never from a CDN);
+- ``/docs``: the API's Swagger UI, its files from ``swagger-ui-dist`` in ``node_modules``
+  (``/static/vendor/swagger-ui/…``) like Leaflet's, so it works offline and where the usual
+  CDN cannot be reached;
 - ``/web/config.json``: what the page needs before login (tiles, language, time zone);
 - ``/tiles/{z}/{x}/{y}``: the optional raster tiles of ``Settings.map_tiles``.
 
@@ -20,7 +23,8 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from groundstation.api.deps import SettingsDep
@@ -34,6 +38,8 @@ router = APIRouter(tags=["web"], include_in_schema=False)
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
 LEAFLET_DIR = WEB_DIR / "node_modules" / "leaflet" / "dist"
+SWAGGER_DIR = WEB_DIR / "node_modules" / "swagger-ui-dist"
+SWAGGER_URL = "/static/vendor/swagger-ui"
 
 DEFAULT_LANG = "zh-CN"
 TIME_ZONE = "Asia/Shanghai"
@@ -124,6 +130,45 @@ async def leaflet_file(path: str) -> Response:
             "Leaflet is not installed: run make setup", status_code=503, media_type="text/plain"
         )
     return _file_response(LEAFLET_DIR, path)
+
+
+def swagger_installed() -> bool:
+    """True when ``npm ci`` has put Swagger UI where ``/docs`` loads it from."""
+    return (SWAGGER_DIR / "swagger-ui-bundle.js").is_file()
+
+
+@router.get("/docs")
+async def api_docs(request: Request) -> Response:
+    """The API's Swagger UI, from the station's own files (503 naming the fix if missing)."""
+    if not swagger_installed():
+        return Response(
+            f"Swagger UI (npm swagger-ui-dist) is missing from {SWAGGER_DIR}: run make setup "
+            "(or npm ci --prefix groundstation/web) on the station, then reload this page.",
+            status_code=503,
+            media_type="text/plain",
+        )
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url or "/openapi.json",
+        title=f"{request.app.title}: API",
+        swagger_js_url=f"{SWAGGER_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER_URL}/favicon-32x32.png",
+        oauth2_redirect_url="/docs/oauth2-redirect",
+    )
+
+
+@router.get("/docs/oauth2-redirect")
+async def api_docs_redirect() -> HTMLResponse:
+    return get_swagger_ui_oauth2_redirect_html()
+
+
+@router.get(SWAGGER_URL + "/{path:path}")
+async def swagger_file(path: str) -> Response:
+    if not swagger_installed():
+        return Response(
+            "Swagger UI is not installed: run make setup", status_code=503, media_type="text/plain"
+        )
+    return _file_response(SWAGGER_DIR, path)
 
 
 def _tile_source(settings: SettingsDep) -> TileSource | None:

@@ -143,3 +143,28 @@ def test_bad_tile_settings_are_explained(settings, tmp_path, name, content, mess
         assert message in config["tiles_error"]
         assert client.get("/").status_code == 200
         assert client.get("/tiles/1/0/0").status_code == 404
+
+
+def test_api_docs_are_served_from_the_station(station):
+    """/docs names only the station's own copies of Swagger UI (no CDN), and they are served."""
+    import re
+
+    r = station.client.get("/docs")
+    assert r.status_code == 200
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", r.text)
+    urls += re.findall(r"""url:\s*["']([^"']+)["']""", r.text)
+    assert urls, r.text
+    assert all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+    assert "cdn" not in r.text.lower()
+    for url in urls:
+        if url.startswith("/static/vendor/swagger-ui/"):
+            asset = station.client.get(url)
+            assert asset.status_code == 200, url
+            assert asset.headers["content-type"].split(";")[0] in (
+                "text/javascript",
+                "text/css",
+                "image/png",
+            ), url
+    assert station.client.get("/openapi.json").status_code == 200
+    assert station.client.get("/docs/oauth2-redirect").status_code == 200
+    assert station.client.get("/redoc").status_code == 404
