@@ -6,7 +6,10 @@ holes, number of turns (heading changes over 30 degrees) and planning time (wall
 the process's CPU time, which other jobs on the machine do not inflate). The path is the
 coverage path alone (no station, no battery split), as ``ecopatrol plan coverage --station none``.
 
-Longyou shapes are the shipped site's areas minus the hard no-fly zones (the airport zone).
+Longyou shapes are the shipped site's areas minus the hard no-fly zones (the airport zone); the
+others are `routes.testing`'s. ``floor`` is the shape's floor from `bench/coverage_floor.py`
+(passes along its centre lines, a whole number per cross-section; a lake's straight passes at
+their best angle; turns, joins and parity left out), where a model fits the shape.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import shapely
+from coverage_floor import lanes_floor, parallel_floor
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from routes.coverage import (
@@ -26,8 +32,18 @@ from routes.coverage import (
     WavefrontCoverage,
     plan_coverage_path,
 )
+from routes.gapfill import centerline
 from routes.geometry import covered_fraction, outside_length, turns
-from routes.testing import convex_lake, l_reservoir, winding_river
+from routes.testing import (
+    branched_reservoir,
+    canal,
+    canal_centre,
+    convex_lake,
+    islands_lake,
+    l_reservoir,
+    reservoir_arms,
+    winding_river,
+)
 
 
 def longyou(name: str) -> BaseGeometry:
@@ -49,13 +65,27 @@ F2C = {
 }
 
 
-def cases() -> list[tuple[str, BaseGeometry]]:
+#: a shape's floor (ratio to area / width below which passes of its model cannot go, see
+#: `bench/coverage_floor.py`): passes along its centre lines, or straight at the best angle
+Floor = Callable[[float], float]
+
+
+def cases() -> list[tuple[str, BaseGeometry, Floor | None]]:
+    river, lake, reservoir = winding_river(), islands_lake(), branched_reservoir()
+    arms = [line for line, _ in reservoir_arms()]
     return [
-        ("Longyou water surface", longyou("water_surface")),
-        ("Longyou patrol zone", longyou("patrol_zone")),
-        ("convex lake", convex_lake()),
-        ("L reservoir + no-fly hole", l_reservoir()),
-        ("winding river + 2 islands", winding_river()),
+        ("Longyou water surface", longyou("water_surface"), None),
+        ("Longyou patrol zone", longyou("patrol_zone"), None),
+        ("convex lake", convex_lake(), partial(parallel_floor, convex_lake())),
+        ("L reservoir + no-fly hole", l_reservoir(), None),
+        (
+            "winding river + 2 islands",
+            river,
+            partial(lanes_floor, river, [centerline(Polygon(river.exterior), 40.0).simplify(5)]),
+        ),
+        ("canal 110 m + lock basin", canal(), partial(lanes_floor, canal(), [canal_centre()])),
+        ("lake with 14 islands", lake, partial(parallel_floor, lake)),
+        ("valley reservoir, 5 arms", reservoir, partial(lanes_floor, reservoir, arms)),
     ]
 
 
@@ -75,6 +105,7 @@ def main() -> None:
         default="best",
         help="best: the planner's choice (by length and turns); each: a row per strategy",
     )
+    ap.add_argument("--cases", default="", help="only the cases whose name contains this")
     args = ap.parse_args()
     alone: dict[str, Sequence[CoverageStrategy] | None] = {
         "channel": [ChannelCoverage()],
@@ -87,13 +118,16 @@ def main() -> None:
         runs = [None if args.strategy == "best" else alone[args.strategy]]
     head = (
         f"{'case':28} {'swath':>5} {'km²':>6} {'length km':>10} {'ratio':>6} {'covered %':>9} "
-        f"{'outside m':>9} {'turns':>6} {'time s':>7} {'cpu s':>6}  {'strategy':8}  "
+        f"{'floor':>6} {'outside m':>9} {'turns':>6} {'time s':>7} {'cpu s':>6}  {'strategy':8}  "
         "F2C ratio / covered"
     )
     print(head)
     print("-" * len(head))
-    for name, area in cases():
+    for name, area, floor in cases():
+        if args.cases not in name:
+            continue
         for w, strategies in itertools.product(map(float, args.widths.split(",")), runs):
+            low = f"{floor(w):6.3f}" if floor is not None else f"{'-':>6}"
             t0, c0 = time.perf_counter(), time.process_time()
             result = plan_coverage_path(area, w, strategies=strategies)
             dt, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -102,7 +136,7 @@ def main() -> None:
             print(
                 f"{name:28} {w:5.0f} {area.area / 1e6:6.2f} {path.length / 1000:10.1f} "
                 f"{path.length / bound:6.3f} {covered_fraction(path, area, w) * 100:9.2f} "
-                f"{outside_length(path, area):9.1f} {turns(path):6d} {dt:7.2f} {cpu:6.2f}  "
+                f"{low} {outside_length(path, area):9.1f} {turns(path):6d} {dt:7.2f} {cpu:6.2f}  "
                 f"{result.strategy:8}  {_f2c(name, w)}",
                 flush=True,
             )

@@ -25,11 +25,16 @@ Widths W(s) are chords across the river normal to its centre line every 10 m (is
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Polygon, box
+from shapely.geometry.base import BaseGeometry
 
 from routes.gapfill import centerline
+from routes.geometry import max_inscribed_radius
 from routes.testing import winding_river
 
 
@@ -94,6 +99,67 @@ def with_parity(lanes: np.ndarray, across: np.ndarray) -> float:
             min(in_odd, after) + e,
         )
     return float(min(before, in_odd, after))
+
+
+def lanes_floor(
+    area: BaseGeometry, centres: Sequence[LineString], width_m: float, step_m: float = 10.0
+) -> float:
+    """The along-the-channel floor of any shape drawn round centre lines, as a ratio to
+    area / width: every ``step_m`` along each centre line, the cross-section (normal to it,
+    the water nearer that centre line than any other, split by islands) needs a whole number
+    of passes, ceil(chord / width) per piece of water; turns, joins and parity left out.
+    One centre line needs no split: its normals' pieces of water are taken whole.
+
+    Unlike `widths` (one chord per cross-section, islands only subtracted) the water on either
+    side of an island is its own piece here, and normals fan out on the inside of bends and
+    spread on the outside; on the winding river it gives 1.112 / 1.211 (80 / 150 m) where the
+    along model below gives 1.086 / 1.173."""
+    x0, y0, x1, y1 = area.bounds
+    reach = min(math.hypot(x1 - x0, y1 - y0), 4 * max(max_inscribed_radius(area), width_m))
+    if len(centres) == 1:
+        reach = math.hypot(x1 - x0, y1 - y0)
+    total = 0.0
+    for k, centre in enumerate(centres):
+        others = [c for j, c in enumerate(centres) if j != k]
+        for s in np.arange(step_m / 2, centre.length, step_m):
+            p = centre.interpolate(s)
+            a, b = (
+                centre.interpolate(max(s - 1, 0.0)),
+                centre.interpolate(min(s + 1, centre.length)),
+            )
+            t = np.array([b.x - a.x, b.y - a.y])
+            t /= np.hypot(*t)
+            n = np.array([-t[1], t[0]])
+            if not others:
+                normal = LineString([(p.x - reach * n[0], p.y - reach * n[1]),
+                                     (p.x + reach * n[0], p.y + reach * n[1])])  # fmt: skip
+                chords = [g.length for g in shapely.get_parts(normal.intersection(area))]
+            else:
+                u = np.arange(-reach, reach, 5.0)
+                pts = shapely.points(p.x + u * n[0], p.y + u * n[1])
+                mine = shapely.contains_xy(area, p.x + u * n[0], p.y + u * n[1])
+                d_own = shapely.distance(pts, centre)
+                d_other = np.min([shapely.distance(pts, c) for c in others], axis=0)
+                mine &= d_own <= d_other
+                runs = np.diff(np.concatenate([[0], mine.astype(int), [0]]))
+                starts, ends = np.flatnonzero(runs == 1), np.flatnonzero(runs == -1)
+                chords = [(e - s0) * 5.0 for s0, e in zip(starts, ends, strict=True)]
+            total += sum(math.ceil(c / width_m - 1e-9) for c in chords if c > 1.0) * step_m
+    return total * width_m / area.area
+
+
+def parallel_floor(area: BaseGeometry, width_m: float, step_deg: float = 5.0) -> float:
+    """`lanes_floor` for straight passes at the best angle (one straight centre line through
+    the shape, every ``step_deg`` degrees): the floor of a lake's back-and-forth passes."""
+    c = area.centroid
+    reach = 2 * max(area.bounds[2] - area.bounds[0], area.bounds[3] - area.bounds[1])
+    best = math.inf
+    for deg in np.arange(0.0, 180.0, step_deg):
+        r = math.radians(deg)
+        dx, dy = reach * math.cos(r), reach * math.sin(r)
+        line = LineString([(c.x - dx, c.y - dy), (c.x + dx, c.y + dy)])
+        best = min(best, lanes_floor(area, [line], width_m))
+    return best
 
 
 def main() -> None:

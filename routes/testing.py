@@ -4,6 +4,11 @@ All in metres, in an arbitrary local frame around the origin.
 
 >>> round(convex_lake().area / 1e6, 2), len(winding_river().interiors)
 (9.42, 2)
+>>> round(canal().area / 1e6, 2), len(islands_lake().interiors), len(reservoir_arms())
+(0.8, 14, 5)
+>>> reservoir = branched_reservoir()
+>>> reservoir.is_valid, round(reservoir.area / 1e6, 1), len(reservoir.interiors)
+(True, 4.3, 1)
 >>> lake = random_lake(np.random.default_rng(9))
 >>> lake.is_valid, 0.01 < lake.area / 1e6 < 20
 (True, True)
@@ -94,13 +99,74 @@ def random_lake(rng: np.random.Generator) -> Polygon:
     return lake
 
 
+def canal_centre(length_m: float = 7000.0) -> LineString:
+    """The centre line of `canal`: two gentle bends, 7 km end to end."""
+    t = np.linspace(0, 1, 141)
+    return LineString(np.column_stack([t * length_m, 400 * np.sin(math.pi * 2 * t) * t]))
+
+
 def canal(length_m: float = 7000.0, width_m: float = 110.0) -> Polygon:
     """A 7 km canal 110 m wide with two gentle bends and a lock basin (300 x 220 m) half way."""
-    t = np.linspace(0, 1, 141)
-    centre = np.column_stack([t * length_m, 400 * np.sin(math.pi * 2 * t) * t])
-    line = LineString(centre)
+    line = canal_centre(length_m)
     basin = Point(line.interpolate(0.5, normalized=True)).buffer(110, quad_segs=8)
     basin = affinity.scale(basin, 150 / 110, 1.0)
     water = line.buffer(width_m / 2, cap_style="flat").union(basin)
     assert isinstance(water, Polygon)
     return water
+
+
+def islands_lake(islands: int = 14, seed: int = 3) -> Polygon:
+    """A 3.6 x 2.4 km lake with a wavy shore and ``islands`` round islands (40-150 m across the
+    small ones, up to 300 m), none nearer than 80 m to the shore or another island."""
+    rng = np.random.default_rng(seed)
+    a = np.linspace(0, 2 * math.pi, 240, endpoint=False)
+    r = 1 + 0.06 * np.sin(3 * a + 0.4) + 0.04 * np.sin(7 * a + 1.3)
+    lake = Polygon(np.column_stack([1800 * r * np.cos(a), 1200 * r * np.sin(a)]))
+    holes: list[Polygon] = []
+    while len(holes) < islands:
+        radius = float(rng.choice([rng.uniform(20, 75), rng.uniform(75, 150)], p=[0.6, 0.4]))
+        isle = Point(rng.uniform(-1700, 1700), rng.uniform(-1100, 1100)).buffer(radius, 8)
+        if lake.buffer(-80).contains(isle) and all(h.distance(isle) > 80 for h in holes):
+            holes.append(isle)
+    return Polygon(lake.exterior, [h.exterior.coords[::-1] for h in holes])
+
+
+def reservoir_arms() -> list[tuple[LineString, float]]:
+    """The centre lines and half widths of `branched_reservoir`: a 6 km trunk up a valley and
+    four side arms (1.5-3 km) branching off it, 160-500 m wide."""
+    t = np.linspace(0, 1, 121)
+    trunk = LineString(np.column_stack([t * 6000, 500 * np.sin(math.pi * 1.5 * t)]))
+    arms = [(trunk, 250.0)]
+    for at, angle, length, half in ((0.2, 70, 2500, 130), (0.45, -60, 3000, 180),
+                                    (0.65, 110, 1800, 90), (0.85, -100, 1500, 80)):  # fmt: skip
+        p = trunk.interpolate(at, normalized=True)
+        s = np.linspace(0, 1, 41)
+        heading = math.radians(angle) + 0.4 * s * math.sin(at * 10)  # arms curve a little
+        xy = np.column_stack(
+            [
+                p.x + np.cumsum(np.cos(heading)) * length / 40,
+                p.y + np.cumsum(np.sin(heading)) * length / 40,
+            ]
+        )
+        arms.append((LineString(np.vstack([[p.x, p.y], xy])), half))
+    return arms
+
+
+def branched_reservoir() -> Polygon:
+    """A valley reservoir: a trunk and four side arms (`reservoir_arms`), narrowing to their
+    ends, with one island in the trunk."""
+    parts = []
+    for line, half in reservoir_arms():
+        # each arm narrows to 60 % of its width at its far end
+        pieces = [
+            LineString(line.coords[i : i + 2]).buffer(
+                half * (1 - 0.4 * i / (len(line.coords) - 1)), quad_segs=8
+            )
+            for i in range(len(line.coords) - 1)
+        ]
+        parts.append(shapely.union_all(pieces))
+    water = shapely.union_all(parts).buffer(20).buffer(-20)
+    assert isinstance(water, Polygon)
+    trunk = reservoir_arms()[0][0]
+    island = Point(trunk.interpolate(0.3, normalized=True)).buffer(90, quad_segs=8)
+    return Polygon(water.exterior, [island.exterior.coords[::-1]])
