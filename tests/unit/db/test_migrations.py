@@ -85,3 +85,31 @@ def test_plans_stored_before_0007_get_their_sortie_summaries(db):
         ]  # fmt: skip
     finally:
         engine.dispose()
+
+
+def test_infinite_endurance_stored_before_0008_becomes_unknown(db):
+    """``endurance_s: Infinity`` accepted by the API before 0008 is made NULL; finite ones stay."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from groundstation.db.migrate import alembic_config
+
+    command.upgrade(alembic_config(db), "0007")
+    engine = make_sync_engine(db)
+    try:
+        with engine.begin() as conn:
+            for sysid, name, endurance in ((1, "inf", float("inf")), (2, "ok", 1500.0)):
+                conn.execute(
+                    text(
+                        "INSERT INTO vehicles (sysid, name, airframe, battery_model, endurance_s,"
+                        " capabilities, notes, created_at) VALUES (:sysid, :name, 'quad', '',"
+                        " :endurance, '[]', '', '2026-01-01')"
+                    ),
+                    {"sysid": sysid, "name": name, "endurance": endurance},
+                )
+        upgrade_to_head(db)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT name, endurance_s FROM vehicles ORDER BY sysid"))
+            assert [tuple(r) for r in rows] == [("inf", None), ("ok", 1500.0)]
+    finally:
+        engine.dispose()
