@@ -76,6 +76,14 @@ def check_link(i: PreflightInputs) -> Check:
         return Check("link", False, f"link lost ({i.state.link.last_heard_s:.0f} s silent)")
     if i.state.system_status in (MAV_STATE_CRITICAL, MAV_STATE_EMERGENCY):
         return Check("link", False, f"the vehicle reports system status {i.state.system_status}")
+    bad = i.state.telemetry
+    if bad.status == "bad":  # a failing estimator or a spoofer: its position cannot be trusted
+        return Check(
+            "link",
+            False,
+            f"impossible telemetry from the vehicle lately ({bad.rejected} values dropped, the "
+            f"last one {bad.last_field}): check the vehicle and the link",
+        )
     return Check("link", True, f"connected, link {i.state.link.status}")
 
 

@@ -8,6 +8,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from groundstation.link.health import LinkHealth
+from groundstation.link.sanity import TelemetryHealth
 from groundstation.link.vehicle import Position, VehicleState
 from groundstation.patrol.preflight import PreflightInputs, failures, run_checks
 
@@ -46,6 +47,11 @@ def test_all_pass_for_a_healthy_vehicle_and_a_fitting_mission():
         ({"lost": True}, "link", "link lost"),
         ({"state": replace(STATE, link=LinkHealth(status="lost", last_heard_s=9))}, "link", "lost"),
         ({"state": replace(STATE, system_status=5)}, "link", "system status"),
+        (
+            {"state": replace(STATE, telemetry=TelemetryHealth("bad", 4, "lat_deg"))},
+            "link",
+            "impossible telemetry from the vehicle lately (4 values dropped, the last one lat_deg)",
+        ),
         ({"state": replace(STATE, gps_fix=2)}, "gps", "no 3D GPS fix"),
         ({"state": replace(STATE, position=None)}, "gps", "no position"),
         ({"state": replace(STATE, battery_pct=50.0)}, "battery", "50 % available, 58 % needed"),
