@@ -7,6 +7,7 @@ their message and exits non-zero. Every error carries structured fields, not jus
     ├── LinkError                        MAVLink transport and vehicle-link problems
     │   ├── InvalidLinkUrl (ValueError)  a connection URL that cannot be parsed
     │   ├── UnknownVehicle (KeyError)    no vehicle with that system id has been heard
+    │   ├── VehicleHeld                  commands to the vehicle held (address change, not enrolled)
     │   ├── LinkTimeout                  nothing came back in time
     │   ├── CommandError                 a COMMAND_LONG / COMMAND_INT did not succeed
     │   │   ├── CommandRejected          MAV_RESULT_TEMPORARILY_REJECTED / FAILED / CANCELLED ...
@@ -69,6 +70,16 @@ class UnknownVehicle(LinkError, KeyError):
 
     def __str__(self) -> str:
         return f"no vehicle with system id {self.sysid} has been heard"
+
+
+class VehicleHeld(LinkError):
+    """Nothing is sent to this vehicle for now: its address changed and no pilot confirmed the
+    new one, or the station requires signing and the vehicle is not enrolled (``reason``)."""
+
+    def __init__(self, sysid: int, reason: str) -> None:
+        self.sysid = sysid
+        self.reason = reason
+        super().__init__(f"vehicle {sysid}: commands held: {reason}")
 
 
 class LinkTimeout(LinkError, TimeoutError):

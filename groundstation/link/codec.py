@@ -181,6 +181,18 @@ class Encoder:
         self.frames_out += 1
         return buf
 
+    def encode_for(self, msg: MavMessage, key: bytes | None, timestamp: int, link_id: int) -> bytes:
+        """Serialise ``msg`` signed with ``key`` (one vehicle's key) at ``timestamp``, or
+        unsigned when ``key`` is None; the encoder's own signing setup is left as it was."""
+        sig = self.mav.signing
+        saved = (sig.secret_key, sig.sign_outgoing, sig.timestamp, sig.link_id)
+        sig.secret_key, sig.sign_outgoing = key, key is not None
+        sig.timestamp, sig.link_id = timestamp, link_id
+        try:
+            return self.encode(msg)
+        finally:
+            sig.secret_key, sig.sign_outgoing, sig.timestamp, sig.link_id = saved
+
 
 def message_name(msgid: int) -> str:
     """Name of a message id in the dialect, e.g. ``message_name(0) == 'HEARTBEAT'``.

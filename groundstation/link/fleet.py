@@ -1,8 +1,11 @@
 """Links and the fleet: many vehicles per link, many links, one event loop.
 
 A :class:`Link` owns one transport and one task group (station heartbeat at 1 Hz, the lost-link
-watchdog, each vehicle's contact requests). A vehicle appears on its first HEARTBEAT and is
-tracked from then on; frames from systems that have not sent one are counted, not trusted.
+watchdog, each vehicle's contact requests). A vehicle appears on its first HEARTBEAT once its
+system id is admitted (:mod:`groundstation.link.admission`: every system on an open fleet, only
+accepted ones otherwise; others are listed in ``Fleet.heard``). From then on its frames must come
+from its address and, once it has a key, carry its signature; anything else is dropped and
+counted, and an address change holds its commands until a pilot confirms it.
 :class:`Fleet` opens every link and offers the vehicles by system id, plus one event stream.
 """
 
@@ -20,13 +23,14 @@ from typing import Any
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from groundstation.errors import UnknownVehicle
+from groundstation.errors import LinkError, LinkTimeout, UnknownVehicle, VehicleHeld
+from groundstation.link.admission import MAX_HEARD, AddressGuard, Admission, HeardSystem
 from groundstation.link.camera import PhotoTaken
 from groundstation.link.codec import CodecStats, Decoder, Encoder
 from groundstation.link.commands import CommandTiming
 from groundstation.link.handle import DEFAULT_STREAMS_HZ, VehicleHandle
 from groundstation.link.mission_client import MissionTiming
-from groundstation.link.signing import SigningConfig
+from groundstation.link.signing import SigningClock, SigningConfig, Verdict, is_signed
 from groundstation.link.tlog import TlogWriter
 from groundstation.link.transport import Backoff, Peer, Transport, open_transport, parse_url
 
@@ -35,6 +39,10 @@ log = logging.getLogger(__name__)
 
 _MAX_PEERS = 1024
 _EVENT_QUEUE = 256
+#: At most one "frames dropped" event per vehicle in this many seconds.
+_DROP_EVENT_EVERY_S = 30.0
+#: After a key change, frames under the old key (or unsigned ones) are taken this long.
+KEY_CHANGE_GRACE_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +62,9 @@ class LinkConfig:
 @dataclass(frozen=True, slots=True)
 class FleetEvent:
     """Something that happened to a vehicle: appeared, lost, regained, statustext,
-    mission_item_reached, mode_changed, photo (``photo`` holds it)."""
+    mission_item_reached, mode_changed, photo (``photo`` holds it); and on the link's guard:
+    unknown_heard (a system not in the fleet), address_changed (commands held),
+    address_rebound, frames_dropped (unsigned, badly signed or replayed frames)."""
 
     kind: str
     sysid: int
@@ -71,6 +81,7 @@ class LinkCounters:
 
     unknown_system_frames: int = 0
     gcs_frames: int = 0
+    signed_ok: int = 0  # frames whose signature checked out
 
 
 class EventBus:
@@ -107,7 +118,10 @@ class Link:
         self._parsed = parse_url(config.url)
         self.fleet = fleet
         self.signing = config.signing()
+        self.link_id = len(fleet.links)  # the signing link id: this link's index in the fleet
         self.encoder = Encoder(fleet.system_id, fleet.component_id, self.signing)
+        self.clock = SigningClock()
+        self.guards: dict[int, AddressGuard] = {}
         self.lost_after_s = fleet.lost_after_s
         self.command_timing = fleet.command_timing
         self.mission_timing = fleet.mission_timing
@@ -175,7 +189,7 @@ class Link:
         if decoder is None:
             if len(self._decoders) >= _MAX_PEERS:
                 self._decoders.pop(next(iter(self._decoders)))
-            decoder = self._decoders[peer] = Decoder(self.signing)
+            decoder = self._decoders[peer] = Decoder()  # signatures: checked per vehicle
         now = time.monotonic()
         for msg in decoder.feed(data, datagram=datagram):
             self._dispatch(msg, peer, now)
@@ -202,26 +216,125 @@ class Link:
         sysid = header.srcSystem
         vehicle = self.vehicles.get(sysid)
         if vehicle is None:
-            if msg.get_type() != "HEARTBEAT":
-                self.counters.unknown_system_frames += 1
-                return
-            if msg.type == mavlink.MAV_TYPE_GCS or msg.autopilot == mavlink.MAV_AUTOPILOT_INVALID:
-                self.counters.gcs_frames += 1
-                return
-            vehicle = self._add_vehicle(sysid, header.srcComponent, peer)
+            vehicle = self._first_frame(msg, peer, now)
             if vehicle is None:
-                self.counters.unknown_system_frames += 1
                 return
-        vehicle.peer = peer
+        guard = self.guards[sysid]
+        if not self._signature_ok(vehicle, guard, msg, peer):
+            return
+        if peer != guard.bound and not self._address_ok(vehicle, guard, peer, now):
+            return
+        guard.bound_heard_at = now
         if self._tlog is not None:
             self._tlog.write(sysid, bytes(msg.get_msgbuf()))
         vehicle.handle(msg, now)
+        guard.frames += 1
+        if guard.frames == 1:  # accepted before it was heard here: now it has a deadline
+            self._wake_watchdog.set()
 
-    def _add_vehicle(self, sysid: int, compid: int, peer: Peer) -> VehicleHandle | None:
+    def _first_frame(self, msg: Msg, peer: Peer, now: float) -> VehicleHandle | None:
+        """A frame from a system with no handle on this link: a new vehicle, if admitted."""
+        header = msg.get_header()
+        sysid = header.srcSystem
+        if msg.get_type() != "HEARTBEAT":
+            self.counters.unknown_system_frames += 1
+            return None
+        if msg.type == mavlink.MAV_TYPE_GCS or msg.autopilot == mavlink.MAV_AUTOPILOT_INVALID:
+            self.counters.gcs_frames += 1
+            return None
         if sysid in self.fleet.vehicles:  # same system id already on another link
             log.warning("system id %d on %s already belongs to another link", sysid, self.url)
+            self.counters.unknown_system_frames += 1
             return None
+        if not self.fleet.admission.admits(sysid):
+            self.counters.unknown_system_frames += 1
+            self.fleet._heard(self, msg, peer)
+            return None
+        return self._add_vehicle(sysid, header.srcComponent, peer, now)
+
+    def _signature_ok(
+        self, vehicle: VehicleHandle, guard: AddressGuard, msg: Msg, peer: Peer
+    ) -> bool:
+        keys, unsigned_ok = self.frame_policy(vehicle.sysid)
+        if not keys and unsigned_ok:
+            guard.key_confirmed.set()
+            return True
+        verdict, index = guard.verifier.check(
+            bytes(msg.get_msgbuf()), msg.get_msgId(), keys, unsigned_ok
+        )
+        if verdict is Verdict.OK:
+            self.counters.signed_ok += index >= 0
+            if index == 0 or (index == -1 and not keys):
+                guard.key_confirmed.set()
+            return True
+        counters = guard.counters
+        if verdict is Verdict.UNSIGNED:
+            counters.unsigned += 1
+        elif verdict is Verdict.REPLAYED:
+            counters.replayed += 1
+        else:
+            counters.bad_signature += 1
+        now = time.monotonic()
+        if now - guard.last_drop_alert >= _DROP_EVENT_EVERY_S:
+            guard.last_drop_alert = now
+            text = (
+                f"{verdict.value.replace('_', ' ')} frame ({msg.get_type()}) with its system id"
+                f" from {peer[0]}:{peer[1]} dropped"
+            )
+            self.emit("frames_dropped", vehicle, text=text)
+        return False
+
+    def frame_policy(self, sysid: int) -> tuple[list[bytes], bool]:
+        """Keys a frame from ``sysid`` may carry and whether unsigned ones pass (see Admission);
+        a vehicle without a key of its own uses the link's key, if the link has one."""
+        keys, unsigned_ok = self.fleet.admission.frame_policy(sysid)
+        if not keys and self.signing is not None:
+            return [self.signing.key], not self.signing.reject_unsigned
+        return keys, unsigned_ok
+
+    def _address_ok(
+        self, vehicle: VehicleHandle, guard: AddressGuard, peer: Peer, now: float
+    ) -> bool:
+        """A good frame from another address: rebind only once the old address is silent."""
+        if peer in guard.refused:
+            guard.counters.foreign_address += 1
+            return False
+        silent_s = now - guard.bound_heard_at
+        if silent_s >= self.fleet.admission.rebind_after_s:
+            old = guard.bound
+            self.rebind(vehicle, peer)
+            self.emit(
+                "address_rebound",
+                vehicle,
+                text=f"address {_addr(old)} -> {_addr(peer)} (old address silent {silent_s:.0f} s)",
+            )
+            return True
+        guard.counters.foreign_address += 1
+        if guard.pending != peer:
+            guard.pending = peer
+            guard.pending_since_unix = time.time()
+            guard.counters.address_changes += 1
+            self.emit(
+                "address_changed",
+                vehicle,
+                text=f"frames from {_addr(peer)}, not its address {_addr(guard.bound)}:"
+                " commands held until a pilot confirms the new address",
+            )
+        return False
+
+    def rebind(self, vehicle: VehicleHandle, peer: Peer) -> None:
+        """Make ``peer`` the vehicle's address (a pilot confirmed it, or the old one is silent)."""
+        guard = self.guards[vehicle.sysid]
+        guard.bound = vehicle.peer = peer
+        guard.bound_heard_at = time.monotonic()
+        guard.pending = guard.pending_since_unix = None
+        guard.refused.discard(peer)
+
+    def _add_vehicle(
+        self, sysid: int, compid: int, peer: Peer, now: float | None = None
+    ) -> VehicleHandle:
         vehicle = VehicleHandle(self, sysid, compid, peer)
+        self.guards[sysid] = AddressGuard(peer, time.monotonic() if now is None else now)
         self.vehicles[sysid] = vehicle
         self.fleet._register(vehicle)
         self._wake_watchdog.set()
@@ -248,16 +361,58 @@ class Link:
 
     # --- outgoing -------------------------------------------------------------------------------
 
-    def send_to(self, vehicle: VehicleHandle, msg: Msg) -> None:
-        data = self.encoder.encode(msg)
+    def send_to(self, vehicle: VehicleHandle, msg: Msg, *, enrolment: bool = False) -> None:
+        """Send ``msg`` to the vehicle, signed with its key; :class:`VehicleHeld` if held."""
+        hold = self.hold_reason(vehicle.sysid, enrolment=enrolment)
+        if hold is not None:
+            raise VehicleHeld(vehicle.sysid, hold)
+        data = self._encode(msg, vehicle.sysid)
         self.transport.send(data, vehicle.peer)
         if self._tlog is not None:
             self._tlog.write(vehicle.sysid, data)
 
+    def hold_reason(self, sysid: int, *, enrolment: bool = False) -> str | None:
+        """Why nothing may be sent to ``sysid`` now, or None."""
+        guard = self.guards.get(sysid)
+        if guard is not None and guard.pending is not None:
+            return (
+                f"frames with its system id came from {_addr(guard.pending)}, not its address"
+                f" {_addr(guard.bound)}; a pilot must confirm or refuse the new address"
+            )
+        admission = self.fleet.admission
+        if (
+            not enrolment
+            and admission.require_signing
+            and admission.key_of(sysid) is None
+            and self.signing is None
+        ):
+            return "not enrolled for MAVLink signing (the station requires it): enrol it first"
+        return None
+
+    def _encode(self, msg: Msg, sysid: int | None) -> bytes:
+        key = self.fleet.admission.key_of(sysid) if sysid is not None else None
+        if key is None:
+            return self.encoder.encode(msg)  # the link's own signing, if any
+        return self.encoder.encode_for(msg, key, self.clock.next(), self.link_id)
+
     def broadcast(self, msg: Msg) -> None:
-        data = self.encoder.encode(msg)
-        self.transport.send(data, None)
+        """Send ``msg`` to every peer: signed for each keyed vehicle, once unsigned (or with the
+        link's key) for peers with other vehicles or none yet."""
+        keyed: dict[Peer, list[int]] = {}
+        plain: set[Peer] = set()
+        for sysid, vehicle in self.vehicles.items():
+            if self.fleet.admission.key_of(sysid) is not None:
+                keyed.setdefault(vehicle.peer, []).append(sysid)
+            else:
+                plain.add(vehicle.peer)
+        for peer in self.transport.peers:
+            if peer not in keyed or peer in plain:
+                self.transport.send(self.encoder.encode(msg), peer)
+        for peer, sysids in keyed.items():
+            for sysid in sysids:
+                self.transport.send(self._encode(msg, sysid), peer)
         if self._tlog is not None:
+            data = self.encoder.encode(msg)
             for sysid in self.vehicles:
                 self._tlog.write(sysid, data)
 
@@ -302,6 +457,10 @@ class Link:
                 pass
 
 
+def _addr(peer: Peer) -> str:
+    return f"{peer[0]}:{peer[1]}"
+
+
 class Fleet:
     """Every link and every vehicle. ``async with Fleet(...)`` starts them all."""
 
@@ -317,6 +476,7 @@ class Fleet:
         command_timing: CommandTiming | None = None,
         mission_timing: MissionTiming | None = None,
         backoff: Backoff | None = None,
+        admission: Admission | None = None,
     ) -> None:
         if not links:
             raise ValueError("a fleet needs at least one link")
@@ -331,8 +491,13 @@ class Fleet:
         self.mission_timing = mission_timing or MissionTiming()
         self.backoff = backoff or Backoff()
         self.bus = EventBus()
+        self.admission = admission or Admission()
+        self.heard: dict[int, HeardSystem] = {}  # systems heard but not admitted, by sysid
         self._vehicles: dict[int, VehicleHandle] = {}
-        self.links = [Link(config, self) for config in links]  # parses URLs: bad ones fail here
+        self._link_of: dict[int, Link] = {}
+        self.links: list[Link] = []
+        for config in links:  # parses URLs: bad ones fail here
+            self.links.append(Link(config, self))
         self._stack: AsyncExitStack | None = None
         self._appeared: asyncio.Event | None = None
 
@@ -350,8 +515,107 @@ class Fleet:
 
     def _register(self, vehicle: VehicleHandle) -> None:
         self._vehicles[vehicle.sysid] = vehicle
+        self.heard.pop(vehicle.sysid, None)
         if self._appeared is not None:
             self._appeared.set()
+
+    def link_of(self, sysid: int) -> Link:
+        for link in self.links:
+            if sysid in link.vehicles:
+                return link
+        raise UnknownVehicle(sysid)
+
+    # --- admission: unknown systems, addresses, keys ---------------------------------------------
+
+    def _heard(self, link: Link, msg: Msg, peer: Peer) -> None:
+        header = msg.get_header()
+        sysid = header.srcSystem
+        now = time.time()
+        seen = self.heard.get(sysid)
+        if seen is None:
+            if len(self.heard) >= MAX_HEARD:
+                self.heard.pop(next(iter(self.heard)))
+            seen = self.heard[sysid] = HeardSystem(
+                sysid, header.srcComponent, link.url, peer, now, now, mav_type=msg.type,
+                autopilot=msg.autopilot,
+            )  # fmt: skip
+            text = f"unknown vehicle heard: system {sysid} from {_addr(peer)} on {link.url}"
+            self.bus.publish(FleetEvent("unknown_heard", sysid, now, text))
+        seen.last_heard_unix = now
+        seen.heartbeats += 1
+        seen.address = peer
+        seen.signed = is_signed(bytes(msg.get_msgbuf()))
+
+    def accept(self, sysid: int) -> None:
+        """Make ``sysid`` a fleet vehicle: from its last heard address at once if it was heard,
+        else from its next heartbeat."""
+        self.admission.accept(sysid)
+        seen = self.heard.pop(sysid, None)
+        if seen is None or sysid in self._vehicles:
+            return
+        for link in self.links:
+            if link.url == seen.link_url and link._tg is not None:
+                link._add_vehicle(sysid, seen.compid, seen.address)
+                return
+
+    def settle_address(self, sysid: int, *, accept: bool) -> Peer:
+        """A pilot's answer to an address change: take the new address, or keep the old one and
+        refuse the new one from now on. Returns the vehicle's address afterwards."""
+        link = self.link_of(sysid)
+        guard = link.guards[sysid]
+        if guard.pending is None:
+            raise LinkError(f"vehicle {sysid}: no address change to settle")
+        if accept:
+            link.rebind(self._vehicles[sysid], guard.pending)
+        else:
+            guard.refused.add(guard.pending)
+            guard.pending = guard.pending_since_unix = None
+        return guard.bound
+
+    def security(self, sysid: int) -> dict[str, Any]:
+        """The vehicle's address, hold and dropped-frame counters (for the API and live map)."""
+        link = self.link_of(sysid)
+        out = link.guards[sysid].status(time.monotonic())
+        out["signed"] = bool(link.frame_policy(sysid)[0])
+        out["held_reason"] = link.hold_reason(sysid)
+        return out
+
+    async def set_vehicle_key(
+        self, sysid: int, key: bytes | None, *, timeout_s: float = 5.0, attempts: int = 3
+    ) -> None:
+        """Give the vehicle ``key`` with SETUP_SIGNING (None: turn its signing off) and switch
+        to it once a frame signed with it comes back; on no answer, the old key stays.
+
+        SETUP_SIGNING goes signed with the vehicle's current key (an ArduPilot with signing on
+        takes nothing unsigned on a radio link) and carries the new key in clear, as the MAVLink
+        spec and MAVProxy's ``signing setup`` do: use a link the pilot trusts.
+        """
+        link = self.link_of(sysid)
+        vehicle = self._vehicles[sysid]
+        guard = link.guards[sysid]
+        old = self.admission.key_of(sysid)
+        # ArduPilot starts counting from initial_timestamp: past every stamp it used, or its
+        # next frames would look replayed
+        newest = max(guard.verifier.streams.values(), default=0)
+        stamp = max(link.clock.next(), newest + 1) if key is not None else 0
+        msg = link.encoder.mav.setup_signing_encode(
+            sysid, vehicle.compid, list(key if key is not None else bytes(32)), stamp
+        )
+        for _ in range(attempts):
+            link.send_to(vehicle, msg, enrolment=True)  # signed with the old key
+            self.admission.set_key(sysid, key, grace_s=KEY_CHANGE_GRACE_S)
+            guard.key_confirmed.clear()
+            try:
+                async with asyncio.timeout(timeout_s / attempts):
+                    await guard.key_confirmed.wait()
+                self.admission.end_grace(sysid)
+                return
+            except TimeoutError:
+                self.admission.set_key(sysid, old)
+        raise LinkTimeout(
+            f"vehicle {sysid}: no frame signed with the new key within {timeout_s:g} s after"
+            " SETUP_SIGNING; it keeps its old key (does it support MAVLink 2 signing?)"
+        )
 
     async def new_vehicles(self) -> AsyncIterator[int]:
         """System ids of the vehicles already known, then of each new one as it appears."""

@@ -145,7 +145,7 @@ async def test_signing_unsigned_station_refused_signed_station_accepted():
     async with _setup(drones=1, key=key, signing_key=key) as (sim, fleet):
         await fleet.vehicle(1).arm()
         assert sim.vehicles[1].state.armed
-        assert fleet.links[0].decode_stats().signed_ok > 0
+        assert fleet.links[0].counters.signed_ok > 0
 
 
 async def test_garbage_and_unknown_systems_counted_without_crash():

@@ -341,7 +341,7 @@ async def test_signing_unsigned_station_refused_signed_accepted():
     ap2 = FakeAutopilot(2, signing=SigningConfig(key, reject_unsigned=True))
     async with _fleet(key=key, reject=True) as signed, _vehicles(signed, ap2):
         await signed.vehicle(2).arm()
-        assert signed.links[0].decode_stats().signed_ok > 0
+        assert signed.links[0].counters.signed_ok > 0
 
 
 async def test_setup_signing_keys_an_unkeyed_vehicle():
