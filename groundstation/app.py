@@ -35,6 +35,7 @@ from groundstation.api import (
     attachments,
     audit,
     auth,
+    fleet_trust,
     incidents,
     live,
     openapi,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
     app.add_exception_handler(errors.GroundStationError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     openapi.install(app)
+    app.include_router(fleet_trust.router)  # before vehicles: /api/vehicles/heard is not an id
     for module in (auth, users, vehicles, incidents, attachments, audit, sites, live, web):
         app.include_router(module.router)
     for flight in (plans, patrols, vehicle_commands):
@@ -182,7 +184,7 @@ def status_for(exc: errors.GroundStationError) -> int:
         return 404
     if isinstance(exc, errors.LinkTimeout):
         return 504
-    if isinstance(exc, errors.CommandError | errors.MissionError):
+    if isinstance(exc, errors.CommandError | errors.MissionError | errors.VehicleHeld):
         return 409
     if isinstance(exc, errors.PlanningError | errors.UnknownMode | errors.InvalidLinkUrl):
         return 422

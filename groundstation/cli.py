@@ -16,6 +16,7 @@ from groundstation.commands.report import report
 from groundstation.commands.schedule import app as schedule_app
 from groundstation.commands.serve import serve
 from groundstation.commands.users import app as users_app
+from groundstation.commands.vehicles import app as vehicles_app
 from simulator.cli import app as sim_app
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.add_typer(geodata_app, name="geodata")
 app.add_typer(plan_app, name="plan")
 app.command("serve")(serve)
 app.add_typer(users_app, name="users")
+app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(sim_app, name="sim")
 app.add_typer(mission_app, name="mission")
 app.command("report")(report)

@@ -65,6 +65,34 @@ class LinkSettings(BaseModel):
         0.25, gt=0, description="a dropped TCP link's first reconnect wait (doubling each time)"
     )
     reconnect_max_s: float = Field(5.0, gt=0, description="the longest wait between reconnects")
+    require_signing: bool = Field(
+        True,
+        description="vehicles get commands only once enrolled for MAVLink 2 signing; false ="
+        " an unsigned fleet (vehicles that cannot sign), by explicit choice",
+    )
+    signing_key: SecretStr | None = Field(
+        None,
+        description="station signing key, 64 hex digits; None = generated once and kept in"
+        " the data dir (mavlink-signing-key, mode 0600). Vehicle keys are derived from it.",
+    )
+    rebind_after_s: float = Field(
+        30.0,
+        gt=0,
+        description="a vehicle heard from a new address is followed there without a pilot's"
+        " confirmation only once its old address has been silent this long",
+    )
+
+    @field_validator("signing_key")
+    @classmethod
+    def _hex_key(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            try:
+                key = bytes.fromhex(v.get_secret_value())
+            except ValueError:
+                raise ValueError("the signing key must be 64 hexadecimal digits") from None
+            if len(key) != 32:
+                raise ValueError(f"the signing key must be 32 bytes, got {len(key)}")
+        return v
 
 
 class LoginSettings(BaseModel):

@@ -44,10 +44,12 @@ class SigningState:
         return self.key is not None
 
     def set_key(self, key: bytes | None, timestamp: int | None = None) -> None:
-        """Use `key` from now on (None or 32 zero bytes: signing off)."""
+        """Use `key` from now on (None, or 32 zero bytes with timestamp 0: signing off, as
+        ArduPilot's GCS_MAVLINK::load_signing_key decides)."""
         if key is not None and len(key) != 32:
             raise ValueError(f"signing key must be 32 bytes, got {len(key)}")
-        self.key = None if key is None or not any(key) else bytes(key)
+        off = key is None or (not any(key) and not timestamp)
+        self.key = None if off else bytes(key)  # type: ignore[arg-type]
         self.timestamp = max(self.timestamp, timestamp or 0, now_timestamp())
         self.streams.clear()
 

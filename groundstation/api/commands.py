@@ -3,7 +3,8 @@
 ``POST /api/vehicles/{vehicle_id}/commands/{command}``. Each command is sent through the link,
 waits for the vehicle's acknowledgement, and is written to the audit log with the user, the
 vehicle, the parameters and the result, whether it succeeded or not. Officers get 403, an
-unknown vehicle 404, a vehicle not heard or lost 409, a refusal by the autopilot 409 with its
+unknown vehicle 404, a vehicle not heard or lost 409, one whose commands are held
+(address change, not enrolled for signing) 409, a refusal by the autopilot 409 with its
 reason, no answer 504.
 """
 
@@ -20,7 +21,7 @@ from groundstation.api.flight_schemas import CommandResult, GotoCommand, ModeCom
 from groundstation.api.vehicles import get_vehicle
 from groundstation.db.audit import audit
 from groundstation.db.models import User, Vehicle
-from groundstation.errors import Conflict, GroundStationError, UnknownVehicle
+from groundstation.errors import Conflict, GroundStationError, UnknownVehicle, VehicleHeld
 from groundstation.link import VehicleHandle
 from groundstation.patrol.service import PatrolService
 from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
@@ -42,6 +43,9 @@ def live_handle(request: Request, vehicle: Vehicle) -> VehicleHandle:
             f"vehicle {vehicle.name!r} (system id {vehicle.sysid}) has not been heard",
             vehicle_id=vehicle.id,
         ) from None
+    hold = bridge.fleet.link_of(vehicle.sysid).hold_reason(vehicle.sysid)
+    if hold is not None:
+        raise VehicleHeld(vehicle.sysid, hold)
     if handle.is_lost:
         raise Conflict(
             f"vehicle {vehicle.name!r}: link lost ({handle.state.link.last_heard_s:.0f} s silent)",

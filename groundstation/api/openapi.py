@@ -38,7 +38,7 @@ _REASONS = {
     429: "Too many failed logins: wait `Retry-After` seconds (or an admin lifts the lockout)",
     422: "Invalid request: `detail` is a list for a malformed request (FastAPI's validation), "
     "a string for a well-formed one the station cannot accept",
-    504: "The vehicle did not answer in time",
+    504: "The vehicle did not answer in time (or, enrolling, not signed with its new key)",
 }
 
 
@@ -64,6 +64,8 @@ def _codes(path: str, method: str, op: dict[str, Any]) -> list[int]:
         codes.append(429)
     if method == "post" and ("/commands/" in path or path.endswith("/dispatch")):
         codes.append(504)
+    if method == "post" and ("/signing/" in path or path.endswith("/accept")):
+        codes.append(504)  # SETUP_SIGNING sent, no frame signed with the new key came back
     return sorted(set(codes))
 
 

@@ -163,6 +163,10 @@ class VehiclePublic(BaseModel):
     capabilities: list[str]
     notes: str
     created_at: datetime
+    signing_generation: int | None = Field(
+        None, description="MAVLink signing key generation; null = not enrolled"
+    )
+    signing_enrolled_at: datetime | None = None
 
     @classmethod
     def from_row(cls, v: models.Vehicle) -> VehiclePublic:
@@ -177,6 +181,8 @@ class VehiclePublic(BaseModel):
             capabilities=[str(c) for c in v.capabilities],
             notes=v.notes,
             created_at=v.created_at,
+            signing_generation=v.signing_generation,
+            signing_enrolled_at=v.signing_enrolled_at,
         )
 
 

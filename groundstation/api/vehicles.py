@@ -102,7 +102,11 @@ async def read_vehicle_battery(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def add_vehicle(body: VehicleCreate, session: SessionDep, _pilot: PilotUser) -> VehiclePublic:
+async def add_vehicle(
+    body: VehicleCreate, request: Request, session: SessionDep, _pilot: PilotUser
+) -> VehiclePublic:
+    """Add a drone to the fleet by hand: the link takes its system id from now on (enrol it
+    for signing before flying when the station requires signing)."""
     clash = (
         await session.execute(
             select(Vehicle).where(or_(Vehicle.sysid == body.sysid, Vehicle.name == body.name))
@@ -116,6 +120,9 @@ async def add_vehicle(body: VehicleCreate, session: SessionDep, _pilot: PilotUse
     vehicle = Vehicle(**body.model_dump())
     session.add(vehicle)
     await _commit_unique(session)
+    bridge = bridge_or_none(request.app)
+    if bridge is not None:
+        bridge.fleet.accept(vehicle.sysid)
     return VehiclePublic.from_row(vehicle)
 
 
@@ -133,7 +140,9 @@ async def update_vehicle(
 
 
 @router.delete("/{vehicle_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_vehicle(vehicle_id: Id, session: SessionDep, _pilot: PilotUser) -> None:
+async def delete_vehicle(
+    vehicle_id: Id, request: Request, session: SessionDep, _pilot: PilotUser
+) -> None:
     """Forget a drone that has never flown; one with patrols or a track is kept (409)."""
     vehicle = await get_vehicle(session, vehicle_id)
     for table in (Patrol, TrackChunk, Flight):
@@ -145,8 +154,13 @@ async def delete_vehicle(vehicle_id: Id, session: SessionDep, _pilot: PilotUser)
                 f"vehicle {vehicle.name!r} has flown ({table.__tablename__}); it cannot be deleted",
                 vehicle_id=vehicle_id,
             )
+    sysid = vehicle.sysid
     await session.delete(vehicle)
     await session.commit()
+    bridge = bridge_or_none(request.app)
+    if bridge is not None:  # not admitted any more (a handle already open stays until restart)
+        bridge.fleet.admission.forget(sysid)
+        bridge.forget(sysid)
 
 
 async def _commit_unique(session: SessionDep) -> None:

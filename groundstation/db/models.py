@@ -152,6 +152,10 @@ class Vehicle(Base):
     capabilities: Mapped[list[Any]] = mapped_column(default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: MAVLink signing key generation (its key is derived from the station key with it);
+    #: None = never enrolled. Bumped at every enrolment and rotation.
+    signing_generation: Mapped[int | None] = mapped_column(Integer)
+    signing_enrolled_at: Mapped[datetime | None] = mapped_column()
 
 
 class Site(Base):

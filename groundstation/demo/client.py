@@ -41,6 +41,19 @@ class StationClient:
         body = {"username": username, "password": password, "role": role, "full_name": full_name}
         await self._call("POST", "/api/users", json=body)
 
+    async def heard_vehicles(self) -> list[dict[str, Any]]:
+        """Systems heard on the link that are not fleet vehicles yet."""
+        body = await self._call("GET", "/api/vehicles/heard")
+        return list(body["data"])
+
+    async def accept_vehicle(self, sysid: int) -> dict[str, Any]:
+        """Make a heard system a fleet vehicle and enrol it for signing (a trusted link)."""
+        body = {"enrol": True, "link_trusted": True}
+        row: dict[str, Any] = await self._call(
+            "POST", f"/api/vehicles/heard/{sysid}/accept", json=body
+        )
+        return row
+
     async def update_vehicle(self, vehicle_id: int, fields: dict[str, Any]) -> None:
         await self._call("PATCH", f"/api/vehicles/{vehicle_id}", json=fields)
 

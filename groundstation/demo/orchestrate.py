@@ -227,6 +227,7 @@ class Demo:
         pilot = await StationClient.login(http, pilot_cred.username, pilot_cred.password)
         self.status.phase = "waiting for the drones"
         self.show(self.status)
+        await self._enrol_drones(pilot)
         await self._drones_ready()
         for drone in self.status.drones:
             await pilot.update_vehicle(int(drone["vehicle_id"]), self._airframe())
@@ -258,6 +259,27 @@ class Demo:
             "battery_capacity_mah": round(pack.capacity_mah),
             "endurance_s": DRONE_ENDURANCE_S,
         }
+
+    async def _enrol_drones(self, pilot: StationClient) -> None:
+        """Accept the simulated drones and enrol them for MAVLink signing, each with its own
+        key. The demo may: they are its own, on its loopback link (a real station leaves this
+        to a pilot, over a link the pilot trusts)."""
+        deadline = time.monotonic() + DRONES_TIMEOUT_S
+        wanted = set(self.sim.vehicles) if self.sim is not None else set()
+        while wanted:
+            for seen in await pilot.heard_vehicles():
+                if seen["sysid"] in wanted:
+                    self.status.phase = (
+                        f"enrolling simulated drone {seen['sysid']} for MAVLink signing"
+                        " (its own key, over the demo's loopback link)"
+                    )
+                    log.info(self.status.phase)
+                    self.show(self.status)
+                    await pilot.accept_vehicle(int(seen["sysid"]))
+                    wanted.discard(seen["sysid"])
+            if time.monotonic() > deadline:
+                raise DemoError(f"simulated drones {sorted(wanted)} not heard to enrol them")
+            await asyncio.sleep(0.2)
 
     async def _drones_ready(self) -> None:
         """Wait until every simulated drone is heard and registered, with a known battery."""

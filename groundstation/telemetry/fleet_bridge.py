@@ -4,10 +4,13 @@
 :class:`~groundstation.link.Fleet` on the settings' MAVLink endpoints and runs a
 :class:`FleetBridge` beside it, which
 
-- registers every vehicle in the ``vehicles`` table on its first heartbeat (``drone-<sysid>``
-  unless the registry already knows the system id);
+- admits only the registry's vehicles (a row is a pilot's acceptance) with the signing keys of
+  the enrolled ones; a system not in the registry is listed as heard (``unknown_vehicles`` in
+  the live snapshot, ``GET /api/vehicles/heard``) and never gets a row by itself;
 - publishes each state change as a ``vehicle.frame`` (the hub coalesces and rate-limits them);
-- publishes ``lost`` / ``regained`` as an ``alert`` (plus a frame carrying the link state);
+- publishes ``lost`` / ``regained`` as an ``alert`` (plus a frame carrying the link state), and
+  the link guard's events (unknown vehicle heard, address changed, frames dropped) as alerts
+  that are also written to the audit log (user ``station``);
 - answers the live snapshot's ``vehicles`` from live state (registry drones never heard are
   listed with link status ``offline``).
 """
@@ -17,23 +20,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.config import Settings
+from groundstation.db.audit import audit
 from groundstation.db.models import Vehicle
-from groundstation.link import Backoff, Fleet, LinkConfig, VehicleHandle, VehicleState
-from groundstation.telemetry.events import alert, vehicle_frame
+from groundstation.errors import UnknownVehicle
+from groundstation.link import Backoff, Fleet, FleetEvent, LinkConfig, VehicleHandle, VehicleState
+from groundstation.link.admission import Admission
+from groundstation.signing_keys import key_for, station_key
+from groundstation.telemetry.events import AlertLevel, alert, vehicle_frame
 from groundstation.telemetry.hub import Hub, LiveMessage
 
 log = logging.getLogger(__name__)
 
 REGISTER_RETRY_S = 2.0
+
+#: Link guard events: alert level, and whether they go to the audit log too.
+_GUARD_ALERTS: dict[str, AlertLevel] = {
+    "unknown_heard": "warning",
+    "address_changed": "critical",
+    "address_rebound": "warning",
+    "frames_dropped": "warning",
+}
 
 
 def frame_of(state: VehicleState, vehicle_id: int | None, name: str | None) -> dict[str, Any]:
@@ -98,31 +113,18 @@ class FleetBridge:
             async for sysid in self.fleet.new_vehicles():
                 group.create_task(self._vehicle(sysid), name=f"frames {sysid}")
 
-    async def register(self, sysid: int) -> int:
-        """The registry id of `sysid`, adding ``drone-<sysid>`` on first sight."""
+    async def register(self, sysid: int) -> int | None:
+        """The registry id of `sysid` (None if it has no row: vehicles get rows only when a
+        pilot accepts or adds them, never from what they send)."""
         known = self.vehicle_ids.get(sysid)
         if known is not None:
             return known
         async with self.sessions() as session:
             row = await session.scalar(select(Vehicle).where(Vehicle.sysid == sysid))
             if row is None:
-                row = Vehicle(sysid=sysid, name=await self._free_name(session, sysid))
-                session.add(row)
-                try:
-                    await session.commit()
-                except IntegrityError:  # registered meanwhile through the API
-                    await session.rollback()
-                    row = await session.scalar(select(Vehicle).where(Vehicle.sysid == sysid))
-                    assert row is not None
-                log.info("vehicle %d registered as %r", sysid, row.name)
+                return None
             self.vehicle_ids[sysid], self.names[sysid] = row.id, row.name
             return row.id
-
-    async def _free_name(self, session: AsyncSession, sysid: int) -> str:
-        name = f"drone-{sysid}"
-        while await session.scalar(select(Vehicle.id).where(Vehicle.name == name)) is not None:
-            name += "'"
-        return name
 
     def forget(self, sysid: int) -> None:
         """Drop the cached registry id (the row was deleted or renamed)."""
@@ -147,8 +149,10 @@ class FleetBridge:
                     telemetry = st.telemetry.status
                     if telemetry == "bad":
                         self.hub.publish(_bad_telemetry_alert(st, name))
+                frame = frame_of(st, self.vehicle_ids.get(sysid, vehicle_id), name)
+                frame["link"]["security"] = self.security_of(sysid)
                 try:
-                    self.hub.publish(vehicle_frame(frame_of(st, vehicle_id, name)))
+                    self.hub.publish(vehicle_frame(frame))
                 except ValueError as exc:  # not JSON (NaN): a value the link's checks missed
                     log.error("vehicle %d: frame not published: %s", sysid, exc)
         finally:
@@ -157,7 +161,9 @@ class FleetBridge:
     async def _events(self) -> None:
         async for ev in self.fleet.events():
             name = self.names.get(ev.sysid, f"system {ev.sysid}")
-            if ev.kind == "lost":
+            if ev.kind in _GUARD_ALERTS:
+                await self._guard_alert(ev, name)
+            elif ev.kind == "lost":
                 self.hub.publish(
                     alert("warning", f"{name}: link lost", sysid=ev.sysid, kind="link_lost")
                 )
@@ -165,6 +171,27 @@ class FleetBridge:
                 self.hub.publish(
                     alert("info", f"{name}: link regained", sysid=ev.sysid, kind="link_regained")
                 )
+
+    async def _guard_alert(self, ev: FleetEvent, name: str) -> None:
+        text = ev.text if ev.kind == "unknown_heard" else f"{name}: {ev.text}"
+        self.hub.publish(alert(_GUARD_ALERTS[ev.kind], text, sysid=ev.sysid, kind=ev.kind))
+        try:
+            async with self.sessions() as session:
+                row = await session.scalar(select(Vehicle).where(Vehicle.sysid == ev.sysid))
+                await audit(session, None, row or ev.sysid, f"link.{ev.kind}", ev.text)
+        except SQLAlchemyError as exc:  # the alert went out; the store may be busy
+            log.warning("link alert not audited: %s", exc)
+
+    def security_of(self, sysid: int) -> dict[str, Any] | None:
+        """The link guard's view of a vehicle (address, hold, dropped frames), if it is heard."""
+        try:
+            return self.fleet.security(sysid)
+        except UnknownVehicle:
+            return None
+
+    async def snapshot_heard(self, session: AsyncSession) -> list[dict[str, Any]]:
+        """The snapshot's ``unknown_vehicles``: systems heard that no pilot has accepted."""
+        return [seen.public() for seen in sorted(self.fleet.heard.values(), key=_sysid)]
 
     def handle_of(self, sysid: int) -> VehicleHandle:
         """The link's handle of `sysid`; :class:`UnknownVehicle` if never heard."""
@@ -176,7 +203,9 @@ class FleetBridge:
         heard = set()
         for sysid, handle in sorted(self.fleet.vehicles.items()):
             heard.add(sysid)
-            out.append(frame_of(handle.state, self.vehicle_ids.get(sysid), self.names.get(sysid)))
+            frame = frame_of(handle.state, self.vehicle_ids.get(sysid), self.names.get(sysid))
+            frame["link"]["security"] = self.security_of(sysid)
+            out.append(frame)
         for row in await session.scalars(select(Vehicle).order_by(Vehicle.sysid)):
             if row.sysid not in heard:
                 out.append(
@@ -190,13 +219,29 @@ class FleetBridge:
         return out
 
 
-def fleet_from_settings(settings: Settings) -> Fleet:
+def _sysid(seen: Any) -> int:
+    return int(seen.sysid)
+
+
+def fleet_from_settings(settings: Settings, vehicles: Sequence[Vehicle] = ()) -> Fleet:
+    """The fleet on the configured endpoints, admitting the registry's vehicles only, each
+    enrolled one with its own signing key."""
     link = settings.link
+    key = station_key(settings)
+    keys = {v.sysid: key_for(key, v.sysid, v.signing_generation) for v in vehicles}
+    admission = Admission(
+        open_fleet=False,
+        require_signing=link.require_signing,
+        rebind_after_s=link.rebind_after_s,
+        accepted=[v.sysid for v in vehicles],
+        keys={sysid: k for sysid, k in keys.items() if k is not None},
+    )
     return Fleet(
         [LinkConfig(url=url) for url in link.mavlink],
         lost_after_s=link.link_lost_s,
         system_id=link.system_id,
         backoff=Backoff(first_s=link.reconnect_first_s, cap_s=link.reconnect_max_s),
+        admission=admission,
     )
 
 
@@ -204,12 +249,16 @@ def fleet_from_settings(settings: Settings) -> Fleet:
 async def fleet_hook(app: FastAPI) -> AsyncIterator[None]:
     """Lifespan hook: the fleet on the configured endpoints, bridged to the hub and the store."""
     settings: Settings = app.state.settings
-    fleet = fleet_from_settings(settings)
+    async with app.state.sessions() as session:
+        vehicles = list(await session.scalars(select(Vehicle)))
+    fleet = fleet_from_settings(settings, vehicles)
+    app.state.station_key = station_key(settings)
     async with fleet:
         bridge = FleetBridge(fleet, app.state.hub, app.state.sessions)
         app.state.fleet = fleet
         app.state.bridge = bridge
         app.state.live_sources["vehicles"] = bridge.snapshot_vehicles
+        app.state.live_sources["unknown_vehicles"] = bridge.snapshot_heard
         task = asyncio.create_task(bridge.run(), name="fleet bridge")
         try:
             yield

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,25 @@ class LiveStation:
         self._thread = threading.Thread(target=self._run, name="live-station", daemon=True)
         self._thread.start()
         self._wait_ready()
+        if self.drones:
+            self.accept_drones()
         return self
+
+    def accept_drones(self) -> None:
+        """As a pilot does: accept every simulated drone heard and enrol it for signing."""
+        admin = {"Authorization": f"Bearer {self.token(*ADMIN)}"}
+        done: set[int] = set()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        with self.api() as client:
+            while len(done) < self.drones:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"simulated drones not heard to accept: {sorted(done)}")
+                for seen in client.get("/api/vehicles/heard", headers=admin).json()["data"]:
+                    body = {"link_trusted": True}
+                    url = f"/api/vehicles/heard/{seen['sysid']}/accept"
+                    client.post(url, json=body, headers=admin).raise_for_status()
+                    done.add(seen["sysid"])
+                time.sleep(0.2)
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None:

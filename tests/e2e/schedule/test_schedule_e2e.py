@@ -48,7 +48,9 @@ async def test_scheduled_patrol_flies_unattended_to_a_report(tmp_path, monkeypat
     monkeypatch.setenv("ECOPATROL_SCHEDULE_CHECK_DAYLIGHT", "false")  # the suite runs at night too
     config = SimConfig(drones=2, listen="udpin:127.0.0.1:0", speedup=10.0, seed=3)
     async with SimFleet(config) as sim:
-        station = StationProcess(tmp_path, [f"udpout:127.0.0.1:{sim.ports[0]}"], FACTOR)
+        station = StationProcess(
+            tmp_path, [f"udpout:127.0.0.1:{sim.ports[0]}"], FACTOR, enrol=[1, 2]
+        )
         await station.start()
         try:
             async with httpx.AsyncClient(base_url=station.url, timeout=30 * FACTOR) as client:

@@ -25,6 +25,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def accept_and_enrol(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    sysids: list[int],
+    limit_s: float = 30,
+    enrol: bool = True,
+) -> dict[int, int]:
+    """As a pilot does: wait until each system is heard on the link, accept it and enrol it for
+    MAVLink signing (the tests' loopback is a trusted link; ``enrol`` False: an unsigned fleet).
+    Returns sysid -> vehicle id."""
+    ids: dict[int, int] = {}
+    async with asyncio.timeout(limit_s):
+        while len(ids) < len(sysids):
+            r = await client.get("/api/vehicles/heard", headers=headers)
+            assert r.status_code == 200, r.text
+            for seen in r.json()["data"]:
+                if seen["sysid"] in sysids and seen["sysid"] not in ids:
+                    r = await client.post(
+                        f"/api/vehicles/heard/{seen['sysid']}/accept",
+                        json={"link_trusted": True, "enrol": enrol},
+                        headers=headers,
+                    )
+                    assert r.status_code == 201, r.text
+                    assert r.json()["signing_generation"] == (1 if enrol else None)
+                    ids[seen["sysid"]] = r.json()["id"]
+            await asyncio.sleep(0.2)
+    return ids
+
+
 class PortTaken(RuntimeError):
     """The chosen port was taken between picking it and the service binding it."""
 
@@ -35,12 +64,15 @@ class StationProcess:
         workdir: Path,
         mavlink: list[str],
         factor: float = 1.0,
+        enrol: list[int] | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
         self.extra_env = env or {}
         self.mavlink = mavlink
         self.factor = factor
+        self.enrol = enrol or []  # system ids to accept and enrol after the first start
+        self.vehicle_ids: dict[int, int] = {}
         self.port = free_port()
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
@@ -54,10 +86,13 @@ class StationProcess:
         return f"ws://127.0.0.1:{self.port}/ws/live"
 
     async def start(self, attempts: int = 3) -> None:
-        """Start the service; on a port taken meanwhile by another process, try a new one."""
+        """Start the service; on a port taken meanwhile by another process, try a new one.
+        The first time, accept and enrol the systems in ``enrol`` as the admin."""
         for attempt in range(attempts):
             try:
                 await self._start_once()
+                if self.enrol and not self.vehicle_ids:
+                    await self._accept_and_enrol()
                 return
             except PortTaken:
                 if attempt == attempts - 1:
@@ -103,6 +138,14 @@ class StationProcess:
                     except httpx.TransportError:
                         pass
                     await asyncio.sleep(0.2)
+
+    async def _accept_and_enrol(self) -> None:
+        async with httpx.AsyncClient(base_url=self.url, timeout=30 * self.factor) as client:
+            r = await client.post(
+                "/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}
+            )
+            headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            self.vehicle_ids = await accept_and_enrol(client, headers, self.enrol, 30 * self.factor)
 
     def log_text(self) -> str:
         return (self.workdir / f"service{self.starts}.log").read_text(errors="replace")[-4000:]

@@ -51,7 +51,9 @@ def bearer(token: str) -> dict[str, str]:
 async def stack(tmp_path) -> AsyncIterator[tuple[SimFleet, StationProcess]]:
     config = SimConfig(drones=3, listen="udpin:127.0.0.1:0", speedup=SPEEDUP, seed=2)
     async with SimFleet(config) as sim:
-        station = StationProcess(tmp_path, [f"udpout:127.0.0.1:{sim.ports[0]}"], FACTOR)
+        station = StationProcess(
+            tmp_path, [f"udpout:127.0.0.1:{sim.ports[0]}"], FACTOR, enrol=[1, 2, 3]
+        )
         await station.start()
         try:
             yield sim, station

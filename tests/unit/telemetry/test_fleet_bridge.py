@@ -1,4 +1,5 @@
-"""The fleet bridge: drones registered on first heartbeat, frames and link alerts on the hub."""
+"""The fleet bridge: unknown drones listed (no row), accepted ones bridged; frames and link alerts
+on the hub."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import contextlib
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from groundstation.db.models import Base, Vehicle
+from groundstation.db.models import AuditEntry, Base, Vehicle
 from groundstation.db.session import make_sessionmaker
 from groundstation.link import Fleet, LinkConfig
+from groundstation.link.admission import Admission
 from groundstation.link.testing import FakeAutopilot, FakeVehicleEndpoint
 from groundstation.telemetry.fleet_bridge import FleetBridge
 from groundstation.telemetry.hub import Hub
@@ -25,8 +27,9 @@ async def next_of(client, kind: str, timeout_s: float = 5.0):
 
 
 async def test_bridge_registers_publishes_frames_and_link_alerts(tmp_path):
-    """A new drone gets a registry row, its state goes out as frames, a cut as an alert, and
-    the snapshot lists it live next to a registered drone never heard (offline)."""
+    """A new drone is an 'unknown vehicle heard' alert and no row; once accepted (a row, as the
+    API makes it) its state goes out as frames, a cut as an alert, and the snapshot lists it
+    live next to a registered drone never heard (offline)."""
     engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
@@ -36,12 +39,25 @@ async def test_bridge_registers_publishes_frames_and_link_alerts(tmp_path):
         await s.commit()
     hub = Hub(queue_size=64)
     client = hub.subscribe()
-    fleet = Fleet([LinkConfig("udpin:127.0.0.1:0")], lost_after_s=0.5)
+    admission = Admission(open_fleet=False, accepted=[9])
+    fleet = Fleet([LinkConfig("udpin:127.0.0.1:0")], lost_after_s=0.5, admission=admission)
     async with fleet:
         bridge = FleetBridge(fleet, hub, sessions)
         task = asyncio.create_task(bridge.run())
         port = fleet.links[0].local_address[1]
         async with FakeVehicleEndpoint(FakeAutopilot(7), ("127.0.0.1", port)) as fake:
+            heard = await next_of(client, "alert")
+            assert heard.data["kind"] == "unknown_heard"
+            assert heard.data["sysid"] == 7
+            async with sessions() as s:
+                assert await s.scalar(select(Vehicle).where(Vehicle.sysid == 7)) is None
+                assert [h["sysid"] for h in await bridge.snapshot_heard(s)] == [7]
+                logged = await s.scalar(select(AuditEntry).where(AuditEntry.vehicle_sysid == 7))
+                assert logged is not None
+                assert logged.command == "link.unknown_heard"
+                s.add(Vehicle(sysid=7, name="drone-7"))  # a pilot accepts it
+                await s.commit()
+            fleet.accept(7)
             frame = await next_of(client, "vehicle.frame")
             assert frame.key == "vehicle:7"
             assert frame.data["name"] == "drone-7"
