@@ -81,7 +81,8 @@ class AddressGuard:
     refused: set[Peer] = field(default_factory=set)
     counters: SecurityCounters = field(default_factory=SecurityCounters)
     verifier: SignatureVerifier = field(default_factory=SignatureVerifier)
-    last_drop_alert: float = -1e9
+    #: when a frames_dropped event last went out, per source address
+    last_drop_alert: dict[Peer, float] = field(default_factory=dict)
     frames: int = 0  # frames taken from this vehicle
     #: set when a frame checks out under the current key (or unsigned, with no key)
     key_confirmed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -160,9 +161,12 @@ class Admission:
                 keys.append(old)
         return keys, unsigned_ok
 
-    def end_grace(self, sysid: int) -> None:
-        """Stop taking the previous key (the vehicle was heard with the new one)."""
-        self._previous.pop(sysid, None)
+    def end_grace(self, sysid: int, after_s: float = 1.0) -> None:
+        """Stop taking the previous key ``after_s`` from now (the vehicle was heard with the new
+        one; frames it sent before are still in flight)."""
+        previous = self._previous.get(sysid)
+        if previous is not None:
+            self._previous[sysid] = (previous[0], min(previous[1], time.monotonic() + after_s))
 
     def set_key(self, sysid: int, key: bytes | None, grace_s: float = 0.0) -> None:
         """Use ``key`` for ``sysid`` from now on (None: unsigned); the old one for ``grace_s``."""

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 _MAX_PEERS = 1024
 _EVENT_QUEUE = 256
-#: At most one "frames dropped" event per vehicle in this many seconds.
+#: At most one "frames dropped" event per vehicle and source address in this many seconds.
 _DROP_EVENT_EVERY_S = 30.0
 #: After a key change, frames under the old key (or unsigned ones) are taken this long.
 KEY_CHANGE_GRACE_S = 10.0
@@ -262,6 +262,8 @@ class Link:
         verdict, index = guard.verifier.check(
             bytes(msg.get_msgbuf()), msg.get_msgId(), keys, unsigned_ok
         )
+        if verdict is Verdict.OK and index == -1 and keys and peer != guard.bound:
+            verdict = Verdict.UNSIGNED  # unsigned passes in a key change's grace: from home only
         if verdict is Verdict.OK:
             self.counters.signed_ok += index >= 0
             if index == 0 or (index == -1 and not keys):
@@ -275,8 +277,10 @@ class Link:
         else:
             counters.bad_signature += 1
         now = time.monotonic()
-        if now - guard.last_drop_alert >= _DROP_EVENT_EVERY_S:
-            guard.last_drop_alert = now
+        if now - guard.last_drop_alert.get(peer, -1e9) >= _DROP_EVENT_EVERY_S:
+            if len(guard.last_drop_alert) >= 64:  # a flood of source ports: keep it bounded
+                guard.last_drop_alert.clear()
+            guard.last_drop_alert[peer] = now
             text = (
                 f"{verdict.value.replace('_', ' ')} frame ({msg.get_type()}) with its system id"
                 f" from {peer[0]}:{peer[1]} dropped"

@@ -67,11 +67,15 @@ class PreflightInputs:
     speed_m_s: float = 10.0
     #: learned from the vehicle's flights, or the configured model (None: `endurance_s`)
     battery: BatteryEstimate | None = None
+    #: why the link holds everything sent to this vehicle (address change, not enrolled)
+    held: str | None = None
 
 
 def check_link(i: PreflightInputs) -> Check:
     if i.state is None:
         return Check("link", False, "the vehicle has not been heard on any link")
+    if i.held is not None:
+        return Check("link", False, f"commands held: {i.held}")
     if i.lost or i.state.link.status == "lost":
         return Check("link", False, f"link lost ({i.state.link.last_heard_s:.0f} s silent)")
     if i.state.system_status in (MAV_STATE_CRITICAL, MAV_STATE_EMERGENCY):

@@ -258,6 +258,7 @@ class PatrolService:
                 wind_m_s=self.config.wind_m_s,
                 wind_limit_m_s=self.config.wind_limit_m_s,
                 resume=resume,
+                held=bridge.fleet.link_of(vehicle.sysid).hold_reason(vehicle.sysid),
             )
         )
         ok = all(c.ok for c in checks)

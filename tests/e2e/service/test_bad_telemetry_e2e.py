@@ -18,7 +18,7 @@ import pytest
 import websockets
 
 from groundstation.link.testing import FakeAutopilot, FakeVehicleEndpoint
-from tests.e2e.service.station import ADMIN, StationProcess, free_port
+from tests.e2e.service.station import ADMIN, StationProcess, accept_and_enrol, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -85,6 +85,7 @@ async def test_impossible_values_are_dropped_flagged_and_never_sent_as_nan(tmp_p
                 websockets.connect(f"{station.ws_url}?token={token}") as ws,
                 FakeVehicleEndpoint(FaultyAutopilot(SYSID), ("127.0.0.1", port)),
             ):
+                await accept_and_enrol(client, headers, [SYSID], 30)  # as a pilot does
                 async with asyncio.timeout(30):
                     while not alerts or sum(len(frames_of(m)) for m in seen) < 20:
                         msg = strict_json(await ws.recv())  # every message, strictly

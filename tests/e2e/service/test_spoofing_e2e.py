@@ -80,21 +80,21 @@ async def test_signed_fleet_spoofer_is_dropped_and_the_real_drone_flies(tmp_path
         before = (await client.get(f"/api/vehicles/{ids[2]}/link", headers=pilot)).json()
         assert before["security"]["signed"] is True
         spoof = FakeAutopilot(2, seed=7)
-        async with (
-            websockets.connect(f"{station.ws_url}?token={token}") as ws,
-            FakeVehicleEndpoint(spoof, ("127.0.0.1", station_port(station))),
-        ):
-            alert = await _alert(ws, "frames_dropped", 2)
-            assert "unsigned" in alert["text"]
-            r = await client.post(f"/api/vehicles/{ids[2]}/commands/arm", headers=pilot)
-            assert r.status_code == 200, r.text
-            assert sim.vehicles[2].state.armed
-            r = await client.post(f"/api/vehicles/{ids[2]}/commands/disarm", headers=pilot)
-            assert r.status_code == 200, r.text
-            r = await _start_patrol(client, pilot, ids[2])
-            assert r.status_code == 202, r.text
-            await _until_uploaded(sim, 2)
-            link = (await client.get(f"/api/vehicles/{ids[2]}/link", headers=pilot)).json()
+        async with websockets.connect(f"{station.ws_url}?token={token}") as ws:
+            snapshot = json.loads(await ws.recv())  # subscribed: no alert missed from now on
+            assert snapshot["data"]["unknown_vehicles"] == []
+            async with FakeVehicleEndpoint(spoof, ("127.0.0.1", station_port(station))):
+                alert = await _alert(ws, "frames_dropped", 2)
+                assert "unsigned" in alert["text"]
+                r = await client.post(f"/api/vehicles/{ids[2]}/commands/arm", headers=pilot)
+                assert r.status_code == 200, r.text
+                assert sim.vehicles[2].state.armed
+                r = await client.post(f"/api/vehicles/{ids[2]}/commands/disarm", headers=pilot)
+                assert r.status_code == 200, r.text
+                r = await _start_patrol(client, pilot, ids[2])
+                assert r.status_code == 202, r.text
+                await _until_uploaded(sim, 2)
+                link = (await client.get(f"/api/vehicles/{ids[2]}/link", headers=pilot)).json()
         assert link["security"]["address"] == before["security"]["address"]
         assert link["security"]["held"] is False
         assert link["security"]["dropped"]["unsigned"] > 0
@@ -120,31 +120,31 @@ async def test_unsigned_fleet_spoofer_holds_commands_until_the_pilot_refuses_it(
         before = (await client.get(f"/api/vehicles/{ids[2]}/link", headers=pilot)).json()
         assert before["security"]["signed"] is False
         spoof = FakeAutopilot(2, seed=7)
-        async with (
-            websockets.connect(f"{station.ws_url}?token={token}") as ws,
-            FakeVehicleEndpoint(spoof, ("127.0.0.1", station_port(station))),
-        ):
-            alert = await _alert(ws, "address_changed", 2)
-            assert "commands held" in alert["text"]
-            r = await client.post(f"/api/vehicles/{ids[2]}/commands/arm", headers=pilot)
-            assert r.status_code == 409, r.text
-            assert "held" in r.json()["detail"]
-            assert (await _start_patrol(client, pilot, ids[2])).status_code == 409
-            link = (await client.get(f"/api/vehicles/{ids[2]}/link", headers=pilot)).json()
-            assert link["security"]["held"] is True
-            assert link["security"]["address"] == before["security"]["address"]
-            r = await client.post(
-                f"/api/vehicles/{ids[2]}/link/address", json={"accept": False}, headers=pilot
-            )
-            assert r.status_code == 200, r.text
-            r = await client.post(f"/api/vehicles/{ids[2]}/commands/arm", headers=pilot)
-            assert r.status_code == 200, r.text
-            assert sim.vehicles[2].state.armed
-            await client.post(f"/api/vehicles/{ids[2]}/commands/disarm", headers=pilot)
-            r = await _start_patrol(client, pilot, ids[2])
-            assert r.status_code == 202, r.text
-            await _until_uploaded(sim, 2)
-            link = (await client.get(f"/api/vehicles/{ids[2]}/link", headers=pilot)).json()
+        async with websockets.connect(f"{station.ws_url}?token={token}") as ws:
+            snapshot = json.loads(await ws.recv())  # subscribed: no alert missed from now on
+            assert snapshot["data"]["unknown_vehicles"] == []
+            async with FakeVehicleEndpoint(spoof, ("127.0.0.1", station_port(station))):
+                alert = await _alert(ws, "address_changed", 2)
+                assert "commands held" in alert["text"]
+                r = await client.post(f"/api/vehicles/{ids[2]}/commands/arm", headers=pilot)
+                assert r.status_code == 409, r.text
+                assert "held" in r.json()["detail"]
+                assert (await _start_patrol(client, pilot, ids[2])).status_code == 409
+                link = (await client.get(f"/api/vehicles/{ids[2]}/link", headers=pilot)).json()
+                assert link["security"]["held"] is True
+                assert link["security"]["address"] == before["security"]["address"]
+                r = await client.post(
+                    f"/api/vehicles/{ids[2]}/link/address", json={"accept": False}, headers=pilot
+                )
+                assert r.status_code == 200, r.text
+                r = await client.post(f"/api/vehicles/{ids[2]}/commands/arm", headers=pilot)
+                assert r.status_code == 200, r.text
+                assert sim.vehicles[2].state.armed
+                await client.post(f"/api/vehicles/{ids[2]}/commands/disarm", headers=pilot)
+                r = await _start_patrol(client, pilot, ids[2])
+                assert r.status_code == 202, r.text
+                await _until_uploaded(sim, 2)
+                link = (await client.get(f"/api/vehicles/{ids[2]}/link", headers=pilot)).json()
         assert link["security"]["address"] == before["security"]["address"]
         assert link["security"]["dropped"]["foreign_address"] > 0
         assert spoof.commands_seen == []
