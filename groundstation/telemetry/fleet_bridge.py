@@ -174,7 +174,9 @@ class FleetBridge:
 
     async def _guard_alert(self, ev: FleetEvent, name: str) -> None:
         text = ev.text if ev.kind == "unknown_heard" else f"{name}: {ev.text}"
-        self.hub.publish(alert(_GUARD_ALERTS[ev.kind], text, sysid=ev.sysid, kind=ev.kind))
+        self.hub.publish(
+            alert(_GUARD_ALERTS[ev.kind], text, sysid=ev.sysid, kind=ev.kind, reason=ev.text)
+        )
         try:
             async with self.sessions() as session:
                 row = await session.scalar(select(Vehicle).where(Vehicle.sysid == ev.sysid))
