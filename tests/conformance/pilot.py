@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from tests.conformance.backends import Vehicles
-from tests.e2e.service.station import ADMIN, PASSWORD, StationProcess
+from tests.e2e.service.station import ADMIN, PASSWORD, StationProcess, accept_and_enrol
 from tests.sitl import FACTOR
 
 #: About 150 m x 150 m of water just south of the Longyou station, where both autopilots stand.
@@ -31,12 +31,13 @@ class Pilot:
         self.ids: dict[int, int] = {}
 
     async def login(self, sysids: list[int]) -> None:
-        """An admin makes the pilot; the pilot waits until every vehicle has registered."""
+        """An admin makes the pilot; the pilot accepts every vehicle heard (unsigned fleet)."""
         admin = await self._token(*ADMIN)
         body = {"username": "pilot1", "password": PASSWORD, "role": "pilot"}
         r = await self.client.post("/api/users", json=body, headers=admin)
         assert r.status_code == 201, r.text
         self.headers = await self._token("pilot1", PASSWORD)
+        await accept_and_enrol(self.client, self.headers, sysids, 60 * FACTOR, enrol=False)
         async with asyncio.timeout(60 * FACTOR):
             while True:
                 listed = (await self.client.get("/api/vehicles", headers=self.headers)).json()
@@ -118,7 +119,10 @@ def states_of(detail: dict[str, Any]) -> list[str]:
 @contextlib.asynccontextmanager
 async def station_pilot(workdir: Path, fleet: Vehicles) -> AsyncIterator[Pilot]:
     """``ecopatrol serve`` on every vehicle's TCP URL, and a logged-in pilot who sees them all."""
-    station = StationProcess(workdir, list(fleet.urls), FACTOR)
+    # an unsigned fleet, explicitly: these scenarios are about the autopilot, and the harness
+    # sets parameters unsigned on SERIAL2, which an enrolled ArduPilot ignores (as it should)
+    env = {"ECOPATROL_LINK__REQUIRE_SIGNING": "false"}
+    station = StationProcess(workdir, list(fleet.urls), FACTOR, env)
     await station.start()
     try:
         async with httpx.AsyncClient(base_url=station.url, timeout=60 * FACTOR) as client:

@@ -64,8 +64,8 @@ class StationProcess:
         workdir: Path,
         mavlink: list[str],
         factor: float = 1.0,
-        enrol: list[int] | None = None,
         env: dict[str, str] | None = None,
+        enrol: list[int] | None = None,
     ) -> None:
         self.workdir = workdir
         self.extra_env = env or {}

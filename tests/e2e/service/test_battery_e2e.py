@@ -33,7 +33,9 @@ async def test_second_patrol_is_planned_and_checked_with_the_learned_rates(tmp_p
             "ECOPATROL_PATROL_LEARN_MIN_FLIGHTS": "1",
             "ECOPATROL_PATROL_LEARN_MIN_MINUTES": "1",
         }
-        station = StationProcess(tmp_path, [f"udpout:127.0.0.1:{sim.ports[0]}"], FACTOR, env)
+        station = StationProcess(
+            tmp_path, [f"udpout:127.0.0.1:{sim.ports[0]}"], FACTOR, env, enrol=[1]
+        )
         await station.start()
         try:
             async with httpx.AsyncClient(base_url=station.url, timeout=30 * FACTOR) as client:
