@@ -18,7 +18,7 @@ from groundstation.telemetry.fleet_bridge import FleetBridge
 from groundstation.telemetry.hub import Hub
 
 
-async def next_of(client, kind: str, timeout_s: float = 5.0):
+async def next_of(client, kind: str, timeout_s: float = 20.0):
     async with asyncio.timeout(timeout_s):
         while True:
             msg = await client.get()
