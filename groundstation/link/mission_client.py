@@ -42,8 +42,10 @@ class MissionTiming:
     min_timeout_s: float = 0.01
     max_timeout_s: float = 1.5  # the MAVLink mission-protocol default
     max_retries: int = 20
-    #: never give up sooner than this after the last progress, however short the timeouts
-    patience_s: float = 3.0
+    #: while the station paces (count, download, clear), never give up sooner than this after
+    #: the last progress, however short the timeouts: a vehicle that answered a moment ago gets
+    #: this long (MAVProxy waits 10 s; ArduPilot itself gives an upload 8 s)
+    patience_s: float = 10.0
     #: during an upload the vehicle re-requests what it still wants (ArduPilot after 1 s, PX4
     #: after 250 ms); the station resends an item itself only after this long without a request
     item_resend_s: float = 1.5
@@ -131,8 +133,9 @@ async def run_transfer(
 ) -> None:
     """Run ``machine`` to completion; raise its error if it failed.
 
-    Gives up only after ``machine.retry_budget`` timeouts in a row *and* ``timing.patience_s``
-    seconds without progress, so tiny loopback timeouts do not make the retry budget tiny too.
+    Gives up only after ``machine.retry_budget`` timeouts in a row *and*, while the station
+    paces, ``timing.patience_s`` seconds without progress, so tiny loopback timeouts do not make
+    the retry budget tiny too (while the vehicle paces, each timeout is already ``item_resend_s``).
     A transfer that fails, times out or whose task is cancelled is cancelled on the vehicle too
     (MISSION_ACK(OPERATION_CANCELLED)) unless the vehicle ended it itself.
     """
@@ -177,7 +180,7 @@ async def _drive(
         except TimeoutError:
             if machine.progress_events != progress_seen:
                 progress_at, progress_seen = loop.time(), machine.progress_events
-            impatient = loop.time() - progress_at < timing.patience_s
+            impatient = not machine.vehicle_paced and loop.time() - progress_at < timing.patience_s
             if impatient and machine.retries >= machine.retry_budget:
                 machine.retries = machine.retry_budget - 1
             out = machine.on_timeout()
