@@ -18,6 +18,7 @@ inside the area (never across a hole) and keeps the cheapest result.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -52,7 +53,7 @@ from routes.ordering import (
     insert_detours,
     nest_loops,
 )
-from routes.swaths import ParallelSwaths, SwathGenerator, best_angle
+from routes.swaths import ParallelSwaths, SwathGenerator, best_angle, swath_cost
 from routes.types import Leg, Route
 from routes.wavefront import Pass, WavefrontSwaths, extend_into_gaps, tilt_ends
 
@@ -89,8 +90,8 @@ class ParallelCoverage:
         out: list[Chunk] = []
         for poly in polygons(area):
             angle = best_angle(self.swaths, poly, width_m, self.turn_cost_m)
-            for cell in self.decompose.cells(poly, angle, width_m):
-                a = best_angle(self.swaths, cell, width_m, self.turn_cost_m)
+            cells = self.decompose.cells(poly, angle, width_m)
+            for cell, a in self.merged(cells, width_m):
                 sw = self.swaths.generate(cell, width_m, a)
                 if not sw:
                     continue
@@ -99,6 +100,48 @@ class ParallelCoverage:
                 variants = (*joined, *(line.reverse() for line in joined))
                 out.append(Chunk(variants, passes=MultiLineString([s.path for s in sw])))
         return out
+
+    def merged(self, cells: Sequence[Polygon], width_m: float) -> list[tuple[Polygon, float]]:
+        """The cells with their best angles, neighbours merged while one back-and-forth at the
+        best angle of the two together (no pass split in two) costs no more than theirs apart
+        (passes, turns and the hops between passes): a blobby lake's cells, cut across one
+        direction, often choose the same other one, and flying them as one saves the joins and
+        the short passes at their edges (issue 22, point 5)."""
+
+        def priced(cell: Polygon) -> tuple[Polygon, float, float]:
+            a = best_angle(self.swaths, cell, width_m, self.turn_cost_m)
+            sw = sorted(self.swaths.generate(cell, width_m, a), key=lambda s: s.index)
+            if not sw or len({s.index for s in sw}) < len(sw):
+                return cell, a, math.inf
+            flown = [s.path.coords if k % 2 == 0 else s.path.coords[::-1] for k, s in enumerate(sw)]
+            hops = sum(math.dist(a[-1], b[0]) for a, b in itertools.pairwise(flown))
+            return cell, a, swath_cost(sw, width_m, self.turn_cost_m) + hops
+
+        out = {k: priced(c) for k, c in enumerate(cells)}
+        pairs: dict[tuple[int, int], tuple[Polygon, float, float] | None] = {}
+        fresh = len(cells)
+        while len(out) > 1:
+            best: tuple[float, int, int] | None = None
+            for i, j in itertools.combinations(sorted(out), 2):
+                if (i, j) not in pairs:
+                    p, q = out[i][0], out[j][0]
+                    union = p.union(q) if p.intersection(q).length >= width_m / 2 else None
+                    pairs[(i, j)] = priced(union) if isinstance(union, Polygon) else None
+                joined = pairs[(i, j)]
+                if joined is None:
+                    continue
+                gain = out[i][2] + out[j][2] - joined[2]
+                if gain >= 0 and (best is None or gain > best[0]):
+                    best = (gain, i, j)
+            if best is None:
+                break
+            _, i, j = best
+            joined = pairs[(i, j)]
+            assert joined is not None
+            del out[i], out[j]
+            out[fresh] = joined
+            fresh += 1
+        return [(c, a) for c, a, _ in out.values()]
 
 
 @dataclass(frozen=True, slots=True)
