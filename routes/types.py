@@ -159,6 +159,10 @@ class BatteryModel:
         return self.usable_s * self.cruise_speed_m_s
 
 
+#: The planner's default airframe: what a plan assumes unless told otherwise (CLI and API alike).
+DEFAULT_BATTERY = BatteryModel()
+
+
 @dataclass(frozen=True, slots=True)
 class Sortie:
     """One flight on one battery: from the station, along ``route``, back to the station."""

@@ -14,6 +14,7 @@ from groundstation.api.inputs import Id, InputModel
 from groundstation.api.schemas import Latitude, Longitude
 from groundstation.db import models
 from groundstation.patrol.planning import PlanRequest
+from routes.types import DEFAULT_BATTERY
 
 # --- plans ---------------------------------------------------------------------------------------
 
@@ -33,13 +34,17 @@ class PlanCreate(InputModel):
     line: dict[str, Any] | None = Field(None, description="corridor centre line (GeoJSON)")
     swath_width_m: float | None = Field(None, gt=0, le=2000)
     drones: int = Field(1, ge=1, le=20)
-    speed_m_s: float = Field(10.0, gt=0, le=30)
-    endurance_s: float = Field(1500.0, gt=60, le=10800)
-    reserve_frac: float = Field(0.25, ge=0, lt=1)
+    # the defaults are the planner's (routes.types.BatteryModel), as the CLI's are
+    speed_m_s: float = Field(DEFAULT_BATTERY.cruise_speed_m_s, gt=0, le=30)
+    endurance_s: float = Field(DEFAULT_BATTERY.endurance_s, gt=60, le=10800)
+    reserve_frac: float = Field(DEFAULT_BATTERY.reserve_frac, ge=0, lt=1)
     turn_s: float = Field(
-        1.5, ge=0, le=60, description="seconds lost at each turn over 60 degrees (sorties' time)"
+        DEFAULT_BATTERY.turn_s,
+        ge=0,
+        le=60,
+        description="seconds lost at each turn over 60 degrees (sorties' time)",
     )
-    max_items: int = Field(250, ge=8, le=5000)
+    max_items: int = Field(DEFAULT_BATTERY.max_mission_items, ge=8, le=5000)
     use_station: bool = True
     restricted: Literal["avoid", "cross", "allow"] = "avoid"
     offset_m: float = Field(20.0, ge=-500, le=500)

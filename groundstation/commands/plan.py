@@ -31,6 +31,7 @@ from groundstation.commands.plan_io import (
     make_params,
     run,
 )
+from routes.types import DEFAULT_BATTERY
 
 if TYPE_CHECKING:
     from routes.pipeline import PatrolParams
@@ -136,13 +137,13 @@ _TAIL = (
     _option("station", StationOpt, "site"),
     _option("fmt", FormatOpt, Format.plan),
     _option("png", PngOpt, None),
-    _option("speed", SpeedOpt, 15.0),
-    _option("endurance", EnduranceOpt, 3300.0),
-    _option("reserve", ReserveOpt, 0.25),
-    _option("max_items", ItemsOpt, 250),
+    _option("speed", SpeedOpt, DEFAULT_BATTERY.cruise_speed_m_s),
+    _option("endurance", EnduranceOpt, DEFAULT_BATTERY.endurance_s),
+    _option("reserve", ReserveOpt, DEFAULT_BATTERY.reserve_frac),
+    _option("max_items", ItemsOpt, DEFAULT_BATTERY.max_mission_items),
     _option("battery_wh", BatteryWhOpt, None),
     _option("power_w", PowerOpt, None),
-    _option("turn_time", TurnOpt, 1.5),
+    _option("turn_time", TurnOpt, DEFAULT_BATTERY.turn_s),
     _option("restricted", RestrictedOpt, Policy.avoid),
     _option("vehicle", VehicleOpt, Vehicle.arducopter),
     _option("fence_points", FencePointsOpt, None),

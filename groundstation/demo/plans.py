@@ -48,6 +48,11 @@ class DemoPlan:
     launch_after_s: float
 
 
+#: The simulated drones fly their patrols at 10 m/s, and the demo splits sorties at 25 minutes
+#: (not the planner's defaults for a 55-minute airframe), so patrols stay short to watch.
+DEMO_AIRFRAME: dict[str, float] = {"speed_m_s": 10.0, "endurance_s": 1500.0}
+
+
 def demo_plan_bodies(site: Site) -> list[dict[str, Any]]:
     """The ``POST /api/plans`` bodies of the shoreline, tour and coverage patrols."""
     from geodata.errors import GeodataError
@@ -75,6 +80,7 @@ def demo_plan_bodies(site: Site) -> list[dict[str, Any]]:
             "polygon": mapping(frame.to_wgs84(reach)),
             "offset_m": 20,
             "loops": 1,
+            **DEMO_AIRFRAME,
         },
         {
             "name": "demo: hotspot tour",
@@ -83,6 +89,7 @@ def demo_plan_bodies(site: Site) -> list[dict[str, Any]]:
             "endurance_s": TOUR_ENDURANCE_S,
             "loiter_s": 15,
             "min_priority": 4,
+            "speed_m_s": DEMO_AIRFRAME["speed_m_s"],
         },
         {
             "name": "demo: open-water coverage",
@@ -90,6 +97,7 @@ def demo_plan_bodies(site: Site) -> list[dict[str, Any]]:
             "altitude_m": 40,
             "polygon": mapping(frame.to_wgs84(square)),
             "swath_width_m": 50,
+            **DEMO_AIRFRAME,
         },
     ]
 

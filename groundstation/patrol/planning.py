@@ -17,6 +17,7 @@ from shapely.geometry import LineString, Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from groundstation.errors import InvalidRequest
+from routes.types import DEFAULT_BATTERY
 
 if TYPE_CHECKING:
     from geodata.crs import LocalFrame
@@ -62,11 +63,11 @@ class PlanRequest:
     line: dict[str, Any] | None = None
     swath_width_m: float | None = None
     drones: int = 1
-    speed_m_s: float = 10.0
-    endurance_s: float = 1500.0
-    reserve_frac: float = 0.25
-    turn_s: float = 1.5
-    max_items: int = 250
+    speed_m_s: float = DEFAULT_BATTERY.cruise_speed_m_s
+    endurance_s: float = DEFAULT_BATTERY.endurance_s
+    reserve_frac: float = DEFAULT_BATTERY.reserve_frac
+    turn_s: float = DEFAULT_BATTERY.turn_s
+    max_items: int = DEFAULT_BATTERY.max_mission_items
     use_station: bool = True
     restricted: Literal["avoid", "cross", "allow"] = "avoid"
     offset_m: float = 20.0

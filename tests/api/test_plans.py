@@ -110,7 +110,7 @@ def test_time_lost_per_turn_is_part_of_the_plan(station, pilot):
 def test_refusal_names_the_place_by_longitude_and_latitude(station, pilot):
     """A plan refused for the battery's range names the point by longitude and latitude near
     the polygon (not in the planner's local metres)."""
-    body = coverage(endurance_s=150, reserve_frac=0.1)
+    body = coverage(endurance_s=150, reserve_frac=0.1, speed_m_s=10)
     r = station.client.post("/api/plans/preview", json=body, headers=pilot)
     assert r.status_code == 422
     detail = r.json()["detail"]
@@ -282,8 +282,10 @@ def test_plan_for_a_vehicle_is_split_by_its_learned_battery_use(station, pilot):
     configured endurance would make them; stats.battery says which model and on what data; a
     scheduled re-plan for that drone does the same."""
     vid = thirsty_vehicle(station.settings.db)
-    configured = station.client.post("/api/plans", json=coverage(), headers=pilot).json()
-    r = station.client.post("/api/plans", json=coverage(vehicle_id=vid), headers=pilot)
+    airframe = {"speed_m_s": 10, "endurance_s": 1500}
+    configured = station.client.post("/api/plans", json=coverage(**airframe), headers=pilot)
+    configured = configured.json()
+    r = station.client.post("/api/plans", json=coverage(vehicle_id=vid, **airframe), headers=pilot)
     assert r.status_code == 201, r.text
     learned = r.json()
     assert configured["stats"]["battery"]["source"] == "configured"
@@ -356,3 +358,25 @@ def test_plan_stats_say_what_the_site_zones_took_from_the_polygon(station, pilot
     assert any("Quzhou Airport" in n for n in plan["stats"]["notes"])
     r = station.client.get(f"/api/plans/{plan['id']}/export?format=plan", headers=pilot)
     assert any("of the requested" in c for c in json.loads(r.text)["comments"])
+
+
+def test_api_plans_with_the_planners_defaults_as_the_cli_does(station, pilot):
+    """A plan that names no airframe figures uses the planner's defaults, the CLI's too.
+
+    The API used 10 m/s and 1,500 s where the CLI used 15 m/s and 3,300 s, so a plan made with
+    the CLI's defaults was refused by the API and the same area gave other sorties.
+    """
+    from groundstation.commands.plan import _TAIL
+    from routes.types import DEFAULT_BATTERY
+
+    r = station.client.post("/api/plans", json=coverage(), headers=pilot)
+    assert r.status_code == 201, r.text
+    params = r.json()["params"]
+    assert params["speed_m_s"] == DEFAULT_BATTERY.cruise_speed_m_s == 15.0
+    assert params["endurance_s"] == DEFAULT_BATTERY.endurance_s
+    assert params["reserve_frac"] == DEFAULT_BATTERY.reserve_frac
+    assert params["max_items"] == DEFAULT_BATTERY.max_mission_items
+    cli = {p.name: p.default for p in _TAIL}
+    assert cli["speed"] == params["speed_m_s"]
+    assert cli["endurance"] == params["endurance_s"]
+    assert cli["turn_time"] == params["turn_s"]

@@ -61,7 +61,8 @@ async def test_scheduled_patrol_flies_unattended_to_a_report(tmp_path, monkeypat
                 vehicles = await _poll(client, "/api/vehicles", auth, lambda j: j["count"] >= 2, 20)
                 pool = [v["id"] for v in vehicles["data"]]
                 plan_body = {"name": "scheduled square", "kind": "coverage", "altitude_m": 30,
-                             "polygon": SMALL_AREA, "swath_width_m": 60}  # fmt: skip
+                             "polygon": SMALL_AREA, "swath_width_m": 60,
+                             "speed_m_s": 10, "endurance_s": 1500}  # fmt: skip
                 r = await client.post("/api/plans", json=plan_body, headers=auth)
                 assert r.status_code == 201, r.text
                 plan_id = r.json()["id"]

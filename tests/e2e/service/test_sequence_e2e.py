@@ -38,7 +38,7 @@ async def test_three_sorties_on_two_drones_parallel_and_in_sequence(tmp_path):
 
         plan_body = {"name": "short legs", "kind": "coverage", "altitude_m": 30,
                      "polygon": NEAR_STATION, "swath_width_m": 60, "drones": 2,
-                     "endurance_s": 240, "reserve_frac": 0.1}  # fmt: skip
+                     "endurance_s": 240, "reserve_frac": 0.1, "speed_m_s": 10}  # fmt: skip
         # (the endurance gives this square three sorties; it changes with the planner's choices)
         plan = (await client.post("/api/plans", json=plan_body, headers=pilot)).json()
         drones = [s["drone"] for s in plan["sorties"]]
