@@ -41,6 +41,7 @@ from routes.geometry import (
     max_inscribed_radius,
     polygons,
     rotate_ring_to,
+    substring,
 )
 from routes.objectives import LengthAndTurns, PathObjective
 from routes.ordering import (
@@ -336,6 +337,11 @@ def splice_into_loops(
             k = int(tree.nearest(a))
             if geoms[k].distance(a) > 1.5 * width_m or g.length <= width_m:
                 continue
+            # near in a straight line but not by water (across a strip of land or a zone):
+            # the hop would be flown as part of the sweep
+            on_ring = geoms[k].interpolate(geoms[k].project(a))
+            if connector.link(on_ring, a).length > 2 * width_m:
+                continue
             if k not in after:
                 after[k] = piece
                 break
@@ -357,8 +363,15 @@ def splice_into_loops(
         coords = head[:]
         if head:
             coords += connector.link(entry, Point(loop.coords[0])).coords[1:]
-        coords += loop.coords[1:] if head else loop.coords
-        coords += connector.link(Point(loop.coords[-1]), a).coords[1:]
+            # round the loop back to where it was entered, then on along it (the shorter
+            # way) to where the pass after it leaves
+            d = loop.project(a)
+            on = substring(loop, 0.0, d) if d <= loop.length / 2 else None
+            on = on if on is not None else substring(loop, d, loop.length).reverse()
+            coords += loop.coords[1:] + on.coords[1:]
+        else:
+            coords += loop.coords
+        coords += connector.link(Point(coords[-1]), a).coords[1:]
         coords += g.coords[1:]
         line = LineString(coords)
         out[loops[k]] = Chunk((line, line.reverse()))

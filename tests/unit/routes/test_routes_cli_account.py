@@ -64,6 +64,9 @@ def test_area_crossing_a_site_no_fly_zone_says_what_was_removed_and_covered(tmp_
     assert over_land > 1000  # round the 5 km power-line corridor
     assert acc["outside_requested_m"]["transit"] == pytest.approx(over_land, rel=0.01)
     assert acc["outside_requested_m"]["station"] == 0.0
+    # passes are flown over the water: only the transits leave it (a loop spliced between two
+    # gap passes hopped 1.3 km over land inside a sweep before it was flown on to the second)
+    assert acc["outside_requested_m"]["other"] == pytest.approx(0.0, abs=1.0)
 
     text = res.output
     assert f"{acc['removed_m2'] / 1e6:.3f} km²" in text
