@@ -4,6 +4,7 @@ through one station: in parallel across vehicles, in sequence on a vehicle with 
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -22,8 +23,8 @@ async def test_three_vehicles_fly_a_multi_sortie_plan_through_one_station(autopi
     ):
         assert set(pilot.ids) == {1, 2, 3}, "three system ids, three vehicles"
         for sysid in (1, 2, 3):  # the vehicles' own batteries hold every sortie of theirs
-            r = await pilot.client.patch(f"/api/vehicles/{pilot.ids[sysid]}",
-                                         json={"endurance_s": 1500}, headers=pilot.headers)  # fmt: skip
+            path, body = f"/api/vehicles/{pilot.ids[sysid]}", {"endurance_s": 1500}
+            r = await pilot.client.patch(path, json=body, headers=pilot.headers)
             assert r.status_code == 200, r.text
         # short sorties: the square split so that one vehicle flies two in sequence
         plan = await pilot.plan(drones=3, endurance_s=140, reserve_frac=0.1)
@@ -58,5 +59,5 @@ async def test_three_vehicles_fly_a_multi_sortie_plan_through_one_station(autopi
     assert twice, "some vehicle flew two sorties"
     for ps in twice:
         ps.sort(key=lambda p: p["started_at"])
-        for earlier, later in zip(ps, ps[1:], strict=False):
+        for earlier, later in itertools.pairwise(ps):
             assert later["started_at"] >= earlier["ended_at"], "in sequence on one vehicle"
