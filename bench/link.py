@@ -10,6 +10,15 @@
 2. Uploads: a 700-item mission to one simulated vehicle (``python -m simulator`` in its own
    process, real time, loss both ways) at 0 % and 30 % loss: ecopatrol's link vs MAVProxy's
    ``wp load`` of the same ``.waypoints`` file to the same simulator.
+3. The real autopilot (``--sitl``, needs ``ECOPATROL_SITL_BINARY``): 300- and 600-item
+   missions to ArduCopter SITL (real time) at 0/10/30 % loss, through a loopback TCP proxy
+   that drops whole MAVLink messages each way at that rate (ArduPilot's own SIM_UART_LOSS drops
+   bytes, one way: see tests/sitl.py). Three clients of the same file in one run: the station's
+   link, MAVProxy's ``wp load`` and a minimal pymavlink client (MISSION_COUNT, then answer each
+   request with its MISSION_ITEM_INT, as ArduPilot's autotest does; the vehicle's re-requests
+   are its only recovery). Prints one table.
+
+    ECOPATROL_SITL_BINARY=../shared/sitl/arducopter .venv/bin/python bench/link.py --sitl
 """
 
 from __future__ import annotations
@@ -200,13 +209,217 @@ def bench_uploads(with_mavproxy: bool, limit_s: float, losses: list[float]) -> N
         print(line, flush=True)
 
 
+# --- 3. the real autopilot -------------------------------------------------------------------
+
+
+class LossyProxy:
+    """Loopback TCP proxy to ``target`` dropping whole MAVLink frames each way at ``loss``."""
+
+    def __init__(self, target: tuple[str, int], loss: float, seed: int = 1) -> None:
+        self.target = target
+        self.loss = loss
+        self.rng = random.Random(seed)
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+        self._done: list[asyncio.Future[None]] = []
+
+    async def __aenter__(self) -> LossyProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for w in self._writers:
+            w.transport.abort()
+        await asyncio.gather(*self._done, return_exceptions=True)
+
+    async def _serve(self, c_reader: asyncio.StreamReader, c_writer: asyncio.StreamWriter) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._done.append(done)
+        self._writers.append(c_writer)
+        try:
+            v_reader, v_writer = await asyncio.open_connection(*self.target)
+            self._writers.append(v_writer)
+            await asyncio.gather(self._pump(c_reader, v_writer), self._pump(v_reader, c_writer))
+        except OSError:
+            pass
+        finally:
+            for w in self._writers:
+                w.transport.abort()
+            done.set_result(None)
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        from groundstation.link.tlog import frame_length
+
+        buf = b""
+        try:
+            while data := await reader.read(65536):
+                buf += data
+                pos = 0
+                while pos < len(buf):
+                    if buf[pos] not in (0xFD, 0xFE):
+                        pos += 1  # (not a frame start: a byte of a frame cut earlier)
+                        continue
+                    n = frame_length(buf, pos)
+                    if n is None or pos + n > len(buf):
+                        break
+                    if self.rng.random() >= self.loss:
+                        writer.write(buf[pos : pos + n])
+                    pos += n
+                buf = buf[pos:]
+        except OSError:
+            pass
+        writer.transport.abort()  # one side gone: end both
+
+
+def _items_file(items: list[MissionItem], folder: Path) -> Path:
+    from routes.formats import waypoints
+
+    path = folder / f"m{len(items)}.waypoints"
+    path.write_text(waypoints.dumps(items))
+    return path
+
+
+async def _station_upload(port: int, items: list[MissionItem], limit_s: float) -> float:
+    async with Fleet([LinkConfig(url=f"tcp:127.0.0.1:{port}")]) as fleet:
+        (sysid,) = await fleet.wait_for_vehicles(1, timeout_s=20)
+        t0 = time.perf_counter()
+        async with asyncio.timeout(limit_s):
+            await fleet.vehicle(sysid).upload_mission(items, verify=False)
+        return time.perf_counter() - t0
+
+
+def _minimal_upload(port: int, items: list[MissionItem], limit_s: float) -> float:
+    """The least a GCS can do: count, then answer whatever is requested, until the ACK."""
+    from pymavlink import mavutil
+
+    conn = mavutil.mavlink_connection(f"tcp:127.0.0.1:{port}", source_system=250)
+    try:
+        conn.wait_heartbeat(timeout=20)
+        target = conn.target_system
+        t0 = time.perf_counter()
+        conn.mav.mission_count_send(target, 1, len(items), 0)
+        last = time.perf_counter()
+        while time.perf_counter() - t0 < limit_s:
+            msg = conn.recv_match(type=["MISSION_REQUEST", "MISSION_REQUEST_INT", "MISSION_ACK"],
+                                  blocking=True, timeout=1)  # fmt: skip
+            if msg is None:
+                if time.perf_counter() - last > 2:  # (nothing asked: the count was lost)
+                    conn.mav.mission_count_send(target, 1, len(items), 0)
+                    last = time.perf_counter()
+                continue
+            last = time.perf_counter()
+            if msg.get_type() == "MISSION_ACK":
+                if msg.type == 0:
+                    return time.perf_counter() - t0
+                raise RuntimeError(f"refused: MISSION_ACK {msg.type}")
+            i = items[msg.seq]
+            conn.mav.mission_item_int_send(target, 1, i.seq, i.frame, i.command, i.current,
+                                           i.autocontinue, i.param1, i.param2, i.param3, i.param4,
+                                           i.x, i.y, i.z, 0)  # fmt: skip
+        raise TimeoutError
+    finally:
+        conn.close()
+
+
+def _mavproxy_upload(port: int, path: Path, limit_s: float, tmp: Path) -> float:
+    import pexpect
+
+    cmd = (f"{Path(sys.executable).parent / 'mavproxy.py'} --master=tcp:127.0.0.1:{port} "
+           f"--source-system=250 --default-modules=wp,mode --state-basedir={tmp} "
+           f"--logfile={tmp}/mav.tlog")  # fmt: skip
+    child = pexpect.spawn(cmd, encoding="utf-8", timeout=30, cwd=tmp)
+    try:
+        child.expect(["Detected vehicle", "online system", ">"], timeout=30)
+        time.sleep(1)
+        child.sendline(f"wp load {path}")
+        t0 = time.perf_counter()
+        idx = child.expect([r"Loaded \d+ waypoints in ([0-9.]+)s", r"MISSION_ACK: TYPE_MISSION: "
+                            r"ACCEPTED", pexpect.TIMEOUT], timeout=limit_s)  # fmt: skip
+        if idx == 2:
+            raise TimeoutError
+        return time.perf_counter() - t0
+    finally:
+        child.terminate(force=True)
+
+
+def bench_sitl(sizes: list[int], losses: list[float], limit_s: float, tries: int) -> None:
+    import os
+
+    from tests.sitl import Sitl
+
+    binary = os.environ.get("ECOPATROL_SITL_BINARY")
+    if not binary:
+        print("\nsitl: ECOPATROL_SITL_BINARY is not set; skipped")
+        return
+    print(f"\nupload to ArduCopter SITL (real time, TCP, message loss each way through a "
+          f"proxy), best and worst of {tries}, wall seconds")  # fmt: skip
+    names = ("ecopatrol", "MAVProxy wp load", "pymavlink min.")
+    print(f"  {'items':>5} {'loss':>5}  " + " ".join(f"{c:>17}" for c in names), flush=True)
+    with tempfile.TemporaryDirectory() as tmp_text:
+        tmp = Path(tmp_text)
+        sitl = Sitl(tmp / "sitl", speedup=10, binary=Path(binary))
+        sitl.start()  # (boot and settle fast, then real time for the transfers)
+        try:
+            sitl.set_params({"SIM_SPEEDUP": 1})
+            target = ("127.0.0.1", sitl.port)
+            for n in sizes:
+                items = mission(n)
+                path = _items_file(items, tmp)
+                for loss in losses:
+                    cells = []
+                    for name in ("station", "mavproxy", "minimal"):
+                        times: list[float] = []
+                        failures = 0
+                        for attempt in range(tries):
+                            proxy = LossyProxy(target, loss / 100, seed=attempt + 1)
+                            try:
+                                times.append(_one(name, proxy, items, path, limit_s, tmp))
+                            except Exception as exc:  # (a failed upload is a figure too)
+                                failures += 1
+                                print(f"    ({name} {n} items {loss:.0f} %: {exc!r})", flush=True)
+                            time.sleep(3)  # (ArduPilot refuses a while after an abandoned upload)
+                        cell = f"{min(times):6.2f}-{max(times):6.2f}" if times else "   failed  "
+                        cells.append(cell + (f" {failures}x" if failures else "   "))
+                    print(f"  {n:5d} {loss:4.0f}%  " + " ".join(f"{c:>17}" for c in cells),
+                          flush=True)  # fmt: skip
+        finally:
+            sitl.stop()
+
+
+def _one(name: str, proxy: LossyProxy, items: list[MissionItem], path: Path, limit_s: float,
+         tmp: Path) -> float:  # fmt: skip
+    async def run() -> float:
+        async with proxy:
+            if name == "station":
+                return await _station_upload(proxy.port, items, limit_s)
+            if name == "minimal":
+                return await asyncio.to_thread(_minimal_upload, proxy.port, items, limit_s)
+            return await asyncio.to_thread(_mavproxy_upload, proxy.port, path, limit_s, tmp)
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-mavproxy", action="store_true", help="skip the MAVProxy baseline")
     parser.add_argument("--no-upload", action="store_true", help="decoding figures only")
     parser.add_argument("--mavproxy-limit", type=float, default=300.0, help="seconds")
     parser.add_argument("--losses", default="0,30", help="loss percentages, comma-separated")
+    parser.add_argument("--sitl", action="store_true", help="only the ArduCopter SITL table")
+    parser.add_argument("--sitl-sizes", default="300,600", help="mission sizes for --sitl")
+    parser.add_argument("--sitl-losses", default="0,10,30", help="loss percentages for --sitl")
+    parser.add_argument("--sitl-tries", type=int, default=1, help="uploads per cell")
+    parser.add_argument("--sitl-limit", type=float, default=90.0, help="seconds per upload")
     args = parser.parse_args()
+    if args.sitl:
+        sizes = [int(v) for v in args.sitl_sizes.split(",")]
+        losses = [float(v) for v in args.sitl_losses.split(",")]
+        bench_sitl(sizes, losses, args.sitl_limit, args.sitl_tries)
+        return
     bench_decode()
     if not args.no_upload:
         losses = [float(v) for v in args.losses.split(",")]
