@@ -269,8 +269,11 @@ class Sitl:
         finally:
             conn.close()
 
-    def wait_ready_to_arm(self, timeout_s: float = 60.0) -> None:
+    def wait_ready_to_arm(self, timeout_s: float = 60.0, serial: int = 0) -> None:
         """Connect on SERIAL0 (which starts the simulation) and wait as ArduPilot's autotest does.
+
+        ``serial=2`` waits on SERIAL2 instead, while the station holds SERIAL0 (after
+        :meth:`restart`, the station reconnecting is what boots it).
 
         Checks, in order: EKF_STATUS_REPORT with attitude, velocities, relative and absolute
         positions and no constant-position/accel/GPS-glitch error bits; SYS_STATUS with GPS
@@ -292,7 +295,7 @@ class Sitl:
         gps = _M.MAV_SYS_STATUS_SENSOR_GPS
         prearm = _M.MAV_SYS_STATUS_PREARM_CHECK
         deadline = time.monotonic() + timeout_s * FACTOR
-        with self.mavlink(serial=0) as conn:
+        with self.mavlink(serial=serial) as conn:
             ekf_ok = gps_ok = prearm_ok = False
             home_ok = streaming = False
             last_home_request = last_stream_request = 0.0

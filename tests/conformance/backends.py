@@ -45,6 +45,9 @@ class Vehicles:
         """Cut the vehicle's power and boot it again: its port closes, then listens again."""
         raise NotImplementedError
 
+    async def wait_ready_to_arm(self, sysid: int) -> None:
+        """Until the vehicle could arm (after a power cycle: its estimators settled again)."""
+
 
 class SimVehicles(Vehicles):
     kind = "sim"
@@ -105,6 +108,9 @@ class SitlVehicles(Vehicles):
 
     async def power_cycle(self, sysid: int) -> None:
         await asyncio.to_thread(self.sitls[sysid].restart)
+
+    async def wait_ready_to_arm(self, sysid: int) -> None:
+        await asyncio.to_thread(self.sitls[sysid].wait_ready_to_arm, 60.0, 2)
 
 
 @contextlib.asynccontextmanager

@@ -116,7 +116,10 @@ async def test_vehicle_power_cycled_mid_flight_is_regained(autopilot, tmp_path):
         assert "link_lost" in [e["kind"] for e in detail["events"]]
         assert "resume possible" in detail["reason"]
 
-        # the station flies it again after the reboot: the patrol resumes and finishes
+        # the station flies it again once it is ready after the reboot: the patrol resumes and
+        # finishes (a pilot waits for that; right after the boot ArduPilot refuses to arm:
+        # "Need Alt Estimate", "AHRS: waiting for home")
+        await fleet.wait_ready_to_arm(1)
         r = await pilot.post(f"/api/patrols/{pid}/resume")
         assert r.status_code == 202, r.text
         detail = await pilot.until(pid, state_is("reported"), timeout_s=240)
