@@ -1,6 +1,8 @@
 """Mission, fence and rally transfers, as a user runs them with ``ecopatrol mission``, on our
-simulator and on ArduCopter SITL: a shoreline patrol's .plan over the shipped site uploaded and
-verified with and without loss, read back, and a mission larger than the vehicle holds."""
+simulator and on ArduCopter SITL: a shoreline patrol's whole .plan over the shipped site (its
+150-point geofence fitted to the vehicle, mission and rally in one command) uploaded and verified
+with and without loss, read back, and a mission larger than the vehicle holds.
+(test_mission_upload.py sends mission and rally each on its own.)"""
 
 from __future__ import annotations
 
