@@ -381,7 +381,8 @@ def bench_sitl(sizes: list[int], losses: list[float], limit_s: float, tries: int
                             except Exception as exc:  # (a failed upload is a figure too)
                                 failures += 1
                                 print(f"    ({name} {n} items {loss:.0f} %: {exc!r})", flush=True)
-                            time.sleep(3)  # (ArduPilot refuses a while after an abandoned upload)
+                            # ArduPilot refuses transfers for seconds after an abandoned one
+                            time.sleep(10 if failures else 2)
                         cell = f"{min(times):6.2f}-{max(times):6.2f}" if times else "   failed  "
                         cells.append(cell + (f" {failures}x" if failures else "   "))
                     print(f"  {n:5d} {loss:4.0f}%  " + " ".join(f"{c:>17}" for c in cells),
@@ -413,7 +414,7 @@ def main() -> None:
     parser.add_argument("--sitl-sizes", default="300,600", help="mission sizes for --sitl")
     parser.add_argument("--sitl-losses", default="0,10,30", help="loss percentages for --sitl")
     parser.add_argument("--sitl-tries", type=int, default=1, help="uploads per cell")
-    parser.add_argument("--sitl-limit", type=float, default=90.0, help="seconds per upload")
+    parser.add_argument("--sitl-limit", type=float, default=150.0, help="seconds per upload")
     args = parser.parse_args()
     if args.sitl:
         sizes = [int(v) for v in args.sitl_sizes.split(",")]
