@@ -345,7 +345,7 @@ def splice_into_loops(
             if k not in after:
                 after[k] = piece
                 break
-            if k not in before and not _same_end(piece, after[k], width_m):
+            if k not in before and _near_on_ring(geoms[k], piece, after[k], width_m):
                 before[k] = piece.reverse()  # flown toward the loop
                 break
         else:
@@ -378,9 +378,14 @@ def splice_into_loops(
     return out, rest
 
 
-def _same_end(a: LineString, b: LineString, width_m: float) -> bool:
-    """Whether ``a`` and ``b`` start within a width of each other (the same side of a loop)."""
-    return Point(a.coords[0]).distance(Point(b.coords[0])) < width_m
+def _near_on_ring(ring: LineString, a: LineString, b: LineString, width_m: float) -> bool:
+    """Whether ``a`` and ``b`` start on different sides of ``ring`` but within two widths of
+    each other along it (the two ends of a basin on a canal): after the loop the drone flies
+    that far along it again to reach ``b``; farther, the pass is better flown otherwise (a
+    river's one loop with gap passes at both ends would fly half of it twice)."""
+    da, db = ring.project(Point(a.coords[0])), ring.project(Point(b.coords[0]))
+    arc = min(abs(da - db), ring.length - abs(da - db))
+    return width_m <= Point(a.coords[0]).distance(Point(b.coords[0])) and arc <= 2 * width_m
 
 
 def default_strategies(objective: PathObjective) -> tuple[CoverageStrategy, ...]:

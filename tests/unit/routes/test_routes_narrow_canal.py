@@ -50,3 +50,20 @@ def test_a_plain_canal_narrower_than_the_swath_is_planned_not_refused() -> None:
     assert result.covered_frac >= 0.995
     assert path.length == pytest.approx(3000, abs=2 * 55)
     assert len(result.route.legs) == 1
+
+
+def test_a_river_loop_is_not_flown_twice_for_gap_passes_at_its_two_ends() -> None:
+    """The Longyou water surface at 150 m is one loop with small gap passes at its ends: a
+    pass is flown before a loop only where the two passes meet it close together (a basin),
+    not at the river's two ends, 27 km apart along the loop (1.49 x area / swath when half
+    the loop was flown again; 1.02 without)."""
+    import shapely
+
+    from geodata.site import load_site
+
+    site = load_site()
+    water = site.area("water_surface", local=True)
+    water = water.difference(shapely.union_all(site.no_fly(local=True)))
+    result = plan_coverage_path(water, 150, strategies=[ChannelCoverage()])
+    assert result.covered_frac >= 0.995
+    assert result.route.line().length / (water.area / 150) < 1.05
