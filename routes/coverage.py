@@ -312,7 +312,11 @@ def route_from_pieces(pieces: Sequence[LineString], connector: Connector) -> Rou
 
 
 def splice_into_loops(
-    chunks: Sequence[Chunk], extra: Sequence[LineString], width_m: float, connector: Connector
+    chunks: Sequence[Chunk],
+    extra: Sequence[LineString],
+    width_m: float,
+    connector: Connector,
+    before_too: bool = True,
 ) -> tuple[list[Chunk], list[LineString]]:
     """Fly the longest gap pass lying along a loop right after that loop, and the next longest
     right before it.
@@ -321,7 +325,8 @@ def splice_into_loops(
     it), flown round, then left along the pass after it: no way back is needed (an Euler path
     of the loop plus two chords). A canal narrower than the swath with a basin is one pass up
     to the basin, round it, and on: without the pass before, the other half of the canal was
-    flown out and back. Returns the new chunks and the gap passes left over.
+    flown out and back. ``before_too=False`` flies passes after loops only. Returns the new
+    chunks and the gap passes left over.
     """
     loops = [i for i, c in enumerate(chunks) if c.ring]
     if not loops or not extra:
@@ -345,7 +350,7 @@ def splice_into_loops(
             if k not in after:
                 after[k] = piece
                 break
-            if k not in before and _near_on_ring(geoms[k], piece, after[k], width_m):
+            if before_too and k not in before and _near_on_ring(geoms[k], piece, after[k], width_m):
                 before[k] = piece.reverse()  # flown toward the loop
                 break
         else:
@@ -448,11 +453,18 @@ def plan_coverage_path(
                 layouts.append([Chunk((line,), ring=True) for line in nested] + opened)
         candidates = []
         for layout in layouts:
-            spliced, rest = splice_into_loops(layout, extra, width_m, connector)
-            candidates.append(insert_detours(order.sort(spliced, start), rest))
-            if rest:
-                loose = [Chunk((g, g.reverse())) for g in rest]
-                candidates.append(NearestNeighbour().sort(spliced + loose, start))
+            # with and without passes flown before loops: what they save on a canal's basin
+            # they can cost elsewhere (the L reservoir at 150 m: 1.070 without, 1.082 with)
+            tried: list[list[Chunk]] = []
+            for before in (True, False):
+                spliced, rest = splice_into_loops(layout, extra, width_m, connector, before)
+                if spliced in tried:
+                    continue  # no pass was flown before a loop: the same plans again
+                tried.append(spliced)
+                candidates.append(insert_detours(order.sort(spliced, start), rest))
+                if rest:
+                    loose = [Chunk((g, g.reverse())) for g in rest]
+                    candidates.append(NearestNeighbour().sort(spliced + loose, start))
         for pieces in candidates:
             route = route_from_pieces(pieces, connector)
             cost = objective.cost(route.line())
