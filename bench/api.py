@@ -18,12 +18,12 @@ import asyncio
 import os
 import socket
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from station_process import start_service
 
 ENDPOINTS = (
     "/api/me",
@@ -42,29 +42,12 @@ def _free_port() -> int:
 
 
 async def _start_service(workdir: Path, port: int) -> asyncio.subprocess.Process:
-    env = dict(os.environ)
-    env.update(
-        ECOPATROL_ADMIN_USERNAME="bench",
-        ECOPATROL_ADMIN_PASSWORD="load-test-7f3a-secret",
-        ECOPATROL_PASSWORD_HASH_PROFILE="cheapest",
-    )
-    args = ["serve", "--db", f"sqlite:///{workdir / 'bench.db'}", "--port", str(port)]
-    args += ["--data-dir", str(workdir / "data")]
-    log = (workdir / "service.log").open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "groundstation", *args, stdout=log, stderr=log, env=env
-    )
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        async with asyncio.timeout(60):
-            while True:
-                if proc.returncode is not None:
-                    raise SystemExit((workdir / "service.log").read_text()[-3000:])
-                try:
-                    if (await client.get("/openapi.json")).status_code == 200:
-                        return proc
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
+    env = {
+        "ECOPATROL_ADMIN_USERNAME": "bench",
+        "ECOPATROL_ADMIN_PASSWORD": "load-test-7f3a-secret",
+        "ECOPATROL_PASSWORD_HASH_PROFILE": "cheapest",
+    }
+    return await start_service(workdir, port, env)
 
 
 async def _load(

@@ -34,7 +34,6 @@ import re
 import signal
 import socket
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import Any
 import httpx
 import websockets
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
+from station_process import UNSIGNED_FLEET, register_vehicles, start_service
 
 LON0_E7 = 1191800000
 LAT0_E7 = 290500000
@@ -296,35 +296,16 @@ def _rss_mb(pid: int) -> float:
 async def _start_service(
     workdir: Path, http_port: int, mav_port: int, max_rate_hz: float
 ) -> asyncio.subprocess.Process:
-    env = dict(os.environ)
-    env.update(
-        ECOPATROL_ADMIN_USERNAME="bench",
-        ECOPATROL_ADMIN_PASSWORD="bench-password",
-        ECOPATROL_PASSWORD_HASH_PROFILE="cheapest",
-        ECOPATROL_LIVE_MAX_RATE_HZ=str(max_rate_hz),
+    env = {
+        "ECOPATROL_ADMIN_USERNAME": "bench",
+        "ECOPATROL_ADMIN_PASSWORD": "bench-password",
+        "ECOPATROL_PASSWORD_HASH_PROFILE": "cheapest",
+        "ECOPATROL_LIVE_MAX_RATE_HZ": str(max_rate_hz),
+        **UNSIGNED_FLEET,
+    }
+    return await start_service(
+        workdir, http_port, env, ["--mavlink", f"udpin:127.0.0.1:{mav_port}"]
     )
-    args = ["serve", "--db", f"sqlite:///{workdir / 'bench.db'}", "--port", str(http_port)]
-    args += ["--data-dir", str(workdir / "data"), "--mavlink", f"udpin:127.0.0.1:{mav_port}"]
-    with (workdir / "service.log").open("wb") as log:
-        profile = (
-            ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]]
-            if os.environ.get("BENCH_PROFILE")
-            else []
-        )
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, *profile, "-m", "groundstation", *args, stdout=log, stderr=log, env=env
-        )
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}") as client:
-        async with asyncio.timeout(60):
-            while True:
-                if proc.returncode is not None:
-                    raise SystemExit((workdir / "service.log").read_text()[-3000:])
-                try:
-                    if (await client.get("/openapi.json")).status_code == 200:
-                        return proc
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -338,6 +319,7 @@ async def run(args: argparse.Namespace) -> None:
                     "/api/auth/login", json={"username": "bench", "password": "bench-password"}
                 )
                 token = r.json()["access_token"]
+                await register_vehicles(client, token, range(1, args.vehicles + 1))
             url = f"ws://127.0.0.1:{http_port}/ws/live?token={token}"
             ctx = mp.get_context("spawn")
             out = ctx.Queue()

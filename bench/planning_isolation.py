@@ -22,7 +22,6 @@ import itertools
 import os
 import socket
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import httpx
 import websockets
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
+from station_process import UNSIGNED_FLEET, register_vehicles, start_service
 
 USER, PASSWORD = "bench", "isolation-bench-7f3a"
 HEAVY = {"name": "zone", "kind": "coverage", "area": "patrol_zone", "altitude_m": 60,
@@ -45,30 +45,14 @@ def _free_port(kind: int = socket.SOCK_STREAM) -> int:
 async def _start(
     workdir: Path, port: int, mav_port: int, per_user: int
 ) -> asyncio.subprocess.Process:
-    env = dict(os.environ)
-    env.update(
-        ECOPATROL_ADMIN_USERNAME=USER,
-        ECOPATROL_ADMIN_PASSWORD=PASSWORD,
-        ECOPATROL_PLANNING__PER_USER=str(per_user),
-        ECOPATROL_LOGIN__FREE_FAILURES="1000",
-    )
-    args = ["serve", "--db", f"sqlite:///{workdir / 'bench.db'}", "--port", str(port)]
-    args += ["--data-dir", str(workdir / "data"), "--mavlink", f"udpin:127.0.0.1:{mav_port}"]
-    log = (workdir / "service.log").open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "groundstation", *args, stdout=log, stderr=log, env=env
-    )
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        async with asyncio.timeout(60):
-            while True:
-                if proc.returncode is not None:
-                    raise SystemExit((workdir / "service.log").read_text()[-3000:])
-                try:
-                    if (await client.get("/openapi.json")).status_code == 200:
-                        return proc
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
+    env = {
+        "ECOPATROL_ADMIN_USERNAME": USER,
+        "ECOPATROL_ADMIN_PASSWORD": PASSWORD,
+        "ECOPATROL_PLANNING__PER_USER": str(per_user),
+        "ECOPATROL_LOGIN__FREE_FAILURES": "1000",
+        **UNSIGNED_FLEET,
+    }
+    return await start_service(workdir, port, env, ["--mavlink", f"udpin:127.0.0.1:{mav_port}"])
 
 
 async def _drone(mav_port: int, stop: asyncio.Event) -> None:
@@ -136,6 +120,7 @@ async def run(args: argparse.Namespace) -> None:
                     "/api/auth/login", json={"username": USER, "password": PASSWORD}
                 )
                 headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+                await register_vehicles(client, r.json()["access_token"], range(1, 2))
                 tasks = [asyncio.create_task(_drone(mav_port, stop))]
                 await asyncio.sleep(2)  # the drone is heard
                 arrivals: list[float] = []
