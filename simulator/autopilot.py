@@ -60,9 +60,9 @@ class Autopilot(VehicleActions):
         elif (
             kind in ("MISSION_ITEM", "MISSION_ITEM_INT")
             and msg.current in (2, 3)
-            and (self.mission.upload is None)
+            and getattr(msg, "mission_type", MISSION) == MISSION
         ):
-            self._guided_item(msg)
+            self._guided_item(msg)  # GCS_MAVLINK::handle_mission_item: before any upload
         elif kind == "MISSION_SET_CURRENT":
             if self.set_mission_current(msg.seq) is None:
                 self.send(BUILDERS[M.MAVLINK_MSG_ID_MISSION_CURRENT](self.full))

@@ -30,7 +30,6 @@ GLOBAL_FRAMES = frozenset(
         mavlink2.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT,
     }
 )
-SUPPORTED_FRAMES = GLOBAL_FRAMES | {mavlink2.MAV_FRAME_MISSION}
 MSL_FRAMES = frozenset({mavlink2.MAV_FRAME_GLOBAL, mavlink2.MAV_FRAME_GLOBAL_INT})
 XY_NOT_POSITION = frozenset(
     {
@@ -151,20 +150,3 @@ def _clamp_int(value: float) -> int:
     if not math.isfinite(value):
         return 2**31 - 1
     return max(-(2**31), min(2**31 - 1, round(value)))
-
-
-def check_item(item: MissionItem) -> int:
-    """MAV_MISSION_ACCEPTED, or the MAV_MISSION_RESULT that says what is wrong with `item`."""
-    if item.frame not in SUPPORTED_FRAMES:
-        return int(mavlink2.MAV_MISSION_UNSUPPORTED_FRAME)
-    for i, p in enumerate((item.param1, item.param2, item.param3, item.param4)):
-        if math.isinf(p):
-            return int(mavlink2.MAV_MISSION_INVALID_PARAM1 + i)
-    if item.frame in GLOBAL_FRAMES:
-        if not -90e7 <= item.x <= 90e7:
-            return int(mavlink2.MAV_MISSION_INVALID_PARAM5_X)
-        if not -180e7 <= item.y <= 180e7:
-            return int(mavlink2.MAV_MISSION_INVALID_PARAM6_Y)
-        if not math.isfinite(item.z) or not -1000.0 <= item.z <= 20000.0:
-            return int(mavlink2.MAV_MISSION_INVALID_PARAM7)
-    return int(mavlink2.MAV_MISSION_ACCEPTED)

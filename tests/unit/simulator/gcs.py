@@ -116,7 +116,7 @@ class Gcs:
             acks = of(out, "MISSION_ACK")
             if acks:
                 return acks[-1]
-            req = one(out, "MISSION_REQUEST_INT")
+            req = one(out, "MISSION_REQUEST")  # ArduPilot asks with the legacy request
             out = self.send(self.mav.mission_item_int_encode(sysid, 1, *items[req.seq]))
         raise AssertionError("upload did not finish")
 

@@ -221,6 +221,6 @@ def test_fence_capacity_is_the_bytes_of_its_storage(gcs: Gcs, ap: Autopilot) -> 
     assert gcs.upload(_fence_polygon(71), FENCE).type == M.MAV_MISSION_NO_SPACE
     gcs.received.clear()
     assert gcs.upload(_fence_polygon(2), FENCE).type == M.MAV_MISSION_ERROR
-    assert gcs.texts() == ["Invalid vertex count (2)"]
+    assert gcs.texts() == ["Invalid vertex count (2)", "Fence validation failed"]
     bigger = Autopilot(1, HOME, storage=StorageLimits(fence_bytes=1300))
     assert Gcs(bigger).upload(_fence_polygon(150), FENCE).type == M.MAV_MISSION_ACCEPTED

@@ -1,6 +1,12 @@
-"""Mission protocol on the vehicle: upload, download, legacy items; failures keep the old one."""
+"""Mission protocol on the vehicle, as ArduCopter 4.7 runs it (each rule was seen on its SITL).
+
+Every message goes through packed bytes from a pymavlink encoder (the `Gcs` helper)."""
 
 from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
 
 import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
@@ -10,128 +16,214 @@ from simulator.mission_items import FENCE, MISSION, RALLY
 from tests.unit.simulator.gcs import HOME, Gcs, item, of, one, survey_mission
 
 M = mavlink2
+LAT, LON, _ = HOME
 
 
-def test_upload_then_download_round_trips(gcs: Gcs, ap: Autopilot) -> None:
-    """Items uploaded with MISSION_ITEM_INT come back identical from a download."""
+Row = tuple[Any, ...]
+
+
+def _polygon(n: int, r_deg: float = 0.001, cmd: int = 5001, first: int = 0) -> list[Row]:
+    return [
+        item(
+            first + i, cmd, LAT + r_deg * math.cos(2 * math.pi * i / n),
+            LON + r_deg * math.sin(2 * math.pi * i / n), p1=n, mission_type=FENCE,
+            frame=M.MAV_FRAME_GLOBAL_INT,
+        )
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def _waypoints(n: int, alt: float = 30) -> list[Row]:
+    return [item(0, 16, LAT, LON, 0, frame=M.MAV_FRAME_GLOBAL_INT)] + [
+        item(i, 16, LAT + i * 1e-5, LON, alt) for i in range(1, n)
+    ]
+
+
+# ---------------------------------------------------------------------------- read-back
+def test_unknown_command_and_bad_values_are_refused(gcs: Gcs) -> None:
+    """ArduPilot refuses what AP_Mission cannot store, naming the field."""
+    home = item(0, 16, LAT, LON, 0, frame=M.MAV_FRAME_GLOBAL_INT)
+    nan = float("nan")
+    for bad, code in [
+        (item(1, 31000), M.MAV_MISSION_UNSUPPORTED),
+        (item(1, 16, LAT, LON, 10, p1=nan), M.MAV_MISSION_INVALID_PARAM1),
+        (item(1, 16, LAT, LON, 10, frame=M.MAV_FRAME_LOCAL_NED), M.MAV_MISSION_UNSUPPORTED_FRAME),
+        (item(1, 16, 95.0, LON, 20), M.MAV_MISSION_INVALID_PARAM5_X),
+        (item(1, 16, LAT, 200.0, 20), M.MAV_MISSION_INVALID_PARAM6_Y),
+        (item(1, 16, LAT, LON, float("inf")), M.MAV_MISSION_INVALID_PARAM7),
+        (item(1, 177, p1=0, p2=1), M.MAV_MISSION_ERROR),  # DO_JUMP to 0
+        (item(1, 177, p1=5, p2=1), M.MAV_MISSION_ERROR),  # DO_JUMP past the end
+    ]:
+        assert gcs.upload([home, bad]).type == code, bad
+    waypoint_nan_yaw = list(item(1, 16, LAT, LON, 10))
+    waypoint_nan_yaw[8] = nan  # NAV_WAYPOINT may leave param4 (yaw) NaN
+    assert gcs.upload([home, tuple(waypoint_nan_yaw)]).type == M.MAV_MISSION_ACCEPTED
+
+
+def test_bad_fence_and_rally_items(gcs: Gcs, ap: Autopilot) -> None:
+    """Wrong commands or frames are refused at once; a polygon of 2 is refused at the end."""
+    assert gcs.upload([item(0, 16, LAT, LON, mission_type=FENCE)], FENCE).type == (
+        M.MAV_MISSION_UNSUPPORTED
+    )
+    bad_frame = item(0, 5003, LAT, LON, p1=100, mission_type=FENCE, frame=M.MAV_FRAME_MISSION)
+    assert gcs.upload([bad_frame], FENCE).type == M.MAV_MISSION_UNSUPPORTED_FRAME
+    gcs.received.clear()
+    assert gcs.upload(_polygon(2), FENCE).type == M.MAV_MISSION_ERROR
+    assert gcs.texts() == ["Invalid vertex count (2)", "Fence validation failed"]
+    assert ap.mission.items[FENCE] == ()
+    high = item(0, 5100, LAT, LON, 40000, mission_type=RALLY)
+    assert gcs.upload([high], RALLY).type == M.MAV_MISSION_INVALID_PARAM7
+    mission_frame = item(0, 5100, LAT, LON, 40, mission_type=RALLY, frame=M.MAV_FRAME_MISSION)
+    assert gcs.upload([mission_frame], RALLY).type == M.MAV_MISSION_UNSUPPORTED_FRAME
+
+
+# ---------------------------------------------------------------------------- requests, duplicates
+def test_vehicle_asks_with_mission_request_and_a_duplicate_is_invalid_sequence(
+    gcs: Gcs, ap: Autopilot
+) -> None:
+    """ArduPilot asks with MISSION_REQUEST; an item sent again gets INVALID_SEQUENCE and the
+    upload goes on to ACCEPTED; so does an item from the future."""
     items = survey_mission()
-    ack = gcs.upload(items)
-    assert ack.type == M.MAV_MISSION_ACCEPTED
-    assert ack.target_system == 255
-    assert ack.target_component == 190
-    got = gcs.download()
-    assert [(m.seq, m.command, m.x, m.y, m.z) for m in got] == [
-        (i[0], i[2], i[9], i[10], i[11]) for i in items
-    ]
-    assert ap.params.get("MIS_TOTAL") == len(items)
-
-
-def test_legacy_mission_item_upload_and_download(gcs: Gcs, ap: Autopilot) -> None:
-    """Float MISSION_ITEMs are accepted and MISSION_REQUEST is answered with MISSION_ITEM."""
-    lat, lon, _ = HOME
-    rows = [
-        (0, 0, 16, 0, 1, 0, 0, 0, 0, lat, lon, 0, 0),
-        (1, 3, 16, 0, 1, 0, 0, 0, 0, lat + 0.001, lon, 30, 0),
-    ]
-    out = gcs.send(gcs.mav.mission_count_encode(1, 1, 2, 0))
-    for kind in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):  # legacy asked for, once seen
-        req = one(out, kind)
-        out = gcs.send(gcs.mav.mission_item_encode(1, 1, *rows[req.seq]))
-    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
-    # float32 degrees carry about 0.2 m: the reason MISSION_ITEM_INT exists
-    assert ap.mission.items[MISSION][1].x == pytest.approx((lat + 0.001) * 1e7, abs=30)
-    back = gcs.download(legacy=True)
-    assert back[1].x == pytest.approx(lat + 0.001, abs=3e-6)
-    assert back[1].z == 30
-
-
-def test_failed_upload_keeps_previous_mission(gcs: Gcs, ap: Autopilot) -> None:
-    """An item at latitude 95 is NACKed with INVALID_PARAM5_X and the old mission stays."""
-    gcs.upload(survey_mission())
-    before = ap.mission.items[MISSION]
-    bad = survey_mission()
-    bad[3] = item(3, M.MAV_CMD_NAV_WAYPOINT, 95.0, HOME[1], 20)
-    ack = gcs.upload(bad)
-    assert ack.type == M.MAV_MISSION_INVALID_PARAM5_X
-    assert ap.mission.items[MISSION] == before
-
-
-def test_count_too_large_is_no_space(gcs: Gcs, ap: Autopilot) -> None:
-    """MISSION_COUNT 65535 answers NO_SPACE and stores nothing new."""
-    gcs.upload(survey_mission())
-    before = ap.mission.items[MISSION]
-    out = gcs.send(gcs.mav.mission_count_encode(1, 1, 65535, 0))
-    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_NO_SPACE
-    assert ap.mission.items[MISSION] == before
+    out = gcs.send(gcs.mav.mission_count_encode(1, 1, len(items), 0))
+    assert one(out, "MISSION_REQUEST").seq == 0
     assert not of(out, "MISSION_REQUEST_INT")
+    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[0]))
+    assert one(out, "MISSION_REQUEST").seq == 1
+    for again in (items[0], items[3]):  # a resend, then one from the future
+        out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *again))
+        assert [(m.get_type(), m.type) for m in out] == [
+            ("MISSION_ACK", M.MAV_MISSION_INVALID_SEQUENCE)
+        ]
+    assert ap.state.upload_duplicates == 1
+    for it in items[1:]:
+        out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *it))
+    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
+    assert "Flight plan received" in gcs.texts()
+    assert len(ap.mission.items[MISSION]) == len(items)
 
 
-def test_stalled_upload_is_re_requested_then_cancelled(gcs: Gcs, ap: Autopilot) -> None:
-    """A client that stops answering gets re-requests, then OPERATION_CANCELLED; nothing changes."""
-    gcs.upload(survey_mission())
-    before = ap.mission.items[MISSION]
-    out = gcs.send(gcs.mav.mission_count_encode(1, 1, 4, 0))
-    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *item(0, 16, *HOME[:2])))
-    got = gcs.run(5)
-    requests = [m.seq for m in of(got, "MISSION_REQUEST_INT")]
-    assert requests
-    assert set(requests) == {1}
-    got = gcs.run(120)
+def test_wanted_item_is_asked_again_each_second_then_upload_times_out(
+    gcs: Gcs, ap: Autopilot
+) -> None:
+    """A ground station gone quiet gets MISSION_REQUEST again after each second without one, and
+    8 s after its last item the upload ends with OPERATION_CANCELLED; the items it did send
+    stay written over the old mission, as in ArduPilot."""
+    assert gcs.upload(_waypoints(6, alt=50)).type == M.MAV_MISSION_ACCEPTED
+    gcs.send(gcs.mav.mission_count_encode(1, 1, 5, 0))
+    for it in _waypoints(2, alt=77):
+        gcs.send(gcs.mav.mission_item_int_encode(1, 1, *it))
+    start, times = ap.t, []  # when the vehicle asked again
+    while not of(got := gcs.run(0.1), "MISSION_ACK"):
+        assert all(m.seq == 2 for m in of(got, "MISSION_REQUEST"))
+        times += [ap.t - start for _ in of(got, "MISSION_REQUEST")]
     assert one(got, "MISSION_ACK").type == M.MAV_MISSION_OPERATION_CANCELLED
-    assert ap.mission.items[MISSION] == before
-    assert of(out, "MISSION_REQUEST_INT")[0].seq == 0
+    assert 8.0 < ap.t - start <= 8.2
+    assert len(times) == 7  # as many as the SITL sent (at 10 Hz steps)
+    assert all(1.0 <= b - a <= 1.2 for a, b in itertools.pairwise([0.0, *times]))
+    assert "Mission upload timeout" in gcs.texts()
+    assert [round(i.z) for i in ap.mission.items[MISSION]] == [0, 77, 50, 50, 50]
 
 
-def test_out_of_order_item_is_re_requested(gcs: Gcs, ap: Autopilot) -> None:
-    """An item with the wrong seq is not stored; the expected one is asked for again."""
-    gcs.send(gcs.mav.mission_count_encode(1, 1, 2, 0))
-    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *item(1, 16, *HOME[:2], 10)))
-    assert one(out, "MISSION_REQUEST_INT").seq == 0
-    assert ap.mission.items[MISSION] == ()
+def test_downloads_are_denied_while_an_upload_is_open(gcs: Gcs, ap: Autopilot) -> None:
+    """REQUEST_LIST and REQUEST_INT get DENIED until the upload ends; the ground station's own
+    MISSION_ACK(OPERATION_CANCELLED) does not end it (ArduPilot ignores it), the 8 s timeout
+    does; other mission types are not blocked."""
+    gcs.upload(survey_mission())
+    gcs.send(gcs.mav.mission_count_encode(1, 1, 3, 0))
+    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *survey_mission()[0]))
+    gcs.send(gcs.mav.mission_ack_encode(1, 1, M.MAV_MISSION_OPERATION_CANCELLED, 0))
+    for msg in (
+        gcs.mav.mission_request_list_encode(1, 1, 0),
+        gcs.mav.mission_request_int_encode(1, 1, 0, 0),
+    ):
+        gcs.run(3.0)
+        out = gcs.send(msg)
+        assert one(out, "MISSION_ACK").type == M.MAV_MISSION_DENIED
+    out = gcs.send(gcs.mav.mission_request_list_encode(1, 1, FENCE))
+    assert one(out, "MISSION_COUNT").count == 0
+    gcs.run(3.0)
+    out = gcs.send(gcs.mav.mission_request_list_encode(1, 1, 0))
+    assert one(out, "MISSION_COUNT").count == 3
 
 
 def test_second_gcs_is_denied_during_upload(gcs: Gcs, ap: Autopilot) -> None:
-    """While one GCS uploads, another GCS's MISSION_COUNT is DENIED and the first continues."""
+    """Another GCS's MISSION_COUNT and items are DENIED, its CLEAR_ALL gets DENIED then ERROR;
+    the first goes on; the first GCS may restart its own upload with a new count."""
     other = Gcs(ap, sysid=250)
-    gcs.send(gcs.mav.mission_count_encode(1, 1, 2, 0))
+    gcs.send(gcs.mav.mission_count_encode(1, 1, 5, 0))
     out = other.send(other.mav.mission_count_encode(1, 1, 3, 0))
     assert one(out, "MISSION_ACK").type == M.MAV_MISSION_DENIED
-    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *item(0, 16, *HOME[:2])))
-    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *item(1, 16, *HOME[:2], 10)))
+    out = other.send(other.mav.mission_item_int_encode(1, 1, *item(0, 16, LAT, LON)))
+    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_DENIED
+    out = other.send(other.mav.mission_clear_all_encode(1, 1, 0))
+    assert [m.type for m in of(out, "MISSION_ACK")] == [
+        M.MAV_MISSION_DENIED, M.MAV_MISSION_ERROR
+    ]  # fmt: skip
+    out = gcs.send(gcs.mav.mission_count_encode(1, 1, 2, 0))  # a restart
+    assert one(out, "MISSION_REQUEST").seq == 0
+    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *item(0, 16, LAT, LON)))
+    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *item(1, 16, LAT, LON, 10)))
     assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
 
 
-def test_fence_and_rally_are_stored_apart(gcs: Gcs, ap: Autopilot) -> None:
-    """Fence and rally uploads do not touch the mission, and clear-all empties every type."""
+def test_item_after_the_upload_ended_is_an_error(gcs: Gcs) -> None:
+    """The last item resent after the final ACK (lost) gets MISSION_ACK(ERROR): ArduPilot is no
+    longer receiving; a ground station must not resend once the vehicle may have finished."""
+    items = survey_mission()
+    gcs.upload(items)
+    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[-1]))
+    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ERROR
+
+
+def test_clear_all_by_the_uploader_ends_its_upload(gcs: Gcs, ap: Autopilot) -> None:
+    """MISSION_CLEAR_ALL from the ground station uploading ends that upload and clears."""
     gcs.upload(survey_mission())
-    lat, lon, _ = HOME
-    fence = [
-        item(
-            i,
-            M.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION,
-            lat + dy,
-            lon + dx,
-            p1=4,
-            mission_type=FENCE,
-        )
-        for i, (dy, dx) in enumerate([(-0.01, -0.01), (-0.01, 0.01), (0.01, 0.01), (0.01, -0.01)])
+    gcs.send(gcs.mav.mission_count_encode(1, 1, 3, 0))
+    out = gcs.send(gcs.mav.mission_clear_all_encode(1, 1, 0))
+    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
+    assert ap.mission.items[MISSION] == ()
+    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *item(0, 16, LAT, LON)))
+    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ERROR
+
+
+# ---------------------------------------------------------------------------- legacy messages
+def test_float_mission_items_warn_and_lose_precision(gcs: Gcs, ap: Autopilot) -> None:
+    """Answering with float MISSION_ITEM draws one warning per upload and positions pass
+    through float32 (up to ~1 m off at this latitude); MISSION_REQUEST downloads are answered
+    with MISSION_ITEM plus a warning, even while an upload is open."""
+    lat = 29.1759967  # the position sent to the SITL
+    rows = [
+        (0, 0, 16, 0, 1, 0, 0, 0, 0, LAT, LON, 0, 0),
+        (1, 3, 16, 0, 1, 0, 0, 0, 0, lat, 119.9472731, 30, 0),
+        (2, 3, 16, 0, 1, 0, 0, 0, 0, lat, LON, 30, 0),
     ]
-    rally = [item(0, M.MAV_CMD_NAV_RALLY_POINT, lat + 0.002, lon, 30, mission_type=RALLY)]
-    assert gcs.upload(fence, FENCE).type == M.MAV_MISSION_ACCEPTED
-    assert gcs.upload(rally, RALLY).type == M.MAV_MISSION_ACCEPTED
-    assert len(ap.mission.items[MISSION]) == 6
-    assert len(gcs.download(FENCE)) == 4
-    assert len(gcs.download(RALLY)) == 1
-    out = gcs.send(gcs.mav.mission_clear_all_encode(1, 1, M.MAV_MISSION_TYPE_ALL))
+    out = gcs.send(gcs.mav.mission_count_encode(1, 1, 3, 0))
+    for _ in rows:
+        req = one(out, "MISSION_REQUEST")
+        out = gcs.send(gcs.mav.mission_item_encode(1, 1, *rows[req.seq]))
     assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
-    assert all(ap.mission.items[t] == () for t in (MISSION, FENCE, RALLY))
+    assert gcs.texts().count("got MISSION_ITEM; GCS should send MISSION_ITEM_INT") == 1
+    stored = ap.mission.items[MISSION][1]
+    assert stored.x != round(lat * 1e7)
+    assert abs(stored.x - lat * 1e7) < 20  # float32 steps of 19 degE7 (~2 m) here
+    assert (stored.x, stored.y) == (291759968, 1199472768)  # what the SITL stored for these
+    gcs.send(gcs.mav.mission_count_encode(1, 1, 2, 0))
+    back = gcs.send(gcs.mav.mission_request_encode(1, 1, 1, 0))
+    assert one(back, "MISSION_ITEM").x == pytest.approx(lat, abs=2e-6)
+    assert "got MISSION_REQUEST; use MISSION_REQUEST_INT!" in gcs.texts()
 
 
-def test_request_past_the_end_is_invalid_sequence(gcs: Gcs) -> None:
-    """Asking for an item that does not exist answers INVALID_SEQUENCE."""
-    gcs.upload(survey_mission())
-    out = gcs.send(gcs.mav.mission_request_int_encode(1, 1, 99, 0))
-    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_INVALID_SEQUENCE
+# ---------------------------------------------------------------------------- capacity
+def test_mission_capacity_is_650_items_including_home(gcs: Gcs, ap: Autopilot) -> None:
+    """650 items fit; 651 are refused at once with NO_SPACE and the text ArduPilot sends."""
+    assert gcs.upload(_waypoints(650)).type == M.MAV_MISSION_ACCEPTED
+    before = ap.mission.items[MISSION]
+    gcs.received.clear()
+    out = gcs.send(gcs.mav.mission_count_encode(1, 1, 651, 0))
+    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_NO_SPACE
+    assert gcs.texts() == ["Only 650 items are supported"]
+    assert not of(out, "MISSION_REQUEST")
+    assert ap.mission.items[MISSION] == before
 
 
 def test_mission_for_another_system_is_ignored(gcs: Gcs, ap: Autopilot) -> None:
@@ -149,24 +241,10 @@ def test_empty_count_clears(gcs: Gcs, ap: Autopilot) -> None:
     assert ap.mission.items[MISSION] == ()
 
 
-def test_last_item_again_gets_the_final_ack_again(gcs: Gcs, ap: Autopilot) -> None:
-    """If the final MISSION_ACK was lost, the client's resent last item is acknowledged again."""
-    items = survey_mission()
-    gcs.upload(items)
-    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[-1]))
-    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
-    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[2]))
-    assert out == []
-
-
-def test_duplicate_items_are_counted_per_upload(gcs: Gcs, ap: Autopilot) -> None:
-    """Items sent twice are counted in the snapshot; a new upload starts the count again."""
-    items = survey_mission()
-    out = gcs.send(gcs.mav.mission_count_encode(1, 1, len(items), 0))
-    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[0]))
-    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[0]))
-    gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[0]))
-    assert ap.state.upload_duplicates == 2
-    assert one(out, "MISSION_REQUEST_INT").seq == 0
-    gcs.upload(items)
-    assert ap.state.upload_duplicates == 0
+def test_request_past_the_end_is_invalid_sequence_with_the_count(gcs: Gcs) -> None:
+    """Asking for an item that does not exist answers MISSION_COUNT, then INVALID_SEQUENCE."""
+    gcs.upload(survey_mission())
+    out = gcs.send(gcs.mav.mission_request_int_encode(1, 1, 99, 0))
+    assert [m.get_type() for m in out] == ["MISSION_COUNT", "MISSION_ACK"]
+    assert out[0].count == 6
+    assert out[1].type == M.MAV_MISSION_INVALID_SEQUENCE
