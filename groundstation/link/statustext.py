@@ -11,12 +11,13 @@ lost: a PreArm reason cut short still says more than nothing.
 >>> class Chunk:  # what pymavlink decodes: the text up to its first NUL
 ...     def __init__(self, text, id=0, chunk_seq=0, severity=4):
 ...         self.text, self.id, self.chunk_seq, self.severity = text, id, chunk_seq, severity
->>> asm.feed(Chunk("PreArm: No return path or", id=7), now=0.0)
+>>> first = "PreArm: Mission: No return path or landing sequence"  # over one 50-character chunk
+>>> asm.feed(Chunk(first[:50], id=7), now=0.0)
 []
 >>> asm.feed(Chunk("x" * 50, id=8), now=0.0)
 []
->>> asm.feed(Chunk(" landing sequence found", id=7, chunk_seq=1), now=0.1)
-[(4, 'PreArm: No return path or landing sequence found')]
+>>> asm.feed(Chunk(first[50:] + " found", id=7, chunk_seq=1), now=0.1)
+[(4, 'PreArm: Mission: No return path or landing sequence found')]
 """
 
 from __future__ import annotations
