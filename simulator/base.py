@@ -80,7 +80,12 @@ class AutopilotCore:
         self.streams = StreamScheduler()
         self._statustext_id = 0
         self.mission = MissionProtocol(
-            self.mav, self.send, self.statustext, self._mission_changed, limits=storage
+            self.mav,
+            self.send,
+            self.statustext,
+            self._mission_changed,
+            home=lambda: self.home,
+            limits=storage,
         )
         self.runner = MissionRunner()
         self.failsafes = Failsafes()

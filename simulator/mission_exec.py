@@ -187,8 +187,7 @@ class MissionRunner:
         f = host.frame
         cmd = item.command
         self._dwell_s = 0.0
-        radius = item.param2 if cmd == C.MAV_CMD_NAV_WAYPOINT and item.param2 > 0 else None
-        radius = radius or host.wp_radius_m()
+        radius = host.wp_radius_m()  # ArduCopter does not store a waypoint's own radius
         if cmd in (C.MAV_CMD_NAV_WAYPOINT, C.MAV_CMD_NAV_SPLINE_WAYPOINT):
             self.nav = Goto(n, e, up, radius)
             self._dwell_s = max(0.0, item.param1)

@@ -80,12 +80,14 @@ class MissionProtocol:
         emit: Callable[[MavMessage], None],
         statustext: Callable[[str, int], None],
         on_changed: Callable[[int], None],
+        home: Callable[[], tuple[float, float, float]] = lambda: (0.0, 0.0, 0.0),
         limits: StorageLimits | None = None,
     ) -> None:
         self._mav = mav
         self._emit = emit
         self._text = statustext
         self._on_changed = on_changed
+        self._home = home
         self.limits = limits or StorageLimits()
         self.items: dict[int, tuple[MissionItem, ...]] = dict.fromkeys(TYPE_NAMES, ())
         self.uploads: dict[int, _Upload] = {}
@@ -237,7 +239,7 @@ class MissionProtocol:
             assert up.fence is not None
             if item.seq >= len(up.fence):
                 return int(M.MAV_MISSION_INVALID_SEQUENCE)
-            up.fence[item.seq] = item
+            up.fence[item.seq] = stored
             return ACCEPTED
         if mtype == MISSION and item.command == M.MAV_CMD_DO_JUMP:
             target = int(stored.param1)  # MissionItemProtocol_Waypoints's DO_JUMP check
@@ -245,9 +247,9 @@ class MissionProtocol:
                 return int(M.MAV_MISSION_ERROR)
         items = self.items[mtype]
         if item.seq < len(items):
-            self.items[mtype] = (*items[: item.seq], item, *items[item.seq + 1 :])
+            self.items[mtype] = (*items[: item.seq], stored, *items[item.seq + 1 :])
         elif item.seq == len(items):
-            self.items[mtype] = (*items, item)
+            self.items[mtype] = (*items, stored)
         else:
             return int(M.MAV_MISSION_ERROR)
         return ACCEPTED
@@ -297,6 +299,13 @@ class MissionProtocol:
 
     def _get_item(self, mtype: int, seq: int) -> tuple[int, MissionItem | None]:
         items = self.items[mtype]
+        if mtype == MISSION and seq == 0:
+            lat, lon, alt = self._home()  # slot 0 is always the vehicle's own home
+            home = MissionItem(
+                0, 0, M.MAV_CMD_NAV_WAYPOINT, 0, 1, 0.0, 0.0, 0.0, 0.0,
+                round(lat * 1e7), round(lon * 1e7), alt, MISSION,
+            )  # fmt: skip
+            return ACCEPTED, home
         if seq >= len(items):
             if mtype == FENCE and seq == len(items):
                 return int(M.MAV_MISSION_ERROR), None
@@ -316,11 +325,13 @@ class MissionProtocol:
         """Store `items` as a finished upload would (for benches and test set-up)."""
         if mission_type not in TYPE_NAMES:
             raise ValueError(f"unknown mission type {mission_type}")
+        stored = []
         for item in items:
             result, it = _STORE[mission_type](item)
             if it is None:
                 raise ValueError(f"mission item {item.seq} is refused ({result}): {item}")
-        self._commit(mission_type, tuple(items))
+            stored.append(it)
+        self._commit(mission_type, tuple(stored))
 
     # ------------------------------------------------------------------ time
     def update(self, now: float) -> None:

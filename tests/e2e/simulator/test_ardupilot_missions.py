@@ -131,10 +131,10 @@ def _polygon(n: int) -> list[Row]:
     ]  # fmt: skip
 
 
-def test_upload_asks_with_mission_request_and_goes_on_after_a_duplicate(
-    fleet_gcs: Callable[..., None],
-) -> None:
-    """MISSION_REQUEST asks; a duplicate item draws INVALID_SEQUENCE and the upload goes on."""
+def test_upload_read_back_and_duplicate(fleet_gcs: Callable[..., None]) -> None:
+    """MISSION_REQUEST asks; a duplicate item draws INVALID_SEQUENCE and the upload goes on;
+    the download is normalised: home in slot 0, frame 6 -> 3, WAYPOINT's param2 dropped,
+    altitude in centimetres, non-navigation items frame 0."""
 
     def scenario(gcs: Gcs) -> None:
         rows = [
@@ -153,7 +153,13 @@ def test_upload_asks_with_mission_request_and_goes_on_after_a_duplicate(
             M.MAV_MISSION_INVALID_SEQUENCE,
             M.MAV_MISSION_ACCEPTED,
         ]
-        assert len(gcs.download()) == len(rows)
+        got = gcs.download()
+        assert [(i.frame, i.command, i.param1, i.param2, i.param3, i.param4) for i in got] == [
+            (0, 16, 0, 0, 0, 0), (3, 22, 15, 0, 0, 0), (3, 16, 2, 0, 0, 0),
+            (0, 178, 1, 7.5, -1, 0), (0, 20, 0, 0, 0, 0),
+        ]  # fmt: skip
+        assert (got[0].x, got[0].y, got[0].z) == (LAT, LON, pytest.approx(40.0))
+        assert got[2].z == pytest.approx(30.12, abs=1e-5)
 
     fleet_gcs(scenario)
 
@@ -189,8 +195,10 @@ def test_capacities_refuse_as_the_sitl_did(fleet_gcs: Callable[..., None]) -> No
         assert "Only 650 items are supported" in gcs.texts
         assert "Fence exceeds storage size" in gcs.texts
         assert "Only 70 items are supported" in gcs.texts
-        assert len(gcs.download(1)) == 69
-        assert len(gcs.download(2)) == 46
+        fence = gcs.download(1)
+        assert len(fence) == 69
+        assert {(i.frame, i.autocontinue, i.param1) for i in fence} == {(0, 0, 69)}
+        assert {(i.frame, i.autocontinue, i.z) for i in gcs.download(2)} == {(3, 0, 30.0)}
 
     fleet_gcs(scenario)
 

@@ -40,6 +40,53 @@ def _waypoints(n: int, alt: float = 30) -> list[Row]:
 
 
 # ---------------------------------------------------------------------------- read-back
+def test_download_returns_what_ap_mission_stores(gcs: Gcs, ap: Autopilot) -> None:
+    """Frames 6 -> 3 and 5 -> 0 for navigation items, 0 for the others; NAV_WAYPOINT keeps only
+    its hold time (whole seconds; acceptance radius, pass radius and yaw dropped); altitudes in
+    whole centimetres; each command keeps its own params in its own C types; slot 0 is home."""
+    items = [
+        item(0, 16, LAT + 0.01, LON + 0.01, 99, frame=M.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT),
+        item(1, 22, alt=30, p1=15),
+        (2, 6, 16, 0, 1, 2.5, 3.0, 1.0, 45.0, round((LAT + 1e-4) * 1e7), round(LON * 1e7),
+         30.123, 0),
+        item(3, 178, p1=1, p2=7.5, p3=-1, frame=M.MAV_FRAME_MISSION),
+        item(4, 206, p1=20, p3=1, frame=M.MAV_FRAME_GLOBAL_RELATIVE_ALT),
+        item(5, 19, LAT, LON, 30, p1=5, p3=2.5),
+        item(6, 18, LAT, LON, 30, p1=2, p3=10),
+        item(7, 177, p1=3, p2=2),
+        item(8, 183, p1=9, p2=1900),
+        item(9, 31, LAT, LON, 30, p1=1),
+        item(10, 21, LAT, LON, 0, frame=M.MAV_FRAME_GLOBAL),
+        item(11, 20),
+        item(12, 16, LAT, LON, 30, frame=M.MAV_FRAME_GLOBAL_INT),
+        item(13, 16, LAT, LON, 30, frame=M.MAV_FRAME_GLOBAL_TERRAIN_ALT),
+    ]  # fmt: skip
+    assert gcs.upload(items).type == M.MAV_MISSION_ACCEPTED
+    got = gcs.download()
+    rows = [(m.frame, m.command, m.autocontinue, m.param1, m.param2, m.param3, m.param4,
+             m.x, m.y) for m in got]  # fmt: skip
+    lat, lon = round(LAT * 1e7), round(LON * 1e7)
+    assert rows == [
+        (0, 16, 1, 0, 0, 0, 0, lat, lon),  # the vehicle's home, not what was sent
+        (3, 22, 1, 15, 0, 0, 0, 0, 0),
+        (3, 16, 1, 2, 0, 0, 0, round((LAT + 1e-4) * 1e7), lon),
+        (0, 178, 1, 1, 7.5, -1, 0, 0, 0),
+        (0, 206, 1, 20, 0, 1, 0, 0, 0),
+        (3, 19, 1, 5, 0, 1, 0, lat, lon),  # LOITER_TIME keeps only the direction
+        (3, 18, 1, 2, 0, 10, 0, lat, lon),
+        (0, 177, 1, 3, 2, 0, 0, 0, 0),
+        (0, 183, 1, 9, 1900, 0, 0, 0, 0),
+        (3, 31, 1, 0, 0, 0, 0, lat, lon),
+        (0, 21, 1, 0, 0, 0, 1, lat, lon),  # LAND reads back param4 = 1 (yaw direction)
+        (0, 20, 1, 0, 0, 0, 0, 0, 0),
+        (0, 16, 1, 0, 0, 0, 0, lat, lon),
+        (10, 16, 1, 0, 0, 0, 0, lat, lon),
+    ]
+    assert got[0].z == pytest.approx(HOME[2])
+    assert got[2].z == pytest.approx(30.12, abs=1e-5)  # 30.123 m kept as 3012 cm
+    assert ap.params.get("MIS_TOTAL") == len(items)
+
+
 def test_unknown_command_and_bad_values_are_refused(gcs: Gcs) -> None:
     """ArduPilot refuses what AP_Mission cannot store, naming the field."""
     home = item(0, 16, LAT, LON, 0, frame=M.MAV_FRAME_GLOBAL_INT)
@@ -58,6 +105,36 @@ def test_unknown_command_and_bad_values_are_refused(gcs: Gcs) -> None:
     waypoint_nan_yaw = list(item(1, 16, LAT, LON, 10))
     waypoint_nan_yaw[8] = nan  # NAV_WAYPOINT may leave param4 (yaw) NaN
     assert gcs.upload([home, tuple(waypoint_nan_yaw)]).type == M.MAV_MISSION_ACCEPTED
+
+
+def test_fence_and_rally_read_back_normalised(gcs: Gcs, ap: Autopilot) -> None:
+    """Fence items come back in frame 0 with autocontinue 0 and z 0, param1 the vertex count or
+    radius; rally points in frame 0/3/10 with autocontinue 0, params 0, whole-metre altitude."""
+    fence = [
+        *_polygon(4),
+        item(4, 5004, LAT, LON + 5e-4, 12, p1=50.5, mission_type=FENCE),
+        item(5, 5003, LAT, LON, 0, p1=800, mission_type=FENCE, frame=M.MAV_FRAME_GLOBAL_INT),
+        item(6, 5000, LAT, LON, 7, mission_type=FENCE, frame=M.MAV_FRAME_GLOBAL),
+    ]
+    assert gcs.upload(fence, FENCE).type == M.MAV_MISSION_ACCEPTED
+    got = gcs.download(FENCE)
+    assert {(m.frame, m.autocontinue, m.z) for m in got} == {(0, 0, 0.0)}
+    assert [(m.command, m.param1) for m in got] == [(5001, 4)] * 4 + [
+        (5004, 50.5), (5003, 800), (5000, 0)
+    ]  # fmt: skip
+    rally = [
+        item(i, 5100, LAT + i * 1e-4, LON, 30.7, p1=1, p2=2, mission_type=RALLY, frame=frame)
+        for i, frame in enumerate((6, 3, 5, 11))
+    ]
+    assert gcs.upload(rally, RALLY).type == M.MAV_MISSION_ACCEPTED
+    got = gcs.download(RALLY)
+    assert [(m.frame, m.autocontinue, m.param1, m.z) for m in got] == [
+        (3, 0, 0, 30), (3, 0, 0, 30), (0, 0, 0, 30), (10, 0, 0, 30)
+    ]  # fmt: skip
+    assert gcs.download(MISSION) == []  # untouched: still empty
+    out = gcs.send(gcs.mav.mission_clear_all_encode(1, 1, M.MAV_MISSION_TYPE_ALL))
+    assert {m.type for m in of(out, "MISSION_ACK")} == {M.MAV_MISSION_ACCEPTED}
+    assert all(ap.mission.items[t] == () for t in (MISSION, FENCE, RALLY))
 
 
 def test_bad_fence_and_rally_items(gcs: Gcs, ap: Autopilot) -> None:
@@ -234,11 +311,13 @@ def test_mission_for_another_system_is_ignored(gcs: Gcs, ap: Autopilot) -> None:
 
 
 def test_empty_count_clears(gcs: Gcs, ap: Autopilot) -> None:
-    """MISSION_COUNT 0 is the clear-by-upload of the spec: ACCEPTED and empty."""
+    """MISSION_COUNT 0 is the clear-by-upload of the spec: ACCEPTED and empty; home still reads."""
     gcs.upload(survey_mission())
     out = gcs.send(gcs.mav.mission_count_encode(1, 1, 0, 0))
     assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
     assert ap.mission.items[MISSION] == ()
+    out = gcs.send(gcs.mav.mission_request_int_encode(1, 1, 0, 0))
+    assert one(out, "MISSION_ITEM_INT").x == round(LAT * 1e7)
 
 
 def test_request_past_the_end_is_invalid_sequence_with_the_count(gcs: Gcs) -> None:
