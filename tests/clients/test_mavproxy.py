@@ -6,6 +6,7 @@ import asyncio
 import io
 import re
 import socket
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,18 @@ WAYPOINTS = """QGC WPL 110
 3\t0\t3\t16\t5\t0\t0\t0\t{lat2:.8f}\t{lon2:.8f}\t25.000000\t1
 4\t0\t3\t206\t15\t0\t0\t0\t0.00000000\t0.00000000\t0.000000\t1
 5\t0\t3\t20\t0\t0\t0\t0\t0.00000000\t0.00000000\t0.000000\t1
+"""
+
+# What ArduCopter reads back of WAYPOINTS (AP_Mission::mission_cmd_to_mavlink_int): slot 0 its
+# own home (frame 0, current 0, its altitude), navigation items in frame 3 with NAV_WAYPOINT's
+# delay (param 1) kept, DO_SET_CAM_TRIGG_DIST and RTL in frame 0 with no position.
+STORED = """QGC WPL 110
+0\t0\t0\t16\t0\t0\t0\t0\t{lat:.8f}\t{lon:.8f}\t{alt:.6f}\t1
+1\t0\t3\t22\t0\t0\t0\t0\t0.00000000\t0.00000000\t20.000000\t1
+2\t0\t3\t16\t0\t0\t0\t0\t{lat2:.8f}\t{lon:.8f}\t20.000000\t1
+3\t0\t3\t16\t5\t0\t0\t0\t{lat2:.8f}\t{lon2:.8f}\t25.000000\t1
+4\t0\t0\t206\t15\t0\t0\t0\t0.00000000\t0.00000000\t0.000000\t1
+5\t0\t0\t20\t0\t0\t0\t0\t0.00000000\t0.00000000\t0.000000\t1
 """
 
 
@@ -84,13 +97,19 @@ def _session(
 
 
 async def test_mavproxy_wp_load_list_mode_and_params(mavproxy_bin: str, tmp_path: Path) -> None:
-    """`wp load` stores the file's items, a fresh `wp list` gets them back unchanged, modes and
-    parameters work."""
+    """`wp load` stores the file's items, a fresh `wp list` gets them back as ArduCopter stores
+    them, modes and parameters work."""
     async with SimFleet(SimConfig(drones=1, speedup=4, seed=5)) as sim:
         v = sim.vehicles[1]
-        lat, lon, _ = v.state.home
+        lat, lon, alt = v.state.home
+        where = {"lat": lat, "lon": lon, "lat2": lat + 0.0005, "lon2": lon + 0.0006}
         src = tmp_path / "patrol.waypoints"
-        src.write_text(WAYPOINTS.format(lat=lat, lon=lon, lat2=lat + 0.0005, lon2=lon + 0.0006))
+        src.write_text(WAYPOINTS.format(**where))
+        stored = tmp_path / "stored.waypoints"
+        # MISSION_ITEM_INT's z is a float32
+        stored.write_text(
+            STORED.format(alt=struct.unpack("<f", struct.pack("<f", alt))[0], **where)
+        )
         port = sim.ports[0]
 
         first = tmp_path / "one"
@@ -131,7 +150,8 @@ async def test_mavproxy_wp_load_list_mode_and_params(mavproxy_bin: str, tmp_path
                 (f"wp save {back}", r"Saved 6 waypoints"),
             ],
         )
-        want, got = _rows(src), _rows(back)
+        want, got = _rows(stored), _rows(back)
+        assert want != _rows(src)  # the stored form, not the file as loaded
         assert len(got) == len(want)
         for w, g in zip(want, got, strict=True):
             assert g == pytest.approx(w, abs=1e-6)

@@ -85,9 +85,13 @@ async def test_mavsdk_connects_uploads_and_flies_a_mission() -> None:
                 await drone.mission_raw.upload_mission(items)
                 assert len(v.state.mission) == len(items)
                 downloaded = await drone.mission_raw.download_mission()
-                assert [(i.command, i.x, i.y, i.z) for i in downloaded] == [
-                    (i.command, i.x, i.y, i.z) for i in items
-                ]
+                # ArduCopter reads slot 0 back as its own home, altitude included (AMSL, not
+                # the 0 uploaded there); the other items as sent (whole-centimetre altitudes)
+                home_alt = v.state.home[2]
+                want = [(i.command, i.x, i.y, home_alt if i.seq == 0 else i.z) for i in items]
+                assert [(i.command, i.x, i.y) for i in downloaded] == [w[:3] for w in want]
+                assert [i.z for i in downloaded] == pytest.approx([w[3] for w in want], abs=1e-3)
+                assert home_alt > 1  # the check above tells home from the uploaded 0
 
                 await drone.action.arm()
                 await drone.mission_raw.start_mission()

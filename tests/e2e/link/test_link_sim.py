@@ -15,6 +15,7 @@ from groundstation.link import Fleet, LinkConfig, MissionTiming
 from groundstation.link.codec import Encoder
 from groundstation.link.items import same_as
 from groundstation.link.signing import key_from_passphrase
+from groundstation.link.stored_form import Autopilot, as_stored
 from routes.mission import MissionItem
 from simulator.ardupilot_storage import StorageLimits
 from simulator.fleet import SimConfig, SimFleet
@@ -62,9 +63,13 @@ async def test_three_vehicles_one_port_concurrent_uploads_hold_their_own():
         for s in ids:
             got = await fleet.vehicle(s).download_mission()
             assert len(got) == len(missions[s])
-            assert all(same_as(a, b) for a, b in zip(missions[s][1:], got[1:], strict=True))
+            # each reads back its own items as ArduCopter stores them (frame 6 -> 3), not another's
+            stored = [as_stored(i, Autopilot.ARDUPILOT) for i in missions[s]]
+            assert got[1].frame == 3
+            assert all(same_as(a, b) for a, b in zip(stored[1:], got[1:], strict=True))
             held = sim.vehicles[s].autopilot.mission.items[0]
             assert len(held) == len(missions[s])
+            assert all(same_as(a, b) for a, b in zip(stored[1:], held[1:], strict=True))
 
 
 @pytest.mark.parametrize(("loss_pct", "count"), [(0, 700), (10, 300), (30, 100)])
