@@ -1,4 +1,4 @@
-"""Link speed: decoding throughput and 700-item mission uploads, against the baselines.
+"""Link speed: decoding throughput and 600-item mission uploads, against the baselines.
 
     .venv/bin/python bench/link.py                 # everything (MAVProxy part takes minutes)
     .venv/bin/python bench/link.py --no-mavproxy   # decode + our uploads only
@@ -7,7 +7,8 @@
    ``parse_buffer``, through the station's :class:`Decoder`, and through the whole station path
    (decode, route to the vehicle, fold into state, link health). Prints messages per second on
    one core and the share of a core that 100 vehicles x 10 Hz need.
-2. Uploads: a 700-item mission to one simulated vehicle (``python -m simulator`` in its own
+2. Uploads: a 600-item mission (ArduCopter holds 650) to one simulated vehicle
+   (``python -m simulator`` in its own
    process, real time, loss both ways) at 0 % and 30 % loss: ecopatrol's link vs MAVProxy's
    ``wp load`` of the same ``.waypoints`` file to the same simulator.
 3. The real autopilot (``--sitl``, needs ``ECOPATROL_SITL_BINARY``): 300- and 600-item
@@ -133,7 +134,7 @@ def start_sim(port: int, loss_pct: float) -> subprocess.Popen[bytes]:
     return proc
 
 
-def mission(n: int = 700) -> list[MissionItem]:
+def mission(n: int = 600) -> list[MissionItem]:
     lat, lon = round(HOME[0] * 1e7), round(HOME[1] * 1e7)
     items = [MissionItem(seq=0, frame=0, command=16, current=1, x=lat, y=lon, z=0)]
     items += [
@@ -199,8 +200,8 @@ def mavproxy(loss_pct: float, items: list[MissionItem], limit_s: float) -> str:
 
 
 def bench_uploads(with_mavproxy: bool, limit_s: float, losses: list[float]) -> None:
-    items = mission(700)
-    print("\nupload: 700-item mission, one simulated vehicle (own process, real time), loopback")
+    items = mission(600)
+    print("\nupload: 600-item mission, one simulated vehicle (own process, real time), loopback")
     for loss in losses:
         up, down = ours(loss, items)
         line = f"  loss {loss:4.0f} %  ecopatrol upload {up:8.2f} s (read back {down:.2f} s)"
