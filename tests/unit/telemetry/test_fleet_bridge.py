@@ -49,12 +49,19 @@ async def test_bridge_registers_publishes_frames_and_link_alerts(tmp_path):
             heard = await next_of(client, "alert")
             assert heard.data["kind"] == "unknown_heard"
             assert heard.data["sysid"] == 7
+            # the alert goes out before the audit row is written (another task): wait for it
+            logged = None
+            async with asyncio.timeout(10):
+                while logged is None:
+                    async with sessions() as s:
+                        query = select(AuditEntry).where(AuditEntry.vehicle_sysid == 7)
+                        logged = await s.scalar(query)
+                    if logged is None:
+                        await asyncio.sleep(0.05)
+            assert logged.command == "link.unknown_heard"
             async with sessions() as s:
                 assert await s.scalar(select(Vehicle).where(Vehicle.sysid == 7)) is None
                 assert [h["sysid"] for h in await bridge.snapshot_heard(s)] == [7]
-                logged = await s.scalar(select(AuditEntry).where(AuditEntry.vehicle_sysid == 7))
-                assert logged is not None
-                assert logged.command == "link.unknown_heard"
                 s.add(Vehicle(sysid=7, name="drone-7"))  # a pilot accepts it
                 await s.commit()
             fleet.accept(7)
