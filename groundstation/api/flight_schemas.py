@@ -105,10 +105,7 @@ class PlanPublic(BaseModel):
             kind=p.kind,
             params=dict(p.params),
             stats=dict(p.stats),
-            sorties=[
-                SortieSummary(sortie=n + 1, **{**row, "drone": row["drone"] + 1})
-                for n, row in enumerate(p.sortie_summaries)
-            ],
+            sorties=summaries_of_rows(p.sortie_summaries),
             created_by=p.created_by,
             created_at=p.created_at,
             route=dict(p.route) if with_route else None,
@@ -117,9 +114,15 @@ class PlanPublic(BaseModel):
 
 def sortie_summaries(sorties: list[Any]) -> list[SortieSummary]:
     """The summaries of sorties as planned (``Sortie.as_dict()``), counting from 1."""
+    return summaries_of_rows(models.summarise_sorties(sorties))
+
+
+def summaries_of_rows(rows: list[Any]) -> list[SortieSummary]:
+    """Stored summary rows (:func:`~groundstation.db.models.summarise_sorties`, drones from 0)
+    as the API gives them: sorties and drones counted from 1."""
     return [
         SortieSummary(sortie=n + 1, **{**row, "drone": row["drone"] + 1})
-        for n, row in enumerate(models.summarise_sorties(sorties))
+        for n, row in enumerate(rows)
     ]
 
 
