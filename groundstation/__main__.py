@@ -1,3 +1,3 @@
-from groundstation.cli import main
+from groundstation.cli.main import main
 
 main()

@@ -43,23 +43,16 @@ from groundstation.api import (
     plans,
     sites,
     users,
+    vehicle_commands,
     vehicles,
     web,
 )
-from groundstation.api import commands as vehicle_commands
 from groundstation.api import freshness as freshness_api
 from groundstation.api import reports as reports_api
 from groundstation.api import schedules as schedules_api
 from groundstation.api.inputs import StrictJsonBodies, json_safe
 from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
 from groundstation.api.sites import SiteCache
-from groundstation.auth import (
-    Passwords,
-    Revocations,
-    TokenCodec,
-    load_or_create_secret,
-    make_hasher,
-)
 from groundstation.config import Settings
 from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.session import make_async_engine, make_sessionmaker
@@ -70,6 +63,13 @@ from groundstation.patrol.planner_pool import planner_pool
 from groundstation.patrol.service import patrol_hook
 from groundstation.reports.filer import report_hook
 from groundstation.schedule.service import schedule_hook
+from groundstation.security import (
+    Passwords,
+    Revocations,
+    TokenCodec,
+    load_or_create_secret,
+    make_hasher,
+)
 from groundstation.telemetry.fleet_bridge import fleet_hook
 from groundstation.telemetry.hub import Hub
 

@@ -14,5 +14,5 @@ Stages, each a protocol with swappable strategies (Fields2Cover style), composed
 - mission (`routes.mission`) and files (`routes.formats`): MAVLink items, .plan, .waypoints,
   KML, GeoJSON.
 
-No file or socket I/O here; `groundstation.commands.plan` is the command line around it.
+No file or socket I/O here; `groundstation.cli.plan` is the command line around it.
 """

@@ -20,7 +20,7 @@ from simulator.navigation import Goto, Hold, Land, Rtl, Takeoff
 from simulator.telemetry import BUILDERS
 
 if TYPE_CHECKING:
-    from simulator.commands import Command
+    from simulator.command_handlers import Command
 
     pass
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
-from simulator import commands
+from simulator import command_handlers as commands
 from simulator.actions import VehicleActions
 from simulator.base import LONGYOU_STATION
 from simulator.codec import MavMessage

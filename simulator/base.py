@@ -31,7 +31,7 @@ from simulator.vehicle import Airframe, Battery, Gps, Setpoint, Wind
 
 if TYPE_CHECKING:
     from simulator.autopilot import Autopilot
-    from simulator.commands import Command
+    from simulator.command_handlers import Command
 
 M = mavlink2
 STATUSTEXT_MAX_BYTES = 256

@@ -21,10 +21,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.api.inputs import INT64_MAX
-from groundstation.auth import Passwords, Revocations, TokenClaims, TokenCodec
 from groundstation.config import Settings
 from groundstation.db.models import Role, User
 from groundstation.errors import NotAuthenticated, PermissionDenied
+from groundstation.security import Passwords, Revocations, TokenClaims, TokenCodec
 from groundstation.telemetry.hub import Hub
 
 

@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from groundstation.api.deps import user_for_claims
 from groundstation.api.inputs import InvalidJson, loads
 from groundstation.api.schemas import IncidentPublic, VehiclePublic
-from groundstation.auth import Revocations, TokenClaims, TokenCodec
 from groundstation.config import Settings
 from groundstation.db.models import (
     TERMINAL_PATROL_STATES,
@@ -40,6 +39,7 @@ from groundstation.db.models import (
 )
 from groundstation.db.types import utcnow
 from groundstation.errors import NotAuthenticated
+from groundstation.security import Revocations, TokenClaims, TokenCodec
 from groundstation.telemetry.events import wire_texts
 from groundstation.telemetry.hub import ClientClosed, ClientQueue, Hub, make_message
 

@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import func, select
 
-from groundstation.api.commands import live_handle
 from groundstation.api.deps import HubDep, PilotUser, SessionDep, current_user
 from groundstation.api.flight_schemas import (
     DispatchRequest,
@@ -29,6 +28,7 @@ from groundstation.api.flight_schemas import (
 from groundstation.api.incidents import incident_public, publish_incident
 from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
+from groundstation.api.vehicle_commands import live_handle
 from groundstation.db.audit import audit
 from groundstation.db.models import (
     Incident,

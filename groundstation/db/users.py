@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.auth import Passwords
 from groundstation.db.models import Role, User
 from groundstation.errors import Conflict, NotAuthenticated
 from groundstation.password_policy import check_password
+from groundstation.security import Passwords
 
 
 async def create_user(

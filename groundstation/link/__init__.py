@@ -6,7 +6,7 @@
 0
 """
 
-from groundstation.link.commands import CommandTiming
+from groundstation.link.command_protocol import CommandTiming
 from groundstation.link.fleet import EventBus, Fleet, FleetEvent, Link, LinkConfig
 from groundstation.link.handle import VehicleHandle
 from groundstation.link.health import LinkHealth

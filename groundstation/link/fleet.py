@@ -27,7 +27,7 @@ from groundstation.errors import LinkError, LinkTimeout, UnknownVehicle, Vehicle
 from groundstation.link.admission import MAX_HEARD, AddressGuard, Admission, HeardSystem
 from groundstation.link.camera import PhotoTaken
 from groundstation.link.codec import CodecStats, Decoder, Encoder
-from groundstation.link.commands import CommandTiming
+from groundstation.link.command_protocol import CommandTiming
 from groundstation.link.handle import DEFAULT_STREAMS_HZ, VehicleHandle
 from groundstation.link.mission_client import MissionTiming
 from groundstation.link.signing import SigningClock, SigningConfig, Verdict, is_signed

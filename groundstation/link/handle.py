@@ -26,7 +26,7 @@ from groundstation.errors import (
     LinkTimeout,
 )
 from groundstation.link.camera import PHOTO_MESSAGES, PhotoReports
-from groundstation.link.commands import AckRouter, CommandSender, CommandTiming
+from groundstation.link.command_protocol import AckRouter, CommandSender, CommandTiming
 from groundstation.link.health import HealthTracker
 from groundstation.link.mission_client import MissionClient
 from groundstation.link.modes import AUTOPILOT_ARDUPILOT, set_mode_params

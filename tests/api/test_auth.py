@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from groundstation.app import create_app
-from groundstation.auth import TokenCodec
+from groundstation.security import TokenCodec
 
 from .conftest import ADMIN, PASSWORD
 

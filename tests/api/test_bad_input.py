@@ -13,7 +13,7 @@ import jwt
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from groundstation.auth import SECRET_FILE
+from groundstation.security import SECRET_FILE
 from tests.api.conftest import ADMIN
 
 BIG = 2**63  # one more than SQLite's largest INTEGER

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from groundstation.app import create_app
-from groundstation.cli import app as cli
+from groundstation.cli.main import app as cli
 from groundstation.config import DbSettings, Settings
 
 runner = CliRunner()

@@ -13,7 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 from typer.testing import CliRunner
 
 from groundstation.app import create_app
-from groundstation.cli import app as cli
+from groundstation.cli.main import app as cli
 from groundstation.config import LoginSettings
 
 from .conftest import ADMIN, PASSWORD, Station

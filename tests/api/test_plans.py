@@ -366,7 +366,7 @@ def test_api_plans_with_the_planners_defaults_as_the_cli_does(station, pilot):
     The API used 10 m/s and 1,500 s where the CLI used 15 m/s and 3,300 s, so a plan made with
     the CLI's defaults was refused by the API and the same area gave other sorties.
     """
-    from groundstation.commands.plan import _TAIL
+    from groundstation.cli.plan import _TAIL
     from routes.types import DEFAULT_BATTERY
 
     r = station.client.post("/api/plans", json=coverage(), headers=pilot)

@@ -8,7 +8,7 @@ import pytest
 from lxml import html as lxml_html
 from typer.testing import CliRunner
 
-from groundstation.cli import app as cli
+from groundstation.cli.main import app as cli
 from groundstation.config import DbSettings
 from groundstation.db.migrate import upgrade_to_head
 from tests.unit.reports.patrol_data import store_patrol

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from groundstation.cli import app as cli
+from groundstation.cli.main import app as cli
 from groundstation.link.signing import vehicle_key
 from groundstation.signing_keys import KEY_FILE
 from simulator.fleet import SimConfig, SimFleet

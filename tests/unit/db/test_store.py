@@ -12,7 +12,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.auth import Passwords, make_hasher
 from groundstation.db.audit import audit
 from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.models import Attachment, AuditEntry, Incident, IncidentType, Role, Vehicle
@@ -26,6 +25,7 @@ from groundstation.db.users import (
     get_by_username,
 )
 from groundstation.errors import Conflict, InvalidRequest, NotAuthenticated
+from groundstation.security import Passwords, make_hasher
 
 T0 = datetime(2026, 5, 1, 0, 30, tzinfo=UTC)
 PASSWORDS = Passwords(make_hasher("cheapest"))

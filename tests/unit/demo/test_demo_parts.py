@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from geodata.site import Site, load_site
 from groundstation.api.flight_schemas import PlanCreate
-from groundstation.cli import app
+from groundstation.cli.main import app
 from groundstation.config import Settings
 from groundstation.demo.console import ChangeLog, DemoStatus, PatrolRow, render
 from groundstation.demo.plans import DemoSiteError, demo_plan_bodies, demo_plans

@@ -88,7 +88,7 @@ def test_show_unwritable_target_is_a_message(tmp_path: Path) -> None:
 
 def test_registered_under_ecopatrol() -> None:
     """The root `ecopatrol` command exposes the sub-app as `geodata`."""
-    from groundstation.cli import app as root
+    from groundstation.cli.main import app as root
 
     result = runner.invoke(root, ["geodata", "check", "--json"])
     assert result.exit_code == 0, result.output

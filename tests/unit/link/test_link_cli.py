@@ -9,7 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from groundstation.cli import app
+from groundstation.cli.main import app
 from routes.formats import qgc_plan, waypoints
 from routes.mission import Mission, MissionItem
 

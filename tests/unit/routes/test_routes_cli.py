@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from groundstation.cli import app
+from groundstation.cli.main import app
 from routes.formats import qgc_plan, waypoints
 
 POND = Path(__file__).parents[2] / "data" / "routes" / "pond.geojson"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from geodata.crs import LocalFrame
 from geodata.site import load_site
-from groundstation.cli import app
+from groundstation.cli.main import app
 
 #: 5 km of the Qu river; its west end lies in the Quzhou airport no-fly zone, and power line
 #: HV-1's keep-out corridor crosses it 600 m from its east end

@@ -9,14 +9,14 @@ from __future__ import annotations
 import typer
 
 from geodata.cli import app as geodata_app
-from groundstation.commands.demo import demo
-from groundstation.commands.mission import app as mission_app
-from groundstation.commands.plan import app as plan_app
-from groundstation.commands.report import report
-from groundstation.commands.schedule import app as schedule_app
-from groundstation.commands.serve import serve
-from groundstation.commands.users import app as users_app
-from groundstation.commands.vehicles import app as vehicles_app
+from groundstation.cli.demo import demo
+from groundstation.cli.mission import app as mission_app
+from groundstation.cli.plan import app as plan_app
+from groundstation.cli.report import report
+from groundstation.cli.schedule import app as schedule_app
+from groundstation.cli.serve import serve
+from groundstation.cli.users import app as users_app
+from groundstation.cli.vehicles import app as vehicles_app
 from simulator.cli import app as sim_app
 
 app = typer.Typer(

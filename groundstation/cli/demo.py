@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from groundstation.commands._common import fail, load_settings
+from groundstation.cli._common import fail, load_settings
 
 if TYPE_CHECKING:
     from groundstation.config import Settings

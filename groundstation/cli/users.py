@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from groundstation.commands._common import fail, load_settings, run_on_store
+from groundstation.cli._common import fail, load_settings, run_on_store
 from groundstation.config import Settings
 from groundstation.db.models import Role
 
@@ -30,10 +30,10 @@ def _password(from_stdin: bool) -> str:
 
 
 async def _add(settings: Settings, username: str, password: str, role: Role, full_name: str) -> int:
-    from groundstation.auth import Passwords, make_hasher
     from groundstation.db.migrate import upgrade_to_head
     from groundstation.db.session import make_async_engine, make_sessionmaker
     from groundstation.db.users import count_admins, create_user
+    from groundstation.security import Passwords, make_hasher
 
     await asyncio.to_thread(upgrade_to_head, settings.db, settings.data_dir)
     engine = make_async_engine(settings.db)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from groundstation.commands.plan_io import (
+from groundstation.cli.plan_io import (
     Format,
     Ground,
     Pattern,

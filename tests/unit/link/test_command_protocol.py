@@ -13,7 +13,7 @@ from groundstation.errors import (
     CommandUnsupported,
 )
 from groundstation.link.codec import Encoder
-from groundstation.link.commands import AckRouter, CommandSender, CommandTiming
+from groundstation.link.command_protocol import AckRouter, CommandSender, CommandTiming
 
 FAST = CommandTiming(ack_timeout_s=0.05, retries=2, in_progress_timeout_s=0.5)
 VEH = Encoder(2, 1).mav  # builds the vehicle's COMMAND_ACKs

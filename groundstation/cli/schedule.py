@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from groundstation.commands._common import fail, load_settings
+from groundstation.cli._common import fail, load_settings
 from groundstation.config import Settings
 
 app = typer.Typer(help="Schedule unattended patrols.", no_args_is_help=True)

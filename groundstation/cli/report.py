@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from groundstation.commands._common import fail, load_settings
+from groundstation.cli._common import fail, load_settings
 from groundstation.config import Settings
 
 FORMAT_HELP = "html, pdf, geojson, kml, csv (track points), png (map) or json"

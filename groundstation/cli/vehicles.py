@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from groundstation.commands._common import fail
+from groundstation.cli._common import fail
 
 app = typer.Typer(
     help="Accept heard vehicles, enrol them for MAVLink signing, rotate keys, settle addresses.",
