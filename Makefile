@@ -1,15 +1,16 @@
 # The two commands a user runs: `make demo` and `make test`. Each sets up everything it needs.
+# Python packages install at the versions pinned in constraints.txt (`make lock` to refresh).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup system-deps clean
+.PHONY: demo test lint setup system-deps clean lock lock-upgrade
 
-$(STAMP): pyproject.toml scripts/install-system-deps.sh groundstation/web/package-lock.json
+$(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh groundstation/web/package-lock.json
 	bash scripts/install-system-deps.sh
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	npm ci --prefix groundstation/web --no-audit --no-fund
 	touch $(STAMP)
 
@@ -27,6 +28,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy geodata routes simulator groundstation
+
+# constraints.txt: `lock` keeps the pins and adds what pyproject.toml newly needs; `lock-upgrade`
+# moves every pin to the newest version pyproject.toml allows. Commit the file after `make test`.
+lock: $(STAMP)
+	PYTHON=$(PY) bash scripts/lock-deps.sh
+
+lock-upgrade: $(STAMP)
+	PYTHON=$(PY) bash scripts/lock-deps.sh --upgrade
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
