@@ -23,16 +23,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
 from fastapi.responses import Response
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.api.deps import CurrentUser, HubDep, SessionDep, SettingsDep, current_user
-from groundstation.api.incidents import get_incident, incident_public, publish_incident
+from groundstation.api.incident_views import incident_public, publish_incident
 from groundstation.api.inputs import Id
 from groundstation.api.schemas import AttachmentPublic
 from groundstation.config import Settings
+from groundstation.db.attachments import (
+    add_attachment,
+    attachment_data,
+    attachment_of_incident,
+    photo_bytes_of_incident,
+    photo_bytes_of_user,
+)
+from groundstation.db.incidents import get_incident
 from groundstation.db.models import Attachment, Incident, User
-from groundstation.db.types import utcnow
 from groundstation.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from groundstation.keyed_locks import KeyedLocks
 
@@ -114,14 +120,13 @@ async def check_quotas(
 ) -> None:
     """:class:`PayloadTooLarge` if `size` more bytes would pass the incident's or the user's
     photo quota."""
-    for scope, column, key, limit in (
-        (f"incident {incident.id}", Attachment.incident_id, incident.id,
+    for scope, used_by, key, limit in (
+        (f"incident {incident.id}", photo_bytes_of_incident, incident.id,
          settings.max_incident_photo_bytes),
-        (f"user {user.username!r}", Attachment.uploaded_by, user.id,
+        (f"user {user.username!r}", photo_bytes_of_user, user.id,
          settings.max_user_photo_bytes),
     ):  # fmt: skip
-        query = select(func.coalesce(func.sum(Attachment.size_bytes), 0)).where(column == key)
-        used = int(await session.scalar(query) or 0)
+        used = await used_by(session, key)
         if used + size > limit:
             raise PayloadTooLarge(
                 f"{scope} already holds {used} bytes of photos; this one ({size} bytes) would "
@@ -169,9 +174,7 @@ async def upload_attachment(
     # so parallel uploads cannot each see room for themselves
     async with locks.hold(f"incident:{incident.id}", f"user:{user.id}"):
         await check_quotas(session, settings, incident, user, len(data))
-        session.add(attachment)
-        incident.updated_at = utcnow()
-        await session.commit()
+        await add_attachment(session, incident, attachment)
     publish_incident(hub, "updated", await incident_public(session, incident))
     return AttachmentPublic.from_row(attachment)
 
@@ -183,13 +186,10 @@ async def upload_attachment(
 )
 async def download_attachment(incident_id: Id, attachment_id: Id, session: SessionDep) -> Response:
     """The photo's bytes, with its sniffed content type."""
-    query = select(Attachment).where(
-        Attachment.id == attachment_id, Attachment.incident_id == incident_id
-    )
-    attachment = (await session.execute(query)).scalar_one_or_none()
+    attachment = await attachment_of_incident(session, incident_id, attachment_id)
     if attachment is None:
         raise NotFound("attachment", attachment_id)
-    data = await session.scalar(select(Attachment.data).where(Attachment.id == attachment_id))
+    data = await attachment_data(session, attachment_id)
     return Response(
         content=data,
         media_type=attachment.content_type,

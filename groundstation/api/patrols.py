@@ -25,7 +25,7 @@ from groundstation.api.flight_schemas import (
     PatrolStart,
     TransitionPublic,
 )
-from groundstation.api.incidents import incident_public, publish_incident
+from groundstation.api.incident_views import incident_public, publish_incident
 from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
 from groundstation.api.vehicle_commands import live_handle
