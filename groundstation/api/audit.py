@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
 
 from groundstation.api.deps import AdminUser, SessionDep
 from groundstation.api.inputs import Instant, Offset
 from groundstation.api.schemas import AuditEntryPublic, Page
-from groundstation.db.models import AuditEntry
+from groundstation.db.audit_read import audit_page
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
@@ -27,17 +26,13 @@ async def list_audit(
     offset: Annotated[Offset, Query()] = 0,
 ) -> Page[AuditEntryPublic]:
     """Commands sent to drones, newest first, filtered by vehicle, user and time."""
-    query = select(AuditEntry)
-    if vehicle_sysid is not None:
-        query = query.where(AuditEntry.vehicle_sysid == vehicle_sysid)
-    if username is not None:
-        query = query.where(AuditEntry.username == username)
-    if since is not None:
-        query = query.where(AuditEntry.at >= since)
-    if until is not None:
-        query = query.where(AuditEntry.at <= until)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
+    rows, total = await audit_page(
+        session,
+        vehicle_sysid=vehicle_sysid,
+        username=username,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
     )
-    return Page(data=[AuditEntryPublic.from_row(e) for e in rows], count=int(total or 0))
+    return Page(data=[AuditEntryPublic.from_row(e) for e in rows], count=total)

@@ -13,16 +13,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import load_only
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.flight_schemas import PlanCreate, PlanPreview, PlanPublic, sortie_summaries
 from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
 from groundstation.api.sites import LoadedSite
-from groundstation.db.models import Plan, User, Vehicle
-from groundstation.errors import NotFound
+from groundstation.db.models import Plan, User
+from groundstation.db.plans import add_plan, get_plan, plan_summaries_page
+from groundstation.db.vehicles import get_vehicle
 from groundstation.patrol.battery import estimate_for
 from groundstation.patrol.config import PatrolConfig
 from groundstation.patrol.planner_pool import PlannerPool
@@ -38,36 +37,11 @@ MEDIA = {
 }
 
 
-#: what a list row reads: never the route or the mission items (hundreds of KB per plan)
-LIST_COLUMNS = (
-    load_only(
-        Plan.id,
-        Plan.name,
-        Plan.kind,
-        Plan.params,
-        Plan.stats,
-        Plan.sortie_summaries,
-        Plan.created_by,
-        Plan.created_at,
-        raiseload=True,
-    ),
-)
-
-
-async def get_plan(session: SessionDep, plan_id: Id) -> Plan:
-    plan = await session.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound("plan", plan_id)
-    return plan
-
-
 async def with_battery(request: Request, session: SessionDep, req: PlanRequest) -> PlanRequest:
     """The request with the battery model of its vehicle (learned, or configured until then)."""
     if req.vehicle_id is None:
         return req
-    vehicle = await session.get(Vehicle, req.vehicle_id)
-    if vehicle is None:
-        raise NotFound("vehicle", req.vehicle_id)
+    vehicle = await get_vehicle(session, req.vehicle_id)
     service = getattr(request.app.state, "patrols", None)
     config: PatrolConfig = service.config if service is not None else PatrolConfig()
     estimate = await estimate_for(
@@ -107,18 +81,19 @@ async def create_plan(
     request = await with_battery(http, session, body.to_request())
     await session.commit()  # no pooled connection held while the plan is computed
     result = await plan_in_pool(http, request, pilot)
-    plan = Plan(
-        site_id=site_id,
-        name=body.name,
-        kind=body.kind,
-        params=request.as_params(),
-        route=result.route,
-        mission_items=[s.as_dict() for s in result.sorties],
-        stats=result.stats,
-        created_by=pilot.id,
+    plan = await add_plan(
+        session,
+        Plan(
+            site_id=site_id,
+            name=body.name,
+            kind=body.kind,
+            params=request.as_params(),
+            route=result.route,
+            mission_items=[s.as_dict() for s in result.sorties],
+            stats=result.stats,
+            created_by=pilot.id,
+        ),
     )
-    session.add(plan)
-    await session.commit()
     return PlanPublic.from_row(plan, with_route=True)
 
 
@@ -129,10 +104,8 @@ async def list_plans(
     offset: Annotated[Offset, Query()] = 0,
 ) -> Page[PlanPublic]:
     """Plans, newest first, as summaries: routes and mission items only in the detail view."""
-    total = await session.scalar(select(func.count()).select_from(Plan))
-    query = select(Plan).options(*LIST_COLUMNS).order_by(Plan.id.desc()).limit(limit).offset(offset)
-    rows = await session.scalars(query)
-    return Page(data=[PlanPublic.from_row(p) for p in rows], count=total or 0)
+    rows, total = await plan_summaries_page(session, limit=limit, offset=offset)
+    return Page(data=[PlanPublic.from_row(p) for p in rows], count=total)
 
 
 @router.get("/{plan_id}", response_model=PlanPublic)

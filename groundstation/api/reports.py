@@ -18,13 +18,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.freshness import freshness_service
 from groundstation.api.inputs import Day, Id, Offset
 from groundstation.api.sites import current_site
-from groundstation.db.models import Report
+from groundstation.db.reports import report_page
 from groundstation.freshness.settings import FreshnessSettings
 from groundstation.reports.builder import MEDIA_TYPES, build_report, check_format, file_report
 from groundstation.reports.daily import (
@@ -59,13 +58,7 @@ async def list_reports(
     offset: Annotated[Offset, Query()] = 0,
 ) -> ReportsPublic:
     """Filed reports, newest first, with the summary numbers."""
-    count = await session.scalar(select(func.count()).select_from(Report)) or 0
-    rows = await session.scalars(
-        select(Report)
-        .order_by(Report.created_at.desc(), Report.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    rows, count = await report_page(session, limit=limit, offset=offset)
     data = [
         ReportPublic(
             id=r.id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
-from sqlalchemy import select
 
 from groundstation.api.deps import (
     AdminUser,
@@ -14,9 +13,9 @@ from groundstation.api.deps import (
 )
 from groundstation.api.inputs import Id
 from groundstation.api.schemas import Page, UserCreate, UserPublic, UserUpdate
-from groundstation.db.models import Role, User
-from groundstation.db.users import count_admins, create_user
-from groundstation.errors import Conflict, NotFound
+from groundstation.db.models import Role
+from groundstation.db.users import count_admins, create_user, get_user, users_by_name
+from groundstation.errors import Conflict
 from groundstation.password_policy import check_password
 
 router = APIRouter(prefix="/api/users", tags=["users"], dependencies=[Depends(current_user)])
@@ -24,10 +23,7 @@ router = APIRouter(prefix="/api/users", tags=["users"], dependencies=[Depends(cu
 
 @router.get("")
 async def list_users(session: SessionDep, role: Role | None = None) -> Page[UserPublic]:
-    query = select(User).order_by(User.username)
-    if role is not None:
-        query = query.where(User.role == role)
-    rows = (await session.execute(query)).scalars().all()
+    rows = await users_by_name(session, role)
     return Page(data=[UserPublic.from_row(u) for u in rows], count=len(rows))
 
 
@@ -57,9 +53,7 @@ async def update_user(
     _admin: AdminUser,
 ) -> UserPublic:
     """Change a user; a new password, role or active flag revokes the user's tokens."""
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound("user", user_id)
+    user = await get_user(session, user_id)
     changes = body.model_dump(exclude_unset=True)
     demotes_admin = (
         user.role == Role.ADMIN

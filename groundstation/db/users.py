@@ -1,13 +1,15 @@
-"""Users in the store: create, look up, check a login, make sure a first admin exists."""
+"""Users in the store: create, look up, list, check a login, make sure a first admin exists."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.db.models import Role, User
-from groundstation.errors import Conflict, NotAuthenticated
+from groundstation.errors import Conflict, NotAuthenticated, NotFound
 from groundstation.password_policy import check_password
 from groundstation.security import Passwords
 
@@ -44,6 +46,22 @@ async def get_by_username(session: AsyncSession, username: str) -> User | None:
     return (
         await session.execute(select(User).where(User.username == username))
     ).scalar_one_or_none()
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    """The user with this id, else :class:`NotFound`."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+async def users_by_name(session: AsyncSession, role: Role | None = None) -> Sequence[User]:
+    """Every user (or those with `role`), by username."""
+    query = select(User).order_by(User.username)
+    if role is not None:
+        query = query.where(User.role == role)
+    return (await session.execute(query)).scalars().all()
 
 
 async def authenticate(
