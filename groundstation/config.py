@@ -131,6 +131,28 @@ class SimSettings(BaseModel):
     speedup: float = Field(1.0, gt=0, description="simulated seconds per real second")
 
 
+class EvidenceSettings(BaseModel):
+    """The audit chain's signed checkpoints and evidence packets (issue 19)."""
+
+    key_file: Path | None = Field(
+        None,
+        description="the station's Ed25519 evidence key (PKCS#8 PEM); None = generated once"
+        " into the data dir (evidence-signing-key.pem, mode 0600)",
+    )
+    checkpoint_every_s: float = Field(
+        60.0, gt=0, description="how often the audit chain's head is signed (if it moved)"
+    )
+    track_margin_s: float = Field(
+        600.0, ge=0, description="an evidence packet's track: this long either side of the incident"
+    )
+
+    def key_path(self, data_dir: Path) -> Path:
+        """Where the key is: `key_file`, else in `data_dir`."""
+        from groundstation.evidence.keys import KEY_FILE
+
+        return self.key_file if self.key_file is not None else data_dir / KEY_FILE
+
+
 class DbSettings(BaseModel):
     """The store. `url` None means a SQLite file in the data directory."""
 
@@ -217,6 +239,7 @@ class Settings(BaseSettings):
     link: LinkSettings = Field(default_factory=LinkSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
     db: DbSettings = Field(default_factory=DbSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 
     @field_validator("admin_password")
     @classmethod

@@ -25,6 +25,8 @@ their message and exits non-zero. Every error carries structured fields, not jus
     │   └── NoCoverageError
     ├── ConfigError (ValueError)         a setting that cannot be used (bad database URL ...)
     ├── StoreError                       a database file that cannot be used (empty, damaged)
+    ├── EvidenceError                    the audit chain or an evidence packet failed a check
+    │   └── AuditChainBroken             audit rows changed, removed or inserted: not signed
     └── ServiceError                     a refused API request; ``status`` is its HTTP status
         ├── NotAuthenticated             401: no token, a bad or expired one, wrong password
         ├── PermissionDenied             403: the user's role may not do this
@@ -270,3 +272,18 @@ class TooManyRequests(ServiceError):
     """Too many failed logins: wait ``retry_after_s`` seconds (sent as ``Retry-After``)."""
 
     status = 429
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+
+class EvidenceError(GroundStationError):
+    """The audit chain or an evidence packet failed a check; ``fields`` say which part."""
+
+    def __init__(self, message: str, **fields: object) -> None:
+        self.fields = fields
+        super().__init__(message)
+
+
+class AuditChainBroken(EvidenceError):
+    """The audit rows no longer chain (changed, removed or inserted rows): nothing is signed."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from geodata.cli import app as geodata_app
+from groundstation.cli.audit import app as audit_app
 from groundstation.cli.demo import demo
 from groundstation.cli.mission import app as mission_app
 from groundstation.cli.plan import app as plan_app
@@ -35,6 +36,7 @@ app.add_typer(mission_app, name="mission")
 app.command("report")(report)
 app.add_typer(schedule_app, name="schedule")
 app.command("demo")(demo)
+app.add_typer(audit_app, name="audit")
 
 
 @app.callback()

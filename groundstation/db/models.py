@@ -423,9 +423,15 @@ class ScheduleRun(Base):
 
 
 class AuditEntry(Base):
-    """A command sent to a drone. User and vehicle names are copied so the entry outlives them."""
+    """Something a user or the station did. User and vehicle names are copied so the entry
+    outlives them.
+
+    ``seq`` numbers the rows 1, 2, 3 ... and ``row_hash`` covers the row's content and
+    ``prev_hash``, the hash of row ``seq - 1`` (see :mod:`groundstation.evidence.chain`).
+    """
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("seq", name="uq_audit_log_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -436,3 +442,30 @@ class AuditEntry(Base):
     command: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     result: Mapped[str] = mapped_column(String(255))
+    seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The one row (id 1) every audit append updates first: the lock that serialises appends
+    (a row lock on PostgreSQL, the write lock on SQLite), the last number and the last hash."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """The station's Ed25519 signature over the audit chain's row ``seq`` and its hash."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    key_fingerprint: Mapped[str] = mapped_column(String(80))
+    signature: Mapped[str] = mapped_column(String(128))
