@@ -51,6 +51,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "wind_dir_deg": (-360.0, 360.0),
     "gps_fix": (0.0, 8.0),  # GPS_FIX_TYPE runs 0..8 (PPP)
     "satellites": (0.0, 100.0),
+    "hdop": (0.0, 100.0),  # GPS_RAW_INT eph / 100; 65535 (unknown) is never checked
 }
 
 

@@ -60,6 +60,9 @@ class VehicleState:
     system_status: int = 0
     gps_fix: int = 0
     satellites: int | None = None
+    hdop: float | None = None  # GPS_RAW_INT eph / 100 (None: unknown)
+    #: SYS_STATUS sensors present and enabled but not healthy (MAV_SYS_STATUS_SENSOR bits)
+    sensors_unhealthy: int = 0
     home: Position | None = None
     landed_state: str = "undefined"
     mission_seq: int | None = None
@@ -166,6 +169,8 @@ class StateBuilder:
             self._set("battery_pct", float(m.battery_remaining))
         if m.voltage_battery not in (0, 65535):
             self._set("voltage_v", m.voltage_battery / 1000.0)
+        enabled = int(m.onboard_control_sensors_present) & int(m.onboard_control_sensors_enabled)
+        self.f["sensors_unhealthy"] = enabled & ~int(m.onboard_control_sensors_health)
 
     def _battery_status(self, m: Msg) -> None:
         if m.battery_remaining != -1:
@@ -178,6 +183,8 @@ class StateBuilder:
             self.f["gps_fix"] = int(m.fix_type)
         if m.satellites_visible != 255 and self.check.ok("satellites", m.satellites_visible):
             self.f["satellites"] = int(m.satellites_visible)
+        if m.eph != 65535:
+            self._set("hdop", m.eph / 100.0)
 
     def _home(self, m: Msg) -> None:
         home = self._position(m.latitude, m.longitude, m.altitude, 0)
