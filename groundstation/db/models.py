@@ -469,3 +469,37 @@ class AuditCheckpoint(Base):
     at: Mapped[datetime]
     key_fingerprint: Mapped[str] = mapped_column(String(80))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+class Alert(Base):
+    """Something wrong with a vehicle, kept open until a user acknowledges it.
+
+    One open alert per vehicle and kind: a repeat while it is open updates it (``count``,
+    ``last_at``, a higher ``level``) instead of adding a row. ``cleared_at`` is when the
+    condition went away; the alert still waits for an acknowledgement.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_open", "sysid", "kind", "acknowledged_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sysid: Mapped[int | None] = mapped_column(Integer)
+    vehicle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="SET NULL"), index=True
+    )
+    patrol_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patrols.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16))
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    text_zh: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    first_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    cleared_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    acknowledged_by_name: Mapped[str | None] = mapped_column(String(64))
+    ack_note: Mapped[str] = mapped_column(Text, default="")
