@@ -5,9 +5,13 @@ Heavy imports happen inside the command so `ecopatrol --help` stays fast.
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from simulator.camera.fleet_cameras import CameraConfig
 
 app = typer.Typer(
     name="sim",
@@ -48,6 +52,17 @@ def _key(text: str | None) -> bytes | None:
     return key
 
 
+def _camera(video_to: str, scene: Path | None, config: type[CameraConfig]) -> CameraConfig:
+    host, _, port = video_to.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise typer.BadParameter(
+            f"--video-to {video_to!r}: expected HOST:PORT, e.g. 127.0.0.1:5600"
+        )
+    if scene is not None and not scene.is_file():
+        raise typer.BadParameter(f"--scene {scene}: no such file")
+    return config(video_host=host, video_base_port=int(port), scene_file=scene)
+
+
 Opt = typer.Option
 
 
@@ -65,10 +80,18 @@ def sim(
     signing_key: Annotated[str | None, Opt(help="MAVLink 2 signing key, 64 hex digits.")] = None,
     control: Annotated[str | None, Opt(help="JSON-lines control: tcp:127.0.0.1:PORT.")] = None,
     duration: Annotated[float | None, Opt(min=0, help="Stop after this many wall seconds.")] = None,
+    camera: Annotated[bool, Opt(help="A gimbal camera on each vehicle (component 100).")] = False,
+    video_to: Annotated[
+        str, Opt(help="HOST:PORT the first camera streams RTP/H.264 to (then PORT+1, ...).")
+    ] = "127.0.0.1:5600",
+    scene: Annotated[
+        Path | None, Opt(help="GeoJSON water polygons (+ scene_objects) the cameras see.")
+    ] = None,
 ) -> None:
     """Start the fleet and keep it running."""
     import asyncio
 
+    from simulator.camera.fleet_cameras import CameraConfig
     from simulator.fleet import SimConfig, SimConfigError
     from simulator.runner import run_fleet
     from simulator.server import EndpointError, parse_url
@@ -86,6 +109,7 @@ def sim(
         packet_loss_pct=packet_loss,
         latency_ms=latency_ms,
         signing_key=_key(signing_key),
+        camera=_camera(video_to, scene, CameraConfig) if camera else None,
     )
     try:
         config.validate()

@@ -11,6 +11,8 @@ Operations (times in simulated seconds):
     {"op": "gps_loss", "sysid": 1, "seconds": 30}
     {"op": "battery_sag", "sysid": 1, "pct": 40}
     {"op": "param", "sysid": 1, "name": "FS_GCS_ENABLE", "value": 1}
+    {"op": "scene", "objects": [{"kind": "boat", "lat": 29.0531, "lon": 119.1818,
+     "heading": 40}], "replace": false}               place objects the cameras see
 
 Try it: `printf '{"op":"status"}\\n' | nc 127.0.0.1 PORT`.
 """
@@ -21,6 +23,7 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
+from simulator.camera.scene import SceneError, SceneObject
 from simulator.faults import FaultError
 from simulator.params import ParamError
 
@@ -43,7 +46,7 @@ def handle_request(fleet: SimFleet, line: str) -> dict[str, Any]:
         return {"ok": True, **_dispatch(fleet, req)}
     except json.JSONDecodeError as exc:
         return {"ok": False, "error": f"not JSON: {exc.msg} at column {exc.colno}"}
-    except (ControlError, FaultError, ParamError) as exc:
+    except (ControlError, FaultError, ParamError, SceneError) as exc:
         return {"ok": False, "error": str(exc)}
 
 
@@ -99,9 +102,23 @@ def _dispatch(fleet: SimFleet, req: dict[str, Any]) -> dict[str, Any]:
             raise ControlError("'name' must be a parameter name")
         value = fleet.vehicles[sysid].autopilot.params.set(name, _number(req, "value"))
         return {"value": value}
+    if op == "scene":
+        return _scene(fleet, req)
     raise ControlError(
-        f"unknown op {op!r}; one of status, faults, cut_link, mute, gps_loss, battery_sag, param"
+        f"unknown op {op!r}; one of status, faults, cut_link, mute, gps_loss, battery_sag, "
+        "param, scene"
     )
+
+
+def _scene(fleet: SimFleet, req: dict[str, Any]) -> dict[str, Any]:
+    if fleet.cameras is None:
+        raise ControlError("no cameras: start the simulator with --camera")
+    items = req.get("objects", [])
+    if not isinstance(items, list) or not all(isinstance(d, dict) for d in items):
+        raise ControlError("'objects' must be a list of {kind, lat, lon, heading}")
+    objects = [SceneObject.from_json(d) for d in items]
+    fleet.cameras.place(objects, replace=bool(req.get("replace", False)))
+    return {"objects": len(fleet.cameras.scene.objects)}
 
 
 async def serve_control(fleet: SimFleet, host: str, port: int) -> asyncio.Server:

@@ -22,6 +22,8 @@ from types import TracebackType
 
 from simulator.ardupilot_storage import StorageLimits
 from simulator.autopilot import LONGYOU_STATION, Autopilot
+from simulator.camera.component import CameraComponent, VehiclePose
+from simulator.camera.fleet_cameras import CameraConfig, FleetCameras
 from simulator.clock import Clock, ManualClock, ScaledClock
 from simulator.codec import Encoder, MavMessage, Parser, is_mavlink1
 from simulator.faults import FaultControl
@@ -60,6 +62,8 @@ class SimConfig:
     storage: StorageLimits | tuple[StorageLimits, ...] = field(default_factory=StorageLimits)
     """Mission/fence/rally storage (capacity), ArduCopter SITL's by default; one per vehicle
     with a tuple."""
+    camera: CameraConfig | None = None
+    """A gimbal camera on every vehicle (MAVLink component 100, RTP/H.264, HTTP photos)."""
 
     def validate(self) -> None:
         if not 1 <= self.drones <= 250 or not 1 <= self.first_sysid <= 251 - self.drones:
@@ -92,15 +96,22 @@ class SimVehicle:
     encoder: Encoder
     signing: SigningState = field(default_factory=lambda: SigningState(None))
     links: list[_Link] = field(default_factory=list)
+    camera: CameraComponent | None = None
+    camera_encoder: Encoder | None = None
 
     def __post_init__(self) -> None:
         self.signing.apply_to(self.encoder)
+        if self.camera is not None:
+            self.camera_encoder = Encoder(self.sysid, self.camera.mav.srcComponent)
+            self.signing.apply_to(self.camera_encoder)
         self.autopilot.on_setup_signing = self.setup_signing
 
     def setup_signing(self, key: bytes, initial_timestamp: int) -> None:
         """SETUP_SIGNING from a GCS: sign with `key` and require it (all zeros: signing off)."""
         self.signing.set_key(key, initial_timestamp)
         self.signing.apply_to(self.encoder)
+        if self.camera_encoder is not None:
+            self.signing.apply_to(self.camera_encoder)
 
     @property
     def sysid(self) -> int:
@@ -132,6 +143,7 @@ class SimFleet:
         self.clock: Clock = ManualClock() if config.manual_clock else ScaledClock(config.speedup)
         home = config.home or LONGYOU_STATION
         self.vehicles: dict[int, SimVehicle] = {}
+        autopilots: dict[int, Autopilot] = {}
         for i in range(config.drones):
             sysid = config.first_sysid + i
             if config.homes is not None:
@@ -142,9 +154,15 @@ class SimFleet:
             storage = config.storage
             if isinstance(storage, tuple):
                 storage = storage[i]
-            ap = Autopilot(sysid, start, seed=config.seed, storage=storage)
+            autopilots[sysid] = Autopilot(sysid, start, seed=config.seed, storage=storage)
+        self.cameras: FleetCameras | None = None
+        if config.camera is not None:
+            poses = {sysid: _pose_of(ap) for sysid, ap in autopilots.items()}
+            self.cameras = FleetCameras(config.camera, home, poses)
+        for sysid, ap in autopilots.items():
             signing = SigningState(config.signing_key)
-            self.vehicles[sysid] = SimVehicle(ap, Encoder(sysid, 1), signing)
+            cam = self.cameras.components[sysid] if self.cameras is not None else None
+            self.vehicles[sysid] = SimVehicle(ap, Encoder(sysid, 1), signing, camera=cam)
         self.faults = FaultControl(
             self.clock, self.vehicles, config.seed, config.packet_loss_pct, config.latency_ms
         )
@@ -182,6 +200,8 @@ class SimFleet:
                 link.endpoint = await open_endpoint(link.url, self._receiver(link))
                 if link.url.kind in ("udpin", "tcpin"):
                     self.ports.append(link.endpoint.local_port)
+            if self.cameras is not None:
+                await self.cameras.start()
         except BaseException:
             self._close()
             raise
@@ -196,6 +216,8 @@ class SimFleet:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self.cameras is not None:
+            await self.cameras.close()
         self._close()
 
     def _close(self) -> None:
@@ -229,6 +251,8 @@ class SimFleet:
         self._sim_now = now
         for v in self.vehicles.values():
             v.autopilot.update(now)
+            if v.camera is not None:
+                v.camera.update(now)
             self._flush(v)
         self._stepped.set()
 
@@ -293,15 +317,21 @@ class SimFleet:
         v.autopilot.update(self.clock.now())
         v.encoder.mavlink1 = is_mavlink1(msg)
         v.autopilot.handle(msg)
+        if v.camera is not None and v.camera_encoder is not None:
+            v.camera_encoder.mavlink1 = v.encoder.mavlink1
+            v.camera.handle(msg)
         self._flush(v)
 
     def _flush(self, v: SimVehicle) -> None:
         out = v.autopilot.drain()
-        if not out or self.faults.blocked(v.sysid):
+        cam_out = v.camera.drain() if v.camera is not None else []
+        if not (out or cam_out) or self.faults.blocked(v.sysid):
             return
         if not any(link.endpoint is not None and link.endpoint.has_peers for link in v.links):
             return  # nobody to send to: skip the encoding too
         frames = [f for f in map(v.encoder.encode, out) if f is not None]
+        if v.camera_encoder is not None:
+            frames += [f for f in map(v.camera_encoder.encode, cam_out) if f is not None]
         for link in v.links:
             if link.endpoint is None:
                 continue
@@ -324,3 +354,13 @@ class SimFleet:
 
         handle = loop.call_later(self.clock.to_wall(latency_s), _fire)
         self._pending.add(handle)
+
+
+def _pose_of(ap: Autopilot) -> Callable[[], VehiclePose]:
+    """The vehicle's pose as its camera reads it (from the autopilot's true position)."""
+
+    def pose() -> VehiclePose:
+        lat, lon = ap.latlon()
+        return VehiclePose(lat, lon, ap.alt_msl_m, ap.alt_rel_m, ap.frame.yaw_deg)
+
+    return pose

@@ -89,18 +89,19 @@ class UdpGcs(asyncio.DatagramProtocol):
                 await self._arrived.wait()
 
     async def command(
-        self, sysid: int, command: int, *params: float, timeout_s: float = 5.0
+        self, sysid: int, command: int, *params: float, timeout_s: float = 5.0, compid: int = 1
     ) -> Any:
-        """Send COMMAND_LONG and wait for its ACK."""
+        """Send COMMAND_LONG (to component `compid`) and wait for its ACK."""
         p = list(params) + [0.0] * (7 - len(params))
         start = len(self.received)
-        self.send(self.mav.command_long_encode(sysid, 1, command, 0, *p))
+        self.send(self.mav.command_long_encode(sysid, compid, command, 0, *p))
 
         def acked() -> bool:
             return any(
                 m.get_type() == "COMMAND_ACK"
                 and m.command == command
                 and m.get_srcSystem() == sysid
+                and m.get_srcComponent() == compid
                 for m in self.received[start:]
             )
 
@@ -108,5 +109,7 @@ class UdpGcs(asyncio.DatagramProtocol):
         return next(
             m
             for m in self.received[start:]
-            if m.get_type() == "COMMAND_ACK" and m.command == command and m.get_srcSystem() == sysid
+            if m.get_type() == "COMMAND_ACK"
+            and m.command == command
+            and (m.get_srcSystem(), m.get_srcComponent()) == (sysid, compid)
         )
