@@ -142,6 +142,9 @@ class EvidenceSettings(BaseModel):
     checkpoint_every_s: float = Field(
         60.0, gt=0, description="how often the audit chain's head is signed (if it moved)"
     )
+    station_name: str = Field(
+        "", max_length=128, description="named in packets and on their cover; empty = host name"
+    )
     track_margin_s: float = Field(
         600.0, ge=0, description="an evidence packet's track: this long either side of the incident"
     )

@@ -35,6 +35,7 @@ their message and exits non-zero. Every error carries structured fields, not jus
         ├── InvalidRequest (ValueError)  422: valid JSON but not acceptable (e.g. assignee role)
         ├── PayloadTooLarge              413: an upload over the size limit
         ├── UnsupportedMediaType         415: an upload that is not an accepted image
+        ├── StoredFileDamaged            409: stored bytes that no longer match their hash
         └── TooManyRequests              429: logins throttled or locked (``retry_after_s``)
 """
 
@@ -287,3 +288,10 @@ class EvidenceError(GroundStationError):
 
 class AuditChainBroken(EvidenceError):
     """The audit rows no longer chain (changed, removed or inserted rows): nothing is signed."""
+
+
+class StoredFileDamaged(ServiceError):
+    """409: a stored file's bytes no longer match the hash recorded when it was collected
+    (``attachment_id``, ``recorded_sha256``, ``sha256``); it is never served as if intact."""
+
+    status = 409

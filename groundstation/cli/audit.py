@@ -1,4 +1,4 @@
-"""``ecopatrol audit``: verify the audit hash chain, sign its head, show the station's key.
+"""``ecopatrol audit``: verify the audit hash chain and sign its head.
 
 ``verify`` exits 0 when every row chains and every checkpoint matches, 1 naming the first row
 that was changed, removed or inserted (and every other break after it).
@@ -104,14 +104,3 @@ def checkpoint(db: DbOption = None, data_dir: DataDirOption = None) -> None:
         typer.echo(run_on_store(_checkpoint(settings, key)))
     except AuditChainBroken as exc:
         fail(str(exc), code=1)
-
-
-@app.command()
-def key(data_dir: DataDirOption = None) -> None:
-    """Print the station's public evidence key (PEM) and its fingerprint, to print and file."""
-    from groundstation.evidence.keys import fingerprint, load_or_create_key, public_pem
-
-    settings = load_settings(data_dir=data_dir)
-    public = load_or_create_key(settings.evidence.key_path(settings.data_dir)).public_key()
-    typer.echo(public_pem(public).decode("ascii"), nl=False)
-    typer.echo(f"fingerprint: {fingerprint(public)}")

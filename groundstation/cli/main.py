@@ -11,6 +11,7 @@ import typer
 from geodata.cli import app as geodata_app
 from groundstation.cli.audit import app as audit_app
 from groundstation.cli.demo import demo
+from groundstation.cli.evidence import app as evidence_app
 from groundstation.cli.mission import app as mission_app
 from groundstation.cli.plan import app as plan_app
 from groundstation.cli.report import report
@@ -37,6 +38,7 @@ app.command("report")(report)
 app.add_typer(schedule_app, name="schedule")
 app.command("demo")(demo)
 app.add_typer(audit_app, name="audit")
+app.add_typer(evidence_app, name="evidence")
 
 
 @app.callback()

@@ -40,7 +40,7 @@ def test_verify_checkpoint_and_key(tmp_path):
     result = runner.invoke(app, ["audit", "verify", *args])
     assert result.exit_code == 0, result.output
     assert "4 rows, 1 checkpoints; signed up to seq 4 of 4" in result.output
-    key = runner.invoke(app, ["audit", "key", "--data-dir", str(tmp_path / "data")])
+    key = runner.invoke(app, ["evidence", "key", "--data-dir", str(tmp_path / "data")])
     assert key.output.startswith("-----BEGIN PUBLIC KEY-----")
     assert "fingerprint: " in key.output
     assert (tmp_path / "data" / "evidence-signing-key.pem").stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,72 @@
+"""The store's side of evidence packets: what touches an incident, names for ids, the checkpoint.
+
+The audit rows that touch an incident are the ones whose parameters name it, one of its
+photos or its patrol, and the commands to its drone while its track slice was recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groundstation.db.models import AuditCheckpoint, AuditEntry, Patrol, Report, User, Vehicle
+
+
+async def audit_rows_touching(
+    session: AsyncSession,
+    *,
+    incident_id: int,
+    attachment_ids: Sequence[int] = (),
+    patrol_id: int | None = None,
+    vehicle_sysid: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Sequence[AuditEntry]:
+    """The audit rows about the incident, its photos, its patrol and its drone's window,
+    in chain order."""
+    params = AuditEntry.params
+    touching = [params["incident_id"].as_integer() == incident_id]
+    if attachment_ids:
+        touching.append(params["attachment_id"].as_integer().in_(list(attachment_ids)))
+    if patrol_id is not None:
+        touching.append(params["patrol_id"].as_integer() == patrol_id)
+    if vehicle_sysid is not None and since is not None and until is not None:
+        touching.append(
+            and_(
+                AuditEntry.vehicle_sysid == vehicle_sysid,
+                AuditEntry.at >= since,
+                AuditEntry.at <= until,
+            )
+        )
+    query = select(AuditEntry).where(or_(*touching)).order_by(AuditEntry.seq)
+    return (await session.scalars(query)).all()
+
+
+async def user_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
+    """``{id: username}`` for the users among `ids` that still exist."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
+    return {int(i): str(name) for i, name in rows.all()}
+
+
+async def vehicle_by_id(session: AsyncSession, vehicle_id: int | None) -> Vehicle | None:
+    return None if vehicle_id is None else await session.get(Vehicle, vehicle_id)
+
+
+async def patrol_by_id(session: AsyncSession, patrol_id: int | None) -> Patrol | None:
+    return None if patrol_id is None else await session.get(Patrol, patrol_id)
+
+
+async def report_row(session: AsyncSession, patrol_id: int) -> Report | None:
+    return await session.scalar(select(Report).where(Report.patrol_id == patrol_id))
+
+
+async def latest_checkpoint(session: AsyncSession) -> AuditCheckpoint | None:
+    """The newest signed checkpoint of the audit chain, or None."""
+    query = select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)
+    return await session.scalar(query)
