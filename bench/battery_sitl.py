@@ -88,7 +88,9 @@ async def fly_to(handle: VehicleHandle, lat: float, lon: float) -> None:
     await handle.wait_for(there, 600)
 
 
-async def flight(handle: VehicleHandle, rec: Recording) -> dict[str, tuple]:
+async def flight(
+    handle: VehicleHandle, rec: Recording
+) -> dict[str, tuple[float, float, float, float, float]]:
     deadline = time.monotonic() + 300
     await handle.wait_for(lambda s: s.position is not None and s.battery_pct is not None, 120)
     while True:  # SITL arms once its EKF and GPS have settled
@@ -120,7 +122,7 @@ async def flight(handle: VehicleHandle, rec: Recording) -> dict[str, tuple]:
     return marks
 
 
-def report(rec: Recording, marks: dict[str, tuple]) -> None:
+def report(rec: Recording, marks: dict[str, tuple[float, float, float, float, float]]) -> None:
     log = rec.log
     row = Flight(vehicle_id=1, airframe="")
     row.distance_m = rec.recorder.distance_m

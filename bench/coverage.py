@@ -19,10 +19,11 @@ import itertools
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import cast
 
 import shapely
 from coverage_floor import lanes_floor, parallel_floor
-from shapely.geometry import Polygon
+from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from routes.coverage import (
@@ -44,6 +45,11 @@ from routes.testing import (
     reservoir_arms,
     winding_river,
 )
+
+
+def _simplified(line: LineString) -> LineString:
+    """``line`` simplified to 5 m (shapely types simplify() as any geometry)."""
+    return cast(LineString, line.simplify(5))
 
 
 def longyou(name: str) -> BaseGeometry:
@@ -81,7 +87,7 @@ def cases() -> list[tuple[str, BaseGeometry, Floor | None]]:
         (
             "winding river + 2 islands",
             river,
-            partial(lanes_floor, river, [centerline(Polygon(river.exterior), 40.0).simplify(5)]),
+            partial(lanes_floor, river, [_simplified(centerline(Polygon(river.exterior), 40.0))]),
         ),
         ("canal 110 m + lock basin", canal(), partial(lanes_floor, canal(), [canal_centre()])),
         ("lake with 14 islands", lake, partial(parallel_floor, lake)),

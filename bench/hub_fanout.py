@@ -61,7 +61,11 @@ async def run(vehicles: int, rate: float, clients: int, slow: int, seconds: floa
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     lat = sorted(latencies)
-    p = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: 0.0)
+
+    def p(q: float) -> float:
+        """The q-quantile latency in ms (0 with nothing delivered)."""
+        return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else 0.0
+
     fast_rx = sum(delivered[slow:])
     slow_rx = sum(delivered[:slow])
     print(f"vehicles x rate     {vehicles} x {rate:g} Hz for {seconds:g} s")

@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace) -> None:
                 t2 = time.monotonic()
                 stop.set()
                 await logins
-                answers = collections.Counter()
+                answers: collections.Counter[str] = collections.Counter()
                 for task in plans:
                     task.cancel()
                 for result in await asyncio.gather(*plans, return_exceptions=True):

@@ -74,7 +74,7 @@ def station(settings) -> Iterator[Station]:
 
 
 @pytest.fixture
-def admin(station) -> dict[str, str]:
+def admin(station: Station) -> dict[str, str]:
     return station.login(*ADMIN)
 
 

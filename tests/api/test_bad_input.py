@@ -8,6 +8,7 @@ writes lone surrogates as the ``\\ud800`` escapes an attacker would send.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import jwt
 import pytest
@@ -33,7 +34,7 @@ def stored(station, admin, pilot, officer):
     )
     assert r.status_code == 201, r.text
 
-    def everything() -> dict:
+    def everything() -> dict[str, Any]:
         get = station.client.get
         return {
             path: get(path, headers=admin).json()
@@ -43,7 +44,7 @@ def stored(station, admin, pilot, officer):
     return everything
 
 
-def send(station, method: str, path: str, raw: str, headers: dict | None = None):
+def send(station, method: str, path: str, raw: str, headers: dict[str, str] | None = None):
     return station.client.request(
         method,
         path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from pydantic_settings import BaseSettings
 from typer.testing import CliRunner
 
 from groundstation.app import create_app
@@ -110,7 +111,7 @@ def test_env_example_names_only_real_settings(monkeypatch):
     from groundstation.reports.notify import ReportSettings
     from groundstation.schedule.settings import ScheduleSettings
 
-    owners = {
+    owners: dict[str, type[BaseSettings]] = {
         "ECOPATROL_PATROL_": PatrolSettings,
         "ECOPATROL_SCHEDULE_": ScheduleSettings,
         "ECOPATROL_FRESHNESS_": FreshnessSettings,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from tests.api.conftest import Station
 from tests.api.test_plans import coverage
 
 
 @pytest.fixture
-def vehicle(station, pilot) -> dict:
+def vehicle(station: Station, pilot) -> dict[str, Any]:
     r = station.client.post("/api/vehicles", json={"sysid": 4, "name": "heron-4"}, headers=pilot)
     assert r.status_code == 201
-    return r.json()
+    got: dict[str, Any] = r.json()
+    return got
 
 
 def test_officer_may_not_command_a_drone(station, officer, vehicle):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
@@ -10,8 +11,9 @@ from starlette.websockets import WebSocketDisconnect
 from groundstation.telemetry.hub import PROTOCOL_VERSION, make_message
 
 
-def receive(ws) -> dict:
-    return json.loads(ws.receive_text())
+def receive(ws) -> dict[str, Any]:
+    got: dict[str, Any] = json.loads(ws.receive_text())
+    return got
 
 
 def test_anonymous_websocket_is_closed_with_1008(station):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,10 +24,11 @@ WRONG = "not-the-password-7"
 
 def attempt(client: TestClient, username: str, password: str) -> int:
     r = client.post("/api/auth/login", json={"username": username, "password": password})
-    return r.status_code
+    code: int = r.status_code
+    return code
 
 
-def audit(station: Station, admin: dict[str, str], command: str) -> list[dict]:
+def audit(station: Station, admin: dict[str, str], command: str) -> list[dict[str, Any]]:
     r = station.client.get("/api/audit", params={"limit": 1000}, headers=admin)
     return [e for e in r.json()["data"] if e["command"] == command]
 

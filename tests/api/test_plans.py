@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from groundstation.config import DbSettings
+
 #: About 300 m x 300 m just south of the Longyou station, inside the site's patrol zone.
 NEAR_STATION = {
     "type": "Polygon",
@@ -235,7 +237,7 @@ def test_fence_fits_the_vehicle_and_the_plan_says_how(station, pilot):
     assert odd.status_code == 422
 
 
-def thirsty_vehicle(db: str) -> int:
+def thirsty_vehicle(db: DbSettings) -> int:
     """A vehicle with three landed flights that used 40 % per km (and 5 % per minute hovering)."""
     from datetime import timedelta
 
@@ -308,7 +310,8 @@ def test_plan_for_a_vehicle_is_split_by_its_learned_battery_use(station, pilot):
     async def replan() -> Plan:
         async with station.client.app.state.sessions() as session:
             template = await session.get(Plan, configured["id"])
-        return await service._replan(template, utcnow(), "Asia/Shanghai", vid)
+        plan: Plan = await service._replan(template, utcnow(), "Asia/Shanghai", vid)
+        return plan
 
     again = station.client.portal.call(replan)
     assert again.stats["battery"]["source"] == "learned"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,7 +30,7 @@ def test_incident_flow_on_postgresql(pg_station):
     s = pg_station
     admin = s.login(*ADMIN)
     for name, role in (("pilot1", "pilot"), ("officer1", "officer")):
-        body = {"username": name, "password": PASSWORD, "role": role}
+        body: dict[str, Any] = {"username": name, "password": PASSWORD, "role": role}
         assert s.client.post("/api/users", json=body, headers=admin).status_code == 201
     pilot, officer = s.login("pilot1"), s.login("officer1")
     assert (

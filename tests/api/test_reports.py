@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import httpx
 from lxml import html as lxml_html
@@ -75,7 +76,7 @@ def test_daily_summary_in_both_languages(station, officer):
 
 def test_patrol_end_files_report_and_calls_the_webhook(station, officer):
     """An ended patrol gets its summary filed and a report_ready notice POSTed to the webhook."""
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(json.loads(request.content))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -53,7 +54,7 @@ def test_create_list_and_disable(station, pilot, officer, plan_id):
 
 def test_bad_schedules_are_refused_with_reasons(station, pilot, plan_id):
     """Bad cron, times, zone, dates or an unknown plan are refused naming the problem."""
-    cases = [
+    cases: list[tuple[dict[str, Any], int, str]] = [
         ({"cron": "0 25 * * *"}, 422, "invalid cron expression"),
         ({"cron": "0 8 * *"}, 422, "expected 5 fields"),
         ({"times": ["7h30"]}, 422, "is not HH:MM"),
@@ -128,8 +129,9 @@ def test_restart_records_missed_runs_once_and_fires_no_burst(settings, tmp_path)
             s.execute(update(Schedule).values(next_run_at=utcnow() - timedelta(minutes=10)))
             s.commit()
             patrols_before = len(s.scalars(select(Patrol)).all())
-        with TestClient(create_app(settings)) as client:
-            next_run = client.app.state.schedules.next_run(sid)
+        app = create_app(settings)
+        with TestClient(app):
+            next_run = app.state.schedules.next_run(sid)
             assert next_run is not None
             assert next_run > utcnow()
         with Session(engine) as s:

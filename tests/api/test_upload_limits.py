@@ -4,6 +4,7 @@ bombs. Each refusal is a clear 4xx naming the limit, and nothing is stored."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +17,7 @@ from .test_incidents import report, upload
 PHOTO = image_bytes("JPEG", 64, 48)
 
 
-def photos(station: Station, headers: dict[str, str], incident_id: int) -> list[dict]:
+def photos(station: Station, headers: dict[str, str], incident_id: int) -> list[dict[str, Any]]:
     r = station.client.get(f"/api/incidents/{incident_id}", headers=headers)
     return list(r.json()["attachments"])
 

@@ -8,6 +8,8 @@ officer's page has no drone controls and the station refuses an officer's comman
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -45,7 +47,7 @@ AREAS = [square(119.1760, 29.0530), square(119.1802, 29.0485), square(119.1856, 
 
 
 @pytest.fixture
-def fleet_station(tmp_path) -> LiveStation:
+def fleet_station(tmp_path) -> Iterator[LiveStation]:
     station = LiveStation(tmp_path / "station", drones=3, speedup=10.0).start()
     try:
         station.add_user("pilot1", "pilot")
@@ -55,7 +57,7 @@ def fleet_station(tmp_path) -> LiveStation:
         station.stop()
 
 
-def _registered_vehicles(station: LiveStation, token: str) -> list[dict[str, object]]:
+def _registered_vehicles(station: LiveStation, token: str) -> list[dict[str, Any]]:
     with station.api() as client:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ async def test_three_vehicles_fly_a_multi_sortie_plan_through_one_station(autopi
             f"/api/plans/{plan['id']}/fly", {"vehicle_ids": [pilot.ids[s] for s in (1, 2, 3)]}
         )
         assert r.status_code == 202, r.text
-        patrols: list[dict] = []
+        patrols: list[dict[str, Any]] = []
         try:
             async with asyncio.timeout(300 * FACTOR):
                 while True:
@@ -52,7 +53,7 @@ async def test_three_vehicles_fly_a_multi_sortie_plan_through_one_station(autopi
     ]
     flown_by = {p["vehicle_id"] for p in patrols}
     assert flown_by == {pilot.ids[s] for s in (1, 2, 3)}
-    by_vehicle: dict[int, list[dict]] = {}
+    by_vehicle: dict[int, list[dict[str, Any]]] = {}
     for p in patrols:
         by_vehicle.setdefault(p["vehicle_id"], []).append(p)
     twice = [ps for ps in by_vehicle.values() if len(ps) > 1]

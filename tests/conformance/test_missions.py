@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,11 +36,11 @@ def shoreline_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return plans[0]
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text()))
 
 
-def _nav_positions(plan: dict) -> list[tuple[int, int, float]]:
+def _nav_positions(plan: dict[str, Any]) -> list[tuple[int, int, float]]:
     """(lat e7, lon e7, alt) of every mission item with a position, after home."""
     out = []
     for item in plan["mission"]["items"][1:]:

@@ -111,7 +111,7 @@ def test_connector_paths_stay_inside_and_join_the_points() -> None:
     """Paths between seeded random points start and end there and never cross the hole."""
     conn = VisibilityConnector(WITH_HOLE)
     rng = np.random.default_rng(11)
-    pts = []
+    pts: list[Point] = []
     while len(pts) < 16:
         p = Point(rng.uniform(0, 1000, 2))
         if WITH_HOLE.covers(p):
@@ -184,8 +184,8 @@ def test_nested_loops_keep_every_loop() -> None:
     """Hanging loops off one another keeps every loop's length and adds only short hops."""
     from routes.connect import StraightConnector
 
-    loops = [Point(0, 0).buffer(r, quad_segs=8).exterior for r in (400, 300, 200)]
-    loops = [LineString(ring.coords) for ring in loops]
+    rings = [Point(0, 0).buffer(r, quad_segs=8).exterior for r in (400, 300, 200)]
+    loops = [LineString(ring.coords) for ring in rings]
     walks = nest_loops(loops, StraightConnector(), max_hop_m=150)
     assert len(walks) == 1
     hops = walks[0].length - sum(g.length for g in loops)

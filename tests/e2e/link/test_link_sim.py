@@ -47,6 +47,7 @@ async def _setup(drones: int = 3, lost_after_s: float = 3.0, key: bytes | None =
 
 async def _mission(fleet: Fleet, sysid: int, n: int) -> list[MissionItem]:
     st = await fleet.vehicle(sysid).wait_for(lambda s: s.position is not None, 10 * FACTOR)
+    assert st.position is not None
     lat, lon = round(st.position.lat_deg * 1e7), round(st.position.lon_deg * 1e7)
     home = MissionItem(seq=0, frame=0, command=16, x=lat, y=lon)
     return [home] + [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +21,9 @@ pytestmark = pytest.mark.e2e
 SPEED_M_S = 8.0
 
 
-async def until_state(client: httpx.AsyncClient, headers, pid: int, states: set[str]) -> dict:
+async def until_state(
+    client: httpx.AsyncClient, headers, pid: int, states: set[str]
+) -> dict[str, Any]:
     while True:
         detail = (await client.get(f"/api/patrols/{pid}", headers=headers)).json()
         if detail["state"] in states:

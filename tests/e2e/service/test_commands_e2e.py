@@ -41,7 +41,7 @@ async def test_commands_lost_drone_dispatch_and_resume_after_rtl(tmp_path):
     ):
         admin = bearer(await login(client, *ADMIN))
         for name, role in (("pilot1", "pilot"), ("officer1", "officer")):
-            body = {"username": name, "password": PASSWORD, "role": role}
+            body: dict[str, Any] = {"username": name, "password": PASSWORD, "role": role}
             assert (await client.post("/api/users", json=body, headers=admin)).status_code == 201
         token = await login(client, "pilot1")
         pilot, officer = bearer(token), bearer(await login(client, "officer1"))
@@ -53,7 +53,7 @@ async def test_commands_lost_drone_dispatch_and_resume_after_rtl(tmp_path):
             for v in (await client.get("/api/vehicles", headers=pilot)).json()["data"]
         }
 
-        plan_body = {"name": "south", "kind": "coverage", "altitude_m": 30,
+        plan_body: dict[str, Any] = {"name": "south", "kind": "coverage", "altitude_m": 30,
                          "polygon": NEAR_STATION, "swath_width_m": 60}  # fmt: skip
         plan = (await client.post("/api/plans", json=plan_body, headers=pilot)).json()
         body = {"plan_id": plan["id"], "vehicle_ids": [ids[1]]}

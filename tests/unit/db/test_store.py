@@ -14,9 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.db.audit import audit
 from groundstation.db.migrate import upgrade_to_head
-from groundstation.db.models import Attachment, AuditEntry, Incident, IncidentType, Role, Vehicle
+from groundstation.db.models import (
+    Attachment,
+    AuditEntry,
+    Incident,
+    IncidentType,
+    Role,
+    TrackChunk,
+    Vehicle,
+)
 from groundstation.db.session import make_async_engine, make_sessionmaker
-from groundstation.db.track import CHUNK_POINTS, TrackChunk, TrackPoint, append_points, load_track
+from groundstation.db.track import CHUNK_POINTS, TrackPoint, append_points, load_track
 from groundstation.db.users import (
     authenticate,
     count_admins,

@@ -65,7 +65,7 @@ def test_later_pass_wins_and_earlier_pass_does_not_overwrite():
     grid = FreshnessGrid.for_area(AREA, cell_m=50.0)
     xy = _densify(TRACK_XY[:2], 7.0)
     alt = np.full(len(xy), ALT_M)
-    grid.sweep(xy, 1000.0 + np.arange(len(xy)), alt, hfov_deg=HFOV)
+    grid.sweep(xy, np.arange(len(xy), dtype=np.float64) + 1000.0, alt, hfov_deg=HFOV)
     later = grid.last_seen.copy()
     updated = grid.sweep(xy, np.arange(len(xy), dtype=float), alt, hfov_deg=HFOV)
     assert updated == 0

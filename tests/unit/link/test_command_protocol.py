@@ -20,7 +20,7 @@ VEH = Encoder(2, 1).mav  # builds the vehicle's COMMAND_ACKs
 
 
 def _setup(texts: str = ""):
-    sent: list = []
+    sent: list[object] = []
     router = AckRouter()
     station = Encoder(255, 190).mav
     sender = CommandSender(station, sent.append, router, (2, 1), 255, lambda since: texts, FAST)

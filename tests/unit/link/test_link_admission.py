@@ -176,6 +176,7 @@ async def test_rotation_switches_to_the_new_key():
         await fleet.wait_for_vehicles(1, 5)
         await fleet.set_vehicle_key(2, vehicle_key(STATION_KEY, 2, 1))
         await fleet.set_vehicle_key(2, vehicle_key(STATION_KEY, 2, 2))
+        assert real.signing is not None
         assert real.signing.key == vehicle_key(STATION_KEY, 2, 2)
         await fleet.vehicle(2).arm()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncGenerator
 from dataclasses import replace
 
 import pytest
@@ -68,6 +69,7 @@ async def test_vehicles_appear_with_state_and_streams_requested():
     async with _fleet() as fleet, _vehicles(fleet, FakeAutopilot(2), FakeAutopilot(3)):
         v = fleet.vehicle(2)
         st = await v.wait_for(lambda s: s.position is not None and s.battery_pct is not None, 5)
+        assert st.position is not None
         assert st.position.lat_deg == pytest.approx(29.05)
         assert st.position.alt_rel_m == pytest.approx(10.0)
         assert st.battery_pct == 87
@@ -113,6 +115,7 @@ async def test_watch_yields_only_changes_and_cleans_up():
     async with _fleet() as fleet, _vehicles(fleet, ap):
         v = fleet.vehicle(2)
         modes = v.flight_modes()
+        assert isinstance(modes, AsyncGenerator)  # closed below, as a reader leaving does
         assert await anext(modes) == "STABILIZE"
         await v.set_mode("LOITER")
         assert await asyncio.wait_for(anext(modes), 5) == "LOITER"
@@ -120,6 +123,7 @@ async def test_watch_yields_only_changes_and_cleans_up():
         await modes.aclose()
         assert v._topic.subscribers == 0
         positions = v.positions()
+        assert isinstance(positions, AsyncGenerator)
         first = await anext(positions)
         assert first is not None
         assert first.lat_deg == pytest.approx(29.05)

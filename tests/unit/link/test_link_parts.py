@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 
 import pytest
 
@@ -110,16 +111,18 @@ def test_state_builder_fields():
     st = b.build(LinkHealth())
     assert st.mode == "AUTO"
     assert st.armed
+    assert st.position is not None
     assert st.position.alt_rel_m == pytest.approx(40.25)
     assert st.position.alt_msl_m == pytest.approx(120.5)
     assert st.speed_m_s == pytest.approx(5.0)
     assert st.heading_deg == 270.0
     assert st.climb_m_s == 1.0
     assert st.landed_state == "in_air"
+    assert st.home is not None
     assert st.home.alt_msl_m == 80.0
     assert st.last_text == "Mission: 3 WP"
     with pytest.raises(AttributeError):
-        st.mode = "RTL"  # frozen
+        st.mode = "RTL"  # type: ignore[misc]  # frozen: what this line tests
 
 
 def test_tlog_records_are_big_endian_microseconds(tmp_path):
@@ -144,6 +147,7 @@ async def test_event_bus_drops_oldest_for_slow_reader():
     """A reader that falls behind loses the oldest events, never blocks the publisher."""
     bus = EventBus(maxsize=3)
     it = bus.subscribe()
+    assert isinstance(it, AsyncGenerator)  # closed below, as a reader leaving does
     first = asyncio.ensure_future(anext(it))
     await asyncio.sleep(0)  # subscribed and waiting
     for i in range(6):

@@ -113,6 +113,7 @@ def test_plausible_values_at_the_limits_pass_and_unknown_markers_are_not_counted
     st = b.build(LinkHealth())
     assert b.check.rejected == 0
     assert st.battery_pct == 100.0
+    assert st.position is not None
     assert (st.position.lat_deg, st.position.lon_deg) == (-90.0, 180.0)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from groundstation.link.codec import Decoder, Encoder
 from groundstation.link.statustext import StatusTextAssembler
 
@@ -17,7 +19,7 @@ def _wire(text: bytes, text_id: int = 0, seq: int = 0, severity: int = 3):
     return msg
 
 
-def _chunks(text: str, text_id: int) -> list:
+def _chunks(text: str, text_id: int) -> list[Any]:
     data = text.encode()
     return [_wire(data[i : i + 50], text_id, n) for n, i in enumerate(range(0, len(data), 50))]
 

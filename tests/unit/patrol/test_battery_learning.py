@@ -171,6 +171,10 @@ async def test_rates_learned_from_recorded_flights_and_preflight_refuses(session
     assert est.minutes == pytest.approx((370 + 1350) / 60, abs=0.2)
     assert est.cruise_mean_pct_per_km == pytest.approx(5.0, rel=0.04)
     assert est.hover_mean_pct_per_min == pytest.approx(3.5, rel=0.04)
+    assert est.cruise_mean_pct_per_km is not None
+    assert est.hover_mean_pct_per_min is not None
+    assert est.cruise_pct_per_km is not None
+    assert est.hover_pct_per_min is not None
     assert est.cruise_pct_per_km > est.cruise_mean_pct_per_km * 1.09  # upper, not the mean
     assert est.hover_pct_per_min > est.hover_mean_pct_per_min * 1.09
     assert too_few.source == "configured"
@@ -188,9 +192,7 @@ async def test_rates_learned_from_recorded_flights_and_preflight_refuses(session
         endurance_s=3300.0, waypoints=[(119.18, 29.05)],
     )  # fmt: skip
     configured = {c.name: c for c in run_checks(inputs)}["battery"]
-    learned = {
-        c.name: c for c in run_checks(PreflightInputs(**{**vars_of(inputs), "battery": est}))
-    }["battery"]
+    learned = {c.name: c for c in run_checks(replace(inputs, battery=est))}["battery"]
     assert configured.ok, configured.reason
     assert not learned.ok, learned.reason
     assert "learned from 3 flights of vehicle d1" in learned.reason
@@ -198,10 +200,6 @@ async def test_rates_learned_from_recorded_flights_and_preflight_refuses(session
     assert learned.data["model"]["source"] == "learned"
     assert learned.data["model"]["flights"] == 3
     assert learned.data["need_pct"] > 95.0
-
-
-def vars_of(inputs: PreflightInputs) -> dict[str, object]:
-    return {name: getattr(inputs, name) for name in inputs.__slots__}  # type: ignore[attr-defined]
 
 
 async def test_a_flight_without_current_sensing_learns_from_percent_steps(sessions):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from groundstation.patrol.mission_facts import SortieFacts
@@ -10,7 +12,7 @@ from routes.mission import MissionItem
 REL = 6
 
 
-def item(seq: int, command: int, **kw: float) -> MissionItem:
+def item(seq: int, command: int, **kw: Any) -> MissionItem:
     return MissionItem(seq, REL, command, x=290500000 + seq * 100, y=1191800000, z=30.0, **kw)
 
 

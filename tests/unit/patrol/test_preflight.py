@@ -109,7 +109,7 @@ def test_sortie_facts_fence_check():
     """A position outside the plan's fence, or inside a no-fly zone, is flagged; inside is not."""
     from groundstation.patrol.mission_facts import SortieFacts
 
-    facts = SortieFacts(1, 0, (), (), (), 100.0, 1000.0, 40.0, FENCE, GOOD.no_fly)
+    facts = SortieFacts(1, 0, (), (), (), 100.0, 1000.0, 40.0, FENCE, tuple(GOOD.no_fly))
     assert not facts.outside_fence(119.18, 29.05)
     assert facts.outside_fence(119.25, 29.05)
     assert facts.outside_fence(119.175, 29.045)

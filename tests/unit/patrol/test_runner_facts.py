@@ -116,7 +116,7 @@ async def test_telemetry_is_written_in_batches_not_per_message(tmp_path):
     writes: list[str] = []
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def count(_conn, _cursor, statement, *_args):
         if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
             writes.append(statement.split()[0] + " " + statement.split()[2])
 

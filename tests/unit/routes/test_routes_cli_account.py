@@ -26,7 +26,9 @@ runner = CliRunner()
 def _reach_and_frame() -> tuple[shapely.Polygon, LocalFrame]:
     wgs = shape(json.loads(REACH.read_text())["features"][0]["geometry"])
     frame = LocalFrame.for_geometry(wgs)
-    return frame.to_local(wgs), frame
+    local = frame.to_local(wgs)
+    assert isinstance(local, shapely.Polygon)
+    return local, frame
 
 
 def test_area_crossing_a_site_no_fly_zone_says_what_was_removed_and_covered(tmp_path) -> None:

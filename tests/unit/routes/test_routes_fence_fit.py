@@ -28,7 +28,7 @@ from routes.geometry import polygons
 from routes.patrols import plan_shore
 from routes.pipeline import PatrolParams
 from routes.testing import random_lake
-from routes.types import BatteryModel
+from routes.types import BatteryModel, Plan
 
 
 def check_fit(
@@ -73,7 +73,7 @@ def check_fit(
         assert not s.region(outer=True).intersects(keep)
 
 
-def _shore(lake: Polygon, zones: list[Polygon]) -> tuple[object, Point]:
+def _shore(lake: Polygon, zones: list[Polygon]) -> tuple[Plan, Point]:
     station = Point(lake.representative_point())
     params = PatrolParams(altitude_m=50, battery=BatteryModel(15, 3300, 0.25, 400))
     plan = plan_shore(lake, offset_m=20, no_fly=zones, station=station, params=params)
@@ -213,6 +213,7 @@ def test_budgets_from_the_autopilots_sources() -> None:
     learned = ARDUCOPTER.shrunk(65, 534)
     assert learned.learned
     assert learned.max_items < 65
+    assert learned.storage_bytes is not None
     assert learned.storage_bytes < 534
     with pytest.raises(PlanningError, match="unknown vehicle profile"):
         budget_for("betaflight")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from tests.geometries import WITH_HOLE
 DATA = Path(__file__).parents[2] / "data" / "routes"
 
 
-def _path_doc(strategy) -> dict:
+def _path_doc(strategy) -> dict[str, Any]:
     route = plan_coverage_path(WITH_HOLE, 100.0, strategies=[strategy]).route
     feats = [
         {

@@ -138,13 +138,13 @@ def test_waypoints_round_trip(missions) -> None:
     assert waypoints.loads(text) == missions[0].items
 
 
-def _item(frame=3, x=29.05, **params) -> dict:
+def _item(frame=3, x=29.05, **params) -> dict[str, object]:
     """A .plan SimpleItem: a waypoint at (x, 119.18), 60 m."""
     return {"type": "SimpleItem", "frame": frame, "command": 16, "autoContinue": True,
             "params": [0, 0, 0, None, x, 119.18, 60]}  # fmt: skip
 
 
-def _plan_with(items=None, **top) -> dict:
+def _plan_with(items=None, **top) -> dict[str, object]:
     """A minimal .plan document; ``top`` keys go in the mission, or beside it for the fence and
     rally points."""
     mission = {"plannedHomePosition": [29.05, 119.18, 0], "items": items or [_item()]}
@@ -232,7 +232,10 @@ def test_kml_is_valid_xml_with_one_path_per_sortie(plan) -> None:
     assert len(root.findall(".//k:LineString", ns)) == len(plan.sorties)
     assert len(root.findall(".//k:Polygon", ns)) >= 2
     assert len(root.findall(".//k:Point", ns)) == 1
-    first = root.find(".//k:LineString/k:coordinates", ns).text.split()[0]
+    coordinates = root.find(".//k:LineString/k:coordinates", ns)
+    assert coordinates is not None
+    assert coordinates.text is not None
+    first = coordinates.text.split()[0]
     lon, lat, alt = (float(v) for v in first.split(","))
     assert (lon, lat, alt) == pytest.approx((119.18, 29.05, 60), abs=1e-6)
 
@@ -290,7 +293,20 @@ def test_mutated_plan_files_fail_only_with_format_errors(missions) -> None:
     arrays, objects, keys deleted) either load or raise a MissionFormatError: never another
     exception."""
     doc = qgc_plan.to_plan(missions[0])
-    weird = [None, "", "x", -1, 1e308, math.nan, math.inf, [], {}, [1, 2], True, 2**70]
+    weird: list[object] = [
+        None,
+        "",
+        "x",
+        -1,
+        1e308,
+        math.nan,
+        math.inf,
+        [],
+        {},
+        [1, 2],
+        True,
+        2**70,
+    ]
     spots = []
 
     def walk(node, path):

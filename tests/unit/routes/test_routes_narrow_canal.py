@@ -35,7 +35,7 @@ def test_a_canal_narrower_than_the_swath_gets_one_pass_along_it(strategies) -> N
     assert result.covered_frac >= 0.995
     for x in np.arange(100, 6950, 250):
         if abs(x - 3500) > 400:
-            assert _crossings(path, x) == 1, f"cross-section at x={x:.0f} m"
+            assert _crossings(path, float(x)) == 1, f"cross-section at x={x:.0f} m"
     assert path.length < 7000 + 800  # the basin is 300 m long: its loop and the hops to it
     assert turns(path) < 20
     assert path.length / (CANAL.area / 150) < 1.45
@@ -62,8 +62,9 @@ def test_a_river_loop_is_not_flown_twice_for_gap_passes_at_its_two_ends() -> Non
     from geodata.site import load_site
 
     site = load_site()
-    water = site.area("water_surface", local=True)
-    water = water.difference(shapely.union_all(site.no_fly(local=True)))
+    water = site.area("water_surface", local=True).difference(
+        shapely.union_all(site.no_fly(local=True))
+    )
     result = plan_coverage_path(water, 150, strategies=[ChannelCoverage()])
     assert result.covered_frac >= 0.995
     assert result.route.line().length / (water.area / 150) < 1.05

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from shapely.geometry import LineString, Point
@@ -41,7 +43,7 @@ def test_a_route_full_of_turns_needs_more_sorties_each_within_the_battery() -> N
     sortie, turns included, keeps the reserve."""
     route = Route((Leg(_zigzag(2000.0, 40.0)),))
     station = Point(-50, -50)
-    common = {"cruise_speed_m_s": 10.0, "endurance_s": 900.0, "reserve_frac": 0.2,
+    common: dict[str, Any] = {"cruise_speed_m_s": 10.0, "endurance_s": 900.0, "reserve_frac": 0.2,
               "max_mission_items": 1000, "takeoff_landing_s": 0.0}  # fmt: skip
     free = split_sorties(route, station, StraightConnector(), BatteryModel(**common, turn_s=0))
     costly = BatteryModel(**common, turn_s=4.0)

@@ -196,7 +196,8 @@ def test_zero_or_negative_width_is_refused() -> None:
 def test_separate_ponds_each_get_their_own_fronts() -> None:
     """Two ponds give fronts in both, none joining them over land."""
     ponds = shapely.union_all([box(0, 0, 500, 300), box(800, 0, 1300, 300)])
-    swaths = WavefrontSwaths().generate(ponds, 60.0, 0.0)
+    # the stage's Protocol says Polygon; the wavefront also splits a MultiPolygon, as tested here
+    swaths = WavefrontSwaths().generate(ponds, 60.0, 0.0)  # type: ignore[arg-type]
     for pond in polygons(ponds):
         assert any(pond.covers(s.path) for s in swaths)
     assert all(any(p.covers(s.path) for p in polygons(ponds)) for s in swaths)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +17,7 @@ from groundstation.schedule.service import ScheduleService
 from groundstation.schedule.triggers import TriggerSpec, due_times, make_trigger
 
 SH = ZoneInfo("Asia/Shanghai")
-LONGYOU = {"lat_deg": 29.05, "lon_deg": 119.18}
+LONGYOU: dict[str, Any] = {"lat_deg": 29.05, "lon_deg": 119.18}
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,9 @@ def test_pick_prefers_the_fullest_fit_drone_and_explains_refusals():
         Candidate(4, "sick", connected=True, battery_pct=99, system_status=6),
         Candidate(5, "armed", connected=True, battery_pct=99, armed=True),
     ]
-    assert pick_drone(pool, 60)[0].name == "best"
+    best = pick_drone(pool, 60)[0]
+    assert best is not None
+    assert best.name == "best"
     none, why = pick_drone([pool[0], pool[3], pool[4]], 60)
     assert none is None
     assert "low: battery 40 % under 60 %" in why

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ def event(n: int):
     return make_message("incident.created", {"id": n})
 
 
-def drain(client: ClientQueue) -> list:
+def drain(client: ClientQueue) -> list[Any]:
     out = []
     while len(client):
         out.append(client.get_nowait())
