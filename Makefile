@@ -21,13 +21,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy geodata routes simulator groundstation
+	$(VENV)/bin/mypy geodata routes simulator groundstation tests bench
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy geodata routes simulator groundstation
+	$(VENV)/bin/mypy geodata routes simulator groundstation tests bench
 
 # constraints.txt: `lock` keeps the pins and adds what pyproject.toml newly needs; `lock-upgrade`
 # moves every pin to the newest version pyproject.toml allows. Commit the file after `make test`.

@@ -36,7 +36,7 @@ async def _export(db: DbSettings, out: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def packet(tmp_path_factory) -> Path:
+def packet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("packet")
     out = root / "incident.zip"
     asyncio.run(_export(DbSettings(url=f"sqlite:///{root / 's.db'}"), out))
@@ -44,7 +44,7 @@ def packet(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def public_key_file(tmp_path_factory) -> Path:
+def public_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("key") / "station.pub.pem"
     path.write_bytes(public_pem(KEY.public_key()))
     return path
