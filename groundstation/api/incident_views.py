@@ -28,4 +28,4 @@ def publish_incident(
     hub: Hub, kind: Literal["created", "updated"], incident: IncidentPublic
 ) -> None:
     """Tell live clients about a stored change to an incident."""
-    hub.publish(incident_event(kind, incident.model_dump(mode="json")))
+    hub.publish(incident_event(kind, incident))

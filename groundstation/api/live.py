@@ -18,16 +18,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.api.deps import user_for_claims
 from groundstation.api.inputs import InvalidJson, loads
-from groundstation.api.schemas import IncidentPublic, VehiclePublic
+from groundstation.api.live_protocol import LiveUser, Pong, Snapshot
+from groundstation.api.schemas import IncidentPublic
 from groundstation.config import Settings
 from groundstation.db.models import (
     TERMINAL_PATROL_STATES,
@@ -39,14 +41,17 @@ from groundstation.db.models import (
 )
 from groundstation.db.types import utcnow
 from groundstation.errors import NotAuthenticated
+from groundstation.patrol.config import patrol_payload
 from groundstation.security import Revocations, TokenClaims, TokenCodec
 from groundstation.telemetry.events import wire_texts
 from groundstation.telemetry.hub import ClientClosed, ClientQueue, Hub, make_message
+from groundstation.telemetry.messages import PatrolStatus, VehicleFrame
 
 router = APIRouter(tags=["live"])
 
-#: One part of the snapshot: reads the current state of one kind of thing.
-SnapshotSource = Callable[[AsyncSession], Awaitable[list[dict[str, Any]]]]
+#: One part of the snapshot (a field of ``live_protocol.Snapshot``): reads the current state of
+#: one kind of thing.
+SnapshotSource = Callable[[AsyncSession], Awaitable[Sequence[BaseModel]]]
 
 CLOSE_POLICY = 1008  # authentication missing or refused
 CLOSE_GOING_AWAY = 1001  # the station is shutting down
@@ -83,34 +88,24 @@ def keepalive_s(settings: Settings) -> float:
     return settings.live_stuck_s / 2
 
 
-async def snapshot_vehicles(session: AsyncSession) -> list[dict[str, Any]]:
+async def snapshot_vehicles(session: AsyncSession) -> list[VehicleFrame]:
+    """The registry, before the link runs: every drone offline."""
     rows = await session.scalars(select(Vehicle).order_by(Vehicle.sysid))
-    return [VehiclePublic.from_row(v).model_dump(mode="json") for v in rows]
+    return [VehicleFrame.offline(v.sysid, v.id, v.name) for v in rows]
 
 
-async def snapshot_patrols(session: AsyncSession) -> list[dict[str, Any]]:
+async def snapshot_patrols(session: AsyncSession) -> list[PatrolStatus]:
     query = (
         select(Patrol)
         .where(Patrol.state.not_in([s.value for s in TERMINAL_PATROL_STATES]))
         .order_by(Patrol.id)
     )
-    return [
-        {
-            "id": p.id,
-            "plan_id": p.plan_id,
-            "vehicle_id": p.vehicle_id,
-            "state": p.state,
-            "last_item_reached": p.last_item_reached,
-        }
-        for p in await session.scalars(query)
-    ]
+    return [patrol_payload(p) for p in await session.scalars(query)]
 
 
-async def snapshot_incidents(session: AsyncSession) -> list[dict[str, Any]]:
+async def snapshot_incidents(session: AsyncSession) -> list[IncidentPublic]:
     query = select(Incident).where(Incident.status != IncidentStatus.RESOLVED).order_by(Incident.id)
-    return [
-        IncidentPublic.from_row(i).model_dump(mode="json") for i in await session.scalars(query)
-    ]
+    return [IncidentPublic.from_row(i) for i in await session.scalars(query)]
 
 
 def default_snapshot_sources() -> dict[str, SnapshotSource]:
@@ -152,14 +147,15 @@ async def _authenticate(websocket: WebSocket, token: str | None) -> tuple[User, 
             return None
 
 
-async def _snapshot(websocket: WebSocket, user: User) -> dict[str, Any]:
+async def _snapshot(websocket: WebSocket, user: User) -> Snapshot:
     sources: dict[str, SnapshotSource] = websocket.app.state.live_sources
     sessions: async_sessionmaker[AsyncSession] = websocket.app.state.sessions
-    data: dict[str, Any] = {"user": {"id": user.id, "username": user.username, "role": user.role}}
+    parts: dict[str, Sequence[BaseModel]] = {}
     async with sessions() as session:
         for name, source in sources.items():
-            data[name] = await source(session)
-    return data
+            parts[name] = await source(session)
+    user_ = LiveUser(id=user.id, username=user.username, role=user.role)
+    return Snapshot.model_validate({"user": user_, **parts})
 
 
 async def _relay(websocket: WebSocket, client: ClientQueue) -> None:
@@ -196,7 +192,7 @@ async def _read(websocket: WebSocket, refusals: list[Refused]) -> None:
         except json.JSONDecodeError:
             continue
         if message == {"type": "ping"}:
-            await websocket.send_text(make_message("pong", {}).text)
+            await websocket.send_text(make_message("pong", Pong()).text)
 
 
 @router.websocket("/ws/live")

@@ -63,7 +63,8 @@ async def read_vehicle_live(
             f"vehicle {vehicle.name!r} (system id {vehicle.sysid}) has not been heard",
             vehicle_id=vehicle.id,
         ) from None
-    return VehicleLivePublic.model_validate(frame_of(handle.state, vehicle.id, vehicle.name))
+    frame = frame_of(handle.state, vehicle.id, vehicle.name)
+    return VehicleLivePublic.model_validate(frame.model_dump(exclude={"link": {"security"}}))
 
 
 class BatteryModelPublic(BaseModel):

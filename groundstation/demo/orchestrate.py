@@ -306,7 +306,7 @@ class Demo:
     async def _read_drones(self) -> None:
         source = self.app.state.live_sources["vehicles"]
         async with self.app.state.sessions() as session:
-            self.status.drones = list(await source(session))
+            self.status.drones = [v.model_dump(mode="json") for v in await source(session)]
 
     async def _watch(self, admin: StationClient, server: uvicorn.Server, sim: SimFleet) -> None:
         deadline = self.t0 + self.options.timeout_s

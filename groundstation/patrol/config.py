@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from groundstation.db.models import Patrol
+from groundstation.telemetry.messages import PatrolStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +57,15 @@ class PatrolSettings(BaseSettings):
         return PatrolConfig(**self.model_dump())
 
 
-def patrol_payload(p: Patrol, **extra: Any) -> dict[str, Any]:
+def patrol_payload(p: Patrol, from_state: str | None = None) -> PatrolStatus:
     """The ``patrol.state`` message data (and the snapshot's patrol entries)."""
-    return {
-        "id": p.id,
-        "plan_id": p.plan_id,
-        "sortie": p.sortie + 1,
-        "vehicle_id": p.vehicle_id,
-        "state": p.state,
-        "reason": p.reason,
-        "last_item_reached": p.last_item_reached,
-        **extra,
-    }
+    status = PatrolStatus(
+        id=p.id,
+        plan_id=p.plan_id,
+        sortie=p.sortie + 1,
+        vehicle_id=p.vehicle_id,
+        state=p.state,
+        reason=p.reason,
+        last_item_reached=p.last_item_reached,
+    )
+    return status if from_state is None else status.model_copy(update={"from_state": from_state})

@@ -43,9 +43,10 @@ from groundstation.patrol.fence_upload import FenceBudgets
 from groundstation.patrol.mission_facts import SortieFacts
 from groundstation.patrol.recovery import recover
 from groundstation.patrol.state import ACTIVE, AIRBORNE, check_transition, is_terminal
-from groundstation.telemetry.events import AlertLevel, alert, patrol_state
+from groundstation.telemetry.events import AlertLevel, alert, patrol_progress, patrol_state
 from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
-from groundstation.telemetry.hub import Hub, make_message
+from groundstation.telemetry.hub import Hub
+from groundstation.telemetry.messages import PatrolProgress
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +150,7 @@ class PatrolService:
 
     def progress(self, patrol_id: int, data: dict[str, Any]) -> None:
         """Publish progress (coalesced per patrol: only the latest matters)."""
-        self.hub.publish(
-            make_message("patrol.progress", {"id": patrol_id, **data}, key=f"patrol:{patrol_id}")
-        )
+        self.hub.publish(patrol_progress(PatrolProgress(id=patrol_id, **data)))
 
     def note_command(self, sysid: int, command: str, username: str) -> None:
         """A person commanded this vehicle (so a mode change that follows is theirs)."""

@@ -5,20 +5,39 @@ stay consistent: vehicle frames coalesce per vehicle, everything else is deliver
 A client's sender joins the vehicle frames it finds waiting together into one
 ``vehicle.frames`` message (:func:`wire_texts`): one websocket send instead of one per vehicle.
 
->>> vehicle_frame({"sysid": 3, "lat_deg": 29.05, "lon_deg": 119.18}).key
+The payloads are the models of :mod:`groundstation.telemetry.messages`.
+
+>>> vehicle_frame(VehicleFrame.offline(3, vehicle_id=1, name="drone-3")).key
 'vehicle:3'
->>> patrol_state({"id": 9, "state": "flying"}).key is None
-True
+>>> alert("info", "hi", kind="test").data
+{'level': 'info', 'text': 'hi', 'kind': 'test'}
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from groundstation.telemetry.hub import LiveMessage, batch_text, make_message
+from pydantic import BaseModel
 
-AlertLevel = Literal["info", "warning", "critical"]
+from groundstation.telemetry.hub import LiveMessage, batch_text, make_message
+from groundstation.telemetry.messages import (
+    Alert,
+    AlertLevel,
+    PatrolProgress,
+    PatrolStatus,
+    VehicleFrame,
+)
+
+__all__ = [
+    "AlertLevel",
+    "alert",
+    "incident_event",
+    "patrol_progress",
+    "patrol_state",
+    "vehicle_frame",
+    "wire_texts",
+]
 
 VEHICLE_FRAME = "vehicle.frame"
 VEHICLE_FRAMES = "vehicle.frames"
@@ -29,12 +48,9 @@ def vehicle_key(sysid: int) -> str:
     return f"vehicle:{sysid}"
 
 
-def vehicle_frame(state: Mapping[str, Any]) -> LiveMessage:
-    """A vehicle's latest state; `state` must carry its ``sysid``."""
-    sysid = state.get("sysid")
-    if not isinstance(sysid, int):
-        raise ValueError(f"a vehicle frame needs an integer sysid, got {sysid!r}")
-    return make_message(VEHICLE_FRAME, state, key=vehicle_key(sysid))
+def vehicle_frame(frame: VehicleFrame) -> LiveMessage:
+    """A vehicle's latest state (coalesced per vehicle)."""
+    return make_message(VEHICLE_FRAME, frame, key=vehicle_key(frame.sysid))
 
 
 def wire_texts(msgs: Sequence[LiveMessage]) -> list[str]:
@@ -42,7 +58,7 @@ def wire_texts(msgs: Sequence[LiveMessage]) -> list[str]:
     becomes one ``vehicle.frames`` message whose ``data`` lists their states in order; a lone
     frame and every other message go as they are, so events keep their place between frames.
 
-    >>> frames = [vehicle_frame({"sysid": n}) for n in (1, 2, 3)]
+    >>> frames = [vehicle_frame(VehicleFrame.offline(n, None, None)) for n in (1, 2, 3)]
     >>> import json
     >>> texts = wire_texts([*frames[:2], alert("info", "hi"), frames[2]])
     >>> [json.loads(t)["type"] for t in texts]
@@ -68,15 +84,22 @@ def wire_texts(msgs: Sequence[LiveMessage]) -> list[str]:
     return texts
 
 
-def patrol_state(patrol: Mapping[str, Any]) -> LiveMessage:
+def patrol_state(patrol: PatrolStatus) -> LiveMessage:
     """A patrol changed state (never coalesced: every transition is delivered)."""
     return make_message("patrol.state", patrol)
 
 
-def incident_event(kind: Literal["created", "updated"], incident: Mapping[str, Any]) -> LiveMessage:
+def patrol_progress(progress: PatrolProgress) -> LiveMessage:
+    """A flying patrol's progress (coalesced per patrol: only the latest matters)."""
+    return make_message("patrol.progress", progress, key=f"patrol:{progress.id}")
+
+
+def incident_event(kind: Literal["created", "updated"], incident: BaseModel) -> LiveMessage:
+    """An incident as the API shows it (``IncidentPublic``)."""
     return make_message(f"incident.{kind}", incident)
 
 
 def alert(level: AlertLevel, text: str, **details: Any) -> LiveMessage:
-    """Something a person should look at now (link lost, low battery, geofence breach ...)."""
-    return make_message("alert", {"level": level, "text": text, **details})
+    """Something a person should look at now (link lost, low battery, geofence breach ...);
+    `details` as in :class:`~groundstation.telemetry.messages.Alert`."""
+    return make_message("alert", Alert(level=level, text=text, **details))

@@ -42,6 +42,8 @@ from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
+from pydantic import BaseModel
+
 PROTOCOL_VERSION = 1
 RATE_BURST = 2.0  # frames a key may send back to back before the rate cap applies
 
@@ -53,18 +55,34 @@ class LiveMessage:
     """One message of the live protocol, JSON-encoded once for every client."""
 
     type: str
-    data: Mapping[str, Any]
     key: str | None
     text: str = field(repr=False)
-    data_text: str = field(repr=False, default="")  # `data` as JSON, for batches (see batch_text)
+    data_text: str = field(repr=False)  # `data` as JSON, for batches (see batch_text)
+
+    @property
+    def data(self) -> Any:
+        """The payload as a client decodes it (for tests and tools; the hub never needs it)."""
+        return json.loads(self.data_text)
 
 
 def make_message(
-    type: str, data: Mapping[str, Any], *, key: str | None = None, ts: datetime | None = None
+    type: str,
+    data: BaseModel | Mapping[str, Any],
+    *,
+    key: str | None = None,
+    ts: datetime | None = None,
 ) -> LiveMessage:
-    """Build a message of the versioned envelope ``{"v", "type", "ts", "data"}``."""
-    data_text = _dumps(data)
-    return LiveMessage(type, data, key, _envelope(type, ts, data_text), data_text)
+    """Build a message of the versioned envelope ``{"v", "type", "ts", "data"}``.
+
+    A model payload (``telemetry.messages``) is encoded by pydantic, without the optional
+    fields its builder left out; a mapping by :func:`json.dumps`. Either way: once, strict JSON.
+    """
+    data_text = _model_json(data) if isinstance(data, BaseModel) else _dumps(data)
+    return LiveMessage(type, key, _envelope(type, ts, data_text), data_text)
+
+
+def _model_json(model: BaseModel) -> str:
+    return model.model_dump_json(exclude_unset=True, fallback=str)
 
 
 def batch_text(type: str, msgs: Sequence[LiveMessage], *, ts: datetime | None = None) -> str:
@@ -75,7 +93,7 @@ def batch_text(type: str, msgs: Sequence[LiveMessage], *, ts: datetime | None = 
     >>> json.loads(batch_text("vehicle.frames", [a, b]))["data"]
     [{'sysid': 1}, {'sysid': 2}]
     """
-    return _envelope(type, ts, "[" + ",".join(m.data_text or _dumps(m.data) for m in msgs) + "]")
+    return _envelope(type, ts, "[" + ",".join(m.data_text for m in msgs) + "]")
 
 
 def _dumps(value: object) -> str:

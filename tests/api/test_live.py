@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
+from groundstation.api.live_protocol import SERVER_MESSAGES
 from groundstation.telemetry.hub import PROTOCOL_VERSION, make_message
 
 
@@ -61,6 +62,19 @@ def test_snapshot_on_connect_with_query_token(station, officer, pilot):
     assert [i["type"] for i in msg["data"]["incidents"]] == ["theft"]
     assert [v["name"] for v in msg["data"]["vehicles"]] == ["egret-2"]
     assert msg["data"]["patrols"] == []
+    SERVER_MESSAGES.validate_python(msg)  # as the protocol's models describe it
+
+
+def test_a_registered_drone_is_an_offline_vehicle_frame_before_the_link_runs(station, pilot):
+    """Without a link the snapshot lists the registry in the live frames' own shape, offline."""
+    from groundstation.telemetry.messages import VehicleFrame
+
+    row = station.client.post(
+        "/api/vehicles", json={"sysid": 4, "name": "egret-4"}, headers=pilot
+    ).json()
+    with station.client.websocket_connect(f"/ws/live?token={station.token(pilot)}") as ws:
+        (vehicle,) = receive(ws)["data"]["vehicles"]
+    assert VehicleFrame.model_validate(vehicle) == VehicleFrame.offline(4, row["id"], "egret-4")
 
 
 def test_incident_created_by_another_user_reaches_the_viewer(station, officer, pilot):
@@ -132,8 +146,9 @@ def test_snapshot_lists_only_unfinished_patrols(station, officer):
 
     station.client.portal.call(seed)
     with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
-        snapshot = receive(ws)["data"]
-    assert [p["state"] for p in snapshot["patrols"]] == ["flying"]
+        msg = receive(ws)
+    SERVER_MESSAGES.validate_python(msg)
+    assert [p["state"] for p in msg["data"]["patrols"]] == ["flying"]
 
 
 def test_binary_first_frame_is_refused_with_1008(station):
@@ -158,6 +173,14 @@ def test_binary_and_junk_frames_after_auth_are_ignored(station, officer):
 def test_waiting_vehicle_frames_arrive_as_one_batch(station, officer):
     """Frames published together reach the viewer as one vehicle.frames; events keep their place."""
     from groundstation.telemetry.events import alert, vehicle_frame
+    from groundstation.telemetry.messages import VehicleFrame
+
+    def frame(sysid: int, seq: int) -> VehicleFrame:
+        return VehicleFrame.offline(sysid, None, None).model_copy(update={"mission_seq": seq})
+
+    def seqs(msg: dict[str, Any]) -> list[tuple[int, int]]:
+        data = msg["data"] if isinstance(msg["data"], list) else [msg["data"]]
+        return [(d["sysid"], d["mission_seq"]) for d in data]
 
     hub = station.client.app.state.hub
     with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
@@ -166,19 +189,16 @@ def test_waiting_vehicle_frames_arrive_as_one_batch(station, officer):
         async def publish():
             for seq in range(3):
                 for sysid in (1, 2):
-                    hub.publish(vehicle_frame({"sysid": sysid, "seq": seq}))
+                    hub.publish(vehicle_frame(frame(sysid, seq)))
             hub.publish(alert("info", "between"))
-            hub.publish(vehicle_frame({"sysid": 3, "seq": 0}))
+            hub.publish(vehicle_frame(frame(3, 0)))
 
         station.client.portal.call(publish)
-        batch = receive(ws)
+        batch, between, last = receive(ws), receive(ws), receive(ws)
+        for msg in (batch, between, last):  # each one as the protocol's models describe it
+            SERVER_MESSAGES.validate_python(msg)
         assert batch["v"] == PROTOCOL_VERSION
         assert batch["type"] == "vehicle.frames"
-        assert batch["data"] == [{"sysid": 1, "seq": 2}, {"sysid": 2, "seq": 2}]
-        assert receive(ws)["data"]["text"] == "between"
-        assert receive(ws) | {"ts": None} == {
-            "v": PROTOCOL_VERSION,
-            "type": "vehicle.frame",
-            "ts": None,
-            "data": {"sysid": 3, "seq": 0},
-        }
+        assert seqs(batch) == [(1, 2), (2, 2)]
+        assert between["data"]["text"] == "between"
+        assert (last["type"], seqs(last)) == ("vehicle.frame", [(3, 0)])

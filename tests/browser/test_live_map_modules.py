@@ -13,6 +13,7 @@ from groundstation.freshness.geojson import freshness_geojson
 from groundstation.freshness.grid import FreshnessGrid
 from groundstation.link.health import LinkHealth
 from groundstation.link.vehicle import Position, VehicleState
+from groundstation.telemetry.events import vehicle_frame, wire_texts
 from groundstation.telemetry.fleet_bridge import frame_of
 from tests.browser.pages import log_in, open_page
 from tests.browser.station import LiveStation
@@ -68,8 +69,8 @@ def test_a_station_frame_is_read_field_by_field(page):
         mission_seq=7,
         link=LinkHealth(status="degraded", last_heard_s=1.5, loss_pct=25.0),
     )
-    frame = frame_of(state, vehicle_id=11, name="drone-3")
-    v = run(page, "store.js", "m.normaliseVehicle(arg)", frame)
+    frame = vehicle_frame(frame_of(state, vehicle_id=11, name="drone-3")).data
+    v = run(page, "store.js", "m.vehicleFromFrame(arg)", frame)
     assert v == {
         "sysid": 3,
         "vehicleId": 11,
@@ -85,8 +86,6 @@ def test_a_station_frame_is_read_field_by_field(page):
         "linkStatus": "degraded",
         "lastHeardS": 1.5,
         "missionSeq": 7,
-        "missionTotal": None,
-        "patrolId": None,
     }
 
 
@@ -133,13 +132,16 @@ def test_lost_age_comes_from_the_frame_timestamp(page, station_ahead_s):
 
 def test_a_batch_of_frames_is_applied_frame_by_frame(page):
     """A vehicle.frames message as the station sends it moves every vehicle in it."""
-    from groundstation.telemetry.events import vehicle_frame, wire_texts
-
     frames = [
-        vehicle_frame({"sysid": s, "name": f"drone-{s}", "lat_deg": lat, "lon_deg": 119.18,
-                       "link": {"status": "ok", "last_heard_s": 0.1}})
+        vehicle_frame(
+            frame_of(
+                VehicleState(sysid=s, compid=1, position=Position(lat, 119.18, 40.0, 10.0)),
+                vehicle_id=s,
+                name=f"drone-{s}",
+            )
+        )
         for s, lat in ((3, 29.053), (4, 29.054))
-    ]  # fmt: skip
+    ]
     (text,) = wire_texts(frames)
     body = """(() => {
         const store = new m.Store();

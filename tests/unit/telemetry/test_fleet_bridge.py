@@ -61,7 +61,7 @@ async def test_bridge_registers_publishes_frames_and_link_alerts(tmp_path):
             assert logged.command == "link.unknown_heard"
             async with sessions() as s:
                 assert await s.scalar(select(Vehicle).where(Vehicle.sysid == 7)) is None
-                assert [h["sysid"] for h in await bridge.snapshot_heard(s)] == [7]
+                assert [h.sysid for h in await bridge.snapshot_heard(s)] == [7]
                 s.add(Vehicle(sysid=7, name="drone-7"))  # a pilot accepts it
                 await s.commit()
             fleet.accept(7)
@@ -86,7 +86,7 @@ async def test_bridge_registers_publishes_frames_and_link_alerts(tmp_path):
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await engine.dispose()
-    by_sysid = {v["sysid"]: v for v in snap}
+    by_sysid = {v.sysid: v.model_dump(exclude_unset=True) for v in snap}
     assert by_sysid[7]["link"]["status"] == "lost"
     assert by_sysid[9]["link"] == {"status": "offline"}
     assert by_sysid[9]["name"] == "heron-9"

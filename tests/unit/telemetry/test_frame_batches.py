@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from groundstation.telemetry.events import alert, patrol_state, vehicle_frame, wire_texts
+from groundstation.telemetry.events import VEHICLE_FRAME, alert, vehicle_key, wire_texts
 from groundstation.telemetry.hub import ClientClosed, Hub, batch_text, make_message
 
 
@@ -20,7 +20,8 @@ class FakeClock:
 
 
 def frame(sysid: int, seq: int):
-    return vehicle_frame({"sysid": sysid, "seq": seq})
+    """A keyed frame as the bridge publishes one, with a short payload to compare."""
+    return make_message(VEHICLE_FRAME, {"sysid": sysid, "seq": seq}, key=vehicle_key(sysid))
 
 
 def decoded(texts: list[str]) -> list[tuple[str, object]]:
@@ -50,7 +51,7 @@ def test_events_keep_their_place_between_batches():
     client = hub.subscribe()
     hub.publish(frame(1, 0))
     hub.publish(frame(2, 0))
-    hub.publish(patrol_state({"id": 7, "state": "flying"}))
+    hub.publish(make_message("patrol.state", {"id": 7, "state": "flying"}))
     hub.publish(frame(3, 0))
     hub.publish(frame(4, 0))
     hub.publish(alert("warning", "battery low", sysid=4))

@@ -5,38 +5,37 @@
 const MAX_ALERTS = 200;
 const TERMINAL_PATROL = new Set(["reported", "aborted", "failed"]);
 
-function num(v) {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
-
 /**
- * A vehicle frame or registry row in one shape. Accepts the position nested (`position.lat_deg`)
- * or flat (`lat_deg`), the link as an object (`link.status`) or a string (`link_state`).
+ * What the page reads from a vehicle frame, the station's one vehicle shape (`VehicleFrame` in
+ * docs/live-protocol.md: live frames, batches and the snapshot's vehicles alike): the page's
+ * name for each value -> its path in the frame. tests/browser/test_live_map_protocol.py checks
+ * every path against the protocol's schema.
  */
-export function normaliseVehicle(d) {
-  const pos = d.position && typeof d.position === "object" ? d.position : d;
-  const link = d.link && typeof d.link === "object" ? d.link : {};
-  const status =
-    link.status ?? (typeof d.link === "string" ? d.link : null) ?? d.link_state ?? d.link_status;
-  const battery = d.battery && typeof d.battery === "object" ? d.battery : {};
-  const out = {
-    sysid: d.sysid,
-    vehicleId: d.vehicle_id ?? (d.sysid !== undefined && "airframe" in d ? d.id : null) ?? null,
-    name: d.name ?? null,
-    lat: num(pos.lat_deg),
-    lon: num(pos.lon_deg),
-    alt: num(pos.alt_rel_m),
-    heading: num(d.heading_deg) ?? num(d.yaw_deg),
-    speed: num(d.speed_m_s),
-    battery: num(d.battery_pct) ?? num(d.battery_remaining_pct) ?? num(battery.remaining_pct),
-    mode: d.mode ?? null,
-    armed: typeof d.armed === "boolean" ? d.armed : null,
-    linkStatus: status ?? null,
-    lastHeardS: num(link.last_heard_s) ?? num(d.last_heard_s),
-    missionSeq: num(d.mission_seq),
-    missionTotal: num(d.mission_total),
-    patrolId: d.patrol_id ?? null,
-  };
+export const VEHICLE_FRAME_FIELDS = Object.freeze({
+  sysid: "sysid",
+  vehicleId: "vehicle_id",
+  name: "name",
+  lat: "lat_deg",
+  lon: "lon_deg",
+  alt: "alt_rel_m",
+  heading: "heading_deg",
+  speed: "speed_m_s",
+  battery: "battery_pct",
+  mode: "mode",
+  armed: "armed",
+  linkStatus: "link.status",
+  lastHeardS: "link.last_heard_s",
+  missionSeq: "mission_seq",
+});
+
+/** The page's view of a vehicle frame; a value the frame does not know (null) is null. */
+export function vehicleFromFrame(frame) {
+  const out = {};
+  for (const [key, path] of Object.entries(VEHICLE_FRAME_FIELDS)) {
+    let value = frame;
+    for (const part of path.split(".")) value = value?.[part];
+    out[key] = value ?? null;
+  }
   return out;
 }
 
@@ -94,10 +93,14 @@ export class Store {
     return this.role === "officer" || this.role === "admin";
   }
 
-  /** Merge what is known about one vehicle; null fields never erase a known value. */
-  mergeVehicle(raw, { fromFrame, ts = null }) {
-    const v = normaliseVehicle(raw);
+  /**
+   * Merge a vehicle frame made by the station at `ts`; null fields never erase a known value.
+   * A frame of a vehicle the station has heard dates it (`seenAt`); an offline one does not.
+   */
+  mergeVehicle(frame, ts = null) {
+    const v = vehicleFromFrame(frame);
     if (typeof v.sysid !== "number") return null;
+    const fromFrame = v.linkStatus !== "offline";
     const known = this.vehicles.get(v.sysid) ?? { sysid: v.sysid, track: [] };
     for (const [k, value] of Object.entries(v)) if (value !== null) known[k] = value;
     // When the station made the frame, on this page's clock (see stationTime).
@@ -120,11 +123,7 @@ export class Store {
 
   applySnapshot(data, ts) {
     this.user = data.user ?? this.user;
-    for (const raw of data.vehicles ?? []) {
-      // live state (with a position) counts as a frame; a registry row or a never-heard drone not
-      const fromFrame = typeof (raw.position?.lat_deg ?? raw.lat_deg) === "number";
-      this.mergeVehicle(raw, { fromFrame, ts });
-    }
+    for (const frame of data.vehicles ?? []) this.mergeVehicle(frame, ts);
     this.patrols = new Map((data.patrols ?? []).map((p) => [p.id, p]));
     this.incidents = new Map((data.incidents ?? []).map((i) => [i.id, i]));
     this.emit("user", this.user);
@@ -141,13 +140,13 @@ export class Store {
         this.applySnapshot(data, msg.ts);
         break;
       case "vehicle.frame": {
-        const v = this.mergeVehicle(data, { fromFrame: true, ts: msg.ts });
+        const v = this.mergeVehicle(data, msg.ts);
         if (v) this.emit("vehicle", v);
         break;
       }
       case "vehicle.frames": // frames that waited together: each one as a vehicle.frame
         for (const frame of Array.isArray(msg.data) ? msg.data : []) {
-          const v = this.mergeVehicle(frame ?? {}, { fromFrame: true, ts: msg.ts });
+          const v = this.mergeVehicle(frame ?? {}, msg.ts);
           if (v) this.emit("vehicle", v);
         }
         break;
