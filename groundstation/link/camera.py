@@ -19,14 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
+from groundstation.link.codec import MavMessage
 from groundstation.link.sanity import TelemetryCheck
 from groundstation.link.vehicle import Position
-
-Msg = Any
 
 PHOTO_MESSAGES = frozenset({"CAMERA_FEEDBACK", "CAMERA_IMAGE_CAPTURED"})
 #: A vehicle time before this (2001-09-09 in µs since 1970) is time since boot, not UTC.
@@ -59,7 +58,7 @@ class PhotoReports:
         self._last: dict[str, int] = {}
 
     def photo_of(
-        self, msg: Msg, received_unix_s: float, check: TelemetryCheck | None = None
+        self, msg: MavMessage, received_unix_s: float, check: TelemetryCheck | None = None
     ) -> PhotoTaken | None:
         """The photo a message reports, or None (a duplicate, a video frame, a failed shot).
 

@@ -22,16 +22,24 @@ that happens to contain ``0xFD`` is still found.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from groundstation.link.signing import SigningConfig
 
-if TYPE_CHECKING:
-    MavMessage = Any  # pymavlink's MAVLink_message (untyped module)
-else:
-    MavMessage = mavlink.MAVLink_message
+
+class MavMessage(Protocol):
+    """A MAVLink message, decoded or to encode: pymavlink's ``MAVLink_message`` (an untyped
+    module), as the link uses it. The one message type of ``groundstation.link``: its type
+    name and header are typed; its fields (``msg.lat``, ``msg.seq`` ...) are attributes that
+    depend on the type, hence ``Any``."""
+
+    def get_type(self) -> str: ...
+    def get_srcSystem(self) -> int: ...
+    def get_srcComponent(self) -> int: ...
+    def __getattr__(self, name: str) -> Any: ...
+
 
 #: Frames decoded per ``feed`` call before giving up on a pathological buffer.
 _MAX_FRAMES_PER_FEED = 100_000

@@ -24,10 +24,7 @@ from groundstation.errors import (
     CommandTimeout,
     CommandUnsupported,
 )
-from groundstation.link.codec import enum_name
-
-Msg = Any
-
+from groundstation.link.codec import MavMessage, enum_name
 
 Key = tuple[int, int, int]  # (sysid, compid, command)
 
@@ -77,23 +74,23 @@ class AckRouter:
     """Pending commands by (sysid, compid, command); COMMAND_ACKs resolve their futures."""
 
     def __init__(self) -> None:
-        self._pending: dict[Key, asyncio.Queue[Msg]] = {}
+        self._pending: dict[Key, asyncio.Queue[MavMessage]] = {}
         self.unmatched = 0
 
     def pending(self) -> list[Key]:
         return list(self._pending)
 
-    def open(self, key: Key) -> asyncio.Queue[Msg]:
+    def open(self, key: Key) -> asyncio.Queue[MavMessage]:
         if key in self._pending:
             raise RuntimeError(f"command {key} already in flight")
-        queue: asyncio.Queue[Msg] = asyncio.Queue()
+        queue: asyncio.Queue[MavMessage] = asyncio.Queue()
         self._pending[key] = queue
         return queue
 
     def close(self, key: Key) -> None:
         self._pending.pop(key, None)
 
-    def handle_ack(self, sysid: int, compid: int, msg: Msg, own_system: int) -> bool:
+    def handle_ack(self, sysid: int, compid: int, msg: MavMessage, own_system: int) -> bool:
         """Route a COMMAND_ACK; ``False`` if no command was waiting for it."""
         target = int(getattr(msg, "target_system", 0))
         if target not in (0, own_system):
@@ -112,7 +109,7 @@ class CommandSender:
     def __init__(
         self,
         mav: Any,
-        send: Callable[[Msg], None],
+        send: Callable[[MavMessage], None],
         router: AckRouter,
         target: tuple[int, int],
         own_system: int,
@@ -128,16 +125,19 @@ class CommandSender:
         self.timing = timing or CommandTiming()
         self._locks: dict[int, asyncio.Lock] = {}
 
-    async def long(self, command: int, *params: float, timing: CommandTiming | None = None) -> Msg:
+    async def long(
+        self, command: int, *params: float, timing: CommandTiming | None = None
+    ) -> MavMessage:
         """Send COMMAND_LONG ``command`` with up to 7 params; return the accepting COMMAND_ACK."""
         if len(params) > 7:
             raise ValueError(f"COMMAND_LONG takes at most 7 params, got {len(params)}")
         full = [float(p) for p in params] + [0.0] * (7 - len(params))
 
-        def build(confirmation: int) -> Msg:
-            return self._mav.command_long_encode(
+        def build(confirmation: int) -> MavMessage:
+            msg: MavMessage = self._mav.command_long_encode(
                 self.sysid, self.compid, command, min(confirmation, 255), *full
             )
+            return msg
 
         return await self._run(command, full, build, timing or self.timing)
 
@@ -150,15 +150,16 @@ class CommandSender:
         y: int,
         z: float,
         timing: CommandTiming | None = None,
-    ) -> Msg:
+    ) -> MavMessage:
         """Send COMMAND_INT (positions as degE7) and return the accepting COMMAND_ACK."""
         p = [float(v) for v in params] + [0.0] * (4 - len(params))
         shown = [*p[:4], float(x), float(y), float(z)]
 
-        def build(_confirmation: int) -> Msg:
-            return self._mav.command_int_encode(
+        def build(_confirmation: int) -> MavMessage:
+            msg: MavMessage = self._mav.command_int_encode(
                 self.sysid, self.compid, frame, command, 0, 0, *p[:4], x, y, z
             )
+            return msg
 
         return await self._run(command, shown, build, timing or self.timing)
 
@@ -166,9 +167,9 @@ class CommandSender:
         self,
         command: int,
         params: list[float],
-        build: Callable[[int], Msg],
+        build: Callable[[int], MavMessage],
         timing: CommandTiming,
-    ) -> Msg:
+    ) -> MavMessage:
         lock = self._locks.setdefault(command, asyncio.Lock())
         async with lock:
             key = (self.sysid, self.compid, command)
@@ -182,10 +183,10 @@ class CommandSender:
         self,
         command: int,
         params: list[float],
-        build: Callable[[int], Msg],
+        build: Callable[[int], MavMessage],
         timing: CommandTiming,
-        queue: asyncio.Queue[Msg],
-    ) -> Msg:
+        queue: asyncio.Queue[MavMessage],
+    ) -> MavMessage:
         loop = asyncio.get_running_loop()
         attempt = 0
         started = loop.time()

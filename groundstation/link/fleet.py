@@ -26,7 +26,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 from groundstation.errors import LinkError, LinkTimeout, UnknownVehicle, VehicleHeld
 from groundstation.link.admission import MAX_HEARD, AddressGuard, Admission, HeardSystem
 from groundstation.link.camera import PhotoTaken
-from groundstation.link.codec import CodecStats, Decoder, Encoder
+from groundstation.link.codec import CodecStats, Decoder, Encoder, MavMessage
 from groundstation.link.command_protocol import CommandTiming
 from groundstation.link.handle import DEFAULT_STREAMS_HZ, VehicleHandle
 from groundstation.link.mission_client import MissionTiming
@@ -34,7 +34,6 @@ from groundstation.link.signing import SigningClock, SigningConfig, Verdict, is_
 from groundstation.link.tlog import TlogWriter
 from groundstation.link.transport import Backoff, Peer, Transport, open_transport, parse_url
 
-Msg = Any
 log = logging.getLogger(__name__)
 
 _MAX_PEERS = 1024
@@ -211,7 +210,7 @@ class Link:
                 vehicle.lost_changed()
         self._wake_watchdog.set()
 
-    def _dispatch(self, msg: Msg, peer: Peer, now: float) -> None:
+    def _dispatch(self, msg: MavMessage, peer: Peer, now: float) -> None:
         header = msg.get_header()
         sysid = header.srcSystem
         vehicle = self.vehicles.get(sysid)
@@ -232,7 +231,7 @@ class Link:
         if guard.frames == 1:  # accepted before it was heard here: now it has a deadline
             self._wake_watchdog.set()
 
-    def _first_frame(self, msg: Msg, peer: Peer, now: float) -> VehicleHandle | None:
+    def _first_frame(self, msg: MavMessage, peer: Peer, now: float) -> VehicleHandle | None:
         """A frame from a system with no handle on this link: a new vehicle, if admitted."""
         header = msg.get_header()
         sysid = header.srcSystem
@@ -253,7 +252,7 @@ class Link:
         return self._add_vehicle(sysid, header.srcComponent, peer, now)
 
     def _signature_ok(
-        self, vehicle: VehicleHandle, guard: AddressGuard, msg: Msg, peer: Peer
+        self, vehicle: VehicleHandle, guard: AddressGuard, msg: MavMessage, peer: Peer
     ) -> bool:
         keys, unsigned_ok = self.frame_policy(vehicle.sysid)
         if not keys and unsigned_ok:
@@ -365,7 +364,7 @@ class Link:
 
     # --- outgoing -------------------------------------------------------------------------------
 
-    def send_to(self, vehicle: VehicleHandle, msg: Msg, *, enrolment: bool = False) -> None:
+    def send_to(self, vehicle: VehicleHandle, msg: MavMessage, *, enrolment: bool = False) -> None:
         """Send ``msg`` to the vehicle, signed with its key; :class:`VehicleHeld` if held."""
         hold = self.hold_reason(vehicle.sysid, enrolment=enrolment)
         if hold is not None:
@@ -393,13 +392,13 @@ class Link:
             return "not enrolled for MAVLink signing (the station requires it): enrol it first"
         return None
 
-    def _encode(self, msg: Msg, sysid: int | None) -> bytes:
+    def _encode(self, msg: MavMessage, sysid: int | None) -> bytes:
         key = self.fleet.admission.key_of(sysid) if sysid is not None else None
         if key is None:
             return self.encoder.encode(msg)  # the link's own signing, if any
         return self.encoder.encode_for(msg, key, self.clock.next(), self.link_id)
 
-    def broadcast(self, msg: Msg) -> None:
+    def broadcast(self, msg: MavMessage) -> None:
         """Send ``msg`` to every peer: signed for each keyed vehicle, once unsigned (or with the
         link's key) for peers with other vehicles or none yet."""
         keyed: dict[Peer, list[int]] = {}
@@ -531,7 +530,7 @@ class Fleet:
 
     # --- admission: unknown systems, addresses, keys ---------------------------------------------
 
-    def _heard(self, link: Link, msg: Msg, peer: Peer) -> None:
+    def _heard(self, link: Link, msg: MavMessage, peer: Peer) -> None:
         header = msg.get_header()
         sysid = header.srcSystem
         now = time.time()

@@ -26,6 +26,7 @@ from groundstation.errors import (
     LinkTimeout,
 )
 from groundstation.link.camera import PHOTO_MESSAGES, PhotoReports
+from groundstation.link.codec import MavMessage
 from groundstation.link.command_protocol import AckRouter, CommandSender, CommandTiming
 from groundstation.link.health import HealthTracker
 from groundstation.link.mission_client import MissionClient
@@ -39,7 +40,6 @@ from groundstation.link.vehicle import LatestValue, Position, StateBuilder, Vehi
 if TYPE_CHECKING:
     from groundstation.link.fleet import Link
 
-Msg = Any
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _UNSET = object()
@@ -89,7 +89,7 @@ class VehicleHandle:
         self._topic: LatestValue[VehicleState] = LatestValue(lambda: self.state)
         self._texts: deque[tuple[float, str]] = deque(maxlen=20)
         self.statustexts = StatusTextAssembler()
-        self._inbox: asyncio.Queue[Msg] | None = None
+        self._inbox: asyncio.Queue[MavMessage] | None = None
         self.router = AckRouter()
         self.commands = CommandSender(
             link.encoder.mav,
@@ -149,12 +149,12 @@ class VehicleHandle:
     def is_lost(self) -> bool:
         return self.health.is_lost
 
-    def send_message(self, msg: Msg) -> None:
+    def send_message(self, msg: MavMessage) -> None:
         self._link.send_to(self, msg)
 
     @asynccontextmanager
-    async def mission_inbox(self) -> AsyncIterator[asyncio.Queue[Msg]]:
-        queue: asyncio.Queue[Msg] = asyncio.Queue()
+    async def mission_inbox(self) -> AsyncIterator[asyncio.Queue[MavMessage]]:
+        queue: asyncio.Queue[MavMessage] = asyncio.Queue()
         self._inbox = queue
         try:
             yield queue
@@ -164,7 +164,7 @@ class VehicleHandle:
 
     # --- incoming -------------------------------------------------------------------------------
 
-    def handle(self, msg: Msg, now: float) -> None:
+    def handle(self, msg: MavMessage, now: float) -> None:
         """Fold one message from this vehicle into state, health, ACKs and mission transfers."""
         self.frames_in += 1
         header = msg.get_header()

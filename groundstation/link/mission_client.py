@@ -20,6 +20,7 @@ from groundstation.errors import (
     MissionUploadError,
     MissionVerifyError,
 )
+from groundstation.link.codec import MavMessage
 from groundstation.link.items import mission_type_code, to_wire
 from groundstation.link.mission_protocol import (
     ClearTransfer,
@@ -31,8 +32,6 @@ from groundstation.link.mission_protocol import (
 )
 from groundstation.link.stored_form import Autopilot, differences
 from routes.mission import MissionItem
-
-Msg = Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +123,8 @@ class MissionPort(Protocol):
     def supports_mission_int(self) -> bool: ...
     @property
     def mav(self) -> Any: ...
-    def send_message(self, msg: Msg) -> None: ...
-    def mission_inbox(self) -> AbstractAsyncContextManager[asyncio.Queue[Msg]]: ...
+    def send_message(self, msg: MavMessage) -> None: ...
+    def mission_inbox(self) -> AbstractAsyncContextManager[asyncio.Queue[MavMessage]]: ...
 
 
 async def run_transfer(
@@ -150,7 +149,7 @@ async def run_transfer(
         raise machine.error
 
 
-def _send_all(port: MissionPort, msgs: list[Msg]) -> None:
+def _send_all(port: MissionPort, msgs: list[MavMessage]) -> None:
     for msg in msgs:
         port.send_message(msg)
 
@@ -160,7 +159,7 @@ async def _drive(
     machine: _Transfer,
     rtt: RttEstimator,
     timing: MissionTiming,
-    inbox: asyncio.Queue[Msg],
+    inbox: asyncio.Queue[MavMessage],
 ) -> None:
     loop = asyncio.get_running_loop()
 

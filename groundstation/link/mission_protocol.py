@@ -33,11 +33,10 @@ from groundstation.errors import (
     MissionTimeout,
     MissionUploadError,
 )
-from groundstation.link.codec import enum_name
+from groundstation.link.codec import MavMessage, enum_name
 from groundstation.link.items import from_message, legacy_xy, mission_type_label
 from routes.mission import MissionItem
 
-Msg = Any  # pymavlink message
 Progress = Callable[[int, int], None]
 
 
@@ -72,7 +71,7 @@ class _Transfer:
         self.error: MissionError | None = None
         #: the vehicle ended the transfer itself (an error MISSION_ACK): nothing to cancel
         self.ended_by_vehicle = False
-        self.last_sent: list[Msg] = []
+        self.last_sent: list[MavMessage] = []
         #: the latest output repeats something sent before (Karn: no round-trip sample)
         self.last_was_repeat = False
 
@@ -90,24 +89,24 @@ class _Transfer:
         """Timeouts in a row without progress before the transfer fails."""
         return self.max_retries
 
-    def _for_me(self, msg: Msg) -> bool:
+    def _for_me(self, msg: MavMessage) -> bool:
         target = getattr(msg, "target_system", 0)
         if target not in (0, self.own_system):
             return False
         msg_type = getattr(msg, "mission_type", 0)
         return self.mission_type == 255 or bool(msg_type == self.mission_type)
 
-    def _send(self, *msgs: Msg, repeat: bool = False) -> list[Msg]:
+    def _send(self, *msgs: MavMessage, repeat: bool = False) -> list[MavMessage]:
         self.last_sent = list(msgs)
         self.last_was_repeat = repeat
         return list(msgs)
 
-    def _fail(self, error: MissionError) -> list[Msg]:
+    def _fail(self, error: MissionError) -> list[MavMessage]:
         self.done = True
         self.error = error
         return []
 
-    def _refused(self, result: int, what: str) -> list[Msg]:
+    def _refused(self, result: int, what: str) -> list[MavMessage]:
         """Fail with :attr:`error_type`: the vehicle answered ``what`` with ``result``."""
         name = result_name(result)
         reason = f"vehicle refused {what}: {name}"
@@ -120,7 +119,7 @@ class _Transfer:
         self.retries = 0
         self.progress_events += 1
 
-    def on_timeout(self) -> list[Msg]:
+    def on_timeout(self) -> list[MavMessage]:
         """Nothing useful came back in time: resend, or give up after :attr:`retry_budget`."""
         if self.done:
             return []
@@ -135,11 +134,11 @@ class _Transfer:
             )
         return self._send(*self.last_sent, repeat=True)
 
-    def cancel(self) -> list[Msg]:
+    def cancel(self) -> list[MavMessage]:
         """What tells the vehicle to end this transfer if the station abandons it."""
         return []
 
-    def _cancel_ack(self) -> list[Msg]:
+    def _cancel_ack(self) -> list[MavMessage]:
         if not self.started or self.ended_by_vehicle or (self.done and self.error is None):
             return []
         return [
@@ -151,10 +150,10 @@ class _Transfer:
             )
         ]
 
-    def start(self) -> list[Msg]:
+    def start(self) -> list[MavMessage]:
         raise NotImplementedError
 
-    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
+    def handle(self, msg: MavMessage, now: float | None = None) -> list[MavMessage]:
         raise NotImplementedError
 
 
@@ -227,40 +226,43 @@ class UploadTransfer(_Transfer):
             return min(2, self.paced_retries)
         return self.paced_retries
 
-    def start(self) -> list[Msg]:
+    def start(self) -> list[MavMessage]:
         self.started = True
         count = self.mav.mission_count_encode(
             self.sysid, self.compid, len(self.items), self.mission_type
         )
         return self._send(count)
 
-    def cancel(self) -> list[Msg]:
+    def cancel(self) -> list[MavMessage]:
         return self._cancel_ack()
 
-    def on_timeout(self) -> list[Msg]:
+    def on_timeout(self) -> list[MavMessage]:
         out = super().on_timeout()
         if out and self.vehicle_paced:
             self.timeout_resends += 1
             self.resent_after_all_sent = self.all_sent
         return out
 
-    def _item_message(self, seq: int, legacy: bool) -> Msg:
+    def _item_message(self, seq: int, legacy: bool) -> MavMessage:
         item = self.items[seq]
+        msg: MavMessage
         if legacy:
             self.legacy_items += 1
             x, y = legacy_xy(item)
-            return self.mav.mission_item_encode(
+            msg = self.mav.mission_item_encode(
                 self.sysid, self.compid, item.seq, item.frame, item.command, item.current,
                 item.autocontinue, item.param1, item.param2, item.param3, item.param4,
                 x, y, item.z, self.mission_type,
             )  # fmt: skip
-        return self.mav.mission_item_int_encode(
+            return msg
+        msg = self.mav.mission_item_int_encode(
             self.sysid, self.compid, item.seq, item.frame, item.command, item.current,
             item.autocontinue, item.param1, item.param2, item.param3, item.param4,
             item.x, item.y, item.z, self.mission_type,
         )  # fmt: skip
+        return msg
 
-    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
+    def handle(self, msg: MavMessage, now: float | None = None) -> list[MavMessage]:
         if self.done or not self._for_me(msg):
             return []
         kind = msg.get_type()
@@ -270,7 +272,7 @@ class UploadTransfer(_Transfer):
             return self._on_ack(int(msg.type))
         return []
 
-    def _on_request(self, seq: int, legacy: bool, now: float | None) -> list[Msg]:
+    def _on_request(self, seq: int, legacy: bool, now: float | None) -> list[MavMessage]:
         if not 0 <= seq < len(self.items):
             return []  # a stray request for an item we never offered
         self.legacy_requests += legacy
@@ -296,7 +298,7 @@ class UploadTransfer(_Transfer):
             self.all_sent = True
         return self._send(self._item_message(seq, legacy and not self.use_int), repeat=repeat)
 
-    def _on_ack(self, result: int) -> list[Msg]:
+    def _on_ack(self, result: int) -> list[MavMessage]:
         if result == mavlink.MAV_MISSION_ACCEPTED:
             if not self.all_sent:
                 return []  # a late ACK from an earlier transfer: not ours
@@ -345,16 +347,16 @@ class DownloadTransfer(_Transfer):
         self.count: int | None = None
         self.items: list[MissionItem] = []
 
-    def start(self) -> list[Msg]:
+    def start(self) -> list[MavMessage]:
         self.started = True
         return self._send(
             self.mav.mission_request_list_encode(self.sysid, self.compid, self.mission_type)
         )
 
-    def cancel(self) -> list[Msg]:
+    def cancel(self) -> list[MavMessage]:
         return self._cancel_ack()
 
-    def _request_next(self) -> list[Msg]:
+    def _request_next(self) -> list[MavMessage]:
         assert self.count is not None
         if len(self.items) >= self.count:
             self.done = True
@@ -368,7 +370,7 @@ class DownloadTransfer(_Transfer):
             )
         )
 
-    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
+    def handle(self, msg: MavMessage, now: float | None = None) -> list[MavMessage]:
         if self.done or not self._for_me(msg):
             return []
         kind = msg.get_type()
@@ -411,13 +413,13 @@ class ClearTransfer(_Transfer):
     kind = "clear"
     error_type = MissionUploadError
 
-    def start(self) -> list[Msg]:
+    def start(self) -> list[MavMessage]:
         self.started = True
         return self._send(
             self.mav.mission_clear_all_encode(self.sysid, self.compid, self.mission_type)
         )
 
-    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
+    def handle(self, msg: MavMessage, now: float | None = None) -> list[MavMessage]:
         if self.done or msg.get_type() != "MISSION_ACK" or not self._for_me(msg):
             return []
         result = int(msg.type)
@@ -439,11 +441,11 @@ class SetCurrentTransfer(_Transfer):
         super().__init__(mav, target, own_system, 0, max_retries)
         self.seq = seq
 
-    def start(self) -> list[Msg]:
+    def start(self) -> list[MavMessage]:
         self.started = True
         return self._send(self.mav.mission_set_current_encode(self.sysid, self.compid, self.seq))
 
-    def handle(self, msg: Msg, now: float | None = None) -> list[Msg]:
+    def handle(self, msg: MavMessage, now: float | None = None) -> list[MavMessage]:
         if not self.done and msg.get_type() == "MISSION_CURRENT" and int(msg.seq) == self.seq:
             self.done = True
         return []

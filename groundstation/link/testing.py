@@ -18,12 +18,10 @@ from typing import Any
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from groundstation.link.codec import Decoder, Encoder
+from groundstation.link.codec import Decoder, Encoder, MavMessage
 from groundstation.link.items import from_message
 from groundstation.link.signing import SigningConfig
 from routes.mission import MissionItem
-
-Msg = Any
 
 
 @dataclass
@@ -80,7 +78,7 @@ class FakeAutopilot:
         self._requested_at = 0.0
         self._now = 0.0
 
-    def _out(self, msgs: list[Msg]) -> list[bytes]:
+    def _out(self, msgs: list[MavMessage]) -> list[bytes]:
         return [self.encoder.encode(m) for m in msgs if self.rng.random() >= self.loss]
 
     def heartbeat(self) -> bytes:
@@ -104,7 +102,7 @@ class FakeAutopilot:
         """Frames from the station in, frames back out (``now``: the clock of :meth:`tick`)."""
         if now is not None:
             self._now = now
-        replies: list[Msg] = []
+        replies: list[MavMessage] = []
         for msg in self.decoder.feed(data, datagram=True):
             if self.rng.random() < self.loss:
                 continue
@@ -134,10 +132,11 @@ class FakeAutopilot:
         mtype, _count, got = self._upload
         return self._out([self._request(len(got), mtype)])
 
-    def _ack(self, command: int, result: int) -> Msg:
-        return self.mav.command_ack_encode(command, result, 0, 0, 255, 190)
+    def _ack(self, command: int, result: int) -> MavMessage:
+        ack: MavMessage = self.mav.command_ack_encode(command, result, 0, 0, 255, 190)
+        return ack
 
-    def _handle(self, msg: Msg) -> list[Msg]:
+    def _handle(self, msg: MavMessage) -> list[MavMessage]:
         kind = msg.get_type()
         if kind in ("COMMAND_LONG", "COMMAND_INT"):
             return self._command(msg)
@@ -215,7 +214,7 @@ class FakeAutopilot:
             return [self.mav.mission_current_encode(msg.seq)]
         return []
 
-    def _statustexts(self, severity: int, text: str) -> list[Msg]:
+    def _statustexts(self, severity: int, text: str) -> list[MavMessage]:
         """STATUSTEXT as ArduPilot sends it: 50-character chunks sharing an ``id``."""
         data = text.encode()
         if len(data) <= 50:
@@ -227,13 +226,17 @@ class FakeAutopilot:
             for seq, chunk in enumerate(chunks)
         ]
 
-    def _request(self, seq: int, mission_type: int) -> Msg:
+    def _request(self, seq: int, mission_type: int) -> MavMessage:
         self._requested_at = self._now
-        if self.legacy_requests:
-            return self.mav.mission_request_encode(255, 190, seq, mission_type)
-        return self.mav.mission_request_int_encode(255, 190, seq, mission_type)
+        encode = (
+            self.mav.mission_request_encode
+            if self.legacy_requests
+            else self.mav.mission_request_int_encode
+        )
+        request: MavMessage = encode(255, 190, seq, mission_type)
+        return request
 
-    def _command(self, msg: Msg) -> list[Msg]:
+    def _command(self, msg: MavMessage) -> list[MavMessage]:
         command = int(msg.command)
         self.commands_seen.append(command)
         if command == 400:  # ARM_DISARM

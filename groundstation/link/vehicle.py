@@ -15,11 +15,11 @@ from typing import Any, Generic, TypeVar
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
+from groundstation.link.codec import MavMessage
 from groundstation.link.health import LinkHealth
 from groundstation.link.modes import AUTOPILOT_PX4, autopilot_label, mode_name
 from groundstation.link.sanity import TelemetryCheck, TelemetryHealth
 
-Msg = Any
 T = TypeVar("T")
 
 LANDED_STATES = {0: "undefined", 1: "on_ground", 2: "in_air", 3: "takeoff", 4: "landing"}
@@ -86,7 +86,7 @@ class StateBuilder:
         self.check = TelemetryCheck()
         #: AUTOPILOT_VERSION's MAV_PROTOCOL_CAPABILITY bits, once the vehicle has sent them
         self.capabilities: int | None = None
-        self._handlers: dict[str, Callable[[Msg], None]] = {
+        self._handlers: dict[str, Callable[[MavMessage], None]] = {
             "HEARTBEAT": self._heartbeat,
             "GLOBAL_POSITION_INT": self._global_position,
             "ATTITUDE": self._attitude,
@@ -101,7 +101,7 @@ class StateBuilder:
             "WIND": self._wind,
         }
 
-    def apply(self, msg: Msg) -> bool:
+    def apply(self, msg: MavMessage) -> bool:
         """Fold ``msg`` in; True if it was a message the state uses."""
         handler = self._handlers.get(msg.get_type())
         if handler is None:
@@ -116,7 +116,7 @@ class StateBuilder:
     def is_px4(self) -> bool:
         return self.autopilot_code == AUTOPILOT_PX4
 
-    def _heartbeat(self, m: Msg) -> None:
+    def _heartbeat(self, m: MavMessage) -> None:
         self.autopilot_code = int(m.autopilot)
         self.f["autopilot"] = autopilot_label(self.autopilot_code)
         self.f["vehicle_type"] = int(m.type)
@@ -137,7 +137,7 @@ class StateBuilder:
         if self.check.ok(name, value):
             self.f[name] = value
 
-    def _global_position(self, m: Msg) -> None:
+    def _global_position(self, m: MavMessage) -> None:
         self._set("time_boot_s", m.time_boot_ms / 1000.0)
         position = self._position(m.lat, m.lon, m.alt, m.relative_alt)
         if position is not None:
@@ -152,19 +152,19 @@ class StateBuilder:
         if m.hdg != 65535:
             self._set("heading_deg", m.hdg / 100.0)
 
-    def _attitude(self, m: Msg) -> None:
+    def _attitude(self, m: MavMessage) -> None:
         self._set("roll_deg", math.degrees(m.roll))
         self._set("pitch_deg", math.degrees(m.pitch))
         yaw = math.degrees(m.yaw)
         if self.check.ok("yaw_deg", yaw):
             self.f["yaw_deg"] = yaw % 360.0
 
-    def _vfr_hud(self, m: Msg) -> None:
+    def _vfr_hud(self, m: MavMessage) -> None:
         self._set("speed_m_s", float(m.groundspeed))
         self._set("heading_deg", float(m.heading))
         self._set("climb_m_s", float(m.climb))
 
-    def _sys_status(self, m: Msg) -> None:
+    def _sys_status(self, m: MavMessage) -> None:
         if m.battery_remaining != -1:  # -1: the autopilot does not estimate it
             self._set("battery_pct", float(m.battery_remaining))
         if m.voltage_battery not in (0, 65535):
@@ -172,13 +172,13 @@ class StateBuilder:
         enabled = int(m.onboard_control_sensors_present) & int(m.onboard_control_sensors_enabled)
         self.f["sensors_unhealthy"] = enabled & ~int(m.onboard_control_sensors_health)
 
-    def _battery_status(self, m: Msg) -> None:
+    def _battery_status(self, m: MavMessage) -> None:
         if m.battery_remaining != -1:
             self._set("battery_pct", float(m.battery_remaining))
         if m.current_consumed != -1:  # -1: the autopilot does not measure it
             self._set("battery_consumed_mah", float(m.current_consumed))
 
-    def _gps_raw(self, m: Msg) -> None:
+    def _gps_raw(self, m: MavMessage) -> None:
         if self.check.ok("gps_fix", m.fix_type):
             self.f["gps_fix"] = int(m.fix_type)
         if m.satellites_visible != 255 and self.check.ok("satellites", m.satellites_visible):
@@ -186,15 +186,15 @@ class StateBuilder:
         if m.eph != 65535:
             self._set("hdop", m.eph / 100.0)
 
-    def _home(self, m: Msg) -> None:
+    def _home(self, m: MavMessage) -> None:
         home = self._position(m.latitude, m.longitude, m.altitude, 0)
         if home is not None:
             self.f["home"] = home
 
-    def _extended(self, m: Msg) -> None:
+    def _extended(self, m: MavMessage) -> None:
         self.f["landed_state"] = LANDED_STATES.get(int(m.landed_state), "undefined")
 
-    def _mission_current(self, m: Msg) -> None:
+    def _mission_current(self, m: MavMessage) -> None:
         self.f["mission_seq"] = int(m.seq)
         total = getattr(m, "total", 0)
         if total and total != 65535:
@@ -204,11 +204,11 @@ class StateBuilder:
         """A whole STATUSTEXT (chunks reassembled: :mod:`groundstation.link.statustext`)."""
         self.f["last_text"] = text
 
-    def _version(self, m: Msg) -> None:
+    def _version(self, m: MavMessage) -> None:
         self.f["firmware_version"] = int(m.flight_sw_version)
         self.capabilities = int(m.capabilities)
 
-    def _wind(self, m: Msg) -> None:
+    def _wind(self, m: MavMessage) -> None:
         if self.check.all_ok(("wind_speed_m_s", m.speed), ("wind_dir_deg", m.direction)):
             self.f["wind_speed_m_s"] = round(float(m.speed), 2)
             self.f["wind_dir_deg"] = round(float(m.direction) % 360.0, 1)
