@@ -503,3 +503,49 @@ class Alert(Base):
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     acknowledged_by_name: Mapped[str | None] = mapped_column(String(64))
     ack_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CameraPhoto(Base):
+    """A photo a vehicle's camera took and the station fetched; the JPEG is a file on disk
+    (``photos/<sha256>.jpg`` in the data folder), named and checked by its hash."""
+
+    __tablename__ = "camera_photos"
+    __table_args__ = (UniqueConstraint("sysid", "image_index", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sysid: Mapped[int] = mapped_column(Integer, index=True)
+    patrol_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patrols.id", ondelete="SET NULL"), index=True
+    )
+    image_index: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column()
+    #: where the vehicle said (CAMERA_IMAGE_CAPTURED) and where the JPEG's EXIF says
+    lat_deg: Mapped[float | None] = mapped_column(Float)
+    lon_deg: Mapped[float | None] = mapped_column(Float)
+    alt_msl_m: Mapped[float | None] = mapped_column(Float)
+    exif_lat_deg: Mapped[float | None] = mapped_column(Float)
+    exif_lon_deg: Mapped[float | None] = mapped_column(Float)
+    exif_alt_m: Mapped[float | None] = mapped_column(Float)
+    source_url: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(512))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VideoSegment(Base):
+    """A recorded piece of a vehicle's video: an MP4 file on disk and its SHA-256."""
+
+    __tablename__ = "video_segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sysid: Mapped[int] = mapped_column(Integer, index=True)
+    patrol_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patrols.id", ondelete="SET NULL"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime] = mapped_column()
+    frames: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(512))

@@ -111,6 +111,9 @@ class VehicleHandle:
         self.stream_requests = 0  # times telemetry streams were (re-)requested
         self.frames_in = 0
         self.other_component_frames = 0
+        #: called with every message from another component of this system (a camera, a
+        #: gimbal): how :mod:`groundstation.video.camera_client` hears the camera protocol
+        self.component_listeners: list[Callable[[Msg], None]] = []
 
     # --- identity (also the MissionPort protocol) ---------------------------------------------
 
@@ -171,6 +174,9 @@ class VehicleHandle:
         if self.health.on_frame(header.srcComponent, header.seq, now):
             self._link.vehicle_regained(self)
         kind = msg.get_type()
+        if header.srcComponent != self._compid:
+            for listener in self.component_listeners:
+                listener(msg)
         if kind in PHOTO_MESSAGES:  # from the autopilot or from a camera component
             photo = self.photos.photo_of(msg, time.time(), self.builder.check)
             if photo is not None:

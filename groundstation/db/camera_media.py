@@ -1,0 +1,112 @@
+"""Camera photos and recorded video segments: their rows (the bytes are files on disk).
+
+Photos are unique per (vehicle, image index, time): a CAMERA_IMAGE_CAPTURED heard twice (a
+camera resends, two links) is stored once. Each row keeps the file's SHA-256 so evidence
+packets can cite it and a verifier can check the file has not changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groundstation.db.models import CameraPhoto, VideoSegment
+
+
+@dataclass(frozen=True, slots=True)
+class NewPhoto:
+    sysid: int
+    image_index: int
+    taken_at: datetime
+    lat_deg: float | None
+    lon_deg: float | None
+    alt_msl_m: float | None
+    exif_lat_deg: float | None
+    exif_lon_deg: float | None
+    exif_alt_m: float | None
+    source_url: str
+    sha256: str
+    size_bytes: int
+    path: str
+    patrol_id: int | None = None
+
+
+async def add_photo(session: AsyncSession, photo: NewPhoto) -> CameraPhoto:
+    """Store `photo` (or return the row already stored for the same shot)."""
+    existing = await session.scalar(
+        select(CameraPhoto).where(
+            CameraPhoto.sysid == photo.sysid,
+            CameraPhoto.image_index == photo.image_index,
+            CameraPhoto.taken_at == photo.taken_at,
+        )
+    )
+    if existing is not None:
+        return existing
+    row = CameraPhoto(**{f: getattr(photo, f) for f in NewPhoto.__slots__})
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def list_photos(
+    session: AsyncSession,
+    sysid: int | None = None,
+    patrol_id: int | None = None,
+    since: datetime | None = None,
+    limit: int = 500,
+) -> Sequence[CameraPhoto]:
+    """Newest first."""
+    q = select(CameraPhoto).order_by(CameraPhoto.taken_at.desc(), CameraPhoto.id.desc())
+    if sysid is not None:
+        q = q.where(CameraPhoto.sysid == sysid)
+    if patrol_id is not None:
+        q = q.where(CameraPhoto.patrol_id == patrol_id)
+    if since is not None:
+        q = q.where(CameraPhoto.taken_at >= since)
+    return (await session.scalars(q.limit(limit))).all()
+
+
+async def get_photo(session: AsyncSession, photo_id: int) -> CameraPhoto | None:
+    return await session.get(CameraPhoto, photo_id)
+
+
+async def add_segment(
+    session: AsyncSession,
+    sysid: int,
+    started_at: datetime,
+    ended_at: datetime,
+    frames: int,
+    sha256: str,
+    size_bytes: int,
+    path: str,
+    patrol_id: int | None = None,
+) -> VideoSegment:
+    row = VideoSegment(
+        sysid=sysid,
+        started_at=started_at,
+        ended_at=ended_at,
+        frames=frames,
+        sha256=sha256,
+        size_bytes=size_bytes,
+        path=path,
+        patrol_id=patrol_id,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def list_segments(
+    session: AsyncSession, sysid: int | None = None, since: datetime | None = None
+) -> Sequence[VideoSegment]:
+    """Oldest first (the order to play them in)."""
+    q = select(VideoSegment).order_by(VideoSegment.started_at, VideoSegment.id)
+    if sysid is not None:
+        q = q.where(VideoSegment.sysid == sysid)
+    if since is not None:
+        q = q.where(VideoSegment.ended_at >= since)
+    return (await session.scalars(q)).all()

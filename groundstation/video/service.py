@@ -1,0 +1,265 @@
+"""The station's video service: cameras found, streams received, photos fetched, video recorded.
+
+For every vehicle the fleet hears, :class:`CameraClient` asks for its camera (MAVLink camera
+protocol, component 100); cameras that do not speak it come from the settings
+(``video.streams``). Each RTP/UDP stream gets a :class:`VideoSource` on its port; viewers and
+the recorder subscribe to it, and the camera is told to stream (VIDEO_START_STREAMING) while
+anyone does, and to stop `stop_grace_s` after the last one leaves. Photos the camera announces
+(CAMERA_IMAGE_CAPTURED with an ``http://`` file URL) are downloaded, hashed, stored as files and
+recorded in ``camera_photos``; recordings go to ``video_segments``.
+
+A vehicle without a camera costs three unanswered REQUEST_MESSAGEs once; nothing else waits on
+the camera, and no camera failure reaches the flight side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from groundstation.db import camera_media
+from groundstation.db.models import CameraPhoto
+from groundstation.errors import LinkError
+from groundstation.link.fleet import Fleet
+from groundstation.video import photos
+from groundstation.video.camera_client import CameraClient, CameraInfo, StreamInfo
+from groundstation.video.recorder import Segment, SegmentRecorder
+from groundstation.video.settings import VideoSettings
+from groundstation.video.source import Subscriber, VideoSource
+
+Msg = Any
+log = logging.getLogger(__name__)
+_EPOCH_PLAUSIBLE_US = 1_000_000_000 * 1_000_000
+
+
+class VideoService:
+    """Owns every camera client, stream source and recorder of the station."""
+
+    def __init__(
+        self,
+        settings: VideoSettings,
+        data_dir: Path,
+        sessions: async_sessionmaker[AsyncSession] | None,
+        fleet: Fleet | None = None,
+    ) -> None:
+        self.settings = settings
+        self.data_dir = data_dir
+        self.sessions = sessions
+        self.fleet = fleet
+        self.cameras: dict[int, CameraInfo] = {}
+        self.clients: dict[int, CameraClient] = {}
+        self.sources: dict[int, VideoSource] = {}
+        self.recorders: dict[int, SegmentRecorder] = {}
+        self.no_camera: set[int] = set()
+        self.photos_stored = 0
+        self.on_photo: list[Callable[[int, CameraPhoto], None]] = []
+        self._tg: asyncio.TaskGroup | None = None
+        self._stop_timers: dict[int, asyncio.TimerHandle] = {}
+        self._changed = asyncio.Event()
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    # ------------------------------------------------------------------ lifecycle
+    async def run(self) -> None:
+        """Find cameras until cancelled (the station's task group runs this)."""
+        try:
+            async with asyncio.TaskGroup() as tg:
+                self._tg = tg
+                for sysid, uri in self.settings.streams.items():
+                    stream = StreamInfo(1, uri, "rtp_udp", 0, 0, 0.0, "h264", "configured")
+                    info = CameraInfo(sysid, 0, "", "", 0, (stream,), source="config")
+                    self._spawn(self._attach(info, None), f"video-config-{sysid}")
+                if self.fleet is not None:
+                    async for sysid in self.fleet.new_vehicles():
+                        self._spawn(self._discover(sysid), f"video-discover-{sysid}")
+                else:
+                    await asyncio.Event().wait()
+        finally:
+            self._tg = None
+            self.close()
+
+    def close(self) -> None:
+        for timer in self._stop_timers.values():
+            timer.cancel()
+        for recorder in self.recorders.values():
+            recorder.close()
+        for source in self.sources.values():
+            source.close()
+        for client in self.clients.values():
+            client.close()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        if self._tg is None:
+            coro.close()
+            return
+        self._tg.create_task(self._guarded(coro, name), name=name)
+
+    @staticmethod
+    async def _guarded(coro: Coroutine[Any, Any, None], name: str) -> None:
+        try:
+            await coro
+        except (LinkError, OSError, photos.PhotoFetchError, ValueError) as exc:
+            log.warning("%s: %s", name, exc)
+
+    async def wait_for_camera(self, sysid: int, timeout_s: float) -> CameraInfo:
+        """Wait until vehicle `sysid`'s camera is known (tests, the demo); LookupError if
+        the vehicle turned out to have none."""
+        found = await self.wait_for_discovery(sysid, timeout_s)
+        if found is None:
+            raise LookupError(f"vehicle {sysid} has no camera")
+        return found
+
+    async def wait_for_discovery(self, sysid: int, timeout_s: float) -> CameraInfo | None:
+        """Wait until vehicle `sysid` was asked for its camera: the camera, or None."""
+        async with asyncio.timeout(timeout_s):
+            while sysid not in self.cameras and sysid not in self.no_camera:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.cameras.get(sysid)
+
+    # ------------------------------------------------------------------ discovery
+    async def _discover(self, sysid: int) -> None:
+        assert self.fleet is not None
+        if sysid in self.settings.streams:
+            return  # configured: no need to ask
+        client = CameraClient(self.fleet.vehicle(sysid))
+        info = await client.discover()
+        if info is None:
+            client.close()
+            self.no_camera.add(sysid)
+            self._changed.set()
+            return
+        self.clients[sysid] = client
+        client.on_message(lambda msg: self._camera_message(sysid, msg))
+        await self._attach(info, client)
+
+    async def _attach(self, info: CameraInfo, client: CameraClient | None) -> None:
+        stream = next((s for s in info.streams if s.udp_port is not None), None)
+        if stream is not None and stream.udp_port is not None:
+            source = VideoSource(
+                stream.udp_port,
+                self.settings.listen_host,
+                on_demand=lambda active: self._demand(info.sysid, active),
+            )
+            await source.start()
+            self.sources[info.sysid] = source
+        self.cameras[info.sysid] = info
+        self._changed.set()
+        log.info("vehicle %d: camera %s %s, streams %s", info.sysid, info.vendor, info.model,
+                 [s.uri for s in info.streams])  # fmt: skip
+        if self.settings.record and info.sysid in self.sources:
+            self._spawn(self._record(info.sysid), f"video-record-{info.sysid}")
+
+    # ------------------------------------------------------------------ streaming on demand
+    def _demand(self, sysid: int, active: bool) -> None:
+        timer = self._stop_timers.pop(sysid, None)
+        if timer is not None:
+            timer.cancel()
+        client = self.clients.get(sysid)
+        if client is None:
+            return  # a configured stream: it runs on its own
+        if active:
+            self._spawn(client.start_streaming(), f"video-start-{sysid}")
+            return
+
+        def stop() -> None:
+            self._stop_timers.pop(sysid, None)
+            self._spawn(client.stop_streaming(), f"video-stop-{sysid}")
+
+        loop = asyncio.get_running_loop()
+        self._stop_timers[sysid] = loop.call_later(self.settings.stop_grace_s, stop)
+
+    @contextlib.asynccontextmanager
+    async def watch(
+        self, sysid: int, name: str = "viewer"
+    ) -> AsyncIterator[tuple[VideoSource, Subscriber]]:
+        """Subscribe to vehicle `sysid`'s stream for the duration; KeyError if it has none."""
+        source = self.sources[sysid]
+        async with source.subscribe(name) as sub:
+            yield source, sub
+
+    # ------------------------------------------------------------------ recording
+    async def _record(self, sysid: int) -> None:
+        source = self.sources[sysid]
+        recorder = SegmentRecorder(
+            sysid, self.recordings_dir, self.settings.segment_s, self._segment_closed
+        )
+        self.recorders[sysid] = recorder
+        async with source.subscribe("recorder") as sub:
+            async for unit in source.frames_for(sub):
+                recorder.feed(unit)
+
+    def _segment_closed(self, segment: Segment) -> None:
+        self._spawn(self._store_segment(segment), f"video-segment-{segment.sysid}")
+
+    async def _store_segment(self, s: Segment) -> None:
+        if self.sessions is None:
+            return
+        async with self.sessions.begin() as session:
+            await camera_media.add_segment(
+                session, s.sysid, s.started_at, s.ended_at, s.frames, s.sha256, s.size_bytes,
+                str(s.path),
+            )  # fmt: skip
+
+    # ------------------------------------------------------------------ photos
+    def _camera_message(self, sysid: int, msg: Msg) -> None:
+        if msg.get_type() != "CAMERA_IMAGE_CAPTURED" or int(msg.capture_result) != 1:
+            return
+        if self.settings.fetch_photos:
+            self._spawn(self._fetch_photo(sysid, msg), f"video-photo-{sysid}")
+
+    async def _fetch_photo(self, sysid: int, msg: Msg) -> None:
+        url = msg.file_url if isinstance(msg.file_url, str) else msg.file_url.decode()
+        url = url.split("\0", 1)[0]
+        data = await photos.fetch(url, self.settings.max_photo_bytes)
+        stored = await asyncio.to_thread(photos.store, data, self.photos_dir)
+        utc_us = int(msg.time_utc)
+        taken = (
+            datetime.fromtimestamp(utc_us / 1e6, UTC)
+            if utc_us >= _EPOCH_PLAUSIBLE_US
+            else (stored.exif.taken_at if stored.exif and stored.exif.taken_at else None)
+        ) or datetime.now(UTC)
+        located = int(msg.lat) != 0 or int(msg.lon) != 0
+        exif = stored.exif
+        new = camera_media.NewPhoto(
+            sysid=sysid,
+            image_index=int(msg.image_index),
+            taken_at=taken,
+            lat_deg=int(msg.lat) / 1e7 if located else None,
+            lon_deg=int(msg.lon) / 1e7 if located else None,
+            alt_msl_m=int(msg.alt) / 1000 if located else None,
+            exif_lat_deg=exif.lat_deg if exif else None,
+            exif_lon_deg=exif.lon_deg if exif else None,
+            exif_alt_m=exif.alt_msl_m if exif else None,
+            source_url=url[:255],
+            sha256=stored.sha256,
+            size_bytes=stored.size_bytes,
+            path=str(stored.path),
+        )
+        if self.sessions is None:
+            return
+        async with self.sessions.begin() as session:
+            row = await camera_media.add_photo(session, new)
+        self.photos_stored += 1
+        self._changed.set()
+        for callback in self.on_photo:
+            callback(sysid, row)
+
+    async def wait_for_photos(self, count: int, timeout_s: float) -> None:
+        async with asyncio.timeout(timeout_s):
+            while self.photos_stored < count:
+                self._changed.clear()
+                await self._changed.wait()

@@ -1,0 +1,37 @@
+"""The `video` group of the station's settings (``ECOPATROL_VIDEO__*``).
+
+>>> s = VideoSettings(streams={3: "udp://0.0.0.0:5602"})
+>>> s.streams[3], s.record, s.segment_s
+('udp://0.0.0.0:5602', False, 60.0)
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class VideoSettings(BaseModel):
+    """Cameras, live video, recordings and photos."""
+
+    enabled: bool = Field(True, description="discover cameras and relay their video")
+    listen_host: str = Field("0.0.0.0", description="address the RTP/UDP streams are received on")
+    streams: dict[int, str] = Field(
+        default_factory=dict,
+        description="system id -> stream URI for cameras that do not speak the MAVLink camera "
+        "protocol (udp://0.0.0.0:5600: RTP/H.264 pushed to the station, QGroundControl's form)",
+    )
+    record: bool = Field(False, description="record every discovered stream to MP4 segments")
+    segment_s: float = Field(60.0, gt=1, description="length of a recording segment, seconds")
+    stop_grace_s: float = Field(
+        5.0, ge=0, description="keep a stream running this long after its last viewer leaves"
+    )
+    fetch_photos: bool = Field(True, description="download photos the cameras announce")
+    max_photo_bytes: int = Field(30 * 1024 * 1024, gt=0, description="largest photo fetched")
+
+    @field_validator("streams")
+    @classmethod
+    def _udp_only(cls, v: dict[int, str]) -> dict[int, str]:
+        for sysid, uri in v.items():
+            if not 1 <= sysid <= 255 or not uri.startswith("udp://"):
+                raise ValueError(f"stream {sysid}: {uri!r}: only udp://HOST:PORT (RTP/H.264)")
+        return v
