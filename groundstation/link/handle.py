@@ -113,7 +113,7 @@ class VehicleHandle:
         self.other_component_frames = 0
         #: called with every message from another component of this system (a camera, a
         #: gimbal): how :mod:`groundstation.video.camera_client` hears the camera protocol
-        self.component_listeners: list[Callable[[Msg], None]] = []
+        self.component_listeners: list[Callable[[MavMessage], None]] = []
 
     # --- identity (also the MissionPort protocol) ---------------------------------------------
 

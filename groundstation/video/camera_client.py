@@ -23,10 +23,11 @@ from typing import Any
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from groundstation.errors import CommandError, LinkError
+from groundstation.link.codec import MavMessage
 from groundstation.link.command_protocol import CommandSender, CommandTiming
 from groundstation.link.handle import VehicleHandle
 
-Msg = Any
+Msg = MavMessage
 log = logging.getLogger(__name__)
 M = mavlink
 CAMERA_COMPONENT = M.MAV_COMP_ID_CAMERA

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from groundstation.db import camera_media
 from groundstation.db.models import CameraPhoto
 from groundstation.errors import LinkError
+from groundstation.link.codec import MavMessage
 from groundstation.link.fleet import Fleet
 from groundstation.video import photos
 from groundstation.video.camera_client import CameraClient, CameraInfo, StreamInfo
@@ -34,7 +35,7 @@ from groundstation.video.recorder import Segment, SegmentRecorder
 from groundstation.video.settings import VideoSettings
 from groundstation.video.source import Subscriber, VideoSource
 
-Msg = Any
+Msg = MavMessage
 log = logging.getLogger(__name__)
 _EPOCH_PLAUSIBLE_US = 1_000_000_000 * 1_000_000
 
