@@ -21,37 +21,15 @@ from groundstation.api.flight_schemas import CommandResult, GotoCommand, ModeCom
 from groundstation.api.vehicles import get_vehicle
 from groundstation.db.audit import audit
 from groundstation.db.models import User, Vehicle
-from groundstation.errors import Conflict, GroundStationError, UnknownVehicle, VehicleHeld
+from groundstation.errors import GroundStationError
 from groundstation.link import VehicleHandle
 from groundstation.patrol.service import PatrolService
-from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
+from groundstation.telemetry.fleet_bridge import bridge_or_none
+from groundstation.telemetry.live_handle import live_handle
 
 router = APIRouter(
     prefix="/api/vehicles", tags=["vehicle commands"], dependencies=[Depends(current_user)]
 )
-
-
-def live_handle(request: Request, vehicle: Vehicle) -> VehicleHandle:
-    """The link handle of a registered vehicle; 409 if there is no link, or it is unheard/lost."""
-    bridge: FleetBridge | None = bridge_or_none(request.app)
-    if bridge is None:
-        raise Conflict("the station has no MAVLink link (start it with --mavlink)")
-    try:
-        handle = bridge.handle_of(vehicle.sysid)
-    except UnknownVehicle:
-        raise Conflict(
-            f"vehicle {vehicle.name!r} (system id {vehicle.sysid}) has not been heard",
-            vehicle_id=vehicle.id,
-        ) from None
-    hold = bridge.fleet.link_of(vehicle.sysid).hold_reason(vehicle.sysid)
-    if hold is not None:
-        raise VehicleHeld(vehicle.sysid, hold)
-    if handle.is_lost:
-        raise Conflict(
-            f"vehicle {vehicle.name!r}: link lost ({handle.state.link.last_heard_s:.0f} s silent)",
-            vehicle_id=vehicle.id,
-        )
-    return handle
 
 
 async def run_command(
@@ -65,7 +43,7 @@ async def run_command(
 ) -> CommandResult:
     """Send one command and audit it with its outcome (refused and failed ones too)."""
     try:
-        handle = live_handle(request, vehicle)
+        handle = live_handle(bridge_or_none(request.app), vehicle)
         patrols: PatrolService | None = getattr(request.app.state, "patrols", None)
         if patrols is not None:  # before sending: the mode change can beat the ACK back
             patrols.note_command(vehicle.sysid, command, user.username)
