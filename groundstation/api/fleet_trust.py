@@ -19,16 +19,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import Field
-from sqlalchemy import or_, select
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.inputs import InputModel
+from groundstation.api.lookups import VehicleDep
 from groundstation.api.schemas import VehiclePublic
-from groundstation.api.vehicles import get_vehicle
 from groundstation.config import Settings
 from groundstation.db.audit import audit
 from groundstation.db.models import User, Vehicle
 from groundstation.db.types import utcnow
+from groundstation.db.vehicles import insert_vehicle, record_signing_key, vehicle_clashing
 from groundstation.errors import Conflict, GroundStationError, InvalidRequest, NotFound
 from groundstation.signing_keys import key_for
 from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
@@ -37,7 +37,6 @@ router = APIRouter(
     prefix="/api/vehicles", tags=["fleet trust"], dependencies=[Depends(current_user)]
 )
 
-VehicleDep = Annotated[Vehicle, Depends(get_vehicle)]
 SysId = Annotated[int, Path(ge=1, le=255, description="MAVLink system id")]
 
 
@@ -96,14 +95,10 @@ async def accept_heard(
     if body.enrol:
         _require_trusted(body.link_trusted)
     name = body.name or f"drone-{sysid}"
-    clash = await session.scalar(
-        select(Vehicle).where(or_(Vehicle.sysid == sysid, Vehicle.name == name))
-    )
+    clash = await vehicle_clashing(session, sysid, name)
     if clash is not None:
         raise Conflict(f"vehicle {clash.name!r} already has system id {sysid} or that name")
-    vehicle = Vehicle(sysid=sysid, name=name)
-    session.add(vehicle)
-    await session.commit()
+    vehicle = await insert_vehicle(session, Vehicle(sysid=sysid, name=name))
     await audit(session, user, vehicle, "vehicle.accept", "accepted", {"name": name})
     bridge.fleet.accept(sysid)
     if body.enrol:
@@ -125,9 +120,7 @@ async def _set_key(
     except GroundStationError as exc:
         await audit(session, user, vehicle, command, f"error: {exc}", params)
         raise
-    vehicle.signing_generation = generation
-    vehicle.signing_enrolled_at = utcnow()
-    await session.commit()
+    await record_signing_key(session, vehicle, generation, utcnow())
     await audit(session, user, vehicle, command, "accepted", params)
 
 

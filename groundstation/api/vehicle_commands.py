@@ -18,7 +18,7 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.flight_schemas import CommandResult, GotoCommand, ModeCommand, TakeoffCommand
-from groundstation.api.vehicles import get_vehicle
+from groundstation.api.lookups import VehicleDep
 from groundstation.db.audit import audit
 from groundstation.db.models import User, Vehicle
 from groundstation.errors import GroundStationError
@@ -55,9 +55,6 @@ async def run_command(
     return CommandResult(
         vehicle_id=vehicle.id, sysid=vehicle.sysid, command=command, result="accepted"
     )
-
-
-VehicleDep = Annotated[Vehicle, Depends(get_vehicle)]
 
 
 def _no_argument_command(command: str, name: str, method: str) -> None:

@@ -7,8 +7,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.inputs import Id
@@ -19,8 +17,17 @@ from groundstation.api.schemas import (
     VehiclePublic,
     VehicleUpdate,
 )
-from groundstation.db.models import Flight, Patrol, TrackChunk, Vehicle
-from groundstation.errors import Conflict, NotFound, UnknownVehicle
+from groundstation.db.models import Vehicle
+from groundstation.db.vehicles import (
+    change_vehicle,
+    get_vehicle,
+    insert_vehicle,
+    remove_vehicle,
+    table_flown_in,
+    vehicle_clashing,
+    vehicles_by_sysid,
+)
+from groundstation.errors import Conflict, UnknownVehicle
 from groundstation.patrol.battery import estimate_for
 from groundstation.patrol.config import PatrolConfig
 from groundstation.telemetry.fleet_bridge import bridge_or_none, frame_of
@@ -28,16 +35,9 @@ from groundstation.telemetry.fleet_bridge import bridge_or_none, frame_of
 router = APIRouter(prefix="/api/vehicles", tags=["vehicles"], dependencies=[Depends(current_user)])
 
 
-async def get_vehicle(session: SessionDep, vehicle_id: Id) -> Vehicle:
-    vehicle = await session.get(Vehicle, vehicle_id)
-    if vehicle is None:
-        raise NotFound("vehicle", vehicle_id)
-    return vehicle
-
-
 @router.get("")
 async def list_vehicles(session: SessionDep) -> Page[VehiclePublic]:
-    rows = (await session.execute(select(Vehicle).order_by(Vehicle.sysid))).scalars().all()
+    rows = await vehicles_by_sysid(session)
     return Page(data=[VehiclePublic.from_row(v) for v in rows], count=len(rows))
 
 
@@ -108,19 +108,13 @@ async def add_vehicle(
 ) -> VehiclePublic:
     """Add a drone to the fleet by hand: the link takes its system id from now on (enrol it
     for signing before flying when the station requires signing)."""
-    clash = (
-        await session.execute(
-            select(Vehicle).where(or_(Vehicle.sysid == body.sysid, Vehicle.name == body.name))
-        )
-    ).scalar()  # the first of up to two: one with the sysid, one with the name
+    clash = await vehicle_clashing(session, body.sysid, body.name)
     if clash is not None:
         raise Conflict(
             f"vehicle {clash.name!r} already has system id {clash.sysid} or that name",
             vehicle_id=clash.id,
         )
-    vehicle = Vehicle(**body.model_dump())
-    session.add(vehicle)
-    await _commit_unique(session)
+    vehicle = await insert_vehicle(session, Vehicle(**body.model_dump()))
     bridge = bridge_or_none(request.app)
     if bridge is not None:
         bridge.fleet.accept(vehicle.sysid)
@@ -132,11 +126,7 @@ async def update_vehicle(
     vehicle_id: Id, body: VehicleUpdate, session: SessionDep, _pilot: PilotUser
 ) -> VehiclePublic:
     vehicle = await get_vehicle(session, vehicle_id)
-    for name, value in body.model_dump(exclude_unset=True).items():
-        if value is None and name not in ("battery_capacity_mah", "endurance_s"):
-            continue
-        setattr(vehicle, name, value)
-    await _commit_unique(session)
+    await change_vehicle(session, vehicle, body.model_dump(exclude_unset=True))
     return VehiclePublic.from_row(vehicle)
 
 
@@ -146,27 +136,15 @@ async def delete_vehicle(
 ) -> None:
     """Forget a drone that has never flown; one with patrols or a track is kept (409)."""
     vehicle = await get_vehicle(session, vehicle_id)
-    for table in (Patrol, TrackChunk, Flight):
-        used = await session.execute(
-            select(table.id).where(table.vehicle_id == vehicle_id).limit(1)
+    flown_in = await table_flown_in(session, vehicle_id)
+    if flown_in is not None:
+        raise Conflict(
+            f"vehicle {vehicle.name!r} has flown ({flown_in}); it cannot be deleted",
+            vehicle_id=vehicle_id,
         )
-        if used.first() is not None:
-            raise Conflict(
-                f"vehicle {vehicle.name!r} has flown ({table.__tablename__}); it cannot be deleted",
-                vehicle_id=vehicle_id,
-            )
     sysid = vehicle.sysid
-    await session.delete(vehicle)
-    await session.commit()
+    await remove_vehicle(session, vehicle)
     bridge = bridge_or_none(request.app)
     if bridge is not None:  # not admitted any more (a handle already open stays until restart)
         bridge.fleet.admission.forget(sysid)
         bridge.forget(sysid)
-
-
-async def _commit_unique(session: SessionDep) -> None:
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict("another vehicle has that system id or name") from exc

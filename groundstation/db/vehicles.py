@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -53,10 +55,33 @@ async def table_flown_in(session: AsyncSession, vehicle_id: int) -> str | None:
     return None
 
 
-async def add_vehicle(session: AsyncSession, vehicle: Vehicle) -> Vehicle:
+async def insert_vehicle(session: AsyncSession, vehicle: Vehicle) -> Vehicle:
     """Store a new vehicle (committed); :class:`Conflict` if its system id or name is taken."""
     session.add(vehicle)
     await commit_unique(session)
+    return vehicle
+
+
+async def change_vehicle(
+    session: AsyncSession, vehicle: Vehicle, changes: Mapping[str, Any]
+) -> Vehicle:
+    """Apply the fields given (a None clears only the battery capacity and the endurance) and
+    commit; :class:`Conflict` if the new system id or name is taken."""
+    for name, value in changes.items():
+        if value is None and name not in ("battery_capacity_mah", "endurance_s"):
+            continue
+        setattr(vehicle, name, value)
+    await commit_unique(session)
+    return vehicle
+
+
+async def record_signing_key(
+    session: AsyncSession, vehicle: Vehicle, generation: int, at: datetime
+) -> Vehicle:
+    """Store that the vehicle holds its key of `generation` since `at` (committed)."""
+    vehicle.signing_generation = generation
+    vehicle.signing_enrolled_at = at
+    await session.commit()
     return vehicle
 
 
@@ -69,7 +94,7 @@ async def commit_unique(session: AsyncSession) -> None:
         raise Conflict("another vehicle has that system id or name") from exc
 
 
-async def delete_vehicle(session: AsyncSession, vehicle: Vehicle) -> None:
+async def remove_vehicle(session: AsyncSession, vehicle: Vehicle) -> None:
     """Remove a vehicle from the registry (committed)."""
     await session.delete(vehicle)
     await session.commit()
