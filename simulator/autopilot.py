@@ -103,7 +103,7 @@ class Autopilot(VehicleActions):
             self.wind.turbulence_m_s = p.get("SIM_WIND_TURB")
             self.battery.capacity_mah = p.get("BATT_CAPACITY")
         self.gps.available = not p.get("SIM_GPS_DISABLE") and self.t >= self.gps_lost_until
-        wind = self.wind.step(dt, self.rng)
+        wind = self.wind_ne = self.wind.step(dt, self.rng)
         self.gps.step(dt, self.rng)
         if self.armed:
             sp = self._setpoint(dt)

@@ -69,6 +69,8 @@ class AutopilotCore:
         self._nav_ctx: tuple[tuple[object, ...], NavContext] | None = None
         self.frame = Airframe()
         self.wind = Wind()
+        self.wind_ne: tuple[float, float] = (0.0, 0.0)
+        """The wind this step, north and east m/s it blows toward (WIND reports it)."""
         self.battery = Battery()
         self.gps = Gps()
         self.camera = Camera()

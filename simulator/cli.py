@@ -63,6 +63,18 @@ def _camera(video_to: str, scene: Path | None, config: type[CameraConfig]) -> Ca
     return config(video_host=host, video_base_port=int(port), scene_file=scene)
 
 
+def _wind(text: str | None) -> tuple[float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        raise typer.BadParameter("wind must be SPEED_M_S,FROM_DEG[,GUST_M_S]") from None
+    if len(parts) not in (2, 3):
+        raise typer.BadParameter("wind must be SPEED_M_S,FROM_DEG[,GUST_M_S]")
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else 0.0
+
+
 Opt = typer.Option
 
 
@@ -79,6 +91,7 @@ def sim(
     home: Annotated[str | None, Opt(help="LAT,LON,ALT_MSL of the first vehicle.")] = None,
     signing_key: Annotated[str | None, Opt(help="MAVLink 2 signing key, 64 hex digits.")] = None,
     control: Annotated[str | None, Opt(help="JSON-lines control: tcp:127.0.0.1:PORT.")] = None,
+    wind: Annotated[str | None, Opt(help="SPEED_M_S,FROM_DEG[,GUST_M_S], all vehicles.")] = None,
     duration: Annotated[float | None, Opt(min=0, help="Stop after this many wall seconds.")] = None,
     camera: Annotated[bool, Opt(help="A gimbal camera on each vehicle (component 100).")] = False,
     video_to: Annotated[
@@ -110,6 +123,7 @@ def sim(
         latency_ms=latency_ms,
         signing_key=_key(signing_key),
         camera=_camera(video_to, scene, CameraConfig) if camera else None,
+        wind=_wind(wind),
     )
     try:
         config.validate()

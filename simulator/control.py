@@ -13,6 +13,7 @@ Operations (times in simulated seconds):
     {"op": "param", "sysid": 1, "name": "FS_GCS_ENABLE", "value": 1}
     {"op": "scene", "objects": [{"kind": "boat", "lat": 29.0531, "lon": 119.1818,
      "heading": 40}], "replace": false}               place objects the cameras see
+    {"op": "wind", "sysid": null, "speed_m_s": 8, "from_deg": 90, "gust_m_s": 1}   null: all
 
 Try it: `printf '{"op":"status"}\\n' | nc 127.0.0.1 PORT`.
 """
@@ -93,6 +94,13 @@ def _dispatch(fleet: SimFleet, req: dict[str, Any]) -> dict[str, Any]:
         assert sysid is not None
         f.battery_sag(sysid, _number(req, "pct"))
         return {}
+    if op == "wind":
+        sysid = _sysid(req, allow_none=True)
+        if sysid is not None and sysid not in fleet.vehicles:
+            raise ControlError(f"no vehicle with system id {sysid}")
+        gust = _number(req, "gust_m_s") if "gust_m_s" in req else 0.0
+        fleet.set_wind(_number(req, "speed_m_s"), _number(req, "from_deg"), gust, sysid)
+        return {}
     if op == "param":
         sysid = _sysid(req)
         if sysid not in fleet.vehicles:
@@ -106,7 +114,7 @@ def _dispatch(fleet: SimFleet, req: dict[str, Any]) -> dict[str, Any]:
         return _scene(fleet, req)
     raise ControlError(
         f"unknown op {op!r}; one of status, faults, cut_link, mute, gps_loss, battery_sag, "
-        "param, scene"
+        "param, scene, wind"
     )
 
 

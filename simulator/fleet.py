@@ -59,6 +59,9 @@ class SimConfig:
     first_sysid: int = 1
     homes: tuple[tuple[float, float, float], ...] | None = None
     """One start point per vehicle (several launch sites); overrides `home` and the spacing."""
+    wind: tuple[float, float, float] | None = None
+    """Steady wind for every vehicle: (speed m/s, from degrees, gust m/s); None = the
+    SIM_WIND_* defaults. Changeable at run time: `SimFleet.set_wind` or the control port."""
     storage: StorageLimits | tuple[StorageLimits, ...] = field(default_factory=StorageLimits)
     """Mission/fence/rally storage (capacity), ArduCopter SITL's by default; one per vehicle
     with a tuple."""
@@ -82,6 +85,10 @@ class SimConfig:
             for h in self.homes:
                 if not (-90 <= h[0] <= 90 and -180 <= h[1] <= 180):
                     raise SimConfigError(f"home {h} is not lat, lon, alt")
+        if self.wind is not None and not (
+            0 <= self.wind[0] <= 40 and 0 <= self.wind[1] <= 360 and 0 <= self.wind[2] <= 10
+        ):
+            raise SimConfigError(f"wind {self.wind} is not (0-40 m/s, 0-360 deg, 0-10 m/s gusts)")
         if self.home is not None and not (
             -90 <= self.home[0] <= 90 and -180 <= self.home[1] <= 180
         ):
@@ -163,6 +170,8 @@ class SimFleet:
             signing = SigningState(config.signing_key)
             cam = self.cameras.components[sysid] if self.cameras is not None else None
             self.vehicles[sysid] = SimVehicle(ap, Encoder(sysid, 1), signing, camera=cam)
+        if config.wind is not None:
+            self.set_wind(*config.wind)
         self.faults = FaultControl(
             self.clock, self.vehicles, config.seed, config.packet_loss_pct, config.latency_ms
         )
@@ -192,6 +201,17 @@ class SimFleet:
             for v in link.vehicles:
                 v.links.append(link)
         return links
+
+    def set_wind(
+        self, speed_m_s: float, from_deg: float, gust_m_s: float, sysid: int | None = None
+    ) -> None:
+        """Set the wind of one vehicle (or all): the SIM_WIND_* parameters, as on ArduPilot."""
+        for sid, v in self.vehicles.items():
+            if sysid is None or sid == sysid:
+                params = v.autopilot.params
+                params.set("SIM_WIND_SPD", speed_m_s)
+                params.set("SIM_WIND_DIR", from_deg)
+                params.set("SIM_WIND_TURB", gust_m_s)
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> SimFleet:

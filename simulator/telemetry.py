@@ -251,6 +251,14 @@ def local_position_ned(ap: Autopilot) -> MavMessage:
     )
 
 
+def wind(ap: Autopilot) -> MavMessage:
+    """The wind the copter is in (steady plus gusts), as ArduPilot's WIND: where it blows
+    from, -180..180 degrees (``degrees(atan2(-wind_e, -wind_n))``), and its speed. ArduCopter
+    SITL without EK3_DRAG_BCOEF_* estimates none and sends speed 0 from -180."""
+    wn, we = ap.wind_ne
+    return ap.mav.wind_encode(math.degrees(math.atan2(-we, -wn)), math.hypot(wn, we), 0.0)
+
+
 def ekf_status_report(ap: Autopilot) -> MavMessage:
     flags = M.EKF_ATTITUDE | M.EKF_VELOCITY_HORIZ | M.EKF_VELOCITY_VERT | M.EKF_POS_VERT_ABS
     if ap.gps.available:
@@ -295,5 +303,6 @@ BUILDERS: dict[int, Callable[[Autopilot], MavMessage]] = {
     M.MAVLINK_MSG_ID_NAV_CONTROLLER_OUTPUT: nav_controller_output,
     M.MAVLINK_MSG_ID_LOCAL_POSITION_NED: local_position_ned,
     M.MAVLINK_MSG_ID_EKF_STATUS_REPORT: ekf_status_report,
+    M.MAVLINK_MSG_ID_WIND: wind,
     M.MAVLINK_MSG_ID_POWER_STATUS: power_status,
 }

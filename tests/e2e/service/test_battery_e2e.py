@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from simulator.fleet import SimConfig, SimFleet
-from simulator.vehicle import HOVER_A
+from simulator.vehicle import DRAG_A_PER_M2_S2, HOVER_A
 from tests.e2e.service.station import ADMIN, PASSWORD, StationProcess
 from tests.e2e.service.test_patrol_e2e import FACTOR, NEAR_STATION, SPEEDUP, bearer, login
 
@@ -134,7 +134,8 @@ async def test_second_patrol_is_planned_and_checked_with_the_learned_rates(tmp_p
                 assert sim.vehicles[1].state.battery_pct > 5.0, "home with battery to spare"
 
             # the rates against the simulator's battery model (simulator/vehicle.py): hovering
-            # draws HOVER_A, cruising adds 0.004 v^2 A; climbs (counted as hover) draw more.
+            # draws HOVER_A, cruising adds DRAG_A_PER_M2_S2 v^2 A; climbs (counted as hover)
+            # draw more.
             # Cruise (moving at 2 m/s or more, flight_log.py) is not all at the plan's speed:
             # ArduCopter ignores NAV_WAYPOINT's acceptance radius (WPNAV_RADIUS, 2 m), so the
             # copter slows into each corner and speeds up out of it, and a km of cruise takes
@@ -148,7 +149,7 @@ async def test_second_patrol_is_planned_and_checked_with_the_learned_rates(tmp_p
             assert 2.0 < mean_speed <= SPEED_M_S + 0.5
             capacity = sim.vehicles[1].autopilot.battery.capacity_mah
             hover_pct_min = 100.0 * HOVER_A * 60 / 3.6 / capacity
-            cruise_a = HOVER_A + 0.004 * mean_speed**2
+            cruise_a = HOVER_A + DRAG_A_PER_M2_S2 * mean_speed**2
             cruise_pct_km = 100.0 * cruise_a * (1000.0 / mean_speed) / 3.6 / capacity
             print(
                 f"learned cruise {learned['cruise_mean_pct_per_km']:.3f} %/km "
