@@ -32,14 +32,15 @@ from groundstation.api.schemas import AttachmentPublic
 from groundstation.config import Settings
 from groundstation.db.attachments import (
     add_attachment,
-    attachment_data,
     attachment_of_incident,
     photo_bytes_of_incident,
     photo_bytes_of_user,
 )
+from groundstation.db.audit import audit
 from groundstation.db.incidents import get_incident
 from groundstation.db.models import Attachment, Incident, User
 from groundstation.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
+from groundstation.evidence.integrity import read_intact
 from groundstation.keyed_locks import KeyedLocks
 
 router = APIRouter(
@@ -175,6 +176,12 @@ async def upload_attachment(
     async with locks.hold(f"incident:{incident.id}", f"user:{user.id}"):
         await check_quotas(session, settings, incident, user, len(data))
         await add_attachment(session, incident, attachment)
+    params = {
+        "incident_id": incident.id,
+        "attachment_id": attachment.id,
+        "sha256": attachment.sha256,
+    }
+    await audit(session, user, None, "attachment.upload", "ok", params)
     publish_incident(hub, "updated", await incident_public(session, incident))
     return AttachmentPublic.from_row(attachment)
 
@@ -184,12 +191,17 @@ async def upload_attachment(
     response_class=Response,
     responses={200: {"content": {media: {} for media in ACCEPTED}, "description": "the photo"}},
 )
-async def download_attachment(incident_id: Id, attachment_id: Id, session: SessionDep) -> Response:
-    """The photo's bytes, with its sniffed content type."""
+async def download_attachment(
+    incident_id: Id, attachment_id: Id, session: SessionDep, hub: HubDep, user: CurrentUser
+) -> Response:
+    """The photo's bytes, with its sniffed content type; 409 if they no longer match the hash
+    recorded at upload (never served then). Every download is audited."""
     attachment = await attachment_of_incident(session, incident_id, attachment_id)
     if attachment is None:
         raise NotFound("attachment", attachment_id)
-    data = await attachment_data(session, attachment_id)
+    data = await read_intact(session, attachment, user=user, hub=hub)
+    params = {"incident_id": incident_id, "attachment_id": attachment_id}
+    await audit(session, user, None, "attachment.download", "ok", params)
     return Response(
         content=data,
         media_type=attachment.content_type,

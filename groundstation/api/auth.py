@@ -83,6 +83,7 @@ async def login(
             raise
         await throttle.clear(session, keys[0])
         await session.commit()
+        await audit(session, user, None, "login", "ok", {"address": address})
     issued = tokens.issue(user.id, user.token_version)
     return TokenPublic(
         access_token=issued.token, expires_at=issued.expires_at, user=UserPublic.from_row(user)

@@ -14,6 +14,7 @@ from groundstation.api.deps import CurrentUser, HubDep, OfficerUser, SessionDep,
 from groundstation.api.incident_views import incident_public, publish_incident
 from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import IncidentCreate, IncidentPublic, IncidentUpdate, Page
+from groundstation.db.audit import audit
 from groundstation.db.incidents import (
     change_incident,
     get_incident,
@@ -52,6 +53,7 @@ async def create_incident(
 ) -> IncidentPublic:
     """Report an incident at a position (any role)."""
     incident = await report_incident(session, body.model_dump(), reported_by=user.id)
+    await audit(session, user, None, "incident.create", "ok", {"incident_id": incident.id})
     public = IncidentPublic.from_row(incident)
     publish_incident(hub, "created", public)
     return public
@@ -59,11 +61,24 @@ async def create_incident(
 
 @router.patch("/{incident_id}")
 async def update_incident(
-    incident_id: Id, body: IncidentUpdate, session: SessionDep, hub: HubDep, _officer: OfficerUser
+    incident_id: Id, body: IncidentUpdate, session: SessionDep, hub: HubDep, officer: OfficerUser
 ) -> IncidentPublic:
-    """Assign, resolve, reopen or correct an incident (officers and admins)."""
+    """Assign, resolve, reopen or correct an incident (officers and admins); audited as
+    ``incident.resolve``, ``incident.assign`` or ``incident.edit`` with the changes."""
     incident = await get_incident(session, incident_id)
+    changes = body.model_dump(exclude_unset=True, mode="json")
     await change_incident(session, incident, body.model_dump(exclude_unset=True))
+    await audit(session, officer, None, _change_kind(changes), "ok",
+                {"incident_id": incident.id, "changes": changes})  # fmt: skip
     public = await incident_public(session, incident)
     publish_incident(hub, "updated", public)
     return public
+
+
+def _change_kind(changes: dict[str, object]) -> str:
+    """The audit command for an officer's change: resolve, assign, or edit."""
+    if "status" in changes and changes["status"] == "resolved":
+        return "incident.resolve"
+    if "assigned_to" in changes:
+        return "incident.assign"
+    return "incident.edit"

@@ -28,6 +28,7 @@ from groundstation.api.flight_schemas import (
 from groundstation.api.incident_views import incident_public, publish_incident
 from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
+from groundstation.db.audit import audit
 from groundstation.db.models import PatrolState
 from groundstation.db.patrols import (
     get_patrol,
@@ -38,6 +39,7 @@ from groundstation.db.patrols import (
 )
 from groundstation.db.reports import report_of_patrol
 from groundstation.db.track import load_track, track_geojson
+from groundstation.errors import GroundStationError
 from groundstation.patrol import sorties
 from groundstation.patrol.dispatch import DispatchOrder, dispatch_to_incident
 from groundstation.patrol.service import PatrolService
@@ -62,6 +64,9 @@ async def create_patrols(
     rows = await sorties.create_patrols(
         session, pilot, body.plan_id, body.vehicle_ids, sortie=body.sortie
     )
+    for p in rows:
+        params = {"patrol_id": p.id, "plan_id": p.plan_id, "sortie": p.sortie}
+        await audit(session, pilot, p.vehicle_id, "patrol.create", "ok", params)
     return Page(data=[PatrolPublic.from_row(p) for p in rows], count=len(rows))
 
 
@@ -116,7 +121,13 @@ async def start_patrol(
     body: PatrolStart | None = None,
 ) -> PatrolPublic:
     """Preflight (409 with every check's verdict if one fails), then fly in the background."""
-    await service.start(patrol_id, pilot, vehicle_id=body.vehicle_id if body else None)
+    params = {"patrol_id": patrol_id}
+    try:
+        await service.start(patrol_id, pilot, vehicle_id=body.vehicle_id if body else None)
+    except GroundStationError as exc:
+        await audit(session, pilot, None, "patrol.start", f"error: {exc}", params)
+        raise
+    await audit(session, pilot, None, "patrol.start", "accepted", params)
     return PatrolPublic.from_row(await refreshed_patrol(session, patrol_id))
 
 
@@ -125,16 +136,32 @@ async def resume_patrol(
     patrol_id: Id, session: SessionDep, service: ServiceDep, pilot: PilotUser
 ) -> PatrolPublic:
     """Fly an interrupted patrol again from the item after its last reached one."""
-    await service.start(patrol_id, pilot, resume=True)
+    params = {"patrol_id": patrol_id}
+    try:
+        await service.start(patrol_id, pilot, resume=True)
+    except GroundStationError as exc:
+        await audit(session, pilot, None, "patrol.resume", f"error: {exc}", params)
+        raise
+    await audit(session, pilot, None, "patrol.resume", "accepted", params)
     return PatrolPublic.from_row(await refreshed_patrol(session, patrol_id))
 
 
 @router.post("/patrols/{patrol_id}/abort")
 async def abort_patrol(
-    patrol_id: Id, service: ServiceDep, pilot: PilotUser, body: PatrolAbort | None = None
+    patrol_id: Id,
+    session: SessionDep,
+    service: ServiceDep,
+    pilot: PilotUser,
+    body: PatrolAbort | None = None,
 ) -> PatrolPublic:
     body = body or PatrolAbort()
-    patrol = await service.abort(patrol_id, pilot, body.reason, rtl=body.rtl)
+    params = {"patrol_id": patrol_id, "reason": body.reason, "rtl": body.rtl}
+    try:
+        patrol = await service.abort(patrol_id, pilot, body.reason, rtl=body.rtl)
+    except GroundStationError as exc:
+        await audit(session, pilot, None, "patrol.abort", f"error: {exc}", params)
+        raise
+    await audit(session, pilot, None, "patrol.abort", "accepted", params)
     return PatrolPublic.from_row(patrol)
 
 

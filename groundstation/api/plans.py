@@ -19,6 +19,7 @@ from groundstation.api.flight_schemas import PlanCreate, PlanPreview, PlanPublic
 from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
 from groundstation.api.sites import LoadedSite
+from groundstation.db.audit import audit
 from groundstation.db.models import Plan, User
 from groundstation.db.plans import add_plan, get_plan, plan_summaries_page
 from groundstation.db.vehicles import get_vehicle
@@ -94,6 +95,8 @@ async def create_plan(
             created_by=pilot.id,
         ),
     )
+    params = {"plan_id": plan.id, "name": plan.name, "kind": plan.kind}
+    await audit(session, pilot, None, "plan.create", "ok", params)
     return PlanPublic.from_row(plan, with_route=True)
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from groundstation.api.deps import PilotUser, SessionDep, current_user
 from groundstation.api.inputs import Id, InputModel
+from groundstation.db.audit import audit
 from groundstation.db.models import Schedule, ScheduleRun
 from groundstation.schedule.store import (
     ScheduleSpec,
@@ -122,6 +123,8 @@ async def add_schedule(
     """Store a schedule and put it on the scheduler."""
     spec = ScheduleSpec(**body.model_dump())
     row = await create_schedule(session, spec, created_by=user.id)
+    params = {"schedule_id": row.id, "plan_id": row.plan_id, "name": row.name}
+    await audit(session, user, None, "schedule.create", "ok", params)
     return _public(row, await _sync(request, row))
 
 
@@ -147,23 +150,27 @@ async def get_one(request: Request, session: SessionDep, schedule_id: Id) -> Sch
 
 @router.patch("/{schedule_id}")
 async def change_schedule(
-    request: Request, session: SessionDep, _user: PilotUser, schedule_id: Id, body: ScheduleUpdate
+    request: Request, session: SessionDep, user: PilotUser, schedule_id: Id, body: ScheduleUpdate
 ) -> SchedulePublic:
     """Change a schedule (``{"enabled": false}`` disables it); rescheduled at once."""
     row = await get_schedule(session, schedule_id)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
     row = await update_schedule(session, row, changes)
+    params = {"schedule_id": row.id, "changes": body.model_dump(exclude_unset=True, mode="json")}
+    await audit(session, user, None, "schedule.update", "ok", params)
     return _public(row, await _sync(request, row))
 
 
 @router.delete("/{schedule_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_schedule(
-    request: Request, session: SessionDep, _user: PilotUser, schedule_id: Id
+    request: Request, session: SessionDep, user: PilotUser, schedule_id: Id
 ) -> None:
     """Remove a schedule and its run log."""
     row = await get_schedule(session, schedule_id)
+    params = {"schedule_id": schedule_id, "plan_id": row.plan_id, "name": row.name}
     await session.delete(row)
     await session.commit()
+    await audit(session, user, None, "schedule.delete", "ok", params)
     service = getattr(request.app.state, "schedules", None)
     if service is not None:
         await service.sync(schedule_id)

@@ -13,6 +13,7 @@ from groundstation.api.deps import (
 )
 from groundstation.api.inputs import Id
 from groundstation.api.schemas import Page, UserCreate, UserPublic, UserUpdate
+from groundstation.db.audit import audit
 from groundstation.db.models import Role
 from groundstation.db.users import count_admins, create_user, get_user, users_by_name
 from groundstation.errors import Conflict
@@ -29,7 +30,7 @@ async def list_users(session: SessionDep, role: Role | None = None) -> Page[User
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def add_user(
-    body: UserCreate, session: SessionDep, passwords: PasswordsDep, _admin: AdminUser
+    body: UserCreate, session: SessionDep, passwords: PasswordsDep, admin: AdminUser
 ) -> UserPublic:
     user = await create_user(
         session,
@@ -40,6 +41,8 @@ async def add_user(
         full_name=body.full_name,
     )
     await session.commit()
+    params = {"user_id": user.id, "username": user.username, "role": user.role.value}
+    await audit(session, admin, None, "user.create", "ok", params)
     return UserPublic.from_row(user)
 
 
@@ -50,11 +53,14 @@ async def update_user(
     session: SessionDep,
     passwords: PasswordsDep,
     revocations: RevocationsDep,
-    _admin: AdminUser,
+    admin: AdminUser,
 ) -> UserPublic:
     """Change a user; a new password, role or active flag revokes the user's tokens."""
     user = await get_user(session, user_id)
     changes = body.model_dump(exclude_unset=True)
+    audited = body.model_dump(exclude_unset=True, exclude={"password"}, mode="json")
+    if "password" in changes:
+        audited["password"] = "changed"
     demotes_admin = (
         user.role == Role.ADMIN
         and user.active
@@ -78,4 +84,6 @@ async def update_user(
     await session.commit()
     if revoke:
         revocations.revoke(user.id)
+    params = {"user_id": user.id, "username": user.username, "changes": audited}
+    await audit(session, admin, None, "user.update", "ok", params)
     return UserPublic.from_row(user)

@@ -17,6 +17,7 @@ from groundstation.api.schemas import (
     VehiclePublic,
     VehicleUpdate,
 )
+from groundstation.db.audit import audit
 from groundstation.db.models import Vehicle
 from groundstation.db.vehicles import (
     change_vehicle,
@@ -104,7 +105,7 @@ async def read_vehicle_battery(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def add_vehicle(
-    body: VehicleCreate, request: Request, session: SessionDep, _pilot: PilotUser
+    body: VehicleCreate, request: Request, session: SessionDep, pilot: PilotUser
 ) -> VehiclePublic:
     """Add a drone to the fleet by hand: the link takes its system id from now on (enrol it
     for signing before flying when the station requires signing)."""
@@ -115,6 +116,7 @@ async def add_vehicle(
             vehicle_id=clash.id,
         )
     vehicle = await insert_vehicle(session, Vehicle(**body.model_dump()))
+    await audit(session, pilot, vehicle, "vehicle.create", "ok", {"name": vehicle.name})
     bridge = bridge_or_none(request.app)
     if bridge is not None:
         bridge.fleet.accept(vehicle.sysid)
@@ -123,16 +125,18 @@ async def add_vehicle(
 
 @router.patch("/{vehicle_id}")
 async def update_vehicle(
-    vehicle_id: Id, body: VehicleUpdate, session: SessionDep, _pilot: PilotUser
+    vehicle_id: Id, body: VehicleUpdate, session: SessionDep, pilot: PilotUser
 ) -> VehiclePublic:
     vehicle = await get_vehicle(session, vehicle_id)
+    changes = body.model_dump(exclude_unset=True, mode="json")
     await change_vehicle(session, vehicle, body.model_dump(exclude_unset=True))
+    await audit(session, pilot, vehicle, "vehicle.update", "ok", {"changes": changes})
     return VehiclePublic.from_row(vehicle)
 
 
 @router.delete("/{vehicle_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_vehicle(
-    vehicle_id: Id, request: Request, session: SessionDep, _pilot: PilotUser
+    vehicle_id: Id, request: Request, session: SessionDep, pilot: PilotUser
 ) -> None:
     """Forget a drone that has never flown; one with patrols or a track is kept (409)."""
     vehicle = await get_vehicle(session, vehicle_id)
@@ -144,6 +148,7 @@ async def delete_vehicle(
         )
     sysid = vehicle.sysid
     await remove_vehicle(session, vehicle)
+    await audit(session, pilot, sysid, "vehicle.delete", "ok", {"name": vehicle.name})
     bridge = bridge_or_none(request.app)
     if bridge is not None:  # not admitted any more (a handle already open stays until restart)
         bridge.fleet.admission.forget(sysid)

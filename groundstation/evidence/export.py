@@ -21,7 +21,6 @@ from typing import IO, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.db.attachments import attachment_data
 from groundstation.db.audit import audit, write_checkpoint
 from groundstation.db.evidence import (
     audit_rows_touching,
@@ -35,8 +34,9 @@ from groundstation.db.incidents import get_incident, incident_attachments
 from groundstation.db.models import AuditEntry, Incident, User, Vehicle
 from groundstation.db.track import load_track, track_geojson
 from groundstation.db.types import utcnow
-from groundstation.errors import AuditChainBroken, GroundStationError, StoredFileDamaged
-from groundstation.evidence.canonical import iso_utc, sha256_hex
+from groundstation.errors import AuditChainBroken, GroundStationError
+from groundstation.evidence.canonical import iso_utc
+from groundstation.evidence.integrity import read_intact
 from groundstation.evidence.packet import PacketFacts, PacketFile, write_packet
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -197,9 +197,7 @@ async def gather_files(
         )
     ]
     for a in attachments:
-        data = await attachment_data(session, a.id) or b""
-        if sha256_hex(data) != a.sha256:
-            await _damaged(session, incident.id, a.id, a.sha256, sha256_hex(data))
+        data = await read_intact(session, a, user=None)
         files.append(
             PacketFile(
                 path=f"attachments/{a.id:05d}-{safe_name(a.filename)}",
@@ -234,23 +232,6 @@ async def gather_files(
         )
     )
     return record, files
-
-
-async def _damaged(
-    session: AsyncSession, incident_id: int, attachment_id: int, recorded: str, actual: str
-) -> None:
-    params = {
-        "incident_id": incident_id,
-        "attachment_id": attachment_id,
-        "recorded_sha256": recorded,
-        "sha256": actual,
-    }
-    await audit(session, None, None, "attachment.integrity", "mismatch", params)
-    raise StoredFileDamaged(
-        f"photo {attachment_id} of incident {incident_id} no longer matches the hash recorded"
-        " at upload: not exported",
-        **params,
-    )
 
 
 async def _track_files(
