@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from groundstation.app import create_app
 from groundstation.config import DbSettings
-from tests.unit.db.conftest import pg_cluster  # noqa: F401 - the throwaway cluster fixture
+from tests.integration.db.conftest import pg_cluster  # noqa: F401 - the throwaway cluster fixture
 
 from .conftest import ADMIN, PASSWORD, Station, image_bytes
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from groundstation.cli.main import app as cli
 from groundstation.config import DbSettings
 from groundstation.db.migrate import upgrade_to_head
-from tests.unit.reports.patrol_data import store_patrol
+from tests.integration.reports.patrol_data import store_patrol
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from lxml import html as lxml_html
 
-from tests.unit.reports.patrol_data import store_patrol
+from tests.integration.reports.patrol_data import store_patrol
 
 
 def test_report_formats_for_a_stored_patrol(station, officer):

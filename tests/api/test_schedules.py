@@ -16,7 +16,7 @@ from groundstation.db.models import Patrol, Schedule, ScheduleRun
 from groundstation.db.session import make_sync_engine
 from groundstation.db.types import utcnow
 from groundstation.errors import InvalidRequest
-from tests.unit.reports.patrol_data import store_patrol
+from tests.integration.reports.patrol_data import store_patrol
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from groundstation.schedule.store import record_run
 from tests.browser.pages import WAIT_MS, api_status, log_in, open_page, show_tab
 from tests.browser.station import LiveStation
-from tests.unit.reports.patrol_data import store_patrol
+from tests.integration.reports.patrol_data import store_patrol
 
 pytestmark = pytest.mark.e2e
 

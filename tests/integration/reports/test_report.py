@@ -19,7 +19,7 @@ from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.errors import InvalidRequest, NotFound
 from groundstation.reports.builder import build_report, file_report
-from tests.unit.reports.patrol_data import StoredPatrol, store_patrol
+from tests.integration.reports.patrol_data import StoredPatrol, store_patrol
 
 
 @pytest.fixture
