@@ -1,10 +1,12 @@
 # The two commands a user runs: `make demo` and `make test`. Each sets up everything it needs.
+# `make check` is the fast lane while working (format, lint, types, unit and contract tests and
+# doctests: nothing that starts a process or a server); `make test` runs everything, with coverage.
 # Python packages install at the versions pinned in constraints.txt (`make lock` to refresh).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup system-deps clean lock lock-upgrade
+.PHONY: demo test check lint setup system-deps clean lock lock-upgrade
 
 $(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh groundstation/web/package-lock.json
 	bash scripts/install-system-deps.sh
@@ -19,15 +21,25 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/ecopatrol demo
 
+TYPED := geodata routes simulator groundstation tests bench
+PACKAGES := geodata routes simulator groundstation
+
 test: $(STAMP)
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy geodata routes simulator groundstation tests bench
-	$(VENV)/bin/pytest
+	$(VENV)/bin/mypy $(TYPED)
+	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
+
+check: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $(TYPED)
+	$(VENV)/bin/pytest -q tests/unit tests/contract $(PACKAGES)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy geodata routes simulator groundstation tests bench
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $(TYPED)
 
 # constraints.txt: `lock` keeps the pins and adds what pyproject.toml newly needs; `lock-upgrade`
 # moves every pin to the newest version pyproject.toml allows. Commit the file after `make test`.
