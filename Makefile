@@ -50,4 +50,4 @@ lock-upgrade: $(STAMP)
 	PYTHON=$(PY) bash scripts/lock-deps.sh --upgrade
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage
