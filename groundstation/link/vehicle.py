@@ -209,6 +209,11 @@ class StateBuilder:
         self.capabilities = int(m.capabilities)
 
     def _wind(self, m: MavMessage) -> None:
+        if m.speed == 0.0 and m.direction == -180.0:
+            # ArduCopter without EKF3 drag fusion (or on the ground) sends exactly this:
+            # atan2(-0, -0) of a wind it does not estimate. Not a calm: no estimate at all.
+            self.f["wind_speed_m_s"] = self.f["wind_dir_deg"] = None
+            return
         if self.check.all_ok(("wind_speed_m_s", m.speed), ("wind_dir_deg", m.direction)):
             self.f["wind_speed_m_s"] = round(float(m.speed), 2)
             self.f["wind_dir_deg"] = round(float(m.direction) % 360.0, 1)

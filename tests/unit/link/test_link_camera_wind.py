@@ -145,3 +145,14 @@ async def test_fleet_publishes_photos_and_wind_from_a_vehicle():
     assert events[0].photo.position.lat_deg == pytest.approx(LAT)
     assert st.wind_speed_m_s == pytest.approx(4.0)
     assert st.wind_dir_deg == pytest.approx(200.0)
+
+
+def test_ardupilots_no_estimate_is_not_a_calm():
+    """WIND 0 m/s from -180 (ArduCopter SITL without drag fusion) leaves the wind unknown, so
+    the configured wind is used rather than a calm nobody measured."""
+    builder = StateBuilder(1, 1)
+    assert builder.apply(MAV.wind_encode(-90.0, 6.5, 0.2))
+    assert builder.apply(MAV.wind_encode(-180.0, 0.0, 0.0))
+    st = builder.build(LinkHealth())
+    assert st.wind_speed_m_s is None
+    assert st.wind_dir_deg is None
