@@ -47,6 +47,7 @@ from groundstation.api import (
     vehicles,
     web,
 )
+from groundstation.api import evidence as evidence_api
 from groundstation.api import freshness as freshness_api
 from groundstation.api import reports as reports_api
 from groundstation.api import schedules as schedules_api
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
         app.include_router(module.router)
     for flight in (plans, patrols, vehicle_commands):
         app.include_router(flight.router)
-    for module in (freshness_api, reports_api, schedules_api):
+    for module in (freshness_api, reports_api, schedules_api, evidence_api):
         app.include_router(module.router)
     return app
 

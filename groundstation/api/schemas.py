@@ -293,6 +293,8 @@ class IncidentPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    #: under legal hold (admins only set and lift it)
+    held: bool = False
     attachments: list[AttachmentPublic] = Field(default_factory=list)
 
     @classmethod
@@ -313,6 +315,7 @@ class IncidentPublic(BaseModel):
             created_at=i.created_at,
             updated_at=i.updated_at,
             resolved_at=i.resolved_at,
+            held=bool(i.held),
             attachments=[AttachmentPublic.from_row(a) for a in attachments or []],
         )
 

@@ -12,7 +12,16 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.db.models import AuditCheckpoint, AuditEntry, Patrol, Report, User, Vehicle
+from groundstation.db.models import (
+    AuditCheckpoint,
+    AuditEntry,
+    Incident,
+    Patrol,
+    Report,
+    User,
+    Vehicle,
+)
+from groundstation.db.types import utcnow
 
 
 async def audit_rows_touching(
@@ -70,3 +79,15 @@ async def latest_checkpoint(session: AsyncSession) -> AuditCheckpoint | None:
     """The newest signed checkpoint of the audit chain, or None."""
     query = select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)
     return await session.scalar(query)
+
+
+async def set_hold(
+    session: AsyncSession, incident: Incident, user: User, *, held: bool, reason: str
+) -> Incident:
+    """Put the incident under legal hold or lift it (committed; the caller audits)."""
+    incident.held = held
+    incident.held_by = user.id if held else None
+    incident.held_at = utcnow() if held else None
+    incident.hold_reason = reason if held else ""
+    await session.commit()
+    return incident

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
@@ -335,6 +336,12 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
+    #: under legal hold (set and lifted by admins, audited); an incident that is held or has
+    #: photos is never deleted (a database trigger refuses, see migration 0013)
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    held_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    held_at: Mapped[datetime | None]
+    hold_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Attachment(Base):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
+
+import pytest
 
 from .conftest import image_bytes
 from .test_incidents import officer_id, report, upload
@@ -78,3 +81,86 @@ def test_a_damaged_photo_is_refused_audited_and_alerted(station, admin, officer)
     with _db(station) as conn:
         alerts = conn.execute("SELECT kind, level FROM alerts").fetchall()
     assert alerts == [("evidence.integrity", "critical")]
+
+
+def _packet(station, headers, incident_id):
+    return station.client.post(f"/api/incidents/{incident_id}/evidence", headers=headers)
+
+
+def test_an_officer_exports_a_packet_that_verifies_with_the_station_key(
+    station, admin, pilot, officer
+):
+    """The officer's packet verifies against the key admins see; the export is audited."""
+    from groundstation.evidence.keys import load_public_pem
+    from groundstation.evidence.verify import verify_packet
+
+    incident = report(station, pilot)
+    upload(station, pilot, incident["id"], JPEG)
+    got = _packet(station, officer, incident["id"])
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"] == "application/zip"
+    assert f"incident-{incident['id']}-evidence.zip" in got.headers["content-disposition"]
+    key = station.client.get("/api/evidence/key", headers=admin).json()
+    assert key["algorithm"] == "Ed25519"
+    report_ = verify_packet(
+        io.BytesIO(got.content), load_public_pem(key["public_key_pem"].encode())
+    )
+    assert report_.ok, report_.problems
+    assert report_.key_fingerprint == key["fingerprint"]
+    assert report_.manifest["exported_by"] == "officer1"
+    export = next(e for e in _audit(station, admin) if e["command"] == "evidence.export")
+    assert (export["username"], export["params"]) == ("officer1", {"incident_id": incident["id"]})
+
+
+def test_pilots_cannot_export_and_only_admins_see_the_key(station, pilot, officer):
+    """Export is for officers and admins; the key and the chain check for admins."""
+    incident = report(station, pilot)
+    assert _packet(station, pilot, incident["id"]).status_code == 403
+    for headers in (pilot, officer):
+        assert station.client.get("/api/evidence/key", headers=headers).status_code == 403
+        assert station.client.get("/api/audit/verify", headers=headers).status_code == 403
+
+
+def test_hold_and_release_are_admin_only_and_audited(station, admin, officer):
+    """An admin holds and releases an incident with a reason; both are audit rows."""
+    incident = report(station, officer)
+    url = f"/api/incidents/{incident['id']}"
+    body = {"reason": "case 2026-117"}
+    assert station.client.post(f"{url}/hold", json=body, headers=officer).status_code == 403
+    held = station.client.post(f"{url}/hold", json=body, headers=admin)
+    assert held.status_code == 200, held.text
+    assert held.json()["held"] is True
+    assert station.client.get(url, headers=officer).json()["held"] is True
+    released = station.client.post(f"{url}/release", json={"reason": "closed"}, headers=admin)
+    assert released.json()["held"] is False
+    rows = [(e["command"], e["params"]["reason"]) for e in _audit(station, admin)[:2]]
+    assert rows == [("incident.release", "closed"), ("incident.hold", "case 2026-117")]
+
+
+def test_incidents_with_photos_and_photos_are_never_deleted(station, admin, officer):
+    """The store refuses to delete a photo, an incident with photos, or a held incident."""
+    with_photo, held, plain = (report(station, officer) for _ in range(3))
+    meta = upload(station, officer, with_photo["id"], JPEG).json()
+    station.client.post(
+        f"/api/incidents/{held['id']}/hold", json={"reason": "r"}, headers=admin
+    ).raise_for_status()
+    with _db(station) as conn:
+        for table, row_id in (("attachments", meta["id"]), ("incidents", with_photo["id"]),
+                              ("incidents", held["id"])):  # fmt: skip
+            with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+                conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+        conn.execute("DELETE FROM incidents WHERE id = ?", (plain["id"],))  # nothing to keep
+
+
+def test_the_chain_check_names_a_changed_row(station, admin, officer):
+    """GET /api/audit/verify is OK, then names the row changed in the database."""
+    report(station, officer)
+    ok = station.client.get("/api/audit/verify", headers=admin).json()
+    assert ok["ok"] is True
+    assert ok["rows"] >= 3
+    with _db(station) as conn:
+        conn.execute("UPDATE audit_log SET username = 'nobody' WHERE seq = 2")
+    bad = station.client.get("/api/audit/verify", headers=admin).json()
+    assert bad["ok"] is False
+    assert bad["findings"][0]["kind"] == "changed"
+    assert bad["findings"][0]["seq"] == 2

@@ -77,3 +77,18 @@ async def test_a_flipped_byte_in_a_stored_photo_stops_the_export(sessions):
         )
     assert row is not None
     assert (row.result, row.params["attachment_id"]) == ("mismatch", victim)
+
+
+async def test_the_store_refuses_to_delete_evidence(sessions):
+    """Deleting a photo or an incident with photos fails in the database itself."""
+    from sqlalchemy.exc import DBAPIError
+
+    async with sessions() as session:
+        seeded = await seed_incident(session, photos=1, track_s=5)
+    for statement, row_id in (
+        ("DELETE FROM attachments WHERE id = :id", seeded.attachment_ids[0]),
+        ("DELETE FROM incidents WHERE id = :id", seeded.incident_id),
+    ):
+        async with sessions() as session:
+            with pytest.raises(DBAPIError, match="never deleted"):
+                await session.execute(text(statement), {"id": row_id})

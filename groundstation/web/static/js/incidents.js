@@ -157,7 +157,19 @@ export class IncidentLayer {
           class: "primary",
           dataset: { testid: "resolve" },
           onclick: () => patch({ status: "resolved" }, t("incident.resolve")),
-        }, t("incident.resolve")));
+        }, t("incident.resolve")),
+      h("button", {
+        type: "button",
+        dataset: { testid: "export-evidence" },
+        onclick: async () => {
+          try {
+            await this.api.download(`/api/incidents/${i.id}/evidence`, `incident-${i.id}-evidence.zip`);
+            toast(t("incident.exported"));
+          } catch (err) {
+            toast(t("error.generic", { detail: err.message }), "error");
+          }
+        },
+      }, t("incident.export")));
   }
 
   /** The report form at `latlng`; `vehicle` (optional) offers its position instead. */
