@@ -23,7 +23,6 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.api.deps import user_for_claims
@@ -31,15 +30,11 @@ from groundstation.api.inputs import InvalidJson, loads
 from groundstation.api.live_protocol import LiveUser, Pong, Snapshot
 from groundstation.api.schemas import IncidentPublic
 from groundstation.config import Settings
-from groundstation.db.models import (
-    TERMINAL_PATROL_STATES,
-    Incident,
-    IncidentStatus,
-    Patrol,
-    User,
-    Vehicle,
-)
+from groundstation.db.incidents import unresolved_incidents
+from groundstation.db.models import User
+from groundstation.db.patrols import open_patrols
 from groundstation.db.types import utcnow
+from groundstation.db.vehicles import vehicles_by_sysid
 from groundstation.errors import NotAuthenticated
 from groundstation.patrol.config import patrol_payload
 from groundstation.security import Revocations, TokenClaims, TokenCodec
@@ -90,22 +85,16 @@ def keepalive_s(settings: Settings) -> float:
 
 async def snapshot_vehicles(session: AsyncSession) -> list[VehicleFrame]:
     """The registry, before the link runs: every drone offline."""
-    rows = await session.scalars(select(Vehicle).order_by(Vehicle.sysid))
+    rows = await vehicles_by_sysid(session)
     return [VehicleFrame.offline(v.sysid, v.id, v.name) for v in rows]
 
 
 async def snapshot_patrols(session: AsyncSession) -> list[PatrolStatus]:
-    query = (
-        select(Patrol)
-        .where(Patrol.state.not_in([s.value for s in TERMINAL_PATROL_STATES]))
-        .order_by(Patrol.id)
-    )
-    return [patrol_payload(p) for p in await session.scalars(query)]
+    return [patrol_payload(p) for p in await open_patrols(session)]
 
 
 async def snapshot_incidents(session: AsyncSession) -> list[IncidentPublic]:
-    query = select(Incident).where(Incident.status != IncidentStatus.RESOLVED).order_by(Incident.id)
-    return [IncidentPublic.from_row(i) for i in await session.scalars(query)]
+    return [IncidentPublic.from_row(i) for i in await unresolved_incidents(session)]
 
 
 def default_snapshot_sources() -> dict[str, SnapshotSource]:

@@ -21,6 +21,7 @@ from groundstation.schedule.store import (
     get_schedule,
     list_runs,
     list_schedules,
+    remove_schedule,
     update_schedule,
 )
 
@@ -168,8 +169,7 @@ async def delete_schedule(
     """Remove a schedule and its run log."""
     row = await get_schedule(session, schedule_id)
     params = {"schedule_id": schedule_id, "plan_id": row.plan_id, "name": row.name}
-    await session.delete(row)
-    await session.commit()
+    await remove_schedule(session, row)
     await audit(session, user, None, "schedule.delete", "ok", params)
     service = getattr(request.app.state, "schedules", None)
     if service is not None:

@@ -15,9 +15,7 @@ from groundstation.api.inputs import Id
 from groundstation.api.schemas import Page, UserCreate, UserPublic, UserUpdate
 from groundstation.db.audit import audit
 from groundstation.db.models import Role
-from groundstation.db.users import count_admins, create_user, get_user, users_by_name
-from groundstation.errors import Conflict
-from groundstation.password_policy import check_password
+from groundstation.db.users import change_user, create_user, get_user, users_by_name
 
 router = APIRouter(prefix="/api/users", tags=["users"], dependencies=[Depends(current_user)])
 
@@ -61,28 +59,7 @@ async def update_user(
     audited = body.model_dump(exclude_unset=True, exclude={"password"}, mode="json")
     if "password" in changes:
         audited["password"] = "changed"
-    demotes_admin = (
-        user.role == Role.ADMIN
-        and user.active
-        and (changes.get("role") not in (None, Role.ADMIN) or changes.get("active") is False)
-    )
-    if demotes_admin and await count_admins(session) <= 1:
-        raise Conflict("cannot demote or disable the last active admin", user_id=user_id)
-    revoke = changes.get("password") is not None or any(
-        changes.get(name) not in (None, getattr(user, name)) for name in ("role", "active")
-    )
-    if "password" in changes:
-        password = changes.pop("password")
-        if password is not None:
-            check_password(password, user.username, [changes.get("full_name") or user.full_name])
-            user.password_hash = await passwords.hash(password)
-    for name, value in changes.items():
-        if value is not None or name == "full_name":
-            setattr(user, name, value if value is not None else "")
-    if revoke:
-        user.token_version += 1
-    await session.commit()
-    if revoke:
+    if await change_user(session, passwords, user, changes):
         revocations.revoke(user.id)
     params = {"user_id": user.id, "username": user.username, "changes": audited}
     await audit(session, admin, None, "user.update", "ok", params)

@@ -1,8 +1,10 @@
-"""Users in the store: create, look up, list, check a login, make sure a first admin exists."""
+"""Users in the store: create, look up, list, change, check a login, make sure a first admin
+exists."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -62,6 +64,40 @@ async def users_by_name(session: AsyncSession, role: Role | None = None) -> Sequ
     if role is not None:
         query = query.where(User.role == role)
     return (await session.execute(query)).scalars().all()
+
+
+async def change_user(
+    session: AsyncSession, passwords: Passwords, user: User, changes: Mapping[str, Any]
+) -> bool:
+    """Apply an admin's changes (only the fields given) and commit; True if they revoke the
+    user's tokens (a new password, role or active flag), which the caller then announces.
+
+    :class:`Conflict` if they would demote or disable the last active admin; a new password
+    must pass the policy.
+    """
+    changes = dict(changes)
+    demotes_admin = (
+        user.role == Role.ADMIN
+        and user.active
+        and (changes.get("role") not in (None, Role.ADMIN) or changes.get("active") is False)
+    )
+    if demotes_admin and await count_admins(session) <= 1:
+        raise Conflict("cannot demote or disable the last active admin", user_id=user.id)
+    revoke = changes.get("password") is not None or any(
+        changes.get(name) not in (None, getattr(user, name)) for name in ("role", "active")
+    )
+    if "password" in changes:
+        password = changes.pop("password")
+        if password is not None:
+            check_password(password, user.username, [changes.get("full_name") or user.full_name])
+            user.password_hash = await passwords.hash(password)
+    for name, value in changes.items():
+        if value is not None or name == "full_name":
+            setattr(user, name, value if value is not None else "")
+    if revoke:
+        user.token_version += 1
+    await session.commit()
+    return revoke
 
 
 async def authenticate(

@@ -1,4 +1,4 @@
-"""Schedules and their runs in the store: create, change, list, and the run log.
+"""Schedules and their runs in the store: create, change, list, remove, and the run log.
 
 The API and the CLI both go through these functions, so validation (the trigger is built once
 to check the timing, the plan and vehicles must exist) happens in one place.
@@ -122,6 +122,12 @@ async def get_schedule(session: AsyncSession, schedule_id: int) -> Schedule:
     if row is None:
         raise NotFound("schedule", schedule_id)
     return row
+
+
+async def remove_schedule(session: AsyncSession, row: Schedule) -> None:
+    """Remove a schedule and (by cascade) its run log (committed)."""
+    await session.delete(row)
+    await session.commit()
 
 
 async def list_schedules(session: AsyncSession) -> list[Schedule]:
