@@ -31,6 +31,12 @@ def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
     return out.getvalue()
 
 
+def _camera_sized(seed: int, size: int) -> bytes:
+    import random
+
+    return b"\xff\xd8\xff\xe0" + random.Random(seed).randbytes(size - 4)
+
+
 @dataclass(frozen=True, slots=True)
 class SeededIncident:
     incident_id: int
@@ -45,9 +51,15 @@ async def seed_incident(
     photos: int = 3,
     track_s: int = 600,
     photo_size: tuple[int, int] = (64, 48),
+    photo_bytes: int = 0,
+    track_hz: float = 1.0,
     at: datetime = T_INCIDENT,
 ) -> SeededIncident:
-    """An incident at `at` with `photos` photos and `track_s` s of its drone's track (1 Hz)."""
+    """An incident at `at` with `photos` photos and `track_s` s of its drone's track.
+
+    Photos are small real JPEGs of `photo_size`, or with `photo_bytes` a JPEG header followed
+    by that many random bytes (the size and incompressibility of a camera's photo, quickly).
+    """
     pilot = User(username="pilot-ev", role=Role.PILOT, password_hash="x", full_name="Pilot")
     vehicle = Vehicle(sysid=42, name="heron-1")
     session.add_all([pilot, vehicle])
@@ -61,13 +73,14 @@ async def seed_incident(
     await session.flush()
     start = at - timedelta(seconds=track_s / 2)
     points = [
-        TrackPoint(start + timedelta(seconds=k), 29.03 + k * 1e-5, 119.17, 60.0, 8.0, 90.0)
-        for k in range(track_s)
-    ]
+        TrackPoint(start + timedelta(seconds=k / track_hz), 29.03 + k * 1e-6, 119.17, 60.0, 8.0,
+                   90.0)
+        for k in range(int(track_s * track_hz))
+    ]  # fmt: skip
     await append_points(session, vehicle.id, points)
     ids = []
     for k in range(photos):
-        data = jpeg(k, photo_size)
+        data = jpeg(k, photo_size) if not photo_bytes else _camera_sized(k, photo_bytes)
         attachment = Attachment(
             incident_id=incident.id, filename=f"IMG_{k:04d}.jpg", content_type="image/jpeg",
             size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), lat_deg=29.03,
