@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
         report_hook,
         schedule_hook,
         freshness_hook,
+        _audit_checkpoints,
     ]
     app.state.live_sources = live.default_snapshot_sources()
     app.state.site_cache = SiteCache()
@@ -161,6 +162,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 app.state.hub.close()
     finally:
         await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _audit_checkpoints(app: FastAPI) -> AsyncIterator[None]:
+    """Lifespan hook: the station's evidence key, and the audit chain signed every interval."""
+    from groundstation.evidence.checkpointer import Checkpointer
+    from groundstation.evidence.keys import load_or_create_key
+
+    settings: Settings = app.state.settings
+    path = settings.evidence.key_path(settings.data_dir)
+    key = await asyncio.to_thread(load_or_create_key, path)
+    checkpointer = Checkpointer(app.state.sessions, key, settings.evidence.checkpoint_every_s)
+    task = asyncio.create_task(checkpointer.run(), name="audit checkpoints")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await checkpointer.run_once()
 
 
 async def _first_admin(app: FastAPI, settings: Settings) -> None:

@@ -164,3 +164,27 @@ def test_the_chain_check_names_a_changed_row(station, admin, officer):
     assert bad["ok"] is False
     assert bad["findings"][0]["kind"] == "changed"
     assert bad["findings"][0]["seq"] == 2
+
+
+def test_the_station_signs_the_audit_chain_while_it_runs(settings):
+    """With a short interval the running station signs its chain's head by itself."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from groundstation.app import create_app
+    from groundstation.config import EvidenceSettings
+
+    fast = settings.model_copy(update={"evidence": EvidenceSettings(checkpoint_every_s=0.2)})
+    with TestClient(create_app(fast)) as client:
+        r = client.post("/api/auth/login", json={"username": "root", "password": "admin-password"})
+        admin = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        deadline = time.monotonic() + 10
+        while True:
+            state = client.get("/api/audit/verify", headers=admin).json()
+            if state["checkpoints"] and state["signed_seq"] == state["head_seq"]:
+                break
+            assert time.monotonic() < deadline, state
+            time.sleep(0.1)
+    assert state["ok"] is True
+    assert (fast.data_dir / "evidence-signing-key.pem").stat().st_mode & 0o777 == 0o600

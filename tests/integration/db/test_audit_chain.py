@@ -234,3 +234,21 @@ async def test_concurrent_writers_do_not_fork_the_chain(sessions):
     report = await _verify(sessions)
     assert report.ok, report.findings
     assert report.head_seq == 20
+
+
+async def test_the_checkpointer_alerts_once_on_a_broken_chain(sessions):
+    """A tampered chain is not signed: one critical stored alert, not one per interval."""
+    from groundstation.db.models import Alert
+    from groundstation.evidence.checkpointer import Checkpointer
+
+    entries = await _log(sessions, 3)
+    checkpointer = Checkpointer(sessions, KEY, every_s=60)
+    assert (await checkpointer.run_once()) is not None
+    await _log(sessions, 2)
+    await _sql(sessions, "UPDATE audit_log SET result = 'x' WHERE seq = 4")
+    assert await checkpointer.run_once() is None
+    assert await checkpointer.run_once() is None
+    async with sessions() as session:
+        alerts = (await session.scalars(select(Alert))).all()
+    assert [(a.kind, a.level, a.count) for a in alerts] == [("evidence.audit_chain", "critical", 1)]
+    assert entries
