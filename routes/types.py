@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from routes.errors import PlanningError
 from routes.geometry import SHARP_TURN_DEG, turns
 
 if TYPE_CHECKING:
@@ -118,13 +119,15 @@ class BatteryModel:
 
     def __post_init__(self) -> None:
         if self.cruise_speed_m_s <= 0 or self.endurance_s <= 0:
-            raise ValueError("cruise speed and endurance must be positive")
+            raise PlanningError("cruise speed and endurance must be positive")
         if not self.turn_s >= 0:
-            raise ValueError(f"time lost per turn must be >= 0 s, got {self.turn_s}")
+            raise PlanningError(f"time lost per turn must be >= 0 s, got {self.turn_s}")
         if not 0 <= self.reserve_frac < 1:
-            raise ValueError(f"reserve fraction must be in [0, 1), got {self.reserve_frac}")
+            raise PlanningError(f"reserve fraction must be in [0, 1), got {self.reserve_frac}")
         if self.max_mission_items < 8:
-            raise ValueError(f"max mission items must be at least 8, got {self.max_mission_items}")
+            raise PlanningError(
+                f"max mission items must be at least 8, got {self.max_mission_items}"
+            )
 
     @property
     def turn_m(self) -> float:
