@@ -73,6 +73,7 @@ from groundstation.security import (
 )
 from groundstation.telemetry.fleet_bridge import fleet_hook
 from groundstation.telemetry.hub import Hub
+from routes.errors import PlanningError
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
     app.add_middleware(StrictJsonBodies)  # inside the size limit: it reads whole bodies
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_photo_bytes + MULTIPART_OVERHEAD)
     app.add_exception_handler(errors.GroundStationError, _domain_error)
+    app.add_exception_handler(PlanningError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     openapi.install(app)
     app.include_router(fleet_trust.router)  # before vehicles: /api/vehicles/heard is not an id
@@ -198,8 +200,10 @@ async def _first_admin(app: FastAPI, settings: Settings) -> None:
         log.warning("created first admin %r from the settings", created.username)
 
 
-def status_for(exc: errors.GroundStationError) -> int:
-    """The HTTP status a domain error maps to."""
+def status_for(exc: errors.GroundStationError | PlanningError) -> int:
+    """The HTTP status a domain error maps to (a plan that cannot be made: 422)."""
+    if isinstance(exc, PlanningError):
+        return 422
     if isinstance(exc, errors.ServiceError):
         return exc.status
     if isinstance(exc, errors.UnknownVehicle):
@@ -208,17 +212,20 @@ def status_for(exc: errors.GroundStationError) -> int:
         return 504
     if isinstance(exc, errors.CommandError | errors.MissionError | errors.VehicleHeld):
         return 409
-    if isinstance(exc, errors.PlanningError | errors.UnknownMode | errors.InvalidLinkUrl):
+    if isinstance(exc, errors.UnknownMode | errors.InvalidLinkUrl):
         return 422
     return 500
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.GroundStationError)
+    assert isinstance(exc, errors.GroundStationError | PlanningError)
     status = status_for(exc)
     body: dict[str, object] = {"detail": str(exc), "error": type(exc).__name__}
-    if isinstance(exc, errors.ServiceError) and exc.fields:
-        body["fields"] = {k: v for k, v in exc.fields.items() if _jsonable(v)}
+    fields = exc.fields if isinstance(exc, errors.ServiceError) else {}
+    if isinstance(exc, PlanningError):
+        fields = exc.details
+    if fields:
+        body["fields"] = {k: v for k, v in fields.items() if _jsonable(v)}
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}

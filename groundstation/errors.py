@@ -1,7 +1,9 @@
 """The station's exceptions, one tree rooted at :class:`GroundStationError`.
 
 Domain code raises these; the API maps them to HTTP statuses in one handler and the CLI prints
-their message and exits non-zero. Every error carries structured fields, not just text::
+their message and exits non-zero. A plan that cannot be made is route planning's own
+`routes.errors.PlanningError` (a ``ValueError``), which the same handler answers with 422.
+Every error carries structured fields, not just text::
 
     GroundStationError
     ├── LinkError                        MAVLink transport and vehicle-link problems
@@ -20,9 +22,6 @@ their message and exits non-zero. Every error carries structured fields, not jus
     │   ├── MissionDownloadError         the vehicle's list could not be read
     │   ├── MissionVerifyError           read back differs from what was sent
     │   └── MissionTimeout (LinkTimeout) the vehicle stopped answering mid-transfer
-    ├── PlanningError                    a patrol route could not be planned
-    │   ├── InvalidAreaError (ValueError)
-    │   └── NoCoverageError
     ├── ConfigError (ValueError)         a setting that cannot be used (bad database URL ...)
     ├── StoreError                       a database file that cannot be used (empty, damaged)
     ├── EvidenceError                    the audit chain or an evidence packet failed a check
@@ -184,21 +183,6 @@ class MissionVerifyError(MissionError):
 
 class MissionTimeout(MissionError, LinkTimeout):
     """The vehicle stopped answering during a mission transfer."""
-
-
-# --- planning ------------------------------------------------------------------------------------
-
-
-class PlanningError(GroundStationError):
-    """A patrol route could not be planned."""
-
-
-class InvalidAreaError(PlanningError, ValueError):
-    """The patrol area is not a usable polygon."""
-
-
-class NoCoverageError(PlanningError):
-    """No swath fits inside the patrol area."""
 
 
 # --- configuration and service requests ----------------------------------------------------------

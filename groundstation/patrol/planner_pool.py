@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 from pebble import ProcessPool
 
 from groundstation.config import PlanningSettings
-from groundstation.errors import PlanningError, ServiceError
+from groundstation.errors import InvalidRequest, ServiceError
+from routes.errors import PlanningError
 
 if TYPE_CHECKING:
     from geodata.site import Site
@@ -71,16 +72,37 @@ def _site(path: str | None) -> Site:
 
 
 def _plan_in_worker(site_path: str | None, req: PlanRequest) -> tuple[str, Any]:
-    """Run in a worker: ("ok", PlanResult), or ("refused", (error class, message)) for a
-    planning refusal, or ("crashed", traceback text) for anything else."""
+    """Run in a worker: ("ok", PlanResult), or ("refused", (error class, message, fields))
+    for a refusal (the planner's or the request's), or ("crashed", traceback text) for anything
+    else."""
     from groundstation.patrol.planning import make_plan
 
     try:
         return "ok", make_plan(_site(site_path), req)
-    except (PlanningError, ServiceError) as exc:
-        return "refused", (type(exc), str(exc))
+    except PlanningError as exc:
+        return "refused", (type(exc), exc.reason, _plain(exc.details))
+    except ServiceError as exc:
+        return "refused", (type(exc), exc.message, _plain(exc.fields))
     except Exception:  # a bug: its traceback crosses to the station's log
         return "crashed", traceback.format_exc()
+
+
+def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an error that cross to the station as they are (plain values)."""
+    return {k: v for k, v in fields.items() if v is None or isinstance(v, str | int | float | bool)}
+
+
+def _rebuilt(error_type: type[Exception], message: str, fields: dict[str, Any]) -> Exception:
+    """A refusal from a worker made again in the station: its class, message and fields (an
+    `InvalidRequest` with them when its class cannot be made from them)."""
+    for args in ((message,), ()):
+        try:
+            error = error_type(*args, **fields)
+        except TypeError:  # a constructor taking other arguments (NotFound: kind and key)
+            continue
+        if str(error) == message:
+            return error
+    return InvalidRequest(message, **fields)
 
 
 def _warm(site_path: str | None) -> None:
@@ -184,12 +206,7 @@ class PlannerPool:
                     # whose time limit would otherwise include the start-up
                     self._pool.schedule(_ready)
         if outcome == "refused":
-            error_type, message = value
-            try:
-                error = error_type(message)
-            except TypeError:  # a refusal whose constructor takes more than its message
-                error = PlanningError(message)
-            raise error
+            raise _rebuilt(*value)
         if outcome == "crashed":
             log.error("planning failed in a worker:\n%s", value)
             raise RuntimeError("planning failed in a worker (see the station's log)")

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from groundstation import errors
 from groundstation.app import create_app, status_for
+from routes import errors as planning
 
 
 @pytest.mark.parametrize(
@@ -22,7 +23,8 @@ from groundstation.app import create_app, status_for
         (errors.CommandTimeout(1, 400, "ARM", [1.0], None, "TIMEOUT"), 504),
         (errors.MissionUploadError(1, "mission", "refused"), 409),
         (errors.MissionTimeout(1, "mission", "silent"), 504),
-        (errors.InvalidAreaError("not a polygon"), 422),
+        (planning.InvalidAreaError("not a polygon"), 422),
+        (planning.SwathTooWideError("too wide", width_m=500), 422),
         (errors.ConfigError("bad url"), 500),
     ],
 )
