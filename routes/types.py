@@ -134,25 +134,6 @@ class BatteryModel:
         """The distance the drone would cruise in the time it loses at a sharp turn."""
         return float(self.turn_s * self.cruise_speed_m_s)
 
-    @classmethod
-    def from_capacity(
-        cls,
-        capacity_wh: float,
-        power_w: float,
-        cruise_speed_m_s: float,
-        reserve_frac: float = 0.25,
-        max_mission_items: int = 250,
-    ) -> BatteryModel:
-        """A model from the battery's energy and the power drawn in cruise.
-
-        >>> BatteryModel.from_capacity(548, 600, 15).endurance_s
-        3288.0
-        """
-        if capacity_wh <= 0 or power_w <= 0:
-            raise ValueError("battery capacity and power must be positive")
-        endurance_s = capacity_wh / power_w * 3600.0
-        return cls(cruise_speed_m_s, endurance_s, reserve_frac, max_mission_items)
-
     @property
     def usable_s(self) -> float:
         return self.endurance_s * (1 - self.reserve_frac) - self.takeoff_landing_s

@@ -13,12 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from groundstation.api.inputs import Id, InputModel
 from groundstation.api.schemas import Latitude, Longitude
 from groundstation.db import models
-from groundstation.patrol.planning import PlanRequest
+from groundstation.patrol.request import Pattern, PlanRequest
 from routes.types import DEFAULT_BATTERY
 
 # --- plans ---------------------------------------------------------------------------------------
 
 
+# The API's form of `groundstation.patrol.request.PlanRequest`: its fields, bounded, and a name
+# (tests/unit/patrol/test_plan_request.py holds the two and the command line's options together).
 class PlanCreate(InputModel):
     """Plan a patrol over a site area (``area``) or a GeoJSON polygon (``polygon``)."""
 
@@ -33,10 +35,28 @@ class PlanCreate(InputModel):
     )
     line: dict[str, Any] | None = Field(None, description="corridor centre line (GeoJSON)")
     swath_width_m: float | None = Field(None, gt=0, le=2000)
+    camera_hfov_deg: float | None = Field(
+        None,
+        gt=0,
+        lt=180,
+        description="camera horizontal field of view, degrees: with `overlap_frac`, sets the "
+        "swath (and the photo spacing) from the altitude instead of `swath_width_m`",
+    )
+    overlap_frac: float | None = Field(
+        None, ge=0, lt=1, description="side and front overlap between photos (with the camera)"
+    )
     drones: int = Field(1, ge=1, le=20)
     # the defaults are the planner's (routes.types.BatteryModel), as the CLI's are
     speed_m_s: float = Field(DEFAULT_BATTERY.cruise_speed_m_s, gt=0, le=30)
     endurance_s: float = Field(DEFAULT_BATTERY.endurance_s, gt=60, le=10800)
+    battery_wh: float | None = Field(
+        None,
+        gt=0,
+        le=100_000,
+        description="battery energy, Wh: with `power_w`, sets the endurance instead of "
+        "`endurance_s`",
+    )
+    power_w: float | None = Field(None, gt=0, le=100_000, description="power drawn in cruise, W")
     reserve_frac: float = Field(DEFAULT_BATTERY.reserve_frac, ge=0, lt=1)
     turn_s: float = Field(
         DEFAULT_BATTERY.turn_s,
@@ -47,6 +67,11 @@ class PlanCreate(InputModel):
     max_items: int = Field(DEFAULT_BATTERY.max_mission_items, ge=8, le=5000)
     use_station: bool = True
     restricted: Literal["avoid", "cross", "allow"] = "avoid"
+    pattern: Pattern = Field(
+        "auto",
+        description="coverage: auto (the cheapest), parallel (straight passes), channel (loops "
+        "following the shore) or wavefront (passes across the water bending with it)",
+    )
     offset_m: float = Field(20.0, ge=-500, le=500)
     loops: int = Field(1, ge=1, le=20)
     width_m: float | None = Field(None, gt=0, le=5000)
@@ -68,6 +93,7 @@ class PlanCreate(InputModel):
     )
 
     def to_request(self) -> PlanRequest:
+        """The planning request (its cross-field rules checked: a 422 naming the field)."""
         return PlanRequest(**self.model_dump(exclude={"name"}))
 
 

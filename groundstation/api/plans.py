@@ -26,7 +26,8 @@ from groundstation.db.vehicles import get_vehicle
 from groundstation.patrol.battery import estimate_for
 from groundstation.patrol.config import PatrolConfig
 from groundstation.patrol.planner_pool import PlannerPool
-from groundstation.patrol.planning import PlanRequest, PlanResult, export_text
+from groundstation.patrol.planning import PlanResult, export_text
+from groundstation.patrol.request import PlanRequest
 
 router = APIRouter(prefix="/api/plans", tags=["plans"], dependencies=[Depends(current_user)])
 
@@ -48,7 +49,7 @@ async def with_battery(request: Request, session: SessionDep, req: PlanRequest) 
     estimate = await estimate_for(
         session,
         vehicle,
-        endurance_s=vehicle.endurance_s or req.endurance_s,
+        endurance_s=vehicle.endurance_s or req.configured_endurance_s,
         min_flights=config.learn_min_flights,
         min_minutes=config.learn_min_minutes,
     )

@@ -1,11 +1,13 @@
 """`ecopatrol plan coverage|shore|corridor|tour`: plan a patrol over the site and write it out.
 
-Geometry comes from the site (`geodata`), planning from `routes` (pure, in metres); `plan_io`
-reads the files, converts at the edges and writes the mission files and the preview picture.
+The options make a :class:`~groundstation.patrol.request.PlanRequest`, planned by the station's
+own path (:func:`groundstation.patrol.planning.plan_on`, the API's and the scheduler's too);
+`plan_io` reads the site and area files into its ground and writes the mission files and the
+preview picture.
 
 Every subcommand takes the same site, altitude, camera, battery and output options
 (:class:`SharedOptions`); :func:`plan_command` adds them to the subcommand's own, so a subcommand
-only declares its own options and returns the planner to run.
+only declares its own options and returns the request fields they set.
 """
 
 from __future__ import annotations
@@ -13,29 +15,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from groundstation.cli.plan_io import (
-    Format,
-    Ground,
-    Pattern,
-    Policy,
-    Vehicle,
-    fail,
-    fence_budget,
-    line_from_file,
-    make_params,
-    run,
-)
+from groundstation.cli.plan_io import Format, Pattern, Policy, Vehicle, line_from_file, run
 from routes.types import DEFAULT_BATTERY
 
 if TYPE_CHECKING:
-    from routes.pipeline import PatrolParams
-    from routes.types import Plan
+    from groundstation.patrol.request import PlanRequest
 
 app = typer.Typer(
     name="plan",
@@ -43,8 +32,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-#: What a subcommand returns: the planner, given the site's ground and the patrol parameters.
-Builder = Callable[[Ground, "PatrolParams"], "Plan"]
+#: What a subcommand returns: the request fields its own options set (read when the plan runs,
+#: so a file they name is read inside the command's error handling).
+OwnFields = Callable[[], dict[str, Any]]
 
 SiteOpt = Annotated[
     Path | None,
@@ -180,21 +170,25 @@ class SharedOptions:
     vehicle: Vehicle
     fence_points: int | None
 
-    def run(self, build: Builder, need_swath: bool) -> None:
-        """Load the ground, make the parameters, plan with ``build`` and write the output."""
-        battery = (
-            self.speed, self.endurance, self.reserve, self.max_items, self.battery_wh, self.power_w,
-            self.turn_time,
+    def request(self, own: dict[str, Any]) -> PlanRequest:
+        """The planning request of these options and the subcommand's ``own`` fields."""
+        from groundstation.patrol.request import PlanRequest
+
+        return PlanRequest(
+            altitude_m=self.altitude, area=self.area, swath_width_m=self.swath_width,
+            camera_hfov_deg=self.camera_hfov, overlap_frac=self.overlap, drones=self.drones,
+            speed_m_s=self.speed, endurance_s=self.endurance, battery_wh=self.battery_wh,
+            power_w=self.power_w, reserve_frac=self.reserve, turn_s=self.turn_time,
+            max_items=self.max_items, use_station=self.station != "none",
+            restricted=self.restricted.value, vehicle=self.vehicle.value,
+            fence_points=self.fence_points, **own,
         )  # fmt: skip
-        swath = (self.swath_width, self.camera_hfov, self.overlap)
-        params = partial(
-            make_params, self.altitude, swath, self.drones, battery, need_swath=need_swath,
-            restricted=self.restricted,
-        )  # fmt: skip
-        fence = partial(fence_budget, self.vehicle, self.fence_points)
+
+    def run(self, own: OwnFields) -> None:
+        """Make the request, load the ground, plan and write the output."""
         run(
-            build, (self.site, self.area, self.station), params, self.fmt, self.output, self.png,
-            fence,
+            lambda: self.request(own()), (self.site, self.area, self.station), self.fmt,
+            self.output, self.png,
         )  # fmt: skip
 
 
@@ -202,13 +196,14 @@ _SHARED_NAMES = tuple(f.name for f in fields(SharedOptions))
 
 
 def plan_command(
-    area_help: str, area_default: str = "water_surface", need_swath: bool = False
-) -> Callable[[Callable[..., Builder]], Callable[..., None]]:
+    area_help: str, area_default: str = "water_surface"
+) -> Callable[[Callable[..., OwnFields]], Callable[..., None]]:
     """Register a subcommand: the decorated function takes the subcommand's own options and
-    returns its :data:`Builder`; the shared options and ``--area`` (with this help and default)
-    are added around its own in ``--help``, then the plan is run with them."""
+    returns the request fields they set (:data:`OwnFields`); the shared options and ``--area``
+    (with this help and default) are added around its own in ``--help``, then the plan is run
+    with them."""
 
-    def register(fn: Callable[..., Builder]) -> Callable[..., None]:
+    def register(fn: Callable[..., OwnFields]) -> Callable[..., None]:
         own = [
             p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
             for p in inspect.signature(fn, eval_str=True).parameters.values()
@@ -217,7 +212,7 @@ def plan_command(
 
         def command(**options: Any) -> None:
             shared = {name: options.pop(name) for name in _SHARED_NAMES}
-            SharedOptions(**shared).run(fn(**options), need_swath)
+            SharedOptions(**shared).run(fn(**options))
 
         command.__name__ = fn.__name__
         command.__qualname__ = fn.__qualname__
@@ -231,7 +226,7 @@ def plan_command(
     return register
 
 
-@plan_command("Area name in the site, or a polygon file.", need_swath=True)
+@plan_command("Area name in the site, or a polygon file.")
 def coverage(
     pattern: Annotated[
         Pattern,
@@ -242,36 +237,10 @@ def coverage(
             "with it (shortest on winding rivers, but a turn at every bank).",
         ),
     ] = Pattern.auto,
-) -> Builder:
+) -> OwnFields:
     """Sweep an area (holes and no-fly zones avoided) with parallel, shore-following or
     river-crossing passes."""
-    from routes.coverage import (
-        ChannelCoverage,
-        CoverageStrategy,
-        ParallelCoverage,
-        WavefrontCoverage,
-    )
-    from routes.pipeline import plan_coverage
-
-    chosen: list[CoverageStrategy] = []
-    if pattern in (Pattern.auto, Pattern.channel):
-        chosen.append(ChannelCoverage())
-    if pattern in (Pattern.auto, Pattern.wavefront):
-        chosen.append(WavefrontCoverage())
-    if pattern in (Pattern.auto, Pattern.parallel):
-        chosen.append(ParallelCoverage())
-
-    def build(g: Ground, p: PatrolParams) -> Plan:
-        return plan_coverage(
-            g.area,
-            no_fly=g.no_fly,
-            restricted=g.restricted,
-            station=g.station,
-            params=p,
-            strategies=chosen,
-        )
-
-    return build
+    return lambda: {"kind": "coverage", "pattern": pattern.value}
 
 
 @plan_command("Area whose shore to follow.")
@@ -283,22 +252,9 @@ def shore(
     loops: Annotated[
         int, typer.Option("--loops", min=1, help="Number of loops, a swath apart.")
     ] = 1,
-) -> Builder:
+) -> OwnFields:
     """Fly loops along the shore (and round the islands) at an offset."""
-    from routes.patrols import plan_shore
-
-    def build(g: Ground, p: PatrolParams) -> Plan:
-        return plan_shore(
-            g.area,
-            offset_m=offset,
-            loops=loops,
-            no_fly=g.no_fly,
-            restricted=g.restricted,
-            station=g.station,
-            params=p,
-        )
-
-    return build
+    return lambda: {"kind": "shore", "offset_m": offset, "loops": loops}
 
 
 @plan_command("Area whose centre line to follow (if no --line).")
@@ -310,26 +266,13 @@ def corridor(
         float | None,
         typer.Option("--width", help="Corridor width, metres (default: the area's width)."),
     ] = None,
-) -> Builder:
+) -> OwnFields:
     """Fly along a line (by default the area's centre line) covering a width, there and back."""
-    from shapely.geometry import LineString
-
-    from routes.gapfill import centerline
-    from routes.geometry import max_inscribed_radius, polygons
-    from routes.patrols import plan_corridor
-
-    def build(g: Ground, p: PatrolParams) -> Plan:
-        if line is not None:
-            centre = line_from_file(line, g.frame)
-        else:
-            biggest = max(polygons(g.area), key=lambda q: q.area)
-            centre = LineString(centerline(biggest, spacing_m=20.0).simplify(10.0).coords)
-        w = width if width is not None else 2 * max_inscribed_radius(g.area)
-        return plan_corridor(
-            centre, width_m=w, no_fly=g.no_fly, restricted=g.restricted, station=g.station, params=p
-        )
-
-    return build
+    return lambda: {
+        "kind": "corridor",
+        "line": line_from_file(line) if line is not None else None,
+        "width_m": width,
+    }
 
 
 @plan_command("Area the tour may fly over (with the hotspots).", area_default="patrol_zone")
@@ -340,36 +283,6 @@ def tour(
     min_priority: Annotated[
         int, typer.Option("--min-priority", help="Skip hotspots below this priority.")
     ] = 1,
-) -> Builder:
+) -> OwnFields:
     """Visit the site's hotspots from the station and back (lowest priorities dropped first)."""
-    from routes.tour import Hotspot, plan_tour
-
-    def build(g: Ground, p: PatrolParams) -> Plan:
-        if g.station is None:
-            raise fail("a tour starts and ends at a station: --station none is not possible")
-        pois = g.site.layer("points_of_interest", local=False)
-        spots = []
-        for _, row in pois.iterrows():
-            hid = row.get("hotspot_id")
-            if not isinstance(hid, str) or not hid:
-                continue
-            prio = int(row["priority"]) if row["priority"] == row["priority"] else 1
-            if prio < min_priority:
-                continue
-            wait = row.get("loiter_s")
-            wait_s = float(wait) if isinstance(wait, int | float) and wait == wait else loiter
-            spots.append(
-                Hotspot(f"{hid} {row['name']}"[:60], g.frame.to_local(row.geometry), prio, wait_s)
-            )
-        if not spots:
-            raise fail("the site has no hotspots (points of interest with a hotspot_id)")
-        return plan_tour(
-            spots,
-            station=g.station,
-            no_fly=g.no_fly,
-            restricted=g.restricted,
-            area=g.area,
-            params=p,
-        )
-
-    return build
+    return lambda: {"kind": "tour", "loiter_s": loiter, "min_priority": min_priority}

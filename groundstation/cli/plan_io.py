@@ -5,9 +5,7 @@ Heavy imports stay inside the functions so `ecopatrol --help` stays fast.
 
 from __future__ import annotations
 
-import dataclasses
-import math
-from dataclasses import dataclass
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
-    from shapely.geometry import LineString, Point
     from shapely.geometry.base import BaseGeometry
 
     from geodata.crs import LocalFrame
-    from routes.account import NamedZone
+    from groundstation.patrol.planning import Ground
+    from groundstation.patrol.request import PlanRequest
     from routes.fence import FenceBudget
-    from routes.mission import MissionItem
     from routes.pipeline import PatrolParams
     from routes.types import Plan
 
@@ -63,18 +60,34 @@ class PlanFailed(Exception):
     """A user-facing failure: printed as one line, exit code 2."""
 
 
-@dataclass
-class Ground:
-    """Everything a command plans over, in the local metric frame."""
-
-    frame: LocalFrame
-    area: BaseGeometry
-    no_fly: list[NamedZone]
-    restricted: list[NamedZone]
-    station: Point | None
-    site: Any
-    #: what the user should know before flying it (an area mostly outside the site)
-    warnings: list[str] = dataclasses.field(default_factory=list)
+#: how the command's messages name a planning request's fields: by the options that set them
+OPTION_NAMES = {
+    "kind": "the subcommand",
+    "altitude_m": "--altitude",
+    "area": "--area",
+    "line": "--line",
+    "swath_width_m": "--swath-width",
+    "camera_hfov_deg": "--camera-hfov",
+    "overlap_frac": "--overlap",
+    "drones": "--drones",
+    "speed_m_s": "--speed",
+    "endurance_s": "--endurance",
+    "battery_wh": "--battery-wh",
+    "power_w": "--power-w",
+    "reserve_frac": "--reserve",
+    "turn_s": "--turn-time",
+    "max_items": "--max-items",
+    "use_station": "--station none",
+    "restricted": "--restricted",
+    "pattern": "--pattern",
+    "offset_m": "--offset",
+    "loops": "--loops",
+    "width_m": "--width",
+    "loiter_s": "--loiter",
+    "min_priority": "--min-priority",
+    "vehicle": "--vehicle",
+    "fence_points": "--fence-points",
+}
 
 
 def fail(msg: str) -> PlanFailed:
@@ -134,10 +147,12 @@ def _area_from_file(path: Path) -> BaseGeometry:
 
 
 def _ground(site_path: Path | None, area: str, station: str) -> Ground:
+    """The ground of ``--site``, ``--area`` (a site area's name, or a polygon file) and
+    ``--station`` ('site', 'none' or LON,LAT)."""
     from shapely.geometry import Point
 
     from geodata.crs import LocalFrame
-    from groundstation.patrol.planning import site_zones
+    from groundstation.patrol.planning import Ground, site_zones
 
     site = _load_site(site_path)
     is_file = area.lower().endswith((".geojson", ".json", ".gpkg", ".shp", ".kml"))
@@ -193,65 +208,14 @@ def _outside_site(site: Any, frame: LocalFrame, geom: BaseGeometry) -> float:
     return float(1.0 - inside / geom.area)
 
 
-def make_params(
-    altitude: float,
-    camera: tuple[float | None, float | None, float | None],
-    drones: int,
-    battery: tuple[float, float, float, int, float | None, float | None, float],
-    need_swath: bool,
-    restricted: str = "avoid",
-) -> PatrolParams:
-    """Patrol parameters from the options: (swath, hfov, overlap), (speed, endurance, reserve,
-    max items, battery Wh, cruise power W, seconds lost per turn)."""
-    from routes.constraints import swath_from_camera
-    from routes.pipeline import PatrolParams
-    from routes.types import BatteryModel
-
-    swath, hfov, overlap = camera
-    photo: float | None = None
-    if swath is not None and (hfov is not None or overlap is not None):
-        raise fail("give either --swath-width or --camera-hfov with --overlap, not both")
-    if swath is None and hfov is not None:
-        if overlap is None:
-            raise fail("--camera-hfov needs --overlap")
-        swath = swath_from_camera(altitude, hfov, overlap)
-        footprint = 2 * altitude * math.tan(math.radians(hfov) / 2)
-        photo = 0.75 * footprint * (1 - overlap)  # 4:3 sensor, same front overlap
-    elif swath is None and overlap is not None:
-        raise fail("--overlap needs --camera-hfov")
-    if need_swath and swath is None:
-        raise fail("give --swath-width M, or --camera-hfov DEG with --overlap F")
-    speed, endurance, reserve, items, wh, power, turn_s = battery
-    if (wh is None) != (power is None):
-        raise fail("--battery-wh and --power-w go together")
-    if wh is not None and power is not None:
-        model = BatteryModel.from_capacity(wh, power, speed, reserve, items)
-    else:
-        model = BatteryModel(speed, endurance, reserve, items)
-    model = dataclasses.replace(model, turn_s=turn_s)
-    return PatrolParams(
-        altitude_m=altitude, swath_width_m=swath, drones=drones, battery=model,
-        photo_spacing_m=photo or swath, restricted=Policy(restricted).value,
-    )  # fmt: skip
-
-
-def fence_budget(vehicle: Vehicle, points: int | None) -> FenceBudget:
-    """The fence budget of ``--vehicle`` and ``--fence-points``."""
-    from routes.fence import budget_for
-
-    return budget_for(vehicle.value, points)
-
-
 def _write(
     plan: Plan, params: PatrolParams, frame: LocalFrame, fmt: Format, out: Path,
     budget: FenceBudget,
 ) -> tuple[list[Path], list[str]]:  # fmt: skip
     """Write the files; also returns the notes on each sortie's fitted fence."""
-    from shapely.geometry import Point
-
-    from groundstation.patrol.planning import sortie_fence
+    from groundstation.patrol.planning import sortie_missions
     from routes.formats import geojson, kml, qgc_plan, waypoints
-    from routes.mission import Mission, build_mission, fence_items, rally_items
+    from routes.mission import Mission
 
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt is Format.geojson:
@@ -261,22 +225,14 @@ def _write(
         out.write_text(kml.dumps(plan, frame.to_wgs84), encoding="utf-8")
         return [out], []
     speed = params.battery.cruise_speed_m_s
-    photo = params.photo_spacing_m if plan.kind == "coverage" else None
+    missions = sortie_missions(plan, params, frame, budget, with_fence=fmt is Format.plan)
     written: list[Path] = []
     notes: list[str] = []
-    for n, sortie in enumerate(plan.sorties):
-        home = plan.station if plan.station is not None else Point(sortie.route.start)
-        fence: tuple[MissionItem, ...] = ()
-        if plan.fence is not None and fmt is Format.plan:
-            fitted = sortie_fence(plan, sortie.route, home, budget)
-            fence = fence_items(fitted, frame)
+    for n, (sortie, m) in enumerate(zip(plan.sorties, missions, strict=True)):
+        if m.fitted is not None:
             lead = f"sortie {n + 1}: " if len(plan.sorties) > 1 else ""
-            notes += [lead + note for note in fitted.notes()]
-        items = build_mission(
-            sortie.route, frame, home=home, altitude_m=plan.altitude_m, speed_m_s=speed,
-            photo_spacing_m=photo,
-        )  # fmt: skip
-        mission = Mission(items, fence, rally_items([home], frame, plan.altitude_m), speed)
+            notes += [lead + note for note in m.fitted.notes()]
+        mission = Mission(m.items, m.fence, m.rally, speed)
         path = (
             out
             if len(plan.sorties) == 1
@@ -285,7 +241,7 @@ def _write(
         text = (
             qgc_plan.dumps(mission, plan.comments())
             if fmt is Format.plan
-            else waypoints.dumps(items)  # QGC WPL 110 has no place for comments
+            else waypoints.dumps(m.items)  # QGC WPL 110 has no place for comments
         )
         path.write_text(text, encoding="utf-8")
         written.append(path)
@@ -382,28 +338,26 @@ def _preview(plan: Plan, path: Path) -> None:
 
 
 def run(
-    build: Any,
+    request: Callable[[], PlanRequest],
     ground_args: tuple[Path | None, str, str],
-    params_fn: Any,
     fmt: Format,
     out: Path,
     png: Path | None,
-    budget_fn: Any,
 ) -> None:
+    """Plan ``request()`` over the ground of ``ground_args`` (the station's one planning path),
+    write the files and print the summary; a refusal is one line and exit code 2."""
     import shapely
 
     from geodata.errors import GeodataError
-    from groundstation.patrol.planning import named_by_lonlat
-    from routes.errors import naming_points
+    from groundstation.patrol.planning import fence_budget, plan_on
+    from groundstation.patrol.request import naming_fields
 
     try:
-        budget = budget_fn()
-        ground = _ground(*ground_args)
-        params = params_fn()
-        with naming_points(named_by_lonlat(ground.frame)):
-            plan = build(ground, params)
-            warned = tuple(f"warning: {w}" for w in ground.warnings)
-            plan = dataclasses.replace(plan, notes=(*warned, *plan.notes))
+        with naming_fields(OPTION_NAMES):
+            req = request()
+            budget = fence_budget(req)
+            ground = _ground(*ground_args)
+            plan, params = plan_on(ground, req)
             written, fence_notes = _write(plan, params, ground.frame, fmt, out, budget)
         if png is not None:
             _preview(plan, png)
@@ -420,9 +374,10 @@ def run(
         raise typer.Exit(2) from None
 
 
-def line_from_file(path: Path, frame: LocalFrame) -> LineString:
+def line_from_file(path: Path) -> dict[str, Any]:
+    """The longest line of the file, as a GeoJSON geometry in longitude and latitude."""
     import shapely
-    from shapely.geometry import LineString
+    from shapely.geometry import LineString, mapping
 
     gdf = _read(path)
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
@@ -437,6 +392,4 @@ def line_from_file(path: Path, frame: LocalFrame) -> LineString:
     merged = shapely.line_merge(shapely.union_all(lines))
     parts = [merged] if isinstance(merged, LineString) else list(merged.geoms)
     longest = max(parts, key=lambda g: g.length)
-    local = frame.to_local(longest)
-    assert isinstance(local, LineString)
-    return local
+    return dict(mapping(longest))

@@ -31,7 +31,8 @@ from routes.errors import PlanningError
 
 if TYPE_CHECKING:
     from geodata.site import Site
-    from groundstation.patrol.planning import PlanRequest, PlanResult
+    from groundstation.patrol.planning import PlanResult
+    from groundstation.patrol.request import PlanRequest
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,8 @@ def _warm(site_path: str | None) -> None:
     import shapely
     from shapely.geometry import box, mapping
 
-    from groundstation.patrol.planning import PlanRequest, make_plan
+    from groundstation.patrol.planning import make_plan
+    from groundstation.patrol.request import PlanRequest
 
     site = _site(site_path)
     try:

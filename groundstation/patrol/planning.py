@@ -1,9 +1,15 @@
-"""Plans for the service: a request in, the route, mission items per sortie and statistics out.
+"""The one path from a planning request to missions, for the API, the scheduler and the CLI.
 
-Synchronous and CPU-bound (the API runs it with ``asyncio.to_thread``). Geometry arrives in
-WGS84, planning happens in the site's metric frame (``routes``), and what is stored goes back to
-WGS84: the route as GeoJSON (with the geofence as a ``role: fence`` feature) and the mission,
-fence and rally items of each sortie as plain lists ready for the link and the file formats.
+A :class:`~groundstation.patrol.request.PlanRequest` and the :class:`Ground` it is planned over
+(the area, zones and station in a metric frame) give a `routes` plan (:func:`plan_on`), and each
+of its sorties a mission (:func:`sortie_missions`). The station takes its ground from the site
+(:func:`site_ground`); the command line from its files and options.
+
+Synchronous and CPU-bound (the station runs it in its planner pool). Geometry arrives in
+WGS84, planning happens in a metric frame (``routes``), and what the station stores goes back to
+WGS84 (:func:`make_plan`): the route as GeoJSON (with the geofence as a ``role: fence`` feature)
+and the mission, fence and rally items of each sortie as plain lists ready for the link and the
+file formats.
 """
 
 from __future__ import annotations
@@ -17,19 +23,19 @@ from shapely.geometry import LineString, Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from groundstation.errors import InvalidRequest
-from routes.types import DEFAULT_BATTERY
+from groundstation.patrol.request import Pattern, PlanRequest, refuse
+from routes.errors import PlanningError
 
 if TYPE_CHECKING:
     from geodata.crs import LocalFrame
     from geodata.site import Site
-    from groundstation.patrol.battery import BatteryEstimate
     from routes.account import NamedZone
+    from routes.coverage import CoverageStrategy
     from routes.fence import FenceBudget, FittedFence
     from routes.mission import MissionItem
     from routes.pipeline import PatrolParams
-    from routes.types import Plan, Route
+    from routes.types import BatteryModel, Plan, Route
 
-PlanKind = Literal["coverage", "shore", "corridor", "tour"]
 ExportFormat = Literal["plan", "waypoints", "kml", "geojson"]
 
 #: How far (metres) a requested area may stick out of the site's patrol areas (rounding).
@@ -52,50 +58,19 @@ ITEM_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PlanRequest:
-    """What a pilot asks for (the API schema's domain twin). Geometries are GeoJSON dicts."""
+@dataclass
+class Ground:
+    """What a request is planned over, in a local metric frame."""
 
-    kind: PlanKind
-    altitude_m: float
-    area: str | None = None
-    polygon: dict[str, Any] | None = None
-    line: dict[str, Any] | None = None
-    swath_width_m: float | None = None
-    drones: int = 1
-    speed_m_s: float = DEFAULT_BATTERY.cruise_speed_m_s
-    endurance_s: float = DEFAULT_BATTERY.endurance_s
-    reserve_frac: float = DEFAULT_BATTERY.reserve_frac
-    turn_s: float = DEFAULT_BATTERY.turn_s
-    max_items: int = DEFAULT_BATTERY.max_mission_items
-    use_station: bool = True
-    restricted: Literal["avoid", "cross", "allow"] = "avoid"
-    offset_m: float = 20.0
-    loops: int = 1
-    width_m: float | None = None
-    loiter_s: float = 30.0
-    min_priority: int = 1
-    vehicle: str = "arducopter"
-    fence_points: int | None = None
-    #: the drone meant to fly it (its learned battery use splits the sorties), and that model
-    #: (:meth:`groundstation.patrol.battery.BatteryEstimate.as_dict` plus ``endurance_s_used``)
-    vehicle_id: int | None = None
-    battery: dict[str, Any] | None = None
-
-    @property
-    def endurance_used_s(self) -> float:
-        """The endurance sorties are split by: the learned model's, else `endurance_s`."""
-        if self.battery is not None and self.battery.get("source") == "learned":
-            return float(self.battery["endurance_s_used"])
-        return self.endurance_s
-
-    def with_battery(self, estimate: BatteryEstimate) -> PlanRequest:
-        """This request planned with `estimate` (learned: its endurance at our speed)."""
-        used = estimate.endurance_at(self.speed_m_s) if estimate.learned else self.endurance_s
-        return replace(self, battery={**estimate.as_dict(), "endurance_s_used": round(used, 1)})
-
-    def as_params(self) -> dict[str, Any]:
-        return asdict(self)
+    frame: LocalFrame
+    area: BaseGeometry
+    no_fly: list[NamedZone]
+    restricted: list[NamedZone]
+    station: Point | None
+    #: the site whose hotspots a tour visits
+    site: Site
+    #: what the pilot should know before flying it (an area mostly outside the site)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,23 +153,6 @@ def _area(site: Site, req: PlanRequest) -> BaseGeometry:
         raise InvalidRequest(str(exc), field="area") from None
 
 
-def _params(req: PlanRequest) -> PatrolParams:
-    from routes.pipeline import PatrolParams
-    from routes.types import BatteryModel
-
-    battery = BatteryModel(
-        req.speed_m_s, req.endurance_used_s, req.reserve_frac, req.max_items, turn_s=req.turn_s
-    )
-    return PatrolParams(
-        altitude_m=req.altitude_m,
-        swath_width_m=req.swath_width_m,
-        drones=req.drones,
-        battery=battery,
-        photo_spacing_m=req.swath_width_m,
-        restricted=req.restricted,
-    )
-
-
 def site_zones(
     site: Site, to_local: Callable[[BaseGeometry], BaseGeometry]
 ) -> tuple[list[NamedZone], list[NamedZone]]:
@@ -220,52 +178,100 @@ def site_zones(
     return hard, soft
 
 
-def _build(site: Site, req: PlanRequest, area: BaseGeometry, params: PatrolParams) -> Plan:
+def site_ground(site: Site, req: PlanRequest) -> Ground:
+    """The station's ground for a request: its area (checked to lie within the site's patrol
+    areas), the site's zones and, unless ``use_station`` is off, the site's station."""
     frame = site.frame
     hard, soft = site_zones(site, frame.to_local)
     station = frame.to_local(site.station) if req.use_station else None
+    return Ground(frame, _area(site, req), hard, soft, station, site)
+
+
+def coverage_strategies(pattern: Pattern, battery: BatteryModel) -> list[CoverageStrategy]:
+    """The coverage patterns to try (``auto``: all three, the cheapest wins), the parallel one
+    choosing its angles at the price of a turn for this battery (as the plans are timed)."""
+    from routes.coverage import (
+        ChannelCoverage,
+        ParallelCoverage,
+        WavefrontCoverage,
+    )
+
+    chosen: list[CoverageStrategy] = []
+    if pattern in ("auto", "channel"):
+        chosen.append(ChannelCoverage())
+    if pattern in ("auto", "wavefront"):
+        chosen.append(WavefrontCoverage())
+    if pattern in ("auto", "parallel"):
+        chosen.append(ParallelCoverage(turn_cost_m=battery.turn_m))
+    return chosen
+
+
+def plan_on(ground: Ground, req: PlanRequest) -> tuple[Plan, PatrolParams]:
+    """The routes `Plan` for ``req`` over ``ground``, and the parameters it was planned with.
+
+    Refusals are `routes.errors.PlanningError` (the station answers 422) naming places by
+    longitude and latitude, or `InvalidRequest` naming the request's field.
+    """
+    from routes.errors import naming_points
+
+    params = req.patrol_params()
+    with naming_points(named_by_lonlat(ground.frame)):
+        plan = _build(ground, req, params)
+    if ground.warnings:
+        warned = tuple(f"warning: {w}" for w in ground.warnings)
+        plan = replace(plan, notes=(*warned, *plan.notes))
+    return plan, params
+
+
+def _build(g: Ground, req: PlanRequest, params: PatrolParams) -> Plan:
+    zones: dict[str, Any] = {"no_fly": g.no_fly, "restricted": g.restricted, "station": g.station}
     if req.kind == "coverage":
         from routes.pipeline import plan_coverage
 
-        if req.swath_width_m is None:
-            raise InvalidRequest("a coverage plan needs swath_width_m", field="swath_width_m")
-        return plan_coverage(area, no_fly=hard, restricted=soft, station=station, params=params)
+        if params.swath_width_m is None:
+            raise refuse(
+                "a coverage plan needs a swath: give {swath_width_m}, or {camera_hfov_deg} with "
+                "{overlap_frac}",
+                "swath_width_m",
+            )
+        strategies = coverage_strategies(req.pattern, params.battery)
+        return plan_coverage(g.area, params=params, strategies=strategies, **zones)
     if req.kind == "shore":
         from routes.patrols import plan_shore
 
-        return plan_shore(
-            area, offset_m=req.offset_m, loops=req.loops, no_fly=hard, restricted=soft,
-            station=station, params=params,
-        )  # fmt: skip
+        return plan_shore(g.area, offset_m=req.offset_m, loops=req.loops, params=params, **zones)
     if req.kind == "corridor":
         from routes.gapfill import centerline
         from routes.geometry import max_inscribed_radius, polygons
         from routes.patrols import plan_corridor
 
         if req.line is not None:
-            line = frame.to_local(_geometry(req.line, "line"))
+            line = g.frame.to_local(_geometry(req.line, "line"))
             if not isinstance(line, LineString):
-                raise InvalidRequest("line must be a LineString", field="line")
+                raise refuse("{line} must be a LineString", "line")
         else:
-            biggest = max(polygons(area), key=lambda q: q.area)
+            biggest = max(polygons(g.area), key=lambda q: q.area)
             line = LineString(centerline(biggest, spacing_m=20.0).simplify(10.0).coords)
-        width = req.width_m if req.width_m is not None else 2 * max_inscribed_radius(area)
-        return plan_corridor(
-            line, width_m=width, no_fly=hard, restricted=soft, station=station, params=params
-        )
+        width = req.width_m if req.width_m is not None else 2 * max_inscribed_radius(g.area)
+        return plan_corridor(line, width_m=width, params=params, **zones)
     from routes.tour import plan_tour
 
-    if station is None:
-        raise InvalidRequest("a tour starts and ends at the station", field="use_station")
-    spots = _hotspots(site, frame, req)
-    return plan_tour(spots, station=station, no_fly=hard, restricted=soft, area=area, params=params)
+    if g.station is None:
+        raise refuse(
+            "a tour starts and ends at the station; {use_station} turns it off", "use_station"
+        )
+    spots = _hotspots(g, req)
+    return plan_tour(
+        spots, station=g.station, no_fly=g.no_fly, restricted=g.restricted, area=g.area,
+        params=params,
+    )  # fmt: skip
 
 
-def _hotspots(site: Site, frame: LocalFrame, req: PlanRequest) -> list[Any]:
+def _hotspots(g: Ground, req: PlanRequest) -> list[Any]:
     from routes.tour import Hotspot
 
     spots = []
-    for _, row in site.layer("points_of_interest", local=False).iterrows():
+    for _, row in g.site.layer("points_of_interest", local=False).iterrows():
         hid = row.get("hotspot_id")
         if not isinstance(hid, str) or not hid:
             continue
@@ -275,12 +281,10 @@ def _hotspots(site: Site, frame: LocalFrame, req: PlanRequest) -> list[Any]:
         wait = row.get("loiter_s")
         wait_s = float(wait) if isinstance(wait, int | float) and wait == wait else req.loiter_s
         spots.append(
-            Hotspot(f"{hid} {row['name']}"[:60], frame.to_local(row.geometry), prio, wait_s)
+            Hotspot(f"{hid} {row['name']}"[:60], g.frame.to_local(row.geometry), prio, wait_s)
         )
     if not spots:
-        raise InvalidRequest(
-            "the site has no hotspots at or above min_priority", field="min_priority"
-        )
+        raise refuse("the site has no hotspots at or above {min_priority}", "min_priority")
     return spots
 
 
@@ -295,33 +299,23 @@ def named_by_lonlat(frame: LocalFrame) -> Callable[[float, float], str]:
 
 
 def plan_for(site: Site, req: PlanRequest) -> tuple[Plan, PatrolParams]:
-    """The routes `Plan` for a request; planning failures become a 422 with the reason."""
-    from routes.errors import PlanningError as RoutesPlanningError
-    from routes.errors import naming_points
+    """The routes `Plan` for a request over the site (:func:`site_ground`, :func:`plan_on`)."""
 
     try:
-        params = _params(req)
-        area = _area(site, req)
-        with naming_points(named_by_lonlat(site.frame)):
-            return _build(site, req, area, params), params
-    except RoutesPlanningError as exc:
-        raise InvalidRequest(
-            f"cannot plan: {exc}", field="kind", error=type(exc).__name__
-        ) from None
-    except ValueError as exc:
-        if isinstance(exc, InvalidRequest):
-            raise
+        return plan_on(site_ground(site, req), req)
+    except (InvalidRequest, PlanningError):
+        raise
+    except ValueError as exc:  # not a refusal the planner meant: still the request's fault
         raise InvalidRequest(f"cannot plan: {exc}", field="kind") from None
 
 
 def fence_budget(req: PlanRequest) -> FenceBudget:
     """The fence the request's vehicle holds (its profile, or ``fence_points`` items)."""
-    from routes.errors import PlanningError as RoutesPlanningError
     from routes.fence import budget_for
 
     try:
         return budget_for(req.vehicle, req.fence_points)
-    except RoutesPlanningError as exc:
+    except PlanningError as exc:
         field = "fence_points" if req.fence_points is not None else "vehicle"
         raise InvalidRequest(str(exc), field=field) from None
 
@@ -335,12 +329,54 @@ def sortie_fence(plan: Plan, route: Route, home: Point, budget: FenceBudget) -> 
     return fit_fence([plan.fence], plan.no_fly, keep, budget)
 
 
+@dataclass(frozen=True, slots=True)
+class SortieMission:
+    """One sortie's mission, geofence (fitted to the vehicle) and rally point."""
+
+    items: tuple[MissionItem, ...]
+    fence: tuple[MissionItem, ...]
+    rally: tuple[MissionItem, ...]
+    #: the fitted fence the fence items come from (None without one)
+    fitted: FittedFence | None
+
+
+def sortie_missions(
+    plan: Plan, params: PatrolParams, frame: LocalFrame, budget: FenceBudget,
+    *, with_fence: bool = True,
+) -> list[SortieMission]:  # fmt: skip
+    """Each sortie of ``plan`` as MAVLink items; the fence (if the plan has one and
+    ``with_fence``) fitted to ``budget``. A sortie that cannot be flown raises the planner's
+    refusal naming the sortie."""
+    from routes.errors import naming_points
+    from routes.mission import build_mission, fence_items, rally_items
+
+    photo = params.photo_spacing_m if plan.kind == "coverage" else None
+    out: list[SortieMission] = []
+    for n, s in enumerate(plan.sorties):
+        home = plan.station if plan.station is not None else Point(s.route.start)
+        fence: tuple[MissionItem, ...] = ()
+        fitted: FittedFence | None = None
+        try:
+            items = build_mission(
+                s.route, frame, home=home, altitude_m=plan.altitude_m,
+                speed_m_s=params.battery.cruise_speed_m_s, photo_spacing_m=photo,
+            )  # fmt: skip
+            if plan.fence is not None and with_fence:
+                with naming_points(named_by_lonlat(frame)):
+                    fitted = sortie_fence(plan, s.route, home, budget)
+                fence = fence_items(fitted, frame)
+        except PlanningError as exc:
+            raise type(exc)(
+                f"cannot plan sortie {n + 1}: {exc}", sortie=n + 1, **exc.details
+            ) from None
+        rally = rally_items([home], frame, plan.altitude_m)
+        out.append(SortieMission(items, fence, rally, fitted))
+    return out
+
+
 def make_plan(site: Site, req: PlanRequest) -> PlanResult:
     """Plan, then convert to what the store keeps (WGS84 GeoJSON, item rows, statistics)."""
-    from routes.errors import PlanningError as RoutesPlanningError
-    from routes.errors import naming_points
     from routes.formats.geojson import plan_to_geojson
-    from routes.mission import build_mission, fence_items, rally_items
 
     budget = fence_budget(req)
     plan, params = plan_for(site, req)
@@ -355,41 +391,30 @@ def make_plan(site: Site, req: PlanRequest) -> PlanResult:
                 "geometry": shapely.geometry.mapping(fence_geom),
             }
         )
-    sorties = []
-    fences: list[dict[str, Any]] = []
-    fence_notes: list[str] = []
-    photo = params.photo_spacing_m if plan.kind == "coverage" else None
-    for n, s in enumerate(plan.sorties):
-        home = plan.station if plan.station is not None else Point(s.route.start)
-        fence: tuple[MissionItem, ...] = ()
-        try:
-            items = build_mission(
-                s.route, frame, home=home, altitude_m=plan.altitude_m,
-                speed_m_s=params.battery.cruise_speed_m_s, photo_spacing_m=photo,
-            )  # fmt: skip
-            if plan.fence is not None:
-                with naming_points(named_by_lonlat(frame)):
-                    fitted = sortie_fence(plan, s.route, home, budget)
-                fence = fence_items(fitted, frame)
-                fences.append(fitted.as_dict())
-                fence_notes += [f"sortie {n + 1}: {note}" for note in fitted.notes()]
-        except RoutesPlanningError as exc:
-            raise InvalidRequest(
-                f"cannot plan sortie {n + 1}: {exc}", field="fence_points", error=type(exc).__name__
-            ) from None
-        except ValueError as exc:
-            raise InvalidRequest(f"cannot build the mission: {exc}", field="kind") from None
-        rally = rally_items([home], frame, plan.altitude_m)
-        sorties.append(
-            PlannedSortie(
-                drone=s.drone,
-                length_m=round(s.length_m, 1),
-                duration_s=round(s.duration_s(params.battery), 1),
-                items=[item_to_row(i) for i in items],
-                fence=[item_to_row(i) for i in fence],
-                rally=[item_to_row(i) for i in rally],
-            )
+    try:
+        missions = sortie_missions(plan, params, frame, budget)
+    except ValueError as exc:
+        if isinstance(exc, PlanningError):
+            raise
+        raise InvalidRequest(f"cannot build the mission: {exc}", field="kind") from None
+    fences = [m.fitted.as_dict() for m in missions if m.fitted is not None]
+    fence_notes = [
+        f"sortie {n + 1}: {note}"
+        for n, m in enumerate(missions)
+        if m.fitted is not None
+        for note in m.fitted.notes()
+    ]
+    sorties = [
+        PlannedSortie(
+            drone=s.drone,
+            length_m=round(s.length_m, 1),
+            duration_s=round(s.duration_s(params.battery), 1),
+            items=[item_to_row(i) for i in m.items],
+            fence=[item_to_row(i) for i in m.fence],
+            rally=[item_to_row(i) for i in m.rally],
         )
+        for s, m in zip(plan.sorties, missions, strict=True)
+    ]
     st = plan.stats
     stats = {
         "length_m": round(st.length_m, 1),
@@ -406,16 +431,21 @@ def make_plan(site: Site, req: PlanRequest) -> PlanResult:
         "fence": fences,
         "area": st.account.as_dict() if st.account is not None else None,
         "notes": plan.comments() + fence_notes,
-        "battery": req.battery
-        or {
-            "source": "configured",
-            "basis": "no vehicle given",
-            "endurance_s": req.endurance_s,
-            "endurance_s_used": req.endurance_s,
-            "text": f"configured endurance {req.endurance_s:.0f} s (no vehicle given)",
-        },
+        "battery": req.battery or configured_battery(req),
     }
     return PlanResult(route=route, sorties=sorties, stats=stats)
+
+
+def configured_battery(req: PlanRequest) -> dict[str, Any]:
+    """``stats.battery`` of a plan made for no vehicle: the endurance the request gives."""
+    endurance = req.configured_endurance_s
+    return {
+        "source": "configured",
+        "basis": "no vehicle given",
+        "endurance_s": endurance,
+        "endurance_s_used": endurance,
+        "text": f"configured endurance {endurance:.0f} s (no vehicle given)",
+    }
 
 
 def export_text(
@@ -431,7 +461,7 @@ def export_text(
     if fmt == "geojson":
         return json.dumps(route, ensure_ascii=False) + "\n"
     if fmt == "kml":
-        plan, _ = plan_for(site, PlanRequest(**params))
+        plan, _ = plan_for(site, PlanRequest.from_params(params))
         return kml.dumps(plan, site.frame.to_wgs84)
     if not 1 <= sortie <= len(sorties):
         raise InvalidRequest(

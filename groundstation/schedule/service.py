@@ -47,7 +47,8 @@ from groundstation.schedule.store import RunStatus, record_run, timing_of
 from groundstation.schedule.triggers import due_times, make_trigger, zone
 
 if TYPE_CHECKING:
-    from groundstation.patrol.planning import PlanRequest, PlanResult
+    from groundstation.patrol.planning import PlanResult
+    from groundstation.patrol.request import PlanRequest
 
 log = logging.getLogger(__name__)
 
@@ -243,20 +244,20 @@ class ScheduleService:
         its flights (or its airframe's), as they are then, not as when the template was made.
         """
         from groundstation.db.models import Vehicle
-        from groundstation.patrol.planning import PlanRequest
+        from groundstation.patrol.request import PlanRequest
 
         if self.planner is None:
             raise ConfigError("re-planning needs a planner, and this scheduler has none")
         try:
-            request = PlanRequest(**template.params)
-        except TypeError as exc:
+            request = PlanRequest.from_params(template.params)
+        except InvalidRequest as exc:
             raise InvalidRequest(f"plan {template.id} has no usable parameters: {exc}") from None
         if vehicle_id is not None and self.patrols is not None:
             async with self.sessions() as session:
                 vehicle = await session.get(Vehicle, vehicle_id)
                 if vehicle is not None:
                     estimate = await self.patrols.battery_estimate(
-                        session, vehicle, vehicle.endurance_s or request.endurance_s
+                        session, vehicle, vehicle.endurance_s or request.configured_endurance_s
                     )
                     request = replace(request, vehicle_id=vehicle_id).with_battery(estimate)
         result = await self.planner(request)

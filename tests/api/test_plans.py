@@ -383,3 +383,74 @@ def test_api_plans_with_the_planners_defaults_as_the_cli_does(station, pilot):
     assert cli["speed"] == params["speed_m_s"]
     assert cli["endurance"] == params["endurance_s"]
     assert cli["turn_time"] == params["turn_s"]
+
+
+def test_camera_and_battery_energy_are_planned_as_the_cli_plans_them(station, pilot):
+    """The API takes the CLI's camera (field of view and overlap) and battery (Wh and W) in
+    place of a swath and an endurance: the same passes as the derived swath, the sorties split
+    by the derived endurance; half a camera or battery, or a camera and a swath, is a 422."""
+    from routes.sizing import Camera, endurance_from_energy
+
+    swath = Camera(84, 0.2).swath_m(40)
+    camera = {"swath_width_m": None, "camera_hfov_deg": 84, "overlap_frac": 0.2}
+    plans = [
+        station.client.post("/api/plans/preview", json=coverage(**body), headers=pilot)
+        for body in ({"swath_width_m": swath}, camera)
+    ]
+    assert [r.status_code for r in plans] == [200, 200], plans[1].text
+    by_swath, by_camera = (r.json()["stats"] for r in plans)
+    assert by_camera["length_m"] == by_swath["length_m"]
+    assert by_camera["turns"] == by_swath["turns"]
+
+    energy = {"battery_wh": 50, "power_w": 600, "speed_m_s": 5, "endurance_s": 9000}
+    timed = {"endurance_s": 300, "speed_m_s": 5}
+    plans = [
+        station.client.post("/api/plans/preview", json=coverage(**body), headers=pilot)
+        for body in (energy, timed)
+    ]
+    assert [r.status_code for r in plans] == [200, 200], plans[0].text
+    by_energy, by_time = (r.json()["stats"] for r in plans)
+    assert by_energy["battery"]["endurance_s_used"] == endurance_from_energy(50, 600) == 300.0
+    assert by_energy["sorties"] == by_time["sorties"] > by_swath["sorties"]
+    assert by_energy["flight_time_s"] == by_time["flight_time_s"]
+
+    refused: list[tuple[dict[str, float], str]] = [
+        ({"battery_wh": 20}, "battery_wh and power_w"),
+        ({"camera_hfov_deg": 84, "overlap_frac": 0.2}, "swath_width_m or camera_hfov_deg"),
+    ]
+    for bad, names in refused:
+        r = station.client.post("/api/plans/preview", json=coverage(**bad), headers=pilot)
+        assert r.status_code == 422
+        assert names in r.json()["detail"]
+
+
+def test_a_plan_the_planner_refuses_is_422_with_its_error_and_figures(station, pilot):
+    """The planner's own refusal (routes.errors) crosses the worker pool and is answered 422
+    with its class and the figures that explain it."""
+    r = station.client.post("/api/plans", json=coverage(swath_width_m=2000), headers=pilot)
+    assert r.status_code == 422
+    body = r.json()
+    assert body["error"] == "SwathTooWideError"
+    assert "wider than the area" in body["detail"]
+    assert body["fields"]["width_m"] == 2000
+
+
+def test_the_cli_and_the_api_make_the_same_plan(station, pilot, tmp_path):
+    """One request planned by `ecopatrol plan` and by the API gives the same route: both take
+    the one planning path."""
+    from typer.testing import CliRunner
+
+    from groundstation.cli.main import app
+
+    out = tmp_path / "tour.geojson"
+    res = CliRunner().invoke(app, ["plan", "tour", "--altitude", "50", "--min-priority", "3",
+                                   "--format", "geojson", "-o", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    cli = json.loads(out.read_text())["properties"]
+    body = {"name": "t", "kind": "tour", "altitude_m": 50, "area": "patrol_zone",
+            "min_priority": 3}  # fmt: skip
+    r = station.client.post("/api/plans/preview", json=body, headers=pilot)
+    assert r.status_code == 200, r.text
+    api = r.json()["stats"]
+    assert api["length_m"] == pytest.approx(cli["length_m"], abs=0.1)
+    assert api["sorties"] == cli["sorties"]

@@ -13,7 +13,8 @@ import pytest
 from geodata.site import load_site
 from groundstation.link import Fleet, LinkConfig, MissionTiming
 from groundstation.patrol.fence_upload import FenceBudgets, upload_fence
-from groundstation.patrol.planning import PlanRequest, make_plan, row_to_item
+from groundstation.patrol.planning import make_plan, row_to_item
+from groundstation.patrol.request import PlanRequest
 from simulator import mission_items
 from simulator.ardupilot_storage import StorageLimits
 from simulator.fleet import SimConfig, SimFleet

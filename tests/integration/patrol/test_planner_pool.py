@@ -14,7 +14,8 @@ from groundstation.patrol.planner_pool import (
     PlanningCancelled,
     PlanningTimedOut,
 )
-from groundstation.patrol.planning import PlanRequest
+from groundstation.patrol.request import PlanRequest
+from routes.errors import SwathTooWideError
 
 #: about 300 m x 300 m just south of the Longyou station: planned in a fraction of a second
 NEAR_STATION = {
@@ -42,12 +43,17 @@ async def pool():
 
 
 async def test_a_plan_is_made_in_a_worker_and_a_refusal_crosses_as_it_was(pool):
-    """A small plan comes back whole; a refused request raises the planner's own error."""
+    """A small plan comes back whole; a refused request raises the planner's own error, a
+    planning refusal with the figures that explain it."""
     result = await pool.plan(SMALL, user=1)
     assert result.sorties
     assert result.route["type"] == "FeatureCollection"
     with pytest.raises(InvalidRequest, match="no patrol area 'no_such_area'"):
         await pool.plan(PlanRequest(kind="coverage", area="no_such_area", altitude_m=60), user=1)
+    too_wide = PlanRequest(kind="coverage", polygon=NEAR_STATION, altitude_m=40, swath_width_m=2000)
+    with pytest.raises(SwathTooWideError, match="wider than the area") as err:
+        await pool.plan(too_wide, user=1)
+    assert err.value.details["width_m"] == 2000
 
 
 async def test_one_user_gets_at_most_per_user_plans_at_once(pool):

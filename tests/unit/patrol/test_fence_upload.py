@@ -11,7 +11,8 @@ import pytest
 from geodata.site import load_site
 from groundstation.errors import MissionUploadError
 from groundstation.patrol.fence_upload import FenceBudgets, upload_fence
-from groundstation.patrol.planning import PlanRequest, make_plan, row_to_item
+from groundstation.patrol.planning import make_plan, row_to_item
+from groundstation.patrol.request import PlanRequest
 from routes.mission import fence_cost
 
 

@@ -222,7 +222,8 @@ def test_budgets_from_the_autopilots_sources() -> None:
 def test_shipped_site_shoreline_fits_arducopter() -> None:
     """Every sortie of the shipped site's shoreline patrol fits ArduCopter's default fence."""
     from geodata.site import load_site
-    from groundstation.patrol.planning import PlanRequest, make_plan
+    from groundstation.patrol.planning import make_plan
+    from groundstation.patrol.request import PlanRequest
 
     site = load_site(None)
     result = make_plan(
