@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from groundstation.db.models import (
     AuditCheckpoint,
     AuditEntry,
+    CameraPhoto,
     Incident,
     Patrol,
     Report,
     User,
     Vehicle,
+    VideoSegment,
 )
 from groundstation.db.types import utcnow
 
@@ -91,3 +93,33 @@ async def set_hold(
     incident.hold_reason = reason if held else ""
     await session.commit()
     return incident
+
+
+async def camera_photos_between(
+    session: AsyncSession, sysid: int, since: datetime, until: datetime
+) -> Sequence[CameraPhoto]:
+    """The photos the drone's camera took between `since` and `until`, oldest first."""
+    query = (
+        select(CameraPhoto)
+        .where(
+            CameraPhoto.sysid == sysid, CameraPhoto.taken_at >= since, CameraPhoto.taken_at <= until
+        )
+        .order_by(CameraPhoto.taken_at, CameraPhoto.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def video_segments_between(
+    session: AsyncSession, sysid: int, since: datetime, until: datetime
+) -> Sequence[VideoSegment]:
+    """The drone's recorded video segments overlapping `since`..`until`, oldest first."""
+    query = (
+        select(VideoSegment)
+        .where(
+            VideoSegment.sysid == sysid,
+            VideoSegment.ended_at >= since,
+            VideoSegment.started_at <= until,
+        )
+        .order_by(VideoSegment.started_at, VideoSegment.id)
+    )
+    return (await session.scalars(query)).all()

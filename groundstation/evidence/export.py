@@ -3,8 +3,9 @@
 What goes in: the incident record (``incident.json``), every photo in its original bytes (each
 checked against the SHA-256 recorded at upload: a damaged one stops the export with
 :class:`StoredFileDamaged`, audited), the drone's track ``track_margin_s`` either side of the
-incident time (GeoJSON and CSV), the patrol's report (its stored facts, and the PDF) if one was
-filed, and the audit rows that touch them (``audit.json``, with their chain fields and the
+incident time (GeoJSON and CSV), its camera's stills and the video segments recorded in that
+window (each file checked against the hash stored with it; a file gone from disk is named in the
+notes), the patrol's report (its stored facts, and the PDF) if one was filed, and the audit rows that touch them (``audit.json``, with their chain fields and the
 newest signed checkpoint, so each row can be checked against the station's chain).
 """
 
@@ -24,18 +25,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from groundstation.db.audit import audit, write_checkpoint
 from groundstation.db.evidence import (
     audit_rows_touching,
+    camera_photos_between,
     latest_checkpoint,
     patrol_by_id,
     report_row,
     user_names,
     vehicle_by_id,
+    video_segments_between,
 )
 from groundstation.db.incidents import get_incident, incident_attachments
 from groundstation.db.models import AuditEntry, Incident, User, Vehicle
 from groundstation.db.track import load_track, track_geojson
 from groundstation.db.types import utcnow
-from groundstation.errors import AuditChainBroken, GroundStationError
-from groundstation.evidence.canonical import iso_utc
+from groundstation.errors import AuditChainBroken, GroundStationError, StoredFileDamaged
+from groundstation.evidence.canonical import iso_utc, sha256_hex
 from groundstation.evidence.integrity import read_intact
 from groundstation.evidence.packet import PacketFacts, PacketFile, write_packet
 
@@ -218,6 +221,8 @@ async def gather_files(
             )
         )
     files += await _track_files(session, vehicle, since, until, notes)
+    if vehicle is not None:
+        files += await _camera_files(session, incident.id, vehicle, since, until, notes)
     if patrol is not None:
         files += await _report_files(session, patrol.id, notes)
     files.append(
@@ -232,6 +237,52 @@ async def gather_files(
         )
     )
     return record, files
+
+
+async def _camera_files(
+    session: AsyncSession,
+    incident_id: int,
+    vehicle: Vehicle,
+    since: datetime,
+    until: datetime,
+    notes: list[str],
+) -> list[PacketFile]:
+    """The drone camera's stills and video segments around the incident time, each file's
+    bytes checked against the hash recorded when it was stored."""
+    files: list[PacketFile] = []
+    photos = await camera_photos_between(session, vehicle.sysid, since, until)
+    segments = await video_segments_between(session, vehicle.sysid, since, until)
+    camera = {"vehicle": vehicle.name, "sysid": vehicle.sysid}
+    stored: list[tuple[str, int, str, str, datetime, str, str]] = [
+        ("camera_photos", p.id, p.path, p.sha256, p.taken_at,
+         f"camera/{p.id:05d}-{p.sha256[:12]}.jpg", "image/jpeg")
+        for p in photos
+    ] + [
+        ("video_segments", v.id, v.path, v.sha256, v.started_at,
+         f"video/{v.id:05d}-{v.sha256[:12]}.mp4", "video/mp4")
+        for v in segments
+    ]  # fmt: skip
+    for kind, row_id, path, recorded, at, name, media in stored:
+        try:
+            data = await asyncio.to_thread(Path(path).read_bytes)
+        except OSError as exc:
+            notes.append(f"{kind} row {row_id}: its file cannot be read ({exc}): not included")
+            continue
+        if sha256_hex(data) != recorded:
+            params = {"incident_id": incident_id, kind: row_id, "recorded_sha256": recorded,
+                      "sha256": sha256_hex(data)}  # fmt: skip
+            await audit(session, None, vehicle, "media.integrity", "mismatch", params)
+            raise StoredFileDamaged(
+                f"{kind} row {row_id} ({path}) no longer matches the hash recorded when it was"
+                " stored: not exported",
+                **params,
+            )
+        source = {**camera, "table": kind, "row": row_id, "file": Path(path).name}
+        description = "camera still" if kind == "camera_photos" else "video segment"
+        files.append(PacketFile(name, data, media, source, at, description, recorded))
+    if not photos and not segments:
+        notes.append(f"drone {vehicle.name}'s camera has no stills or video around the incident")
+    return files
 
 
 async def _track_files(

@@ -92,3 +92,47 @@ async def test_the_store_refuses_to_delete_evidence(sessions):
         async with sessions() as session:
             with pytest.raises(DBAPIError, match="never deleted"):
                 await session.execute(text(statement), {"id": row_id})
+
+
+async def test_camera_stills_and_video_around_the_incident_go_in_checked(sessions, tmp_path):
+    """The drone's stills and video segments near the incident are packed; a changed video
+    file stops the export, audited."""
+    import hashlib
+    from datetime import timedelta
+
+    from groundstation.db.models import CameraPhoto, VideoSegment
+    from groundstation.evidence.testing import T_INCIDENT, jpeg
+
+    still, video = jpeg(7), b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 40
+    (tmp_path / "s.jpg").write_bytes(still)
+    (tmp_path / "v.mp4").write_bytes(video)
+    async with sessions() as session:
+        seeded = await seed_incident(session, photos=1, track_s=10)
+        session.add_all([
+            CameraPhoto(sysid=42, image_index=1, taken_at=T_INCIDENT, source_url="http://x",
+                        sha256=hashlib.sha256(still).hexdigest(), size_bytes=len(still),
+                        path=str(tmp_path / "s.jpg")),
+            VideoSegment(sysid=42, started_at=T_INCIDENT - timedelta(seconds=30),
+                         ended_at=T_INCIDENT + timedelta(seconds=30), frames=900,
+                         sha256=hashlib.sha256(video).hexdigest(), size_bytes=len(video),
+                         path=str(tmp_path / "v.mp4")),
+            VideoSegment(sysid=42, started_at=T_INCIDENT - timedelta(hours=3),
+                         ended_at=T_INCIDENT - timedelta(hours=2), frames=9, sha256="0" * 64,
+                         size_bytes=1, path=str(tmp_path / "far-away.mp4")),
+        ])  # fmt: skip
+        await session.commit()
+        out = io.BytesIO()
+        manifest = await export_incident(session, KEY, seeded.incident_id, out, user=None)
+        media = [f for f in manifest["files"] if f["path"].startswith(("camera/", "video/"))]
+        assert [(f["media_type"], f["source"]["sysid"]) for f in media] == [
+            ("image/jpeg", 42), ("video/mp4", 42),
+        ]  # fmt: skip
+        assert verify_packet(io.BytesIO(out.getvalue()), KEY.public_key()).ok
+        (tmp_path / "v.mp4").write_bytes(video[:-1] + b"\x01")
+        with pytest.raises(StoredFileDamaged, match="video_segments row"):
+            await export_incident(session, KEY, seeded.incident_id, io.BytesIO(), user=None)
+        row = await session.scalar(
+            select(AuditEntry).where(AuditEntry.command == "media.integrity")
+        )
+    assert row is not None
+    assert row.result == "mismatch"
