@@ -37,6 +37,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from groundstation.db.audit import audit
 from groundstation.db.models import Patrol, PatrolState, Plan, Schedule, Vehicle
 from groundstation.db.types import utcnow
 from groundstation.errors import ConfigError, GroundStationError, InvalidRequest
@@ -298,6 +299,9 @@ class ScheduleService:
                 session, row.id, due, status, reason, attempts=attempt, patrol_id=patrol_id,
                 vehicle_id=vehicle_id,
             )  # fmt: skip
+            params = {"schedule_id": row.id, "patrol_id": patrol_id, "due_at": due.isoformat(),
+                      "reason": reason, "attempt": attempt}  # fmt: skip
+            await audit(session, None, None, "schedule.run", status, params)
         if status == "skipped":
             name = row.name or f"schedule {row.id}"
             log.warning("schedule %d skipped (due %s): %s", row.id, due.isoformat(), reason)

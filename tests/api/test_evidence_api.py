@@ -188,3 +188,28 @@ def test_the_station_signs_the_audit_chain_while_it_runs(settings):
             time.sleep(0.1)
     assert state["ok"] is True
     assert (fast.data_dir / "evidence-signing-key.pem").stat().st_mode & 0o777 == 0o600
+
+
+def test_schedule_changes_and_runs_are_audited(station, admin, pilot):
+    """Creating, changing, running (by the station) and deleting a schedule: four rows."""
+    from tests.integration.reports.patrol_data import store_patrol
+
+    plan_id = store_patrol(station.settings.db).plan_id
+    body = {"plan_id": plan_id, "cron": "0 8 * * *", "name": "dawn"}
+    s = station.client.post("/api/schedules", json=body, headers=pilot).json()
+    url = f"/api/schedules/{s['id']}"
+    station.client.patch(url, json={"enabled": True}, headers=pilot).raise_for_status()
+    service = station.client.app.state.schedules
+    assert station.client.portal.call(service.fire, s["id"]) == "skipped"
+    station.client.delete(url, headers=pilot).raise_for_status()
+    rows = [
+        (e["username"], e["command"], e["result"])
+        for e in reversed(_audit(station, admin))
+        if e["command"].startswith("schedule.")
+    ]
+    assert rows == [
+        ("pilot1", "schedule.create", "ok"),
+        ("pilot1", "schedule.update", "ok"),
+        ("station", "schedule.run", "skipped"),
+        ("pilot1", "schedule.delete", "ok"),
+    ]
