@@ -149,6 +149,11 @@ class EvidenceSettings(BaseModel):
         600.0, ge=0, description="an evidence packet's track: this long either side of the incident"
     )
 
+    def tlog_dir(self, data_dir: Path) -> Path | None:
+        """Where the fleet's ``.tlog`` files are (``data_dir/tlogs``), None if there are none."""
+        path = data_dir / "tlogs"
+        return path if path.is_dir() else None
+
     def key_path(self, data_dir: Path) -> Path:
         """Where the key is: `key_file`, else in `data_dir`."""
         from groundstation.evidence.keys import KEY_FILE

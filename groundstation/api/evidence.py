@@ -60,6 +60,7 @@ async def export_evidence(
             session, key, incident_id, path, user=officer,
             station=settings.evidence.station_name,
             track_margin_s=settings.evidence.track_margin_s,
+            tlog_dir=settings.evidence.tlog_dir(settings.data_dir),
         )  # fmt: skip
     except BaseException:
         os.unlink(path)  # a temporary file of ours: a quick local unlink

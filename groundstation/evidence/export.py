@@ -5,8 +5,10 @@ checked against the SHA-256 recorded at upload: a damaged one stops the export w
 :class:`StoredFileDamaged`, audited), the drone's track ``track_margin_s`` either side of the
 incident time (GeoJSON and CSV), its camera's stills and the video segments recorded in that
 window (each file checked against the hash stored with it; a file gone from disk is named in the
-notes), the patrol's report (its stored facts, and the PDF) if one was filed, and the audit rows that touch them (``audit.json``, with their chain fields and the
-newest signed checkpoint, so each row can be checked against the station's chain).
+notes), the slice of its MAVLink telemetry log (``.tlog``) when the station records one, the
+patrol's report (its stored facts, and the PDF) if one was filed, and the audit rows that touch
+them (``audit.json``, with their chain fields and the newest signed checkpoint, so each row can
+be checked against the station's chain).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from groundstation.errors import AuditChainBroken, GroundStationError, StoredFil
 from groundstation.evidence.canonical import iso_utc, sha256_hex
 from groundstation.evidence.integrity import read_intact
 from groundstation.evidence.packet import PacketFacts, PacketFile, write_packet
+from groundstation.evidence.tlog_slice import tlog_slice
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -115,6 +118,7 @@ async def export_incident(
     actor: str | None = None,
     station: str = "",
     track_margin_s: float = 600.0,
+    tlog_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Write incident `incident_id`'s sealed packet to `out`; its manifest.
 
@@ -131,7 +135,7 @@ async def export_incident(
         await write_checkpoint(session, key)
     except AuditChainBroken as exc:
         notes.append(f"the station's audit chain is broken, not signed at export: {exc}")
-    facts, files = await gather_files(session, incident, track_margin_s, notes)
+    facts, files = await gather_files(session, incident, track_margin_s, notes, tlog_dir)
     checkpoint = await latest_checkpoint(session)
     extra: dict[str, Any] = {}
     if checkpoint is not None:
@@ -155,7 +159,11 @@ async def export_incident(
 
 
 async def gather_files(
-    session: AsyncSession, incident: Incident, track_margin_s: float, notes: list[str]
+    session: AsyncSession,
+    incident: Incident,
+    track_margin_s: float,
+    notes: list[str],
+    tlog_dir: Path | None = None,
 ) -> tuple[dict[str, Any], list[PacketFile]]:
     """The incident record and the packet's files (every photo checked against its hash)."""
     attachments = await incident_attachments(session, incident.id)
@@ -223,6 +231,7 @@ async def gather_files(
     files += await _track_files(session, vehicle, since, until, notes)
     if vehicle is not None:
         files += await _camera_files(session, incident.id, vehicle, since, until, notes)
+        files += await _tlog_files(tlog_dir, vehicle, since, until, notes)
     if patrol is not None:
         files += await _report_files(session, patrol.id, notes)
     files.append(
@@ -283,6 +292,25 @@ async def _camera_files(
     if not photos and not segments:
         notes.append(f"drone {vehicle.name}'s camera has no stills or video around the incident")
     return files
+
+
+async def _tlog_files(
+    tlog_dir: Path | None, vehicle: Vehicle, since: datetime, until: datetime, notes: list[str]
+) -> list[PacketFile]:
+    """The drone's telemetry log records in the window, as one ``.tlog``."""
+    if tlog_dir is None:
+        notes.append("the station records no telemetry log (.tlog): none included")
+        return []
+    data, problems = await asyncio.to_thread(tlog_slice, tlog_dir, vehicle.sysid, since, until)
+    notes += [f"telemetry log: {p}" for p in problems]
+    if not data:
+        notes.append(f"drone {vehicle.name}'s telemetry log has nothing around the incident")
+        return []
+    source = {"vehicle": vehicle.name, "sysid": vehicle.sysid, "from": iso_utc(since),
+              "to": iso_utc(until), "recorded_by": "station, MAVLink in and out"}  # fmt: skip
+    name = f"tlog/sys{vehicle.sysid}-{since.strftime('%Y%m%dT%H%M%SZ')}.tlog"
+    description = "the drone's MAVLink telemetry log around the incident time (.tlog)"
+    return [PacketFile(name, data, "application/octet-stream", source, until, description)]
 
 
 async def _track_files(

@@ -136,3 +136,30 @@ async def test_camera_stills_and_video_around_the_incident_go_in_checked(session
         )
     assert row is not None
     assert row.result == "mismatch"
+
+
+async def test_the_tlog_slice_around_the_incident_goes_in(sessions, tmp_path):
+    """Only the drone's .tlog records within the window are packed, byte for byte."""
+    import zipfile
+
+    from groundstation.evidence.testing import T_INCIDENT
+    from groundstation.link.tlog import TlogWriter, read_tlog
+
+    frame = bytes([0xFE, 0, 7, 42, 1, 0, 0x12, 0x34])
+    logs = TlogWriter(tmp_path)
+    t0 = T_INCIDENT.timestamp()
+    for dt in (-7200.0, -60.0, 0.0, 60.0, 7200.0):  # two far outside the 10-minute margin
+        logs.write(42, frame, unix_s=t0 + dt)
+    logs.write(43, frame, unix_s=t0)  # another drone
+    logs.close()
+    async with sessions() as session:
+        seeded = await seed_incident(session, photos=1, track_s=10)
+        out = io.BytesIO()
+        manifest = await export_incident(
+            session, KEY, seeded.incident_id, out, user=None, tlog_dir=tmp_path
+        )
+    [entry] = [f for f in manifest["files"] if f["path"].startswith("tlog/")]
+    with zipfile.ZipFile(out) as zf:
+        (tmp_path / "out.tlog").write_bytes(zf.read(entry["path"]))
+    stamps = [t for t, _ in read_tlog(tmp_path / "out.tlog")]
+    assert stamps == [int((t0 + dt) * 1_000_000) for dt in (-60.0, 0.0, 60.0)]
