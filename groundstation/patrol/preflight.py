@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from groundstation.link.vehicle import VehicleState
 from groundstation.patrol.battery import BatteryEstimate
+from groundstation.weather.report import WeatherVerdict
 
 GPS_3D_FIX = 3
 MAV_STATE_CRITICAL = 5  # MAV_STATE_CRITICAL and EMERGENCY mean "not healthy"
@@ -69,6 +70,8 @@ class PreflightInputs:
     battery: BatteryEstimate | None = None
     #: why the link holds everything sent to this vehicle (address change, not enrolled)
     held: str | None = None
+    #: the weather gate's verdicts now (gusts, rain, visibility: groundstation.weather)
+    weather: Sequence[WeatherVerdict] = ()
 
 
 def check_link(i: PreflightInputs) -> Check:
@@ -169,7 +172,19 @@ def check_wind(i: PreflightInputs) -> Check:
     return Check("wind", ok, f"wind {wind:.1f} m/s ({source}), limit {i.wind_limit_m_s:.1f} m/s")
 
 
-CHECKS = (check_link, check_gps, check_battery, check_geofence, check_not_busy, check_wind)
+def check_weather(i: PreflightInputs) -> Check:
+    """Gusts, rain and visibility from the station's weather source or a pilot's entry."""
+    if not i.weather:
+        return Check("weather", True, "no weather source configured")
+    failed = [v for v in i.weather if not v.ok]
+    shown = failed or list(i.weather)
+    return Check("weather", not failed, "; ".join(v.reason for v in shown))
+
+
+CHECKS = (
+    check_link, check_gps, check_battery, check_geofence, check_not_busy, check_wind,
+    check_weather,
+)  # fmt: skip
 
 
 def run_checks(inputs: PreflightInputs) -> list[Check]:

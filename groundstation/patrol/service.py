@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -47,6 +47,7 @@ from groundstation.telemetry.events import AlertLevel, alert, patrol_progress, p
 from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
 from groundstation.telemetry.hub import Hub
 from groundstation.telemetry.messages import PatrolProgress
+from groundstation.weather.report import WeatherVerdict
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +63,14 @@ class PatrolService:
         hub: Hub,
         bridge: FleetBridge | None,
         config: PatrolConfig | None = None,
+        weather: Callable[[], Sequence[WeatherVerdict]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.hub = hub
         self.bridge = bridge
         self.config = config or PatrolConfig()
+        #: the weather gate's verdicts now, for the preflight (None: no weather source)
+        self.weather = weather
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._commands: dict[int, tuple[float, str, str]] = {}  # sysid -> (at, command, user)
@@ -258,6 +262,7 @@ class PatrolService:
                 wind_limit_m_s=self.config.wind_limit_m_s,
                 resume=resume,
                 held=bridge.fleet.link_of(vehicle.sysid).hold_reason(vehicle.sysid),
+                weather=self.weather() if self.weather is not None else (),
             )
         )
         ok = all(c.ok for c in checks)

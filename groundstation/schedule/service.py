@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -42,10 +42,17 @@ from groundstation.db.models import Patrol, PatrolState, Plan, Schedule, Vehicle
 from groundstation.db.types import utcnow
 from groundstation.errors import ConfigError, GroundStationError, InvalidRequest
 from groundstation.reports.notify import Notifier
-from groundstation.schedule.gonogo import Candidate, check_daylight, check_wind, pick_drone
+from groundstation.schedule.gonogo import (
+    Candidate,
+    Verdict,
+    check_daylight,
+    check_wind,
+    pick_drone,
+)
 from groundstation.schedule.settings import ScheduleConfig, ScheduleSettings
 from groundstation.schedule.store import RunStatus, record_run, timing_of
 from groundstation.schedule.triggers import due_times, make_trigger, zone
+from groundstation.weather.report import WeatherVerdict
 
 if TYPE_CHECKING:
     from groundstation.patrol.planning import PlanResult
@@ -83,6 +90,7 @@ class ScheduleService:
         config: ScheduleConfig | None = None,
         wind_m_s: float | None = None,
         planner: Callable[[PlanRequest], Awaitable[PlanResult]] | None = None,
+        weather: Callable[[], Sequence[WeatherVerdict]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.notifier = notifier
@@ -90,8 +98,29 @@ class ScheduleService:
         self.config = config or ScheduleConfig()
         self.wind_m_s = wind_m_s
         self.planner = planner
+        #: the weather gate's verdicts now (gusts, rain, visibility); None: no weather source
+        self.weather = weather
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._known: dict[int, tuple[Any, ...]] = {}
+
+    def go_nogo(
+        self,
+        drone: Candidate,
+        now: datetime,
+        duration_s: float,
+        lonlat: tuple[float, float],
+        timezone: str,
+    ) -> list[Verdict]:
+        """Wind, the weather source's gusts, rain and visibility, and daylight, for one run."""
+        verdicts = [check_wind(self.wind_m_s, self.config.wind_limit_m_s, drone)]
+        if self.weather is not None:
+            verdicts += [Verdict(w.name, w.ok, w.reason) for w in self.weather()]
+        if self.config.check_daylight:
+            lon, lat = lonlat
+            verdicts.append(
+                check_daylight(now, duration_s, lat_deg=lat, lon_deg=lon, local_tz=timezone)
+            )
+        return verdicts
 
     # --- jobs ------------------------------------------------------------------------------
 
@@ -199,12 +228,7 @@ class ScheduleService:
         if drone is None:
             return await self._cannot(row, due, attempt, why)
         duration = _duration(plan, self.config.default_duration_s)
-        verdicts = [check_wind(self.wind_m_s, self.config.wind_limit_m_s, drone)]
-        if self.config.check_daylight:
-            lon, lat = _position(plan)
-            verdicts.append(
-                check_daylight(now, duration, lat_deg=lat, lon_deg=lon, local_tz=row.timezone)
-            )
+        verdicts = self.go_nogo(drone, now, duration, _position(plan), row.timezone)
         failed = [v for v in verdicts if not v.ok]
         if failed:
             return await self._cannot(

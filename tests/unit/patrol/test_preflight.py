@@ -35,7 +35,7 @@ def verdict(inputs: PreflightInputs) -> dict[str, tuple[bool, str]]:
 def test_all_pass_for_a_healthy_vehicle_and_a_fitting_mission():
     """A connected, fixed, charged, free vehicle with a mission inside the fence passes all."""
     v = verdict(GOOD)
-    assert set(v) == {"link", "gps", "battery", "geofence", "vehicle_free", "wind"}
+    assert set(v) == {"link", "gps", "battery", "geofence", "vehicle_free", "wind", "weather"}
     assert all(ok for ok, _ in v.values()), v
     assert failures(run_checks(GOOD)) == ""
 

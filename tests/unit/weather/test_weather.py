@@ -89,3 +89,39 @@ async def test_polls_an_http_endpoint(monkeypatch):
     assert report is not None
     assert report.rain_mm_h == 3.0
     assert [v.ok for v in wx.verdicts() if v.name == "rain"] == [False]
+
+
+def test_a_manual_launch_preflight_fails_on_the_weather():
+    """A manual launch's preflight fails on rain over its limit and names it; without a
+    weather source it passes and says there is none."""
+    from groundstation.patrol import preflight
+
+    r = parse_report({"rain_mm_h": 6.5, "gust_m_s": 3}, "wx.json", NOW)
+    inputs = preflight.PreflightInputs(
+        state=None, sortie_duration_s=60, endurance_s=1800,
+        weather=check_weather(r, WeatherLimits(), NOW),
+    )  # fmt: skip
+    failed = preflight.check_weather(inputs)
+    assert not failed.ok
+    assert failed.reason.startswith("rain 6.5 mm/h over the limit")
+    quiet = preflight.check_weather(
+        preflight.PreflightInputs(state=None, sortie_duration_s=60, endurance_s=1800)
+    )
+    assert quiet.ok
+    assert quiet.reason == "no weather source configured"
+
+
+def test_a_schedule_run_is_a_no_go_on_the_weather():
+    """The scheduler's gate adds the weather's verdicts to the wind's: gusts over the limit
+    block the run with the weather's own reason."""
+    from groundstation.schedule.gonogo import Candidate
+    from groundstation.schedule.service import ScheduleService
+
+    wx = WeatherService(None, WeatherLimits(), clock=lambda: NOW)
+    wx.enter("pilot1", 600, gust_m_s=15.0, visibility_m=9000)
+    service = ScheduleService(None, None, None, weather=wx.verdicts)  # type: ignore[arg-type]
+    drone = Candidate(1, "d1", connected=True, battery_pct=90)
+    verdicts = service.go_nogo(drone, NOW, 600, (119.18, 29.05), "Asia/Shanghai")
+    failed = [v for v in verdicts if not v.ok]
+    assert [v.name for v in failed] == ["gusts"]
+    assert "gusts 15 m/s over the limit 12 m/s (entered by pilot1" in failed[0].reason
