@@ -175,7 +175,9 @@ async def _audit_checkpoints(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     path = settings.evidence.key_path(settings.data_dir)
     key = await asyncio.to_thread(load_or_create_key, path)
-    checkpointer = Checkpointer(app.state.sessions, key, settings.evidence.checkpoint_every_s)
+    journal = settings.evidence.journal_path(settings.data_dir)
+    every_s = settings.evidence.checkpoint_every_s
+    checkpointer = Checkpointer(app.state.sessions, key, every_s, journal)
     task = asyncio.create_task(checkpointer.run(), name="audit checkpoints")
     try:
         yield

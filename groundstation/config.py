@@ -154,6 +154,12 @@ class EvidenceSettings(BaseModel):
         path = data_dir / "tlogs"
         return path if path.is_dir() else None
 
+    def journal_path(self, data_dir: Path) -> Path:
+        """The file every audit checkpoint is also appended to."""
+        from groundstation.evidence.journal import JOURNAL_FILE
+
+        return data_dir / JOURNAL_FILE
+
     def key_path(self, data_dir: Path) -> Path:
         """Where the key is: `key_file`, else in `data_dir`."""
         from groundstation.evidence.keys import KEY_FILE

@@ -61,6 +61,7 @@ async def export_evidence(
             station=settings.evidence.station_name,
             track_margin_s=settings.evidence.track_margin_s,
             tlog_dir=settings.evidence.tlog_dir(settings.data_dir),
+            journal=settings.evidence.journal_path(settings.data_dir),
         )  # fmt: skip
     except BaseException:
         os.unlink(path)  # a temporary file of ours: a quick local unlink
@@ -119,4 +120,5 @@ async def verify_audit(
 ) -> AuditVerifyPublic:
     """Walk the whole audit chain and every checkpoint; the first break first."""
     public = (await evidence_key(settings)).public_key()
-    return AuditVerifyPublic.from_report(await verify_store(session, public))
+    journal = settings.evidence.journal_path(settings.data_dir)
+    return AuditVerifyPublic.from_report(await verify_store(session, public, journal))

@@ -47,7 +47,8 @@ async def _verify(settings: Settings, public: Ed25519PublicKey) -> list[str]:
     from groundstation.db.audit import verify_store
 
     async with store_session(settings) as session:
-        report = await verify_store(session, public)
+        journal = settings.evidence.journal_path(settings.data_dir)
+        report = await verify_store(session, public, journal)
     lines = [
         f"audit chain: {report.rows} rows, {report.checkpoints} checkpoints;"
         f" signed up to seq {report.signed_seq} of {report.head_seq}"
@@ -86,7 +87,8 @@ async def _checkpoint(settings: Settings, key: Ed25519PrivateKey) -> str:
     from groundstation.db.audit import write_checkpoint
 
     async with store_session(settings) as session:
-        checkpoint = await write_checkpoint(session, key)
+        journal = settings.evidence.journal_path(settings.data_dir)
+        checkpoint = await write_checkpoint(session, key, journal)
     if checkpoint is None:
         return "nothing new to sign"
     return f"signed checkpoint {checkpoint.id}: seq {checkpoint.seq}, head {checkpoint.head_hash}"

@@ -42,6 +42,7 @@ async def _export(
             station=settings.evidence.station_name,
             track_margin_s=settings.evidence.track_margin_s,
             tlog_dir=settings.evidence.tlog_dir(settings.data_dir),
+            journal=settings.evidence.journal_path(settings.data_dir),
         )
     return len(manifest["files"])
 

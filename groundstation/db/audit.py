@@ -14,7 +14,9 @@ whole chain and every checkpoint.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -24,16 +26,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from groundstation.db.models import AuditCheckpoint, AuditEntry, AuditHead, User, Vehicle
 from groundstation.db.types import utcnow
 from groundstation.errors import AuditChainBroken
-from groundstation.evidence.canonical import json_roundtrip
+from groundstation.evidence.canonical import iso_utc, json_roundtrip
 from groundstation.evidence.chain import (
     GENESIS,
     ChainReport,
     ChainRow,
     Checkpoint,
+    Finding,
     checkpoint_message,
     row_digest,
     verify_chain,
 )
+from groundstation.evidence.journal import append_checkpoint, read_checkpoints
 from groundstation.evidence.keys import fingerprint, sign
 
 HEAD_ID = 1
@@ -141,14 +145,41 @@ async def load_chain(session: AsyncSession) -> tuple[list[ChainRow], list[Checkp
     return [chain_row(e) for e in entries], [checkpoint_of(c) for c in checkpoints]
 
 
-async def verify_store(session: AsyncSession, public_key: Ed25519PublicKey) -> ChainReport:
-    """Walk the stored chain and its checkpoints (signatures checked with `public_key`)."""
+async def verify_store(
+    session: AsyncSession, public_key: Ed25519PublicKey, journal: Path | None = None
+) -> ChainReport:
+    """Walk the stored chain and its checkpoints (signatures checked with `public_key`).
+
+    With `journal` (see :mod:`groundstation.evidence.journal`), its checkpoints count too, and
+    each one the database no longer has is named as removed.
+    """
     rows, checkpoints = await load_chain(session)
-    return verify_chain(rows, checkpoints, public_key)
+    lost: list[Finding] = []
+    if journal is not None:
+        kept, problems = await asyncio.to_thread(read_checkpoints, journal)
+        lost += [Finding("checkpoint", p) for p in problems]
+        stored = {(c.seq, c.signature) for c in checkpoints}
+        for cp in kept:
+            if (cp.seq, cp.signature) not in stored:
+                lost.append(
+                    Finding(
+                        "removed",
+                        f"checkpoint of seq {cp.seq} (signed {iso_utc(cp.at)}) is in the"
+                        " journal but was removed from the database",
+                        seq=cp.seq,
+                    )
+                )
+                checkpoints.append(cp)
+    report = verify_chain(rows, checkpoints, public_key)
+    report.findings += lost
+    return report
 
 
-async def write_checkpoint(session: AsyncSession, key: Ed25519PrivateKey) -> AuditCheckpoint | None:
-    """Sign the chain's newest row, and commit; None when no row came since the last checkpoint.
+async def write_checkpoint(
+    session: AsyncSession, key: Ed25519PrivateKey, journal: Path | None = None
+) -> AuditCheckpoint | None:
+    """Sign the chain's newest row, and commit (and append it to `journal`, if given); None
+    when no row came since the last checkpoint.
 
     The rows since the last checkpoint are checked first: :class:`AuditChainBroken` (nothing
     signed) if they no longer chain from it, so a checkpoint never vouches for a tampered log.
@@ -189,4 +220,6 @@ async def write_checkpoint(session: AsyncSession, key: Ed25519PrivateKey) -> Aud
     )
     session.add(checkpoint)
     await session.commit()
+    if journal is not None:
+        await asyncio.to_thread(append_checkpoint, journal, checkpoint_of(checkpoint))
     return checkpoint

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,17 +31,19 @@ class Checkpointer:
         sessions: async_sessionmaker[AsyncSession],
         key: Ed25519PrivateKey,
         every_s: float,
+        journal: Path | None = None,
     ) -> None:
         self.sessions = sessions
         self.key = key
         self.every_s = every_s
+        self.journal = journal
         self._broken: str | None = None
 
     async def run_once(self) -> AuditCheckpoint | None:
         """Sign the head now if it moved; None if nothing was signed."""
         async with self.sessions() as session:
             try:
-                checkpoint = await write_checkpoint(session, self.key)
+                checkpoint = await write_checkpoint(session, self.key, self.journal)
             except AuditChainBroken as exc:
                 await session.rollback()
                 if str(exc) != self._broken:

@@ -119,6 +119,7 @@ async def export_incident(
     station: str = "",
     track_margin_s: float = 600.0,
     tlog_dir: Path | None = None,
+    journal: Path | None = None,
 ) -> dict[str, Any]:
     """Write incident `incident_id`'s sealed packet to `out`; its manifest.
 
@@ -132,7 +133,7 @@ async def export_incident(
     )
     notes: list[str] = []
     try:
-        await write_checkpoint(session, key)
+        await write_checkpoint(session, key, journal)
     except AuditChainBroken as exc:
         notes.append(f"the station's audit chain is broken, not signed at export: {exc}")
     facts, files = await gather_files(session, incident, track_margin_s, notes, tlog_dir)

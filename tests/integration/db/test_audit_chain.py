@@ -252,3 +252,28 @@ async def test_the_checkpointer_alerts_once_on_a_broken_chain(sessions):
         alerts = (await session.scalars(select(Alert))).all()
     assert [(a.kind, a.level, a.count) for a in alerts] == [("evidence.audit_chain", "critical", 1)]
     assert entries
+
+
+async def test_the_journal_catches_checkpoints_deleted_with_a_rewrite(sessions, tmp_path):
+    """Deleting the checkpoints and rewriting the chain passes the database alone; the
+    checkpoint journal in the data dir names both the lost checkpoint and the rewrite."""
+    journal = tmp_path / "audit-checkpoints.jsonl"
+    entries = await _log(sessions, 4)
+    async with sessions() as session:
+        await write_checkpoint(session, KEY, journal)
+    assert journal.stat().st_mode & 0o777 == 0o600
+    await _sql(sessions, "DELETE FROM audit_checkpoints")
+    prev = entries[0].prev_hash
+    for e in entries:
+        result = "denied" if e.seq == 3 else e.result
+        h = row_digest(e.seq, e.at, e.username, e.vehicle_sysid, e.command, e.params, result, prev)
+        statement = "UPDATE audit_log SET result = :r, prev_hash = :p, row_hash = :h WHERE id = :i"
+        await _sql(sessions, statement, r=result, p=prev, h=h, i=e.id)
+        prev = h
+    async with sessions() as session:
+        assert (await verify_store(session, KEY.public_key())).ok  # the database alone: fooled
+        report = await verify_store(session, KEY.public_key(), journal)
+    kinds = [f.kind for f in report.findings]
+    assert kinds == ["rewritten", "removed"]
+    assert "rows seq 1..4 were rewritten" in report.findings[0].text
+    assert "is in the journal but was removed from the database" in report.findings[1].text
