@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
@@ -25,20 +25,17 @@ from groundstation.errors import (
     LinkError,
     LinkTimeout,
 )
-from groundstation.link.camera import PHOTO_MESSAGES, PhotoReports
-from groundstation.link.codec import MavMessage
+from groundstation.link.camera import PHOTO_MESSAGES, PhotoReports, PhotoTaken
+from groundstation.link.codec import Encoder, MavMessage
 from groundstation.link.command_protocol import AckRouter, CommandSender, CommandTiming
 from groundstation.link.health import HealthTracker
-from groundstation.link.mission_client import MissionClient
+from groundstation.link.mission_client import MissionClient, MissionTiming
 from groundstation.link.modes import AUTOPILOT_ARDUPILOT, set_mode_params
-from groundstation.link.signing import signing_timestamp
+from groundstation.link.signing import SigningConfig, signing_timestamp
 from groundstation.link.statustext import StatusTextAssembler
 from groundstation.link.stored_form import Autopilot
 from groundstation.link.transport import Peer
 from groundstation.link.vehicle import LatestValue, Position, StateBuilder, VehicleState
-
-if TYPE_CHECKING:
-    from groundstation.link.fleet import Link
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -76,10 +73,46 @@ OPTIONAL_STREAMS_HZ: dict[int, float] = {
 _CONTACT_TIMING = CommandTiming(ack_timeout_s=0.5, retries=2, in_progress_timeout_s=5.0)
 
 
+class HandleLink(Protocol):
+    """What a vehicle's handle needs of the link it was heard on (``fleet.Link`` is one): the
+    link's encoder, settings and signing, a way to send, and a way to report events."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def encoder(self) -> Encoder: ...
+    @property
+    def signing(self) -> SigningConfig | None: ...
+    @property
+    def lost_after_s(self) -> float: ...
+    @property
+    def command_timing(self) -> CommandTiming: ...
+    @property
+    def mission_timing(self) -> MissionTiming: ...
+    @property
+    def streams_hz(self) -> dict[int, float]: ...
+
+    def send_to(
+        self, vehicle: VehicleHandle, msg: MavMessage, *, enrolment: bool = False
+    ) -> None: ...
+
+    def vehicle_regained(self, vehicle: VehicleHandle) -> None: ...
+
+    def emit(
+        self,
+        kind: str,
+        vehicle: VehicleHandle,
+        text: str = "",
+        seq: int | None = None,
+        mode: str | None = None,
+        photo: PhotoTaken | None = None,
+    ) -> None: ...
+
+
 class VehicleHandle:
     """A vehicle on a link: state, telemetry iterators and commands that wait for their ACK."""
 
-    def __init__(self, link: Link, sysid: int, compid: int, peer: Peer) -> None:
+    def __init__(self, link: HandleLink, sysid: int, compid: int, peer: Peer) -> None:
         self._link = link
         self._sysid = sysid
         self._compid = compid
