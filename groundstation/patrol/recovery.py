@@ -10,21 +10,69 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db.models import Patrol, PatrolState, Plan, Vehicle
+from groundstation.link import VehicleHandle
+from groundstation.patrol.battery import BatteryEstimate
+from groundstation.patrol.config import PatrolConfig
 from groundstation.patrol.mission_facts import SortieFacts
 from groundstation.patrol.state import ACTIVE, AIRBORNE
 
 if TYPE_CHECKING:
-    from groundstation.patrol.service import PatrolService
+    from groundstation.telemetry.events import AlertLevel
+    from groundstation.telemetry.fleet_bridge import FleetBridge
 
 log = logging.getLogger(__name__)
 
 
-async def recover(service: PatrolService) -> None:
+class RecoveryHost(Protocol):
+    """What recovery needs of the patrol service (``service.PatrolService`` is the one): its
+    store, settings and link, its task table, and the service's writes and runner start."""
+
+    @property
+    def config(self) -> PatrolConfig: ...
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+    @property
+    def bridge(self) -> FleetBridge | None: ...
+    @property
+    def tasks(self) -> dict[int, asyncio.Task[None]]: ...
+
+    async def transition(
+        self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
+    ) -> Patrol: ...
+
+    async def event(
+        self,
+        patrol_id: int,
+        kind: str,
+        text: str,
+        level: AlertLevel = "info",
+        notify: bool = False,
+        **data: Any,
+    ) -> None: ...
+
+    async def battery_estimate(
+        self, session: AsyncSession, vehicle: Vehicle, endurance_s: float
+    ) -> BatteryEstimate: ...
+
+    def spawn_runner(
+        self,
+        patrol_id: int,
+        handle: VehicleHandle,
+        vehicle_id: int,
+        facts: SortieFacts,
+        mode: str,
+        first: int = 1,
+        battery: BatteryEstimate | None = None,
+    ) -> None: ...
+
+
+async def recover(service: RecoveryHost) -> None:
     """Reload open patrols after a (re)start: reattach the airborne ones, fail the others."""
     async with service.sessions() as session:
         rows = list(
@@ -57,7 +105,7 @@ async def recover(service: PatrolService) -> None:
 
 
 async def _reattach(
-    service: PatrolService, patrol_id: int, vehicle_id: int, sysid: int, facts: SortieFacts
+    service: RecoveryHost, patrol_id: int, vehicle_id: int, sysid: int, facts: SortieFacts
 ) -> None:
     assert service.bridge is not None
     await service.event(patrol_id, "station_restart", "station restarted; waiting for the vehicle")
@@ -82,4 +130,4 @@ async def _reattach(
             endurance = vehicle.endurance_s or service.config.default_endurance_s
             battery = await service.battery_estimate(session, vehicle, endurance)
     service.tasks.pop(patrol_id, None)
-    service._spawn(patrol_id, handle, vehicle_id, facts, mode="reattach", battery=battery)
+    service.spawn_runner(patrol_id, handle, vehicle_id, facts, mode="reattach", battery=battery)

@@ -35,25 +35,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from groundstation.db.models import Flight, Incident, PatrolEvent, PatrolState, Report, Vehicle
+from groundstation.db.models import (
+    Flight,
+    Incident,
+    Patrol,
+    PatrolEvent,
+    PatrolState,
+    Report,
+    Vehicle,
+)
 from groundstation.db.track import load_track
 from groundstation.db.types import utcnow
 from groundstation.errors import GroundStationError
 from groundstation.link import FleetEvent, VehicleHandle, VehicleState
 from groundstation.link.camera import PhotoTaken
 from groundstation.patrol.battery import BatteryEstimate
-from groundstation.patrol.fence_upload import upload_fence
+from groundstation.patrol.config import PatrolConfig
+from groundstation.patrol.fence_upload import FenceBudgets, upload_fence
 from groundstation.patrol.flight_log import FlightLog
 from groundstation.patrol.mission_facts import ROUTE_COMMANDS, SortieFacts
 from groundstation.patrol.photos import missed_photos, photo_entry, stored_photos
 from groundstation.patrol.track_recorder import TrackRecorder, haversine_m
 
 if TYPE_CHECKING:
-    from groundstation.patrol.service import PatrolService
+    from groundstation.telemetry.events import AlertLevel
+    from groundstation.telemetry.fleet_bridge import FleetBridge
     from routes.mission import MissionItem
 
 log = logging.getLogger(__name__)
@@ -71,12 +82,47 @@ def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
+class RunnerHost(Protocol):
+    """What a runner needs of the service that owns it (``service.PatrolService`` is the one):
+    its settings and store, the link, and the service's writes (state, events, progress)."""
+
+    @property
+    def config(self) -> PatrolConfig: ...
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+    @property
+    def bridge(self) -> FleetBridge | None: ...
+    @property
+    def fence_budgets(self) -> FenceBudgets: ...
+
+    async def transition(
+        self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
+    ) -> Patrol: ...
+
+    async def event(
+        self,
+        patrol_id: int,
+        kind: str,
+        text: str,
+        level: AlertLevel = "info",
+        notify: bool = False,
+        **data: Any,
+    ) -> None: ...
+
+    async def last_resume(self, patrol_id: int) -> int | None: ...
+    async def set_last_item(self, patrol_id: int, seq: int) -> None: ...
+    def progress(self, patrol_id: int, data: dict[str, Any]) -> None: ...
+    def note_command(self, sysid: int, command: str, username: str) -> None: ...
+    def recent_command(self, sysid: int, within_s: float = 30.0) -> tuple[str, str] | None: ...
+    def after_landing(self, vehicle_id: int, reported: bool) -> None: ...
+
+
 class PatrolRunner:
     """Flies one patrol to its end (or until cancelled by an abort or shutdown)."""
 
     def __init__(
         self,
-        service: PatrolService,
+        service: RunnerHost,
         patrol_id: int,
         handle: VehicleHandle,
         vehicle_id: int,

@@ -282,7 +282,7 @@ class PatrolService:
                 f"preflight failed: {preflight.failures(checks)}",
                 checks=[c.as_dict() for c in checks],
             )
-        self._spawn(
+        self.spawn_runner(
             patrol_id, handle, vehicle.id, facts, mode="resume" if resume else "start",
             first=first, battery=battery,
         )  # fmt: skip
@@ -306,10 +306,11 @@ class PatrolService:
         except LinkError as exc:
             raise Conflict(f"vehicle {sysid} is not connected: {exc}") from None
 
-    def _spawn(
+    def spawn_runner(
         self, patrol_id: int, handle: VehicleHandle, vehicle_id: int, facts: SortieFacts,
         mode: str, first: int = 1, battery: BatteryEstimate | None = None,
     ) -> None:  # fmt: skip
+        """Start the runner task that flies (or, reattached, watches) a patrol."""
         from groundstation.patrol.runner import PatrolRunner
 
         runner = PatrolRunner(
