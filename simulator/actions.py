@@ -84,7 +84,7 @@ class VehicleActions(AutopilotCore):
     def announce(self) -> None:
         """Send a HEARTBEAT now: arming and mode changes reach the GCS with their ACK, not up
         to a second later."""
-        self.send(BUILDERS[M.MAVLINK_MSG_ID_HEARTBEAT](self.full))
+        self.send(BUILDERS[M.MAVLINK_MSG_ID_HEARTBEAT](self))
 
     def _disarm(self, why: str) -> None:
         self.armed = False
@@ -174,7 +174,7 @@ class VehicleActions(AutopilotCore):
             lat, lon = self.latlon()
             location = (lat, lon, self.alt_msl_m)
         self.home = location
-        self.send(BUILDERS[M.MAVLINK_MSG_ID_HOME_POSITION](self.full))
+        self.send(BUILDERS[M.MAVLINK_MSG_ID_HOME_POSITION](self))
 
     def pause(self) -> str | None:
         if self.mode == AUTO and self.runner.running:

@@ -48,7 +48,7 @@ class Autopilot(VehicleActions):
         kind = msg.get_type()
         if kind == "HEARTBEAT":
             if msg.type == M.MAV_TYPE_GCS:
-                self.failsafes.gcs_heartbeat(self.t, self.full)
+                self.failsafes.gcs_heartbeat(self.t, self)
         elif kind in ("COMMAND_LONG", "COMMAND_INT"):
             self._command(msg)
         elif kind == "SET_MODE":
@@ -65,12 +65,12 @@ class Autopilot(VehicleActions):
             self._guided_item(msg)  # GCS_MAVLINK::handle_mission_item: before any upload
         elif kind == "MISSION_SET_CURRENT":
             if self.set_mission_current(msg.seq) is None:
-                self.send(BUILDERS[M.MAVLINK_MSG_ID_MISSION_CURRENT](self.full))
+                self.send(BUILDERS[M.MAVLINK_MSG_ID_MISSION_CURRENT](self))
         elif kind == "TIMESYNC":
             if msg.tc1 == 0:  # a request: answer with our clock, echoing theirs (as ArduPilot)
                 self.send(self.mav.timesync_encode(int(self.t * 1e9), msg.ts1))
         elif kind == "AUTOPILOT_VERSION_REQUEST":
-            self.send(BUILDERS[M.MAVLINK_MSG_ID_AUTOPILOT_VERSION](self.full))
+            self.send(BUILDERS[M.MAVLINK_MSG_ID_AUTOPILOT_VERSION](self))
         elif kind == "SETUP_SIGNING":
             if self.on_setup_signing is not None:
                 self.on_setup_signing(bytes(msg.secret_key), int(msg.initial_timestamp))
@@ -118,14 +118,14 @@ class Autopilot(VehicleActions):
         self._after_move(dt)
         if self.camera.due(self.frame.north_m, self.frame.east_m, self.flying):
             self.take_photo()
-        self.failsafes.check(self.full)
+        self.failsafes.check(self)
         self.mission.update(self.t)
         if self._calibration is not None and self.t >= self._calibration[2]:
             cmd, src, _ = self._calibration
             self._calibration = None
             self.send(self.mav.command_ack_encode(cmd, M.MAV_RESULT_ACCEPTED, 100, 0, *src))
         for msg_id in self.streams.due(self.t):
-            self.send(BUILDERS[msg_id](self.full))
+            self.send(BUILDERS[msg_id](self))
 
     def _setpoint(self, dt: float) -> Setpoint | None:
         if self.mode == AUTO:
@@ -174,7 +174,7 @@ class Autopilot(VehicleActions):
             M.MAV_CMD_DO_SET_SERVO,
             M.MAV_CMD_DO_SET_RELAY,
         ):
-            commands.HANDLERS[item.command](self.full, c)
+            commands.HANDLERS[item.command](self, c)
         elif item.command == M.MAV_CMD_IMAGE_START_CAPTURE:
             self.take_photo()
         elif item.command not in (
@@ -190,7 +190,7 @@ class Autopilot(VehicleActions):
         self.statustext(f"Reached command #{seq}")
 
     def mission_current_changed(self) -> None:
-        self.send(BUILDERS[M.MAVLINK_MSG_ID_MISSION_CURRENT](self.full))
+        self.send(BUILDERS[M.MAVLINK_MSG_ID_MISSION_CURRENT](self))
 
     def mission_finished(self) -> None:
         self.statustext("Mission complete")
@@ -205,12 +205,12 @@ class Autopilot(VehicleActions):
         if retransmission and last is not None and last[0] == c and self.t - last[2] <= 3.0:
             result = last[1]  # our ACK was lost: acknowledge again, do not do it twice
         else:
-            result = commands.execute(self.full, c)
+            result = commands.execute(self, c)
             self._last_command = (c, result, self.t)
         self.send(self.mav.command_ack_encode(c.command, result, 0, 0, *c.source))
         if result == M.MAV_RESULT_ACCEPTED and c.command in commands.MESSAGE_REQUESTS:
             msg_id = commands.MESSAGE_REQUESTS[c.command]
-            self.send(BUILDERS[int(c.p1) if msg_id is None else msg_id](self.full))
+            self.send(BUILDERS[int(c.p1) if msg_id is None else msg_id](self))
 
     def _set_mode_message(self, msg: MavMessage) -> None:
         """SET_MODE is acknowledged like ArduPilot does: COMMAND_ACK with command = 11."""
@@ -218,7 +218,7 @@ class Autopilot(VehicleActions):
         c = commands.Command(
             M.MAV_CMD_DO_SET_MODE, msg.base_mode, msg.custom_mode, 0, 0, 0, 0, 0, None, src
         )
-        result = commands.set_mode(self.full, c)
+        result = commands.set_mode(self, c)
         self.send(self.mav.command_ack_encode(M.MAVLINK_MSG_ID_SET_MODE, result, 0, 0, *src))
 
     def _guided_item(self, msg: MavMessage) -> None:

@@ -30,7 +30,6 @@ from simulator.streams import StreamScheduler
 from simulator.vehicle import Airframe, Battery, Gps, Setpoint, Wind
 
 if TYPE_CHECKING:
-    from simulator.autopilot import Autopilot
     from simulator.command_handlers import Command
 
 M = mavlink2
@@ -125,11 +124,6 @@ class AutopilotCore:
     def host(self) -> MissionHost:
         """This autopilot seen as the mission runner's host."""
         return cast("MissionHost", self)
-
-    @property
-    def full(self) -> Autopilot:
-        """This object as the complete `Autopilot` (telemetry builders and handlers take that)."""
-        return cast("Autopilot", self)
 
     def _mission_changed(self, mission_type: int) -> None:
         items = self.mission.items[mission_type]

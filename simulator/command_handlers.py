@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
@@ -18,7 +18,9 @@ from simulator.codec import MavMessage
 from simulator.modes import LAND, MODE_NAMES, RTL
 
 if TYPE_CHECKING:
-    from simulator.autopilot import Autopilot
+    from simulator.camera import Camera, Photo
+    from simulator.params import ParamStore
+    from simulator.streams import StreamScheduler
 
 M = mavlink2
 ACCEPTED, DENIED, FAILED = M.MAV_RESULT_ACCEPTED, M.MAV_RESULT_DENIED, M.MAV_RESULT_FAILED
@@ -71,17 +73,60 @@ class Command:
         )
 
 
-Handler = Callable[["Autopilot", Command], int]
+class CommandTarget(Protocol):
+    """What the command handlers act on (the simulator's ``Autopilot`` is one): the vehicle's
+    actions, each returning why it refused (None: done), and the parts commands configure."""
+
+    @property
+    def mav(self) -> Any: ...  # pymavlink's MAVLink (untyped): the `*_encode` factory
+    @property
+    def armed(self) -> bool: ...
+    @property
+    def home(self) -> tuple[float, float, float]: ...
+    @property
+    def params(self) -> ParamStore: ...
+    @property
+    def streams(self) -> StreamScheduler: ...
+    @property
+    def camera(self) -> Camera: ...
+
+    def send(self, msg: MavMessage) -> None: ...
+    def statustext(self, text: str, severity: int = ...) -> None: ...
+    def can_send(self, msg_id: int) -> bool: ...
+    def arm(self, force: bool = False) -> str | None: ...
+    def disarm(self, force: bool = False) -> str | None: ...
+    def set_mode(self, number: int, forced: bool = False) -> str | None: ...
+    def guided_takeoff(self, alt_rel_m: float) -> str | None: ...
+    def goto(
+        self,
+        lat: float,
+        lon: float,
+        alt_rel_m: float | None,
+        speed_m_s: float | None,
+        change_mode: bool = True,
+    ) -> str | None: ...
+    def set_speed(self, speed_m_s: float) -> None: ...
+    def set_home(self, location: tuple[float, float, float] | None, lock: bool = True) -> None: ...
+    def start_mission(self, first: int | None) -> str | None: ...
+    def set_mission_current(self, seq: int) -> str | None: ...
+    def pause(self) -> str | None: ...
+    def resume(self) -> str | None: ...
+    def start_calibration(self, c: Command) -> None: ...
+    def actuate(self, name: str, value: str) -> None: ...
+    def take_photo(self) -> Photo: ...
 
 
-def _refuse(ap: Autopilot, why: str | None, result: int = DENIED) -> int:
+Handler = Callable[[CommandTarget, Command], int]
+
+
+def _refuse(ap: CommandTarget, why: str | None, result: int = DENIED) -> int:
     if why is None:
         return int(ACCEPTED)
     ap.statustext(why, M.MAV_SEVERITY_WARNING)
     return int(result)
 
 
-def arm_disarm(ap: Autopilot, c: Command) -> int:
+def arm_disarm(ap: CommandTarget, c: Command) -> int:
     force = round(c.p2) == FORCE_MAGIC
     if c.p1 == 1:
         return _refuse(ap, ap.arm(force))
@@ -90,7 +135,7 @@ def arm_disarm(ap: Autopilot, c: Command) -> int:
     return _refuse(ap, f"Arm: param1 must be 0 or 1, got {c.p1:g}", FAILED)
 
 
-def set_mode(ap: Autopilot, c: Command) -> int:
+def set_mode(ap: CommandTarget, c: Command) -> int:
     if not int(c.p1) & M.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED:
         return _refuse(ap, "Mode change needs MAV_MODE_FLAG_CUSTOM_MODE_ENABLED", UNSUPPORTED)
     number = int(c.p2)
@@ -99,24 +144,24 @@ def set_mode(ap: Autopilot, c: Command) -> int:
     return _refuse(ap, ap.set_mode(number))
 
 
-def takeoff(ap: Autopilot, c: Command) -> int:
+def takeoff(ap: CommandTarget, c: Command) -> int:
     return _refuse(ap, ap.guided_takeoff(c.z))
 
 
-def land(ap: Autopilot, c: Command) -> int:
+def land(ap: CommandTarget, c: Command) -> int:
     return _refuse(ap, ap.set_mode(LAND))
 
 
-def rtl(ap: Autopilot, c: Command) -> int:
+def rtl(ap: CommandTarget, c: Command) -> int:
     return _refuse(ap, ap.set_mode(RTL))
 
 
-def mission_start(ap: Autopilot, c: Command) -> int:
+def mission_start(ap: CommandTarget, c: Command) -> int:
     first = int(c.p1) if c.p1 > 0 else None
     return _refuse(ap, ap.start_mission(first))
 
 
-def reposition(ap: Autopilot, c: Command) -> int:
+def reposition(ap: CommandTarget, c: Command) -> int:
     if not (math.isfinite(c.x) and math.isfinite(c.y)) or not (
         -90 <= c.x <= 90 and -180 <= c.y <= 180
     ):
@@ -129,7 +174,7 @@ def reposition(ap: Autopilot, c: Command) -> int:
     return _refuse(ap, ap.goto(c.x, c.y, alt_rel, speed, change_mode=bool(to_guided)))
 
 
-def change_speed(ap: Autopilot, c: Command) -> int:
+def change_speed(ap: CommandTarget, c: Command) -> int:
     if not c.p2 > 0:
         return int(ACCEPTED)  # -1 / 0: no change, as ArduPilot
     if c.p2 > 30:
@@ -138,7 +183,7 @@ def change_speed(ap: Autopilot, c: Command) -> int:
     return int(ACCEPTED)
 
 
-def set_home(ap: Autopilot, c: Command) -> int:
+def set_home(ap: CommandTarget, c: Command) -> int:
     if c.p1 == 1:
         ap.set_home(None)
         return int(ACCEPTED)
@@ -148,11 +193,11 @@ def set_home(ap: Autopilot, c: Command) -> int:
     return int(ACCEPTED)
 
 
-def pause_continue(ap: Autopilot, c: Command) -> int:
+def pause_continue(ap: CommandTarget, c: Command) -> int:
     return _refuse(ap, ap.pause() if c.p1 == 0 else ap.resume())
 
 
-def request_message(ap: Autopilot, c: Command) -> int:
+def request_message(ap: CommandTarget, c: Command) -> int:
     return (
         int(ACCEPTED)
         if ap.can_send(int(c.p1))
@@ -160,7 +205,7 @@ def request_message(ap: Autopilot, c: Command) -> int:
     )
 
 
-def set_message_interval(ap: Autopilot, c: Command) -> int:
+def set_message_interval(ap: CommandTarget, c: Command) -> int:
     msg_id, interval_us = int(c.p1), c.p2
     if not ap.can_send(msg_id):
         return int(UNSUPPORTED)
@@ -168,38 +213,38 @@ def set_message_interval(ap: Autopilot, c: Command) -> int:
     return int(ACCEPTED)
 
 
-def get_message_interval(ap: Autopilot, c: Command) -> int:
+def get_message_interval(ap: CommandTarget, c: Command) -> int:
     msg_id = int(c.p1)
     interval = ap.streams.interval(msg_id)
     ap.send(ap.mav.message_interval_encode(msg_id, round(interval * 1e6) if interval else -1))
     return int(ACCEPTED)
 
 
-def set_mission_current(ap: Autopilot, c: Command) -> int:
+def set_mission_current(ap: CommandTarget, c: Command) -> int:
     return _refuse(ap, ap.set_mission_current(int(c.p1)), FAILED)
 
 
-def camera_trigger_distance(ap: Autopilot, c: Command) -> int:
+def camera_trigger_distance(ap: CommandTarget, c: Command) -> int:
     ap.camera.trigger_dist_m = max(0.0, c.p1)
     if c.p3 == 1:
         ap.take_photo()
     return int(ACCEPTED)
 
 
-def digicam_control(ap: Autopilot, c: Command) -> int:
+def digicam_control(ap: CommandTarget, c: Command) -> int:
     if c.x == 1:
         ap.take_photo()
     return int(ACCEPTED)
 
 
-def fence_enable(ap: Autopilot, c: Command) -> int:
+def fence_enable(ap: CommandTarget, c: Command) -> int:
     if c.p1 not in (0, 1):
         return _refuse(ap, "Fence enable: param1 must be 0 or 1", FAILED)
     ap.params.set("FENCE_ENABLE", c.p1)
     return int(ACCEPTED)
 
 
-def gripper(ap: Autopilot, c: Command) -> int:
+def gripper(ap: CommandTarget, c: Command) -> int:
     """DO_GRIPPER: param2 0 releases (a lifebuoy, a sampling bottle), 1 grabs."""
     if c.p2 not in (0, 1):
         return _refuse(ap, f"Gripper: action must be 0 (release) or 1 (grab), got {c.p2:g}", FAILED)
@@ -207,21 +252,21 @@ def gripper(ap: Autopilot, c: Command) -> int:
     return int(ACCEPTED)
 
 
-def set_servo(ap: Autopilot, c: Command) -> int:
+def set_servo(ap: CommandTarget, c: Command) -> int:
     if not (1 <= c.p1 <= 32 and 800 <= c.p2 <= 2200):
         return _refuse(ap, f"Servo: channel 1..32 and PWM 800..2200, got {c.p1:g} {c.p2:g}", FAILED)
     ap.actuate(f"servo{int(c.p1)}", f"{int(c.p2)}")
     return int(ACCEPTED)
 
 
-def set_relay(ap: Autopilot, c: Command) -> int:
+def set_relay(ap: CommandTarget, c: Command) -> int:
     if not (0 <= c.p1 <= 15 and c.p2 in (0, 1)):
         return _refuse(ap, f"Relay: number 0..15 and state 0/1, got {c.p1:g} {c.p2:g}", FAILED)
     ap.actuate(f"relay{int(c.p1)}", "on" if c.p2 == 1 else "off")
     return int(ACCEPTED)
 
 
-def calibration(ap: Autopilot, c: Command) -> int:
+def calibration(ap: CommandTarget, c: Command) -> int:
     if ap.armed:
         return _refuse(ap, "Calibration refused: armed")
     ap.start_calibration(c)
@@ -260,7 +305,7 @@ MESSAGE_REQUESTS: dict[int, int | None] = {
 }
 
 
-def execute(ap: Autopilot, c: Command) -> int:
+def execute(ap: CommandTarget, c: Command) -> int:
     """Run command `c`; the MAV_RESULT to acknowledge it with."""
     if c.command in MESSAGE_REQUESTS and c.command != M.MAV_CMD_REQUEST_MESSAGE:
         return int(ACCEPTED)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
@@ -17,13 +17,45 @@ from simulator.mission_items import FENCE, MissionItem
 from simulator.modes import LAND, NEEDS_POSITION, RTL
 
 if TYPE_CHECKING:
-    from simulator.autopilot import Autopilot
+    from simulator.mission_protocol import MissionProtocol
+    from simulator.params import ParamStore
+    from simulator.vehicle import Airframe, Battery, Gps
 
 M = mavlink2
 # action codes -> mode, for BATT_FS_*_ACT, FS_GCS_ENABLE and FENCE_ACTION
 BATT_ACTIONS = {1: LAND, 2: RTL, 3: RTL, 4: RTL, 5: LAND}
 GCS_ACTIONS = {1: RTL, 3: RTL, 4: RTL, 5: LAND}
 FENCE_ACTIONS = {1: RTL, 2: LAND, 3: RTL, 4: RTL}
+
+
+class FailsafeVehicle(Protocol):
+    """What the failsafes watch and do (the simulator's ``Autopilot`` is one): the vehicle's
+    state and parameters, and the mode change and STATUSTEXT a failsafe makes."""
+
+    @property
+    def t(self) -> float: ...
+    @property
+    def mode(self) -> int: ...
+    @property
+    def armed(self) -> bool: ...
+    @property
+    def params(self) -> ParamStore: ...
+    @property
+    def mission(self) -> MissionProtocol: ...
+    @property
+    def home(self) -> tuple[float, float, float]: ...
+    @property
+    def gps(self) -> Gps: ...
+    @property
+    def frame(self) -> Airframe: ...
+    @property
+    def battery(self) -> Battery: ...
+    @property
+    def alt_rel_m(self) -> float: ...
+
+    def latlon(self) -> tuple[float, float]: ...
+    def statustext(self, text: str, severity: int = ...) -> None: ...
+    def failsafe_mode(self, number: int, reason: str) -> None: ...
 
 
 def point_in_polygon(x: float, y: float, poly: Sequence[tuple[float, float]]) -> bool:
@@ -110,20 +142,20 @@ class Failsafes:
             )[self.battery_level]
         )
 
-    def gcs_heartbeat(self, now: float, ap: Autopilot) -> None:
+    def gcs_heartbeat(self, now: float, ap: FailsafeVehicle) -> None:
         self.gcs_last_s = now
         if self.gcs_triggered:
             self.gcs_triggered = False
             ap.statustext("GCS Failsafe Cleared", M.MAV_SEVERITY_CRITICAL)
 
-    def check(self, ap: Autopilot) -> None:
+    def check(self, ap: FailsafeVehicle) -> None:
         flying = ap.armed and not ap.frame.on_ground
         self._battery(ap, flying)
         self._gcs(ap, flying)
         self._fence(ap, flying)
         self._gps(ap, flying)
 
-    def _battery(self, ap: Autopilot, flying: bool) -> None:
+    def _battery(self, ap: FailsafeVehicle, flying: bool) -> None:
         p, b = ap.params, ap.battery
         level = 0
         crt_mah, low_mah = p.get("BATT_CRT_MAH"), p.get("BATT_LOW_MAH")
@@ -144,7 +176,7 @@ class Failsafes:
         if flying and action in BATT_ACTIONS:
             ap.failsafe_mode(BATT_ACTIONS[action], f"Battery {word}")
 
-    def _gcs(self, ap: Autopilot, flying: bool) -> None:
+    def _gcs(self, ap: FailsafeVehicle, flying: bool) -> None:
         enable = int(ap.params.get("FS_GCS_ENABLE"))
         if not enable or self.gcs_last_s is None or self.gcs_triggered or not flying:
             return
@@ -156,7 +188,7 @@ class Failsafes:
             if enable in GCS_ACTIONS:
                 ap.failsafe_mode(GCS_ACTIONS[enable], "GCS lost")
 
-    def _fence(self, ap: Autopilot, flying: bool) -> None:
+    def _fence(self, ap: FailsafeVehicle, flying: bool) -> None:
         p = ap.params
         if not p.get("FENCE_ENABLE"):
             self.fence_breached = False
@@ -199,7 +231,7 @@ class Failsafes:
                 return True
         return False
 
-    def _gps(self, ap: Autopilot, flying: bool) -> None:
+    def _gps(self, ap: FailsafeVehicle, flying: bool) -> None:
         if ap.gps.available:
             if self.ekf_triggered:
                 self.ekf_triggered = False

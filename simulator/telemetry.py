@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
@@ -18,9 +18,62 @@ from simulator.mission_items import MISSION
 from simulator.modes import AUTO, LAND, NEEDS_POSITION
 
 if TYPE_CHECKING:
-    from simulator.autopilot import Autopilot
+    from simulator.failsafe import Failsafes
+    from simulator.mission_exec import MissionRunner
+    from simulator.mission_protocol import MissionProtocol
+    from simulator.params import ParamStore
+    from simulator.vehicle import Airframe, Battery, Gps, Setpoint
 
 M = mavlink2
+
+
+class TelemetrySource(Protocol):
+    """What the builders read (the simulator's ``Autopilot`` is one): the vehicle's state, read
+    only, and its message factory."""
+
+    @property
+    def sysid(self) -> int: ...
+    @property
+    def mav(self) -> Any: ...  # pymavlink's MAVLink (untyped): the `*_encode` factory
+    @property
+    def t(self) -> float: ...
+    @property
+    def mode(self) -> int: ...
+    @property
+    def armed(self) -> bool: ...
+    @property
+    def frame(self) -> Airframe: ...
+    @property
+    def gps(self) -> Gps: ...
+    @property
+    def battery(self) -> Battery: ...
+    @property
+    def failsafes(self) -> Failsafes: ...
+    @property
+    def failsafe_active(self) -> bool: ...
+    @property
+    def params(self) -> ParamStore: ...
+    @property
+    def mission(self) -> MissionProtocol: ...
+    @property
+    def runner(self) -> MissionRunner: ...
+    @property
+    def home(self) -> tuple[float, float, float]: ...
+    @property
+    def alt_msl_m(self) -> float: ...
+    @property
+    def alt_rel_m(self) -> float: ...
+    @property
+    def last_setpoint(self) -> Setpoint | None: ...
+    @property
+    def wind_ne(self) -> tuple[float, float]: ...
+
+    def latlon(self) -> tuple[float, float]: ...
+    def gps_latlon(self) -> tuple[float, float]: ...
+    def landed_state(self) -> int: ...
+    def arming_problem(self) -> str | None: ...
+
+
 FIRMWARE_VERSION = (4 << 24) | (5 << 16) | (0 << 8) | M.FIRMWARE_VERSION_TYPE_OFFICIAL
 CAPABILITIES = (
     M.MAV_PROTOCOL_CAPABILITY_MISSION_FLOAT
@@ -50,7 +103,7 @@ SENSORS = (
 )
 
 
-def _boot_ms(ap: Autopilot) -> int:
+def _boot_ms(ap: TelemetrySource) -> int:
     return int(ap.t * 1000) & 0xFFFFFFFF
 
 
@@ -58,7 +111,7 @@ def _e7(deg: float) -> int:
     return round(deg * 1e7)
 
 
-def heartbeat(ap: Autopilot) -> MavMessage:
+def heartbeat(ap: TelemetrySource) -> MavMessage:
     base = M.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED | M.MAV_MODE_FLAG_STABILIZE_ENABLED
     if ap.mode in NEEDS_POSITION or ap.mode == LAND:
         base |= M.MAV_MODE_FLAG_GUIDED_ENABLED
@@ -74,7 +127,7 @@ def heartbeat(ap: Autopilot) -> MavMessage:
     )
 
 
-def sys_status(ap: Autopilot) -> MavMessage:
+def sys_status(ap: TelemetrySource) -> MavMessage:
     health = SENSORS
     if not ap.gps.available:
         health &= ~M.MAV_SYS_STATUS_SENSOR_GPS
@@ -106,7 +159,7 @@ def sys_status(ap: Autopilot) -> MavMessage:
     )
 
 
-def gps_raw_int(ap: Autopilot) -> MavMessage:
+def gps_raw_int(ap: TelemetrySource) -> MavMessage:
     f, g = ap.frame, ap.gps
     lat, lon = ap.gps_latlon()
     fix = g.fix_type
@@ -128,7 +181,7 @@ def _cog(f: object) -> float:
     return math.degrees(math.atan2(f.ve, f.vn)) % 360.0  # type: ignore[attr-defined]
 
 
-def global_position_int(ap: Autopilot) -> MavMessage:
+def global_position_int(ap: TelemetrySource) -> MavMessage:
     f = ap.frame
     lat, lon = ap.latlon()
     return ap.mav.global_position_int_encode(
@@ -144,13 +197,13 @@ def global_position_int(ap: Autopilot) -> MavMessage:
     )
 
 
-def attitude(ap: Autopilot) -> MavMessage:
+def attitude(ap: TelemetrySource) -> MavMessage:
     roll, pitch = ap.frame.attitude_rad()
     yaw = math.radians((ap.frame.yaw_deg + 180.0) % 360.0 - 180.0)
     return ap.mav.attitude_encode(_boot_ms(ap), roll, pitch, yaw, 0.0, 0.0, 0.0)
 
 
-def vfr_hud(ap: Autopilot) -> MavMessage:
+def vfr_hud(ap: TelemetrySource) -> MavMessage:
     f = ap.frame
     throttle = 0 if not ap.armed else (15 if f.on_ground else 45)
     return ap.mav.vfr_hud_encode(
@@ -158,7 +211,7 @@ def vfr_hud(ap: Autopilot) -> MavMessage:
     )
 
 
-def battery_status(ap: Autopilot) -> MavMessage:
+def battery_status(ap: TelemetrySource) -> MavMessage:
     b = ap.battery
     cell_mv = round(b.voltage_v / b.cells * 1000)
     cells = [cell_mv] * b.cells + [65535] * (10 - b.cells)
@@ -181,7 +234,7 @@ def battery_status(ap: Autopilot) -> MavMessage:
     )
 
 
-def home_position(ap: Autopilot) -> MavMessage:
+def home_position(ap: TelemetrySource) -> MavMessage:
     lat, lon, alt = ap.home
     return ap.mav.home_position_encode(
         _e7(lat),
@@ -198,22 +251,22 @@ def home_position(ap: Autopilot) -> MavMessage:
     )
 
 
-def extended_sys_state(ap: Autopilot) -> MavMessage:
+def extended_sys_state(ap: TelemetrySource) -> MavMessage:
     return ap.mav.extended_sys_state_encode(M.MAV_VTOL_STATE_UNDEFINED, ap.landed_state())
 
 
-def mission_current(ap: Autopilot) -> MavMessage:
+def mission_current(ap: TelemetrySource) -> MavMessage:
     items = ap.mission.items[MISSION]
     total = len(items) - 1 if len(items) > 1 else 65535
     state = ap.runner.state(items)
     return ap.mav.mission_current_encode(ap.runner.current, total, state, 0)
 
 
-def system_time(ap: Autopilot) -> MavMessage:
+def system_time(ap: TelemetrySource) -> MavMessage:
     return ap.mav.system_time_encode(int(time.time() * 1e6), _boot_ms(ap))
 
 
-def fence_status(ap: Autopilot) -> MavMessage:
+def fence_status(ap: TelemetrySource) -> MavMessage:
     fs = ap.failsafes
     return ap.mav.fence_status_encode(
         int(fs.fence_breached),
@@ -224,7 +277,7 @@ def fence_status(ap: Autopilot) -> MavMessage:
     )
 
 
-def nav_controller_output(ap: Autopilot) -> MavMessage:
+def nav_controller_output(ap: TelemetrySource) -> MavMessage:
     """Where the position controller is heading: bearing and distance to its setpoint."""
     f, sp = ap.frame, ap.last_setpoint
     if sp is None:
@@ -244,14 +297,14 @@ def nav_controller_output(ap: Autopilot) -> MavMessage:
     )
 
 
-def local_position_ned(ap: Autopilot) -> MavMessage:
+def local_position_ned(ap: TelemetrySource) -> MavMessage:
     f = ap.frame
     return ap.mav.local_position_ned_encode(
         _boot_ms(ap), f.north_m, f.east_m, -f.up_m, f.vn, f.ve, -f.vu
     )
 
 
-def wind(ap: Autopilot) -> MavMessage:
+def wind(ap: TelemetrySource) -> MavMessage:
     """The wind the copter is in (steady plus gusts), as ArduPilot's WIND: where it blows
     from, -180..180 degrees (``degrees(atan2(-wind_e, -wind_n))``), and its speed. ArduCopter
     SITL without EK3_DRAG_BCOEF_* estimates none and sends speed 0 from -180."""
@@ -259,7 +312,7 @@ def wind(ap: Autopilot) -> MavMessage:
     return ap.mav.wind_encode(math.degrees(math.atan2(-we, -wn)), math.hypot(wn, we), 0.0)
 
 
-def ekf_status_report(ap: Autopilot) -> MavMessage:
+def ekf_status_report(ap: TelemetrySource) -> MavMessage:
     flags = M.EKF_ATTITUDE | M.EKF_VELOCITY_HORIZ | M.EKF_VELOCITY_VERT | M.EKF_POS_VERT_ABS
     if ap.gps.available:
         flags |= (
@@ -275,18 +328,18 @@ def ekf_status_report(ap: Autopilot) -> MavMessage:
     return ap.mav.ekf_status_report_encode(flags, 0.05, pos_var, 0.04, 0.03, 0.0, 0.0)
 
 
-def power_status(ap: Autopilot) -> MavMessage:
+def power_status(ap: TelemetrySource) -> MavMessage:
     return ap.mav.power_status_encode(5000, 5100, M.MAV_POWER_STATUS_BRICK_VALID)
 
 
-def autopilot_version(ap: Autopilot) -> MavMessage:
+def autopilot_version(ap: TelemetrySource) -> MavMessage:
     uid = 0x5EC0_0000_0000 + ap.sysid
     return ap.mav.autopilot_version_encode(
         CAPABILITIES, FIRMWARE_VERSION, 0, 0, 0, [0] * 8, [0] * 8, [0] * 8, 0, 0, uid, [0] * 18
     )
 
 
-BUILDERS: dict[int, Callable[[Autopilot], MavMessage]] = {
+BUILDERS: dict[int, Callable[[TelemetrySource], MavMessage]] = {
     M.MAVLINK_MSG_ID_HEARTBEAT: heartbeat,
     M.MAVLINK_MSG_ID_SYS_STATUS: sys_status,
     M.MAVLINK_MSG_ID_GPS_RAW_INT: gps_raw_int,
