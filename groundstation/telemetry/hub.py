@@ -44,6 +44,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from groundstation.telemetry.messages import WireModel
+
 PROTOCOL_VERSION = 1
 RATE_BURST = 2.0  # frames a key may send back to back before the rate cap applies
 
@@ -74,15 +76,16 @@ def make_message(
 ) -> LiveMessage:
     """Build a message of the versioned envelope ``{"v", "type", "ts", "data"}``.
 
-    A model payload (``telemetry.messages``) is encoded by pydantic, without the optional
-    fields its builder left out; a mapping by :func:`json.dumps`. Either way: once, strict JSON.
+    A model payload is encoded by pydantic: a live-stream payload (``telemetry.messages``)
+    without the optional fields its builder left out, an API model (``IncidentPublic``) whole,
+    as the HTTP API shows it; a mapping by :func:`json.dumps`. Either way: once, strict JSON.
     """
     data_text = _model_json(data) if isinstance(data, BaseModel) else _dumps(data)
     return LiveMessage(type, key, _envelope(type, ts, data_text), data_text)
 
 
 def _model_json(model: BaseModel) -> str:
-    return model.model_dump_json(exclude_unset=True, fallback=str)
+    return model.model_dump_json(exclude_unset=isinstance(model, WireModel), fallback=str)
 
 
 def batch_text(type: str, msgs: Sequence[LiveMessage], *, ts: datetime | None = None) -> str:

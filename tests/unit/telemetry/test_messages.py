@@ -68,3 +68,16 @@ def test_alert_details_beside_the_declared_fields():
         "sysid": 3,
         "field": "lat_deg",
     }
+
+
+def test_an_api_model_goes_whole_as_the_http_api_shows_it():
+    """A payload that is an API model (not a live-stream one) keeps its defaulted fields."""
+    from pydantic import BaseModel
+
+    from groundstation.telemetry.hub import make_message
+
+    class Public(BaseModel):
+        id: int
+        held: bool = False
+
+    assert make_message("incident.updated", Public(id=3)).data == {"id": 3, "held": False}
