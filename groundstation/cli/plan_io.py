@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
     from geodata.crs import LocalFrame
-    from groundstation.patrol.planning import Ground
+    from groundstation.patrol.ground import Ground
     from groundstation.patrol.request import PlanRequest
     from routes.fence import FenceBudget
     from routes.pipeline import PatrolParams
@@ -152,7 +152,7 @@ def _ground(site_path: Path | None, area: str, station: str) -> Ground:
     from shapely.geometry import Point
 
     from geodata.crs import LocalFrame
-    from groundstation.patrol.planning import Ground, site_zones
+    from groundstation.patrol.ground import Ground, site_zones
 
     site = _load_site(site_path)
     is_file = area.lower().endswith((".geojson", ".json", ".gpkg", ".shp", ".kml"))

@@ -1,9 +1,10 @@
 """The one path from a planning request to missions, for the API, the scheduler and the CLI.
 
-A :class:`~groundstation.patrol.request.PlanRequest` and the :class:`Ground` it is planned over
-(the area, zones and station in a metric frame) give a `routes` plan (:func:`plan_on`), and each
-of its sorties a mission (:func:`sortie_missions`). The station takes its ground from the site
-(:func:`site_ground`); the command line from its files and options.
+A :class:`~groundstation.patrol.request.PlanRequest` and the
+:class:`~groundstation.patrol.ground.Ground` it is planned over (the area, zones and station in a
+metric frame) give a `routes` plan (:func:`plan_on`), and each of its sorties a mission
+(:func:`sortie_missions`). The station takes its ground from the site (`site_ground`); the
+command line from its files and options.
 
 Synchronous and CPU-bound (the station runs it in its planner pool). Geometry arrives in
 WGS84, planning happens in a metric frame (``routes``), and what the station stores goes back to
@@ -19,17 +20,16 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import shapely
-from shapely.geometry import LineString, Point, shape
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import LineString, Point
 
 from groundstation.errors import InvalidRequest
+from groundstation.patrol.ground import Ground, geometry_of, site_ground
 from groundstation.patrol.request import Pattern, PlanRequest, refuse
 from routes.errors import PlanningError
 
 if TYPE_CHECKING:
     from geodata.crs import LocalFrame
     from geodata.site import Site
-    from routes.account import NamedZone
     from routes.coverage import CoverageStrategy
     from routes.fence import FenceBudget, FittedFence
     from routes.mission import MissionItem
@@ -37,9 +37,6 @@ if TYPE_CHECKING:
     from routes.types import BatteryModel, Plan, Route
 
 ExportFormat = Literal["plan", "waypoints", "kml", "geojson"]
-
-#: How far (metres) a requested area may stick out of the site's patrol areas (rounding).
-SITE_TOLERANCE_M = 5.0
 
 ITEM_FIELDS = (
     "seq",
@@ -56,21 +53,6 @@ ITEM_FIELDS = (
     "z",
     "mission_type",
 )
-
-
-@dataclass
-class Ground:
-    """What a request is planned over, in a local metric frame."""
-
-    frame: LocalFrame
-    area: BaseGeometry
-    no_fly: list[NamedZone]
-    restricted: list[NamedZone]
-    station: Point | None
-    #: the site whose hotspots a tour visits
-    site: Site
-    #: what the pilot should know before flying it (an area mostly outside the site)
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,84 +89,6 @@ def row_to_item(row: list[Any]) -> MissionItem:
         int(seq), int(frame), int(command), int(current), int(autocontinue),
         float(p1), float(p2), float(p3), float(p4), int(x), int(y), float(z), int(mtype),
     )  # fmt: skip
-
-
-def _geometry(doc: dict[str, Any], what: str) -> BaseGeometry:
-    geom = doc.get("geometry") if doc.get("type") == "Feature" else doc
-    try:
-        out = shape(geom or {})
-    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
-        raise InvalidRequest(f"{what} is not a GeoJSON geometry: {exc}", field=what) from None
-    if out.is_empty:
-        raise InvalidRequest(f"{what} is empty", field=what)
-    return out
-
-
-def _area(site: Site, req: PlanRequest) -> BaseGeometry:
-    """The requested area in metres, checked to lie within the site's patrol areas."""
-    frame = site.frame
-    if req.polygon is not None:
-        wgs = _geometry(req.polygon, "polygon")
-        if wgs.geom_type not in ("Polygon", "MultiPolygon"):
-            raise InvalidRequest(
-                f"polygon must be a Polygon, got a {wgs.geom_type}", field="polygon"
-            )
-        if not wgs.is_valid:
-            raise InvalidRequest(
-                f"polygon is not valid: {shapely.is_valid_reason(wgs)}", field="polygon"
-            )
-        local = frame.to_local(wgs)
-        site_area = shapely.union_all(site.layer("patrol_areas", local=True).geometry.to_numpy())
-        outside = local.difference(site_area.buffer(SITE_TOLERANCE_M))
-        if outside.area > 1.0:
-            c = frame.to_wgs84(outside.representative_point())
-            raise InvalidRequest(
-                f"the polygon lies partly outside the site's patrol areas: {outside.area:.0f} m² "
-                f"outside, e.g. at lon {c.x:.5f}, lat {c.y:.5f}",
-                field="polygon",
-                outside_m2=round(outside.area),
-            )
-        return local
-    from geodata.errors import GeodataError
-
-    try:
-        return site.area(req.area or "water_surface", local=True)
-    except GeodataError as exc:
-        raise InvalidRequest(str(exc), field="area") from None
-
-
-def site_zones(
-    site: Site, to_local: Callable[[BaseGeometry], BaseGeometry]
-) -> tuple[list[NamedZone], list[NamedZone]]:
-    """The site's (no-fly, restricted and keep-out) zones, named as its layer names them and
-    brought into the planning frame with ``to_local``."""
-    from geodata.schema import HARD_RESTRICTIONS
-    from routes.account import NamedZone
-
-    hard: list[NamedZone] = []
-    soft: list[NamedZone] = []
-    for _, row in site.layer("no_fly_zones", local=False).iterrows():
-        if row.geometry is None or row.geometry.is_empty:
-            continue
-        raw = row.get("restriction")
-        restriction = raw if isinstance(raw, str) else ""
-        is_hard = restriction in HARD_RESTRICTIONS
-        kind = "no-fly" if is_hard else restriction.replace("_", "-") or "restricted"
-        into = hard if is_hard else soft
-        name = row.get("name")
-        if not isinstance(name, str) or not name.strip():
-            name = f"{kind} zone {len(into) + 1}"
-        into.append(NamedZone(name.strip(), to_local(row.geometry), kind))
-    return hard, soft
-
-
-def site_ground(site: Site, req: PlanRequest) -> Ground:
-    """The station's ground for a request: its area (checked to lie within the site's patrol
-    areas), the site's zones and, unless ``use_station`` is off, the site's station."""
-    frame = site.frame
-    hard, soft = site_zones(site, frame.to_local)
-    station = frame.to_local(site.station) if req.use_station else None
-    return Ground(frame, _area(site, req), hard, soft, station, site)
 
 
 def coverage_strategies(pattern: Pattern, battery: BatteryModel) -> list[CoverageStrategy]:
@@ -246,7 +150,7 @@ def _build(g: Ground, req: PlanRequest, params: PatrolParams) -> Plan:
         from routes.patrols import plan_corridor
 
         if req.line is not None:
-            line = g.frame.to_local(_geometry(req.line, "line"))
+            line = g.frame.to_local(geometry_of(req.line, "line"))
             if not isinstance(line, LineString):
                 raise refuse("{line} must be a LineString", "line")
         else:
