@@ -30,6 +30,8 @@ SIGNATURE = "manifest.sig"
 PUBLIC_KEY = "public-key.pem"
 UNLISTED = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
 _CHUNK = 1 << 20
+#: a manifest of 100,000 files is a few tens of MB; more is not one (a zip bomb, say)
+MAX_MANIFEST_BYTES = 64 << 20
 
 
 @dataclass(slots=True)
@@ -83,6 +85,10 @@ def verify_packet(
             public_key = load_public_pem(zf.read(PUBLIC_KEY))
             report.key_from_packet = True
         report.key_fingerprint = fingerprint(public_key)
+        for name in (MANIFEST, SIGNATURE):
+            if zf.getinfo(name).file_size > MAX_MANIFEST_BYTES:
+                report.problems.append(f"altered: {name} is far too large to be a manifest")
+                return report
         body = zf.read(MANIFEST)
         signature = zf.read(SIGNATURE).decode("ascii", "replace").strip()
         if not verify(public_key, body, signature):
