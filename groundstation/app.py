@@ -1,23 +1,15 @@
 """The station's FastAPI application, built by :func:`create_app` from a `Settings` object.
 
-Nothing happens at import. ``create_app`` only assembles routes and handlers; the lifespan does
-the work, in order:
-
-1. check the database file, make the data folder private, and bring the database to the
-   newest schema (Alembic, in a worker thread);
-2. open the async engine, the session factory, the token codec and the live hub on ``app.state``;
-3. create the first admin from the settings if there is no admin yet (the demo's way in);
-4. enter every lifespan hook, in order: the fleet on the settings' MAVLink endpoints (if any),
-   the caller's `hooks`, then the patrol service (which reattaches open patrols);
-
-and undoes it in reverse at shutdown. A hook is a callable ``hook(app)`` returning an async
-context manager; it can add snapshot sources to ``app.state.live_sources`` and publish on
-``app.state.hub``.
+Nothing happens at import. ``create_app`` only assembles routes and handlers; the lifespan
+builds the station's services (:func:`groundstation.services.build_services`, which says in
+what order), keeps them as ``app.state.services`` for ``api.deps.ServicesDep``, enters the
+caller's `hooks` on them, and undoes it all in reverse at shutdown. A hook is a callable
+``hook(services)`` returning an async context manager; it can add snapshot sources to
+``services.live_sources`` and publish on ``services.hub``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -53,34 +45,16 @@ from groundstation.api import reports as reports_api
 from groundstation.api import schedules as schedules_api
 from groundstation.api.inputs import StrictJsonBodies, json_safe
 from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
-from groundstation.api.sites import SiteCache
 from groundstation.config import Settings
-from groundstation.db.migrate import upgrade_to_head
-from groundstation.db.session import make_async_engine, make_sessionmaker
-from groundstation.db.users import ensure_first_admin
-from groundstation.freshness.hook import freshness_hook
-from groundstation.keyed_locks import KeyedLocks
-from groundstation.patrol.planner_pool import planner_pool
-from groundstation.patrol.service import patrol_hook
-from groundstation.reports.filer import report_hook
-from groundstation.schedule.service import schedule_hook
-from groundstation.security import (
-    Passwords,
-    Revocations,
-    TokenCodec,
-    load_or_create_secret,
-    make_hasher,
-)
-from groundstation.telemetry.fleet_bridge import fleet_hook
-from groundstation.telemetry.hub import Hub
+from groundstation.services import Services, build_services
 from routes.errors import PlanningError
 
 log = logging.getLogger(__name__)
 
-LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+ServicesHook = Callable[[Services], AbstractAsyncContextManager[None]]
 
 
-def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook] = ()) -> FastAPI:
+def create_app(settings: Settings | None = None, *, hooks: Sequence[ServicesHook] = ()) -> FastAPI:
     """Assemble the station service; `settings` None reads them from the environment now."""
     settings = (settings or Settings()).resolved()
     logredact.install()
@@ -88,23 +62,11 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
         title="ecopatrol station",
         version=_version(),
         summary="Ground-control station for ecological police drone patrols",
-        lifespan=_lifespan,
+        lifespan=_lifespan(settings, hooks),
         docs_url=None,  # served by api/web.py from node_modules, not from a CDN
         redoc_url=None,  # ReDoc has no package the station installs; /docs covers it
     )
     app.state.settings = settings
-    link_hooks: list[LifespanHook] = [fleet_hook] if settings.link.mavlink else []
-    app.state.lifespan_hooks = [
-        *link_hooks,
-        *hooks,
-        patrol_hook,
-        report_hook,
-        schedule_hook,
-        freshness_hook,
-        _audit_checkpoints,
-    ]
-    app.state.live_sources = live.default_snapshot_sources()
-    app.state.site_cache = SiteCache()
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -128,78 +90,28 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[LifespanHook
     return app
 
 
-@contextlib.asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    await asyncio.to_thread(upgrade_to_head, settings.db, settings.data_dir)
-    engine = make_async_engine(settings.db)
-    try:
-        app.state.engine = engine
-        app.state.sessions = make_sessionmaker(engine)
-        app.state.passwords = Passwords(make_hasher(settings.password_hash_profile))
-        await asyncio.to_thread(app.state.passwords.dummy_hash)
-        app.state.revocations = Revocations()
-        app.state.login_locks = KeyedLocks()
-        app.state.upload_locks = KeyedLocks()
-        secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
-        if secret is None:
-            secret = await asyncio.to_thread(load_or_create_secret, settings.data_dir)
-        app.state.tokens = TokenCodec(secret=secret, ttl_s=settings.token_ttl_s)
-        app.state.hub = Hub(
-            queue_size=settings.live_queue_size,
-            stuck_s=settings.live_stuck_s,
-            max_rate_hz=settings.live_max_rate_hz,
-            batch_interval_s=settings.live_batch_ms / 1000,
-        )
-        await _first_admin(app, settings)
-        async with contextlib.AsyncExitStack() as stack:
-            app.state.planner = await stack.enter_async_context(
-                planner_pool(settings.site, settings.planning)
-            )
-            for hook in app.state.lifespan_hooks:
-                await stack.enter_async_context(hook(app))
-            try:
-                yield
-            finally:
-                app.state.hub.close()
-    finally:
-        await engine.dispose()
+def services_of(app: FastAPI) -> Services:
+    """The services of a running app (inside its lifespan: a test's ``TestClient`` block)."""
+    services: Services = app.state.services
+    return services
 
 
-@contextlib.asynccontextmanager
-async def _audit_checkpoints(app: FastAPI) -> AsyncIterator[None]:
-    """Lifespan hook: the station's evidence key, and the audit chain signed every interval."""
-    from groundstation.evidence.checkpointer import Checkpointer
-    from groundstation.evidence.keys import load_or_create_key
+def _lifespan(
+    settings: Settings, hooks: Sequence[ServicesHook]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sources = live.default_snapshot_sources()
+        async with (
+            build_services(settings, snapshot_sources=sources) as s,
+            contextlib.AsyncExitStack() as stack,
+        ):
+            for hook in hooks:
+                await stack.enter_async_context(hook(s))
+            app.state.services = s
+            yield
 
-    settings: Settings = app.state.settings
-    path = settings.evidence.key_path(settings.data_dir)
-    key = await asyncio.to_thread(load_or_create_key, path)
-    journal = settings.evidence.journal_path(settings.data_dir)
-    every_s = settings.evidence.checkpoint_every_s
-    checkpointer = Checkpointer(app.state.sessions, key, every_s, journal)
-    task = asyncio.create_task(checkpointer.run(), name="audit checkpoints")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await checkpointer.run_once()
-
-
-async def _first_admin(app: FastAPI, settings: Settings) -> None:
-    if settings.admin_username is None or settings.admin_password is None:
-        return
-    async with app.state.sessions() as session:
-        created = await ensure_first_admin(
-            session,
-            app.state.passwords,
-            settings.admin_username,
-            settings.admin_password.get_secret_value(),
-        )
-    if created is not None:
-        log.warning("created first admin %r from the settings", created.username)
+    return lifespan
 
 
 def status_for(exc: errors.GroundStationError | PlanningError) -> int:

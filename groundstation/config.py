@@ -15,12 +15,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from groundstation.errors import ConfigError, InvalidRequest
+from groundstation.freshness.grid import (
+    DEFAULT_CELL_M,
+    DEFAULT_HFOV_DEG,
+    DEFAULT_MAX_GAP_S,
+    DEFAULT_MIN_ALT_M,
+)
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -122,6 +132,60 @@ class PlanningSettings(BaseModel):
     max_tasks_per_worker: int = Field(
         20, ge=1, description="a worker is replaced after this many plans (frees its memory)"
     )
+
+
+class PatrolSettings(BaseModel):
+    """The patrol lifecycle's tunables (``ECOPATROL_PATROL__*``)."""
+
+    wind_m_s: float | None = Field(None, ge=0, description="wind for preflight; None = unknown")
+    wind_limit_m_s: float = Field(10.0, gt=0)
+    track_interval_s: float = Field(0.2, ge=0, description="least time between track points")
+    reattach_timeout_s: float = Field(120.0, gt=0)
+    turnaround_s: float = Field(2.0, ge=0, description="pause between sorties of a sequence")
+    learn_min_flights: int = Field(
+        3, ge=1, description="flights before a vehicle's battery use is learned from them"
+    )
+    learn_min_minutes: float = Field(
+        10.0, ge=0, description="minutes of flight before battery use is learned from them"
+    )
+    return_reserve_pct: float = Field(
+        10.0, ge=0, le=100, description="% over the way home's need at which a patrol returns"
+    )
+
+
+class ScheduleSettings(BaseModel):
+    """Unattended launches (``ECOPATROL_SCHEDULE__*``)."""
+
+    min_battery_pct: float = Field(60.0, ge=0, le=100)
+    wind_limit_m_s: float = Field(10.0, gt=0)
+    check_daylight: bool = True
+    misfire_grace_s: int = Field(60, ge=1)
+
+
+class FreshnessSettings(BaseModel):
+    """The freshness grid: cell size, the patrol area it covers and the camera model of the
+    sweep (``ECOPATROL_FRESHNESS__*``).
+
+    >>> FreshnessSettings(cell_m=100).cell_m
+    100.0
+    """
+
+    cell_m: float = Field(DEFAULT_CELL_M, gt=0, le=5000)
+    area: str | None = Field(None, description="patrol area zone_id; None = patrol_zone or all")
+    hfov_deg: float = Field(DEFAULT_HFOV_DEG, gt=0, lt=180, description="camera field of view")
+    min_alt_m: float = Field(DEFAULT_MIN_ALT_M, ge=0, description="lower track points see nothing")
+    max_gap_s: float = Field(DEFAULT_MAX_GAP_S, gt=0, description="longer gaps are not swept")
+    max_age_h: float = Field(24.0, gt=0, description="older than this is 'not seen' (red)")
+    refresh_s: float = Field(10.0, gt=0, description="how often new track chunks are swept")
+
+
+class ReportsSettings(BaseModel):
+    """Where reports notify, and how often ended patrols are looked for
+    (``ECOPATROL_REPORTS__*``)."""
+
+    webhook_url: str | None = Field(None, description="POST every notice here as JSON")
+    webhook_timeout_s: float = Field(5.0, gt=0)
+    poll_s: float = Field(2.0, gt=0, description="how often ended patrols are looked for")
 
 
 class SimSettings(BaseModel):
@@ -250,6 +314,10 @@ class Settings(BaseSettings):
 
     login: LoginSettings = Field(default_factory=LoginSettings)
     planning: PlanningSettings = Field(default_factory=PlanningSettings)
+    patrol: PatrolSettings = Field(default_factory=PatrolSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    freshness: FreshnessSettings = Field(default_factory=FreshnessSettings)
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)
     link: LinkSettings = Field(default_factory=LinkSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
     db: DbSettings = Field(default_factory=DbSettings)
@@ -267,9 +335,50 @@ class Settings(BaseSettings):
                 raise ValueError(f"the admin password: {exc}") from None
         return v
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        legacy = _LegacyGroupNames(settings_cls)
+        return init_settings, env_settings, legacy, dotenv_settings, file_secret_settings
+
     def resolved(self) -> Settings:
         """A copy with the defaults that depend on other fields filled in (the SQLite path)."""
         if self.db.url is not None:
             return self
         url = f"sqlite:///{(self.data_dir / 'ecopatrol.db').resolve()}"
         return self.model_copy(update={"db": self.db.model_copy(update={"url": url})})
+
+
+#: Groups that were settings classes of their own, read from ``ECOPATROL_<GROUP>_<FIELD>``.
+LEGACY_GROUPS = ("patrol", "schedule", "freshness", "reports")
+
+
+class _LegacyGroupNames(PydanticBaseSettingsSource):
+    """The names the `LEGACY_GROUPS` had before they joined `Settings`, with one underscore
+    (``ECOPATROL_PATROL_WIND_M_S``), still read for stations configured that way; the nested
+    name (``ECOPATROL_PATROL__WIND_M_S``) wins when both are set."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything is done in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for group in LEGACY_GROUPS:
+            prefix = f"ECOPATROL_{group.upper()}_"
+            model = Settings.model_fields[group].annotation
+            assert isinstance(model, type)
+            assert issubclass(model, BaseModel)
+            for name, value in os.environ.items():
+                upper = name.upper()
+                if not upper.startswith(prefix) or upper.startswith(prefix + "_"):
+                    continue
+                field = upper.removeprefix(prefix).lower()
+                if field in model.model_fields:
+                    found.setdefault(group, {})[field] = value
+        return found

@@ -21,11 +21,18 @@ import io
 import warnings
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.api.deps import CurrentUser, HubDep, SessionDep, SettingsDep, current_user
+from groundstation.api.deps import (
+    CurrentUser,
+    HubDep,
+    ServicesDep,
+    SessionDep,
+    SettingsDep,
+    current_user,
+)
 from groundstation.api.incident_views import incident_public, publish_incident
 from groundstation.api.inputs import Id
 from groundstation.api.schemas import AttachmentPublic
@@ -41,7 +48,6 @@ from groundstation.db.incidents import get_incident
 from groundstation.db.models import Attachment, Incident, User
 from groundstation.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from groundstation.evidence.integrity import read_intact
-from groundstation.keyed_locks import KeyedLocks
 
 router = APIRouter(
     prefix="/api/incidents/{incident_id}/attachments",
@@ -140,7 +146,7 @@ async def check_quotas(
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def upload_attachment(
     incident_id: Id,
-    request: Request,
+    services: ServicesDep,
     file: Annotated[UploadFile, File(description="a JPEG, PNG, WebP, GIF or HEIC photo")],
     session: SessionDep,
     hub: HubDep,
@@ -170,7 +176,7 @@ async def upload_attachment(
         uploaded_by=user.id,
         data=data,
     )
-    locks: KeyedLocks = request.app.state.upload_locks
+    locks = services.upload_locks
     # one upload at a time per incident and per user between the quota check and the commit,
     # so parallel uploads cannot each see room for themselves
     async with locks.hold(f"incident:{incident.id}", f"user:{user.id}"):

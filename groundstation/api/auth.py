@@ -20,6 +20,7 @@ from groundstation.api.deps import (
     CurrentUser,
     PasswordsDep,
     RevocationsDep,
+    ServicesDep,
     SessionDep,
     SettingsDep,
     TokensDep,
@@ -42,9 +43,8 @@ from groundstation.keyed_locks import KeyedLocks
 router = APIRouter(tags=["auth"])
 
 
-def get_login_locks(request: Request) -> KeyedLocks:
-    locks: KeyedLocks = request.app.state.login_locks
-    return locks
+def get_login_locks(services: ServicesDep) -> KeyedLocks:
+    return services.login_locks
 
 
 def client_address(request: Request) -> str:

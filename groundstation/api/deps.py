@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the app's services from ``app.state``, the current user, role checks.
+"""FastAPI dependencies: the station's services (``ServicesDep``), the current user, role checks.
 
 Role checks live here, once, as dependencies; routes declare what they need with the
 ``Annotated`` aliases instead of testing roles themselves:
@@ -16,47 +16,52 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from groundstation.api.inputs import INT64_MAX
 from groundstation.config import Settings
 from groundstation.db.models import Role, User
 from groundstation.errors import NotAuthenticated, PermissionDenied
 from groundstation.security import Passwords, Revocations, TokenClaims, TokenCodec
+from groundstation.services import Services
 from groundstation.telemetry.hub import Hub
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def services(connection: HTTPConnection) -> Services:
+    """The running station's services (requests and websockets alike)."""
+    found: Services = connection.app.state.services
+    return found
 
 
-def get_hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
+ServicesDep = Annotated[Services, Depends(services)]
 
 
-def get_tokens(request: Request) -> TokenCodec:
-    tokens: TokenCodec = request.app.state.tokens
-    return tokens
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
 
 
-def get_revocations(request: Request) -> Revocations:
-    revocations: Revocations = request.app.state.revocations
-    return revocations
+def get_hub(services: ServicesDep) -> Hub:
+    return services.hub
 
 
-def get_passwords(request: Request) -> Passwords:
-    passwords: Passwords = request.app.state.passwords
-    return passwords
+def get_tokens(services: ServicesDep) -> TokenCodec:
+    return services.tokens
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+def get_revocations(services: ServicesDep) -> Revocations:
+    return services.revocations
+
+
+def get_passwords(services: ServicesDep) -> Passwords:
+    return services.passwords
+
+
+async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     """One short session per request; rolled back if the route did not commit."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions() as session:
+    async with services.sessions() as session:
         yield session
 
 

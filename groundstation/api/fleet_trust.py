@@ -17,21 +17,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi import APIRouter, Depends, Path, status
 from pydantic import Field
 
-from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.deps import PilotUser, ServicesDep, SessionDep, current_user
 from groundstation.api.inputs import InputModel
 from groundstation.api.lookups import VehicleDep
 from groundstation.api.schemas import VehiclePublic
-from groundstation.config import Settings
 from groundstation.db.audit import audit
 from groundstation.db.models import User, Vehicle
 from groundstation.db.types import utcnow
 from groundstation.db.vehicles import insert_vehicle, record_signing_key, vehicle_clashing
 from groundstation.errors import Conflict, GroundStationError, InvalidRequest, NotFound
+from groundstation.services import Services
 from groundstation.signing_keys import key_for
-from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
+from groundstation.telemetry.fleet_bridge import FleetBridge
 
 router = APIRouter(
     prefix="/api/vehicles", tags=["fleet trust"], dependencies=[Depends(current_user)]
@@ -60,8 +60,8 @@ class AddressAnswer(InputModel):
     accept: bool = Field(description="true: the vehicle moved there; false: keep the old one")
 
 
-def _bridge(request: Request) -> FleetBridge:
-    bridge = bridge_or_none(request.app)
+def _bridge(services: Services) -> FleetBridge:
+    bridge = services.bridge
     if bridge is None:
         raise Conflict("the station has no MAVLink link (start it with --mavlink)")
     return bridge
@@ -77,19 +77,19 @@ def _require_trusted(link_trusted: bool) -> None:
 
 
 @router.get("/heard")
-async def list_heard(request: Request) -> dict[str, Any]:
+async def list_heard(services: ServicesDep) -> dict[str, Any]:
     """Systems heard on the link (heartbeats) that are not fleet vehicles."""
-    bridge = bridge_or_none(request.app)
+    bridge = services.bridge
     data = [] if bridge is None else [h.public() for h in bridge.fleet.heard.values()]
     return {"data": sorted(data, key=lambda h: h["sysid"]), "count": len(data)}
 
 
 @router.post("/heard/{sysid}/accept", status_code=status.HTTP_201_CREATED)
 async def accept_heard(
-    sysid: SysId, body: AcceptVehicle, request: Request, session: SessionDep, user: PilotUser
+    sysid: SysId, body: AcceptVehicle, services: ServicesDep, session: SessionDep, user: PilotUser
 ) -> VehiclePublic:
     """Make a heard system a fleet vehicle (and enrol it, unless ``enrol`` is false)."""
-    bridge = _bridge(request)
+    bridge = _bridge(services)
     if sysid not in bridge.fleet.heard:
         raise NotFound("unknown vehicle heard with system id", sysid)
     if body.enrol:
@@ -102,17 +102,18 @@ async def accept_heard(
     await audit(session, user, vehicle, "vehicle.accept", "accepted", {"name": name})
     bridge.fleet.accept(sysid)
     if body.enrol:
-        await _set_key(request, session, user, vehicle, "signing.enrol")
+        await _set_key(services, session, user, vehicle, "signing.enrol")
     return VehiclePublic.from_row(vehicle)
 
 
 async def _set_key(
-    request: Request, session: SessionDep, user: User, vehicle: Vehicle, command: str
+    services: Services, session: SessionDep, user: User, vehicle: Vehicle, command: str
 ) -> None:
     """Give the vehicle the next key generation over the link, then store the generation."""
-    bridge = _bridge(request)
+    bridge = _bridge(services)
     generation = (vehicle.signing_generation or 0) + 1
-    key = key_for(request.app.state.station_key, vehicle.sysid, generation)
+    assert services.station_key is not None  # there is one whenever there is a fleet
+    key = key_for(services.station_key, vehicle.sysid, generation)
     params = {"generation": generation}
     try:
         bridge.handle_of(vehicle.sysid)
@@ -126,38 +127,37 @@ async def _set_key(
 
 @router.post("/{vehicle_id}/signing/enrol")
 async def enrol(
-    body: Enrol, vehicle: VehicleDep, request: Request, session: SessionDep, user: PilotUser
+    body: Enrol, vehicle: VehicleDep, services: ServicesDep, session: SessionDep, user: PilotUser
 ) -> VehiclePublic:
     """Enrol the vehicle for MAVLink signing with a key of its own (a new generation)."""
     _require_trusted(body.link_trusted)
-    await _set_key(request, session, user, vehicle, "signing.enrol")
+    await _set_key(services, session, user, vehicle, "signing.enrol")
     return VehiclePublic.from_row(vehicle)
 
 
 @router.post("/{vehicle_id}/signing/rotate")
 async def rotate(
-    body: Enrol, vehicle: VehicleDep, request: Request, session: SessionDep, user: PilotUser
+    body: Enrol, vehicle: VehicleDep, services: ServicesDep, session: SessionDep, user: PilotUser
 ) -> VehiclePublic:
     """Replace an enrolled vehicle's key with the next generation (SETUP_SIGNING signed with
     the current key)."""
     _require_trusted(body.link_trusted)
     if vehicle.signing_generation is None:
         raise Conflict(f"vehicle {vehicle.name!r} is not enrolled: enrol it first")
-    await _set_key(request, session, user, vehicle, "signing.rotate")
+    await _set_key(services, session, user, vehicle, "signing.rotate")
     return VehiclePublic.from_row(vehicle)
 
 
 @router.get("/{vehicle_id}/link")
-async def link_status(vehicle: VehicleDep, request: Request) -> dict[str, Any]:
+async def link_status(vehicle: VehicleDep, services: ServicesDep) -> dict[str, Any]:
     """The vehicle's address on the link, whether commands are held, and frames dropped."""
-    bridge = bridge_or_none(request.app)
+    bridge = services.bridge
     security = None if bridge is None else bridge.security_of(vehicle.sysid)
-    settings: Settings = request.app.state.settings
     return {
         "vehicle_id": vehicle.id,
         "sysid": vehicle.sysid,
         "signing_generation": vehicle.signing_generation,
-        "require_signing": settings.link.require_signing,
+        "require_signing": services.settings.link.require_signing,
         "heard": security is not None,
         "security": security,
     }
@@ -167,16 +167,16 @@ async def link_status(vehicle: VehicleDep, request: Request) -> dict[str, Any]:
 async def settle_address(
     body: AddressAnswer,
     vehicle: VehicleDep,
-    request: Request,
+    services: ServicesDep,
     session: SessionDep,
     user: PilotUser,
 ) -> dict[str, Any]:
     """Answer an address change: accept the new address, or refuse it and keep the old one."""
-    bridge = _bridge(request)
+    bridge = _bridge(services)
     security = bridge.security_of(vehicle.sysid)
     if security is None or security["pending_address"] is None:
         raise Conflict(f"vehicle {vehicle.name!r} has no address change to answer")
     params = {"pending_address": security["pending_address"], "accept": body.accept}
     bridge.fleet.settle_address(vehicle.sysid, accept=body.accept)
     await audit(session, user, vehicle, "link.address", "accepted", params)
-    return await link_status(vehicle, request)
+    return await link_status(vehicle, services)

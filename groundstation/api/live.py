@@ -18,14 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.api.deps import user_for_claims
+from groundstation.api.deps import ServicesDep, user_for_claims
 from groundstation.api.inputs import InvalidJson, loads
 from groundstation.api.live_protocol import LiveUser, Pong, Snapshot
 from groundstation.api.schemas import IncidentPublic
@@ -37,16 +37,13 @@ from groundstation.db.types import utcnow
 from groundstation.db.vehicles import vehicles_by_sysid
 from groundstation.errors import NotAuthenticated
 from groundstation.patrol.config import patrol_payload
-from groundstation.security import Revocations, TokenClaims, TokenCodec
+from groundstation.security import TokenClaims
+from groundstation.services import Services, SnapshotSource
 from groundstation.telemetry.events import wire_texts
-from groundstation.telemetry.hub import ClientClosed, ClientQueue, Hub, make_message
+from groundstation.telemetry.hub import ClientClosed, ClientQueue, make_message
 from groundstation.telemetry.messages import PatrolStatus, VehicleFrame
 
 router = APIRouter(tags=["live"])
-
-#: One part of the snapshot (a field of ``live_protocol.Snapshot``): reads the current state of
-#: one kind of thing.
-SnapshotSource = Callable[[AsyncSession], Awaitable[Sequence[BaseModel]]]
 
 CLOSE_POLICY = 1008  # authentication missing or refused
 CLOSE_GOING_AWAY = 1001  # the station is shutting down
@@ -106,9 +103,10 @@ def default_snapshot_sources() -> dict[str, SnapshotSource]:
     }
 
 
-async def _authenticate(websocket: WebSocket, token: str | None) -> tuple[User, TokenClaims] | None:
-    app = websocket.app
-    settings: Settings = app.state.settings
+async def _authenticate(
+    services: Services, websocket: WebSocket, token: str | None
+) -> tuple[User, TokenClaims] | None:
+    settings = services.settings
     if token is None:
         try:
             async with asyncio.timeout(settings.live_auth_timeout_s):
@@ -126,22 +124,18 @@ async def _authenticate(websocket: WebSocket, token: str | None) -> tuple[User, 
         token = message.get("token")
         if not isinstance(token, str):
             return None
-    sessions: async_sessionmaker[AsyncSession] = app.state.sessions
-    tokens: TokenCodec = app.state.tokens
-    async with sessions() as session:
+    async with services.sessions() as session:
         try:
-            claims = tokens.decode(token)
+            claims = services.tokens.decode(token)
             return await user_for_claims(session, claims), claims
         except NotAuthenticated:
             return None
 
 
-async def _snapshot(websocket: WebSocket, user: User) -> Snapshot:
-    sources: dict[str, SnapshotSource] = websocket.app.state.live_sources
-    sessions: async_sessionmaker[AsyncSession] = websocket.app.state.sessions
+async def _snapshot(services: Services, user: User) -> Snapshot:
     parts: dict[str, Sequence[BaseModel]] = {}
-    async with sessions() as session:
-        for name, source in sources.items():
+    async with services.sessions() as session:
+        for name, source in services.live_sources.items():
             parts[name] = await source(session)
     user_ = LiveUser(id=user.id, username=user.username, role=user.role)
     return Snapshot.model_validate({"user": user_, **parts})
@@ -185,10 +179,10 @@ async def _read(websocket: WebSocket, refusals: list[Refused]) -> None:
 
 
 @router.websocket("/ws/live")
-async def live(websocket: WebSocket, token: str | None = None) -> None:
+async def live(websocket: WebSocket, services: ServicesDep, token: str | None = None) -> None:
     await websocket.accept()
     try:
-        found = await _authenticate(websocket, token)
+        found = await _authenticate(services, websocket, token)
     except Refused as refused:
         await websocket.close(code=refused.code, reason=refused.reason)
         return
@@ -196,11 +190,10 @@ async def live(websocket: WebSocket, token: str | None = None) -> None:
         await websocket.close(code=CLOSE_POLICY, reason="authentication required")
         return
     user, claims = found
-    hub: Hub = websocket.app.state.hub
-    revocations: Revocations = websocket.app.state.revocations
+    hub, revocations = services.hub, services.revocations
     token_end: list[str] = []
     with hub.subscription() as client, revocations.watch(user.id) as revoked:
-        snapshot = await _snapshot(websocket, user)
+        snapshot = await _snapshot(services, user)
         try:
             await websocket.send_text(make_message("snapshot", snapshot).text)
         except (WebSocketDisconnect, OSError):

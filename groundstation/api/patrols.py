@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 
-from groundstation.api.deps import HubDep, PilotUser, SessionDep, current_user
+from groundstation.api.deps import HubDep, PilotUser, ServicesDep, SessionDep, current_user
 from groundstation.api.flight_schemas import (
     DispatchRequest,
     DispatchResult,
@@ -43,14 +43,12 @@ from groundstation.errors import GroundStationError
 from groundstation.patrol import sorties
 from groundstation.patrol.dispatch import DispatchOrder, dispatch_to_incident
 from groundstation.patrol.service import PatrolService
-from groundstation.telemetry.fleet_bridge import bridge_or_none
 
 router = APIRouter(prefix="/api", tags=["patrols"], dependencies=[Depends(current_user)])
 
 
-def get_service(request: Request) -> PatrolService:
-    service: PatrolService = request.app.state.patrols
-    return service
+def get_service(services: ServicesDep) -> PatrolService:
+    return services.patrols
 
 
 ServiceDep = Annotated[PatrolService, Depends(get_service)]
@@ -168,7 +166,7 @@ async def abort_patrol(
 @router.post("/incidents/{incident_id}/dispatch")
 async def dispatch(
     incident_id: Id,
-    request: Request,
+    services: ServicesDep,
     session: SessionDep,
     hub: HubDep,
     pilot: PilotUser,
@@ -180,9 +178,7 @@ async def dispatch(
     order = DispatchOrder(
         alt_rel_m=body.alt_rel_m, vehicle_id=body.vehicle_id, capability=body.capability
     )
-    sent = await dispatch_to_incident(
-        session, bridge_or_none(request.app), pilot, incident_id, order
-    )
+    sent = await dispatch_to_incident(session, services.bridge, pilot, incident_id, order)
     publish_incident(hub, "updated", await incident_public(session, sent.incident))
     return DispatchResult(
         vehicle_id=sent.vehicle.id, sysid=sent.vehicle.sysid, command="dispatch",

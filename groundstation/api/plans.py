@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 
-from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.deps import PilotUser, ServicesDep, SessionDep, current_user
 from groundstation.api.flight_schemas import PlanCreate, PlanPreview, PlanPublic, sortie_summaries
 from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
@@ -39,13 +39,11 @@ MEDIA = {
 }
 
 
-async def with_battery(request: Request, session: SessionDep, req: PlanRequest) -> PlanRequest:
+async def with_battery(config: PatrolConfig, session: SessionDep, req: PlanRequest) -> PlanRequest:
     """The request with the battery model of its vehicle (learned, or configured until then)."""
     if req.vehicle_id is None:
         return req
     vehicle = await get_vehicle(session, req.vehicle_id)
-    service = getattr(request.app.state, "patrols", None)
-    config: PatrolConfig = service.config if service is not None else PatrolConfig()
     estimate = await estimate_for(
         session,
         vehicle,
@@ -56,33 +54,43 @@ async def with_battery(request: Request, session: SessionDep, req: PlanRequest) 
     return req.with_battery(estimate)
 
 
-async def plan_in_pool(http: Request, req: PlanRequest, user: User) -> PlanResult:
+async def plan_in_pool(
+    planner: PlannerPool, http: Request, req: PlanRequest, user: User
+) -> PlanResult:
     """Plan in the station's worker processes (see :mod:`groundstation.patrol.planner_pool`):
     at most a few per user at once, stopped at the time limit or when the client goes away."""
-    planner: PlannerPool = http.app.state.planner
     return await planner.plan(req, user=user.id, client_gone=http.is_disconnected)
 
 
 @router.post("/preview")
 async def preview_plan(
-    request: Request, body: PlanCreate, session: SessionDep, pilot: PilotUser
+    request: Request,
+    body: PlanCreate,
+    services: ServicesDep,
+    session: SessionDep,
+    pilot: PilotUser,
 ) -> PlanPreview:
     """Plan without storing: statistics, sorties and the route, to look at before saving."""
-    req = await with_battery(request, session, body.to_request())
+    req = await with_battery(services.patrols.config, session, body.to_request())
     await session.commit()  # no pooled connection held while the plan is computed
-    result = await plan_in_pool(request, req, pilot)
+    result = await plan_in_pool(services.planner, request, req, pilot)
     sorties = [s.as_dict() for s in result.sorties]
     return PlanPreview(stats=result.stats, sorties=sortie_summaries(sorties), route=result.route)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_plan(
-    http: Request, body: PlanCreate, loaded: LoadedSite, session: SessionDep, pilot: PilotUser
+    http: Request,
+    body: PlanCreate,
+    loaded: LoadedSite,
+    services: ServicesDep,
+    session: SessionDep,
+    pilot: PilotUser,
 ) -> PlanPublic:
     _, site_id, _ = loaded
-    request = await with_battery(http, session, body.to_request())
+    request = await with_battery(services.patrols.config, session, body.to_request())
     await session.commit()  # no pooled connection held while the plan is computed
-    result = await plan_in_pool(http, request, pilot)
+    result = await plan_in_pool(services.planner, http, request, pilot)
     plan = await add_plan(
         session,
         Plan(

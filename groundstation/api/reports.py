@@ -15,16 +15,15 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
-from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.deps import PilotUser, ServicesDep, SessionDep, current_user
 from groundstation.api.freshness import freshness_service
 from groundstation.api.inputs import Day, Id, Offset
 from groundstation.api.sites import current_site
 from groundstation.db.reports import report_page
-from groundstation.freshness.settings import FreshnessSettings
 from groundstation.reports.builder import MEDIA_TYPES, build_report, check_format, file_report
 from groundstation.reports.daily import (
     check_lang,
@@ -84,7 +83,7 @@ async def _skipped(session: SessionDep, day: date) -> list[dict[str, Any]]:
     responses={200: {"content": {"text/html": {}, "application/json": {}}}},
 )
 async def daily(
-    request: Request,
+    services: ServicesDep,
     session: SessionDep,
     day: Annotated[Day | None, Query(description="local day (1970-9999); default today")] = None,
     lang: Annotated[Literal["zh", "en"], Query()] = "zh",
@@ -93,8 +92,8 @@ async def daily(
     """The site's day: patrols flown and skipped, distance and time, incidents, freshness."""
     check_lang(lang)
     day = day or datetime.now(ZoneInfo(TZ)).date()
-    site, _row, _cache = await current_site(request, session)
-    fresh = await freshness_service(request, session)
+    site, _row, _cache = await current_site(services, session)
+    fresh = await freshness_service(services, session)
     data = await daily_summary(
         session,
         day,
@@ -102,7 +101,7 @@ async def daily(
         tz=TZ,
         skipped=await _skipped(session, day),
         freshness=fresh.grid,
-        hfov_deg=FreshnessSettings().hfov_deg,
+        hfov_deg=services.settings.freshness.hfov_deg,
     )
     if format == "json":
         return JSONResponse(data)
@@ -118,7 +117,7 @@ async def daily(
     responses={200: {"content": {media: {} for media in sorted(set(MEDIA_TYPES.values()))}}},
 )
 async def patrol_report(
-    request: Request,
+    services: ServicesDep,
     session: SessionDep,
     patrol_id: Id,
     format: Annotated[str, Query(description="html, pdf, geojson, kml, csv, png or json")] = "html",
@@ -128,14 +127,18 @@ async def patrol_report(
     fmt = check_format(format)
     site = None
     if fmt in ("html", "pdf", "png"):
-        site, _row, _cache = await current_site(request, session)
-    out = await build_report(session, patrol_id, fmt, site)
+        site, _row, _cache = await current_site(services, session)
+    hfov_deg = services.settings.freshness.hfov_deg
+    out = await build_report(session, patrol_id, fmt, site, hfov_deg=hfov_deg)
     disposition = "attachment" if download else "inline"
     headers = {"Content-Disposition": f'{disposition}; filename="{out.filename}"'}
     return Response(out.body, media_type=out.media_type, headers=headers)
 
 
 @router.post("/api/patrols/{patrol_id}/report")
-async def refile_report(session: SessionDep, _user: PilotUser, patrol_id: Id) -> dict[str, Any]:
+async def refile_report(
+    services: ServicesDep, session: SessionDep, _user: PilotUser, patrol_id: Id
+) -> dict[str, Any]:
     """Compute and store the report's summary now; returns it."""
-    return await file_report(session, patrol_id)
+    hfov_deg = services.settings.freshness.hfov_deg
+    return await file_report(session, patrol_id, hfov_deg=hfov_deg)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.deps import PilotUser, ServicesDep, SessionDep, current_user
 from groundstation.api.inputs import Id, InputModel
 from groundstation.db.audit import audit
 from groundstation.db.models import Schedule, ScheduleRun
@@ -24,6 +24,7 @@ from groundstation.schedule.store import (
     remove_schedule,
     update_schedule,
 )
+from groundstation.services import Services
 
 router = APIRouter(
     prefix="/api/schedules", tags=["schedules"], dependencies=[Depends(current_user)]
@@ -101,38 +102,34 @@ def _run_public(run: ScheduleRun) -> RunPublic:
     )  # fmt: skip
 
 
-async def _sync(request: Request, row: Schedule) -> datetime | None:
-    service = getattr(request.app.state, "schedules", None)
-    if service is None:
-        return None
-    next_run: datetime | None = await service.sync(row.id)
+async def _sync(services: Services, row: Schedule) -> datetime | None:
+    next_run: datetime | None = await services.schedules.sync(row.id)
     return next_run
 
 
-def _next(request: Request, row: Schedule) -> datetime | None:
-    service = getattr(request.app.state, "schedules", None)
-    if service is None or not row.enabled:
+def _next(services: Services, row: Schedule) -> datetime | None:
+    if not row.enabled:
         return None
-    next_run: datetime | None = service.next_run(row.id)
+    next_run: datetime | None = services.schedules.next_run(row.id)
     return next_run
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def add_schedule(
-    request: Request, session: SessionDep, user: PilotUser, body: ScheduleCreate
+    services: ServicesDep, session: SessionDep, user: PilotUser, body: ScheduleCreate
 ) -> SchedulePublic:
     """Store a schedule and put it on the scheduler."""
     spec = ScheduleSpec(**body.model_dump())
     row = await create_schedule(session, spec, created_by=user.id)
     params = {"schedule_id": row.id, "plan_id": row.plan_id, "name": row.name}
     await audit(session, user, None, "schedule.create", "ok", params)
-    return _public(row, await _sync(request, row))
+    return _public(row, await _sync(services, row))
 
 
 @router.get("")
-async def get_schedules(request: Request, session: SessionDep) -> list[SchedulePublic]:
+async def get_schedules(services: ServicesDep, session: SessionDep) -> list[SchedulePublic]:
     """Every schedule, with its next run time if it is enabled."""
-    return [_public(r, _next(request, r)) for r in await list_schedules(session)]
+    return [_public(r, _next(services, r)) for r in await list_schedules(session)]
 
 
 @router.get("/runs")
@@ -144,14 +141,18 @@ async def get_all_runs(
 
 
 @router.get("/{schedule_id}")
-async def get_one(request: Request, session: SessionDep, schedule_id: Id) -> SchedulePublic:
+async def get_one(services: ServicesDep, session: SessionDep, schedule_id: Id) -> SchedulePublic:
     row = await get_schedule(session, schedule_id)
-    return _public(row, _next(request, row))
+    return _public(row, _next(services, row))
 
 
 @router.patch("/{schedule_id}")
 async def change_schedule(
-    request: Request, session: SessionDep, user: PilotUser, schedule_id: Id, body: ScheduleUpdate
+    services: ServicesDep,
+    session: SessionDep,
+    user: PilotUser,
+    schedule_id: Id,
+    body: ScheduleUpdate,
 ) -> SchedulePublic:
     """Change a schedule (``{"enabled": false}`` disables it); rescheduled at once."""
     row = await get_schedule(session, schedule_id)
@@ -159,21 +160,19 @@ async def change_schedule(
     row = await update_schedule(session, row, changes)
     params = {"schedule_id": row.id, "changes": body.model_dump(exclude_unset=True, mode="json")}
     await audit(session, user, None, "schedule.update", "ok", params)
-    return _public(row, await _sync(request, row))
+    return _public(row, await _sync(services, row))
 
 
 @router.delete("/{schedule_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_schedule(
-    request: Request, session: SessionDep, user: PilotUser, schedule_id: Id
+    services: ServicesDep, session: SessionDep, user: PilotUser, schedule_id: Id
 ) -> None:
     """Remove a schedule and its run log."""
     row = await get_schedule(session, schedule_id)
     params = {"schedule_id": schedule_id, "plan_id": row.plan_id, "name": row.name}
     await remove_schedule(session, row)
     await audit(session, user, None, "schedule.delete", "ok", params)
-    service = getattr(request.app.state, "schedules", None)
-    if service is not None:
-        await service.sync(schedule_id)
+    await services.schedules.sync(schedule_id)
 
 
 @router.get("/{schedule_id}/runs")

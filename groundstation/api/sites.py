@@ -1,24 +1,25 @@
 """The site the station guards, and its layers as GeoJSON (for the live map and the planners).
 
 The site is loaded once, on first use, in a worker thread (reading and validating the layers
-with geopandas takes a moment), then kept on ``app.state``; each layer's GeoJSON is encoded once.
+with geopandas takes a moment), then kept in ``Services.site_cache``; each layer's GeoJSON is
+encoded once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from groundstation.api.deps import SessionDep, current_user
+from groundstation.api.deps import ServicesDep, SessionDep, current_user
 from groundstation.api.schemas import LayerSummary, SitePublic
 from groundstation.config import Settings
 from groundstation.db.models import Site as SiteRow
 from groundstation.errors import ConfigError, NotFound
+from groundstation.site_cache import SiteCache
 
 if TYPE_CHECKING:
     from geodata.site import Site
@@ -26,16 +27,6 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/sites", tags=["sites"], dependencies=[Depends(current_user)])
 
 GEOJSON = "application/geo+json"
-
-
-@dataclass(slots=True)
-class SiteCache:
-    """The loaded site, its row id and its layers' GeoJSON, filled on first use."""
-
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    site: Site | None = None
-    row_id: int | None = None
-    geojson: dict[str, bytes] = field(default_factory=dict)
 
 
 def _load(settings: Settings) -> Site:
@@ -48,12 +39,12 @@ def _load(settings: Settings) -> Site:
         raise ConfigError(f"the configured site cannot be used: {exc}") from exc
 
 
-async def current_site(request: Request, session: SessionDep) -> tuple[Site, int, SiteCache]:
+async def current_site(services: ServicesDep, session: SessionDep) -> tuple[Site, int, SiteCache]:
     """The station's site (loaded on first call) and its row in the ``sites`` table."""
-    cache: SiteCache = request.app.state.site_cache
+    cache = services.site_cache
     async with cache.lock:
         if cache.site is None or cache.row_id is None:
-            settings: Settings = request.app.state.settings
+            settings = services.settings
             site = await asyncio.to_thread(_load, settings)
             source = str(settings.site) if settings.site else "packaged"
             row = await session.scalar(select(SiteRow).where(SiteRow.name == site.name))

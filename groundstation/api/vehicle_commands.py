@@ -14,17 +14,16 @@ from collections.abc import Awaitable, Callable
 from operator import methodcaller
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends
 
-from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.deps import PilotUser, ServicesDep, SessionDep, current_user
 from groundstation.api.flight_schemas import CommandResult, GotoCommand, ModeCommand, TakeoffCommand
 from groundstation.api.lookups import VehicleDep
 from groundstation.db.audit import audit
 from groundstation.db.models import User, Vehicle
 from groundstation.errors import GroundStationError
 from groundstation.link import VehicleHandle
-from groundstation.patrol.service import PatrolService
-from groundstation.telemetry.fleet_bridge import bridge_or_none
+from groundstation.services import Services
 from groundstation.telemetry.live_handle import live_handle
 
 router = APIRouter(
@@ -33,7 +32,7 @@ router = APIRouter(
 
 
 async def run_command(
-    request: Request,
+    services: Services,
     session: SessionDep,
     user: User,
     vehicle: Vehicle,
@@ -43,10 +42,9 @@ async def run_command(
 ) -> CommandResult:
     """Send one command and audit it with its outcome (refused and failed ones too)."""
     try:
-        handle = live_handle(bridge_or_none(request.app), vehicle)
-        patrols: PatrolService | None = getattr(request.app.state, "patrols", None)
-        if patrols is not None:  # before sending: the mode change can beat the ACK back
-            patrols.note_command(vehicle.sysid, command, user.username)
+        handle = live_handle(services.bridge, vehicle)
+        # before sending: the mode change can beat the ACK back
+        services.patrols.note_command(vehicle.sysid, command, user.username)
         await action(handle)
     except (GroundStationError, ValueError) as exc:
         await audit(session, user, vehicle, command, f"error: {exc}", params)
@@ -65,9 +63,9 @@ def _no_argument_command(command: str, name: str, method: str) -> None:
     call = methodcaller(method)
 
     async def endpoint(
-        request: Request, session: SessionDep, user: PilotUser, vehicle: VehicleDep
+        services: ServicesDep, session: SessionDep, user: PilotUser, vehicle: VehicleDep
     ) -> CommandResult:
-        return await run_command(request, session, user, vehicle, command, {}, call)
+        return await run_command(services, session, user, vehicle, command, {}, call)
 
     router.add_api_route(
         f"/{{vehicle_id}}/commands/{command}", endpoint, methods=["POST"], name=name
@@ -87,14 +85,14 @@ for _command, _name, _method in (
 
 @router.post("/{vehicle_id}/commands/takeoff")
 async def takeoff(
-    request: Request,
+    services: ServicesDep,
     session: SessionDep,
     user: PilotUser,
     vehicle: VehicleDep,
     body: Annotated[TakeoffCommand, Body()],
 ) -> CommandResult:
     return await run_command(
-        request,
+        services,
         session,
         user,
         vehicle,
@@ -106,21 +104,21 @@ async def takeoff(
 
 @router.post("/{vehicle_id}/commands/goto")
 async def goto(
-    request: Request,
+    services: ServicesDep,
     session: SessionDep,
     user: PilotUser,
     vehicle: VehicleDep,
     body: Annotated[GotoCommand, Body()],
 ) -> CommandResult:
     return await run_command(
-        request, session, user, vehicle, "goto", body.model_dump(),
+        services, session, user, vehicle, "goto", body.model_dump(),
         lambda h: h.goto(body.lat_deg, body.lon_deg, body.alt_rel_m),
     )  # fmt: skip
 
 
 @router.post("/{vehicle_id}/commands/mode")
 async def set_mode(
-    request: Request,
+    services: ServicesDep,
     session: SessionDep,
     user: PilotUser,
     vehicle: VehicleDep,
@@ -128,5 +126,5 @@ async def set_mode(
 ) -> CommandResult:
     mode = body.mode.upper()
     return await run_command(
-        request, session, user, vehicle, "set_mode", {"mode": mode}, lambda h: h.set_mode(mode)
+        services, session, user, vehicle, "set_mode", {"mode": mode}, lambda h: h.set_mode(mode)
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel
 
-from groundstation.api.deps import PilotUser, SessionDep, current_user
+from groundstation.api.deps import PilotUser, ServicesDep, SessionDep, current_user
 from groundstation.api.inputs import Id
 from groundstation.api.schemas import (
     Page,
@@ -30,8 +30,7 @@ from groundstation.db.vehicles import (
 )
 from groundstation.errors import Conflict, UnknownVehicle
 from groundstation.patrol.battery import estimate_for
-from groundstation.patrol.config import PatrolConfig
-from groundstation.telemetry.fleet_bridge import bridge_or_none, frame_of
+from groundstation.telemetry.fleet_bridge import frame_of
 
 router = APIRouter(prefix="/api/vehicles", tags=["vehicles"], dependencies=[Depends(current_user)])
 
@@ -49,12 +48,12 @@ async def read_vehicle(vehicle_id: Id, session: SessionDep) -> VehiclePublic:
 
 @router.get("/{vehicle_id}/live")
 async def read_vehicle_live(
-    vehicle_id: Id, request: Request, session: SessionDep
+    vehicle_id: Id, services: ServicesDep, session: SessionDep
 ) -> VehicleLivePublic:
     """The vehicle's live state from the link, with its link and telemetry health; 409 if the
     station has no link or has never heard the vehicle."""
     vehicle = await get_vehicle(session, vehicle_id)
-    bridge = bridge_or_none(request.app)
+    bridge = services.bridge
     if bridge is None:
         raise Conflict("the station has no MAVLink link (start it with --mavlink)")
     try:
@@ -87,12 +86,11 @@ class BatteryModelPublic(BaseModel):
 
 @router.get("/{vehicle_id}/battery")
 async def read_vehicle_battery(
-    vehicle_id: Id, request: Request, session: SessionDep
+    vehicle_id: Id, services: ServicesDep, session: SessionDep
 ) -> BatteryModelPublic:
     """The battery model preflight and planning use for this vehicle now."""
     vehicle = await get_vehicle(session, vehicle_id)
-    service = getattr(request.app.state, "patrols", None)
-    config: PatrolConfig = service.config if service is not None else PatrolConfig()
+    config = services.patrols.config
     estimate = await estimate_for(
         session,
         vehicle,
@@ -105,7 +103,7 @@ async def read_vehicle_battery(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def add_vehicle(
-    body: VehicleCreate, request: Request, session: SessionDep, pilot: PilotUser
+    body: VehicleCreate, services: ServicesDep, session: SessionDep, pilot: PilotUser
 ) -> VehiclePublic:
     """Add a drone to the fleet by hand: the link takes its system id from now on (enrol it
     for signing before flying when the station requires signing)."""
@@ -117,7 +115,7 @@ async def add_vehicle(
         )
     vehicle = await insert_vehicle(session, Vehicle(**body.model_dump()))
     await audit(session, pilot, vehicle, "vehicle.create", "ok", {"name": vehicle.name})
-    bridge = bridge_or_none(request.app)
+    bridge = services.bridge
     if bridge is not None:
         bridge.fleet.accept(vehicle.sysid)
     return VehiclePublic.from_row(vehicle)
@@ -136,7 +134,7 @@ async def update_vehicle(
 
 @router.delete("/{vehicle_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_vehicle(
-    vehicle_id: Id, request: Request, session: SessionDep, pilot: PilotUser
+    vehicle_id: Id, services: ServicesDep, session: SessionDep, pilot: PilotUser
 ) -> None:
     """Forget a drone that has never flown; one with patrols or a track is kept (409)."""
     vehicle = await get_vehicle(session, vehicle_id)
@@ -149,7 +147,7 @@ async def delete_vehicle(
     sysid = vehicle.sysid
     await remove_vehicle(session, vehicle)
     await audit(session, pilot, sysid, "vehicle.delete", "ok", {"name": vehicle.name})
-    bridge = bridge_or_none(request.app)
+    bridge = services.bridge
     if bridge is not None:  # not admitted any more (a handle already open stays until restart)
         bridge.fleet.admission.forget(sysid)
         bridge.forget(sysid)

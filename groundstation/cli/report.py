@@ -33,7 +33,8 @@ async def _build(settings: Settings, patrol_id: int, fmt: str, with_site: bool) 
     engine = make_async_engine(settings.db)
     try:
         async with make_sessionmaker(engine)() as session:
-            return (await build_report(session, patrol_id, fmt, site)).body
+            hfov_deg = settings.freshness.hfov_deg
+            return (await build_report(session, patrol_id, fmt, site, hfov_deg=hfov_deg)).body
     finally:
         await engine.dispose()
 

@@ -184,13 +184,11 @@ class Demo:
 
     def _app(self, settings: Settings, wind_m_s: float) -> FastAPI:
         from groundstation.app import create_app
-        from groundstation.patrol.service import PatrolConfig
-        from groundstation.schedule.settings import ScheduleSettings
 
-        app = create_app(settings)
         # the demo flies whenever it is started: no daylight rule; the simulator's wind is known
-        app.state.schedule_config = ScheduleSettings(check_daylight=False).config()
-        app.state.patrol_config = PatrolConfig(wind_m_s=wind_m_s)
+        schedule = settings.schedule.model_copy(update={"check_daylight": False})
+        patrol = settings.patrol.model_copy(update={"wind_m_s": wind_m_s})
+        app = create_app(settings.model_copy(update={"schedule": schedule, "patrol": patrol}))
         self.app = app
         return app
 
@@ -304,8 +302,11 @@ class Demo:
             await asyncio.sleep(0.2)
 
     async def _read_drones(self) -> None:
-        source = self.app.state.live_sources["vehicles"]
-        async with self.app.state.sessions() as session:
+        from groundstation.app import services_of
+
+        services = services_of(self.app)
+        source = services.live_sources["vehicles"]
+        async with services.sessions() as session:
             self.status.drones = [v.model_dump(mode="json") for v in await source(session)]
 
     async def _watch(self, admin: StationClient, server: uvicorn.Server, sim: SimFleet) -> None:

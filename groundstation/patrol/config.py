@@ -1,13 +1,11 @@
-"""The lifecycle's tunables (:class:`PatrolConfig`, from ``ECOPATROL_PATROL_*`` through
-:class:`PatrolSettings`) and the ``patrol.state`` payload."""
+"""The lifecycle's tunables (:class:`PatrolConfig`, from the station's ``patrol`` settings,
+``ECOPATROL_PATROL__*``) and the ``patrol.state`` payload."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
+from groundstation.config import PatrolSettings
 from groundstation.db.models import Patrol
 from groundstation.telemetry.messages import PatrolStatus
 
@@ -33,28 +31,9 @@ class PatrolConfig:
     return_reserve_pct: float = 10.0
 
 
-class PatrolSettings(BaseSettings):
-    """The lifecycle's settings from ``ECOPATROL_PATROL_*`` (read when the service starts)."""
-
-    model_config = SettingsConfigDict(env_prefix="ECOPATROL_PATROL_", extra="ignore")
-
-    wind_m_s: float | None = Field(None, ge=0, description="wind for preflight; None = unknown")
-    wind_limit_m_s: float = Field(10.0, gt=0)
-    track_interval_s: float = Field(0.2, ge=0, description="least time between track points")
-    reattach_timeout_s: float = Field(120.0, gt=0)
-    turnaround_s: float = Field(2.0, ge=0, description="pause between sorties of a sequence")
-    learn_min_flights: int = Field(
-        3, ge=1, description="flights before a vehicle's battery use is learned from them"
-    )
-    learn_min_minutes: float = Field(
-        10.0, ge=0, description="minutes of flight before battery use is learned from them"
-    )
-    return_reserve_pct: float = Field(
-        10.0, ge=0, le=100, description="% over the way home's need at which a patrol returns"
-    )
-
-    def to_config(self) -> PatrolConfig:
-        return PatrolConfig(**self.model_dump())
+def patrol_config(settings: PatrolSettings) -> PatrolConfig:
+    """The lifecycle's tunables from the station's ``patrol`` settings."""
+    return PatrolConfig(**settings.model_dump())
 
 
 def patrol_payload(p: Patrol, from_state: str | None = None) -> PatrolStatus:

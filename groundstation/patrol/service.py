@@ -1,6 +1,6 @@
 """The patrol service: owns every running patrol, persists each transition, recovers after restart.
 
-One :class:`PatrolService` per app (a lifespan hook, :func:`patrol_hook`). It keeps one
+One :class:`PatrolService` per station (``groundstation.services``). It keeps one
 :class:`~groundstation.patrol.runner.PatrolRunner` task per patrol in the air and is the only
 writer of ``patrols.state``: :meth:`transition` checks the move against the transitions table
 (:mod:`groundstation.patrol.state`), stores it with its time and cause, and publishes it as
@@ -17,10 +17,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -38,20 +37,20 @@ from groundstation.errors import Conflict, LinkError, NotFound
 from groundstation.link import VehicleHandle
 from groundstation.patrol import preflight
 from groundstation.patrol.battery import BatteryEstimate, estimate_for
-from groundstation.patrol.config import PatrolConfig, PatrolSettings, patrol_payload
+from groundstation.patrol.config import PatrolConfig, patrol_payload
 from groundstation.patrol.fence_upload import FenceBudgets
 from groundstation.patrol.mission_facts import SortieFacts
 from groundstation.patrol.recovery import recover
 from groundstation.patrol.state import ACTIVE, AIRBORNE, check_transition, is_terminal
 from groundstation.telemetry.events import AlertLevel, alert, patrol_progress, patrol_state
-from groundstation.telemetry.fleet_bridge import FleetBridge, bridge_or_none
+from groundstation.telemetry.fleet_bridge import FleetBridge
 from groundstation.telemetry.hub import Hub
 from groundstation.telemetry.messages import PatrolProgress
 from groundstation.weather.report import WeatherVerdict
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PatrolConfig", "PatrolService", "PatrolSettings", "patrol_hook"]
+__all__ = ["PatrolConfig", "PatrolService"]
 
 
 class PatrolService:
@@ -408,16 +407,3 @@ class PatrolService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.tasks.clear()
-
-
-@contextlib.asynccontextmanager
-async def patrol_hook(app: FastAPI) -> AsyncIterator[None]:
-    """Lifespan hook: the patrol service (after the fleet hook, if there is a link)."""
-    config: PatrolConfig = getattr(app.state, "patrol_config", None) or PatrolSettings().to_config()
-    service = PatrolService(app.state.sessions, app.state.hub, bridge_or_none(app), config)
-    app.state.patrols = service
-    await service.recover()
-    try:
-        yield
-    finally:
-        await service.close()

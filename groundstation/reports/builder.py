@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.db.models import Report
 from groundstation.errors import InvalidRequest
-from groundstation.freshness.settings import FreshnessSettings
+from groundstation.freshness.grid import DEFAULT_HFOV_DEG
 from groundstation.reports.exports import report_geojson, report_kml, track_csv
 from groundstation.reports.facts import PatrolFacts, gather, summary
 from groundstation.reports.html import render_html
@@ -54,12 +54,18 @@ def check_format(fmt: str) -> ReportFormat:
     return fmt  # type: ignore[return-value]  # checked against the Literal's values above
 
 
-def render(facts: PatrolFacts, fmt: ReportFormat, site: Site | None = None) -> RenderedReport:
-    """Render gathered facts (synchronous, CPU-bound)."""
+def render(
+    facts: PatrolFacts,
+    fmt: ReportFormat,
+    site: Site | None = None,
+    *,
+    hfov_deg: float = DEFAULT_HFOV_DEG,
+) -> RenderedReport:
+    """Render gathered facts (synchronous, CPU-bound); `hfov_deg` is the camera's field of view
+    (``Settings.freshness``) the covered fraction is measured with."""
     import json
 
-    hfov = FreshnessSettings().hfov_deg
-    s = summary(facts, hfov_deg=hfov)
+    s = summary(facts, hfov_deg=hfov_deg)
     name = f"patrol-{facts.patrol_id}-report.{fmt}"
     body: bytes
     if fmt == "html":
@@ -81,18 +87,25 @@ def render(facts: PatrolFacts, fmt: ReportFormat, site: Site | None = None) -> R
 
 
 async def build_report(
-    session: AsyncSession, patrol_id: int, fmt: str, site: Site | None = None
+    session: AsyncSession,
+    patrol_id: int,
+    fmt: str,
+    site: Site | None = None,
+    *,
+    hfov_deg: float = DEFAULT_HFOV_DEG,
 ) -> RenderedReport:
     """The report of `patrol_id` in `fmt` (html, pdf, geojson, kml, csv, png, json)."""
     checked = check_format(fmt)
     facts = await gather(session, patrol_id)
-    return await asyncio.to_thread(render, facts, checked, site)
+    return await asyncio.to_thread(render, facts, checked, site, hfov_deg=hfov_deg)
 
 
-async def file_report(session: AsyncSession, patrol_id: int) -> dict[str, Any]:
+async def file_report(
+    session: AsyncSession, patrol_id: int, *, hfov_deg: float = DEFAULT_HFOV_DEG
+) -> dict[str, Any]:
     """Compute the patrol's summary and store it in its report row (created if missing)."""
     facts = await gather(session, patrol_id)
-    s = await asyncio.to_thread(summary, facts, hfov_deg=FreshnessSettings().hfov_deg)
+    s = await asyncio.to_thread(summary, facts, hfov_deg=hfov_deg)
     report = await session.scalar(select(Report).where(Report.patrol_id == patrol_id))
     if report is None:
         report = Report(patrol_id=patrol_id, facts={})

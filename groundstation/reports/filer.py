@@ -1,6 +1,6 @@
 """Filing a report for every patrol that ends, without a hook in the patrol runner.
 
-:func:`report_hook` is a lifespan hook running :class:`ReportFiler`: every ``poll_s`` seconds it
+:class:`ReportFiler` runs as one of the station's background tasks: every ``poll_s`` seconds it
 looks in the store for patrols that reached ``reported`` (or ended ``failed`` / ``aborted``)
 since it last looked, computes each one's summary into its report row and tells officers
 (``report_ready``: a live alert, and the webhook if one is configured).
@@ -13,22 +13,20 @@ is still found on the next look.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db.models import Patrol, Report
 from groundstation.db.types import utcnow
 from groundstation.errors import GroundStationError
+from groundstation.freshness.grid import DEFAULT_HFOV_DEG
 from groundstation.reports.builder import file_report
 from groundstation.reports.labels import fmt
-from groundstation.reports.notify import Notifier, ReportSettings
+from groundstation.reports.notify import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +43,19 @@ class ReportFiler:
         *,
         since: datetime | None = None,
         poll_s: float = 2.0,
+        hfov_deg: float = DEFAULT_HFOV_DEG,
     ) -> None:
         self.sessions = sessions
         self.notifier = notifier
         self.poll_s = poll_s
+        self.hfov_deg = hfov_deg
         self.watermark = since or utcnow()
         self.filed: list[int] = []
 
     async def file(self, patrol_id: int) -> dict[str, Any]:
         """File one patrol's report now and notify."""
         async with self.sessions() as session:
-            s = await file_report(session, patrol_id)
+            s = await file_report(session, patrol_id, hfov_deg=self.hfov_deg)
         self.filed.append(patrol_id)
         text = (
             f"Report ready: patrol {patrol_id} ({s['state']}), {fmt('distance_m', s['distance_m'])}"
@@ -101,19 +101,3 @@ class ReportFiler:
         while True:
             await self.run_once()
             await asyncio.sleep(self.poll_s)
-
-
-@contextlib.asynccontextmanager
-async def report_hook(app: FastAPI) -> AsyncIterator[None]:
-    """Lifespan hook: the report filer and the notifier on ``app.state``."""
-    rs = ReportSettings()
-    notifier = Notifier(app.state.hub, rs.webhook_url, rs.webhook_timeout_s)
-    filer = ReportFiler(app.state.sessions, notifier, poll_s=rs.poll_s)
-    app.state.notifier, app.state.report_filer = notifier, filer
-    task = asyncio.create_task(filer.run(), name="report filer")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

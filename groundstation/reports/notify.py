@@ -1,7 +1,7 @@
 """Telling officers: a report is ready, a scheduled patrol was skipped.
 
 Every notice goes to the live stream as an ``alert`` (the map page shows it) and, when
-``ECOPATROL_REPORTS_WEBHOOK_URL`` is set, is POSTed there as JSON
+``ECOPATROL_REPORTS__WEBHOOK_URL`` is set, is POSTed there as JSON
 (``{"kind", "text", "level", ...details}``) with httpx. A webhook that fails or times out is
 logged and counted, never raised: a notice must not stop a patrol or a report.
 """
@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from groundstation.telemetry.events import AlertLevel, alert
 from groundstation.telemetry.hub import Hub
@@ -22,16 +20,6 @@ from groundstation.telemetry.hub import Hub
 log = logging.getLogger(__name__)
 
 NoticeKind = Literal["report_ready", "patrol_skipped", "patrol_delayed"]
-
-
-class ReportSettings(BaseSettings):
-    """Where reports notify, from ``ECOPATROL_REPORTS_*`` environment variables."""
-
-    model_config = SettingsConfigDict(env_prefix="ECOPATROL_REPORTS_", extra="ignore")
-
-    webhook_url: str | None = Field(None, description="POST every notice here as JSON")
-    webhook_timeout_s: float = Field(5.0, gt=0)
-    poll_s: float = Field(2.0, gt=0, description="how often ended patrols are looked for")
 
 
 @dataclass(eq=False)

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
-from fastapi import FastAPI
 from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -49,7 +48,7 @@ from groundstation.schedule.gonogo import (
     check_wind,
     pick_drone,
 )
-from groundstation.schedule.settings import ScheduleConfig, ScheduleSettings
+from groundstation.schedule.settings import ScheduleConfig
 from groundstation.schedule.store import RunStatus, record_run, timing_of
 from groundstation.schedule.triggers import due_times, make_trigger, zone
 from groundstation.weather.report import WeatherVerdict
@@ -64,7 +63,7 @@ ACTIVE_STATES = ("preflight", "uploading", "launching", "flying", "returning")
 
 
 class PatrolStarter(Protocol):
-    """What the scheduler needs from the lifecycle's ``PatrolService`` (``app.state.patrols``)."""
+    """What the scheduler needs from the lifecycle's ``PatrolService`` (``Services.patrols``)."""
 
     bridge: Any
 
@@ -401,24 +400,3 @@ def _position(plan: Plan) -> tuple[float, float]:
             c = shape(f["geometry"]).centroid
             return float(c.x), float(c.y)
     return 119.18, 29.05  # the Longyou station, when a plan carries no geometry
-
-
-@contextlib.asynccontextmanager
-async def schedule_hook(app: FastAPI) -> AsyncIterator[None]:
-    """Lifespan hook (after the patrol service and the report filer): the scheduler."""
-    config: ScheduleConfig = (
-        getattr(app.state, "schedule_config", None) or ScheduleSettings().config()
-    )
-    patrols = getattr(app.state, "patrols", None)
-    patrol_config = getattr(patrols, "config", None)
-    notifier: Notifier = getattr(app.state, "notifier", None) or Notifier(app.state.hub)
-    service = ScheduleService(
-        app.state.sessions, notifier, patrols, config,
-        wind_m_s=getattr(patrol_config, "wind_m_s", None), planner=app.state.planner.plan,
-    )  # fmt: skip
-    app.state.schedules = service
-    await service.start()
-    try:
-        yield
-    finally:
-        await service.shutdown()

@@ -1,6 +1,7 @@
-"""The scheduler's tunables: a frozen config, and its ``ECOPATROL_SCHEDULE_*`` settings.
+"""The scheduler's tunables: a frozen config, from the station's ``schedule`` settings
+(``ECOPATROL_SCHEDULE__*``).
 
->>> ScheduleSettings(check_daylight=False).config().check_daylight
+>>> schedule_config(ScheduleSettings(check_daylight=False)).check_daylight
 False
 """
 
@@ -8,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from groundstation.config import ScheduleSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,18 +24,6 @@ class ScheduleConfig:
     resync_s: float = 30.0
 
 
-class ScheduleSettings(BaseSettings):
-    """The scheduler's tunables from ``ECOPATROL_SCHEDULE_*`` environment variables."""
-
-    model_config = SettingsConfigDict(env_prefix="ECOPATROL_SCHEDULE_", extra="ignore")
-
-    min_battery_pct: float = Field(60.0, ge=0, le=100)
-    wind_limit_m_s: float = Field(10.0, gt=0)
-    check_daylight: bool = True
-    misfire_grace_s: int = Field(60, ge=1)
-
-    def config(self) -> ScheduleConfig:
-        return ScheduleConfig(
-            min_battery_pct=self.min_battery_pct, wind_limit_m_s=self.wind_limit_m_s,
-            check_daylight=self.check_daylight, misfire_grace_s=self.misfire_grace_s,
-        )  # fmt: skip
+def schedule_config(settings: ScheduleSettings) -> ScheduleConfig:
+    """The scheduler's tunables from the station's ``schedule`` settings."""
+    return ScheduleConfig(**settings.model_dump())

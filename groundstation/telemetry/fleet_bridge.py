@@ -1,8 +1,7 @@
 """The fleet in the service: vehicle frames and link alerts to the hub, drones to the registry.
 
-:func:`fleet_hook` is a lifespan hook (see ``app.py``): it opens a
-:class:`~groundstation.link.Fleet` on the settings' MAVLink endpoints and runs a
-:class:`FleetBridge` beside it, which
+The station (``groundstation.services``) opens a :class:`~groundstation.link.Fleet` on the
+settings' MAVLink endpoints (:func:`open_fleet`) and runs a :class:`FleetBridge` beside it, which
 
 - admits only the registry's vehicles (a row is a pilot's acceptance) with the signing keys of
   the enrolled ones; a system not in the registry is listed as heard (``unknown_vehicles`` in
@@ -18,13 +17,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -258,31 +255,9 @@ def fleet_from_settings(settings: Settings, vehicles: Sequence[Vehicle] = ()) ->
     )
 
 
-@contextlib.asynccontextmanager
-async def fleet_hook(app: FastAPI) -> AsyncIterator[None]:
-    """Lifespan hook: the fleet on the configured endpoints, bridged to the hub and the store."""
-    settings: Settings = app.state.settings
-    async with app.state.sessions() as session:
+async def open_fleet(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Fleet:
+    """The fleet of :func:`fleet_from_settings` for the vehicles in the registry now (not yet
+    entered: the caller runs it with ``async with``)."""
+    async with sessions() as session:
         vehicles = list(await session.scalars(select(Vehicle)))
-    fleet = fleet_from_settings(settings, vehicles)
-    app.state.station_key = station_key(settings)
-    async with fleet:
-        bridge = FleetBridge(fleet, app.state.hub, app.state.sessions)
-        app.state.fleet = fleet
-        app.state.bridge = bridge
-        app.state.live_sources["vehicles"] = bridge.snapshot_vehicles
-        app.state.live_sources["unknown_vehicles"] = bridge.snapshot_heard
-        task = asyncio.create_task(bridge.run(), name="fleet bridge")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            app.state.fleet = None
-            app.state.bridge = None
-
-
-def bridge_or_none(app: FastAPI) -> FleetBridge | None:
-    bridge: FleetBridge | None = getattr(app.state, "bridge", None)
-    return bridge
+    return fleet_from_settings(settings, vehicles)

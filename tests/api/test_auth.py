@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from groundstation.app import create_app
+from groundstation.app import create_app, services_of
 from groundstation.security import TokenCodec
 
 from .conftest import ADMIN, PASSWORD
@@ -51,7 +51,7 @@ def test_forged_and_expired_tokens_are_refused(station, admin):
     r = station.client.get("/api/me", headers={"Authorization": f"Bearer {forged}"})
     assert r.status_code == 401
     secret = station.settings.jwt_secret
-    codec = station.client.app.state.tokens
+    codec = services_of(station.client.app).tokens
     expired = TokenCodec(secret=codec.secret, ttl_s=-10).issue(1, 0).token
     assert secret is None  # the key came from the data dir
     r = station.client.get("/api/me", headers={"Authorization": f"Bearer {expired}"})

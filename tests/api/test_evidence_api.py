@@ -192,6 +192,7 @@ def test_the_station_signs_the_audit_chain_while_it_runs(settings):
 
 def test_schedule_changes_and_runs_are_audited(station, admin, pilot):
     """Creating, changing, running (by the station) and deleting a schedule: four rows."""
+    from groundstation.app import services_of
     from tests.integration.reports.patrol_data import store_patrol
 
     plan_id = store_patrol(station.settings.db).plan_id
@@ -199,7 +200,7 @@ def test_schedule_changes_and_runs_are_audited(station, admin, pilot):
     s = station.client.post("/api/schedules", json=body, headers=pilot).json()
     url = f"/api/schedules/{s['id']}"
     station.client.patch(url, json={"enabled": True}, headers=pilot).raise_for_status()
-    service = station.client.app.state.schedules
+    service = services_of(station.client.app).schedules
     assert station.client.portal.call(service.fire, s["id"]) == "skipped"
     station.client.delete(url, headers=pilot).raise_for_status()
     rows = [

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
+from groundstation.app import services_of
 from groundstation.db.models import TrackChunk, Vehicle
 from groundstation.db.session import make_sync_engine
 from groundstation.db.track import TrackPoint, encode_points
@@ -63,13 +64,14 @@ def test_bad_max_age_is_a_422(station, officer):
 
 @pytest.fixture
 def fast_refresh(monkeypatch):
-    monkeypatch.setenv("ECOPATROL_FRESHNESS_REFRESH_S", "0.1")
+    monkeypatch.setenv("ECOPATROL_FRESHNESS__REFRESH_S", "0.1")
 
 
 def test_grid_follows_new_tracks_without_a_request(fast_refresh, station, officer):
     """Once built, the grid sweeps newly stored chunks by itself, before anyone asks again."""
     assert station.client.get("/api/freshness", headers=officer).status_code == 200
-    service = station.client.app.state.freshness
+    service = services_of(station.client.app).freshness.service
+    assert service is not None  # built by the request above
     mark = service.watermark
     _store_track(station.settings, minutes_ago=5)
     deadline = time.monotonic() + 20

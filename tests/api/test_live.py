@@ -9,6 +9,7 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from groundstation.api.live_protocol import SERVER_MESSAGES
+from groundstation.app import services_of
 from groundstation.telemetry.hub import PROTOCOL_VERSION, make_message
 
 
@@ -109,7 +110,7 @@ def test_ping_is_answered(station, officer):
 
 def test_overflowing_client_is_closed_with_1013(station, officer):
     """A client that falls a whole queue behind is closed with 1013 (reconnect for a snapshot)."""
-    hub = station.client.app.state.hub
+    hub = services_of(station.client.app).hub
     with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
         receive(ws)
 
@@ -136,7 +137,7 @@ def test_snapshot_lists_only_unfinished_patrols(station, officer):
     from groundstation.db.models import Patrol, PatrolState, Plan
 
     async def seed():
-        async with station.client.app.state.sessions() as session:
+        async with services_of(station.client.app).sessions() as session:
             plan = Plan(name="shore loop", kind="shoreline")
             session.add(plan)
             await session.flush()
@@ -182,7 +183,7 @@ def test_waiting_vehicle_frames_arrive_as_one_batch(station, officer):
         data = msg["data"] if isinstance(msg["data"], list) else [msg["data"]]
         return [(d["sysid"], d["mission_seq"]) for d in data]
 
-    hub = station.client.app.state.hub
+    hub = services_of(station.client.app).hub
     with station.client.websocket_connect(f"/ws/live?token={station.token(officer)}") as ws:
         receive(ws)
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from typer.testing import CliRunner
 
-from groundstation.app import create_app
+from groundstation.app import create_app, services_of
 from groundstation.cli.main import app as cli
 from groundstation.config import LoginSettings
 
@@ -234,7 +234,7 @@ def test_existing_users_with_weak_passwords_still_log_in(station, admin):
     """The rule applies when a password is set: a user stored before it keeps working."""
     from sqlalchemy import create_engine, text
 
-    weak = station.client.app.state.passwords.hasher.hash("password")
+    weak = services_of(station.client.app).passwords.hasher.hash("password")
     engine = create_engine(station.settings.db.sync_url)
     with engine.begin() as conn:
         conn.execute(

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from groundstation.app import services_of
 from groundstation.config import PlanningSettings
 from tests.api.test_plans import coverage
 
@@ -29,7 +30,7 @@ def test_one_pilot_one_plan_at_a_time_and_a_plan_past_the_limit_is_stopped(stati
     )
     with ThreadPoolExecutor(1) as pool:
         heavy = pool.submit(station.client.post, "/api/plans/preview", json=HEAVY, headers=pilot)
-        planner = station.client.app.state.planner
+        planner = services_of(station.client.app).planner
         deadline = time.monotonic() + 30
         while not planner._under_way and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from groundstation.app import services_of
 from groundstation.config import DbSettings
 
 #: About 300 m x 300 m just south of the Longyou station, inside the site's patrol zone.
@@ -305,11 +306,12 @@ def test_plan_for_a_vehicle_is_split_by_its_learned_battery_use(station, pilot):
     from groundstation.db.models import Plan
     from groundstation.db.types import utcnow
 
-    service = station.client.app.state.schedules
+    service = services_of(station.client.app).schedules
 
     async def replan() -> Plan:
-        async with station.client.app.state.sessions() as session:
+        async with services_of(station.client.app).sessions() as session:
             template = await session.get(Plan, configured["id"])
+        assert template is not None
         plan: Plan = await service._replan(template, utcnow(), "Asia/Shanghai", vid)
         return plan
 

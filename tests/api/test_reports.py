@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from lxml import html as lxml_html
 
+from groundstation.app import services_of
 from tests.integration.reports.patrol_data import store_patrol
 
 
@@ -82,7 +83,7 @@ def test_patrol_end_files_report_and_calls_the_webhook(station, officer):
         seen.append(json.loads(request.content))
         return httpx.Response(204)
 
-    notifier = station.client.app.state.notifier
+    notifier = services_of(station.client.app).notifier
     notifier.webhook_url = "http://127.0.0.1:9/hook"
     notifier.transport = httpx.MockTransport(handler)
     p = store_patrol(station.settings.db)  # stored as 'reported', as the runner leaves it
@@ -95,17 +96,17 @@ def test_patrol_end_files_report_and_calls_the_webhook(station, officer):
     assert seen[0]["url"] == f"/api/patrols/{p.patrol_id}/report"
     listing = station.client.get("/api/reports", headers=officer).json()
     assert listing["data"][0]["summary"]["patrol_id"] == p.patrol_id
-    filer = station.client.app.state.report_filer
+    filer = services_of(station.client.app).reports
     assert station.client.portal.call(filer.run_once) == 0  # filed once, not again
 
 
 def test_failing_webhook_is_counted_not_raised(station):
     """A webhook answering 500 is logged and counted; the report is filed all the same."""
-    notifier = station.client.app.state.notifier
+    notifier = services_of(station.client.app).notifier
     notifier.webhook_url = "http://127.0.0.1:9/hook"
     notifier.transport = httpx.MockTransport(lambda request: httpx.Response(500))
     p = store_patrol(station.settings.db)
-    filer = station.client.app.state.report_filer
+    filer = services_of(station.client.app).reports
     deadline = time.monotonic() + 20
     while p.patrol_id not in filer.filed and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from groundstation.app import create_app
+from groundstation.app import create_app, services_of
 from groundstation.db.models import Patrol, Schedule, ScheduleRun
 from groundstation.db.session import make_sync_engine
 from groundstation.db.types import utcnow
@@ -77,8 +77,8 @@ def test_bad_schedules_are_refused_with_reasons(station, pilot, plan_id):
 def test_run_without_a_drone_is_skipped_with_its_reason(station, pilot, officer, plan_id):
     """With no connected drone the run is recorded as skipped, naming each drone's reason."""
     s = _create(station, pilot, plan_id, cron="0 8 * * *", name="dawn").json()
-    service = station.client.app.state.schedules
-    listener = station.client.app.state.hub.subscribe()
+    service = services_of(station.client.app).schedules
+    listener = services_of(station.client.app).hub.subscribe()
     outcome = station.client.portal.call(service.fire, s["id"])
     assert outcome == "skipped"
     alert = listener.get_nowait()
@@ -97,7 +97,7 @@ def test_retry_policy_delays_then_skips(station, pilot, officer, plan_id):
     """Policy retry records a delayed run and queues one retry; outside the window it skips."""
     s = _create(station, pilot, plan_id, cron="0 8 * * *", policy="retry", retry_window_s=600,
                 retry_every_s=120).json()  # fmt: skip
-    service = station.client.app.state.schedules
+    service = services_of(station.client.app).schedules
     assert station.client.portal.call(service.fire, s["id"], utcnow(), 1) == "delayed"
     assert service.scheduler.get_job(f"retry-{s['id']}") is not None
     late = utcnow() - timedelta(seconds=590)
@@ -131,7 +131,7 @@ def test_restart_records_missed_runs_once_and_fires_no_burst(settings, tmp_path)
             patrols_before = len(s.scalars(select(Patrol)).all())
         app = create_app(settings)
         with TestClient(app):
-            next_run = app.state.schedules.next_run(sid)
+            next_run = services_of(app).schedules.next_run(sid)
             assert next_run is not None
             assert next_run > utcnow()
         with Session(engine) as s:
@@ -149,13 +149,14 @@ def test_replan_needs_usable_plan_parameters(station, pilot, plan_id):
     """A template plan whose parameters cannot be planned again is refused with the reason."""
     s = _create(station, pilot, plan_id, cron="0 8 * * *", replan=True).json()
     assert s["replan"] is True
-    service = station.client.app.state.schedules
+    service = services_of(station.client.app).schedules
 
     async def replan():
         from groundstation.db.models import Plan
 
-        async with station.client.app.state.sessions() as session:
+        async with services_of(station.client.app).sessions() as session:
             template = await session.get(Plan, plan_id)
+        assert template is not None
         return await service._replan(template, utcnow(), "Asia/Shanghai")
 
     with pytest.raises(InvalidRequest, match=f"plan {plan_id} has no usable parameters"):
@@ -165,7 +166,7 @@ def test_replan_needs_usable_plan_parameters(station, pilot, plan_id):
 def test_skipped_run_shows_in_the_daily_summary(station, pilot, officer, plan_id):
     """A run skipped today is listed, with its reason, in today's daily summary."""
     s = _create(station, pilot, plan_id, cron="0 8 * * *", name="river dawn").json()
-    service = station.client.app.state.schedules
+    service = services_of(station.client.app).schedules
     assert station.client.portal.call(service.fire, s["id"], utcnow(), 1) == "skipped"
     day = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
     data = station.client.get(f"/api/reports/daily?day={day}&format=json", headers=officer).json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from groundstation.app import services_of
 from groundstation.db.audit import audit
 from groundstation.db.models import User, Vehicle
 
@@ -50,10 +51,11 @@ def _write_audit(station, username: str, sysid: int, command: str, result: str) 
     app = station.client.app
 
     async def go():
-        async with app.state.sessions() as session:
+        async with services_of(app).sessions() as session:
             user = (
                 await session.execute(User.__table__.select().where(User.username == username))
             ).first()
+            assert user is not None
             vehicle = await session.get(Vehicle, 1)
             target = vehicle if vehicle is not None and vehicle.sysid == sysid else sysid
             await audit(
@@ -104,7 +106,7 @@ def test_vehicle_that_has_flown_cannot_be_deleted(station, pilot):
     ).json()
 
     async def fly():
-        async with station.client.app.state.sessions() as session:
+        async with services_of(station.client.app).sessions() as session:
             plan = Plan(name="p", kind="coverage")
             session.add(plan)
             await session.flush()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from groundstation.app import services_of
 from groundstation.schedule.store import record_run
 from tests.browser.pages import WAIT_MS, api_status, log_in, open_page, show_tab
 from tests.browser.station import LiveStation
@@ -82,7 +83,7 @@ def test_schedule_tab_shows_next_run_runs_and_pilot_switches_it_off(browser, sta
         )
 
         # the scheduler fires it now: no drone, so the run is skipped; both pages are told
-        outcome = station.call(lambda app: app.state.schedules.fire(schedule["id"]))
+        outcome = station.call(lambda app: services_of(app).schedules.fire(schedule["id"]))
         assert outcome == "skipped"
         officer.wait_for_selector(
             "#alert-banner:not([hidden]) >> text=计划巡逻「dawn river」已跳过", timeout=WAIT_MS
@@ -161,7 +162,7 @@ def test_finished_patrol_report_opens_and_freshness_layer_draws_its_cells(
                          "name": "lawnmower daily", "times": ["09:00"]})  # fmt: skip
 
         async def flown(app: Any) -> None:
-            async with app.state.sessions() as session:
+            async with services_of(app).sessions() as session:
                 await record_run(session, schedule["id"], stored.start, "started",
                                  f"drone-17 flying patrol {pid}", patrol_id=pid)  # fmt: skip
 

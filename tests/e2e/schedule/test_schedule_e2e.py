@@ -45,7 +45,7 @@ async def _poll(client: httpx.AsyncClient, url: str, headers: dict[str, str], do
 
 async def test_scheduled_patrol_flies_unattended_to_a_report(tmp_path, monkeypatch):
     """Scheduler -> drone pick -> re-plan -> preflight -> flight -> reported -> report formats."""
-    monkeypatch.setenv("ECOPATROL_SCHEDULE_CHECK_DAYLIGHT", "false")  # the suite runs at night too
+    monkeypatch.setenv("ECOPATROL_SCHEDULE__CHECK_DAYLIGHT", "false")  # the suite runs at night too
     config = SimConfig(drones=2, listen="udpin:127.0.0.1:0", speedup=10.0, seed=3)
     async with SimFleet(config) as sim:
         station = StationProcess(

@@ -35,8 +35,8 @@ async def test_second_patrol_is_planned_and_checked_with_the_learned_rates(tmp_p
     config = SimConfig(drones=1, listen="udpin:127.0.0.1:0", speedup=SPEEDUP, seed=3)
     async with SimFleet(config) as sim:
         env = {  # learn from one flight (the default asks for 3 flights and 10 minutes)
-            "ECOPATROL_PATROL_LEARN_MIN_FLIGHTS": "1",
-            "ECOPATROL_PATROL_LEARN_MIN_MINUTES": "1",
+            "ECOPATROL_PATROL__LEARN_MIN_FLIGHTS": "1",
+            "ECOPATROL_PATROL__LEARN_MIN_MINUTES": "1",
         }
         station = StationProcess(
             tmp_path, [f"udpout:127.0.0.1:{sim.ports[0]}"], FACTOR, env, enrol=[1]

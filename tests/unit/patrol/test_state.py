@@ -67,14 +67,15 @@ def test_table_covers_every_state():
 
 
 def test_patrol_settings_from_environment(monkeypatch):
-    """ECOPATROL_PATROL_* variables set the wind and limits the preflight uses."""
-    from groundstation.patrol.service import PatrolSettings
+    """ECOPATROL_PATROL__* variables set the wind and limits the preflight uses."""
+    from groundstation.config import Settings
+    from groundstation.patrol.config import patrol_config
 
-    monkeypatch.setenv("ECOPATROL_PATROL_WIND_M_S", "12.5")
-    monkeypatch.setenv("ECOPATROL_PATROL_WIND_LIMIT_M_S", "9")
-    config = PatrolSettings().to_config()
+    monkeypatch.setenv("ECOPATROL_PATROL__WIND_M_S", "12.5")
+    monkeypatch.setenv("ECOPATROL_PATROL__WIND_LIMIT_M_S", "9")
+    config = patrol_config(Settings().patrol)
     assert config.wind_m_s == 12.5
     assert config.wind_limit_m_s == 9.0
-    monkeypatch.setenv("ECOPATROL_PATROL_WIND_LIMIT_M_S", "-1")
+    monkeypatch.setenv("ECOPATROL_PATROL__WIND_LIMIT_M_S", "-1")
     with pytest.raises(ValueError, match="wind_limit_m_s"):
-        PatrolSettings()
+        Settings()
