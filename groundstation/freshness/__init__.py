@@ -3,5 +3,6 @@
 - :mod:`.grid`: the numpy grid and the footprint sweep (pure, metric CRS);
 - :mod:`.ingest`: feeding it from stored track chunks, incrementally, and keeping it on disk;
 - :mod:`.geojson`: the grid as merged GeoJSON classes (fresh / stale / never);
-- :mod:`.settings`: cell size and camera model from the environment.
+- :mod:`.settings`: the sweep's camera model from the station's ``freshness`` settings;
+- :mod:`.refresh`: the built grid's slot and the background task that keeps it current.
 """
