@@ -61,6 +61,7 @@ from groundstation.patrol.flight_log import FlightLog
 from groundstation.patrol.mission_facts import ROUTE_COMMANDS, SortieFacts
 from groundstation.patrol.photos import missed_photos, photo_entry, stored_photos
 from groundstation.patrol.track_recorder import TrackRecorder, haversine_m
+from groundstation.telemetry.messages import PatrolProgress
 
 if TYPE_CHECKING:
     from groundstation.telemetry.events import AlertLevel
@@ -111,7 +112,7 @@ class RunnerHost(Protocol):
 
     async def last_resume(self, patrol_id: int) -> int | None: ...
     async def set_last_item(self, patrol_id: int, seq: int) -> None: ...
-    def progress(self, patrol_id: int, data: dict[str, Any]) -> None: ...
+    def progress(self, progress: PatrolProgress) -> None: ...
     def note_command(self, sysid: int, command: str, username: str) -> None: ...
     def recent_command(self, sysid: int, within_s: float = 30.0) -> tuple[str, str] | None: ...
     def after_landing(self, vehicle_id: int, reported: bool) -> None: ...
@@ -468,13 +469,13 @@ class PatrolRunner:
                 self.last_reached = seq
                 await self.service.set_last_item(self.patrol_id, seq)
             self.service.progress(
-                self.patrol_id,
-                {
-                    "last_item_reached": self.last_reached,
-                    "items": len(self.facts.items),
-                    "distance_m": round(self.recorder.distance_m, 1),
-                    "covered_frac": round(self.facts.covered_frac(self.last_reached), 3),
-                },
+                PatrolProgress(
+                    id=self.patrol_id,
+                    last_item_reached=self.last_reached,
+                    items=len(self.facts.items),
+                    distance_m=round(self.recorder.distance_m, 1),
+                    covered_frac=round(self.facts.covered_frac(self.last_reached), 3),
+                )
             )
             if seq >= self.facts.last_route_seq and self.state is PatrolState.FLYING:
                 await self._to(PatrolState.RETURNING, "route complete; returning to launch")

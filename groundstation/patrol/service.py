@@ -151,9 +151,9 @@ class PatrolService:
                 patrol.last_item_reached = seq
                 await session.commit()
 
-    def progress(self, patrol_id: int, data: dict[str, Any]) -> None:
+    def progress(self, progress: PatrolProgress) -> None:
         """Publish progress (coalesced per patrol: only the latest matters)."""
-        self.hub.publish(patrol_progress(PatrolProgress(id=patrol_id, **data)))
+        self.hub.publish(patrol_progress(progress))
 
     def note_command(self, sysid: int, command: str, username: str) -> None:
         """A person commanded this vehicle (so a mode change that follows is theirs)."""
