@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint setup system-deps clean lock lock-upgrade
+.PHONY: demo test check lint jslint setup system-deps clean lock lock-upgrade
 
 $(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh groundstation/web/package-lock.json
 	bash scripts/install-system-deps.sh
@@ -24,19 +24,23 @@ demo: $(STAMP)
 TYPED := geodata routes simulator groundstation tests bench
 PACKAGES := geodata routes simulator groundstation
 
-test: $(STAMP)
+# The page's JavaScript: Biome (npm, pinned in package-lock.json) lints and checks the layout.
+jslint: $(STAMP)
+	cd groundstation/web && node_modules/.bin/biome ci --error-on-warnings --colors=off .
+
+test: $(STAMP) jslint
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(TYPED)
 	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
 
-check: $(STAMP)
+check: $(STAMP) jslint
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(TYPED)
 	$(VENV)/bin/pytest -q tests/unit tests/contract $(PACKAGES)
 
-lint: $(STAMP)
+lint: $(STAMP) jslint
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(TYPED)

@@ -130,7 +130,7 @@ export class PilotControls {
     return [h("button", {
       type: "button", class: "primary", dataset: { testid: "popup-dispatch" },
       onclick: () => this.dispatch(v, incident.id),
-    }, t("controls.dispatch").replace("…", "") + ` (${vehicleName(v)})`)];
+    }, `${t("controls.dispatch").replace("…", "")} (${vehicleName(v)})`)];
   }
 
   // --- patrols -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // the report form (type, description, photos; at a clicked point or a drone's position), and for
 // officers: assign and resolve. Changes come back over /ws/live to every open page.
 import { L } from "./map.js";
-import { h, clear, toast } from "./dom.js";
+import { h, toast } from "./dom.js";
 import { t } from "./i18n.js";
 import { formatTime } from "./time.js";
 import { showForm } from "./dialog.js";

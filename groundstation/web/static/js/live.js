@@ -45,7 +45,7 @@ export class LiveSocket {
     let ws;
     try {
       ws = new WebSocket(this._url());
-    } catch (err) {
+    } catch (_err) {
       this._retry();
       return;
     }

@@ -135,7 +135,7 @@ async function startApp(user) {
   siteMap.map.on("click", (e) => onMapClick(siteMap, e.latlng, incidents, controls));
   store.on("user", renderWhoami);
   store.on("connection", renderConnection);
-  store.on("vehicles", () => controls && controls.renderPatrolStart());
+  store.on("vehicles", () => controls?.renderPatrolStart());
   onLangChange(() => {
     renderWhoami();
     renderConnection({ state: store.connection });
@@ -181,7 +181,7 @@ async function startApp(user) {
 
 /** A click on the map: a go-to target if one is being picked, else a small menu of actions. */
 function onMapClick(siteMap, latlng, incidents, controls) {
-  if (controls && controls.takeMapClick(latlng)) return;
+  if (controls?.takeMapClick(latlng)) return;
   const selected = store.selected === null ? null : store.vehicles.get(store.selected);
   const popup = L.popup({ closeButton: true, autoClose: true });
   const menu = h("div", { class: "map-menu", dataset: { testid: "map-menu" } },
@@ -194,7 +194,7 @@ function onMapClick(siteMap, latlng, incidents, controls) {
         incidents.reportForm(latlng, selected);
       },
     }, t("incident.report_here")),
-    controls && selected && selected.vehicleId
+    controls && selected?.vehicleId
       ? h("button", {
         type: "button",
         dataset: { testid: "goto-here" },

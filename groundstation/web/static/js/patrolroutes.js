@@ -20,7 +20,7 @@ export function sortieLatLngs(route, sortie) {
 /** LatLngs of a stored patrol track (GeoJSON LineString or MultiLineString split at gaps). */
 export function trackLatLngs(track) {
   const g = track?.geometry ?? track;
-  if (!g || !g.coordinates) return [];
+  if (!g?.coordinates) return [];
   const lines = g.type === "MultiLineString" ? g.coordinates : g.type === "LineString" ? [g.coordinates] : [];
   return lines.flat().map(([lon, lat]) => [lat, lon]);
 }

@@ -12,9 +12,9 @@ export const SCHEDULE_ALERTS = new Set(["patrol_skipped", "patrol_delayed", "rep
 
 /** "06:30, 16:00" or the cron expression, with the zone when it is not the station's. */
 export function whenText(s) {
-  const when = s.times && s.times.length ? s.times.join(", ") : s.cron ? `cron ${s.cron}` : "";
+  const when = s.times?.length ? s.times.join(", ") : s.cron ? `cron ${s.cron}` : "";
   const parts = [when];
-  if (s.months && s.months.length) parts.push(t("schedule.months", { months: s.months.join(",") }));
+  if (s.months?.length) parts.push(t("schedule.months", { months: s.months.join(",") }));
   if (s.start_date || s.end_date) parts.push(`${s.start_date ?? "…"} – ${s.end_date ?? "…"}`);
   if (s.timezone && s.timezone !== "Asia/Shanghai") parts.push(s.timezone);
   return parts.filter(Boolean).join(" · ");
@@ -138,7 +138,7 @@ export class SchedulesTab {
         r.patrol_id ? t("patrol.label", { id: r.patrol_id }) : null,
       ].filter(Boolean).join(" · ")),
       r.reason ? h("div", { class: "description" }, r.reason) : null,
-      r.patrol_id && this.reports && this.reports.has(r.patrol_id)
+      r.patrol_id && this.reports?.has(r.patrol_id)
         ? h("div", { class: "button-row" }, h("button", {
           type: "button", dataset: { testid: "run-report" },
           onclick: () => this.reports.open(r.patrol_id),
