@@ -1,4 +1,5 @@
-"""Plans: create from parameters over the site (or a drawn polygon), preview, list, export files.
+"""Plans: create from parameters over the site (or a drawn polygon), preview, list, export files;
+re-plan (edit) or delete a plan no patrol was made from.
 
 Planning runs in the station's worker processes (it is CPU work; see
 :mod:`groundstation.patrol.planner_pool`); the event loop keeps serving the link, logins and the
@@ -21,7 +22,13 @@ from groundstation.api.schemas import Page
 from groundstation.api.sites import LoadedSite
 from groundstation.db.audit import audit
 from groundstation.db.models import Plan, User
-from groundstation.db.plans import add_plan, get_plan, plan_summaries_page
+from groundstation.db.plans import (
+    add_plan,
+    check_unflown,
+    delete_plan,
+    get_plan,
+    plan_summaries_page,
+)
 from groundstation.db.vehicles import get_vehicle
 from groundstation.patrol.battery import estimate_for
 from groundstation.patrol.config import PatrolConfig
@@ -107,6 +114,46 @@ async def create_plan(
     params = {"plan_id": plan.id, "name": plan.name, "kind": plan.kind}
     await audit(session, pilot, None, "plan.create", "ok", params)
     return PlanPublic.from_row(plan, with_route=True)
+
+
+@router.put("/{plan_id}")
+async def replan(
+    http: Request,
+    plan_id: Id,
+    body: PlanCreate,
+    loaded: LoadedSite,
+    session: SessionDep,
+    pilot: PilotUser,
+) -> PlanPublic:
+    """Plan again with changed parameters, in place (409 once patrols were made from it: their
+    record keeps the route they flew, so save the change as a new plan instead)."""
+    plan = await get_plan(session, plan_id)
+    await check_unflown(session, plan)
+    _, site_id, _ = loaded
+    request = await with_battery(http, session, body.to_request())
+    await session.commit()  # no pooled connection held while the plan is computed
+    result = await plan_in_pool(http, request, pilot)
+    plan = await get_plan(session, plan_id)
+    await check_unflown(session, plan)  # a patrol may have been made meanwhile
+    plan.site_id = site_id
+    plan.name = body.name
+    plan.kind = body.kind
+    plan.params = request.as_params()
+    plan.route = result.route
+    plan.mission_items = [s.as_dict() for s in result.sorties]
+    plan.stats = result.stats
+    params = {"plan_id": plan.id, "name": plan.name, "kind": plan.kind}
+    await audit(session, pilot, None, "plan.update", "ok", params)  # commits the plan with it
+    return PlanPublic.from_row(plan, with_route=True)
+
+
+@router.delete("/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_plan(plan_id: Id, session: SessionDep, pilot: PilotUser) -> None:
+    """Delete a plan (409 if patrols were made from it, or a schedule flies it)."""
+    plan = await get_plan(session, plan_id)
+    params = {"plan_id": plan.id, "name": plan.name, "kind": plan.kind}
+    await delete_plan(session, plan)
+    await audit(session, pilot, None, "plan.delete", "ok", params)  # commits the deletion
 
 
 @router.get("")

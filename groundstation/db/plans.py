@@ -1,4 +1,5 @@
-"""Plans in the store: one by id, a page of summaries (never the routes), a new plan."""
+"""Plans in the store: one by id, a page of summaries (never the routes), a new plan, what uses
+a plan (patrols flown from it, schedules), deleting one."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
-from groundstation.db.models import Plan
-from groundstation.errors import NotFound
+from groundstation.db.models import Patrol, Plan, Schedule
+from groundstation.errors import Conflict, NotFound
 
 #: what a list row reads: never the route or the mission items (hundreds of KB per plan)
 LIST_COLUMNS = (
@@ -50,3 +51,41 @@ async def add_plan(session: AsyncSession, plan: Plan) -> Plan:
     session.add(plan)
     await session.commit()
     return plan
+
+
+async def plan_users(session: AsyncSession, plan_id: int) -> tuple[int, int]:
+    """How many patrols were made from the plan, and how many schedules fly it."""
+    patrols = await session.scalar(
+        select(func.count()).select_from(Patrol).where(Patrol.plan_id == plan_id)
+    )
+    schedules = await session.scalar(
+        select(func.count()).select_from(Schedule).where(Schedule.plan_id == plan_id)
+    )
+    return patrols or 0, schedules or 0
+
+
+async def check_unflown(session: AsyncSession, plan: Plan) -> None:
+    """Refuse (:class:`Conflict`) to change a plan that patrols were made from: their record
+    names its route and mission items, which must stay as they were flown."""
+    patrols, _ = await plan_users(session, plan.id)
+    if patrols:
+        raise Conflict(
+            f"plan {plan.id} has {patrols} patrol(s) made from it: it is kept as their record; "
+            "save the changed plan as a new one",
+            plan_id=plan.id,
+            patrols=patrols,
+        )
+
+
+async def delete_plan(session: AsyncSession, plan: Plan) -> None:
+    """Delete a plan no patrol was made from and no schedule flies (:class:`Conflict` if one
+    does: delete the schedule first). Not committed: the caller audits and commits."""
+    await check_unflown(session, plan)
+    _, schedules = await plan_users(session, plan.id)
+    if schedules:
+        raise Conflict(
+            f"plan {plan.id} is flown by {schedules} schedule(s): delete them first",
+            plan_id=plan.id,
+            schedules=schedules,
+        )
+    await session.delete(plan)
