@@ -56,6 +56,10 @@ def _split_scheme(url: str) -> tuple[str, str]:
     return backend, rest
 
 
+#: the fleet's telemetry logs, in the data dir (``link.tlog``)
+TLOG_DIR = "tlogs"
+
+
 def default_data_dir() -> Path:
     """Where the station keeps its database, secret and files when nothing else is configured."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -90,6 +94,12 @@ class LinkSettings(BaseModel):
         gt=0,
         description="a vehicle heard from a new address is followed there without a pilot's"
         " confirmation only once its old address has been silent this long",
+    )
+    tlog: bool = Field(
+        False,
+        description="record every MAVLink frame in and out, one .tlog per vehicle per UTC day in"
+        " data_dir/tlogs (they grow with the telemetry rate and the station never deletes"
+        " them); evidence packets then carry the slice around an incident",
     )
 
     @field_validator("signing_key")
@@ -215,7 +225,7 @@ class EvidenceSettings(BaseModel):
 
     def tlog_dir(self, data_dir: Path) -> Path | None:
         """Where the fleet's ``.tlog`` files are (``data_dir/tlogs``), None if there are none."""
-        path = data_dir / "tlogs"
+        path = data_dir / TLOG_DIR
         return path if path.is_dir() else None
 
     def journal_path(self, data_dir: Path) -> Path:

@@ -13,32 +13,40 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from groundstation.api.deps import AdminUser, HubDep, OfficerUser, SessionDep, SettingsDep
+from groundstation.api.deps import (
+    AdminUser,
+    HubDep,
+    OfficerUser,
+    ServicesDep,
+    SessionDep,
+    SettingsDep,
+)
 from groundstation.api.evidence_schemas import AuditVerifyPublic, EvidenceKeyPublic, HoldRequest
 from groundstation.api.incident_views import incident_public, publish_incident
 from groundstation.api.inputs import Id
 from groundstation.api.schemas import IncidentPublic
-from groundstation.config import Settings
 from groundstation.db.audit import audit, verify_store
 from groundstation.db.evidence import set_hold
 from groundstation.db.incidents import get_incident
 from groundstation.evidence.export import export_incident
-from groundstation.evidence.keys import fingerprint, load_or_create_key, public_pem
+from groundstation.evidence.keys import fingerprint, public_pem
 
 router = APIRouter(tags=["evidence"])
 
 
-async def evidence_key(settings: Settings) -> Ed25519PrivateKey:
-    """The station's evidence key (made on first use), read off the event loop."""
-    return await asyncio.to_thread(
-        load_or_create_key, settings.evidence.key_path(settings.data_dir)
-    )
+def evidence_key(services: ServicesDep) -> Ed25519PrivateKey:
+    """The station's evidence key, loaded (or made) once at start with the checkpointer."""
+    return services.checkpoints.key
+
+
+EvidenceKeyDep = Annotated[Ed25519PrivateKey, Depends(evidence_key)]
 
 
 @router.post(
@@ -47,11 +55,14 @@ async def evidence_key(settings: Settings) -> Ed25519PrivateKey:
     responses={200: {"content": {"application/zip": {}}, "description": "the sealed packet"}},
 )
 async def export_evidence(
-    incident_id: Id, session: SessionDep, settings: SettingsDep, officer: OfficerUser
+    incident_id: Id,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: EvidenceKeyDep,
+    officer: OfficerUser,
 ) -> FileResponse:
     """The incident's sealed evidence packet (zip, manifest signed with the station key);
     409 if a stored photo no longer matches its upload hash."""
-    key = await evidence_key(settings)
     fd, name = await asyncio.to_thread(tempfile.mkstemp, prefix="evidence-", suffix=".zip")
     os.close(fd)
     path = Path(name)
@@ -106,9 +117,9 @@ async def release_incident(
 
 
 @router.get("/api/evidence/key")
-async def station_key(settings: SettingsDep, _admin: AdminUser) -> EvidenceKeyPublic:
+async def station_key(key: EvidenceKeyDep, _admin: AdminUser) -> EvidenceKeyPublic:
     """The station's public evidence key (PEM) and its fingerprint."""
-    public = (await evidence_key(settings)).public_key()
+    public = key.public_key()
     return EvidenceKeyPublic(
         public_key_pem=public_pem(public).decode("ascii"), fingerprint=fingerprint(public)
     )
@@ -116,9 +127,9 @@ async def station_key(settings: SettingsDep, _admin: AdminUser) -> EvidenceKeyPu
 
 @router.get("/api/audit/verify")
 async def verify_audit(
-    session: SessionDep, settings: SettingsDep, _admin: AdminUser
+    session: SessionDep, settings: SettingsDep, key: EvidenceKeyDep, _admin: AdminUser
 ) -> AuditVerifyPublic:
     """Walk the whole audit chain and every checkpoint; the first break first."""
-    public = (await evidence_key(settings)).public_key()
+    public = key.public_key()
     journal = settings.evidence.journal_path(settings.data_dir)
     return AuditVerifyPublic.from_report(await verify_store(session, public, journal))

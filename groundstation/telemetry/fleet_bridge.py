@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from groundstation.config import Settings
+from groundstation.config import TLOG_DIR, Settings
 from groundstation.db.audit import audit
 from groundstation.db.models import Vehicle
 from groundstation.errors import UnknownVehicle
@@ -252,6 +252,7 @@ def fleet_from_settings(settings: Settings, vehicles: Sequence[Vehicle] = ()) ->
         system_id=link.system_id,
         backoff=Backoff(first_s=link.reconnect_first_s, cap_s=link.reconnect_max_s),
         admission=admission,
+        tlog_dir=settings.data_dir / TLOG_DIR if link.tlog else None,
     )
 
 
