@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 
 from groundstation import errors, logredact
 from groundstation.api import (
+    alerts,
     attachments,
     audit,
     auth,
@@ -43,6 +44,7 @@ from groundstation.api import evidence as evidence_api
 from groundstation.api import freshness as freshness_api
 from groundstation.api import reports as reports_api
 from groundstation.api import schedules as schedules_api
+from groundstation.api import weather as weather_api
 from groundstation.api.inputs import StrictJsonBodies, json_safe
 from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
 from groundstation.config import Settings
@@ -81,11 +83,11 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[ServicesHook
     app.add_exception_handler(RequestValidationError, _invalid_request)
     openapi.install(app)
     app.include_router(fleet_trust.router)  # before vehicles: /api/vehicles/heard is not an id
-    for module in (auth, users, vehicles, incidents, attachments, audit, sites, live, web):
+    for module in (auth, users, vehicles, incidents, attachments, audit, alerts, sites, live, web):
         app.include_router(module.router)
     for flight in (plans, patrols, vehicle_commands):
         app.include_router(flight.router)
-    for module in (freshness_api, reports_api, schedules_api, evidence_api):
+    for module in (freshness_api, reports_api, schedules_api, evidence_api, weather_api):
         app.include_router(module.router)
     return app
 

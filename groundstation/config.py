@@ -31,6 +31,8 @@ from groundstation.freshness.grid import (
     DEFAULT_MAX_GAP_S,
     DEFAULT_MIN_ALT_M,
 )
+from groundstation.safety.config import SafetySettings
+from groundstation.weather.settings import WeatherSettings
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -331,6 +333,8 @@ class Settings(BaseSettings):
     link: LinkSettings = Field(default_factory=LinkSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
     db: DbSettings = Field(default_factory=DbSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
+    weather: WeatherSettings = Field(default_factory=WeatherSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 
     @field_validator("admin_password")

@@ -9,12 +9,14 @@ the order below is the start-up order (shutdown runs it backwards):
 2. security: password hashing, revocations, the login and upload locks, the token codec;
 3. the live hub, and the first admin from the settings if there is no admin yet;
 4. the planning workers;
-5. the fleet on the settings' MAVLink endpoints (if any) and its bridge to the hub and store;
+5. the fleet on the settings' MAVLink endpoints (if any) and its bridge to the hub and store,
+   and the safety watch on it (the site's landable points, water and no-fly zones loaded);
+   the weather source (polled, and a pilot's entries);
 6. the patrol service, which reattaches the open patrols (to the fleet, if there is one);
 7. the notifier and the report filer; the scheduler (which starts patrols and notifies);
 8. the evidence key and the audit chain's checkpointer;
-9. the background tasks: the fleet bridge, the report filer, the freshness refresh, the audit
-   checkpoints.
+9. the background tasks: the fleet bridge, the safety watch, the weather poll, the report
+   filer, the freshness refresh, the audit checkpoints.
 
 At shutdown the hub closes first (live clients are told), then the background tasks stop, the
 audit chain's head is signed once more, and the rest stops in reverse. The FastAPI app keeps
@@ -46,6 +48,8 @@ from groundstation.patrol.planner_pool import PlannerPool, planner_pool
 from groundstation.patrol.service import PatrolService
 from groundstation.reports.filer import ReportFiler
 from groundstation.reports.notify import Notifier
+from groundstation.safety.service import SafetyService
+from groundstation.safety.site_facts import load_facts
 from groundstation.schedule.service import ScheduleService
 from groundstation.schedule.settings import schedule_config
 from groundstation.security import (
@@ -60,6 +64,7 @@ from groundstation.site_cache import SiteCache
 from groundstation.tasks import BackgroundTasks
 from groundstation.telemetry.fleet_bridge import FleetBridge, open_fleet
 from groundstation.telemetry.hub import Hub
+from groundstation.weather.source import WeatherService
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +101,9 @@ class Services:
     schedules: ScheduleService
     freshness: FreshnessSlot
     checkpoints: Checkpointer
+    #: the vehicle monitors and stored alerts (None without a fleet, or switched off)
+    safety: SafetyService | None
+    weather: WeatherService
     tasks: BackgroundTasks
 
 
@@ -144,7 +152,27 @@ async def build_services(
             live_sources["vehicles"] = bridge.snapshot_vehicles
             live_sources["unknown_vehicles"] = bridge.snapshot_heard
 
-        patrols = PatrolService(sessions, hub, bridge, patrol_config(settings.patrol))
+        safety: SafetyService | None = None
+        if fleet is not None and bridge is not None and settings.safety.enabled:
+            facts = await asyncio.to_thread(load_facts, settings.site, settings.safety.rally_points)
+            safety = SafetyService(
+                settings.safety, hub, sessions, facts,
+                default_endurance_s=patrol_config(settings.patrol).default_endurance_s,
+                learn_min_flights=settings.patrol.learn_min_flights,
+                learn_min_minutes=settings.patrol.learn_min_minutes,
+            )  # fmt: skip
+            live_sources["alerts"] = safety.snapshot_alerts
+            bridge.safety_of = safety.frame_extra
+            bridge.stored_alerts = True
+        wx = settings.weather
+        weather = WeatherService(
+            wx.source, wx.limits(), poll_s=wx.poll_s, timeout_s=wx.timeout_s,
+            manual_max_s=wx.manual_max_s,
+        )  # fmt: skip
+
+        patrols = PatrolService(
+            sessions, hub, bridge, patrol_config(settings.patrol), weather=weather.verdicts
+        )
         await patrols.recover()
         stack.push_async_callback(patrols.close)
 
@@ -162,6 +190,7 @@ async def build_services(
             schedule_config(settings.schedule),
             wind_m_s=settings.patrol.wind_m_s,
             planner=planner.plan,
+            weather=weather.verdicts,
         )
         await schedules.start()
         stack.push_async_callback(schedules.shutdown)
@@ -180,6 +209,9 @@ async def build_services(
         tasks = await stack.enter_async_context(BackgroundTasks())
         if bridge is not None:
             tasks.start(bridge.run(), name="fleet bridge")
+        if safety is not None and fleet is not None:
+            tasks.start(safety.run(fleet), name="safety watch")
+        tasks.start(weather.run(), name="weather poll")
         tasks.start(reports.run(), name="report filer")
         tasks.start(
             refresh_loop(freshness, sessions, settings.freshness.refresh_s),
@@ -210,6 +242,8 @@ async def build_services(
                 schedules=schedules,
                 freshness=freshness,
                 checkpoints=checkpoints,
+                safety=safety,
+                weather=weather,
                 tasks=tasks,
             )
         finally:

@@ -51,6 +51,9 @@ class Snapshot(WireModel):
     unknown_vehicles: list[HeardVehicle] | None = Field(
         None, description="systems heard that no pilot has accepted (when the link runs)"
     )
+    alerts: list[Alert] | None = Field(
+        None, description="open alerts, newest first (when the safety watch runs)"
+    )
 
 
 class Pong(WireModel):

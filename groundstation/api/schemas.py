@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from groundstation.api.inputs import Id, InputModel
 from groundstation.db import models
+from groundstation.telemetry.messages import VehicleSafety
 
 T = TypeVar("T")
 
@@ -221,6 +222,7 @@ class VehicleLivePublic(BaseModel):
     mission_seq: int | None
     link: LinkHealthPublic
     telemetry: TelemetryHealthPublic
+    safety: VehicleSafety | None = None
 
 
 # --- incidents -----------------------------------------------------------------------------------

@@ -63,7 +63,9 @@ async def read_vehicle_live(
             f"vehicle {vehicle.name!r} (system id {vehicle.sysid}) has not been heard",
             vehicle_id=vehicle.id,
         ) from None
-    frame = frame_of(handle.state, vehicle.id, vehicle.name)
+    frame = frame_of(
+        handle.state, vehicle.id, vehicle.name, safety=bridge.safety_for(vehicle.sysid)
+    )
     return VehicleLivePublic.model_validate(frame.model_dump(exclude={"link": {"security"}}))
 
 

@@ -142,6 +142,9 @@ class VehicleHandle:
         self.clear_mission = self.missions.clear
         self.set_current_item = self.missions.set_current
         self.stream_requests = 0  # times telemetry streams were (re-)requested
+        #: flight modes the station asked for, and when (monotonic): a change to one of them
+        #: soon after is the station's, not a failsafe (groundstation.safety)
+        self.mode_requests: dict[str, float] = {}
         self.frames_in = 0
         self.other_component_frames = 0
         #: called with every message from another component of this system (a camera, a
@@ -387,6 +390,7 @@ class VehicleHandle:
     async def set_mode(self, name: str) -> None:
         """Switch flight mode by station name (``AUTO``, ``GUIDED``, ``RTL`` ...)."""
         params = set_mode_params(self.builder.autopilot_code, name)
+        self.mode_requests[name] = time.monotonic()
         await self.commands.long(mavlink.MAV_CMD_DO_SET_MODE, *params)
 
     async def takeoff(self, alt_m: float) -> None:
@@ -426,6 +430,7 @@ class VehicleHandle:
         if not (-90 <= lat_deg <= 90 and -180 <= lon_deg <= 180):
             raise ValueError(f"goto position out of range: lat {lat_deg}, lon {lon_deg}")
         x, y = round(lat_deg * 1e7), round(lon_deg * 1e7)
+        self.mode_requests["GUIDED"] = time.monotonic()  # ArduCopter repositions in GUIDED
         try:
             await self.commands.int_(
                 mavlink.MAV_CMD_DO_REPOSITION,
@@ -468,10 +473,12 @@ class VehicleHandle:
 
     async def rtl(self) -> None:
         """Return to launch."""
+        self.mode_requests["RTL"] = time.monotonic()
         await self.commands.long(mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH)
 
     async def land(self) -> None:
         """Land where it is."""
+        self.mode_requests["LAND"] = time.monotonic()
         await self.commands.long(mavlink.MAV_CMD_NAV_LAND, 0, 0, 0, math.nan, math.nan, math.nan, 0)
 
     async def setup_signing(self, repeats: int = 3) -> None:

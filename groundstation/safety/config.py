@@ -48,6 +48,7 @@ class SafetySettings(BaseModel):
         0.3, ge=0, le=1, description="share of cruise power that grows with airspeed squared"
     )
     max_airspeed_m_s: float = Field(20.0, gt=0, description="fastest the airframe flies in air")
+    return_speed_m_s: float = Field(10.0, gt=0, description="ground speed of a return (RTL)")
     landing_s: float = Field(60.0, ge=0, description="descent and landing at the point")
     wind_speed_m_s: float = Field(0.0, ge=0, description="configured wind, used without WIND")
     wind_from_deg: float = Field(0.0, ge=0, lt=360, description="where it blows from")

@@ -277,7 +277,7 @@ def link(state: VehicleState) -> Finding | None:
         "link_lost",
         "critical" if state.armed else "warning",
         "link lost",
-        "通信链路中断",
+        "链路丢失",
         {"last_heard_s": state.link.last_heard_s},
     )
 

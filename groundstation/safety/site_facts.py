@@ -17,8 +17,10 @@ True
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import shapely
 from shapely.geometry import Point
@@ -27,6 +29,8 @@ from shapely.geometry.base import BaseGeometry
 from geodata.crs import LocalFrame
 from geodata.site import Site
 from groundstation.safety.margin import Landable
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,3 +86,20 @@ class SiteFacts:
         if self.no_fly.contains(p):
             return 0.0
         return float(self._no_fly_edges.distance(p))
+
+
+def load_facts(site: Path | None, rally_lonlat: Sequence[tuple[float, float]]) -> SiteFacts | None:
+    """The facts of the configured site (None: the packaged one); None if it cannot be loaded,
+    and the watch then runs without the margin and the no-fly watch (logged)."""
+    from geodata.errors import GeodataError
+    from geodata.site import load_site
+
+    try:
+        loaded = load_site(site)
+    except GeodataError as exc:
+        log.error("safety watch: site not loaded, no margin or no-fly watch: %s", exc)
+        return None
+    facts = SiteFacts.from_site(loaded, rally_lonlat)
+    for why in facts.refused:
+        log.warning("safety watch: %s; not a landable point", why)
+    return facts

@@ -99,7 +99,8 @@ class VehicleWatch:
         s = self.settings
         if self.facts is None or self.rates is None or state.battery_pct is None:
             return None
-        if state.wind_speed_m_s is not None and state.wind_dir_deg is not None:
+        # ArduCopter without EKF3 drag fusion sends WIND as exactly 0 m/s: no estimate
+        if state.wind_speed_m_s and state.wind_dir_deg is not None:
             self.wind_source = "vehicle"
             wind = wind_to(state.wind_speed_m_s, state.wind_dir_deg)
         else:

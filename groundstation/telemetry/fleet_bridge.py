@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -35,7 +35,7 @@ from groundstation.link.admission import Admission
 from groundstation.signing_keys import key_for, station_key
 from groundstation.telemetry.events import AlertLevel, alert, vehicle_frame
 from groundstation.telemetry.hub import Hub, LiveMessage
-from groundstation.telemetry.messages import HeardVehicle, VehicleFrame
+from groundstation.telemetry.messages import HeardVehicle, VehicleFrame, VehicleSafety
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ def frame_of(
     vehicle_id: int | None,
     name: str | None,
     security: Mapping[str, Any] | None = None,
+    safety: VehicleSafety | None = None,
 ) -> VehicleFrame:
     """The ``vehicle.frame`` payload of a vehicle state; ValueError (pydantic's ValidationError)
     if a value is not strict JSON (NaN) or out of its range.
@@ -93,6 +94,7 @@ def frame_of(
                 "rejected": telemetry.rejected,
                 "last_field": telemetry.last_field,
             },
+            "safety": safety,
         }
     )
 
@@ -118,6 +120,10 @@ class FleetBridge:
         self.vehicle_ids: dict[int, int] = {}  # sysid -> vehicles.id
         self.names: dict[int, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        #: the safety watch's margin of a vehicle, for its frames (None: no watch)
+        self.safety_of: Callable[[int], VehicleSafety | None] | None = None
+        #: True while the safety watch stores and sends link and telemetry alerts itself
+        self.stored_alerts = False
 
     async def run(self) -> None:
         """Watch for new vehicles and fleet events until cancelled."""
@@ -160,11 +166,11 @@ class FleetBridge:
                 name = self.names.get(sysid)
                 if st.telemetry.status != telemetry:
                     telemetry = st.telemetry.status
-                    if telemetry == "bad":
+                    if telemetry == "bad" and not self.stored_alerts:
                         self.hub.publish(_bad_telemetry_alert(st, name))
                 vid = self.vehicle_ids.get(sysid, vehicle_id)
                 try:
-                    frame = frame_of(st, vid, name, self.security_of(sysid))
+                    frame = frame_of(st, vid, name, self.security_of(sysid), self.safety_for(sysid))
                 except ValueError as exc:  # not JSON (NaN): a value the link's checks missed
                     log.error("vehicle %d: frame not published: %s", sysid, exc)
                 else:
@@ -177,6 +183,8 @@ class FleetBridge:
             name = self.names.get(ev.sysid, f"system {ev.sysid}")
             if ev.kind in _GUARD_ALERTS:
                 await self._guard_alert(ev, name)
+            elif ev.kind in ("lost", "regained") and self.stored_alerts:
+                continue  # the safety watch stores and sends them
             elif ev.kind == "lost":
                 self.hub.publish(
                     alert("warning", f"{name}: link lost", sysid=ev.sysid, kind="link_lost")
@@ -197,6 +205,10 @@ class FleetBridge:
                 await audit(session, None, row or ev.sysid, f"link.{ev.kind}", ev.text)
         except SQLAlchemyError as exc:  # the alert went out; the store may be busy
             log.warning("link alert not audited: %s", exc)
+
+    def safety_for(self, sysid: int) -> VehicleSafety | None:
+        """The safety watch's margin of `sysid` (None: no watch, or no margin)."""
+        return self.safety_of(sysid) if self.safety_of is not None else None
 
     def security_of(self, sysid: int) -> dict[str, Any] | None:
         """The link guard's view of a vehicle (address, hold, dropped frames), if it is heard."""
@@ -224,7 +236,8 @@ class FleetBridge:
             heard.add(sysid)
             vid, name = self.vehicle_ids.get(sysid), self.names.get(sysid)
             try:
-                out.append(frame_of(handle.state, vid, name, self.security_of(sysid)))
+                security, safety = self.security_of(sysid), self.safety_for(sysid)
+                out.append(frame_of(handle.state, vid, name, security, safety))
             except ValueError as exc:  # as in _vehicle: a value the link's checks missed
                 log.error("vehicle %d: left out of the snapshot: %s", sysid, exc)
         for row in await session.scalars(select(Vehicle).order_by(Vehicle.sysid)):

@@ -69,6 +69,20 @@ class VehicleTelemetry(WireModel):
     last_field: str | None
 
 
+class VehicleSafety(WireModel):
+    """The safety watch's reach-the-shore margin of a flying vehicle (issue 16)."""
+
+    margin_min: float | None = Field(
+        description="minutes of flight left after the return to return_to; null: none reachable"
+    )
+    margin_pct: float | None = Field(description="battery % left over the reserve after it")
+    return_to: str | None = Field(description="the cheapest landable point: station, rally N")
+    wind_source: Literal["vehicle", "configured"] = Field(
+        description="the wind counted: the vehicle's WIND estimate or the configured value"
+    )
+    returning: str | None = Field(description="why the station commanded the return, if it did")
+
+
 class VehicleFrame(WireModel):
     """A vehicle's latest state (``vehicle.frame``, an entry of ``vehicle.frames`` and of the
     snapshot's ``vehicles``). Null: not known (never heard, or not sent by the vehicle)."""
@@ -91,6 +105,7 @@ class VehicleFrame(WireModel):
     mission_seq: int | None = Field(description="the mission item the vehicle flies to")
     link: VehicleLink
     telemetry: VehicleTelemetry | None
+    safety: VehicleSafety | None = Field(None, description="margin (armed, with a site)")
 
     @classmethod
     def offline(cls, sysid: int, vehicle_id: int | None, name: str | None) -> VehicleFrame:
@@ -114,6 +129,7 @@ class VehicleFrame(WireModel):
             mission_seq=None,
             link=VehicleLink(status="offline"),
             telemetry=None,
+            safety=None,
         )
 
 
@@ -151,6 +167,11 @@ class Alert(WireModel):
     kind: str | None = Field(None, description="what happened: link_lost, bad_telemetry ...")
     sysid: int | None = Field(None, description="the vehicle it is about")
     patrol_id: int | None = Field(None, description="the patrol it is about")
+    id: int | None = Field(None, description="a stored alert's id (the safety watch's)")
+    text_zh: str | None = Field(None, description="the reason in Chinese (stored alerts)")
+    open: bool | None = Field(
+        None, description="stored alerts: true until acknowledged; a repeat carries the same id"
+    )
 
 
 class HeardVehicle(WireModel):

@@ -127,6 +127,13 @@ async function startApp(user) {
       }
     },
     patrolActions: controls ? (p) => controls.patrolActions(p) : null,
+    acknowledgeAlert: store.canFly
+      ? (id) => {
+        const note = window.prompt(t("alerts.ack_note")) ?? "";
+        api.post(`/api/alerts/${id}/acknowledge`, { note })
+          .catch((err) => toast(err.message, "error"));
+      }
+      : null,
   });
   if (controls) {
     incidents.extraActions = (i) => controls.incidentActions(i);

@@ -1,6 +1,6 @@
 // The side panel: tabs with the vehicles, patrols, incidents and alerts lists; the alert banner.
 import { h, clear } from "./dom.js";
-import { t, hasText } from "./i18n.js";
+import { t, hasText, lang } from "./i18n.js";
 import { formatTime, formatAge } from "./time.js";
 import { displayLink, vehicleAgeS, vehicleName, vehicleSummary } from "./vehicles.js";
 import { incidentTitle } from "./incidents.js";
@@ -24,7 +24,7 @@ const SCHEDULE_TEXT = /^Scheduled patrol '(.*)' (?:skipped|delayed): ([\s\S]*)$/
 
 /** An alert a person should see in the banner. */
 export function bannerWorthy(a) {
-  return Boolean(a) && (a.level !== "info" || NOTICES.has(a.kind));
+  return Boolean(a) && a.open !== false && (a.level !== "info" || NOTICES.has(a.kind));
 }
 
 /** The text of an alert in the page's language when the station sent a known `kind`. */
@@ -41,6 +41,9 @@ export function alertText(a, store) {
     reason: a.reason ?? (scheduled ? scheduled[2] : a.text) ?? "",
     schedule: scheduled ? scheduled[1] : a.schedule_id !== undefined ? `#${a.schedule_id}` : "",
   };
+  if (a.text_zh && a.id != null) { // a stored alert carries its reason in both languages
+    return lang().startsWith("zh") ? `${params.name} ${a.text_zh}` : a.text ?? a.text_zh;
+  }
   const key = a.kind ? `alerts.${a.kind}` : null;
   if (key && hasText(key)) return t(key, params);
   return a.text ?? a.kind ?? "";
@@ -183,7 +186,17 @@ export class Panel {
         dataset: { testid: "alert-item", kind: a.kind ?? "" },
         onclick: report ? () => this.hooks.openReport(a.patrol_id) : null,
       },
-      h("span", { class: "muted" }, formatTime(a.ts)), " ", alertText(a, this.store)));
+      h("span", { class: "muted" }, formatTime(a.ts)), " ", alertText(a, this.store),
+      a.count > 1 ? h("span", { class: "muted" }, ` ×${a.count}`) : null,
+      a.open === false
+        ? h("span", { class: "muted", dataset: { testid: "alert-acked" } },
+          ` ${t("alerts.acked", { who: a.acknowledged_by ?? "" })}`)
+        : a.id != null && this.hooks.acknowledgeAlert
+          ? h("button", {
+            type: "button", class: "link", dataset: { testid: "alert-ack" },
+            onclick: (e) => { e.stopPropagation(); this.hooks.acknowledgeAlert(a.id); },
+          }, t("alerts.ack"))
+          : null));
     }
     const count = alerts.filter(bannerWorthy).length;
     document.getElementById("alert-count").textContent = count ? String(count) : "";

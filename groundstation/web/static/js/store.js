@@ -125,6 +125,13 @@ export class Store {
     this.user = data.user ?? this.user;
     for (const frame of data.vehicles ?? []) this.mergeVehicle(frame, ts);
     this.patrols = new Map((data.patrols ?? []).map((p) => [p.id, p]));
+    // stored alerts still open (the safety watch): kept until someone acknowledges them
+    if (Array.isArray(data.alerts)) {
+      const fresh = data.alerts.map((a) => ({ ...a, ts: a.last_at ?? ts }));
+      const ids = new Set(fresh.map((a) => a.id));
+      this.alerts = [...fresh, ...this.alerts.filter((a) => a.id == null || !ids.has(a.id))];
+      this.emit("alert", null);
+    }
     this.incidents = new Map((data.incidents ?? []).map((i) => [i.id, i]));
     this.emit("user", this.user);
     this.emit("vehicles", null);
@@ -186,6 +193,11 @@ export class Store {
   }
 
   addAlert(alert) {
+    // a stored alert (it has an id): a repeat or an acknowledgement replaces it
+    if (alert.id != null) {
+      const at = this.alerts.findIndex((a) => a.id === alert.id);
+      if (at >= 0) this.alerts.splice(at, 1);
+    }
     this.alerts.unshift({ ...alert, ts: alert.ts ?? new Date().toISOString() });
     if (this.alerts.length > MAX_ALERTS) this.alerts.length = MAX_ALERTS;
     this.emit("alert", this.alerts[0]);

@@ -39,6 +39,8 @@ export function vehicleSummary(v) {
   if (v.battery !== null && v.battery !== undefined) parts.push(`${Math.round(v.battery)}%`);
   if (v.mode) parts.push(v.mode);
   if (v.alt !== null && v.alt !== undefined) parts.push(`${Math.round(v.alt)} m`);
+  const margin = v.safety?.margin_min;
+  if (typeof margin === "number") parts.push(t("vehicle.margin", { min: margin.toFixed(1) }));
   return parts.join(" · ");
 }
 

@@ -1,0 +1,372 @@
+"""The safety watch in the station: every connected vehicle watched, alerts stored and sent,
+and the return commanded when the reach-the-shore margin runs out.
+
+:class:`SafetyService` follows the fleet: for each vehicle it runs a
+:class:`~groundstation.safety.watch.VehicleWatch` over the vehicle's states (whatever it is
+doing: a patrol, a dispatch, guided flight, on the ground) and listens to the fleet's events
+for mode changes and STATUSTEXTs. Every raised finding is stored (:mod:`groundstation.db.alerts`:
+a repeat of an open alert updates it) and published as an ``alert`` on the live hub with its
+row's id, both texts and the patrol the vehicle flies, if any; a cleared one updates the row.
+
+At the critical margin the station commands the return itself (RTL when the station is the
+cheapest landable point, else a go-to to the cheaper rally point and a landing there), stores
+why as an ``auto_return`` alert and an audit entry (user ``station``), unless the pilot has
+taken manual control (an unrequested switch to a pilot mode), which is said as an alert too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from groundstation.db.alerts import alert_payload, clear_alert, open_alerts, raise_alert
+from groundstation.db.audit import audit
+from groundstation.db.models import TERMINAL_PATROL_STATES, Patrol, Vehicle
+from groundstation.errors import LinkError
+from groundstation.link import Fleet, FleetEvent, VehicleHandle, VehicleState
+from groundstation.patrol.battery import estimate_for
+from groundstation.safety.config import SafetySettings
+from groundstation.safety.margin import EnergyRates, Margin
+from groundstation.safety.rules import PILOT_MODES, Finding
+from groundstation.safety.site_facts import SiteFacts
+from groundstation.safety.watch import Change, VehicleWatch
+from groundstation.telemetry.events import alert
+from groundstation.telemetry.hub import Hub
+from groundstation.telemetry.messages import Alert as AlertPayload
+from groundstation.telemetry.messages import VehicleSafety
+
+log = logging.getLogger(__name__)
+
+#: STATUSTEXTs kept per vehicle, and for how long they explain a mode change (seconds).
+TEXTS_KEPT = 8
+TEXT_WINDOW_S = 10.0
+#: Within this many metres of a rally point the go-to is done and the vehicle lands.
+ARRIVED_M = 15.0
+
+
+@dataclass(slots=True)
+class Registry:
+    """What the store says about a vehicle (nothing for one heard but not accepted)."""
+
+    vehicle_id: int | None = None
+    name: str | None = None
+    airframe: str | None = None
+    endurance_s: float | None = None
+
+
+@dataclass(slots=True)
+class Tracked:
+    """One vehicle's watch and what the service remembers about it."""
+
+    watch: VehicleWatch
+    registry: Registry
+    texts: deque[tuple[float, str]]
+    manual: bool = False
+    returning: str | None = None  # why the station commanded the return, while it flies it
+
+
+class SafetyService:
+    """Watches every vehicle of a fleet; stores and publishes its alerts."""
+
+    def __init__(
+        self,
+        settings: SafetySettings,
+        hub: Hub,
+        sessions: async_sessionmaker[AsyncSession],
+        facts: SiteFacts | None,
+        *,
+        default_endurance_s: float = 1500.0,
+        learn_min_flights: int = 3,
+        learn_min_minutes: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.hub = hub
+        self.sessions = sessions
+        self.facts = facts
+        self.default_endurance_s = default_endurance_s
+        self.learn = (learn_min_flights, learn_min_minutes)
+        self.clock = clock
+        self.vehicles: dict[int, Tracked] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- running -------------------------------------------------------------------------------
+
+    async def run(self, fleet: Fleet) -> None:
+        """Watch every vehicle of `fleet` (those known and each new one) until cancelled."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._events(fleet), name="safety events")
+                async for sysid in fleet.new_vehicles():
+                    group.create_task(self._vehicle(fleet, sysid), name=f"safety {sysid}")
+        finally:
+            for task in self._tasks:
+                task.cancel()
+
+    async def _vehicle(self, fleet: Fleet, sysid: int) -> None:
+        handle = fleet.vehicle(sysid)
+        registry = await self._registry(sysid)
+        rates = await self._rates(registry)
+        watch = VehicleWatch(self.settings, self.facts, rates, airframe=registry.airframe)
+        tracked = Tracked(watch, registry, deque(maxlen=TEXTS_KEPT))
+        self.vehicles[sysid] = tracked
+        states = handle.states()
+        try:
+            async for st in states:
+                changes = watch.check(st)
+                if not st.armed:
+                    tracked.returning = None
+                for change in changes:
+                    await self._record(sysid, change)
+                if any(c.raised and c.finding.kind == "margin_critical" for c in changes):
+                    await self._margin_critical(handle, tracked, st)
+        finally:
+            await states.aclose()  # type: ignore[attr-defined]
+
+    async def _events(self, fleet: Fleet) -> None:
+        async for ev in fleet.events():
+            tracked = self.vehicles.get(ev.sysid)
+            if tracked is None:
+                continue
+            if ev.kind == "statustext":
+                tracked.texts.append((self.clock(), ev.text))
+            elif ev.kind == "mode_changed" and ev.mode is not None:
+                await self._mode_changed(fleet, ev, tracked)
+
+    async def _mode_changed(self, fleet: Fleet, ev: FleetEvent, tracked: Tracked) -> None:
+        assert ev.mode is not None
+        old = ev.text.split(" -> ", 1)[0]
+        now = self.clock()
+        try:
+            asked = fleet.vehicle(ev.sysid).mode_requests.get(ev.mode)
+        except LinkError:
+            asked = None
+        requested = asked is not None and now - asked <= self.settings.mode_grace_s
+        tracked.manual = ev.mode in PILOT_MODES and (not requested or tracked.manual)
+        texts = [t for at, t in tracked.texts if now - at <= TEXT_WINDOW_S]
+        for change in tracked.watch.mode_changed(old, ev.mode, requested=requested, texts=texts):
+            await self._record(ev.sysid, change)
+
+    # --- storing and publishing -----------------------------------------------------------------
+
+    async def _record(self, sysid: int, change: Change) -> None:
+        """Store a raised finding (or note a cleared one) and publish the row."""
+        f = change.finding
+        tracked = self.vehicles.get(sysid)
+        registry = tracked.registry if tracked else Registry()
+        if registry.vehicle_id is None:
+            registry = await self._registry(sysid)
+            if tracked is not None:
+                tracked.registry = registry
+        try:
+            async with self.sessions() as session:
+                if change.raised:
+                    patrol_id = await self._patrol_of(session, registry.vehicle_id)
+                    row, _ = await raise_alert(
+                        session, sysid=sysid, kind=f.kind, level=f.level, text_en=f.en,
+                        text_zh=f.zh, details=_jsonable(f.details),
+                        vehicle_id=registry.vehicle_id, patrol_id=patrol_id,
+                    )  # fmt: skip
+                else:
+                    cleared = await clear_alert(session, sysid, f.kind)
+                    if cleared is None:
+                        return
+                    row = cleared
+                payload = alert_payload(row)
+        except SQLAlchemyError as exc:  # the store is busy: the pilot still hears of it
+            log.warning("vehicle %d: alert %s not stored: %s", sysid, f.kind, exc)
+            if not change.raised:
+                return
+            payload = {"sysid": sysid, "kind": f.kind, "text_zh": f.zh, **_jsonable(f.details)}
+        name = registry.name or f"system {sysid}"
+        payload["vehicle"] = name
+        self.hub.publish(alert(payload.pop("level", f.level), f"{name}: {f.en}", **_rest(payload)))
+
+    async def _registry(self, sysid: int) -> Registry:
+        try:
+            async with self.sessions() as session:
+                row = await session.scalar(select(Vehicle).where(Vehicle.sysid == sysid))
+        except SQLAlchemyError as exc:
+            log.warning("vehicle %d: registry not read: %s", sysid, exc)
+            return Registry()
+        if row is None:
+            return Registry()
+        return Registry(row.id, row.name, row.airframe, row.endurance_s)
+
+    async def _rates(self, registry: Registry) -> EnergyRates:
+        """The vehicle's learned battery rates, else its (or the default) endurance."""
+        s = self.settings
+        endurance = registry.endurance_s or self.default_endurance_s
+        if registry.vehicle_id is not None:
+            try:
+                async with self.sessions() as session:
+                    row = await session.get(Vehicle, registry.vehicle_id)
+                    if row is not None:
+                        est = await estimate_for(
+                            session, row, endurance_s=endurance,
+                            min_flights=self.learn[0], min_minutes=self.learn[1],
+                        )  # fmt: skip
+                        return EnergyRates.from_estimate(
+                            est, s.return_speed_m_s, s.drag_frac, s.max_airspeed_m_s
+                        )
+            except SQLAlchemyError as exc:
+                log.warning("vehicle %s: battery estimate not read: %s", registry.name, exc)
+        per_s = 100.0 / endurance
+        return EnergyRates(per_s, per_s, s.return_speed_m_s, s.drag_frac, s.max_airspeed_m_s)
+
+    @staticmethod
+    async def _patrol_of(session: AsyncSession, vehicle_id: int | None) -> int | None:
+        if vehicle_id is None:
+            return None
+        found: int | None = await session.scalar(
+            select(Patrol.id)
+            .where(
+                Patrol.vehicle_id == vehicle_id,
+                Patrol.started_at.is_not(None),
+                Patrol.state.not_in([s.value for s in TERMINAL_PATROL_STATES]),
+            )
+            .order_by(Patrol.id.desc())
+            .limit(1)
+        )
+        return found
+
+    # --- the automatic return -------------------------------------------------------------------
+
+    async def _margin_critical(self, h: VehicleHandle, tracked: Tracked, st: VehicleState) -> None:
+        m = tracked.watch.margin
+        if m is None or m.target is None or tracked.returning is not None:
+            return
+        if not self.settings.auto_return:
+            return
+        if tracked.manual or (st.mode in PILOT_MODES and not _asked(h, st.mode, self)):
+            await self._record(h.sysid, Change(_suppressed(m)))
+            tracked.returning = "suppressed: manual control"
+            return
+        target = m.target
+        why = _why(m, tracked.watch.wind_source)
+        try:
+            if target.kind == "station":
+                action = "RTL"
+                await h.rtl()
+            else:
+                action = f"go to {target.name}, then land"
+                alt = st.position.alt_rel_m if st.position else 30.0
+                await h.goto(target.lat_deg, target.lon_deg, max(alt, 20.0))
+                task = asyncio.create_task(self._land_at(h, target.lat_deg, target.lon_deg))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        except LinkError as exc:
+            log.error("vehicle %d: automatic return failed: %s", h.sysid, exc)
+            f = Finding("auto_return", "critical", f"automatic return FAILED ({exc}): {why}",
+                        "自动返航指令失败，请飞手立即处置", {"error": str(exc)})  # fmt: skip
+            await self._record(h.sysid, Change(f))
+            return
+        tracked.returning = why
+        details = {
+            "action": action,
+            "target": target.name,
+            "reason": why,
+            "margin_min": _num(m.minutes),
+            "wind_source": tracked.watch.wind_source,
+        }
+        where_zh = "起降站" if target.kind == "station" else target.name.replace("rally", "备降点")
+        await self._record(h.sysid, Change(Finding(
+            "auto_return", "critical", f"station commanded {action}: {why}",
+            f"地面站已自动指挥返航至{where_zh}：返航余量告急", details,
+        )))  # fmt: skip
+        try:
+            async with self.sessions() as session:
+                row = await session.scalar(select(Vehicle).where(Vehicle.sysid == h.sysid))
+                await audit(session, None, row or h.sysid, "safety.auto_return", action, details)
+        except SQLAlchemyError as exc:
+            log.warning("automatic return not audited: %s", exc)
+
+    async def _land_at(self, h: VehicleHandle, lat: float, lon: float) -> None:
+        """Land once the go-to has brought the vehicle to the rally point."""
+
+        def arrived(st: VehicleState) -> bool:
+            p = st.position
+            return p is not None and _metres(p.lat_deg, p.lon_deg, lat, lon) <= ARRIVED_M
+
+        try:
+            st = await h.wait_for(lambda s: arrived(s) or s.mode != "GUIDED", timeout_s=3600.0)
+            if arrived(st) and st.mode == "GUIDED":
+                await h.land()
+        except LinkError as exc:
+            log.error("vehicle %d: landing at the rally point failed: %s", h.sysid, exc)
+
+    # --- views ----------------------------------------------------------------------------------
+
+    def frame_extra(self, sysid: int) -> VehicleSafety | None:
+        """The ``safety`` part of a vehicle frame: margin, its target, the wind's source."""
+        tracked = self.vehicles.get(sysid)
+        if tracked is None or tracked.watch.margin is None:
+            return None
+        m = tracked.watch.margin
+        return VehicleSafety(
+            margin_min=_num(m.minutes),
+            margin_pct=_num(m.margin_pct),
+            return_to=m.target.name if m.target else None,
+            wind_source="vehicle" if tracked.watch.wind_source == "vehicle" else "configured",
+            returning=tracked.returning,
+        )
+
+    async def snapshot_alerts(self, session: AsyncSession) -> list[AlertPayload]:
+        """The live snapshot's ``alerts``: every open alert, newest first."""
+        return [AlertPayload.model_validate(alert_payload(a)) for a in await open_alerts(session)]
+
+
+def _asked(h: VehicleHandle, mode: str, service: SafetyService) -> bool:
+    at = h.mode_requests.get(mode)
+    return at is not None and service.clock() - at <= service.settings.mode_grace_s
+
+
+def _suppressed(m: Margin) -> Finding:
+    return Finding(
+        "auto_return_suppressed",
+        "critical",
+        "shore margin critical but the pilot has manual control: no automatic return",
+        "返航余量告急，但飞手已手动接管：地面站不自动返航，请飞手立即返航",
+        {"margin_min": _num(m.minutes), "target": m.target.name if m.target else None},
+    )
+
+
+def _why(m: Margin, wind_source: str) -> str:
+    where = m.target.name if m.target else "?"
+    left = "no reserve left" if math.isinf(m.minutes) else f"{m.minutes:.1f} min left after it"
+    return (
+        f"shore margin critical: the return to {where} ({m.distance_m:.0f} m) needs "
+        f"{m.need_pct:.0f} % of battery, {left} (wind: {wind_source})"
+    )
+
+
+def _num(v: float) -> float | None:
+    return None if math.isinf(v) or math.isnan(v) else round(v, 2)
+
+
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dy = (lat2 - lat1) * 111_320.0
+    dx = (lon2 - lon1) * 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2.0))
+    return math.hypot(dx, dy)
+
+
+def _jsonable(details: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in dict(details).items():
+        out[k] = None if isinstance(v, float) and not math.isfinite(v) else v
+    return out
+
+
+def _rest(payload: dict[str, Any]) -> dict[str, Any]:
+    payload.pop("text", None)
+    return payload
