@@ -129,6 +129,12 @@ class LiveStation:
         sim = self.sim
         self._loop.call_soon_threadsafe(sim.faults.cut_link, sysid, sim_seconds)
 
+    def battery_sag(self, sysid: int, pct: float) -> None:
+        """Take `pct` % of one vehicle's pack at once (run on the station's loop)."""
+        assert self._loop is not None
+        assert self.sim is not None
+        self._loop.call_soon_threadsafe(self.sim.faults.battery_sag, sysid, pct)
+
     def call(self, work: Callable[[FastAPI], Coroutine[Any, Any, T]], timeout_s: float = 60) -> T:
         """Run ``work(app)`` on the station's loop (e.g. fire a schedule) and return its result."""
         assert self._loop is not None
