@@ -185,3 +185,50 @@ def margin(
     return Margin(
         target, cost.need_pct, left, left / rates.cruise_pct_per_s / 60.0, dist, cost.time_s
     )
+
+
+def point_of_no_return(
+    route_m: Sequence[tuple[float, float]],
+    pos_m: tuple[float, float],
+    points: Sequence[Landable],
+    battery_pct: float,
+    rates: EnergyRates,
+    reserve_pct: float,
+    *,
+    wind_to_m_s: tuple[float, float] = (0.0, 0.0),
+    landing_s: float = 60.0,
+    step_m: float = 100.0,
+) -> tuple[float, float] | None:
+    """The last point along the rest of the route (from `pos_m` through `route_m`, east/north
+    metres) from which a landable point can still be reached with the reserve, spending the
+    battery each stretch costs in the wind on the way. None: the whole route can be flown and
+    the vehicle still get back; `pos_m` itself: it is past that point already.
+
+    >>> rates = EnergyRates.from_model(BatteryModel(cruise_speed_m_s=10, endurance_s=1500))
+    >>> home = [Landable("station", "station", 0.0, 0.0)]
+    >>> pnr = point_of_no_return([(10_000.0, 0.0)], (0.0, 0.0), home, 60.0, rates, 15.0)
+    >>> round(pnr[0], -2)
+    3000.0
+    >>> point_of_no_return([(1000.0, 0.0)], (0.0, 0.0), home, 60.0, rates, 15.0) is None
+    True
+    """
+    left = battery_pct
+    here = pos_m
+    if margin(here, points, left, rates, reserve_pct, wind_to_m_s=wind_to_m_s,
+              landing_s=landing_s).margin_pct < 0:  # fmt: skip
+        return here
+    for target in route_m:
+        dx, dy = target[0] - here[0], target[1] - here[1]
+        dist = math.hypot(dx, dy)
+        steps = max(1, math.ceil(dist / step_m))
+        for k in range(1, steps + 1):
+            nxt = (here[0] + dx * k / steps, here[1] + dy * k / steps)
+            prev = (here[0] + dx * (k - 1) / steps, here[1] + dy * (k - 1) / steps)
+            cost = leg(nxt[0] - prev[0], nxt[1] - prev[1], rates, wind_to_m_s, 0.0).need_pct
+            left -= cost
+            m = margin(nxt, points, left, rates, reserve_pct, wind_to_m_s=wind_to_m_s,
+                       landing_s=landing_s)  # fmt: skip
+            if m.margin_pct < 0:
+                return prev
+        here = target
+    return None

@@ -31,12 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db.alerts import alert_payload, clear_alert, open_alerts, raise_alert
 from groundstation.db.audit import audit
-from groundstation.db.models import TERMINAL_PATROL_STATES, Patrol, Vehicle
+from groundstation.db.models import TERMINAL_PATROL_STATES, Patrol, Plan, Vehicle
 from groundstation.errors import LinkError
 from groundstation.link import Fleet, FleetEvent, VehicleHandle, VehicleState
 from groundstation.patrol.battery import estimate_for
+from groundstation.patrol.mission_facts import SortieFacts
 from groundstation.safety.config import SafetySettings
-from groundstation.safety.margin import EnergyRates, Margin
+from groundstation.safety.margin import EnergyRates, Margin, point_of_no_return, wind_to
 from groundstation.safety.rules import PILOT_MODES, Finding
 from groundstation.safety.site_facts import SiteFacts
 from groundstation.safety.watch import Change, VehicleWatch
@@ -52,6 +53,8 @@ TEXTS_KEPT = 8
 TEXT_WINDOW_S = 10.0
 #: Within this many metres of a rally point the go-to is done and the vehicle lands.
 ARRIVED_M = 15.0
+#: How often (seconds) a flying vehicle's patrol and point of no return are worked out again.
+ROUTE_EVERY_S = 5.0
 
 
 @dataclass(slots=True)
@@ -73,6 +76,12 @@ class Tracked:
     texts: deque[tuple[float, str]]
     manual: bool = False
     returning: str | None = None  # why the station commanded the return, while it flies it
+    #: the patrol it flies and that sortie's waypoints (lon, lat), looked up now and then
+    patrol_id: int | None = None
+    route: SortieFacts | None = None
+    route_checked: float = -math.inf
+    #: the point of no return along the rest of the route (lat, lon), if there is one
+    pnr: tuple[float, float] | None = None
 
 
 class SafetyService:
@@ -128,6 +137,12 @@ class SafetyService:
                     tracked.returning = None
                 for change in changes:
                     await self._record(sysid, change)
+                if st.armed and self.clock() - tracked.route_checked >= ROUTE_EVERY_S:
+                    tracked.route_checked = self.clock()
+                    await self._follow_route(tracked)
+                    tracked.pnr = self._point_of_no_return(tracked, st)
+                elif not st.armed:
+                    tracked.pnr = None
                 if any(c.raised and c.finding.kind == "margin_critical" for c in changes):
                     await self._margin_critical(handle, tracked, st)
         finally:
@@ -240,6 +255,47 @@ class SafetyService:
         )
         return found
 
+    # --- the point of no return ----------------------------------------------------------------
+
+    async def _follow_route(self, tracked: Tracked) -> None:
+        """Which patrol the vehicle flies now, and its sortie's waypoints (cached per patrol)."""
+        try:
+            async with self.sessions() as session:
+                patrol_id = await self._patrol_of(session, tracked.registry.vehicle_id)
+                if patrol_id == tracked.patrol_id:
+                    return
+                tracked.patrol_id, tracked.route = patrol_id, None
+                if patrol_id is None:
+                    return
+                patrol = await session.get(Patrol, patrol_id)
+                plan = await session.get(Plan, patrol.plan_id) if patrol else None
+                if patrol is not None and plan is not None:
+                    tracked.route = SortieFacts.from_plan(plan, patrol.sortie)
+        except (SQLAlchemyError, LookupError, ValueError) as exc:
+            log.warning("vehicle %s: route not read: %s", tracked.registry.name, exc)
+
+    def _point_of_no_return(self, tracked: Tracked, st: VehicleState) -> tuple[float, float] | None:
+        facts, rates, pos = self.facts, tracked.watch.rates, st.position
+        if tracked.route is None or facts is None or rates is None or pos is None:
+            return None
+        if st.battery_pct is None or st.mission_seq is None:
+            return None
+        rest = tracked.route.waypoints(first=max(1, st.mission_seq))[1:]
+        if not rest:
+            return None
+        s = self.settings
+        wind = _wind_of(st, s)
+        route_m = [facts.to_local(lon, lat) for lon, lat in rest]
+        here = facts.to_local(pos.lon_deg, pos.lat_deg)
+        found = point_of_no_return(
+            route_m, here, facts.landable, st.battery_pct, rates, s.reserve_pct,
+            wind_to_m_s=wind, landing_s=s.landing_s,
+        )  # fmt: skip
+        if found is None:
+            return None
+        lon, lat = facts.frame.xy_to_wgs84(*found)
+        return lat, lon
+
     # --- the automatic return -------------------------------------------------------------------
 
     async def _margin_critical(self, h: VehicleHandle, tracked: Tracked, st: VehicleState) -> None:
@@ -319,11 +375,19 @@ class SafetyService:
             return_to=m.target.name if m.target else None,
             wind_source="vehicle" if tracked.watch.wind_source == "vehicle" else "configured",
             returning=tracked.returning,
+            pnr_lat_deg=tracked.pnr[0] if tracked.pnr else None,
+            pnr_lon_deg=tracked.pnr[1] if tracked.pnr else None,
         )
 
     async def snapshot_alerts(self, session: AsyncSession) -> list[AlertPayload]:
         """The live snapshot's ``alerts``: every open alert, newest first."""
         return [AlertPayload.model_validate(alert_payload(a)) for a in await open_alerts(session)]
+
+
+def _wind_of(st: VehicleState, s: SafetySettings) -> tuple[float, float]:
+    if st.wind_speed_m_s is not None and st.wind_dir_deg is not None:
+        return wind_to(st.wind_speed_m_s, st.wind_dir_deg)
+    return wind_to(s.wind_speed_m_s, s.wind_from_deg)
 
 
 def _asked(h: VehicleHandle, mode: str, service: SafetyService) -> bool:

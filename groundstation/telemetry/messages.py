@@ -81,6 +81,10 @@ class VehicleSafety(WireModel):
         description="the wind counted: the vehicle's WIND estimate or the configured value"
     )
     returning: str | None = Field(description="why the station commanded the return, if it did")
+    pnr_lat_deg: float | None = Field(
+        None, description="point of no return along the patrol's route (null: none, no route)"
+    )
+    pnr_lon_deg: float | None = None
 
 
 class VehicleFrame(WireModel):

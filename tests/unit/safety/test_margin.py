@@ -79,3 +79,20 @@ def test_the_cheaper_point_wins_over_the_nearer():
     downwind = Landable("downwind", "rally", 0.0, -3000.0)
     m = margin((0.0, 0.0), [upwind, downwind], 60.0, RATES, 15.0, wind_to_m_s=(0.0, -10.0))
     assert m.target == downwind
+
+
+def test_point_of_no_return_comes_nearer_in_an_offshore_wind():
+    """A wind blowing out along the route (a headwind home) moves the point of no return in."""
+    from groundstation.safety.margin import point_of_no_return
+
+    route = [(20_000.0, 0.0)]
+    still = point_of_no_return(route, (0.0, 0.0), [HOME], 80.0, RATES, 15.0)
+    windy = point_of_no_return(route, (0.0, 0.0), [HOME], 80.0, RATES, 15.0,
+                               wind_to_m_s=wind_to(8.0, 270.0))  # fmt: skip
+    assert still is not None
+    assert windy is not None
+    assert windy[0] < still[0]
+    wind = wind_to(8.0, 270.0)
+    spent = leg(windy[0], windy[1], RATES, wind, 0.0).need_pct  # the way out, tailwind
+    from_there = margin(windy, [HOME], 80.0 - spent, RATES, 15.0, wind_to_m_s=wind)
+    assert from_there.margin_pct >= 0.0  # the station can still be reached from it

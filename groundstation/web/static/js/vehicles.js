@@ -94,6 +94,27 @@ export class VehicleLayer {
     marker.setZIndexOffset(this.store.selected === v.sysid ? 1000 : 0);
     this._track(v);
     this._next(v);
+    this._noReturn(v);
+  }
+
+  /** The point of no return along the vehicle's patrol route (the safety watch's), if any. */
+  _noReturn(v) {
+    this.pnr ??= new Map();
+    const lat = v.safety?.pnr_lat_deg;
+    const lon = v.safety?.pnr_lon_deg;
+    let mark = this.pnr.get(v.sysid);
+    if (typeof lat !== "number" || typeof lon !== "number") {
+      if (mark) { mark.remove(); this.pnr.delete(v.sysid); }
+      return;
+    }
+    if (!mark) {
+      mark = L.circleMarker([lat, lon], {
+        radius: 7, color: "#b00020", weight: 3, fill: false, className: "pnr-mark",
+      }).bindTooltip(t("vehicle.pnr", { name: vehicleName(v) }));
+      mark.addTo(this.routeGroup);
+      this.pnr.set(v.sysid, mark);
+    }
+    mark.setLatLng([lat, lon]);
   }
 
   _create(v) {
