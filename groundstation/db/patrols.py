@@ -88,6 +88,29 @@ async def open_patrols(session: AsyncSession) -> Sequence[Patrol]:
     return (await session.scalars(query)).all()
 
 
+async def latest_event(session: AsyncSession, patrol_id: int, kind: str) -> PatrolEvent | None:
+    """The patrol's latest event of `kind`, or None."""
+    return await session.scalar(
+        select(PatrolEvent)
+        .where(PatrolEvent.patrol_id == patrol_id, PatrolEvent.kind == kind)
+        .order_by(PatrolEvent.id.desc())
+        .limit(1)
+    )
+
+
+async def other_patrol_in(
+    session: AsyncSession, vehicle_id: int, patrol_id: int, states: Iterable[PatrolState]
+) -> int | None:
+    """The id of a patrol other than `patrol_id` on the vehicle in one of `states`, or None."""
+    return await session.scalar(
+        select(Patrol.id).where(
+            Patrol.vehicle_id == vehicle_id,
+            Patrol.id != patrol_id,
+            Patrol.state.in_([s.value for s in states]),
+        )
+    )
+
+
 async def flying_vehicle_ids(session: AsyncSession) -> set[int | None]:
     """Ids of the vehicles on a patrol between preflight and return."""
     query = select(Patrol.vehicle_id).where(Patrol.state.in_(FLYING_STATES))

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db.models import (
@@ -32,7 +31,9 @@ from groundstation.db.models import (
     User,
     Vehicle,
 )
+from groundstation.db.patrols import latest_event, other_patrol_in
 from groundstation.db.types import utcnow
+from groundstation.db.vehicles import get_vehicle
 from groundstation.errors import Conflict, LinkError, NotFound
 from groundstation.link import VehicleHandle
 from groundstation.patrol import preflight
@@ -136,12 +137,7 @@ class PatrolService:
     async def last_resume(self, patrol_id: int) -> int | None:
         """The item the patrol's latest resume mission started after (None if never resumed)."""
         async with self.sessions() as session:
-            event = await session.scalar(
-                select(PatrolEvent)
-                .where(PatrolEvent.patrol_id == patrol_id, PatrolEvent.kind == "resume")
-                .order_by(PatrolEvent.id.desc())
-                .limit(1)
-            )
+            event = await latest_event(session, patrol_id, "resume")
         return int(event.data["from_item"]) if event is not None else None
 
     async def set_last_item(self, patrol_id: int, seq: int) -> None:
@@ -222,16 +218,8 @@ class PatrolService:
                 await session.commit()
             if patrol.vehicle_id is None:
                 raise Conflict(f"patrol {patrol_id} has no vehicle: give vehicle_id")
-            vehicle = await session.get(Vehicle, patrol.vehicle_id)
-            if vehicle is None:
-                raise NotFound("vehicle", patrol.vehicle_id)
-            busy = await session.scalar(
-                select(Patrol.id).where(
-                    Patrol.vehicle_id == vehicle.id,
-                    Patrol.id != patrol_id,
-                    Patrol.state.in_([s.value for s in ACTIVE]),
-                )
-            )
+            vehicle = await get_vehicle(session, patrol.vehicle_id)
+            busy = await other_patrol_in(session, vehicle.id, patrol_id, ACTIVE)
             facts = SortieFacts.from_plan(plan, patrol.sortie)
             configured = vehicle.endurance_s or float(
                 plan.params.get("endurance_s") or self.config.default_endurance_s
