@@ -19,7 +19,7 @@ from groundstation.api.deps import PilotUser, ServicesDep, SessionDep, current_u
 from groundstation.api.flight_schemas import PlanCreate, PlanPreview, PlanPublic, sortie_summaries
 from groundstation.api.inputs import Id, Offset
 from groundstation.api.schemas import Page
-from groundstation.api.sites import LoadedSite
+from groundstation.api.site_deps import LoadedSite
 from groundstation.db.audit import audit
 from groundstation.db.models import Plan, User
 from groundstation.db.plans import (

@@ -20,9 +20,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from groundstation.api.deps import PilotUser, ServicesDep, SessionDep, current_user
-from groundstation.api.freshness import freshness_service
 from groundstation.api.inputs import Day, Id, Offset
-from groundstation.api.sites import current_site
+from groundstation.api.site_deps import current_site, freshness_service
 from groundstation.db.reports import report_page
 from groundstation.reports.builder import MEDIA_TYPES, build_report, check_format, file_report
 from groundstation.reports.daily import (
