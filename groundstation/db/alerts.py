@@ -62,10 +62,13 @@ async def raise_alert(
     vehicle_id: int | None = None,
     patrol_id: int | None = None,
     at: datetime | None = None,
+    repeat: bool = True,
 ) -> tuple[Alert, bool]:
     """Store an alert, or update the open one of the same vehicle and kind; commits.
 
-    Returns the row and whether it is new.
+    `repeat` False: more about the same occurrence (its reason came late): the open alert's
+    texts and details are updated but it is not counted again. Returns the row and whether
+    it is new.
     """
     at = at or utcnow()
     row = await open_alert(session, sysid, kind)
@@ -77,10 +80,11 @@ async def raise_alert(
             last_at=at, count=1,
         )  # fmt: skip
         session.add(row)
-    else:
+    elif repeat:
         row.count += 1
         row.last_at = at
         row.cleared_at = None
+    if not new:
         row.text_en, row.text_zh = text_en, text_zh
         row.details = dict(details or {})
         if _RANK.get(level, 0) > _RANK.get(row.level, 0):

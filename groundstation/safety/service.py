@@ -22,7 +22,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -48,9 +48,11 @@ from groundstation.telemetry.messages import VehicleSafety
 
 log = logging.getLogger(__name__)
 
-#: STATUSTEXTs kept per vehicle, and for how long they explain a mode change (seconds).
+#: STATUSTEXTs kept per vehicle, and for how long they explain a mode change (seconds): those
+#: before it, and those up to LATE_TEXT_S after it.
 TEXTS_KEPT = 8
 TEXT_WINDOW_S = 10.0
+LATE_TEXT_S = 5.0
 #: Within this many metres of a rally point the go-to is done and the vehicle lands.
 ARRIVED_M = 15.0
 #: How often (seconds) a flying vehicle's patrol and point of no return are worked out again.
@@ -82,6 +84,9 @@ class Tracked:
     route_checked: float = -math.inf
     #: the point of no return along the rest of the route (lat, lon), if there is one
     pnr: tuple[float, float] | None = None
+    #: an unrequested mode change just told (old, new, when): a STATUSTEXT arriving within
+    #: LATE_TEXT_S after it still explains it (ArduCopter may send it after the HEARTBEAT)
+    explaining: tuple[str, str, float] | None = None
 
 
 class SafetyService:
@@ -155,6 +160,7 @@ class SafetyService:
                 continue
             if ev.kind == "statustext":
                 tracked.texts.append((self.clock(), ev.text))
+                await self._late_reason(ev.sysid, tracked)
             elif ev.kind == "mode_changed" and ev.mode is not None:
                 await self._mode_changed(fleet, ev, tracked)
 
@@ -169,8 +175,23 @@ class SafetyService:
         requested = asked is not None and now - asked <= self.settings.mode_grace_s
         tracked.manual = ev.mode in PILOT_MODES and (not requested or tracked.manual)
         texts = [t for at, t in tracked.texts if now - at <= TEXT_WINDOW_S]
-        for change in tracked.watch.mode_changed(old, ev.mode, requested=requested, texts=texts):
+        changes = tracked.watch.mode_changed(old, ev.mode, requested=requested, texts=texts)
+        tracked.explaining = (old, ev.mode, now) if changes else None
+        for change in changes:
             await self._record(ev.sysid, change)
+
+    async def _late_reason(self, sysid: int, tracked: Tracked) -> None:
+        """A STATUSTEXT just after an unrequested mode change: the alert gets its reason."""
+        if tracked.explaining is None:
+            return
+        old, new, at = tracked.explaining
+        now = self.clock()
+        if now - at > LATE_TEXT_S:
+            tracked.explaining = None
+            return
+        texts = [t for when, t in tracked.texts if at - TEXT_WINDOW_S <= when <= now]
+        for change in tracked.watch.mode_changed(old, new, requested=False, texts=texts):
+            await self._record(sysid, replace(change, repeat=False))
 
     # --- storing and publishing -----------------------------------------------------------------
 
@@ -191,6 +212,7 @@ class SafetyService:
                         session, sysid=sysid, kind=f.kind, level=f.level, text_en=f.en,
                         text_zh=f.zh, details=_jsonable(f.details),
                         vehicle_id=registry.vehicle_id, patrol_id=patrol_id,
+                        repeat=change.repeat,
                     )  # fmt: skip
                 else:
                     cleared = await clear_alert(session, sysid, f.kind)

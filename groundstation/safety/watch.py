@@ -35,10 +35,12 @@ ONE_SHOT = frozenset({"failsafe", "manual_control", "mode_change", "auto_return"
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A finding that appeared (``raised``) or went away (``raised`` False)."""
+    """A finding that appeared (``raised``) or went away (``raised`` False); ``repeat`` False:
+    more about the same occurrence (a late reason), not a new one."""
 
     finding: Finding
     raised: bool = True
+    repeat: bool = True
 
 
 class VehicleWatch:

@@ -91,3 +91,16 @@ async def test_filters(session):
     assert total == 2
     _, none = await list_alerts(session, AlertFilter(sysid=4))
     assert none == 0
+
+
+async def test_a_late_reason_updates_without_counting_again(session):
+    """More about the same occurrence (repeat=False) changes the texts, not the count."""
+    first, _ = await _raise(session, "failsafe", "critical")
+    late, new = await raise_alert(
+        session, sysid=3, kind="failsafe", level="critical", text_en="RTL: Battery 1 is low",
+        text_zh="电池低电量保护", details={"reason": "Battery 1 is low"}, repeat=False,
+    )  # fmt: skip
+    assert not new
+    assert late.id == first.id
+    assert late.count == 1
+    assert late.details["reason"] == "Battery 1 is low"
