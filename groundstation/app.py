@@ -38,6 +38,7 @@ from groundstation.api import (
     users,
     vehicle_commands,
     vehicles,
+    video,
     web,
 )
 from groundstation.api import evidence as evidence_api
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[ServicesHook
         app.include_router(module.router)
     for flight in (plans, patrols, vehicle_commands):
         app.include_router(flight.router)
-    for module in (freshness_api, reports_api, schedules_api, evidence_api, weather_api):
+    for module in (freshness_api, reports_api, schedules_api, evidence_api, weather_api, video):
         app.include_router(module.router)
     return app
 

@@ -32,6 +32,7 @@ from groundstation.freshness.grid import (
     DEFAULT_MIN_ALT_M,
 )
 from groundstation.safety.config import SafetySettings
+from groundstation.video.settings import VideoSettings
 from groundstation.weather.settings import WeatherSettings
 
 _ASYNC_DRIVERS = {
@@ -336,6 +337,7 @@ class Settings(BaseSettings):
     safety: SafetySettings = Field(default_factory=SafetySettings)
     weather: WeatherSettings = Field(default_factory=WeatherSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
 
     @field_validator("admin_password")
     @classmethod

@@ -64,6 +64,7 @@ from groundstation.site_cache import SiteCache
 from groundstation.tasks import BackgroundTasks
 from groundstation.telemetry.fleet_bridge import FleetBridge, open_fleet
 from groundstation.telemetry.hub import Hub
+from groundstation.video.service import VideoService
 from groundstation.weather.source import WeatherService
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ class Services:
     safety: SafetyService | None
     weather: WeatherService
     tasks: BackgroundTasks
+    #: cameras, live video, photos and recordings; None when ``video.enabled`` is off
+    video: VideoService | None
 
 
 @contextlib.asynccontextmanager
@@ -212,6 +215,10 @@ async def build_services(
         if safety is not None and fleet is not None:
             tasks.start(safety.run(fleet), name="safety watch")
         tasks.start(weather.run(), name="weather poll")
+        video: VideoService | None = None
+        if settings.video.enabled:
+            video = VideoService(settings.video, settings.data_dir, sessions, fleet)
+            tasks.start(video.run(), name="video")
         tasks.start(reports.run(), name="report filer")
         tasks.start(
             refresh_loop(freshness, sessions, settings.freshness.refresh_s),
@@ -245,6 +252,7 @@ async def build_services(
                 safety=safety,
                 weather=weather,
                 tasks=tasks,
+                video=video,
             )
         finally:
             hub.close()

@@ -23,7 +23,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.api.deps import (
     CurrentUser,
@@ -35,17 +34,15 @@ from groundstation.api.deps import (
 )
 from groundstation.api.incident_views import incident_public, publish_incident
 from groundstation.api.inputs import Id
+from groundstation.api.photo_quotas import check_quotas
 from groundstation.api.schemas import AttachmentPublic
-from groundstation.config import Settings
 from groundstation.db.attachments import (
     add_attachment,
     attachment_of_incident,
-    photo_bytes_of_incident,
-    photo_bytes_of_user,
 )
 from groundstation.db.audit import audit
 from groundstation.db.incidents import get_incident
-from groundstation.db.models import Attachment, Incident, User
+from groundstation.db.models import Attachment
 from groundstation.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from groundstation.evidence.integrity import read_intact
 
@@ -120,27 +117,6 @@ def image_size(data: bytes, content_type: str, max_pixels: int) -> tuple[int, in
             f"photo has {size}, over the limit of {max_pixels} pixels", limit_pixels=max_pixels
         )
     return width, height
-
-
-async def check_quotas(
-    session: AsyncSession, settings: Settings, incident: Incident, user: User, size: int
-) -> None:
-    """:class:`PayloadTooLarge` if `size` more bytes would pass the incident's or the user's
-    photo quota."""
-    for scope, used_by, key, limit in (
-        (f"incident {incident.id}", photo_bytes_of_incident, incident.id,
-         settings.max_incident_photo_bytes),
-        (f"user {user.username!r}", photo_bytes_of_user, user.id,
-         settings.max_user_photo_bytes),
-    ):  # fmt: skip
-        used = await used_by(session, key)
-        if used + size > limit:
-            raise PayloadTooLarge(
-                f"{scope} already holds {used} bytes of photos; this one ({size} bytes) would "
-                f"pass the limit of {limit} bytes per {scope.split()[0]}",
-                limit_bytes=limit,
-                used_bytes=used,
-            )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -48,6 +48,7 @@ CSP = "; ".join(
     [
         "default-src 'self'",
         "img-src 'self' blob: data:",
+        "media-src 'self' blob:",  # live video: a MediaSource object URL (js/video.js)
         "style-src 'self' 'unsafe-inline'",  # Leaflet positions its panes with style attributes
         "connect-src 'self'",
         "object-src 'none'",

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.db.models import CameraPhoto, VideoSegment
+from groundstation.db.models import CameraPhoto, Vehicle, VideoSegment
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +110,8 @@ async def list_segments(
     if since is not None:
         q = q.where(VideoSegment.ended_at >= since)
     return (await session.scalars(q)).all()
+
+
+async def vehicle_of_sysid(session: AsyncSession, sysid: int) -> Vehicle | None:
+    """The registered vehicle with MAVLink system id `sysid` (whose camera it is), if any."""
+    return await session.scalar(select(Vehicle).where(Vehicle.sysid == sysid))

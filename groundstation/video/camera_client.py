@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +106,18 @@ def stream_of(msg: Msg) -> StreamInfo:
     )
 
 
+def gimbal_angles(q: list[float], flags: int) -> tuple[float, float]:
+    """(pitch, yaw) in degrees of a GIMBAL_DEVICE_ATTITUDE_STATUS quaternion (w, x, y, z).
+
+    >>> [round(a) for a in gimbal_angles([0.9239, 0.0, -0.3827, 0.0], 0)]
+    [-45, 0]
+    """
+    w, x, y, z = (float(v) for v in q)
+    pitch = math.degrees(math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x)))))
+    yaw = math.degrees(math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
+    return pitch, yaw
+
+
 @dataclass
 class _Inbox:
     """The camera's messages by type, each awaited by whoever asked for it."""
@@ -137,6 +150,8 @@ class CameraClient:
         self.vehicle = vehicle
         self.compid = compid
         self._inbox = _Inbox()
+        #: the gimbal's (pitch, yaw) in degrees, yaw from the vehicle's nose, as last reported
+        self.gimbal_deg: tuple[float, float] | None = None
         self._commands = CommandSender(
             vehicle.mav,
             vehicle.send_message,
@@ -153,8 +168,11 @@ class CameraClient:
             self.vehicle.component_listeners.remove(self._on_message)
 
     def _on_message(self, msg: Msg) -> None:
-        if msg.get_header().srcComponent == self.compid:
-            self._inbox.feed(msg)
+        if msg.get_header().srcComponent != self.compid:
+            return
+        if msg.get_type() == "GIMBAL_DEVICE_ATTITUDE_STATUS":
+            self.gimbal_deg = gimbal_angles(msg.q, int(msg.flags))
+        self._inbox.feed(msg)
 
     def on_message(self, listener: Callable[[Msg], None]) -> None:
         """Call `listener` with every message from the camera (CAMERA_IMAGE_CAPTURED ...)."""

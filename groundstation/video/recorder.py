@@ -91,8 +91,8 @@ class SegmentRecorder:
         self._file = self._path.with_suffix(".part").open("wb")
         self._hash, self._size, self._frames, self._started = hashlib.sha256(), 0, 0, now
 
-    def close(self) -> Segment | None:
-        """Close the current segment (if any) and report it."""
+    def close(self, notify: bool = True) -> Segment | None:
+        """Close the current segment (if any) and report it (to `on_segment` if `notify`)."""
         if self._file is None or self._path is None:
             return None
         self._file.close()
@@ -108,5 +108,6 @@ class SegmentRecorder:
             self._frames,
         )
         self._file, self._path = None, None
-        self.on_segment(segment)
+        if notify:
+            self.on_segment(segment)
         return segment

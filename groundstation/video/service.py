@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,10 +35,13 @@ from groundstation.video.camera_client import CameraClient, CameraInfo, StreamIn
 from groundstation.video.recorder import Segment, SegmentRecorder
 from groundstation.video.settings import VideoSettings
 from groundstation.video.source import Subscriber, VideoSource
+from groundstation.video.still import StillStamp, next_picture, stamped_jpeg
 
 Msg = MavMessage
 log = logging.getLogger(__name__)
 _EPOCH_PLAUSIBLE_US = 1_000_000_000 * 1_000_000
+#: A watched stream silent this long is asked for again (VIDEO_START_STREAMING).
+STREAM_WATCHDOG_S = 3.0
 
 
 class VideoService:
@@ -79,6 +83,7 @@ class VideoService:
         try:
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
+                tg.create_task(self._keep_streaming(), name="video-watchdog")
                 for sysid, uri in self.settings.streams.items():
                     stream = StreamInfo(1, uri, "rtp_udp", 0, 0, 0.0, "h264", "configured")
                     info = CameraInfo(sysid, 0, "", "", 0, (stream,), source="config")
@@ -183,6 +188,19 @@ class VideoService:
         loop = asyncio.get_running_loop()
         self._stop_timers[sysid] = loop.call_later(self.settings.stop_grace_s, stop)
 
+    async def _keep_streaming(self, every_s: float = STREAM_WATCHDOG_S) -> None:
+        """Ask again for a watched stream that stopped (the camera rebooted, the link dropped
+        the START command, another station stopped it)."""
+        while True:
+            await asyncio.sleep(every_s)
+            now = time.monotonic()
+            for sysid, source in self.sources.items():
+                client = self.clients.get(sysid)
+                last = source.last_frame_monotonic
+                quiet = last is None or now - last > every_s
+                if client is not None and source.subscribers and quiet:
+                    self._spawn(client.start_streaming(), f"video-restart-{sysid}")
+
     @contextlib.asynccontextmanager
     async def watch(
         self, sysid: int, name: str = "viewer"
@@ -192,6 +210,33 @@ class VideoService:
         async with source.subscribe(name) as sub:
             yield source, sub
 
+    async def still(
+        self, sysid: int, name: str, timeout_s: float = 10.0
+    ) -> tuple[bytes, StillStamp]:
+        """A stamped JPEG of vehicle `sysid`'s live video now (KeyError: no stream;
+        TimeoutError: no picture in time)."""
+        source = self.sources[sysid]
+        picture = await next_picture(source, timeout_s)
+        pos = heading = None
+        if self.fleet is not None and sysid in self.fleet.vehicles:
+            state = self.fleet.vehicle(sysid).state
+            pos, heading = state.position, state.heading_deg
+        client = self.clients.get(sysid)
+        gimbal = client.gimbal_deg if client is not None else None
+        stamp = StillStamp(
+            sysid,
+            name,
+            pos.lat_deg if pos else None,
+            pos.lon_deg if pos else None,
+            pos.alt_msl_m if pos else None,
+            pos.alt_rel_m if pos else None,
+            heading,
+            gimbal[0] if gimbal else None,
+            gimbal[1] if gimbal else None,
+            datetime.now(UTC),
+        )
+        return await asyncio.to_thread(stamped_jpeg, picture, stamp), stamp
+
     # ------------------------------------------------------------------ recording
     async def _record(self, sysid: int) -> None:
         source = self.sources[sysid]
@@ -199,9 +244,15 @@ class VideoService:
             sysid, self.recordings_dir, self.settings.segment_s, self._segment_closed
         )
         self.recorders[sysid] = recorder
-        async with source.subscribe("recorder") as sub:
-            async for unit in source.frames_for(sub):
-                recorder.feed(unit)
+        try:
+            async with source.subscribe("recorder") as sub:
+                async for unit in source.frames_for(sub):
+                    recorder.feed(unit)
+        finally:  # the station stops: the segment so far is kept and stored too
+            last = recorder.close(notify=False)
+            del self.recorders[sysid]
+            if last is not None:
+                await asyncio.shield(self._store_segment(last))
 
     def _segment_closed(self, segment: Segment) -> None:
         self._spawn(self._store_segment(segment), f"video-segment-{segment.sysid}")

@@ -23,12 +23,25 @@ from fastapi import FastAPI
 
 from groundstation.app import create_app
 from groundstation.config import DbSettings, LinkSettings, Settings
+from simulator.camera.fleet_cameras import CameraConfig
+from simulator.camera.scene import SceneObject
 from simulator.fleet import SimConfig, SimFleet
 
 ADMIN = ("root", "admin-password")
 PASSWORD = "reed-kingfisher-42"
 START_TIMEOUT_S = 60.0
 T = TypeVar("T")
+
+
+def _free_udp_ports(n: int) -> tuple[int, ...]:
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return tuple(int(s.getsockname()[1]) for s in socks)
+    finally:
+        for s in socks:
+            s.close()
 
 
 def _listening_socket(port: int = 0) -> socket.socket:
@@ -48,6 +61,8 @@ class LiveStation:
     drones: int = 0
     speedup: float = 10.0
     map_tiles: Path | None = None
+    camera_objects: tuple[SceneObject, ...] | None = None
+    """Gimbal cameras on the drones (RTP on free ports), seeing these objects; None: none."""
     port: int = 0
     sim: SimFleet | None = None
     _thread: threading.Thread | None = None
@@ -162,8 +177,16 @@ class LiveStation:
         self._stop = asyncio.Event()
         async with contextlib.AsyncExitStack() as stack:
             if self.drones:
+                camera = None
+                if self.camera_objects is not None:
+                    ports = _free_udp_ports(self.drones)
+                    camera = CameraConfig(ports=ports, objects=self.camera_objects)
                 config = SimConfig(
-                    drones=self.drones, listen="udpin:127.0.0.1:0", speedup=self.speedup, seed=7
+                    drones=self.drones,
+                    listen="udpin:127.0.0.1:0",
+                    speedup=self.speedup,
+                    seed=7,
+                    camera=camera,
                 )
                 self.sim = await stack.enter_async_context(SimFleet(config))
             await self._start_server()

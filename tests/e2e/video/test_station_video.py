@@ -135,3 +135,19 @@ async def test_recording_segments_verify_against_their_hashes(tmp_path: Path) ->
                 frames = sum(1 for _ in container.decode(video=0))
             assert frames == seg.frames
             assert frames >= 15
+
+
+async def test_a_watched_stream_that_stops_is_asked_for_again(rig: Rig) -> None:
+    """The camera stops streaming by itself while someone watches: within a few seconds the
+    station sends VIDEO_START_STREAMING again and frames flow."""
+    await rig.video.wait_for_camera(1, 10 * FACTOR)
+    camera = rig.sim.vehicles[1].camera
+    assert camera is not None
+    async with rig.video.watch(1, "test") as (source, _sub):
+        await source.next_frame(10 * FACTOR)
+        camera.streaming = False  # as after a camera reboot
+        await asyncio.sleep(0.5)
+        stopped_at = source.frames
+        await source.next_frame(10 * FACTOR)
+        assert camera.streaming
+        assert source.frames > stopped_at

@@ -12,10 +12,12 @@ import { PatrolRoutes } from "./patrolroutes.js";
 import { SchedulesTab } from "./schedules.js";
 import { ReportsSection } from "./reports.js";
 import { FreshnessLayer } from "./freshness.js";
+import { PhotoLayer, VideoPanes } from "./video.js";
 import { setTimeZone } from "./time.js";
 import { h, toast } from "./dom.js";
 
 const TOKEN_KEY = "ecopatrol.token";
+const MEDIA_POLL_MS = 10000;
 const api = new Api();
 const store = new Store();
 let config = {};
@@ -117,6 +119,8 @@ async function startApp(user) {
   });
   reports.onLoaded = () => schedules.render();
   const freshness = new FreshnessLayer(siteMap, store, api);
+  const videos = new VideoPanes(store, api, siteMap, document.getElementById("video-panes"));
+  const photos = new PhotoLayer(siteMap, api);
   const panel = new Panel(store, {
     openReport: (patrolId) => reports.openHtml(patrolId),
     openIncident: (id) => incidents.open(id),
@@ -139,7 +143,7 @@ async function startApp(user) {
     incidents.extraActions = (i) => controls.incidentActions(i);
     controls.render();
   }
-  siteMap.map.on("click", (e) => onMapClick(siteMap, e.latlng, incidents, controls));
+  siteMap.map.on("click", (e) => onMapClick(siteMap, e.latlng, incidents, controls, videos));
   store.on("user", renderWhoami);
   store.on("connection", renderConnection);
   store.on("vehicles", () => controls?.renderPatrolStart());
@@ -178,7 +182,9 @@ async function startApp(user) {
     }),
   ];
   if (controls) loads.push(controls.loadPlans());
-  loads.push(schedules.load(), reports.load());
+  loads.push(schedules.load(), reports.load(), videos.load(), photos.load());
+  // cameras are found a few seconds after their drones, photos as they are taken
+  setInterval(() => Promise.all([videos.load(), photos.load()]).catch(() => {}), MEDIA_POLL_MS);
   const results = await Promise.allSettled(loads);
   for (const r of results) {
     if (r.status === "rejected") toast(t("error.generic", { detail: r.reason?.message ?? r.reason }), "error");
@@ -187,7 +193,7 @@ async function startApp(user) {
 }
 
 /** A click on the map: a go-to target if one is being picked, else a small menu of actions. */
-function onMapClick(siteMap, latlng, incidents, controls) {
+function onMapClick(siteMap, latlng, incidents, controls, videos) {
   if (controls?.takeMapClick(latlng)) return;
   const selected = store.selected === null ? null : store.vehicles.get(store.selected);
   const popup = L.popup({ closeButton: true, autoClose: true });
@@ -210,6 +216,16 @@ function onMapClick(siteMap, latlng, incidents, controls) {
           controls.gotoPoint(selected, latlng);
         },
       }, t("incident.send_here", { name: vehicleName(selected) }))
+      : null,
+    controls && selected && videos.hasCamera(selected.sysid)
+      ? h("button", {
+        type: "button",
+        dataset: { testid: "camera-look-here" },
+        onclick: () => {
+          siteMap.map.closePopup(popup);
+          videos.lookAt(selected.sysid, latlng);
+        },
+      }, t("video.look_here", { name: vehicleName(selected) }))
       : null);
   popup.setLatLng(latlng).setContent(menu).openOn(siteMap.map);
 }

@@ -1,0 +1,305 @@
+// Live video: a pane per selected vehicle with a camera (several on a desktop, one on a phone),
+// and the photos its camera took, on the map where they were taken.
+//
+// The station passes the camera's H.264 through untouched, as fragmented MP4 over a websocket
+// (/ws/video/{sysid}): a JSON {"type": "init", "mime": ...} first, then binary MP4 pieces that
+// go straight into a Media Source Extensions SourceBuffer. The player keeps to the live edge:
+// when more than LAG_S is buffered ahead of what is shown it jumps forward, so a stall (a busy
+// tab, a slow network) costs picture, never delay.
+import { h, toast } from "./dom.js";
+import { t } from "./i18n.js";
+import { L } from "./map.js";
+import { formatTime } from "./time.js";
+
+const LAG_S = 0.5;
+const KEEP_S = 10;
+const MAX_PANES_WIDE = 4;
+const NARROW = "(max-width: 700px)";
+
+export class VideoPlayer {
+  /** @param {HTMLVideoElement} video  @param {string} url  websocket URL */
+  constructor(video, url) {
+    this.video = video;
+    this.url = url;
+    this.ws = null;
+    this.source = null;
+    this.buffer = null;
+    this.pending = [];
+    this.frames = 0;
+    this.bytes = 0;
+    this.mime = null;
+    this.onState = () => {};
+  }
+
+  start() {
+    this.ws = new WebSocket(this.url);
+    this.ws.binaryType = "arraybuffer";
+    this.ws.onmessage = (ev) => this._message(ev.data);
+    this.ws.onclose = (ev) => this.onState(ev.code === 1000 ? "ended" : "error", ev.reason);
+    this.onState("connecting");
+  }
+
+  stop() {
+    if (this.ws) this.ws.close(1000, "closed");
+    this.ws = null;
+    if (this.video.src) URL.revokeObjectURL(this.video.src);
+    this.video.removeAttribute("src");
+  }
+
+  _message(data) {
+    if (typeof data === "string") {
+      const msg = JSON.parse(data);
+      if (msg.type === "init") this._open(msg.mime);
+      else if (msg.type === "error") this.onState("error", msg.detail);
+      return;
+    }
+    this.frames += 1;
+    this.bytes += data.byteLength;
+    this.pending.push(data);
+    this._pump();
+  }
+
+  _open(mime) {
+    if (!window.MediaSource || !MediaSource.isTypeSupported(mime)) {
+      this.onState("error", t("video.unsupported", { mime }));
+      return;
+    }
+    this.mime = mime;
+    this.source = new MediaSource();
+    this.video.src = URL.createObjectURL(this.source);
+    this.source.addEventListener(
+      "sourceopen",
+      () => {
+        this.buffer = this.source.addSourceBuffer(mime);
+        this.buffer.mode = "segments";
+        this.buffer.addEventListener("updateend", () => this._pump());
+        this._pump();
+      },
+      { once: true },
+    );
+    this.video.play().catch(() => {});
+    this.onState("playing");
+  }
+
+  _pump() {
+    const sb = this.buffer;
+    if (!sb || sb.updating || this.pending.length === 0) return;
+    const ranges = sb.buffered;
+    if (ranges.length) {
+      const end = ranges.end(ranges.length - 1);
+      if (end - this.video.currentTime > LAG_S) this.video.currentTime = Math.max(0, end - 0.05);
+      if (this.video.currentTime - ranges.start(0) > KEEP_S * 2) {
+        sb.remove(0, this.video.currentTime - KEEP_S);
+        return;
+      }
+    }
+    try {
+      sb.appendBuffer(this.pending.shift());
+    } catch (err) {
+      this.pending = []; // quota or a decode error: drop the backlog, the next key frame recovers
+      this.onState("error", err.message);
+    }
+  }
+}
+
+/** The panes of live video, opened by selecting a vehicle that has a camera. */
+export class VideoPanes {
+  constructor(store, api, siteMap, container) {
+    this.store = store;
+    this.api = api;
+    this.siteMap = siteMap;
+    this.container = container;
+    this.cameras = new Map(); // sysid -> camera
+    this.panes = new Map(); // sysid -> {el, player}
+    this.autoOpened = false;
+    store.on("selected", () => this.openSelected());
+    store.on("vehicles", () => this.retitle());
+  }
+
+  /** Learn the cameras; with none selected, open the first drone's video (no extra step). */
+  async load() {
+    const cams = await this.api.get("/api/video/cameras");
+    this.cameras = new Map(cams.data.map((c) => [c.sysid, c]));
+    this.openSelected();
+    const first = cams.data.find((c) => c.has_video);
+    if (!this.autoOpened && this.panes.size === 0 && first) {
+      this.autoOpened = true;
+      this.open(first.sysid);
+    }
+  }
+
+  openSelected() {
+    const sysid = this.store.selected;
+    if (sysid === null || !this.cameras.get(sysid)?.has_video || this.panes.has(sysid)) return;
+    const max = window.matchMedia(NARROW).matches ? 1 : MAX_PANES_WIDE;
+    while (this.panes.size >= max) this.close(this.panes.keys().next().value);
+    this.open(sysid);
+  }
+
+  open(sysid) {
+    const cam = this.cameras.get(sysid);
+    const v = this.store.vehicles.get(sysid);
+    const video = h("video", { muted: true, autoplay: true, playsinline: true, dataset: { testid: "video" } });
+    video.muted = true;
+    const state = h("span", { class: "video-state", dataset: { testid: "video-state" } });
+    const title = h("strong", { class: "video-title" }, v?.name ?? `#${sysid}`);
+    const buttons = [
+      h(
+        "button",
+        {
+          type: "button",
+          dataset: { testid: "video-still" },
+          title: t("video.still_hint"),
+          onclick: () => this.still(sysid),
+        },
+        t("video.still"),
+      ),
+      cam.can_capture && this.store.canFly
+        ? h(
+            "button",
+            {
+              type: "button",
+              dataset: { testid: "video-photo" },
+              onclick: () => this.command(sysid, "capture", {}),
+            },
+            t("video.photo"),
+          )
+        : null,
+      this.store.canFly
+        ? h(
+            "button",
+            {
+              type: "button",
+              dataset: { testid: "gimbal-down" },
+              onclick: () => this.command(sysid, "gimbal", { pitch_deg: -90, yaw_deg: 0 }),
+            },
+            t("video.look_down"),
+          )
+        : null,
+      this.store.canFly
+        ? h(
+            "button",
+            {
+              type: "button",
+              dataset: { testid: "gimbal-ahead" },
+              onclick: () => this.command(sysid, "gimbal", { pitch_deg: -20, yaw_deg: 0 }),
+            },
+            t("video.look_ahead"),
+          )
+        : null,
+      h(
+        "button",
+        { type: "button", class: "link", "aria-label": t("video.close"), onclick: () => this.close(sysid) },
+        "×",
+      ),
+    ];
+    const el = h(
+      "section",
+      { class: "video-pane", dataset: { testid: "video-pane", sysid } },
+      h("header", {}, title, state, ...buttons),
+      video,
+    );
+    this.container.append(el);
+    this.container.hidden = false;
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const token = encodeURIComponent(this.api.token ?? "");
+    const player = new VideoPlayer(video, `${scheme}//${location.host}/ws/video/${sysid}?token=${token}`);
+    player.onState = (s, detail) => {
+      state.dataset.state = s;
+      state.textContent = t(`video.${s}`) + (detail ? ` (${detail})` : "");
+    };
+    player.start();
+    this.panes.set(sysid, { el, player });
+  }
+
+  retitle() {
+    for (const [sysid, pane] of this.panes) {
+      const name = this.store.vehicles.get(sysid)?.name;
+      const title = pane.el.querySelector(".video-title");
+      if (name && title && title.textContent !== name) title.textContent = name;
+    }
+  }
+
+  close(sysid) {
+    const pane = this.panes.get(sysid);
+    if (!pane) return;
+    pane.player.stop();
+    pane.el.remove();
+    this.panes.delete(sysid);
+    this.container.hidden = this.panes.size === 0;
+  }
+
+  async command(sysid, what, body) {
+    try {
+      await this.api.request("POST", `/api/video/${sysid}/${what}`, { json: body });
+      toast(t(`video.done_${what}`));
+    } catch (err) {
+      toast(t("error.generic", { detail: err.message }), "error");
+    }
+  }
+
+  /** The live picture, stamped, into a new incident at the drone's position. */
+  async still(sysid) {
+    try {
+      const r = await this.api.request("POST", `/api/video/${sysid}/still`, { json: {} });
+      toast(t("video.done_still", { id: r.incident.id }));
+    } catch (err) {
+      toast(t("error.generic", { detail: err.message }), "error");
+    }
+  }
+
+  /** Point vehicle `sysid`'s camera at a place on the map (DO_SET_ROI_LOCATION). */
+  lookAt(sysid, latlng) {
+    return this.command(sysid, "roi", { lat_deg: latlng.lat, lon_deg: latlng.lng });
+  }
+
+  hasCamera(sysid) {
+    return Boolean(this.cameras.get(sysid));
+  }
+}
+
+/** Photos from the cameras, on the map at their EXIF (else reported) position. */
+export class PhotoLayer {
+  constructor(siteMap, api) {
+    this.api = api;
+    this.layer = L.layerGroup().addTo(siteMap.map);
+    this.ids = new Set();
+    // above the drones (a photo is taken where a drone is), below tooltips and popups
+    siteMap.map.createPane("photos").style.zIndex = 640;
+  }
+
+  async load() {
+    const page = await this.api.get("/api/photos");
+    for (const p of page.data) this.add(p);
+  }
+
+  add(p) {
+    if (this.ids.has(p.id) || p.lat_deg === null) return;
+    this.ids.add(p.id);
+    const marker = L.circleMarker([p.lat_deg, p.lon_deg], {
+      radius: 6,
+      color: "#fff",
+      weight: 2,
+      fillColor: "#d9480f",
+      fillOpacity: 0.9,
+      className: "photo-marker",
+      pane: "photos",
+    });
+    marker.bindPopup(() => {
+      const box = h(
+        "div",
+        { class: "photo-popup", dataset: { testid: "photo-popup" } },
+        h("div", {}, `#${p.sysid} · ${formatTime(p.taken_at)}`),
+        h("code", { title: "SHA-256" }, `${p.sha256.slice(0, 16)}…`),
+      );
+      this.api
+        .blobUrl(p.url)
+        .then((url) => {
+          box.prepend(h("img", { src: url, class: "photo", alt: "", dataset: { testid: "photo-image" } }));
+        })
+        .catch((err) => box.append(h("p", { class: "error" }, err.message)));
+      return box;
+    });
+    marker.addTo(this.layer);
+  }
+}
