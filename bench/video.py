@@ -9,7 +9,8 @@
    station's VideoSource for `--seconds`; the station decodes every frame and reads the time
    stamp the camera drew into it (`render.draw_stamp`): latency = station clock - stamp. Also
    `--viewers` fMP4 relays (what each browser websocket costs the station, without sockets):
-   the station's CPU time per second for receiving, muxing and decoding is printed.
+   the station's CPU time per second for receiving, muxing and decoding is printed, and the
+   stream is recorded to 10 s segments: size per hour, hashes checked.
 
 Do not quote figures measured while other work runs on the machine.
 """
@@ -19,14 +20,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
+import shutil
 import socket
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 from groundstation.video.decode import H264Decoder
 from groundstation.video.fmp4 import Fmp4Muxer
+from groundstation.video.recorder import Segment, SegmentRecorder, sha256_of
 from groundstation.video.source import VideoSource
 from simulator.camera.fleet_cameras import CameraConfig
 from simulator.camera.h264 import H264Encoder
@@ -81,6 +86,9 @@ async def loopback(seconds: float, viewers: int) -> None:
         camera.streaming = True
         muxers = [Fmp4Muxer() for _ in range(viewers)]
         relayed = 0
+        folder = Path(tempfile.mkdtemp(prefix="ecopatrol-bench-video-"))
+        segments: list[Segment] = []
+        recorder = SegmentRecorder(1, folder, 10.0, segments.append)
         async with source.subscribe("bench") as sub:
             end = time.monotonic() + seconds
             while time.monotonic() < end:
@@ -93,6 +101,7 @@ async def loopback(seconds: float, viewers: int) -> None:
                 t0 = time.thread_time()
                 for mux in muxers:
                     relayed += sum(len(b) for b in mux.feed(unit))
+                recorder.feed(unit)
                 pictures = decoder.decode(unit)
                 station_cpu += time.thread_time() - t0
                 now_ms = int(time.time() * 1000) & 0xFFFFFFFF
@@ -100,6 +109,7 @@ async def loopback(seconds: float, viewers: int) -> None:
                     latencies.append((now_ms - read_stamp(pic)) & 0xFFFFFFFF)
         sent = sim.cameras.services[1].frames_sent
         camera.streaming = False
+        recorder.close()
     source.close()
     lat = sorted(latencies)
     p50 = statistics.median(lat)
@@ -107,6 +117,11 @@ async def loopback(seconds: float, viewers: int) -> None:
     print(f"loopback {seconds:g} s: {len(lat)} frames decoded of {sent} sent "
           f"({len(lat) / max(sent, 1):.1%}), {source.rtp.lost} RTP packets lost")  # fmt: skip
     print(f"camera stamp -> station decoded: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {lat[-1]} ms")
+    size = sum(s.size_bytes for s in segments)
+    ok = all(sha256_of(s.path) == s.sha256 for s in segments)
+    shutil.rmtree(folder)
+    print(f"recording: {len(segments)} segments, {size / 1e6:.1f} MB in {seconds:g} s = "
+          f"{size / seconds * 3600 / 1e9:.2f} GB an hour; hashes verify: {ok}")  # fmt: skip
     print(f"station: decode + {viewers} fMP4 relays {station_cpu / seconds:.1%} of a core; "
           f"relayed {relayed / seconds / 1e6 * 8:.1f} Mbit/s in all")  # fmt: skip
 

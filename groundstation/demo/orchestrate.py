@@ -38,11 +38,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from groundstation.config import Settings
+from groundstation.demo.camera_scene import write_scene
 from groundstation.demo.client import DemoError, StationClient
 from groundstation.demo.console import DemoStatus, PatrolRow
 from groundstation.demo.plans import DemoPlan, demo_plans
 from groundstation.demo.server import bind_port, server_for, shut_down, started
 from groundstation.demo.setup import LOG_NAME, REPORTS_DIR, Credential, demo_settings
+from simulator.camera.fleet_cameras import CameraConfig
 from simulator.fleet import SimConfig, SimFleet
 
 log = logging.getLogger(__name__)
@@ -133,11 +135,19 @@ class Demo:
         port = int(sock.getsockname()[1])
         self.status.url = f"http://127.0.0.1:{port}"
         plans = await asyncio.to_thread(self._plans)
+        scene = await asyncio.to_thread(self._camera_scene)
         config = SimConfig(
             drones=self.options.drones,
             listen="udpin:127.0.0.1:0",
             speedup=self.options.speedup,
             seed=self.options.seed,
+            # the patrols fly up to ~700 m out: the ground is drawn 800 m around, 0.5 m a texel
+            camera=CameraConfig(
+                video_base_port=0,
+                scene_file=scene,
+                scene_half_size_m=800.0,
+                scene_m_per_texel=0.5,
+            ),
         )
         with self._signals():
             async with SimFleet(config) as sim:
@@ -172,6 +182,19 @@ class Demo:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         return None
+
+    def _camera_scene(self) -> Path | None:
+        """The site's water and a few things to find, for the drones' cameras (None: the
+        simulator's synthetic lake, if the site has no water layer to use)."""
+        from geodata.errors import GeodataError
+        from geodata.site import load_site
+
+        try:
+            site = load_site(self.base.site)
+            return write_scene(site, self.options.folder / "camera-scene.geojson")
+        except GeodataError as exc:
+            log.warning("demo cameras: synthetic scene (%s)", exc)
+            return None
 
     def _plans(self) -> list[DemoPlan]:
         from geodata.errors import GeodataError

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from simulator.camera.service import CameraService
 class CameraConfig:
     video_host: str = "127.0.0.1"
     video_base_port: int = 5600
+    """Vehicle i streams to this port + i; 0: free ports on `video_host`, found at start."""
     http_host: str = "127.0.0.1"
     width: int = 640
     height: int = 360
@@ -29,10 +31,24 @@ class CameraConfig:
     """GeoJSON water polygons (lon/lat), optionally with ``scene_objects``; None: synthetic."""
     objects: tuple[SceneObject, ...] = ()
     scene_half_size_m: float = 400.0
+    """How far from the first vehicle's start the ground is drawn (haze beyond)."""
+    scene_m_per_texel: float = 0.25
     stream_on_start: bool = False
     """Stream from the start, as a companion pushing to QGroundControl does (no command needed)."""
     ports: tuple[int, ...] = field(default=())
     """Explicit video ports, one per vehicle (overrides `video_base_port`)."""
+
+
+def free_udp_ports(host: str, n: int) -> tuple[int, ...]:
+    """`n` distinct UDP ports free on `host` now (for the station to listen on)."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind((host, 0))
+        return tuple(int(s.getsockname()[1]) for s in socks)
+    finally:
+        for s in socks:
+            s.close()
 
 
 class FleetCameras:
@@ -46,14 +62,21 @@ class FleetCameras:
     ) -> None:
         self.config = config
         if config.scene_file is not None:
-            self.scene = Scene.from_geojson(origin, config.scene_file, config.scene_half_size_m)
+            self.scene = Scene.from_geojson(
+                origin, config.scene_file, config.scene_half_size_m, config.scene_m_per_texel
+            )
         else:
-            self.scene = Scene.synthetic(origin, config.scene_half_size_m)
+            self.scene = Scene.synthetic(
+                origin, config.scene_half_size_m, m_per_texel=config.scene_m_per_texel
+            )
         for obj in config.objects:
             self.scene.add(obj)
         self.components: dict[int, CameraComponent] = {}
+        ports = config.ports
+        if not ports and config.video_base_port == 0:
+            ports = free_udp_ports(config.video_host, len(poses))
         for i, (sysid, pose) in enumerate(sorted(poses.items())):
-            port = config.ports[i] if config.ports else config.video_base_port + i
+            port = ports[i] if ports else config.video_base_port + i
             spec = CameraSpec(port, config.width, config.height, config.fps, config.bitrate_kbps)
             cam = CameraComponent(sysid, self.scene, pose, spec)
             cam.streaming = config.stream_on_start

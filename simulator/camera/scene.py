@@ -89,7 +89,11 @@ class Scene:
 
     @classmethod
     def synthetic(
-        cls, origin: tuple[float, float, float], half_size_m: float = 400.0, seed: int = 0
+        cls,
+        origin: tuple[float, float, float],
+        half_size_m: float = 400.0,
+        seed: int = 0,
+        m_per_texel: float = 0.25,
     ) -> Scene:
         """A lake north of a wavy shoreline 15 m north of `origin` (no site layers at hand)."""
         lat0, lon0 = origin[0], origin[1]
@@ -100,11 +104,15 @@ class Scene:
         m_per_deg = 111_319.49
         coslat = math.cos(math.radians(lat0))
         lonlat = [(lon0 + e / (m_per_deg * coslat), lat0 + n / m_per_deg) for n, e in ring]
-        return cls(origin, [lonlat], half_size_m, seed=seed)
+        return cls(origin, [lonlat], half_size_m, m_per_texel, seed)
 
     @classmethod
     def from_geojson(
-        cls, origin: tuple[float, float, float], path: Path, half_size_m: float = 400.0
+        cls,
+        origin: tuple[float, float, float],
+        path: Path,
+        half_size_m: float = 400.0,
+        m_per_texel: float = 0.25,
     ) -> Scene:
         """Water from a GeoJSON file of (Multi)Polygons in lon/lat, e.g. a site's water layer;
         a ``"scene_objects"`` list beside ``"features"`` places objects too."""
@@ -115,7 +123,7 @@ class Scene:
             geom = f.get("geometry", f)
             polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
             rings += [[(float(x), float(y)) for x, y, *_ in poly[0]] for poly in polys]
-        scene = cls(origin, rings, half_size_m)
+        scene = cls(origin, rings, half_size_m, m_per_texel)
         for d in data.get("scene_objects", []):
             scene.add(SceneObject.from_json(d))
         return scene

@@ -23,6 +23,22 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts"
 
 
+#: JavaScript: the standard deviation of the video picture's brightness (0: a flat colour).
+PICTURE_STD = """v => {
+    const c = document.createElement("canvas");
+    c.width = v.videoWidth; c.height = v.videoHeight - 20;  // above the time stamp squares
+    const g = c.getContext("2d");
+    g.drawImage(v, 0, 0);
+    const px = g.getImageData(0, 0, c.width, c.height).data;
+    let s = 0, s2 = 0;
+    for (let i = 0; i < px.length; i += 4) {
+        const l = (px[i] + px[i + 1] + px[i + 2]) / 3; s += l; s2 += l * l;
+    }
+    const n = px.length / 4;
+    return Math.sqrt(s2 / n - (s / n) ** 2);
+}"""
+
+
 def _intro(proc: subprocess.Popen[str]) -> str:
     assert proc.stdout is not None
     lines: list[str] = []
@@ -34,7 +50,8 @@ def _intro(proc: subprocess.Popen[str]) -> str:
 
 
 def test_the_officer_logs_in_with_the_printed_password_and_watches_drones_fly(tmp_path):
-    """Officer login from the console's intro; all three drones leave the station on the map."""
+    """Officer login from the console's intro; all three drones leave the station on the map,
+    and a drone's live video plays without the officer doing anything."""
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail("chromium is not installed: run `make setup` (scripts/install-system-deps.sh)")
     if not vendor_installed():
@@ -63,6 +80,13 @@ def test_the_officer_logs_in_with_the_printed_password_and_watches_drones_fly(tm
                     timeout=WAIT_MS,
                 )
                 wait_all_moved(page, vehicle_positions(page))
+                page.wait_for_function(
+                    "() => { const v = document.querySelector('[data-testid=video]');"
+                    " return v && v.videoWidth === 640 && v.currentTime > 0.5; }",
+                    timeout=WAIT_MS,
+                )
+                std = page.eval_on_selector("[data-testid=video]", PICTURE_STD)
+                assert std > 5, "the video shows a flat colour"
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "demo_live_map.png"))
                 assert errors == []
