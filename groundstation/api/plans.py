@@ -122,6 +122,7 @@ async def replan(
     plan_id: Id,
     body: PlanCreate,
     loaded: LoadedSite,
+    services: ServicesDep,
     session: SessionDep,
     pilot: PilotUser,
 ) -> PlanPublic:
@@ -130,9 +131,9 @@ async def replan(
     plan = await get_plan(session, plan_id)
     await check_unflown(session, plan)
     _, site_id, _ = loaded
-    request = await with_battery(http, session, body.to_request())
+    request = await with_battery(services.patrols.config, session, body.to_request())
     await session.commit()  # no pooled connection held while the plan is computed
-    result = await plan_in_pool(http, request, pilot)
+    result = await plan_in_pool(services.planner, http, request, pilot)
     plan = await get_plan(session, plan_id)
     await check_unflown(session, plan)  # a patrol may have been made meanwhile
     plan.site_id = site_id
