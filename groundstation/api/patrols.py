@@ -74,7 +74,14 @@ async def fly_plan(
 ) -> Page[PatrolPublic]:
     """Every sortie of a plan: in parallel across `vehicle_ids` (the plan's drone k on
     vehicle_ids[k-1]), in sequence on each vehicle (the next starts when one is reported)."""
-    rows = await sorties.fly_plan(session, service, pilot, plan_id, body.vehicle_ids)
+    params: dict[str, object] = {"plan_id": plan_id, "vehicle_ids": list(body.vehicle_ids)}
+    try:
+        rows = await sorties.fly_plan(session, service, pilot, plan_id, body.vehicle_ids)
+    except GroundStationError as exc:
+        await audit(session, pilot, None, "plan.fly", f"error: {exc}", params)
+        raise
+    params["patrol_ids"] = [p.id for p in rows]
+    await audit(session, pilot, None, "plan.fly", "accepted", params)
     return Page(data=[PatrolPublic.from_row(p) for p in rows], count=len(rows))
 
 

@@ -214,3 +214,36 @@ def test_schedule_changes_and_runs_are_audited(station, admin, pilot):
         ("station", "schedule.run", "skipped"),
         ("pilot1", "schedule.delete", "ok"),
     ]
+
+
+def test_plans_and_patrols_are_audited_refusals_included(station, admin, pilot):
+    """Plan made, patrols made, start and resume refused (no link), abort, plan flight refused:
+    each is a row, a refusal with its reason."""
+    from .test_plans import coverage
+
+    vehicle = station.client.post(
+        "/api/vehicles", json={"sysid": 5, "name": "heron-5"}, headers=pilot
+    ).json()
+    plan = station.client.post("/api/plans", json=coverage(), headers=pilot).json()
+    body = {"plan_id": plan["id"], "vehicle_ids": [vehicle["id"]]}
+    pid = station.client.post("/api/patrols", json=body, headers=pilot).json()["data"][0]["id"]
+    for action in ("start", "resume"):
+        assert station.client.post(f"/api/patrols/{pid}/{action}", headers=pilot).status_code == 409
+    r = station.client.post(f"/api/patrols/{pid}/abort", json={"reason": "wind"}, headers=pilot)
+    assert r.status_code == 200
+    fly = {"vehicle_ids": [vehicle["id"]]}
+    assert (
+        station.client.post(f"/api/plans/{plan['id']}/fly", json=fly, headers=pilot).status_code
+        == 409
+    )
+    rows = [
+        (e["command"], e["result"].split(":")[0])
+        for e in reversed(_audit(station, admin))
+        if e["command"].startswith(("plan.", "patrol.", "vehicle."))
+    ]
+    assert rows[:2] == [("vehicle.create", "ok"), ("plan.create", "ok")]
+    assert rows[-4:] == [
+        ("patrol.start", "error"), ("patrol.resume", "error"), ("patrol.abort", "accepted"),
+        ("plan.fly", "error"),
+    ]  # fmt: skip
+    assert ("patrol.create", "ok") in rows
