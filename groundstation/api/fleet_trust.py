@@ -10,7 +10,8 @@
   frames dropped (unsigned, badly signed, replayed, from another address);
 - ``POST /api/vehicles/{id}/link/address``: the pilot's answer to an address change.
 
-Every change is written to the audit log with the user and its outcome.
+Every change is written to the audit log with the user and its outcome; accepting and keys are
+:mod:`groundstation.telemetry.fleet_trust`.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from groundstation.api.lookups import VehicleDep
 from groundstation.api.schemas import VehiclePublic
 from groundstation.db.audit import audit
 from groundstation.db.models import User, Vehicle
-from groundstation.db.types import utcnow
-from groundstation.db.vehicles import insert_vehicle, record_signing_key, vehicle_clashing
-from groundstation.errors import Conflict, GroundStationError, InvalidRequest, NotFound
+from groundstation.errors import Conflict
 from groundstation.services import Services
-from groundstation.signing_keys import key_for
 from groundstation.telemetry.fleet_bridge import FleetBridge
+from groundstation.telemetry.fleet_trust import (
+    accept_heard_system,
+    give_next_key,
+    require_trusted,
+)
 
 router = APIRouter(
     prefix="/api/vehicles", tags=["fleet trust"], dependencies=[Depends(current_user)]
@@ -67,15 +70,6 @@ def _bridge(services: Services) -> FleetBridge:
     return bridge
 
 
-def _require_trusted(link_trusted: bool) -> None:
-    if not link_trusted:
-        raise InvalidRequest(
-            "enrolment sends the vehicle's key in clear (SETUP_SIGNING): do it over a link you"
-            " trust (cable or a private network) and say so with link_trusted: true",
-            field="link_trusted",
-        )
-
-
 @router.get("/heard")
 async def list_heard(services: ServicesDep) -> dict[str, Any]:
     """Systems heard on the link (heartbeats) that are not fleet vehicles."""
@@ -89,40 +83,18 @@ async def accept_heard(
     sysid: SysId, body: AcceptVehicle, services: ServicesDep, session: SessionDep, user: PilotUser
 ) -> VehiclePublic:
     """Make a heard system a fleet vehicle (and enrol it, unless ``enrol`` is false)."""
-    bridge = _bridge(services)
-    if sysid not in bridge.fleet.heard:
-        raise NotFound("unknown vehicle heard with system id", sysid)
-    if body.enrol:
-        _require_trusted(body.link_trusted)
-    name = body.name or f"drone-{sysid}"
-    clash = await vehicle_clashing(session, sysid, name)
-    if clash is not None:
-        raise Conflict(f"vehicle {clash.name!r} already has system id {sysid} or that name")
-    vehicle = await insert_vehicle(session, Vehicle(sysid=sysid, name=name))
-    await audit(session, user, vehicle, "vehicle.accept", "accepted", {"name": name})
-    bridge.fleet.accept(sysid)
-    if body.enrol:
-        await _set_key(services, session, user, vehicle, "signing.enrol")
+    vehicle = await accept_heard_system(
+        session, _bridge(services), services.station_key, user, sysid,
+        name=body.name, enrol=body.enrol, link_trusted=body.link_trusted,
+    )  # fmt: skip
     return VehiclePublic.from_row(vehicle)
 
 
 async def _set_key(
     services: Services, session: SessionDep, user: User, vehicle: Vehicle, command: str
 ) -> None:
-    """Give the vehicle the next key generation over the link, then store the generation."""
     bridge = _bridge(services)
-    generation = (vehicle.signing_generation or 0) + 1
-    assert services.station_key is not None  # there is one whenever there is a fleet
-    key = key_for(services.station_key, vehicle.sysid, generation)
-    params = {"generation": generation}
-    try:
-        bridge.handle_of(vehicle.sysid)
-        await bridge.fleet.set_vehicle_key(vehicle.sysid, key)
-    except GroundStationError as exc:
-        await audit(session, user, vehicle, command, f"error: {exc}", params)
-        raise
-    await record_signing_key(session, vehicle, generation, utcnow())
-    await audit(session, user, vehicle, command, "accepted", params)
+    await give_next_key(session, bridge, services.station_key, user, vehicle, command)
 
 
 @router.post("/{vehicle_id}/signing/enrol")
@@ -130,7 +102,7 @@ async def enrol(
     body: Enrol, vehicle: VehicleDep, services: ServicesDep, session: SessionDep, user: PilotUser
 ) -> VehiclePublic:
     """Enrol the vehicle for MAVLink signing with a key of its own (a new generation)."""
-    _require_trusted(body.link_trusted)
+    require_trusted(body.link_trusted)
     await _set_key(services, session, user, vehicle, "signing.enrol")
     return VehiclePublic.from_row(vehicle)
 
@@ -141,7 +113,7 @@ async def rotate(
 ) -> VehiclePublic:
     """Replace an enrolled vehicle's key with the next generation (SETUP_SIGNING signed with
     the current key)."""
-    _require_trusted(body.link_trusted)
+    require_trusted(body.link_trusted)
     if vehicle.signing_generation is None:
         raise Conflict(f"vehicle {vehicle.name!r} is not enrolled: enrol it first")
     await _set_key(services, session, user, vehicle, "signing.rotate")
