@@ -24,6 +24,7 @@ from starlette.requests import HTTPConnection
 from groundstation.api.inputs import INT64_MAX
 from groundstation.config import Settings
 from groundstation.db.models import Role, User
+from groundstation.db.users import user_or_none
 from groundstation.errors import NotAuthenticated, PermissionDenied
 from groundstation.security import Passwords, Revocations, TokenClaims, TokenCodec
 from groundstation.services import Services
@@ -79,7 +80,7 @@ async def user_for_claims(session: AsyncSession, claims: TokenClaims) -> User:
     """The active user a decoded token belongs to, else :class:`NotAuthenticated`."""
     if claims.user_id > INT64_MAX:  # a forged or foreign token: no row has such an id
         raise NotAuthenticated("invalid token subject")
-    user = await session.get(User, claims.user_id)
+    user = await user_or_none(session, claims.user_id)
     if user is None or not user.active:
         raise NotAuthenticated("user unknown or disabled")
     if user.token_version != claims.version:

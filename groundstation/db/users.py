@@ -50,6 +50,11 @@ async def get_by_username(session: AsyncSession, username: str) -> User | None:
     ).scalar_one_or_none()
 
 
+async def user_or_none(session: AsyncSession, user_id: int) -> User | None:
+    """The user with this id, or None."""
+    return await session.get(User, user_id)
+
+
 async def get_user(session: AsyncSession, user_id: int) -> User:
     """The user with this id, else :class:`NotFound`."""
     user = await session.get(User, user_id)
