@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from tests.api.conftest import Station
 from tests.api.test_plans import coverage
 
 
-def _plan(station, pilot, **kw) -> dict:
+def _plan(station: Station, pilot: dict[str, str], **kw: Any) -> dict[str, Any]:
     r = station.client.post("/api/plans", json=coverage(**kw), headers=pilot)
     assert r.status_code == 201, r.text
-    return r.json()
+    plan: dict[str, Any] = r.json()
+    return plan
 
 
-def _audited(station, admin, command: str) -> list[dict]:
+def _audited(station: Station, admin: dict[str, str], command: str) -> list[dict[str, Any]]:
     rows = station.client.get("/api/audit", params={"limit": 500}, headers=admin).json()["data"]
     return [r for r in rows if r["command"] == command]
 
