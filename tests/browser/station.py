@@ -63,6 +63,8 @@ class LiveStation:
     map_tiles: Path | None = None
     camera_objects: tuple[SceneObject, ...] | None = None
     """Gimbal cameras on the drones (RTP on free ports), seeing these objects; None: none."""
+    camera: CameraConfig | None = None
+    """The drones' cameras in full (size, rate, scene); overrides `camera_objects`."""
     port: int = 0
     sim: SimFleet | None = None
     _thread: threading.Thread | None = None
@@ -177,8 +179,8 @@ class LiveStation:
         self._stop = asyncio.Event()
         async with contextlib.AsyncExitStack() as stack:
             if self.drones:
-                camera = None
-                if self.camera_objects is not None:
+                camera = self.camera
+                if camera is None and self.camera_objects is not None:
                     ports = _free_udp_ports(self.drones)
                     camera = CameraConfig(ports=ports, objects=self.camera_objects)
                 config = SimConfig(
