@@ -71,10 +71,28 @@ class VehicleState:
     firmware_version: int | None = None
     wind_speed_m_s: float | None = None  # the vehicle's own estimate (WIND), if it sends one
     wind_dir_deg: float | None = None  # where the wind comes from, 0-360, clockwise from north
+    #: RADIO_STATUS sent with the vehicle's own system id: local and remote signal, 0-100 %
+    radio_rssi_pct: float | None = None
+    radio_remrssi_pct: float | None = None
+    #: the vehicle's clock (time_boot_s) when it last armed; None: disarmed or not yet timed
+    armed_at_boot_s: float | None = None
     #: the vehicle's clock (GLOBAL_POSITION_INT.time_boot_ms): simulated time on a simulator
     time_boot_s: float | None = None
     link: LinkHealth = field(default_factory=LinkHealth)
     telemetry: TelemetryHealth = field(default_factory=TelemetryHealth)
+
+
+def _flight_time(now_boot_s: float | None, armed_at_boot_s: float | None) -> float | None:
+    if now_boot_s is None or armed_at_boot_s is None:
+        return None
+    return max(0.0, round(now_boot_s - armed_at_boot_s, 1))
+
+
+def flight_time_s(state: VehicleState) -> float | None:
+    """Seconds the vehicle has been armed, on its own clock; None: disarmed or not timed."""
+    if not state.armed:
+        return None
+    return _flight_time(state.time_boot_s, state.armed_at_boot_s)
 
 
 class StateBuilder:
@@ -99,6 +117,7 @@ class StateBuilder:
             "MISSION_CURRENT": self._mission_current,
             "AUTOPILOT_VERSION": self._version,
             "WIND": self._wind,
+            "RADIO_STATUS": self._radio_status,
         }
 
     def apply(self, msg: MavMessage) -> bool:
@@ -121,7 +140,12 @@ class StateBuilder:
         self.f["autopilot"] = autopilot_label(self.autopilot_code)
         self.f["vehicle_type"] = int(m.type)
         self.f["mode"] = mode_name(self.autopilot_code, int(m.custom_mode))
-        self.f["armed"] = bool(m.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED)
+        armed = bool(m.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED)
+        if not armed:
+            self.f["armed_at_boot_s"] = None
+        elif self.f.get("armed_at_boot_s") is None:
+            self.f["armed_at_boot_s"] = self.f.get("time_boot_s")
+        self.f["armed"] = armed
         self.f["system_status"] = int(m.system_status)
 
     def _position(self, lat_e7: int, lon_e7: int, msl_mm: int, rel_mm: int) -> Position | None:
@@ -207,6 +231,12 @@ class StateBuilder:
     def _version(self, m: MavMessage) -> None:
         self.f["firmware_version"] = int(m.flight_sw_version)
         self.capabilities = int(m.capabilities)
+
+    def _radio_status(self, m: MavMessage) -> None:
+        # 0-254 in the radio's own units (SiK: about 1.9x dBm + 231); 255: not known
+        for name, raw in (("radio_rssi_pct", m.rssi), ("radio_remrssi_pct", m.remrssi)):
+            if raw != 255:
+                self.f[name] = round(int(raw) * 100.0 / 254.0, 1)
 
     def _wind(self, m: MavMessage) -> None:
         if m.speed == 0.0 and m.direction == -180.0:

@@ -32,6 +32,7 @@ from groundstation.db.models import Vehicle
 from groundstation.errors import UnknownVehicle
 from groundstation.link import Backoff, Fleet, FleetEvent, LinkConfig, VehicleHandle, VehicleState
 from groundstation.link.admission import Admission
+from groundstation.link.vehicle import flight_time_s
 from groundstation.signing_keys import key_for, station_key
 from groundstation.telemetry.events import AlertLevel, alert, vehicle_frame
 from groundstation.telemetry.hub import Hub, LiveMessage
@@ -95,6 +96,16 @@ def frame_of(
                 "last_field": telemetry.last_field,
             },
             "safety": safety,
+            "satellites": state.satellites,
+            "hdop": state.hdop,
+            "home_lat_deg": state.home.lat_deg if state.home else None,
+            "home_lon_deg": state.home.lon_deg if state.home else None,
+            "mission_total": state.mission_total,
+            "flight_time_s": flight_time_s(state),
+            "wind_speed_m_s": state.wind_speed_m_s,
+            "wind_dir_deg": state.wind_dir_deg,
+            "radio_rssi_pct": state.radio_rssi_pct,
+            "radio_remrssi_pct": state.radio_remrssi_pct,
         }
     )
 

@@ -110,6 +110,18 @@ class VehicleFrame(WireModel):
     link: VehicleLink
     telemetry: VehicleTelemetry | None
     safety: VehicleSafety | None = Field(None, description="margin (armed, with a site)")
+    satellites: int | None = Field(None, description="GPS satellites visible")
+    hdop: float | None = Field(None, description="GPS horizontal dilution of precision")
+    home_lat_deg: float | None = Field(None, description="the vehicle's home (HOME_POSITION)")
+    home_lon_deg: float | None = None
+    mission_total: int | None = Field(None, description="items in the vehicle's mission")
+    flight_time_s: float | None = Field(None, description="armed for, on the vehicle's clock")
+    wind_speed_m_s: float | None = Field(None, description="the vehicle's WIND estimate")
+    wind_dir_deg: float | None = Field(None, description="where the wind comes from, 0-360")
+    radio_rssi_pct: float | None = Field(
+        None, description="RADIO_STATUS (sent with the vehicle's system id) local signal, %"
+    )
+    radio_remrssi_pct: float | None = Field(None, description="RADIO_STATUS remote signal, %")
 
     @classmethod
     def offline(cls, sysid: int, vehicle_id: int | None, name: str | None) -> VehicleFrame:
@@ -134,6 +146,16 @@ class VehicleFrame(WireModel):
             link=VehicleLink(status="offline"),
             telemetry=None,
             safety=None,
+            satellites=None,
+            hdop=None,
+            home_lat_deg=None,
+            home_lon_deg=None,
+            mission_total=None,
+            flight_time_s=None,
+            wind_speed_m_s=None,
+            wind_dir_deg=None,
+            radio_rssi_pct=None,
+            radio_remrssi_pct=None,
         )
 
 
