@@ -11,9 +11,20 @@ from tests.browser.station import PASSWORD
 WAIT_MS = int(60_000 * float(os.environ.get("ECOPATROL_TIMEOUT_FACTOR", "1")))
 
 
-def open_page(browser: Any, url: str) -> tuple[Any, Any, list[str]]:
-    """A fresh browser context (its own session storage) on the page; page errors collected."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+#: The sizes the page is tried at: a desktop and a phone (iPhone 12-15 class, in CSS pixels).
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def open_page(
+    browser: Any, url: str, viewport: dict[str, int] | None = None
+) -> tuple[Any, Any, list[str]]:
+    """A fresh browser context (its own session storage) on the page; page errors collected.
+    At PHONE size the context is a touch device, as a phone is."""
+    phone = viewport is not None and viewport["width"] < 600
+    context = browser.new_context(
+        viewport=viewport or DESKTOP, locale="zh-CN", has_touch=phone, is_mobile=phone
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -67,6 +67,16 @@ def test_a_station_frame_is_read_field_by_field(page):
         mode="AUTO",
         armed=True,
         mission_seq=7,
+        mission_total=20,
+        voltage_v=15.2,
+        gps_fix=3,
+        satellites=12,
+        home=Position(lat_deg=29.0525, lon_deg=119.1818, alt_msl_m=50.5, alt_rel_m=0.0),
+        time_boot_s=200.0,
+        armed_at_boot_s=127.0,
+        wind_speed_m_s=4.5,
+        wind_dir_deg=200.0,
+        radio_rssi_pct=80.0,
         link=LinkHealth(status="degraded", last_heard_s=1.5, loss_pct=25.0),
     )
     frame = vehicle_frame(frame_of(state, vehicle_id=11, name="drone-3")).data
@@ -86,6 +96,20 @@ def test_a_station_frame_is_read_field_by_field(page):
         "linkStatus": "degraded",
         "lastHeardS": 1.5,
         "missionSeq": 7,
+        "missionTotal": 20,
+        "voltage": 15.2,
+        "gpsFix": 3,
+        "satellites": 12,
+        "homeLat": 29.0525,
+        "homeLon": 119.1818,
+        "flightTimeS": 73.0,
+        "windSpeed": 4.5,
+        "windDir": 200.0,
+        "radioRssi": 80.0,
+        "radioRemrssi": None,
+        "lossPct": 25.0,
+        "landedState": "undefined",
+        "safety": None,
     }
 
 
@@ -225,7 +249,7 @@ def test_report_and_schedule_texts(page):
     """A report's summary line, the daily summary's language and a schedule's times read well."""
     summary = {"distance_m": 2150.4, "duration_s": 390.0, "covered_frac": 0.874, "incidents": 2}
     text = run(page, "reports.js", "m.summaryText(arg)", summary)
-    assert text.startswith("2.2 km · 7 min · ")
+    assert text.startswith("2.2 km · 6分30秒 · ")  # the page opens in Chinese
     assert "87" in text
     assert run(page, "reports.js", "m.dailyUrl('en')", None).endswith("lang=en")
     assert run(page, "reports.js", "m.dailyUrl('zh-CN')", None).endswith("lang=zh")

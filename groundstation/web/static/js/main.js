@@ -9,6 +9,7 @@ import { IncidentLayer } from "./incidents.js";
 import { Panel, setupTabs, showTab } from "./panel.js";
 import { PilotControls } from "./controls.js";
 import { PatrolRoutes } from "./patrolroutes.js";
+import { Instruments } from "./instruments.js";
 import { SchedulesTab } from "./schedules.js";
 import { ReportsSection } from "./reports.js";
 import { FreshnessLayer } from "./freshness.js";
@@ -109,6 +110,7 @@ async function startApp(user) {
   const siteMap = new SiteMap("map", config);
   if (config.tiles_error) toast(t("map.tiles_error", { detail: config.tiles_error }), "error");
   const vehicles = new VehicleLayer(siteMap, store);
+  const instruments = new Instruments(siteMap, store, vehicles);
   const incidents = new IncidentLayer(siteMap, store, api);
   const controls = store.canFly ? new PilotControls(store, api, siteMap) : null;
   new PatrolRoutes(store, api, vehicles);
@@ -156,6 +158,7 @@ async function startApp(user) {
     reports.render();
     freshness.renderLegend();
     siteMap.relabel();
+    instruments.relabel();
     if (controls) {
       controls.render();
       controls.renderPatrolStart();

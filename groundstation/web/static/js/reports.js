@@ -3,7 +3,7 @@
 // is fetched with it and handed to the browser as a blob URL.
 import { h, clear, toast } from "./dom.js";
 import { t, lang, hasText } from "./i18n.js";
-import { formatTime, formatAge } from "./time.js";
+import { formatTime, formatDuration } from "./time.js";
 
 const REFRESH_MS = 60000;
 const SHOWN = 30;
@@ -22,7 +22,7 @@ export function summaryText(s) {
   if (typeof s.distance_m === "number") {
     parts.push(s.distance_m >= 1000 ? `${(s.distance_m / 1000).toFixed(1)} km` : `${Math.round(s.distance_m)} m`);
   }
-  if (typeof s.duration_s === "number") parts.push(formatAge(s.duration_s));
+  if (typeof s.duration_s === "number") parts.push(formatDuration(s.duration_s));
   if (typeof s.covered_frac === "number") parts.push(t("report.covered", { pct: Math.round(s.covered_frac * 100) }));
   if (typeof s.incidents === "number" && s.incidents > 0) parts.push(t("report.incidents", { n: s.incidents }));
   return parts.join(" · ");

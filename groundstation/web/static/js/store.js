@@ -26,7 +26,24 @@ export const VEHICLE_FRAME_FIELDS = Object.freeze({
   linkStatus: "link.status",
   lastHeardS: "link.last_heard_s",
   missionSeq: "mission_seq",
+  missionTotal: "mission_total",
+  voltage: "voltage_v",
+  gpsFix: "gps_fix",
+  satellites: "satellites",
+  homeLat: "home_lat_deg",
+  homeLon: "home_lon_deg",
+  flightTimeS: "flight_time_s",
+  windSpeed: "wind_speed_m_s",
+  windDir: "wind_dir_deg",
+  radioRssi: "radio_rssi_pct",
+  radioRemrssi: "radio_remrssi_pct",
+  lossPct: "link.loss_pct",
+  landedState: "landed_state",
+  safety: "safety",
 });
+
+/** Values whose null means "no longer" (disarmed: no flight time, no margin), not "not sent". */
+const NULL_CLEARS = new Set(["safety", "flightTimeS"]);
 
 /** The page's view of a vehicle frame; a value the frame does not know (null) is null. */
 export function vehicleFromFrame(frame) {
@@ -102,7 +119,7 @@ export class Store {
     if (typeof v.sysid !== "number") return null;
     const fromFrame = v.linkStatus !== "offline";
     const known = this.vehicles.get(v.sysid) ?? { sysid: v.sysid, track: [] };
-    for (const [k, value] of Object.entries(v)) if (value !== null) known[k] = value;
+    for (const [k, value] of Object.entries(v)) if (value !== null || NULL_CLEARS.has(k)) known[k] = value;
     // When the station made the frame, on this page's clock (see stationTime).
     if (fromFrame) known.seenAt = this.stationTime(ts);
     if (fromFrame && known.lat !== null && known.lon !== null && v.lat !== null) {

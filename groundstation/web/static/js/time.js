@@ -24,10 +24,21 @@ export function formatTime(iso) {
   }).format(date);
 }
 
-/** A short age such as "45 s", "3 min", "2 h". */
+/** A short age such as "45 s", "3 min", "2 h" (45秒, 3分钟, 2小时 in Chinese). */
 export function formatAge(seconds) {
   const s = Math.max(0, Math.round(seconds));
-  if (s < 90) return `${s} s`;
-  if (s < 5400) return `${Math.round(s / 60)} min`;
-  return `${Math.round(s / 3600)} h`;
+  const zh = lang().startsWith("zh");
+  if (s < 90) return zh ? `${s}秒` : `${s} s`;
+  if (s < 5400) return zh ? `${Math.round(s / 60)}分钟` : `${Math.round(s / 60)} min`;
+  return zh ? `${Math.round(s / 3600)}小时` : `${Math.round(s / 3600)} h`;
+}
+
+/** A duration to the second: "1分13秒", "1小时2分" in Chinese; "1 min 13 s", "1 h 2 min" in English. */
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const [hours, minutes, secs] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const zh = lang().startsWith("zh");
+  if (hours > 0) return zh ? `${hours}小时${minutes}分` : `${hours} h ${minutes} min`;
+  if (minutes > 0) return zh ? `${minutes}分${secs}秒` : `${minutes} min ${secs} s`;
+  return zh ? `${secs}秒` : `${secs} s`;
 }

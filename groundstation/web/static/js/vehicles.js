@@ -4,6 +4,7 @@
 import { L } from "./map.js";
 import { t } from "./i18n.js";
 import { formatAge } from "./time.js";
+import { modeLabel } from "./modes.js";
 
 const ARROW = '<svg class="veh-arrow" viewBox="-12 -12 24 24" width="30" height="30" aria-hidden="true">'
   + '<path d="M0,-11 L8,9 L0,4 L-8,9 Z"/></svg>';
@@ -37,7 +38,7 @@ export function vehicleName(v) {
 export function vehicleSummary(v) {
   const parts = [vehicleName(v)];
   if (v.battery !== null && v.battery !== undefined) parts.push(`${Math.round(v.battery)}%`);
-  if (v.mode) parts.push(v.mode);
+  if (v.mode) parts.push(modeLabel(v.mode));
   if (v.alt !== null && v.alt !== undefined) parts.push(`${Math.round(v.alt)} m`);
   const margin = v.safety?.margin_min;
   if (typeof margin === "number") parts.push(t("vehicle.margin", { min: margin.toFixed(1) }));
