@@ -95,8 +95,11 @@ def test_instruments_show_progress_and_eta_while_a_patrol_flies(
         assert "已完成" in text, text
         seq, total = text.split("第 ")[1].split(" 个航点")[0].split("/")
         assert 1 <= int(seq) <= int(total)
-        eta = page.inner_text("[data-testid=inst-eta_end]")
-        assert "秒" in eta or "分" in eta, eta
+        # a time (1分13秒) once the drone has flown a leg; a distance alone before that
+        page.wait_for_function(
+            "/[分秒]/.test(document.querySelector('[data-testid=inst-eta_end]')?.textContent)",
+            timeout=WAIT_MS,
+        )
         assert "颗卫星" in page.inner_text("[data-testid=inst-gps]")
         page.wait_for_selector("[data-testid=inst-flight_time]", timeout=WAIT_MS)
         assert page.inner_text("[data-testid=inst-mode]") in {"自动航线", "指点飞行", "返航"}

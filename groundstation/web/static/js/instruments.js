@@ -81,8 +81,12 @@ export function windLabel(v) {
   return t("wind.value", { speed: v.windSpeed.toFixed(1), dir: dir === null ? "–" : `${dir}°` });
 }
 
-/** Rows [key, label, value] of the instruments a vehicle has values for. */
-export function instrumentRows(v, waypoints) {
+/**
+ * Rows [key, label, value] of the instruments a vehicle has values for; ETAs at `cruise` m/s
+ * (the speed it flew lately) when it is slower now (in a turn, climbing).
+ */
+export function instrumentRows(v, waypoints, cruise = null) {
+  const speed = typeof v.speed === "number" && v.speed >= MIN_SPEED_M_S ? v.speed : cruise;
   const rows = [];
   const add = (key, value) => {
     if (value !== null && value !== undefined && value !== "") rows.push([key, t(`inst.${key}`), value]);
@@ -91,7 +95,7 @@ export function instrumentRows(v, waypoints) {
   add("mode", modeLabel(v.mode));
   if (progress) {
     add("progress", t("inst.progress_value", { seq: progress.seq, total: progress.total, pct: progress.pct }));
-    const end = etaS(progress.remainingM, v.speed);
+    const end = etaS(progress.remainingM, speed);
     add(
       "eta_end",
       end === null
@@ -104,7 +108,7 @@ export function instrumentRows(v, waypoints) {
   const home = homeDistanceM(v);
   if (home !== null) {
     add("home", km(home));
-    const back = etaS(home, v.speed);
+    const back = etaS(home, speed);
     if (back !== null) add("eta_home", formatDuration(back));
   }
   if (typeof v.flightTimeS === "number") add("flight_time", formatDuration(v.flightTimeS));
@@ -126,11 +130,15 @@ export class Instruments {
     this.vehicles = vehicleLayer;
     this.slot = document.getElementById("instruments-slot");
     this.homes = new Map(); // sysid -> marker
+    this.cruise = new Map(); // sysid -> smoothed ground speed while it moves (m/s)
     this.group = L.layerGroup().addTo(this.map);
     this.pending = false;
     store.on("selected", () => this.render());
     store.on("vehicles", () => this.renderSoon());
-    store.on("vehicle", () => this.renderSoon());
+    store.on("vehicle", (v) => {
+      this._learnCruise(v);
+      this.renderSoon();
+    });
   }
 
   renderSoon() {
@@ -148,7 +156,7 @@ export class Instruments {
     clear(this.slot);
     if (!v) return;
     const waypoints = this.vehicles.routes.get(v.sysid)?.waypoints ?? {};
-    const rows = instrumentRows(v, waypoints);
+    const rows = instrumentRows(v, waypoints, this.cruise.get(v.sysid) ?? null);
     this.slot.append(
       h(
         "section",
@@ -164,6 +172,12 @@ export class Instruments {
         ),
       ),
     );
+  }
+
+  _learnCruise(v) {
+    if (typeof v.speed !== "number" || v.speed < MIN_SPEED_M_S) return;
+    const before = this.cruise.get(v.sysid);
+    this.cruise.set(v.sysid, before === undefined ? v.speed : 0.9 * before + 0.1 * v.speed);
   }
 
   relabel() {
