@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.db.models import CameraPhoto, Vehicle, VideoSegment
+from groundstation.db.models import CameraPhoto, Patrol, Vehicle, VideoSegment
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +115,22 @@ async def list_segments(
 async def vehicle_of_sysid(session: AsyncSession, sysid: int) -> Vehicle | None:
     """The registered vehicle with MAVLink system id `sysid` (whose camera it is), if any."""
     return await session.scalar(select(Vehicle).where(Vehicle.sysid == sysid))
+
+
+async def patrol_at(session: AsyncSession, sysid: int, at: datetime) -> int | None:
+    """The patrol vehicle `sysid` was flying at `at` (started, not yet ended), if any: the
+    patrol a photo or a recording belongs to."""
+    query = (
+        select(Patrol.id)
+        .join(Vehicle, Patrol.vehicle_id == Vehicle.id)
+        .where(
+            Vehicle.sysid == sysid,
+            Patrol.started_at.is_not(None),
+            Patrol.started_at <= at,
+            or_(Patrol.ended_at.is_(None), Patrol.ended_at >= at),
+        )
+        .order_by(Patrol.started_at.desc())
+        .limit(1)
+    )
+    found: int | None = await session.scalar(query)
+    return found

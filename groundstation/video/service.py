@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -261,9 +262,10 @@ class VideoService:
         if self.sessions is None:
             return
         async with self.sessions.begin() as session:
+            patrol_id = await camera_media.patrol_at(session, s.sysid, s.started_at)
             await camera_media.add_segment(
                 session, s.sysid, s.started_at, s.ended_at, s.frames, s.sha256, s.size_bytes,
-                str(s.path),
+                str(s.path), patrol_id,
             )  # fmt: skip
 
     # ------------------------------------------------------------------ photos
@@ -304,7 +306,8 @@ class VideoService:
         if self.sessions is None:
             return
         async with self.sessions.begin() as session:
-            row = await camera_media.add_photo(session, new)
+            patrol_id = await camera_media.patrol_at(session, sysid, taken)
+            row = await camera_media.add_photo(session, replace(new, patrol_id=patrol_id))
         self.photos_stored += 1
         self._changed.set()
         for callback in self.on_photo:
