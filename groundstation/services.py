@@ -176,6 +176,8 @@ async def build_services(
         patrols = PatrolService(
             sessions, hub, bridge, patrol_config(settings.patrol), weather=weather.verdicts
         )
+        if safety is not None:  # a return the watch commands is told to the patrol it ends
+            safety.note_command = patrols.note_command
         await patrols.recover()
         stack.push_async_callback(patrols.close)
 

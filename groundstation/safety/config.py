@@ -41,6 +41,9 @@ class SafetySettings(BaseModel):
     # reach-the-shore margin
     margin_watch: bool = Field(True, description="compute the margin on every position frame")
     auto_return: bool = Field(True, description="at the critical margin, command the return")
+    auto_return_grace_s: float = Field(
+        3.0, ge=0, description="wait this long for a return already under way (patrol, failsafe)"
+    )
     reserve_pct: float = Field(15.0, ge=0, lt=100, description="battery left at the landing")
     margin_warn_min: float = Field(6.0, description="warn when fewer minutes are left after return")
     margin_critical_min: float = Field(2.0, description="return when fewer minutes are left")

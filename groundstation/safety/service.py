@@ -21,7 +21,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -55,6 +55,8 @@ TEXT_WINDOW_S = 10.0
 LATE_TEXT_S = 5.0
 #: Within this many metres of a rally point the go-to is done and the vehicle lands.
 ARRIVED_M = 15.0
+#: Modes in which a vehicle is already on its way down or home: the watch does not add a return.
+RETURN_MODES = frozenset({"RTL", "SMART_RTL", "LAND"})
 #: How often (seconds) a flying vehicle's patrol and point of no return are worked out again.
 ROUTE_EVERY_S = 5.0
 
@@ -103,6 +105,7 @@ class SafetyService:
         learn_min_flights: int = 3,
         learn_min_minutes: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        note_command: Callable[[int, str, str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.hub = hub
@@ -111,6 +114,8 @@ class SafetyService:
         self.default_endurance_s = default_endurance_s
         self.learn = (learn_min_flights, learn_min_minutes)
         self.clock = clock
+        #: tells the patrol service the station sent a command (PatrolService.note_command)
+        self.note_command = note_command
         self.vehicles: dict[int, Tracked] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -135,8 +140,12 @@ class SafetyService:
         tracked = Tracked(watch, registry, deque(maxlen=TEXTS_KEPT))
         self.vehicles[sysid] = tracked
         states = handle.states()
+        armed = False
         try:
             async for st in states:
+                if st.armed and not armed:  # a new flight: what the last ones taught
+                    watch.rates = await self._rates(tracked.registry)
+                armed = st.armed
                 changes = watch.check(st)
                 if not st.armed:
                     tracked.returning = None
@@ -149,7 +158,7 @@ class SafetyService:
                 elif not st.armed:
                     tracked.pnr = None
                 if any(c.raised and c.finding.kind == "margin_critical" for c in changes):
-                    await self._margin_critical(handle, tracked, st)
+                    self._spawn(self._margin_critical(handle, tracked), f"return {sysid}")
         finally:
             await states.aclose()  # type: ignore[attr-defined]
 
@@ -320,11 +329,22 @@ class SafetyService:
 
     # --- the automatic return -------------------------------------------------------------------
 
-    async def _margin_critical(self, h: VehicleHandle, tracked: Tracked, st: VehicleState) -> None:
-        m = tracked.watch.margin
-        if m is None or m.target is None or tracked.returning is not None:
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _margin_critical(self, h: VehicleHandle, tracked: Tracked) -> None:
+        """The return, unless one is already under way after a short grace (the patrol's own
+        battery return, the vehicle's failsafe, a pilot's RTL): the watch is the safety net."""
+        if not self.settings.auto_return or tracked.returning is not None:
             return
-        if not self.settings.auto_return:
+        tracked.returning = "pending"
+        await asyncio.sleep(self.settings.auto_return_grace_s)
+        st = h.state
+        m = tracked.watch.margin
+        if m is None or m.target is None or not st.armed or st.mode in RETURN_MODES:
+            tracked.returning = f"already returning ({st.mode})" if st.armed else None
             return
         if tracked.manual or (st.mode in PILOT_MODES and not _asked(h, st.mode, self)):
             await self._record(h.sysid, Change(_suppressed(m)))
@@ -332,6 +352,8 @@ class SafetyService:
             return
         target = m.target
         why = _why(m, tracked.watch.wind_source)
+        if self.note_command is not None:  # the patrol runner then says who sent it home
+            self.note_command(h.sysid, "RTL", "the station (shore margin)")
         try:
             if target.kind == "station":
                 action = "RTL"
@@ -340,9 +362,7 @@ class SafetyService:
                 action = f"go to {target.name}, then land"
                 alt = st.position.alt_rel_m if st.position else 30.0
                 await h.goto(target.lat_deg, target.lon_deg, max(alt, 20.0))
-                task = asyncio.create_task(self._land_at(h, target.lat_deg, target.lon_deg))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._spawn(self._land_at(h, target.lat_deg, target.lon_deg), f"land {h.sysid}")
         except LinkError as exc:
             log.error("vehicle %d: automatic return failed: %s", h.sysid, exc)
             f = Finding("auto_return", "critical", f"automatic return FAILED ({exc}): {why}",
