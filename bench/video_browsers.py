@@ -105,6 +105,9 @@ def run(drones: int, viewers: int, size: tuple[int, int], fps: int, seconds: flo
             results = [page.evaluate("() => window.__bench") for page in pages]
             cpu1 = resource.getrusage(resource.RUSAGE_SELF)
             sent = {s: svc.frames_sent - sent0[s] for s, svc in services.items()}
+            assert station.app is not None
+            video = station.app.state.services.video
+            relay = [sub for src in video.sources.values() for sub in src.stats().subscribers]
             browser.close()
     finally:
         station.stop()
@@ -113,12 +116,17 @@ def run(drones: int, viewers: int, size: tuple[int, int], fps: int, seconds: flo
         pane["frames"] / max(sent[int(sysid)], 1) for r in results for sysid, pane in r.items()
     ]
     cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
+    resets = sum(int(r["resets"]) for r in relay)
+    skipped = sum(int(r["skipped"]) for r in relay)
+    delivered = sum(int(r["delivered"]) for r in relay)
     print(f"{drones} drones x {viewers} viewers, {size[0]}x{size[1]}@{fps}, {seconds:g} s")
     print(f"frames presented / sent per pane: min {min(shares):.1%}, "
           f"median {statistics.median(shares):.1%} ({len(shares)} panes)")  # fmt: skip
     p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))]
     print(f"glass to glass (camera stamp -> page): p50 {statistics.median(lags):.0f} ms, "
           f"p99 {p99:.0f} ms over {len(lags)} frames")  # fmt: skip
+    print(f"station relay, whole run: {delivered} frames to viewers, {skipped} skipped, "
+          f"{resets} stalled-viewer resets")  # fmt: skip
     print(f"this process (cameras + station): {cpu / seconds:.0%} of a core")
 
 
