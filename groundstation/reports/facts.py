@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groundstation.db import camera_media
 from groundstation.db.models import (
     Flight,
     Incident,
@@ -75,6 +76,9 @@ class PatrolFacts:
     events: list[dict[str, Any]] = field(default_factory=list)
     incidents: list[dict[str, Any]] = field(default_factory=list)
     stored: dict[str, Any] = field(default_factory=dict)
+    #: photos fetched from the drone's camera during the patrol (``camera_photos`` rows:
+    #: id, taken_at, lat_deg, lon_deg, sha256, path), shown as thumbnails
+    camera_photos: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def anomalies(self) -> list[dict[str, Any]]:
@@ -204,6 +208,17 @@ async def gather(session: AsyncSession, patrol_id: int) -> PatrolFacts:
             select(Incident).where(Incident.patrol_id == patrol_id).order_by(Incident.id)
         )
     ]
+    camera_photos = [
+        {
+            "id": p.id,
+            "taken_at": _iso(p.taken_at),
+            "lat_deg": p.exif_lat_deg if p.exif_lat_deg is not None else p.lat_deg,
+            "lon_deg": p.exif_lon_deg if p.exif_lon_deg is not None else p.lon_deg,
+            "sha256": p.sha256,
+            "path": p.path,
+        }
+        for p in reversed(await camera_media.list_photos(session, patrol_id=patrol_id))
+    ]
     flights = list(
         await session.scalars(
             select(Flight).where(Flight.patrol_id == patrol_id).order_by(Flight.id)
@@ -239,4 +254,5 @@ async def gather(session: AsyncSession, patrol_id: int) -> PatrolFacts:
         events=events,
         incidents=incidents,
         stored=stored,
+        camera_photos=camera_photos,
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import io
 from datetime import datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
+from PIL import Image, UnidentifiedImageError
 
 from groundstation.reports.facts import PatrolFacts
 from groundstation.reports.labels import SUMMARY_ROWS, fmt, local_time
@@ -37,4 +39,17 @@ def render_html(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | No
         map_png=base64.b64encode(map_png).decode() if map_png else None,
         events=facts.events,
         incidents=facts.incidents,
+        camera_photos=[{**p, "thumb": thumbnail(p["path"])} for p in facts.camera_photos],
     )
+
+
+def thumbnail(path: str, width: int = 240) -> str | None:
+    """A camera photo as a small JPEG data URI for the page (None if its file is gone)."""
+    try:
+        with Image.open(path) as img:
+            img.thumbnail((width, width))
+            out = io.BytesIO()
+            img.convert("RGB").save(out, "JPEG", quality=80)
+    except (OSError, UnidentifiedImageError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()

@@ -127,3 +127,38 @@ async def test_unknown_patrol_and_format_are_refused(session, stored):
         await build_report(session, 9999, "html")
     with pytest.raises(InvalidRequest, match="expected one of html, pdf"):
         await build_report(session, stored.patrol_id, "docx")
+
+
+async def test_html_report_shows_the_camera_photos_as_thumbnails(session, stored, tmp_path):
+    """Photos fetched from the drone's camera during the patrol appear as thumbnails with their
+    time, position and hash; a photo whose file is gone is still listed."""
+    from datetime import UTC, datetime
+
+    from PIL import Image
+
+    from groundstation.db import camera_media
+    from groundstation.video.photos import store as store_photo
+
+    shots = []
+    for i, colour in enumerate(((200, 40, 40), (40, 40, 200))):
+        buf = io.BytesIO()
+        Image.new("RGB", (1280, 720), colour).save(buf, "JPEG")
+        shots.append(store_photo(buf.getvalue(), tmp_path / "photos"))
+        await camera_media.add_photo(
+            session,
+            camera_media.NewPhoto(
+                sysid=7, image_index=i + 1, taken_at=datetime(2026, 12, 6, 3, i, tzinfo=UTC),
+                lat_deg=29.053, lon_deg=119.182, alt_msl_m=80.0, exif_lat_deg=None,
+                exif_lon_deg=None, exif_alt_m=None, source_url="http://cam/x.jpg",
+                sha256=shots[-1].sha256, size_bytes=shots[-1].size_bytes,
+                path=str(shots[-1].path), patrol_id=stored.patrol_id,
+            ),
+        )  # fmt: skip
+    await session.commit()
+    shots[1].path.unlink()
+    page = lxml_html.fromstring((await build_report(session, stored.patrol_id, "html")).body)
+    figures = page.xpath("//div[@id='camera_photos']/figure")
+    assert [f.get("data-sha256") for f in figures] == [s.sha256 for s in shots]
+    assert figures[0].xpath("img")[0].get("src").startswith("data:image/jpeg;base64,")
+    assert figures[1].xpath("img") == []
+    assert "29.053000, 119.182000" in figures[0].text_content()
