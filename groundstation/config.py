@@ -244,6 +244,26 @@ class EvidenceSettings(BaseModel):
         return self.key_file if self.key_file is not None else data_dir / KEY_FILE
 
 
+class FederationSettings(BaseModel):
+    """Joining a command centre through an MQTT broker (docs/federation.md). Off by default."""
+
+    enabled: bool = False
+    station_id: str = Field(
+        "station", pattern=r"^[a-z0-9][a-z0-9-]{0,31}$", description="topic prefix and login"
+    )
+    broker_host: str = "127.0.0.1"
+    broker_port: int = Field(8883, ge=1, le=65535)
+    password: SecretStr | None = Field(None, description="the station's broker password")
+    ca_file: Path | None = Field(None, description="CA that signed the broker's certificate")
+    frame_rate_hz: float = Field(
+        1.0, gt=0, le=10, description="vehicle frames per vehicle sent to the centre"
+    )
+    accept_commands: bool = Field(
+        True, description="a pilot is on duty: the centre's commands may be carried out"
+    )
+    reconnect_max_s: float = Field(10.0, gt=0, description="longest wait between reconnects")
+
+
 class DbSettings(BaseModel):
     """The store. `url` None means a SQLite file in the data directory."""
 
@@ -338,6 +358,7 @@ class Settings(BaseSettings):
     weather: WeatherSettings = Field(default_factory=WeatherSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
+    federation: FederationSettings = Field(default_factory=FederationSettings)
 
     @field_validator("admin_password")
     @classmethod

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the project needs on a fresh machine. Idempotent; skipped when not root.
 set -euo pipefail
-packages=(postgresql chromium fonts-wqy-microhei nodejs)
+# mosquitto: the federation broker (tests/integration/federation); postgresql-15-postgis-3: the
+# command centre's spatial queries (nearest free drone across stations)
+packages=(postgresql postgresql-15-postgis-3 mosquitto chromium fonts-wqy-microhei nodejs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,0 +1,8 @@
+"""Many stations, one command centre, through an MQTT broker (issue 20; docs/federation.md).
+
+- :mod:`.protocol`: topics and payloads, version 1 (the one source for code);
+- :mod:`.outbox`: the station's durable, ordered queue of events;
+- :mod:`.mqtt`: a TLS connection with a persistent session;
+- :mod:`.station`: the station's publisher and command handler (a background service);
+- :mod:`.centre`: the centre's subscriber, merged PostgreSQL store and command sender.
+"""

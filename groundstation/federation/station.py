@@ -1,0 +1,204 @@
+"""The station's side of the federation: events out through the outbox, commands in.
+
+:class:`StationLink` is one background service. :meth:`StationLink.emit` puts an event into
+the :class:`~groundstation.federation.outbox.Outbox` (never blocks on the network); :meth:`run`
+keeps a connection to the broker, sends the outbox oldest first with QoS 1 (one at a time, each
+removed after its PUBACK, so order holds across outages), and carries out the centre's commands.
+
+A command is the centre asking: the station decides under its own rules. With no pilot on duty
+(``accept_commands`` off) it refuses; otherwise its :data:`Executor` carries it out and may
+refuse too. Every command, done or refused, is audited locally (:data:`Auditor`) and answered
+with an ``ack`` event carrying the command's id. A command delivered twice is answered twice
+with the first answer and carried out once.
+
+:meth:`forward_hub` feeds the station's live hub into :meth:`emit`: vehicle frames at most
+``frame_rate_hz`` per vehicle, patrol states, incidents and alerts as they happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiomqtt
+
+from groundstation.config import FederationSettings
+from groundstation.federation import mqtt
+from groundstation.federation.outbox import Outbox
+from groundstation.federation.protocol import (
+    Command,
+    CommandAck,
+    Envelope,
+    ProtocolError,
+    StationStatus,
+    command_topic,
+    decode,
+    event_topic,
+)
+from groundstation.telemetry.hub import ClientClosed, Hub
+
+log = logging.getLogger(__name__)
+
+#: Carries out a command the station accepted: ``("done" | "refused" | "failed", reason)``.
+Executor = Callable[[Command], Awaitable[tuple[str, str | None]]]
+#: Writes a command and the station's answer into the station's audit chain.
+Auditor = Callable[[Command, CommandAck], Awaitable[None]]
+
+#: Hub message types forwarded to the centre, and the event kind each becomes.
+FORWARDED = {
+    "vehicle.frame": "vehicle.frame",
+    "patrol.state": "patrol.state",
+    "incident.created": "incident.created",
+    "incident.updated": "incident.updated",
+    "alert": "alert",
+}
+_REMEMBERED_COMMANDS = 1024
+
+
+class StationLink:
+    """A station's connection to the centre (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: FederationSettings,
+        outbox: Outbox,
+        execute: Executor,
+        audit: Auditor,
+        *,
+        vehicles: Callable[[], int] = lambda: 0,
+    ) -> None:
+        self.settings = settings
+        self.station = settings.station_id
+        self.outbox = outbox
+        self._execute = execute
+        self._audit = audit
+        self._vehicles = vehicles
+        self._wake = asyncio.Event()
+        self._answered: OrderedDict[str, CommandAck] = OrderedDict()
+        self._frame_sent: dict[str, float] = {}
+        self.connected = asyncio.Event()
+
+    def emit(self, kind: str, data: dict[str, Any]) -> Envelope:
+        """Queue one event for the centre; it is sent when the broker can be reached."""
+        env = Envelope(station=self.station, seq=self.outbox.next_seq(), kind=kind, data=data)
+        seq = self.outbox.put(event_topic(self.station, kind), env.model_dump_json().encode())
+        assert seq == env.seq, "the outbox has one writer"
+        self._wake.set()
+        return env
+
+    async def run(self) -> None:
+        """Stay connected (reconnecting with backoff), send the outbox, answer commands."""
+        delay = 0.5
+        while True:
+            try:
+                async with self._client() as client:
+                    delay = 0.5
+                    self.connected.set()
+                    await client.subscribe(command_topic(self.station), qos=1)
+                    self.emit("station.status", self._status(online=True))
+                    async with asyncio.TaskGroup() as tg:
+                        tg.create_task(self._drain(client))
+                        tg.create_task(self._commands(client))
+            except* aiomqtt.MqttError as group:
+                log.warning("federation: broker unreachable: %s", group.exceptions[0])
+            self.connected.clear()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.settings.reconnect_max_s)
+
+    def _client(self) -> aiomqtt.Client:
+        s = self.settings
+        return mqtt.client(
+            host=s.broker_host,
+            port=s.broker_port,
+            username=self.station,
+            password=s.password.get_secret_value() if s.password else None,
+            ca_file=s.ca_file,
+            client_id=f"station-{self.station}",
+        )
+
+    def _status(self, *, online: bool) -> dict[str, Any]:
+        status = StationStatus(
+            online=online,
+            accept_commands=self.settings.accept_commands,
+            vehicles=self._vehicles(),
+        )
+        return status.model_dump()
+
+    async def _drain(self, client: aiomqtt.Client) -> None:
+        while True:
+            self._wake.clear()
+            batch = self.outbox.oldest(64)
+            for item in batch:
+                await client.publish(item.topic, item.payload, qos=1, timeout=5.0)
+                self.outbox.remove(item.seq)
+            if not batch:
+                await self._wake.wait()
+
+    async def _commands(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            payload = message.payload
+            if not isinstance(payload, bytes | bytearray):
+                continue
+            try:
+                env = decode(bytes(payload))
+                command = Command.model_validate(env.data)
+            except (ProtocolError, ValueError) as exc:
+                log.warning("federation: dropped a bad command: %s", exc)
+                continue
+            await self.handle(command)
+
+    async def handle(self, command: Command) -> CommandAck:
+        """Decide on one command, carry it out if accepted, audit it, queue the ACK."""
+        ack = self._answered.get(command.id)
+        if ack is None:
+            ack = await self._decide(command)
+            await self._audit(command, ack)
+            self._answered[command.id] = ack
+            while len(self._answered) > _REMEMBERED_COMMANDS:
+                self._answered.popitem(last=False)
+        self.emit("ack", ack.model_dump())
+        return ack
+
+    async def _decide(self, command: Command) -> CommandAck:
+        def answer(result: str, reason: str | None) -> CommandAck:
+            return CommandAck(
+                command_id=command.id,
+                kind=command.kind,
+                sysid=command.sysid,
+                result=result,
+                reason=reason,
+            )
+
+        if not self.settings.accept_commands:
+            return answer("refused", "no pilot on duty at the station")
+        try:
+            result, reason = await self._execute(command)
+        except Exception as exc:  # any failure is the station's answer
+            log.exception("federation: command %s failed", command.id)
+            return answer("failed", f"{type(exc).__name__}: {exc}")
+        return answer(result, reason)
+
+    async def forward_hub(self, hub: Hub) -> None:
+        """Send what the station's live hub shows to the centre (frames rate-limited)."""
+        min_gap_s = 1.0 / self.settings.frame_rate_hz
+        while True:
+            with hub.subscription() as queue, contextlib.suppress(ClientClosed):
+                while True:
+                    msg = await queue.get()
+                    kind = FORWARDED.get(msg.type)
+                    if kind is None:
+                        continue
+                    if kind == "vehicle.frame" and msg.key is not None:
+                        now = time.monotonic()
+                        if now - self._frame_sent.get(msg.key, -min_gap_s) < min_gap_s:
+                            continue
+                        self._frame_sent[msg.key] = now
+                    self.emit(kind, json.loads(msg.data_text))
+            log.warning("federation: the hub dropped the forwarder; subscribing again")
+            await asyncio.sleep(0.1)
