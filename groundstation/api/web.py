@@ -4,6 +4,8 @@
 - ``/static/app/…``: the page's ES modules, styles and icons (``groundstation/web/static``);
 - ``/static/vendor/leaflet/…``: Leaflet's ``dist`` folder, installed by ``npm ci`` from the
   committed ``package-lock.json`` (never from a CDN);
+- ``/static/vendor/geoman/…``: leaflet-geoman's ``dist`` folder (drawing areas and lines for
+  the planner), from ``npm ci`` like Leaflet;
 - ``/docs``: the API's Swagger UI, its files from ``swagger-ui-dist`` in ``node_modules``
   (``/static/vendor/swagger-ui/…``) like Leaflet's, so it works offline and where the usual
   CDN cannot be reached;
@@ -38,6 +40,7 @@ router = APIRouter(tags=["web"], include_in_schema=False)
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
 LEAFLET_DIR = WEB_DIR / "node_modules" / "leaflet" / "dist"
+GEOMAN_DIR = WEB_DIR / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist"
 SWAGGER_DIR = WEB_DIR / "node_modules" / "swagger-ui-dist"
 SWAGGER_URL = "/static/vendor/swagger-ui"
 
@@ -131,6 +134,17 @@ async def leaflet_file(path: str) -> Response:
             "Leaflet is not installed: run make setup", status_code=503, media_type="text/plain"
         )
     return _file_response(LEAFLET_DIR, path)
+
+
+@router.get("/static/vendor/geoman/{path:path}")
+async def geoman_file(path: str) -> Response:
+    if not (GEOMAN_DIR / "leaflet-geoman.js").is_file():
+        return Response(
+            "leaflet-geoman is not installed: run make setup",
+            status_code=503,
+            media_type="text/plain",
+        )
+    return _file_response(GEOMAN_DIR, path)
 
 
 def swagger_installed() -> bool:

@@ -48,6 +48,17 @@ def test_modules_are_served_as_javascript(station):
     assert "export" in r.text
 
 
+def test_the_drawing_library_is_served_from_the_stations_own_files(station):
+    """leaflet-geoman (the planner's drawing tools) comes from npm ci, not a CDN."""
+    r = station.client.get("/static/vendor/geoman/leaflet-geoman.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert "L.PM" in r.text
+    css = station.client.get("/static/vendor/geoman/leaflet-geoman.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -55,6 +66,7 @@ def test_modules_are_served_as_javascript(station):
         "/static/app/%2e%2e/%2e%2e/app.py",
         "/static/app/js/nope.js",
         "/static/vendor/leaflet/../package.json",
+        "/static/vendor/geoman/../package.json",
     ],
 )
 def test_paths_outside_the_static_folders_are_not_found(station, path):

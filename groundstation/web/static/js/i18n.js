@@ -531,6 +531,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+/** Add the texts a module brings with it ({"zh-CN": {...}, en: {...}}); keys already here win. */
+export function addTexts(more) {
+  for (const [name, texts] of Object.entries(more)) TEXTS[name] = { ...texts, ...(TEXTS[name] ?? {}) };
+}
+
 /** `key` if it has a text, else null (for codes the station may or may not send). */
 export function hasText(key) {
   return key in TEXTS[current];

@@ -1,4 +1,5 @@
 // The live map page: login, then the map, the live stream and the panels, wired together.
+import "./geoman.js"; // drawing tools, before any map is made (see there)
 import { initLang, onLangChange, t, toggleLang } from "./i18n.js";
 import { Api } from "./api.js";
 import { Store } from "./store.js";
@@ -16,6 +17,11 @@ import { FreshnessLayer } from "./freshness.js";
 import { PhotoLayer, VideoPanes } from "./video.js";
 import { setTimeZone } from "./time.js";
 import { h, toast } from "./dom.js";
+import { Planner } from "./planner.js";
+import { MapLegend } from "./legend.js";
+import { MapLabels } from "./labels.js";
+import { FollowMode } from "./follow.js";
+import { TrackFader } from "./tracks.js";
 
 const TOKEN_KEY = "ecopatrol.token";
 const MEDIA_POLL_MS = 10000;
@@ -114,6 +120,11 @@ async function startApp(user) {
   const incidents = new IncidentLayer(siteMap, store, api);
   const controls = store.canFly ? new PilotControls(store, api, siteMap) : null;
   new PatrolRoutes(store, api, vehicles);
+  new TrackFader(store, vehicles);
+  const legend = new MapLegend(siteMap, store);
+  const labels = new MapLabels(siteMap, store);
+  new FollowMode(siteMap, store);
+  const planner = new Planner(siteMap, store, api, { onPlansChanged: () => controls?.loadPlans() });
   const reports = new ReportsSection(store, api);
   const schedules = new SchedulesTab(store, api, {
     has: (id) => reports.has(id),
@@ -145,7 +156,9 @@ async function startApp(user) {
     incidents.extraActions = (i) => controls.incidentActions(i);
     controls.render();
   }
-  siteMap.map.on("click", (e) => onMapClick(siteMap, e.latlng, incidents, controls, videos));
+  siteMap.map.on("click", (e) => {
+    if (!planner.isDrawing()) onMapClick(siteMap, e.latlng, incidents, controls, videos);
+  });
   store.on("user", renderWhoami);
   store.on("connection", renderConnection);
   store.on("vehicles", () => controls?.renderPatrolStart());
@@ -159,6 +172,8 @@ async function startApp(user) {
     freshness.renderLegend();
     siteMap.relabel();
     instruments.relabel();
+    planner.render();
+    legend.render();
     if (controls) {
       controls.render();
       controls.renderPatrolStart();
@@ -178,6 +193,9 @@ async function startApp(user) {
     siteMap.loadSite(api).then((site) => {
       store.site = site;
       document.getElementById("site-name").textContent = site.name;
+      legend.siteLoaded();
+      labels.siteLoaded();
+      planner.render();
     }),
     api.get("/api/users").then((page) => {
       store.users = new Map(page.data.map((u) => [u.id, u]));
@@ -185,6 +203,7 @@ async function startApp(user) {
     }),
   ];
   if (controls) loads.push(controls.loadPlans());
+  loads.push(planner.load());
   loads.push(schedules.load(), reports.load(), videos.load(), photos.load());
   // cameras are found a few seconds after their drones, photos as they are taken
   setInterval(() => Promise.all([videos.load(), photos.load()]).catch(() => {}), MEDIA_POLL_MS);

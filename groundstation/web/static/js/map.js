@@ -150,3 +150,6 @@ function rank(name) {
 }
 
 export { L };
+
+/** The site layers' styles, for the legend (./legend.js). */
+export const STYLES = { WATER, PATROL_ZONE, SHORE, NO_FLY, HOTSPOT, RIVER, POI_COLOURS };

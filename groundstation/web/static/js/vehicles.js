@@ -5,6 +5,7 @@ import { L } from "./map.js";
 import { t } from "./i18n.js";
 import { formatAge } from "./time.js";
 import { modeLabel } from "./modes.js";
+import { droneColour } from "./colours.js";
 
 const ARROW = '<svg class="veh-arrow" viewBox="-12 -12 24 24" width="30" height="30" aria-hidden="true">'
   + '<path d="M0,-11 L8,9 L0,4 L-8,9 Z"/></svg>';
@@ -86,6 +87,7 @@ export class VehicleLayer {
     box.dataset.link = link;
     box.dataset.heading = v.heading === null || v.heading === undefined ? "" : String(v.heading);
     box.className = `veh veh-${link}${this.store.selected === v.sysid ? " veh-selected" : ""}`;
+    box.style.setProperty("--drone", droneColour(v.sysid));
     el.querySelector(".veh-arrow").style.transform = `rotate(${v.heading ?? 0}deg)`;
     let label = vehicleSummary(v);
     if (link === "lost" && age !== null) label += ` · ${t("vehicle.lost_for", { age: formatAge(age) })}`;
@@ -135,7 +137,9 @@ export class VehicleLayer {
     if (!v.track || v.track.length < 2) return;
     let line = this.tracks.get(v.sysid);
     if (!line) {
-      line = L.polyline([], { color: "#ff6f00", weight: 2, opacity: 0.8, interactive: false });
+      line = L.polyline([], {
+        color: droneColour(v.sysid), weight: 2, opacity: 0.85, interactive: false, className: `track track-${v.sysid}`,
+      });
       line.addTo(this.trackGroup);
       this.tracks.set(v.sysid, line);
     }
@@ -162,7 +166,8 @@ export class VehicleLayer {
       return;
     }
     const line = L.polyline(latlngs, {
-      color: "#6a1b9a", weight: 2, dashArray: "6 6", opacity: 0.9, interactive: false,
+      color: droneColour(sysid), weight: 2, dashArray: "6 6", opacity: 0.9, interactive: false,
+      className: `route route-${sysid}`,
     }).addTo(this.routeGroup);
     this.routes.set(sysid, { line, waypoints, next: null });
     const v = this.store.vehicles.get(sysid);
@@ -176,7 +181,7 @@ export class VehicleLayer {
     if (!target) return;
     if (!route.next) {
       route.next = L.circleMarker(target, {
-        radius: 7, color: "#6a1b9a", weight: 3, fillColor: "#fff", fillOpacity: 1, interactive: false,
+        radius: 7, color: droneColour(v.sysid), weight: 3, fillColor: "#fff", fillOpacity: 1, interactive: false,
       }).addTo(this.routeGroup);
     } else {
       route.next.setLatLng(target);
