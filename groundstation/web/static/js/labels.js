@@ -43,7 +43,7 @@ export class MapLabels {
     this.store = store;
     this.points = []; // [{layer, feature, category}]
     this.pending = false;
-    for (const event of ["zoomend", "moveend", "resize", "overlayadd", "overlayremove"]) {
+    for (const event of ["zoomend", "moveend", "resize", "overlayadd", "overlayremove", "legendtoggle"]) {
       this.map.on(event, () => this.schedule());
     }
     store.on("vehicle", () => this.schedule());

@@ -110,7 +110,7 @@ export class MapLegend {
     this.rally = false;
     this.drones = new Set();
     this.open = window.matchMedia("(min-width: 700px)").matches;
-    this.control = L.control({ position: "bottomright" });
+    this.control = L.control({ position: "topright" }); // under the layer switch
     this.control.onAdd = () => {
       this.box = L.DomUtil.create("div", "map-legend");
       this.box.dataset.testid = "legend";
@@ -148,22 +148,26 @@ export class MapLegend {
 
   render() {
     if (!this.box) return;
-    clear(this.box);
-    const toggle = h(
-      "button",
-      {
+    // The toggle stays in the DOM across renders: Leaflet keeps a click on it from reaching the
+    // map only while the button is still inside the legend when the click bubbles.
+    if (!this.toggle) {
+      this.toggle = h("button", {
         type: "button",
         class: "legend-toggle",
         dataset: { testid: "legend-toggle" },
-        "aria-expanded": String(this.open),
         onclick: () => {
           this.open = !this.open;
           this.render();
+          this.map.fire("legendtoggle"); // the labels lay themselves out again
         },
-      },
-      t("legend.title"),
-    );
-    this.box.append(toggle);
+      });
+      this.body = h("div", { class: "legend-body" });
+      this.box.append(this.toggle, this.body);
+    }
+    this.toggle.textContent = t("legend.title");
+    this.toggle.setAttribute("aria-expanded", String(this.open));
+    clear(this.body);
+    this.body.hidden = !this.open;
     if (!this.open) return;
     const row = (testid, symbol, text) =>
       h("li", { dataset: { testid: "legend-item", key: testid } }, symbol, h("span", {}, text));
@@ -174,45 +178,46 @@ export class MapLegend {
       const j = known.indexOf(b);
       return (i === -1 ? 99 : i) - (j === -1 ? 99 : j);
     });
-    const body = h(
-      "div",
-      { class: "legend-body" },
-      h("h4", {}, t("legend.zones")),
+    this.body.append(
       h(
-        "ul",
-        {},
-        ZONES.map(([key, style, shape]) => row(key, sample(style, shape), t(`legend.${key}`))),
-      ),
-      points.length
-        ? [
-            h("h4", {}, t("legend.points")),
-            h(
-              "ul",
-              {},
-              points.map((c) =>
-                row(
-                  `poi-${c}`,
-                  dot(poiColour(c), c === "patrol_station" ? 14 : 10),
-                  t(known.includes(c) ? `poi.${c}` : "poi.other"),
+        "div",
+        {}, // h() flattens the optional groups; append() would not
+        h("h4", {}, t("legend.zones")),
+        h(
+          "ul",
+          {},
+          ZONES.map(([key, style, shape]) => row(key, sample(style, shape), t(`legend.${key}`))),
+        ),
+        points.length
+          ? [
+              h("h4", {}, t("legend.points")),
+              h(
+                "ul",
+                {},
+                points.map((c) =>
+                  row(
+                    `poi-${c}`,
+                    dot(poiColour(c), c === "patrol_station" ? 14 : 10),
+                    t(known.includes(c) ? `poi.${c}` : "poi.other"),
+                  ),
                 ),
               ),
-            ),
-          ]
-        : null,
-      h("h4", {}, t("legend.drones")),
-      h(
-        "ul",
-        {},
-        [...this.drones].map((sysid) => {
-          const v = this.store.vehicles.get(sysid);
-          return row(`drone-${sysid}`, dot(droneColour(sysid), 12), v ? vehicleName(v) : `#${sysid}`);
-        }),
-        row("route", sample({ color: "#555", weight: 2, dashArray: "6 6" }, "line"), t("legend.route")),
-        row("track", sample({ color: "#555", weight: 2 }, "line"), t("legend.track")),
-        row("track-done", sample({ color: "#555", weight: 2, opacity: 0.3 }, "line"), t("legend.track_done")),
-        this.rally ? row("rally", h("span", { class: "legend-rally" }, "R"), t("legend.rally")) : null,
+            ]
+          : null,
+        h("h4", {}, t("legend.drones")),
+        h(
+          "ul",
+          {},
+          [...this.drones].map((sysid) => {
+            const v = this.store.vehicles.get(sysid);
+            return row(`drone-${sysid}`, dot(droneColour(sysid), 12), v ? vehicleName(v) : `#${sysid}`);
+          }),
+          row("route", sample({ color: "#555", weight: 2, dashArray: "6 6" }, "line"), t("legend.route")),
+          row("track", sample({ color: "#555", weight: 2 }, "line"), t("legend.track")),
+          row("track-done", sample({ color: "#555", weight: 2, opacity: 0.3 }, "line"), t("legend.track_done")),
+          this.rally ? row("rally", h("span", { class: "legend-rally" }, "R"), t("legend.rally")) : null,
+        ),
       ),
     );
-    this.box.append(body);
   }
 }
