@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groundstation.db.models import CameraPhoto, Patrol, Vehicle, VideoSegment
+from groundstation.db.models import CameraPhoto, Incident, Patrol, Vehicle, VideoSegment
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +134,46 @@ async def patrol_at(session: AsyncSession, sysid: int, at: datetime) -> int | No
     )
     found: int | None = await session.scalar(query)
     return found
+
+
+async def segments_to_drop(
+    session: AsyncSession, max_bytes: int, protect_s: float
+) -> list[VideoSegment]:
+    """The oldest segments to remove so the recordings fit in `max_bytes`, skipping every
+    segment that belongs to a patrol with an incident or lies within `protect_s` of an incident
+    of its drone (evidence may need it). May free less than needed if too much is protected."""
+    segments = (await session.scalars(select(VideoSegment).order_by(VideoSegment.started_at))).all()
+    excess = sum(s.size_bytes for s in segments) - max_bytes
+    if excess <= 0:
+        return []
+    rows = await session.execute(
+        select(Incident.created_at, Incident.patrol_id, Vehicle.sysid).outerjoin(
+            Vehicle, Incident.vehicle_id == Vehicle.id
+        )
+    )
+    incidents = rows.all()
+    patrols = {p for _, p, _ in incidents if p is not None}
+    margin = timedelta(seconds=protect_s)
+
+    def protected(s: VideoSegment) -> bool:
+        if s.patrol_id is not None and s.patrol_id in patrols:
+            return True
+        return any(
+            sysid == s.sysid and s.started_at - margin <= at <= s.ended_at + margin
+            for at, _, sysid in incidents
+        )
+
+    drop: list[VideoSegment] = []
+    for s in segments:
+        if excess <= 0:
+            break
+        if not protected(s):
+            drop.append(s)
+            excess -= s.size_bytes
+    return drop
+
+
+async def delete_segments(session: AsyncSession, segments: Sequence[VideoSegment]) -> None:
+    """Forget `segments` (their files already removed)."""
+    for s in segments:
+        await session.delete(s)

@@ -267,6 +267,23 @@ class VideoService:
                 session, s.sysid, s.started_at, s.ended_at, s.frames, s.sha256, s.size_bytes,
                 str(s.path), patrol_id,
             )  # fmt: skip
+        await self.enforce_quota()
+
+    async def enforce_quota(self) -> int:
+        """Remove the oldest unprotected segments past ``max_recordings_mb``; how many."""
+        quota = self.settings.max_recordings_mb
+        if quota is None or self.sessions is None:
+            return 0
+        async with self.sessions.begin() as session:
+            drop = await camera_media.segments_to_drop(
+                session, int(quota * 1e6), self.settings.protect_s
+            )
+            for seg in drop:
+                await asyncio.to_thread(Path(seg.path).unlink, missing_ok=True)
+            await camera_media.delete_segments(session, drop)
+        if drop:
+            log.info("recordings over quota: %d oldest segments removed", len(drop))
+        return len(drop)
 
     # ------------------------------------------------------------------ photos
     def _camera_message(self, sysid: int, msg: Msg) -> None:

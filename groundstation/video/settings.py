@@ -22,6 +22,15 @@ class VideoSettings(BaseModel):
     )
     record: bool = Field(False, description="record every discovered stream to MP4 segments")
     segment_s: float = Field(60.0, gt=1, description="length of a recording segment, seconds")
+    max_recordings_mb: float | None = Field(
+        None,
+        gt=0,
+        description="disk quota of the recordings: past it the oldest segments are removed, "
+        "never one near an incident of its drone or of its patrol; None = no quota",
+    )
+    protect_s: float = Field(
+        900.0, ge=0, description="a segment this close to an incident of its drone is kept"
+    )
     stop_grace_s: float = Field(
         5.0, ge=0, description="keep a stream running this long after its last viewer leaves"
     )

@@ -46,3 +46,73 @@ async def test_a_shot_belongs_to_the_patrol_its_drone_was_flying(session: AsyncS
     assert await at(session, 2, T0 + timedelta(hours=2)) == flying.id
     assert await at(session, 3, T0 + timedelta(minutes=10)) is None
     assert await at(session, 2, T0 - timedelta(minutes=1)) is None
+
+
+async def test_over_quota_the_oldest_unprotected_segments_go(session: AsyncSession) -> None:
+    """Past the quota the oldest segments are chosen, but never one of a patrol with an
+    incident nor one within the protection window of an incident of its drone."""
+    from groundstation.db.models import Incident, IncidentType
+
+    heron = Vehicle(sysid=2, name="heron")
+    plan = Plan(name="shore", kind="shore")
+    session.add_all([heron, plan])
+    await session.flush()
+    patrol = Patrol(plan_id=plan.id, vehicle_id=heron.id, state="reported", started_at=T0)
+    session.add(patrol)
+    await session.flush()
+    minute = timedelta(minutes=1)
+
+    async def segment(start_min: int, patrol_id: int | None = None) -> int:
+        row = await camera_media.add_segment(
+            session, 2, T0 + start_min * minute, T0 + (start_min + 1) * minute, 900,
+            "0" * 64, 1_000_000, f"/rec/{start_min}.mp4", patrol_id,
+        )  # fmt: skip
+        return row.id
+
+    in_patrol = await segment(0, patrol.id)  # its patrol has an incident
+    old = await segment(60)
+    near = await segment(120)  # an incident of drone 2 five minutes later
+    newer = await segment(180)
+    await segment(240)
+    session.add_all([
+        Incident(type=IncidentType.OTHER, lat_deg=29.0, lon_deg=119.0, patrol_id=patrol.id),
+        Incident(type=IncidentType.OTHER, lat_deg=29.0, lon_deg=119.0, vehicle_id=heron.id,
+                 created_at=T0 + 126 * minute),
+    ])  # fmt: skip
+    await session.flush()
+    drop = await camera_media.segments_to_drop(session, 3_000_000, protect_s=300)
+    assert [s.id for s in drop] == [old, newer]
+    assert in_patrol not in [s.id for s in drop]
+    assert near not in [s.id for s in drop]
+    assert await camera_media.segments_to_drop(session, 5_000_000, protect_s=300) == []
+
+
+async def test_the_video_service_removes_files_and_rows_past_the_quota(db, tmp_path) -> None:
+    """enforce_quota deletes the chosen segments' files and rows and keeps the rest."""
+    from pathlib import Path
+
+    from groundstation.video.service import VideoService
+    from groundstation.video.settings import VideoSettings
+
+    upgrade_to_head(db)
+    engine = make_async_engine(db)
+    try:
+        sessions = make_sessionmaker(engine)
+        paths = []
+        async with sessions.begin() as session:
+            for i in range(3):
+                path = tmp_path / f"{i}.mp4"
+                path.write_bytes(bytes(400_000))
+                paths.append(path)
+                await camera_media.add_segment(
+                    session, 4, T0 + timedelta(minutes=i), T0 + timedelta(minutes=i + 1), 900,
+                    "0" * 64, 400_000, str(path),
+                )  # fmt: skip
+        video = VideoService(VideoSettings(max_recordings_mb=1.0), tmp_path, sessions)
+        assert await video.enforce_quota() == 1
+        assert [p.exists() for p in paths] == [False, True, True]
+        async with sessions() as session:
+            left = await camera_media.list_segments(session, sysid=4)
+        assert [Path(s.path) for s in left] == paths[1:]
+    finally:
+        await engine.dispose()
