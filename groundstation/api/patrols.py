@@ -138,12 +138,18 @@ async def start_patrol(
 
 @router.post("/patrols/{patrol_id}/resume", status_code=status.HTTP_202_ACCEPTED)
 async def resume_patrol(
-    patrol_id: Id, session: SessionDep, service: ServiceDep, pilot: PilotUser
+    patrol_id: Id,
+    session: SessionDep,
+    service: ServiceDep,
+    pilot: PilotUser,
+    body: PatrolStart | None = None,
 ) -> PatrolPublic:
-    """Fly an interrupted patrol again from the item after its last reached one."""
-    params = {"patrol_id": patrol_id}
+    """Fly an interrupted patrol again from the item after its last reached one, on its own
+    drone or on ``vehicle_id`` (another drone finishes what the first could not)."""
+    vehicle_id = body.vehicle_id if body else None
+    params = {"patrol_id": patrol_id, "vehicle_id": vehicle_id}
     try:
-        await service.start(patrol_id, pilot, resume=True)
+        await service.start(patrol_id, pilot, vehicle_id=vehicle_id, resume=True)
     except GroundStationError as exc:
         await audit(session, pilot, None, "patrol.resume", f"error: {exc}", params)
         raise

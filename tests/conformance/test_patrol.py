@@ -10,6 +10,7 @@ import pytest
 
 from tests.conformance.backends import vehicles
 from tests.conformance.pilot import reached, state_is, states_of, station_pilot
+from tests.e2e.service.station import ADMIN
 from tests.sitl import FACTOR
 
 pytestmark = pytest.mark.e2e
@@ -124,3 +125,50 @@ async def test_vehicle_power_cycled_mid_flight_is_regained(autopilot, tmp_path):
         assert r.status_code == 202, r.text
         detail = await pilot.until(pid, state_is("reported"), timeout_s=240)
     assert detail["report"]["covered_frac"] == 1.0
+
+
+async def test_resume_on_another_drone_then_dispatch_the_one_landed_in_rtl(autopilot, tmp_path):
+    """A patrol cut short by the pilot's RTL on drone 1 is resumed on drone 2 from the item
+    after the last one reached (audited with the drone); drone 1, landed and still in RTL (not
+    armable on ArduCopter), can then be dispatched: the station arms it in GUIDED."""
+    kind, factory = autopilot
+    async with (
+        vehicles(kind, factory, [1, 2]) as fleet,
+        station_pilot(tmp_path, fleet) as pilot,
+    ):
+        plan = await pilot.plan()
+        pid = await pilot.start_patrol(plan, 1)
+        await pilot.until(pid, reached(2))
+        r = await pilot.command(1, "rtl")
+        assert r.status_code == 200, r.text
+        landed = await pilot.until(pid, state_is("landed"), timeout_s=180)
+        last = landed["last_item_reached"]
+
+        r = await pilot.post(f"/api/patrols/{pid}/resume", {"vehicle_id": pilot.ids[2]})
+        assert r.status_code == 202, r.text
+        resumed = await pilot.until(pid, reached(last + 1), timeout_s=180)
+        assert resumed["vehicle_id"] == pilot.ids[2]
+        assert (await pilot.vehicle_live(2))["armed"] is True
+
+        drone1 = await pilot.vehicle_live(1)
+        assert drone1["armed"] is False
+        assert drone1["mode"] in ("RTL", "LAND"), drone1["mode"]
+        body = {"type": "illegal_fishing", "lat_deg": 29.0512, "lon_deg": 119.1818}
+        incident = await pilot.post("/api/incidents", body)
+        assert incident.status_code == 201, incident.text
+        r = await pilot.post(
+            f"/api/incidents/{incident.json()['id']}/dispatch",
+            {"vehicle_id": pilot.ids[1], "alt_rel_m": 20},
+        )
+        assert r.status_code == 200, r.text
+        async with asyncio.timeout(60 * FACTOR):
+            while not (live := await pilot.vehicle_live(1))["armed"]:  # noqa: ASYNC110
+                await asyncio.sleep(0.3)
+        assert live["mode"] == "GUIDED"
+        admin = {"username": ADMIN[0], "password": ADMIN[1]}
+        token = (await pilot.client.post("/api/auth/login", json=admin)).json()["access_token"]
+        r = await pilot.client.get("/api/audit", headers={"Authorization": f"Bearer {token}"})
+        audit = r.json()
+    entry = next(e for e in audit["data"] if e["command"] == "patrol.resume")
+    assert entry["result"] == "accepted"
+    assert entry["params"]["vehicle_id"] == pilot.ids[2]
