@@ -40,6 +40,7 @@ export function vehicleSummary(v) {
   const parts = [vehicleName(v)];
   if (v.battery !== null && v.battery !== undefined) parts.push(`${Math.round(v.battery)}%`);
   if (v.mode) parts.push(modeLabel(v.mode));
+  if (v.paused) parts.push(t("vehicle.paused"));
   if (v.alt !== null && v.alt !== undefined) parts.push(`${Math.round(v.alt)} m`);
   const margin = v.safety?.margin_min;
   if (typeof margin === "number") parts.push(t("vehicle.margin", { min: margin.toFixed(1) }));
