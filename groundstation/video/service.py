@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db import camera_media
+from groundstation.db.alerts import raise_alert
 from groundstation.db.models import CameraPhoto
 from groundstation.errors import LinkError
 from groundstation.link.codec import MavMessage
@@ -248,12 +249,28 @@ class VideoService:
         try:
             async with source.subscribe("recorder") as sub:
                 async for unit in source.frames_for(sub):
-                    recorder.feed(unit)
+                    try:
+                        recorder.feed(unit)
+                    except OSError as exc:  # a full disk: recording stops, flying does not
+                        await self._recording_stopped(sysid, exc)
+                        return
         finally:  # the station stops: the segment so far is kept and stored too
             last = recorder.close(notify=False)
             del self.recorders[sysid]
             if last is not None:
                 await asyncio.shield(self._store_segment(last))
+
+    async def _recording_stopped(self, sysid: int, exc: OSError) -> None:
+        log.error("vehicle %d: recording stopped: %s", sysid, exc)
+        if self.sessions is None:
+            return
+        async with self.sessions() as session:  # raise_alert commits
+            await raise_alert(
+                session, sysid=sysid, kind="recording_stopped", level="warning",
+                text_en=f"video recording of drone {sysid} stopped: {exc.strerror or exc}",
+                text_zh=f"无人机 {sysid} 的视频录制已停止：{exc.strerror or exc}",
+                details={"error": str(exc)},
+            )  # fmt: skip
 
     def _segment_closed(self, segment: Segment) -> None:
         self._spawn(self._store_segment(segment), f"video-segment-{segment.sysid}")

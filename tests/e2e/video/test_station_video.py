@@ -151,3 +151,37 @@ async def test_a_watched_stream_that_stops_is_asked_for_again(rig: Rig) -> None:
         await source.next_frame(10 * FACTOR)
         assert camera.streaming
         assert source.frames > stopped_at
+
+
+async def test_a_full_disk_stops_recording_with_an_alert_and_the_stream_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing a segment fails (ENOSPC): recording stops, an alert says so, viewers still get
+    frames and the vehicle still answers."""
+    import errno
+
+    from sqlalchemy import select
+
+    from groundstation.db.models import Alert
+    from groundstation.video.recorder import SegmentRecorder
+
+    def full(self: SegmentRecorder, unit: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(SegmentRecorder, "feed", full)
+    async for rig in make_rig(tmp_path, VideoSettings(record=True), drones=1):
+        await rig.video.wait_for_camera(1, 10 * FACTOR)
+        async with asyncio.timeout(20 * FACTOR):
+            while True:
+                async with rig.sessions() as session:
+                    alert = await session.scalar(
+                        select(Alert).where(Alert.kind == "recording_stopped")
+                    )
+                if alert is not None:
+                    break
+                await asyncio.sleep(0.2)
+        assert alert.sysid == 1
+        assert "No space left on device" in alert.text_en
+        assert 1 not in rig.video.recorders
+        assert len(await pictures(rig.video, 1, 2)) >= 2
+        await rig.fleet.vehicle(1).set_mode("GUIDED")
