@@ -16,7 +16,8 @@ the order below is the start-up order (shutdown runs it backwards):
 7. the notifier and the report filer; the scheduler (which starts patrols and notifies);
 8. the evidence key and the audit chain's checkpointer;
 9. the background tasks: the fleet bridge, the safety watch, the weather poll, the report
-   filer, the freshness refresh, the audit checkpoints.
+   filer, the freshness refresh, the audit checkpoints, and (``federation.enabled``) the link
+   to the command centre with its outbox and the live hub's forwarder (docs/federation.md).
 
 At shutdown the hub closes first (live clients are told), then the background tasks stop, the
 audit chain's head is signed once more, and the rest stops in reverse. The FastAPI app keeps
@@ -40,6 +41,9 @@ from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.db.users import ensure_first_admin
 from groundstation.evidence.checkpointer import Checkpointer
 from groundstation.evidence.keys import load_or_create_key
+from groundstation.federation.execute import ChainAuditor, FleetExecutor
+from groundstation.federation.outbox import Outbox
+from groundstation.federation.station import StationLink
 from groundstation.freshness.refresh import FreshnessSlot, refresh_loop
 from groundstation.keyed_locks import KeyedLocks
 from groundstation.link import Fleet
@@ -108,6 +112,8 @@ class Services:
     tasks: BackgroundTasks
     #: cameras, live video, photos and recordings; None when ``video.enabled`` is off
     video: VideoService | None
+    #: the link to the command centre; None when ``federation.enabled`` is off
+    federation: StationLink | None = None
 
 
 @contextlib.asynccontextmanager
@@ -211,6 +217,7 @@ async def build_services(
         stack.push_async_callback(checkpoints.run_once)  # the head signed as the station stops
 
         freshness = FreshnessSlot()
+        federation = _federation(settings, stack, sessions, fleet)  # its outbox outlives tasks
         tasks = await stack.enter_async_context(BackgroundTasks())
         if bridge is not None:
             tasks.start(bridge.run(), name="fleet bridge")
@@ -227,6 +234,9 @@ async def build_services(
             name="freshness refresh",
         )
         tasks.start(checkpoints.run(), name="audit checkpoints")
+        if federation is not None:
+            tasks.start(federation.run(), name="federation link")
+            tasks.start(federation.forward_hub(hub), name="federation forwarder")
 
         try:
             yield Services(
@@ -255,9 +265,30 @@ async def build_services(
                 weather=weather,
                 tasks=tasks,
                 video=video,
+                federation=federation,
             )
         finally:
             hub.close()
+
+
+def _federation(
+    settings: Settings,
+    stack: contextlib.AsyncExitStack,
+    sessions: async_sessionmaker[AsyncSession],
+    fleet: Fleet | None,
+) -> StationLink | None:
+    """The link to the command centre, with its outbox in the data directory (closed last)."""
+    if not settings.federation.enabled:
+        return None
+    outbox = Outbox(settings.data_dir / "federation-outbox.db")
+    stack.callback(outbox.close)
+    return StationLink(
+        settings.federation,
+        outbox,
+        FleetExecutor(fleet),
+        ChainAuditor(sessions),
+        vehicles=lambda: len(fleet.vehicles) if fleet is not None else 0,
+    )
 
 
 async def _token_secret(settings: Settings) -> str:
