@@ -259,3 +259,60 @@ def test_report_and_schedule_texts(page):
     assert "6,7" in when
     cron = run(page, "schedules.js", "m.whenText(arg)", {"cron": "0 8 * * *", "times": []})
     assert cron == "cron 0 8 * * *"
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            {"kind": "coverage", "swath_by": "camera", "hfov": "70", "overlap": "25",
+             "pattern": "parallel", "battery_wh": "90", "power_w": "300"},
+            {"camera_hfov_deg": 70, "overlap_frac": 0.25, "pattern": "parallel",
+             "battery_wh": 90, "power_w": 300},
+        ),
+        ({"kind": "shore", "offset": "30", "loops": "2"}, {"offset_m": 30, "loops": 2}),
+        ({"kind": "tour", "loiter": "12", "drones": "2"}, {"loiter_s": 12, "drones": 2}),
+    ],
+)  # fmt: skip
+def test_the_planners_request_is_one_the_station_plans_and_edits_back(
+    page, station, values, expected
+):
+    """The planner form's request is planned by the station as sent, and a saved plan's
+    parameters fill the form so that saving it unchanged sends the same request."""
+    form = {"name": "form plan", "altitude": "35", "area": "", "speed": "", "endurance": "",
+            "battery_wh": "", "power_w": "", "drones": "1", **values}  # fmt: skip
+    body = run(
+        page, "planner.js", "m.planBody(arg.form, arg.shape)", {"form": form, "shape": SQUARE}
+    )
+    drones = int(values.get("drones", 1))
+    assert body == {"name": "form plan", "kind": values["kind"], "altitude_m": 35,
+                    "polygon": SQUARE, "drones": drones, **expected}  # fmt: skip
+    auth = {"Authorization": f"Bearer {station.token('pilot1')}"}
+    with station.api() as client:
+        r = client.post("/api/plans", json=body, headers=auth)
+        assert r.status_code == 201, r.text
+        plan = client.get(f"/api/plans/{r.json()['id']}", headers=auth).json()
+    again = run(page, "planner.js", "m.planBody(m.formValues(arg), arg.params.polygon)", plan)
+    for key, value in body.items():
+        assert again[key] == value, key
+
+
+def test_point_names_are_shortened_in_the_pages_language(page):
+    """Bilingual site names give their Chinese part on the Chinese page, English on the other."""
+    names = {
+        "生态警务无人机巡逻站 (SYNTHETIC) / Eco-police drone station": (
+            "生态警务无人机巡逻站",
+            "Eco-police drone station",
+        ),
+        "龙游石窟 Longyou Grottoes (小南海石室, 凤凰山, 石岩背村)": (
+            "龙游石窟",
+            "Longyou Grottoes",
+        ),
+        "县城滨江段 野泳点 (town waterfront, summer swimming) - SYNTHETIC": (
+            "县城滨江段 野泳点",
+            "town waterfront, summer swi…",  # cut at 28 characters
+        ),
+    }
+    for name, (zh, en) in names.items():
+        assert run(page, "labels.js", "m.shortName(arg, 'zh-CN')", name) == zh
+        assert run(page, "labels.js", "m.shortName(arg, 'en')", name) == en

@@ -24,12 +24,17 @@ export function shortName(name, language = lang()) {
   if (language !== "en" && cjk && /[\u3400-\u9fff]/u.test(cjk[0])) {
     return cjk[0].replace(/\s*[(（]\s*$/u, "").trim();
   }
-  const latin = text
-    .replace(/^[^A-Za-z]*/u, "")
-    .split(/\s[-/(]\s?|\s\(/u)[0]
-    .trim();
-  const out = latin || text;
-  return out.length > 28 ? `${out.slice(0, 27)}…` : out;
+  const cut = (out) => (out.length > 28 ? `${out.slice(0, 27)}…` : out);
+  for (const part of text.split(/\s+\/\s+/u)) {
+    const bare = part
+      .replace(/\s+-\s+[A-Z ]+$/u, "") // "- SYNTHETIC", "- APPROXIMATE"
+      .replace(/\s*[(（][^)）]*[)）]/gu, "")
+      .replace(/[\u3400-\u9fff]+/gu, "")
+      .replace(/^[\s,·]+|[\s,·]+$/gu, "");
+    if (/[A-Za-z]/u.test(bare)) return cut(bare);
+  }
+  const inner = text.match(/[(（]([^)）]*[A-Za-z][^)）]*)[)）]/u);
+  return cut(inner ? inner[1].trim() : text);
 }
 
 function overlaps(a, b) {
