@@ -186,6 +186,23 @@ def test_pilot_draws_previews_saves_flies_and_deletes_plans(
         page.click("[data-testid=follow-toggle]")
         assert page.get_attribute("[data-testid=follow-toggle]", "aria-pressed") == "true"
 
+        # the patrol ends (aborted by the pilot): its track stays, dimmed, in the drone's colour
+        patrol_id = page.get_attribute(
+            "[data-testid=patrol-item]:not([data-state=planned])", "data-id"
+        )
+        with station.api() as client:
+            token = station.token("pilot1")
+            r = client.post(
+                f"/api/patrols/{patrol_id}/abort",
+                json={},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert r.status_code < 300, r.text
+        page.wait_for_selector(
+            "path.track-1[stroke-opacity='0.3']", state="attached", timeout=WAIT_MS
+        )
+        assert _colour(page, "path.track-1") == drone
+
         # the flown plan is kept as the patrol's record: deleting it says why, and it stays
         item.locator("[data-testid=plan-delete]").click()
         page.click("[data-testid=confirm-ok]")
