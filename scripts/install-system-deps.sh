@@ -2,7 +2,8 @@
 # Debian packages the project needs on a fresh machine. Idempotent; skipped when not root.
 set -euo pipefail
 # mosquitto: the federation broker (tests/integration/federation); postgresql-15-postgis-3: the
-# command centre's spatial queries (nearest free drone across stations)
+# command centre's spatial queries (nearest free drone across stations); fonts-wqy-microhei: the
+# CJK TrueType font the PDF reports embed (groundstation/reports/pdf.py) and the page's fallback
 packages=(postgresql postgresql-15-postgis-3 mosquitto chromium fonts-wqy-microhei nodejs)
 missing=()
 for p in "${packages[@]}"; do

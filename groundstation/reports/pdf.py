@@ -1,26 +1,48 @@
-"""The patrol report as PDF, with ReportLab (pure Python, no system libraries).
+"""The patrol report as PDF, with ReportLab (pure Python).
 
-Chinese labels use ReportLab's built-in CID font ``STSong-Light`` (rendered by any PDF viewer
-with the Adobe Asian font packs, no font file shipped); everything else uses Helvetica.
+Every piece of text is set in one TrueType CJK font embedded (subset) in the file, so the report
+prints the same on any viewer, with or without Asian font packs, and passes archive checks
+(``pdffonts``: every font ``emb yes``). The font is WenQuanYi Micro Hei from Debian's
+``fonts-wqy-microhei`` (scripts/install-system-deps.sh); its Latin glyphs cover the English
+labels, so no unembedded standard font (Helvetica) is used either.
 """
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
+from groundstation.errors import GroundStationError
 from groundstation.reports.facts import PatrolFacts
 from groundstation.reports.labels import SUMMARY_ROWS, fmt, local_time
 
-CJK_FONT = "STSong-Light"
+CJK_FONT = "WenQuanYiMicroHei"
+#: TrueType CJK fonts ReportLab can embed (glyf outlines, not CFF), first found wins.
+CJK_FONT_FILES: tuple[tuple[str, int], ...] = (
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+)
+
+
+class MissingFontError(GroundStationError):
+    """No embeddable CJK font file is installed (``apt-get install fonts-wqy-microhei``)."""
 
 
 def _register_cjk() -> None:
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    if CJK_FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    for path, index in CJK_FONT_FILES:
+        if Path(path).is_file():
+            pdfmetrics.registerFont(TTFont(CJK_FONT, path, subfontIndex=index))
+            return
+    raise MissingFontError(
+        "no CJK TrueType font for the PDF report; install fonts-wqy-microhei "
+        f"(looked for {', '.join(p for p, _ in CJK_FONT_FILES)})"
+    )
 
 
 def render_pdf(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | None) -> bytes:
@@ -34,7 +56,9 @@ def render_pdf(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | Non
     _register_cjk()
     styles = getSampleStyleSheet()
     cjk = ParagraphStyle("cjk", parent=styles["Normal"], fontName=CJK_FONT, fontSize=9)
-    small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
+    small = ParagraphStyle(
+        "small", parent=styles["Normal"], fontName=CJK_FONT, fontSize=8, leading=10
+    )
     h1 = ParagraphStyle("h1cjk", parent=styles["Heading1"], fontName=CJK_FONT)
     h2 = ParagraphStyle("h2cjk", parent=styles["Heading2"], fontName=CJK_FONT)
     grid = TableStyle(
@@ -42,6 +66,7 @@ def render_pdf(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | Non
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
             ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTNAME", (0, 0), (-1, -1), CJK_FONT),
             ("FONTSIZE", (0, 0), (-1, -1), 9),
         ]
     )
@@ -83,6 +108,7 @@ def render_pdf(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | Non
     doc = SimpleDocTemplate(
         buf, pagesize=A4, title=f"Patrol report {facts.patrol_id}", author="ecopatrol",
         leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm, bottomMargin=1.8 * cm,
+        initialFontName=CJK_FONT,  # else every page names an unembedded Helvetica
     )  # fmt: skip
     doc.build(story)
     return buf.getvalue()
