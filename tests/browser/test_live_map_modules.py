@@ -121,13 +121,14 @@ def test_a_station_frame_is_read_field_by_field(page):
         ({"linkStatus": "lost", "ageS": 1}, "live", "lost"),  # the station says so
         ({"linkStatus": "offline", "ageS": 1}, "live", "lost"),
         ({"linkStatus": "ok", "ageS": 600}, "live", "ok"),  # parked: no change, no frame
-        ({"linkStatus": "ok", "ageS": 1}, "reconnecting", "lost"),  # the station is away
+        ({"linkStatus": "ok", "ageS": 1}, "reconnecting", "station"),  # the station is away
         ({"linkStatus": "ok", "ageS": None}, "live", "lost"),  # never heard
     ],
 )
 def test_link_state_shown(page, vehicle, connection, shown):
     """The link state is the station's own: a quiet drone stays as the station last described
-    it; a drone the station calls lost or offline, never heard, or a page cut off is "lost"."""
+    it; a drone the station calls lost or offline, or never heard, is "lost"; on a page cut off
+    from the station every drone is "station" (the page lost the station, not the drones)."""
     body = """m.displayLink({linkStatus: arg.v.linkStatus, lastHeardS: 0,
         seenAt: arg.v.ageS === null ? undefined : Date.now() - arg.v.ageS * 1000}, arg.c)"""
     assert run(page, "vehicles.js", body, {"v": vehicle, "c": connection}) == shown

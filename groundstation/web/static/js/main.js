@@ -11,6 +11,7 @@ import { Panel, setupTabs, showTab } from "./panel.js";
 import { PilotControls } from "./controls.js";
 import { PatrolRoutes } from "./patrolroutes.js";
 import { Instruments } from "./instruments.js";
+import { fitPopups, keepLayersOpenOnTap } from "./touch.js";
 import { SchedulesTab } from "./schedules.js";
 import { ReportsSection } from "./reports.js";
 import { FreshnessLayer } from "./freshness.js";
@@ -103,6 +104,10 @@ function renderConnection({ state, delayMs }) {
   const el = document.getElementById("conn");
   el.dataset.state = state;
   el.textContent = t(`conn.${state}`, { s: delayMs ? Math.max(1, Math.round(delayMs / 1000)) : "…" });
+  // the page lost the station (not the drones their radio): say so once, above the map
+  const lost = document.getElementById("station-lost");
+  lost.hidden = state !== "reconnecting" && state !== "offline";
+  lost.textContent = t("conn.station_lost");
 }
 
 async function startApp(user) {
@@ -117,6 +122,8 @@ async function startApp(user) {
   if (config.tiles_error) toast(t("map.tiles_error", { detail: config.tiles_error }), "error");
   const vehicles = new VehicleLayer(siteMap, store);
   const instruments = new Instruments(siteMap, store, vehicles);
+  fitPopups(siteMap.map);
+  keepLayersOpenOnTap(siteMap.layerControl);
   const incidents = new IncidentLayer(siteMap, store, api);
   const controls = store.canFly ? new PilotControls(store, api, siteMap) : null;
   new PatrolRoutes(store, api, vehicles);

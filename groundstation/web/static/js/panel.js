@@ -125,7 +125,7 @@ export class Panel {
       const link = displayLink(v, this.store.connection);
       const age = vehicleAgeS(v, now);
       const details = [
-        t(`vehicle.link.${link}`) + (link === "lost" && age !== null ? ` (${formatAge(age)})` : ""),
+        t(`vehicle.link.${link}`) + (link !== "ok" && link !== "degraded" && age !== null ? ` (${formatAge(age)})` : ""),
         v.armed === null || v.armed === undefined ? null : t(v.armed ? "vehicle.armed" : "vehicle.disarmed"),
         v.speed !== null && v.speed !== undefined ? `${v.speed.toFixed(1)} m/s` : null,
         v.lat === null || v.lat === undefined ? t("vehicle.no_position") : null,

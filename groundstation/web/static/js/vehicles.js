@@ -22,12 +22,13 @@ export function vehicleAgeS(v, now = Date.now()) {
 /**
  * ok | degraded | lost, as the page shows it. The link state is the station's own (`link.status`
  * of the latest frame): the station sends frames only when something changes and sends one when
- * it declares a link lost, so a quiet parked drone is not lost. Only a page that is not live
- * (its socket is down: nothing it shows is current) or a vehicle never heard shows "lost".
+ * it declares a link lost, so a quiet parked drone is not lost. A vehicle never heard shows
+ * "lost"; on a page that is not live (its socket is down: nothing it shows is current) every
+ * vehicle shows "station": what the page lost is the station, not the drones their radio.
  */
 export function displayLink(v, connection) {
   if (!v.seenAt) return "lost";
-  if (connection !== "live") return "lost";
+  if (connection !== "live") return "station"; // the page lost the station, not the drone its link
   const status = v.linkStatus ?? "ok";
   return status === "ok" || status === "degraded" ? status : "lost"; // "lost", "offline"
 }
@@ -92,9 +93,10 @@ export class VehicleLayer {
     el.querySelector(".veh-arrow").style.transform = `rotate(${v.heading ?? 0}deg)`;
     let label = vehicleSummary(v);
     if (link === "lost" && age !== null) label += ` · ${t("vehicle.lost_for", { age: formatAge(age) })}`;
+    if (link === "station" && age !== null) label += ` · ${t("vehicle.last_seen", { age: formatAge(age) })}`;
     el.querySelector(".veh-label").textContent = label;
     // Lost vehicles fade with age down to a floor, so the last known position stays visible.
-    box.style.opacity = link === "lost" && age !== null ? String(Math.max(0.35, 1 - age / 300)) : "1";
+    box.style.opacity = link !== "ok" && link !== "degraded" && age !== null ? String(Math.max(0.35, 1 - age / 300)) : "1";
     marker.setZIndexOffset(this.store.selected === v.sysid ? 1000 : 0);
     this._track(v);
     this._next(v);
