@@ -72,7 +72,7 @@ def test_pilot_watches_the_drone_and_turns_its_gimbal(
     context, page, errors = open_page(browser, camera_station.url)
     try:
         log_in(page, "pilot1")
-        page.click("[data-testid=vehicle-marker][data-sysid='1']")
+        page.click("[data-testid=vehicle-item][data-sysid='1']")
         page.wait_for_selector("[data-testid=video-pane][data-sysid='1']", timeout=WAIT_MS)
         page.wait_for_function(
             "() => { const v = document.querySelector('[data-testid=video]');"
