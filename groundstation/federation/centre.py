@@ -20,6 +20,7 @@ from typing import Any
 
 import aiomqtt
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from groundstation.federation import mqtt
@@ -158,8 +159,8 @@ class CentreStore:
     async def _vehicle(self, conn: Any, env: Envelope) -> None:
         d = env.data
         position = (
-            ", position = CASE WHEN :lat IS NULL OR :lon IS NULL THEN NULL ELSE "
-            "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography END"
+            ", position = ST_SetSRID(ST_MakePoint(CAST(:lon AS double precision), "
+            "CAST(:lat AS double precision)), 4326)::geography"
             if self.postgis
             else ""
         )
@@ -276,6 +277,8 @@ class Centre:
         self._client: aiomqtt.Client | None = None
         self.connected = asyncio.Event()
         self.stored = asyncio.Condition()
+        #: events dropped because the store refused them (not an outage: bad data or a bug)
+        self.not_stored = 0
 
     async def run(self) -> None:
         """Stay connected and store what the stations send."""
@@ -315,7 +318,19 @@ class Centre:
         if env.station != station:
             log.warning("centre: %s sent as %s: dropped", station, env.station)
             return
-        await self.store.store(env)
+        delay = 0.5
+        while True:
+            try:
+                await self.store.store(env)
+                break
+            except (OperationalError, InterfaceError) as exc:  # the store is away: wait for it
+                log.warning("centre: store unreachable, retrying %s: %s", env.id, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+            except (SQLAlchemyError, KeyError, TypeError, ValueError):
+                log.exception("centre: event %s from %s not stored", env.id, env.station)
+                self.not_stored += 1
+                break
         async with self.stored:
             self.stored.notify_all()
 

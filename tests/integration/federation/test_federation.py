@@ -166,3 +166,10 @@ async def test_nearest_free_drone_across_stations(
     near_b = await store.nearest_free(29.12, 119.12, limit=3)
     assert [(d.station, d.sysid) for d in near_b] == [("river-b", 1), ("river-a", 1)]
     assert 10_000 < near_b[0].distance_m < 12_500  # 0.08 deg lat and lon at 29 N, about 11.6 km
+
+
+async def test_a_frame_without_a_position_is_stored_and_never_free(store: CentreStore) -> None:
+    """A vehicle with no GPS fix yet (no latitude) is stored but is nobody's nearest drone."""
+    no_fix = {**frame(3, 0, 0), "lat_deg": None, "lon_deg": None}
+    assert await store.store(Envelope(station="river-a", seq=1, kind="vehicle.frame", data=no_fix))
+    assert await store.nearest_free(29.0, 119.0) == []
