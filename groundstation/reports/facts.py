@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from geodata.crs import LocalFrame
 from groundstation.db import camera_media
 from groundstation.db.models import (
     Flight,
@@ -33,7 +34,7 @@ from groundstation.db.models import (
 )
 from groundstation.db.track import Track, load_track
 from groundstation.errors import NotFound
-from groundstation.reports.measure import covered_fraction, track_distance_m
+from groundstation.reports.measure import covered_fraction, haversine_m, track_distance_m
 
 ANOMALY_KINDS = frozenset(
     {"link_lost", "rtl", "low_battery", "fence_breach", "mode_changed", "aborted_item", "failsafe"}
@@ -45,6 +46,21 @@ class Photo:
     lon_deg: float
     lat_deg: float
     time: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A point the plan loiters at (a tour's hotspot), WGS84."""
+
+    lon_deg: float
+    lat_deg: float
+    name: str = ""
+
+
+#: Plan kinds whose figure is the share of the planned area the camera swept.
+AREA_KINDS = frozenset({"coverage", "corridor"})
+#: Metres from a hotspot within which a tour's track counts it as visited.
+VISIT_RADIUS_M = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +82,10 @@ class PatrolFacts:
     track: Track
     planned_lines: list[list[tuple[float, float]]] = field(default_factory=list)
     planned_area: BaseGeometry | None = None
+    #: the plan's loiter points (a tour's hotspots), in route order
+    planned_stops: list[Stop] = field(default_factory=list)
+    #: metres of the plan's sweep legs (camera on: a shore loop's shoreline)
+    planned_sweep_m: float | None = None
     photos: list[Photo] = field(default_factory=list)
     photos_planned: int | None = None
     photos_missed: int = 0
@@ -105,8 +125,9 @@ def summary(f: PatrolFacts, *, hfov_deg: float) -> dict[str, Any]:
     if f.battery_start_pct is not None and f.battery_end_pct is not None:
         battery_used = round(f.battery_start_pct - f.battery_end_pct, 1)
     covered = None
-    if f.planned_area is not None and len(pts) > 1:
+    if f.plan_kind in AREA_KINDS and f.planned_area is not None and len(pts) > 1:
         covered = round(covered_fraction(f.track, f.planned_area, hfov_deg=hfov_deg), 4)
+    tour = f.plan_kind == "tour" and bool(f.planned_stops)
     return {
         "patrol_id": f.patrol_id,
         "plan_id": f.plan_id,
@@ -126,6 +147,15 @@ def summary(f: PatrolFacts, *, hfov_deg: float) -> dict[str, Any]:
         "track_points": len(pts),
         "max_alt_m": round(float(np.max(pts["alt_m"])), 1) if len(pts) else None,
         "covered_frac": covered,
+        "hotspots_visited": (
+            len(visited_stops(f.track, f.planned_stops, VISIT_RADIUS_M)) if tour else None
+        ),
+        "hotspots_planned": len(f.planned_stops) if tour else None,
+        "shoreline_m": (
+            round(f.planned_sweep_m, 1)
+            if f.plan_kind == "shore" and f.planned_sweep_m is not None
+            else None
+        ),
         "photos": len(f.photos),
         "photos_planned": f.photos_planned,
         "photos_missed": f.photos_missed,
@@ -136,19 +166,52 @@ def summary(f: PatrolFacts, *, hfov_deg: float) -> dict[str, Any]:
     }
 
 
-def _route_lines(route: dict[str, Any]) -> tuple[list[list[tuple[float, float]]], Any]:
+@dataclass(frozen=True, slots=True)
+class _PlannedRoute:
+    lines: list[list[tuple[float, float]]]
+    area: BaseGeometry | None
+    stops: list[Stop]
+    sweep_m: float | None
+
+
+def _route_lines(route: dict[str, Any]) -> _PlannedRoute:
     lines: list[list[tuple[float, float]]] = []
     area = None
+    stops: list[Stop] = []
+    sweeps: list[BaseGeometry] = []
     for feat in route.get("features", []):
         geom = feat.get("geometry") or {}
-        role = (feat.get("properties") or {}).get("role")
+        props = feat.get("properties") or {}
+        role = props.get("role")
         if role == "area" and geom:
             area = shape(geom)
-        elif geom.get("type") == "LineString":
+        elif props.get("kind") == "loiter" and geom.get("coordinates"):
+            lon, lat = shape(geom).coords[0][:2]
+            stops.append(Stop(float(lon), float(lat), str(props.get("name") or "")))
+            continue
+        if props.get("kind") == "sweep" and geom.get("type") == "LineString":
+            sweeps.append(shape(geom))
+        if geom.get("type") == "LineString":
             lines.append([(float(c[0]), float(c[1])) for c in geom["coordinates"]])
         elif geom.get("type") == "MultiLineString":
             lines += [[(float(c[0]), float(c[1])) for c in part] for part in geom["coordinates"]]
-    return lines, area
+    sweep_m = None
+    if sweeps:
+        frame = LocalFrame.for_geometry(sweeps[0])
+        sweep_m = float(sum(frame.to_local(g).length for g in sweeps))
+    return _PlannedRoute(lines, area, stops, sweep_m)
+
+
+def visited_stops(track: Track, stops: list[Stop], radius_m: float) -> list[Stop]:
+    """The stops some track point passed within `radius_m` of (horizontally)."""
+    pts = track.points
+    if not len(pts) or not stops:
+        return []
+    lat = np.array([s.lat_deg for s in stops])[:, None]
+    lon = np.array([s.lon_deg for s in stops])[:, None]
+    d = haversine_m(lat, lon, pts["lat_deg"][None, :], pts["lon_deg"][None, :])
+    near = np.asarray((d <= radius_m).any(axis=1))
+    return [s for s, hit in zip(stops, near.tolist(), strict=True) if hit]
 
 
 def _photos(raw: Any) -> list[Photo]:
@@ -225,7 +288,7 @@ async def gather(session: AsyncSession, patrol_id: int) -> PatrolFacts:
         )
     )
     last = flights[-1] if flights else None
-    lines, area = _route_lines(plan.route if plan is not None else {})
+    planned = _route_lines(plan.route if plan is not None else {})
     altitude = plan.params.get("altitude_m") if plan is not None else None
     return PatrolFacts(
         patrol_id=patrol.id,
@@ -241,8 +304,10 @@ async def gather(session: AsyncSession, patrol_id: int) -> PatrolFacts:
         ended_at=patrol.ended_at,
         altitude_m=_float(altitude),
         track=track,
-        planned_lines=lines,
-        planned_area=area,
+        planned_lines=planned.lines,
+        planned_area=planned.area,
+        planned_stops=planned.stops,
+        planned_sweep_m=planned.sweep_m,
         photos=_photos(stored.get("photos")),
         photos_planned=_int((plan.stats or {}).get("photos")) if plan is not None else None,
         photos_missed=_int(stored.get("photos_missed")) or 0,

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from PIL import Image, UnidentifiedImageError
 
 from groundstation.reports.facts import PatrolFacts
-from groundstation.reports.labels import SUMMARY_ROWS, fmt, local_time
+from groundstation.reports.labels import local_time, summary_rows
 
 
 @cache
@@ -32,8 +32,7 @@ def render_html(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | No
     now = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
     return _template("report.html.j2").render(
         s=summary,
-        rows=SUMMARY_ROWS,
-        fmt=fmt,
+        rows=summary_rows(summary),
         local=local_time,
         generated=now,
         map_png=base64.b64encode(map_png).decode() if map_png else None,

@@ -26,6 +26,8 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("duration_s", "Duration", "时长"),
     ("distance_m", "Distance flown", "飞行距离"),
     ("covered_frac", "Planned area covered", "计划区域覆盖率"),
+    ("hotspots_visited", "Hotspots visited", "已巡查重点部位"),
+    ("shoreline_m", "Shoreline patrolled (planned)", "巡查岸线长度"),
     ("photos", "Photos taken", "拍摄照片"),
     ("photos_planned", "Photos planned", "计划拍摄"),
     ("photos_missed", "Photos the station did not hear", "地面站未收到的照片"),
@@ -34,6 +36,33 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("anomalies", "Anomalies", "异常事件"),
     ("incidents", "Incidents", "发现案件"),
 )
+
+
+#: Rows shown only for the plan kinds they mean something for (their value is None otherwise).
+KIND_ROWS = frozenset({"covered_frac", "hotspots_visited", "shoreline_m"})
+
+
+def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The summary rows a report shows: key, English, Chinese, formatted value; the per-kind
+    figure (coverage, hotspots visited of N, shoreline length) only for its kind.
+
+    >>> [r[0] for r in summary_rows({"kind": "tour", "hotspots_visited": 4,
+    ...     "hotspots_planned": 5}) if r[0] in KIND_ROWS]
+    ['hotspots_visited']
+    >>> [r[3] for r in summary_rows({"hotspots_visited": 4, "hotspots_planned": 5})
+    ...     if r[0] == "hotspots_visited"]
+    ['4 / 5']
+    """
+    rows = []
+    for key, en, zh in SUMMARY_ROWS:
+        value = summary.get(key)
+        if key in KIND_ROWS and value is None:
+            continue
+        text = fmt(key, value)
+        if key == "hotspots_visited":
+            text = f"{value} / {summary.get('hotspots_planned')}"
+        rows.append((key, en, zh, text))
+    return rows
 
 
 def _hms(seconds: float) -> str:
@@ -59,7 +88,7 @@ def fmt(key: str, value: Any) -> str:
         return "n/a"
     if key in ("duration_s", "flight_time_s"):
         return _hms(float(value))
-    if key == "distance_m":
+    if key in ("distance_m", "shoreline_m"):
         return f"{float(value) / 1000:.2f} km"
     if key == "covered_frac":
         return f"{float(value) * 100:.1f} %"

@@ -1,7 +1,9 @@
 """The report's map picture: site layers, planned route against flown track, photos, incidents.
 
-Drawn with matplotlib (Agg, no display) in the site's metric frame, zoomed to the planned area
-and the track with a margin, with a scale bar. Returns PNG bytes (the HTML embeds them, the PDF
+Drawn with matplotlib (Agg, no display) in the site's metric frame, with a scale bar and no
+coordinate axes. A coverage (or corridor) map is zoomed to the planned area and the track; a
+tour's or shore loop's to its route, stops and track (its "area" is the whole zone, where a
+3 km route would be a speck). Returns PNG bytes (the HTML embeds them, the PDF
 draws them, the CLI and API can write them out).
 """
 
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geodata.crs import LocalFrame
-from groundstation.reports.facts import PatrolFacts
+from groundstation.reports.facts import AREA_KINDS, PatrolFacts
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,33 +55,35 @@ def render_map(facts: PatrolFacts, site: Site | None = None, *, dpi: int = 110) 
     frame = site.frame if site is not None else _frame_for(facts)
     fig, ax = plt.subplots(figsize=(8, 6.5))
     try:
-        xs: list[np.ndarray] = []
-        ys: list[np.ndarray] = []
         handles: list[Any] = []
         if facts.planned_area is not None:
             area = frame.to_local(facts.planned_area)
             for poly in getattr(area, "geoms", [area]):
                 px, py = poly.exterior.xy
                 ax.fill(px, py, facecolor="#deebf7", edgecolor="#6baed6", linewidth=1, zorder=1)
-                xs.append(np.asarray(px))
-                ys.append(np.asarray(py))
             handles.append(
                 Line2D([], [], color="#6baed6", linewidth=6, alpha=0.5, label="Planned area")
             )
         for line in facts.planned_lines:
             lx, ly = _xy(frame, [p[0] for p in line], [p[1] for p in line])
             ax.plot(lx, ly, color=ROUTE_COLOUR, linewidth=1.2, linestyle="--", zorder=5)
-            xs.append(lx)
-            ys.append(ly)
         if facts.planned_lines:
             handles.append(
                 Line2D([], [], color=ROUTE_COLOUR, linestyle="--", label="Planned route")
             )
+        if facts.planned_stops:
+            sx, sy = _xy(
+                frame,
+                [p.lon_deg for p in facts.planned_stops],
+                [p.lat_deg for p in facts.planned_stops],
+            )
+            ax.scatter(sx, sy, marker="D", s=40, c="#756bb1", edgecolors="white", zorder=6)
+            handles.append(
+                Line2D([], [], marker="D", color="#756bb1", linestyle="", label="Hotspot")
+            )
         for seg in facts.track.segments():
             tx, ty = _xy(frame, seg["lon_deg"], seg["lat_deg"])
             ax.plot(tx, ty, color=TRACK_COLOUR, linewidth=2, zorder=4)
-            xs.append(tx)
-            ys.append(ty)
         if len(facts.track.points):
             handles.append(Line2D([], [], color=TRACK_COLOUR, linewidth=2, label="Flown track"))
         if facts.photos:
@@ -102,7 +106,7 @@ def render_map(facts: PatrolFacts, site: Site | None = None, *, dpi: int = 110) 
             handles.append(
                 Line2D([], [], marker="X", color=INCIDENT_COLOUR, linestyle="", label="Incident")
             )
-        xlim, ylim = _limits(xs, ys)
+        xlim, ylim = map_extent(facts, frame)
         if site is not None:
             _site_layers(ax, site)
         ax.set_xlim(*xlim)
@@ -136,6 +140,38 @@ def _frame_for(facts: PatrolFacts) -> LocalFrame:
         p = facts.track.points[0]
         return LocalFrame.for_lonlat(float(p["lon_deg"]), float(p["lat_deg"]))
     return LocalFrame.from_epsg(32650)
+
+
+def map_extent(
+    facts: PatrolFacts, frame: LocalFrame
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The map's (x, y) limits in `frame` metres: what the patrol was about, with a margin.
+
+    The planned area counts for area kinds (coverage, corridor) or when there is no route;
+    a tour or shore loop is framed by its route, stops and flown track.
+    """
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    if facts.planned_area is not None and (
+        facts.plan_kind in AREA_KINDS or not facts.planned_lines
+    ):
+        area = frame.to_local(facts.planned_area)
+        for poly in getattr(area, "geoms", [area]):
+            px, py = poly.exterior.xy
+            xs.append(np.asarray(px))
+            ys.append(np.asarray(py))
+    parts: list[tuple[Any, Any]] = [
+        ([c[0] for c in line], [c[1] for c in line]) for line in facts.planned_lines
+    ]
+    stops = facts.planned_stops
+    parts.append(([p.lon_deg for p in stops], [p.lat_deg for p in stops]))
+    parts += [(seg["lon_deg"], seg["lat_deg"]) for seg in facts.track.segments()]
+    for lon, lat in parts:
+        if len(lon):
+            x, y = _xy(frame, lon, lat)
+            xs.append(x)
+            ys.append(y)
+    return _limits(xs, ys)
 
 
 def _limits(

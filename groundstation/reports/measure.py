@@ -29,9 +29,10 @@ from groundstation.db.track import Track
 EARTH_RADIUS_M = 6_371_008.8
 
 
-def _haversine(
+def haversine_m(
     lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
 ) -> np.ndarray:
+    """Great-circle metres between points (arrays broadcast)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -44,7 +45,7 @@ def track_distance_m(track: Track) -> float:
     for seg in track.segments():
         if len(seg) > 1:
             lat, lon = seg["lat_deg"], seg["lon_deg"]
-            total += float(_haversine(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
+            total += float(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
     return total
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from groundstation.errors import GroundStationError
 from groundstation.reports.facts import PatrolFacts
-from groundstation.reports.labels import SUMMARY_ROWS, fmt, local_time
+from groundstation.reports.labels import local_time, summary_rows
 
 CJK_FONT = "WenQuanYiMicroHei"
 #: TrueType CJK fonts ReportLab can embed (glyf outlines, not CFF), first found wins.
@@ -72,8 +72,8 @@ def render_pdf(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | Non
     )
     story: list[Any] = [Paragraph(f"Patrol report / 巡逻报告 #{facts.patrol_id}", h1)]
     rows = [
-        [Paragraph(f"{en} / {zh}", cjk), Paragraph(fmt(key, summary.get(key)), cjk)]
-        for key, en, zh in SUMMARY_ROWS
+        [Paragraph(f"{en} / {zh}", cjk), Paragraph(_escape(text), cjk)]
+        for _key, en, zh, text in summary_rows(summary)
     ]
     story += [Table(rows, colWidths=[6.5 * cm, 10 * cm], style=grid), Spacer(1, 0.4 * cm)]
     if map_png:
