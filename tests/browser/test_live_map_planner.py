@@ -209,11 +209,28 @@ def test_pilot_draws_previews_saves_flies_and_deletes_plans(
         page.wait_for_selector("[data-testid=toast-error] >> text=record", timeout=WAIT_MS)
         assert page.locator(f"[data-testid=plan-item][data-id='{plan_id}']").count() == 1
 
-        # the unused plan is deleted from the page
+        # the pilot edits the unused plan: lower and with narrower swaths, planned again in place
         spare_item = page.locator(f"[data-testid=plan-item][data-id='{spare}']")
+        spare_item.locator("[data-testid=plan-edit]").click()
+        page.wait_for_selector("[data-testid=plan-form]", timeout=WAIT_MS)
+        assert page.input_value("[data-testid=plan-altitude]") == "30"
+        assert page.input_value("[data-testid=plan-swath]") == "80"
+        page.fill("[data-testid=plan-altitude]", "25")
+        page.fill("[data-testid=plan-swath]", "50")
+        page.click("[data-testid=plan-save]")
+        page.wait_for_selector(f"[data-testid=toast-info] >> text=#{spare}", timeout=WAIT_MS)
+        with station.api() as client:
+            auth = {"Authorization": f"Bearer {station.token('pilot1')}"}
+            edited = client.get(f"/api/plans/{spare}", headers=auth).json()
+        assert edited["params"]["altitude_m"] == 25
+        assert edited["params"]["swath_width_m"] == 50
+
+        # the unused plan is deleted from the page
         spare_item.locator("[data-testid=plan-delete]").click()
         page.click("[data-testid=confirm-ok]")
-        page.wait_for_selector(f"[data-testid=toast-info] >> text=#{spare}", timeout=WAIT_MS)
+        page.wait_for_selector(
+            f"[data-testid=toast-info] >> text=巡逻方案 #{spare} 已删除", timeout=WAIT_MS
+        )
         spare_item.wait_for(state="detached", timeout=WAIT_MS)
         with station.api() as client:
             token = station.token("pilot1")
