@@ -369,3 +369,8 @@ class SitePublic(BaseModel):
     bbox: list[float] = Field(description="[west, south, east, north] in degrees")
     layers: list[LayerSummary]
     warnings: list[str]
+    rally_points: list[tuple[float, float]] = Field(
+        default_factory=list,
+        description="landable points on shore besides the station, (lon, lat) in degrees "
+        "(the safety settings' rally points)",
+    )

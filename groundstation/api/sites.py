@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from groundstation.api.deps import current_user
+from groundstation.api.deps import SettingsDep, current_user
 from groundstation.api.schemas import LayerSummary, SitePublic
 from groundstation.api.site_deps import GEOJSON, LoadedSite
 from groundstation.errors import NotFound
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/sites", tags=["sites"], dependencies=[Depends(current_user)])
 
 
-def _summary(site: Site, row_id: int) -> SitePublic:
+def _summary(site: Site, row_id: int, rally_points: list[tuple[float, float]]) -> SitePublic:
     station = None
     try:
         station = site.station
@@ -52,14 +52,29 @@ def _summary(site: Site, row_id: int) -> SitePublic:
             for n, g in site.layers.items()
         ],
         warnings=[str(w) for w in site.warnings],
+        rally_points=rally_points,
     )
 
 
 @router.get("/current")
-async def read_site(loaded: LoadedSite) -> SitePublic:
-    """The site: name, metric CRS, launch station, bounding box, layers and load remarks."""
+async def read_site(loaded: LoadedSite, settings: SettingsDep) -> SitePublic:
+    """The site: name, metric CRS, launch station, bounding box, layers, load remarks and the
+    rally points drones may land at besides the station."""
     site, row_id, _ = loaded
-    return _summary(site, row_id)
+    return _summary(site, row_id, landable_rally_points(site, settings.safety.rally_points))
+
+
+def landable_rally_points(
+    site: Site, configured: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """The configured rally points the safety watch lands at: those on land (one on the water
+    is refused there, see :mod:`groundstation.safety.site_facts`, and so not shown)."""
+    if not configured:
+        return []
+    from groundstation.safety.site_facts import SiteFacts
+
+    accepted = {p.name for p in SiteFacts.from_site(site, rally_lonlat=configured).landable}
+    return [pt for k, pt in enumerate(configured, start=1) if f"rally {k}" in accepted]
 
 
 @router.get(

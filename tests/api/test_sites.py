@@ -64,3 +64,15 @@ def test_bad_site_path_gives_clear_500(settings, tmp_path):
     assert r.status_code == 500
     assert "site" in r.json()["detail"]
     assert r.json()["error"] == "ConfigError"
+
+
+def test_the_site_names_the_rally_points_on_land_only(settings):
+    """Rally points from the safety settings come with the site for the map; one on the water
+    (refused by the safety watch) is left out."""
+    on_land, on_water = (119.23, 29.070), (119.23, 29.064)  # as in safety.site_facts' doctest
+    safety = settings.safety.model_copy(update={"rally_points": [on_land, on_water]})
+    with TestClient(create_app(settings.model_copy(update={"safety": safety}))) as client:
+        r = client.post("/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]})
+        auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        site = client.get("/api/sites/current", headers=auth).json()
+    assert site["rally_points"] == [list(on_land)]

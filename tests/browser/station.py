@@ -23,6 +23,7 @@ from fastapi import FastAPI
 
 from groundstation.app import create_app
 from groundstation.config import DbSettings, LinkSettings, Settings
+from groundstation.safety.config import SafetySettings
 from simulator.camera.fleet_cameras import CameraConfig
 from simulator.camera.scene import SceneObject
 from simulator.fleet import SimConfig, SimFleet
@@ -61,6 +62,7 @@ class LiveStation:
     drones: int = 0
     speedup: float = 10.0
     map_tiles: Path | None = None
+    rally_points: list[tuple[float, float]] = field(default_factory=list)  # (lon, lat)
     camera_objects: tuple[SceneObject, ...] | None = None
     """Gimbal cameras on the drones (RTP on free ports), seeing these objects; None: none."""
     camera: CameraConfig | None = None
@@ -92,6 +94,7 @@ class LiveStation:
             password_hash_profile="cheapest",
             map_tiles=self.map_tiles,
             link=LinkSettings(mavlink=mavlink, link_lost_s=3.0),
+            safety=SafetySettings(rally_points=self.rally_points),
         )
 
     # --- lifecycle (called from the test thread) ------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.pages import WAIT_MS, log_in, open_page, show_tab
 from tests.browser.station import LiveStation
@@ -48,7 +49,8 @@ OVERLAPPING_LABELS = """() => {
 
 @pytest.fixture
 def planning_station(tmp_path) -> Iterator[LiveStation]:
-    station = LiveStation(tmp_path / "station", drones=1, speedup=10.0).start()
+    rally = [(119.23, 29.070)]  # on land (safety.site_facts' doctest)
+    station = LiveStation(tmp_path / "station", drones=1, speedup=10.0, rally_points=rally).start()
     try:
         station.add_user("pilot1", "pilot")
         yield station
@@ -83,6 +85,20 @@ def _screen_point(page: Any, lon: float, lat: float) -> tuple[float, float]:
     return x0 + dx, y0 + dy
 
 
+def _zoom_to_drone(page: Any) -> None:
+    """Click the drone in the list until the map has zoomed to it (the list is re-rendered
+    every second, and a click that lands on an item being replaced is lost)."""
+    zoomed = "() => Number(document.getElementById('map').dataset.zoom) >= 15"
+    for _ in range(5):
+        page.click("[data-testid=vehicle-item][data-sysid='1']")
+        try:
+            page.wait_for_function(zoomed, timeout=3000)
+            return
+        except PlaywrightTimeout:
+            continue
+    page.wait_for_function(zoomed, timeout=WAIT_MS)
+
+
 def _colour(page: Any, selector: str) -> str:
     return str(page.get_attribute(selector, "stroke")).lower()
 
@@ -109,6 +125,8 @@ def test_pilot_draws_previews_saves_flies_and_deletes_plans(
             "els => els.map(e => e.dataset.key)"))  # fmt: skip
         assert {"no_fly", "restricted", "keep_out", "water", "hotspot"} <= keys
         assert {"poi-patrol_station", "poi-settlement", "drone-1", "route", "track"} <= keys
+        assert "rally" in keys
+        assert page.locator("[data-testid=rally-point]").count() == 1
         assert "高压线走廊" in legend.inner_text()
         page.screenshot(path=str(artifacts / f"legend_{size}.png"))
         if size == "phone":
@@ -123,8 +141,7 @@ def test_pilot_draws_previews_saves_flies_and_deletes_plans(
         assert page.evaluate(OVERLAPPING_LABELS) == []
 
         # the pilot zooms to the drone at the station and draws an area just south of it
-        page.click("[data-testid=vehicle-item][data-sysid='1']")
-        page.wait_for_function("() => Number(document.getElementById('map').dataset.zoom) >= 15")
+        _zoom_to_drone(page)
         page.wait_for_timeout(400)  # the view settles
         assert page.evaluate(OVERLAPPING_LABELS) == []
         show_tab(page, "patrols")

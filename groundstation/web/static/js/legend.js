@@ -124,8 +124,9 @@ export class MapLegend {
     store.on("vehicle", () => this.noteDrones());
   }
 
-  /** The site is loaded: list the categories of its points. */
-  siteLoaded() {
+  /** The site is loaded: list the categories of its points (and rally points, if it has any). */
+  siteLoaded(rally = false) {
+    this.rally = rally;
     for (const name of ["points_of_interest", "stations"]) {
       const layer = this.siteMap.overlays?.[name];
       if (!layer) continue;
@@ -215,7 +216,7 @@ export class MapLegend {
           row("route", sample({ color: "#555", weight: 2, dashArray: "6 6" }, "line"), t("legend.route")),
           row("track", sample({ color: "#555", weight: 2 }, "line"), t("legend.track")),
           row("track-done", sample({ color: "#555", weight: 2, opacity: 0.3 }, "line"), t("legend.track_done")),
-          this.rally ? row("rally", h("span", { class: "legend-rally" }, "R"), t("legend.rally")) : null,
+          this.rally ? row("rally", h("span", { class: "rally-marker legend-rally" }, "R"), t("legend.rally")) : null,
         ),
       ),
     );

@@ -23,6 +23,7 @@ import { MapLegend } from "./legend.js";
 import { MapLabels } from "./labels.js";
 import { FollowMode } from "./follow.js";
 import { TrackFader } from "./tracks.js";
+import { drawRallyPoints } from "./rally.js";
 
 const TOKEN_KEY = "ecopatrol.token";
 const MEDIA_POLL_MS = 10000;
@@ -200,7 +201,7 @@ async function startApp(user) {
     siteMap.loadSite(api).then((site) => {
       store.site = site;
       document.getElementById("site-name").textContent = site.name;
-      legend.siteLoaded();
+      legend.siteLoaded(drawRallyPoints(siteMap, site) > 0);
       labels.siteLoaded();
       planner.render();
     }),
