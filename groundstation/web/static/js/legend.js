@@ -21,7 +21,7 @@ addTexts({
     "legend.keep_out": "高压线走廊（禁入）",
     "legend.hotspot": "重点区域",
     "legend.river": "河道中心线",
-    "legend.route": "计划航线（虚线）",
+    "legend.route": "巡逻航线（虚线）",
     "legend.track": "已飞航迹（实线）",
     "legend.track_done": "已结束的航迹（淡色）",
     "legend.rally": "备降点",
