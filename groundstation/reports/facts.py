@@ -91,6 +91,9 @@ class PatrolFacts:
     photos_missed: int = 0
     #: metres flown by the patrol's flights (across gaps along the route); None: not recorded
     distance_m: float | None = None
+    #: seconds armed on the vehicle's own clock (``flights.flight_s``, simulated time on a
+    #: simulator run faster than real time); None: no flight recorded
+    flight_s: float | None = None
     battery_start_pct: float | None = None
     battery_end_pct: float | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -115,12 +118,21 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def summary(f: PatrolFacts, *, hfov_deg: float) -> dict[str, Any]:
-    """The report's numbers, JSON-ready (``None`` where the fact is unknown)."""
+    """The report's numbers, JSON-ready (``None`` where the fact is unknown).
+
+    ``duration_s`` is flight time on the vehicle's clock when the patrol's flights were recorded
+    (``duration_clock`` "vehicle"), else the station's start to end ("station");
+    ``elapsed_s`` is always the station's start to end.
+    """
     pts = f.track.points
-    duration = None
+    elapsed = None
     if f.started_at is not None and f.ended_at is not None:
-        duration = (f.ended_at - f.started_at).total_seconds()
-    flight_s = float(pts["time_s"][-1] - pts["time_s"][0]) if len(pts) > 1 else 0.0
+        elapsed = (f.ended_at - f.started_at).total_seconds()
+    # the station's clock is wall-clock: on a simulator run at --speedup N it is N times short
+    duration = f.flight_s if f.flight_s is not None else elapsed
+    flight_s = f.flight_s
+    if flight_s is None:
+        flight_s = float(pts["time_s"][-1] - pts["time_s"][0]) if len(pts) > 1 else 0.0
     battery_used = None
     if f.battery_start_pct is not None and f.battery_end_pct is not None:
         battery_used = round(f.battery_start_pct - f.battery_end_pct, 1)
@@ -140,6 +152,8 @@ def summary(f: PatrolFacts, *, hfov_deg: float) -> dict[str, Any]:
         "start": _iso(f.started_at),
         "end": _iso(f.ended_at),
         "duration_s": round(duration, 1) if duration is not None else None,
+        "duration_clock": "vehicle" if f.flight_s is not None else "station",
+        "elapsed_s": round(elapsed, 1) if elapsed is not None else None,
         "flight_time_s": round(flight_s, 1),
         "distance_m": round(
             f.distance_m if f.distance_m is not None else track_distance_m(f.track), 1
@@ -312,6 +326,7 @@ async def gather(session: AsyncSession, patrol_id: int) -> PatrolFacts:
         photos_planned=_int((plan.stats or {}).get("photos")) if plan is not None else None,
         photos_missed=_int(stored.get("photos_missed")) or 0,
         distance_m=sum(f.distance_m for f in flights) if flights else None,
+        flight_s=sum(f.flight_s for f in flights) if flights else None,
         battery_start_pct=(
             last.battery_start_pct if last else _float(stored.get("battery_start_pct"))
         ),

@@ -23,7 +23,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("state", "State", "状态"),
     ("start", "Start (Asia/Shanghai)", "开始时间"),
     ("end", "End (Asia/Shanghai)", "结束时间"),
-    ("duration_s", "Duration", "时长"),
+    ("duration_s", "Flight time", "飞行时长"),
     ("distance_m", "Distance flown", "飞行距离"),
     ("covered_frac", "Planned area covered", "计划区域覆盖率"),
     ("hotspots_visited", "Hotspots visited", "已巡查重点部位"),

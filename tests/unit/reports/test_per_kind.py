@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from shapely.geometry import box
 
 from geodata.crs import LocalFrame
 from groundstation.reports.builder import render
 from groundstation.reports.facts import PatrolFacts, Stop, summary
 from groundstation.reports.mapimage import map_extent
-from tests.unit.reports.factsfixtures import facts, track
+from tests.unit.reports.factsfixtures import START, facts, track
 
 #: a 12 km x 7 km zone: a tour's "area" is the whole site, not what it flew
 ZONE = box(119.10, 29.00, 119.22, 29.065)
@@ -64,3 +66,19 @@ def test_tour_map_is_framed_on_the_route_not_the_zone() -> None:
     assert max(x1 - x0, y1 - y0) < 3000
     (cx0, cx1), _ = map_extent(facts(planned_area=ZONE), frame)
     assert cx1 - cx0 > 11000  # a coverage map still shows the whole area it was to cover
+
+
+def test_duration_is_flight_time_on_the_vehicle_clock() -> None:
+    """With flights recorded, the duration is the vehicle's armed time, not the station's
+    wall clock (a demo at --speedup 5 flies 600 s in 120 s)."""
+    f = facts(ended_at=START + timedelta(seconds=120), flight_s=600.0)
+    s = summary(f, hfov_deg=60)
+    assert (s["duration_s"], s["duration_clock"], s["elapsed_s"]) == (600.0, "vehicle", 120.0)
+    assert s["flight_time_s"] == 600.0
+    assert 'id="duration_s" data-value="600.0">0:10:00<' in render(f, "html").body.decode()
+
+
+def test_duration_falls_back_to_the_station_clock() -> None:
+    """Without a recorded flight, the duration is the patrol's start to end, so labelled."""
+    s = summary(facts(), hfov_deg=60)
+    assert (s["duration_s"], s["duration_clock"]) == (300.0, "station")
