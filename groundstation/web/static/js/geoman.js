@@ -18,10 +18,15 @@ function load(tag, attrs) {
 
 if (!globalThis.L?.PM) {
   globalThis.L = { ...Leaflet };
-  await Promise.all([
-    load("link", { rel: "stylesheet", href: `${GEOMAN}.css` }),
-    load("script", { src: `${GEOMAN}.min.js` }),
-  ]);
+  try {
+    await Promise.all([
+      load("link", { rel: "stylesheet", href: `${GEOMAN}.css` }),
+      load("script", { src: `${GEOMAN}.min.js` }),
+    ]);
+  } catch (err) {
+    // the map and everything else still work; the planner's draw buttons stay disabled
+    console.error(err);
+  }
 }
 
 /** True when the drawing tools loaded (the planner draws with them). */
