@@ -262,6 +262,9 @@ class FederationSettings(BaseModel):
         True, description="a pilot is on duty: the centre's commands may be carried out"
     )
     reconnect_max_s: float = Field(10.0, gt=0, description="longest wait between reconnects")
+    command_max_age_s: float = Field(
+        60.0, gt=0, description="older centre commands (queued while offline) are refused"
+    )
 
 
 class DbSettings(BaseModel):

@@ -110,6 +110,7 @@ class Command(BaseModel):
     kind: CommandKind
     sysid: int = Field(ge=1, le=255, description="the station's vehicle")
     issued_by: str = Field(description="the centre's officer")
+    issued_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     params: dict[str, Any] = Field(default_factory=dict)
 
 

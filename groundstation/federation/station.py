@@ -6,10 +6,11 @@ keeps a connection to the broker, sends the outbox oldest first with QoS 1 (one 
 removed after its PUBACK, so order holds across outages), and carries out the centre's commands.
 
 A command is the centre asking: the station decides under its own rules. With no pilot on duty
-(``accept_commands`` off) it refuses; otherwise its :data:`Executor` carries it out and may
-refuse too. Every command, done or refused, is audited locally (:data:`Auditor`) and answered
-with an ``ack`` event carrying the command's id. A command delivered twice is answered twice
-with the first answer and carried out once.
+(``accept_commands`` off) it refuses; a command older than ``command_max_age_s`` (it waited
+at the broker while the station was offline) is refused as expired; otherwise its
+:data:`Executor` carries it out and may refuse too. Every command, done or refused, is
+audited locally (:data:`Auditor`) and answered with an ``ack`` event carrying the command's
+id. A command delivered twice is answered twice with the first answer and carried out once.
 
 :meth:`forward_hub` feeds the station's live hub into :meth:`emit`: vehicle frames at most
 ``frame_rate_hz`` per vehicle, patrol states, incidents and alerts as they happen.
@@ -24,6 +25,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiomqtt
@@ -177,6 +179,9 @@ class StationLink:
 
         if not self.settings.accept_commands:
             return answer("refused", "no pilot on duty at the station")
+        age_s = (datetime.now(UTC) - command.issued_at).total_seconds()
+        if age_s > self.settings.command_max_age_s:
+            return answer("refused", f"expired: issued {age_s:.0f} s ago")
         try:
             result, reason = await self._execute(command)
         except Exception as exc:  # any failure is the station's answer

@@ -38,6 +38,7 @@ def station(
     *,
     accept_commands: bool = True,
     execute: Executor = _rtl_only,
+    command_max_age_s: float = 60.0,
 ) -> tuple[StationLink, Audit]:
     settings = FederationSettings(
         enabled=True,
@@ -47,6 +48,7 @@ def station(
         ca_file=broker.ca,
         accept_commands=accept_commands,
         reconnect_max_s=0.5,
+        command_max_age_s=command_max_age_s,
     )
     audit = Audit()
     return StationLink(settings, Outbox(folder / f"{name}-outbox.db"), execute, audit), audit

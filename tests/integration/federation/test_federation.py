@@ -173,3 +173,31 @@ async def test_a_frame_without_a_position_is_stored_and_never_free(store: Centre
     no_fix = {**frame(3, 0, 0), "lat_deg": None, "lon_deg": None}
     assert await store.store(Envelope(station="river-a", seq=1, kind="vehicle.frame", data=no_fix))
     assert await store.nearest_free(29.0, 119.0) == []
+
+
+async def test_commands_wait_for_an_offline_station_and_expire(
+    broker: Mosquitto, store: CentreStore, tmp_path: Path
+) -> None:
+    """Commands sent while a station is offline wait in its persistent session; on its return
+    a fresh one is carried out and a stale one is refused as expired, both audited."""
+    link, audit = station(broker, "river-a", tmp_path, command_max_age_s=1.0)
+    centre = centre_of(broker, store)
+    async with running(centre):
+        async with running(link):  # the station's session (and subscription) now exist
+            pass
+        stale = Command(kind="rtl", sysid=1, issued_by="officer-c")
+        await centre.send("river-a", stale)
+        await asyncio.sleep(1.5)
+        fresh = Command(kind="rtl", sysid=2, issued_by="officer-c")
+        await centre.send("river-a", fresh)
+        link2, audit2 = station(broker, "river-a", tmp_path, command_max_age_s=1.0)
+        async with running(link2):
+
+            async def answered() -> bool:
+                records = [await store.command(c.id) for c in (stale, fresh)]
+                return all(r is not None and r.result is not None for r in records)
+
+            await wait_for(answered)
+    assert audit.entries == []
+    results = [(c.id, ack.result, (ack.reason or "")[:7]) for c, ack in audit2.entries]
+    assert results == [(stale.id, "refused", "expired"), (fresh.id, "done", "")]
