@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from PIL import Image, UnidentifiedImageError
 
+from groundstation.reports.codes import event_text, label
 from groundstation.reports.facts import PatrolFacts
 from groundstation.reports.labels import local_time, summary_rows
 
@@ -34,6 +35,8 @@ def render_html(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | No
         s=summary,
         rows=summary_rows(summary),
         local=local_time,
+        label=label,
+        event_text=event_text,
         generated=now,
         map_png=base64.b64encode(map_png).decode() if map_png else None,
         events=facts.events,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from groundstation.reports.codes import label
+
 #: The summary rows of a patrol report, in order: key, English, Chinese.
 SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("plan", "Plan", "巡逻计划"),
@@ -34,7 +36,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("battery_used_pct", "Battery used", "耗电"),
     ("max_alt_m", "Highest altitude", "最高高度"),
     ("anomalies", "Anomalies", "异常事件"),
-    ("incidents", "Incidents", "发现案件"),
+    ("incidents", "Incidents", "发现事件"),
 )
 
 
@@ -61,6 +63,8 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         text = fmt(key, value)
         if key == "hotspots_visited":
             text = f"{value} / {summary.get('hotspots_planned')}"
+        elif key in ("kind", "state") and value:
+            text = label(key, str(value))
         rows.append((key, en, zh, text))
     return rows
 

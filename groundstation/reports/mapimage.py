@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geodata.crs import LocalFrame
+from groundstation.reports.codes import english
 from groundstation.reports.facts import AREA_KINDS, PatrolFacts
 
 if TYPE_CHECKING:
@@ -115,7 +116,8 @@ def render_map(facts: PatrolFacts, site: Site | None = None, *, dpi: int = 110) 
         _scale_bar(ax, xlim, ylim)
         ax.set_xticks([])
         ax.set_yticks([])
-        title = f"Patrol {facts.patrol_id}: {facts.plan_kind} '{_latin(facts.plan_name)}'"
+        kind = english("kind", facts.plan_kind)
+        title = f"Patrol {facts.patrol_id}: {kind} '{_latin(facts.plan_name)}'"
         ax.set_title(f"{title}, drone {_latin(facts.vehicle)}", fontsize=10)
         if handles:
             ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)

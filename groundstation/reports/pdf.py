@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from groundstation.errors import GroundStationError
+from groundstation.reports.codes import event_text, label
 from groundstation.reports.facts import PatrolFacts
 from groundstation.reports.labels import local_time, summary_rows
 
@@ -81,23 +82,23 @@ def render_pdf(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | Non
         scale = min(16 * cm / img.imageWidth, 13 * cm / img.imageHeight)
         img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
         story += [img, Spacer(1, 0.4 * cm)]
-    story.append(Paragraph(f"Events and anomalies / 事件与异常 ({len(facts.events)})", h2))
-    ev = [["Time", "Kind", "Level", "What"]] + [
+    story.append(Paragraph(f"Events and anomalies / 飞行记录与异常 ({len(facts.events)})", h2))
+    ev = [["时间 / Time", "类型 / Kind", "级别 / Level", "内容 / What"]] + [
         [
             local_time(e["at"]) if e["at"] else "",
-            e["kind"],
-            e["level"],
-            Paragraph(_escape(e["text"]), small),
+            Paragraph(_escape(label("event", e["kind"])), small),
+            Paragraph(_escape(label("level", e["level"])), small),
+            Paragraph(_escape(event_text(e["text"])), small),
         ]
         for e in facts.events
     ]
     story += [Table(ev, colWidths=[3.4 * cm, 3 * cm, 1.8 * cm, 8.3 * cm], style=grid, repeatRows=1)]
-    story.append(Paragraph(f"Incidents / 案件 ({len(facts.incidents)})", h2))
-    inc = [["#", "Type", "Status", "Position", "Description"]] + [
+    story.append(Paragraph(f"Incidents / 事件 ({len(facts.incidents)})", h2))
+    inc = [["#", "类型 / Type", "状态 / Status", "位置 / Position", "描述 / Description"]] + [
         [
             str(i["id"]),
-            i["type"],
-            i["status"],
+            Paragraph(_escape(label("incident_type", i["type"])), small),
+            Paragraph(_escape(label("incident_status", i["status"])), small),
             f"{i['lat_deg']:.6f}, {i['lon_deg']:.6f}",
             Paragraph(_escape(i["description"]), cjk),
         ]

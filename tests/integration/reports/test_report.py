@@ -60,8 +60,11 @@ async def test_html_report_carries_the_patrol_numbers(session, stored):
     incident_rows = page.xpath("//table[@id='incidents_table']//tr[td]")
     assert [r.xpath("td")[0].text for r in incident_rows] == [str(i) for i in stored.incident_ids]
     assert "nets <near> the bank" in page.xpath("//table[@id='incidents_table']")[0].text_content()
-    kinds = [r.xpath("td")[1].text for r in page.xpath("//table[@id='events_table']//tr[td]")]
-    assert kinds == ["preflight", "link_lost", "returning"]
+    rows = page.xpath("//table[@id='events_table']//tr[td]")
+    assert [r.xpath("td")[1].get("data-code") for r in rows] == [
+        "preflight", "link_lost", "returning"
+    ]
+    assert rows[1].xpath("td")[1].text == "链路中断 / link lost"  # a label, not the raw code
     img = page.xpath("//img[@id='map']")[0].get("src")
     assert img.startswith("data:image/png;base64,")
 

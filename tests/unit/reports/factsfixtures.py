@@ -62,7 +62,7 @@ def facts(**over: Any) -> PatrolFacts:
             {
                 "id": 11,
                 "type": "illegal_fishing",
-                "status": "reported",
+                "status": "open",
                 "lat_deg": 29.0503,
                 "lon_deg": 119.1812,
                 "description": "渔网 nets",
