@@ -13,7 +13,8 @@ audited locally (:data:`Auditor`) and answered with an ``ack`` event carrying th
 id. A command delivered twice is answered twice with the first answer and carried out once.
 
 :meth:`forward_hub` feeds the station's live hub into :meth:`emit`: vehicle frames at most
-``frame_rate_hz`` per vehicle, patrol states, incidents and alerts as they happen.
+``frame_rate_hz`` per vehicle, patrol states, incidents and alerts as they happen, and the
+notifier's "report ready" notices as ``report.ready``.
 """
 
 from __future__ import annotations
@@ -204,6 +205,9 @@ class StationLink:
                         if now - self._frame_sent.get(msg.key, -min_gap_s) < min_gap_s:
                             continue
                         self._frame_sent[msg.key] = now
-                    self.emit(kind, json.loads(msg.data_text))
+                    data = json.loads(msg.data_text)
+                    if kind == "alert" and data.get("kind") == "report_ready":
+                        kind = "report.ready"  # the notifier's notice, as its own event
+                    self.emit(kind, data)
             log.warning("federation: the hub dropped the forwarder; subscribing again")
             await asyncio.sleep(0.1)
