@@ -62,7 +62,9 @@ async def test_html_report_carries_the_patrol_numbers(session, stored):
     assert "nets <near> the bank" in page.xpath("//table[@id='incidents_table']")[0].text_content()
     rows = page.xpath("//table[@id='events_table']//tr[td]")
     assert [r.xpath("td")[1].get("data-code") for r in rows] == [
-        "preflight", "link_lost", "returning"
+        "preflight",
+        "link_lost",
+        "returning",
     ]
     assert rows[1].xpath("td")[1].text == "链路中断 / link lost"  # a label, not the raw code
     img = page.xpath("//img[@id='map']")[0].get("src")
