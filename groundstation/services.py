@@ -15,11 +15,13 @@ the order below is the start-up order (shutdown runs it backwards):
 6. the patrol service, which reattaches the open patrols (to the fleet, if there is one);
 7. the notifier and the report filer; the scheduler (which starts patrols and notifies);
 8. the evidence key and the audit chain's checkpointer;
-9. the background tasks: the fleet bridge, the safety watch, the weather poll, the report
-   filer, the freshness refresh, the audit checkpoints, and (``federation.enabled``) the link
-   to the command centre with its outbox and the live hub's forwarder (docs/federation.md).
+9. the remaining background tasks: the weather poll, video, the report filer, the freshness
+   refresh, the audit checkpoints, and (``federation.enabled``) the link to the command centre
+   with its outbox and the live hub's forwarder (docs/federation.md). The fleet bridge and the
+   safety watch start as soon as they exist (step 5): the link's events are theirs from the
+   start, not lost while patrols reattach.
 
-At shutdown the hub closes first (live clients are told), then the background tasks stop, the
+At shutdown the hub closes first (live clients are told), then every background task stops, the
 audit chain's head is signed once more, and the rest stops in reverse. The FastAPI app keeps
 the one :class:`Services` and routes reach it through ``api.deps.ServicesDep``.
 """
@@ -148,6 +150,8 @@ async def build_services(
         await _first_admin(settings, sessions, passwords)
 
         planner = await stack.enter_async_context(planner_pool(settings.site, settings.planning))
+        # entered here so a task can start as soon as its service exists; stopped first (below)
+        tasks = await stack.enter_async_context(BackgroundTasks())
 
         live_sources = dict(snapshot_sources)
         fleet: Fleet | None = None
@@ -157,9 +161,11 @@ async def build_services(
             fleet = await open_fleet(settings, sessions)
             key = station_key(settings)
             await stack.enter_async_context(fleet)
+            stack.push_async_callback(tasks.close)  # the tasks on the fleet stop before it does
             bridge = FleetBridge(fleet, hub, sessions)
             live_sources["vehicles"] = bridge.snapshot_vehicles
             live_sources["unknown_vehicles"] = bridge.snapshot_heard
+            tasks.start(bridge.run(), name="fleet bridge")
 
         safety: SafetyService | None = None
         if fleet is not None and bridge is not None and settings.safety.enabled:
@@ -173,6 +179,7 @@ async def build_services(
             live_sources["alerts"] = safety.snapshot_alerts
             bridge.safety_of = safety.frame_extra
             bridge.stored_alerts = True
+            tasks.start(safety.run(fleet), name="safety watch")
         wx = settings.weather
         weather = WeatherService(
             wx.source, wx.limits(), poll_s=wx.poll_s, timeout_s=wx.timeout_s,
@@ -218,11 +225,6 @@ async def build_services(
 
         freshness = FreshnessSlot()
         federation = _federation(settings, stack, sessions, fleet)  # its outbox outlives tasks
-        tasks = await stack.enter_async_context(BackgroundTasks())
-        if bridge is not None:
-            tasks.start(bridge.run(), name="fleet bridge")
-        if safety is not None and fleet is not None:
-            tasks.start(safety.run(fleet), name="safety watch")
         tasks.start(weather.run(), name="weather poll")
         video: VideoService | None = None
         if settings.video.enabled:
@@ -237,6 +239,7 @@ async def build_services(
         if federation is not None:
             tasks.start(federation.run(), name="federation link")
             tasks.start(federation.forward_hub(hub), name="federation forwarder")
+        stack.push_async_callback(tasks.close)  # at shutdown every task stops before the rest
 
         try:
             yield Services(
