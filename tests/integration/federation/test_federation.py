@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiomqtt
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.config import DbSettings
 from groundstation.federation import mqtt
 from groundstation.federation.centre import Centre, CentreStore
-from groundstation.federation.protocol import Command, Envelope, event_topic
+from groundstation.federation.protocol import Command, Envelope, command_topic, event_topic
 from groundstation.federation.station import StationLink
 from tests.integration.federation.broker import Mosquitto
 from tests.integration.federation.helpers import station, wait_for
@@ -201,3 +203,42 @@ async def test_commands_wait_for_an_offline_station_and_expire(
     assert audit.entries == []
     results = [(c.id, ack.result, (ack.reason or "")[:7]) for c, ack in audit2.entries]
     assert results == [(stale.id, "refused", "expired"), (fresh.id, "done", "")]
+
+
+async def test_a_station_reads_only_its_own_commands_and_needs_its_password(
+    broker: Mosquitto, store: CentreStore
+) -> None:
+    """river-a subscribed to river-b's commands gets none of them (river-b does), and a login
+    with a wrong password is refused."""
+
+    def login(user: str, client_id: str, password: str | None = None) -> aiomqtt.Client:
+        return mqtt.client(
+            host="127.0.0.1", port=broker.port, username=user,
+            password=password or broker.logins[user], ca_file=broker.ca, client_id=client_id,
+        )  # fmt: skip
+
+    with pytest.raises(aiomqtt.MqttError):
+        async with login("river-a", "intruder", password="not-the-password"):
+            pass
+    centre = centre_of(broker, store)
+    async with (
+        running(centre),
+        login("river-a", "snoop") as snoop,
+        login("river-b", "owner") as owner,
+    ):
+        await snoop.subscribe(command_topic("river-b"), qos=1)
+        await owner.subscribe(command_topic("river-b"), qos=1)
+        command = Command(kind="pause", sysid=1, issued_by="officer-c")
+        await centre.send("river-b", command)
+        async with asyncio.timeout(10):
+            got = await anext(aiomqtt_messages(owner))
+        assert Command.model_validate(json.loads(got)["data"]).id == command.id
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.5):
+                await anext(aiomqtt_messages(snoop))
+
+
+async def aiomqtt_messages(client: aiomqtt.Client) -> AsyncIterator[bytes]:
+    async for message in client.messages:
+        assert isinstance(message.payload, bytes)
+        yield message.payload
