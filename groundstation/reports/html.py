@@ -45,8 +45,8 @@ def render_html(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | No
     )
 
 
-def thumbnail(path: str, width: int = 240) -> str | None:
-    """A camera photo as a small JPEG data URI for the page (None if its file is gone)."""
+def thumbnail_jpeg(path: str, width: int = 240) -> bytes | None:
+    """A camera photo shrunk to fit `width` pixels, as JPEG bytes (None if its file is gone)."""
     try:
         with Image.open(path) as img:
             img.thumbnail((width, width))
@@ -54,4 +54,10 @@ def thumbnail(path: str, width: int = 240) -> str | None:
             img.convert("RGB").save(out, "JPEG", quality=80)
     except (OSError, UnidentifiedImageError):
         return None
-    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+    return out.getvalue()
+
+
+def thumbnail(path: str, width: int = 240) -> str | None:
+    """A camera photo as a small JPEG data URI for the page (None if its file is gone)."""
+    jpeg = thumbnail_jpeg(path, width)
+    return None if jpeg is None else "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()

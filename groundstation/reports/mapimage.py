@@ -58,12 +58,13 @@ def render_map(facts: PatrolFacts, site: Site | None = None, *, dpi: int = 110) 
     try:
         handles: list[Any] = []
         if facts.planned_area is not None:
+            area_label = "Planned area" if facts.plan_kind in AREA_KINDS else "Patrol zone"
             area = frame.to_local(facts.planned_area)
             for poly in getattr(area, "geoms", [area]):
                 px, py = poly.exterior.xy
                 ax.fill(px, py, facecolor="#deebf7", edgecolor="#6baed6", linewidth=1, zorder=1)
             handles.append(
-                Line2D([], [], color="#6baed6", linewidth=6, alpha=0.5, label="Planned area")
+                Line2D([], [], color="#6baed6", linewidth=6, alpha=0.5, label=area_label)
             )
         for line in facts.planned_lines:
             lx, ly = _xy(frame, [p[0] for p in line], [p[1] for p in line])

@@ -16,6 +16,7 @@ from typing import Any
 from groundstation.errors import GroundStationError
 from groundstation.reports.codes import event_text, label
 from groundstation.reports.facts import PatrolFacts
+from groundstation.reports.html import thumbnail_jpeg
 from groundstation.reports.labels import local_time, summary_rows
 
 CJK_FONT = "WenQuanYiMicroHei"
@@ -105,6 +106,7 @@ def render_pdf(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | Non
         for i in facts.incidents
     ]
     story += [Table(inc, colWidths=[1 * cm, 3.4 * cm, 1.8 * cm, 4 * cm, 6.3 * cm], style=grid)]
+    story += _photo_section(facts, h2, small)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, title=f"Patrol report {facts.patrol_id}", author="ecopatrol",
@@ -113,6 +115,31 @@ def render_pdf(facts: PatrolFacts, summary: dict[str, Any], map_png: bytes | Non
     )  # fmt: skip
     doc.build(story)
     return buf.getvalue()
+
+
+def _photo_section(facts: PatrolFacts, h2: Any, small: Any) -> list[Any]:
+    """The camera photos as thumbnails, four a row, each with its local time (none: no section)."""
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image, Paragraph, Table, TableStyle
+
+    if not facts.camera_photos:
+        return []
+    cells: list[Any] = []
+    for p in facts.camera_photos:
+        jpeg = thumbnail_jpeg(p["path"], 320)
+        caption = Paragraph(_escape(local_time(p["taken_at"]) if p["taken_at"] else ""), small)
+        if jpeg is None:
+            cells.append([Paragraph("(文件缺失 / file missing)", small), caption])
+            continue
+        img = Image(io.BytesIO(jpeg))
+        scale = min(3.9 * cm / img.imageWidth, 3.9 * cm / img.imageHeight)
+        img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
+        cells.append([img, caption])
+    rows = [cells[i : i + 4] for i in range(0, len(cells), 4)]
+    rows[-1] += [""] * (4 - len(rows[-1]))
+    style = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])
+    title = f"Camera photos / 相机照片 ({len(facts.camera_photos)})"
+    return [Paragraph(title, h2), Table(rows, colWidths=[4.1 * cm] * 4, style=style)]
 
 
 def _escape(text: str) -> str:
