@@ -137,7 +137,9 @@ async def _snapshot(services: Services, user: User) -> Snapshot:
     async with services.sessions() as session:
         for name, source in services.live_sources.items():
             parts[name] = await source(session)
-    user_ = LiveUser(id=user.id, username=user.username, role=user.role)
+    user_ = LiveUser(
+        id=user.id, username=user.username, role=user.role, full_name=user.full_name or ""
+    )
     return Snapshot.model_validate({"user": user_, **parts})
 
 

@@ -37,6 +37,7 @@ class LiveUser(WireModel):
     id: int
     username: str
     role: str
+    full_name: str = Field("", description="the name the page shows (empty: the username)")
 
 
 class Snapshot(WireModel):
