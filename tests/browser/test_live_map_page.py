@@ -116,7 +116,7 @@ def test_incident_with_photo_is_assigned_and_resolved_across_pages(browser, stat
             == 2
         )
         popup = pilot.inner_text("[data-testid=incident-popup]")
-        assert "污染排放" in popup
+        assert "非法排污" in popup
         assert "黑水排放" in popup
         assert pilot.locator("[data-testid=resolve]").count() == 0  # pilots do not resolve
 

@@ -86,7 +86,7 @@ def test_schedule_tab_shows_next_run_runs_and_pilot_switches_it_off(browser, sta
         outcome = station.call(lambda app: services_of(app).schedules.fire(schedule["id"]))
         assert outcome == "skipped"
         officer.wait_for_selector(
-            "#alert-banner:not([hidden]) >> text=计划巡逻「dawn river」已跳过", timeout=WAIT_MS
+            "#alert-banner:not([hidden]) >> text=定时巡逻「dawn river」已跳过", timeout=WAIT_MS
         )
         show_tab(officer, "schedules")
         run = "[data-testid=run-item][data-status=skipped]"
@@ -194,7 +194,7 @@ def test_finished_patrol_report_opens_and_freshness_layer_draws_its_cells(
 
         # the coverage freshness layer, switched on in the layer control
         page.hover(".leaflet-control-layers")
-        page.click(".leaflet-control-layers-overlays label:has-text('巡查新鲜度') input")
+        page.click(".leaflet-control-layers-overlays label:has-text('近24小时巡查覆盖') input")
         legend = "[data-testid=freshness-legend][data-fresh]"
         page.wait_for_selector(legend, timeout=WAIT_MS)
         api = _get(station, "officer1", "/api/freshness?max_age_h=24")
@@ -224,7 +224,7 @@ def test_finished_patrol_report_opens_and_freshness_layer_draws_its_cells(
         overlays = page.text_content(".leaflet-control-layers-overlays") or ""
         assert "Coverage freshness" in overlays
         assert "Tracks" in overlays
-        assert "巡查新鲜度" not in overlays
+        assert "近24小时巡查覆盖" not in overlays
         assert "not seen for > 24 h" in page.inner_text("[data-testid=freshness-legend]")
         assert page.is_checked(
             ".leaflet-control-layers-overlays label:has-text('Coverage freshness') input"

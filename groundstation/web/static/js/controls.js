@@ -4,7 +4,7 @@
 // is enabled only when its command makes sense in the drone's state (controlstate.js); errors
 // read in plain words (errors.js). Only built for pilots and admins.
 import { h, clear, toast } from "./dom.js";
-import { t } from "./i18n.js";
+import { t, hasText } from "./i18n.js";
 import { confirmDialog } from "./dialog.js";
 import { vehicleName } from "./vehicles.js";
 import { incidentTitle } from "./incidents.js";
@@ -259,7 +259,7 @@ export class PilotControls {
       return;
     }
     const plan = h("select", { dataset: { testid: "patrol-plan" } },
-      this.plans.map((p) => h("option", { value: p.id }, `#${p.id} ${p.name} (${p.kind})`)));
+      this.plans.map((p) => h("option", { value: p.id }, `#${p.id} ${p.name}（${hasText(`plan.kind.${p.kind}`) ? t(`plan.kind.${p.kind}`) : p.kind}）`)));
     const sortie = h("select", { dataset: { testid: "patrol-sortie" } });
     const fillSorties = () => {
       const chosen = this.plans.find((p) => p.id === Number(plan.value));

@@ -1,6 +1,6 @@
 // The live map page: login, then the map, the live stream and the panels, wired together.
 import "./geoman.js"; // drawing tools, before any map is made (see there)
-import { initLang, onLangChange, t, toggleLang } from "./i18n.js";
+import { hasText, initLang, onLangChange, t, toggleLang } from "./i18n.js";
 import { Api } from "./api.js";
 import { Store } from "./store.js";
 import { LiveSocket } from "./live.js";
@@ -12,6 +12,7 @@ import { PilotControls } from "./controls.js";
 import { PatrolRoutes } from "./patrolroutes.js";
 import { Instruments } from "./instruments.js";
 import { fitPopups, keepLayersOpenOnTap } from "./touch.js";
+import { localizeMapControls, localizePopups } from "./maptexts.js";
 import { SchedulesTab } from "./schedules.js";
 import { ReportsSection } from "./reports.js";
 import { FreshnessLayer } from "./freshness.js";
@@ -93,6 +94,13 @@ async function logout() {
   location.reload();
 }
 
+/** The site's name in the page's language (`site.<code>`), else as the station calls it. */
+function renderSiteName() {
+  const name = store.site?.name;
+  if (!name) return;
+  document.getElementById("site-name").textContent = hasText(`site.${name}`) ? t(`site.${name}`) : name;
+}
+
 function renderWhoami() {
   const u = store.user;
   if (!u) return;
@@ -125,6 +133,8 @@ async function startApp(user) {
   const instruments = new Instruments(siteMap, store, vehicles);
   fitPopups(siteMap.map);
   keepLayersOpenOnTap(siteMap.layerControl);
+  localizeMapControls(siteMap.map);
+  localizePopups(siteMap.map);
   const incidents = new IncidentLayer(siteMap, store, api);
   const controls = store.canFly ? new PilotControls(store, api, siteMap) : null;
   new PatrolRoutes(store, api, vehicles);
@@ -172,6 +182,7 @@ async function startApp(user) {
   store.on("vehicles", () => controls?.renderPatrolStart());
   onLangChange(() => {
     renderWhoami();
+    renderSiteName();
     renderConnection({ state: store.connection });
     panel.renderAll();
     incidents.renderAll();
@@ -180,6 +191,7 @@ async function startApp(user) {
     freshness.renderLegend();
     siteMap.relabel();
     instruments.relabel();
+    localizeMapControls(siteMap.map);
     planner.render();
     legend.render();
     if (controls) {
@@ -200,7 +212,7 @@ async function startApp(user) {
   const loads = [
     siteMap.loadSite(api).then((site) => {
       store.site = site;
-      document.getElementById("site-name").textContent = site.name;
+      renderSiteName();
       legend.siteLoaded(drawRallyPoints(siteMap, site) > 0);
       labels.siteLoaded();
       planner.render();

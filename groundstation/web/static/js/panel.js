@@ -152,7 +152,10 @@ export class Panel {
         h("strong", {}, t("patrol.label", { id: p.id })), " ",
         h("span", { class: `badge state-${p.state}` }, state),
         h("div", { class: "muted" },
-          [v ? vehicleName(v) : null, p.plan_id ? `${t("patrol.plan")} #${p.plan_id}` : null, p.reason || null]
+          // the reason is the station's English sentence: shown on the English page only (a
+          // structured reason code for the Chinese page is still to come from the station)
+          [v ? vehicleName(v) : null, p.plan_id ? `${t("patrol.plan")} #${p.plan_id}` : null,
+            lang().startsWith("zh") ? null : p.reason || null]
             .filter(Boolean).join(" · ")),
         this.hooks.patrolActions ? this.hooks.patrolActions(p) : null));
     }

@@ -12,7 +12,8 @@ export function formatTime(iso) {
   if (!iso) return "";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(lang(), {
+  // English too in ISO order (2026-12-06 13:18:02), never 12/06/2026, which reads two ways
+  return new Intl.DateTimeFormat("sv-SE", {
     timeZone: zone,
     year: "numeric",
     month: "2-digit",
