@@ -97,7 +97,8 @@ def test_instruments_show_progress_and_eta_while_a_patrol_flies(
         assert 1 <= int(seq) <= int(total)
         # a time (1分13秒) once the drone has flown a leg; a distance alone before that
         page.wait_for_function(
-            "/[分秒]/.test(document.querySelector('[data-testid=inst-eta_end]')?.textContent)",
+            "() => /[分秒]/.test(document.querySelector('[data-testid=inst-eta_end]')"
+            "?.textContent)",
             timeout=WAIT_MS,
         )
         assert "颗卫星" in page.inner_text("[data-testid=inst-gps]")
