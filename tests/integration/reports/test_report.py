@@ -167,3 +167,23 @@ async def test_html_report_shows_the_camera_photos_as_thumbnails(session, stored
     assert figures[0].xpath("img")[0].get("src").startswith("data:image/jpeg;base64,")
     assert figures[1].xpath("img") == []
     assert "29.053000, 119.182000" in figures[0].text_content()
+
+
+async def test_duration_comes_from_the_recorded_flights_vehicle_clock(session, stored):
+    """With the patrol's flights stored, the report's duration is their armed time on the
+    vehicle's clock (a simulator at --speedup 5 flies 5x the station's wall-clock span)."""
+    from groundstation.db.models import Flight
+
+    wall_s = (stored.end - stored.start).total_seconds()
+    for _k in range(2):  # two sorties' flights add up
+        session.add(
+            Flight(vehicle_id=stored.vehicle_id, patrol_id=stored.patrol_id,
+                   armed_at=stored.start, updated_at=stored.end, landed_at=stored.end,
+                   distance_m=100.0, flight_s=wall_s * 5 / 2, hover_s=0.0, hover_pct=0.0)
+        )  # fmt: skip
+    await session.commit()
+    out = await build_report(session, stored.patrol_id, "json")
+    s = json.loads(out.body)["summary"]
+    assert s["duration_s"] == pytest.approx(wall_s * 5)
+    assert s["duration_clock"] == "vehicle"
+    assert s["elapsed_s"] == pytest.approx(wall_s)
