@@ -26,8 +26,10 @@ from groundstation.db.models import Incident, Patrol, Report
 from groundstation.errors import InvalidRequest
 from groundstation.freshness.geojson import class_masks
 from groundstation.freshness.grid import FreshnessGrid
+from groundstation.reports.codes import label
 from groundstation.reports.facts import gather, summary
 from groundstation.reports.html import _template
+from groundstation.reports.labels import kind_figure
 
 Lang = Literal["zh", "en"]
 DAILY_PATROL_KEYS = (
@@ -110,7 +112,7 @@ async def daily_summary(
             s = summary(await gather(session, p.id), hfov_deg=hfov_deg)
         distance += float(s.get("distance_m") or 0.0)
         flight += float(s.get("flight_time_s") or 0.0)
-        rows.append({k: s.get(k) for k in DAILY_PATROL_KEYS})
+        rows.append({**{k: s.get(k) for k in DAILY_PATROL_KEYS}, "figure": kind_figure(s)})
     incidents = list(
         await session.scalars(
             select(Incident).where(Incident.created_at >= start, Incident.created_at < end)
@@ -184,5 +186,6 @@ def render_daily_html(data: dict[str, Any], lang: str, picture: bytes | None = N
         t=t,
         lang="zh-CN" if lang == "zh" else "en",
         fmt=fmt,
+        label=label,
         picture=base64.b64encode(picture).decode() if picture else None,
     )

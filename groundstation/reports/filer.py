@@ -25,7 +25,7 @@ from groundstation.db.types import utcnow
 from groundstation.errors import GroundStationError
 from groundstation.freshness.grid import DEFAULT_HFOV_DEG
 from groundstation.reports.builder import file_report
-from groundstation.reports.labels import fmt
+from groundstation.reports.labels import fmt, kind_figure
 from groundstation.reports.notify import Notifier
 
 log = logging.getLogger(__name__)
@@ -57,10 +57,11 @@ class ReportFiler:
         async with self.sessions() as session:
             s = await file_report(session, patrol_id, hfov_deg=self.hfov_deg)
         self.filed.append(patrol_id)
-        text = (
-            f"Report ready: patrol {patrol_id} ({s['state']}), {fmt('distance_m', s['distance_m'])}"
-            f", covered {fmt('covered_frac', s['covered_frac'])}, {s['incidents']} incident(s)"
-        )
+        head = f"Report ready: patrol {patrol_id} ({s['state']})"
+        parts = [head, fmt("distance_m", s["distance_m"])]
+        if figure := kind_figure(s):
+            parts.append(figure)
+        text = ", ".join([*parts, f"{s['incidents']} incident(s)"])
         await self.notifier.notify(
             "report_ready", text, patrol_id=patrol_id, url=f"/api/patrols/{patrol_id}/report"
         )

@@ -69,6 +69,27 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def kind_figure(summary: dict[str, Any]) -> str:
+    """The one figure that says how a patrol did, for its kind: area covered, hotspots visited
+    of N, or shoreline length ("" when the summary has none).
+
+    >>> kind_figure({"covered_frac": 0.873})
+    '87.3 % covered / 覆盖'
+    >>> kind_figure({"hotspots_visited": 4, "hotspots_planned": 5})
+    '4 / 5 hotspots / 重点部位'
+    >>> kind_figure({"shoreline_m": 2345.0})
+    '2.35 km shoreline / 岸线'
+    """
+    if summary.get("covered_frac") is not None:
+        return f"{fmt('covered_frac', summary['covered_frac'])} covered / 覆盖"
+    if summary.get("hotspots_visited") is not None:
+        n = summary.get("hotspots_planned")
+        return f"{summary['hotspots_visited']} / {n} hotspots / 重点部位"
+    if summary.get("shoreline_m") is not None:
+        return f"{fmt('shoreline_m', summary['shoreline_m'])} shoreline / 岸线"
+    return ""
+
+
 def _hms(seconds: float) -> str:
     s = round(seconds)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
