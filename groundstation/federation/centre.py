@@ -5,8 +5,10 @@
 :class:`Centre` subscribes to every station's events with QoS 1 and a persistent session,
 stores each once (the envelope's id is the key: a copy sent again after a lost PUBACK, or
 delivered again after a reconnect, is dropped), keeps each vehicle's latest state, records the
-ACKs of its commands, and sends commands. The centre audits each command it sends and each
-answer it gets in ``fed_commands``; the station audits them in its own chain.
+ACKs of its commands, and sends commands. It acknowledges an event to the broker only after
+the event is committed, so a centre that stops in between receives it again. The centre
+audits each command it sends and each answer it gets in ``fed_commands``; the station audits
+them in its own chain.
 """
 
 from __future__ import annotations
@@ -285,12 +287,17 @@ class Centre:
         delay = 0.5
         while True:
             try:
-                async with self._mqtt() as client:
+                client = self._mqtt()
+                # PUBACK only once the event is committed: a centre that dies in between gets
+                # it again from its session. aiomqtt 2.5 has no option for this: paho's own.
+                client._client.manual_ack_set(True)
+                async with client:
                     await client.subscribe(f"{ROOT}/+/events/#", qos=1)
                     self._client, delay = client, 0.5
                     self.connected.set()
                     async for message in client.messages:
                         await self._receive(message)
+                        client._client.ack(message.mid, message.qos)
             except aiomqtt.MqttError as exc:
                 log.warning("centre: broker unreachable: %s", exc)
             finally:

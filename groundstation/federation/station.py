@@ -102,9 +102,9 @@ class StationLink:
             try:
                 async with self._client() as client:
                     delay = 0.5
-                    self.connected.set()
                     await client.subscribe(command_topic(self.station), qos=1)
                     self.emit("station.status", self._status(online=True))
+                    self.connected.set()
                     async with asyncio.TaskGroup() as tg:
                         tg.create_task(self._drain(client))
                         tg.create_task(self._commands(client))

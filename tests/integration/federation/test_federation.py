@@ -242,3 +242,37 @@ async def aiomqtt_messages(client: aiomqtt.Client) -> AsyncIterator[bytes]:
     async for message in client.messages:
         assert isinstance(message.payload, bytes)
         yield message.payload
+
+
+class _StuckStore(CentreStore):
+    """A store whose first write never finishes (the centre dies before committing)."""
+
+    def __init__(self, real: CentreStore) -> None:
+        super().__init__(real.engine)
+        self.postgis = real.postgis
+        self.entered = asyncio.Event()
+
+    async def store(self, env: Envelope) -> bool:
+        self.entered.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_an_event_the_centre_did_not_commit_is_delivered_again(
+    broker: Mosquitto, store: CentreStore, tmp_path: Path
+) -> None:
+    """The centre acknowledges an event only after storing it: one that dies while storing
+    gets the event again when it comes back, and stores it once."""
+    link, _ = station(broker, "river-a", tmp_path)
+    stuck = _StuckStore(store)
+    async with running(centre_of(broker, stuck)):
+        async with running(link):
+            sent = link.emit("alert", {"level": "info", "text": "once"})
+            await wait_for(lambda: len(link.outbox) == 0)  # the broker has it
+        await asyncio.wait_for(stuck.entered.wait(), 10)
+    # the stuck centre is gone without committing; a healthy one takes its session
+    async with running(centre_of(broker, store)):
+        await wait_for(lambda: _ids_include(store, [sent.id]))
+    got = await store.events("river-a")
+    assert [(e.kind, e.seq) for e in got] == [("station.status", 1), ("alert", 2)]
+    assert got[-1].id == sent.id
