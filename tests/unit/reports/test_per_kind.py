@@ -8,7 +8,7 @@ from shapely.geometry import box
 
 from geodata.crs import LocalFrame
 from groundstation.reports.builder import render
-from groundstation.reports.facts import PatrolFacts, Stop, summary
+from groundstation.reports.facts import PatrolFacts, Stop, _route_lines, summary
 from groundstation.reports.mapimage import map_extent
 from tests.unit.reports.factsfixtures import START, facts, track
 
@@ -82,3 +82,20 @@ def test_duration_falls_back_to_the_station_clock() -> None:
     """Without a recorded flight, the duration is the patrol's start to end, so labelled."""
     s = summary(facts(), hfov_deg=60)
     assert (s["duration_s"], s["duration_clock"]) == (300.0, "station")
+
+
+def test_stored_tour_route_gives_its_hotspots() -> None:
+    """A tour as stored (a loiter's collapsed line is empty) yields its hotspots where the
+    transit before each loiter ends, and no empty planned line."""
+
+    def transit(a: list[float], b: list[float]) -> dict[str, object]:
+        geom = {"type": "LineString", "coordinates": [a, b]}
+        return {"type": "Feature", "properties": {"kind": "transit"}, "geometry": geom}
+
+    loiter = {"type": "Feature", "properties": {"kind": "loiter", "name": "H01 码头"},
+              "geometry": {"type": "LineString", "coordinates": []}}  # fmt: skip
+    route = {"features": [transit([119.18, 29.05], [119.17, 29.054]), loiter,
+                          transit([119.17, 29.054], [119.18, 29.05])]}  # fmt: skip
+    planned = _route_lines(route)
+    assert planned.stops == [Stop(119.17, 29.054, "H01 码头")]
+    assert all(planned.lines)
