@@ -80,7 +80,8 @@ def test_instruments_show_progress_and_eta_while_a_patrol_flies(
     browser, station, artifacts, size, sysid
 ):
     """While a drone flies its patrol the page shows waypoint x of N with % done, the ETA to
-    the end and to home, flight time, GPS satellites and the mode in Chinese, and its home."""
+    the end and to home, flight time, GPS satellites and the mode in Chinese, its home and the
+    patrol's geofence."""
     vehicles = _vehicles(station)
     patrol = _fly_patrol(station, vehicles[sysid])
     context, page, errors = open_page(browser, station.url, size)
@@ -106,6 +107,8 @@ def test_instruments_show_progress_and_eta_while_a_patrol_flies(
         assert page.inner_text("[data-testid=inst-mode]") in {"自动航线", "指点飞行", "返航"}
         assert "AUTO" not in page.inner_text("[data-testid=vehicle-list]")
         assert page.locator(f"[data-testid=home-marker][data-sysid='{sysid}']").count() == 1
+        # the patrol's geofence, drawn as a fence (a dashed red boundary)
+        page.wait_for_selector("path.geofence-line", state="attached", timeout=WAIT_MS)
         page.screenshot(path=str(artifacts / f"live_map_instruments_{size['width']}.png"))
         assert errors == [], errors
     finally:

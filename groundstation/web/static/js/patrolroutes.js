@@ -1,6 +1,23 @@
 // The planned route of each patrol in progress, drawn for its vehicle, with the mission's
 // waypoints by sequence number (from the plan's QGC WPL export) for the "next waypoint" mark.
 import { isTerminalPatrol } from "./store.js";
+import { L } from "./map.js";
+import { t } from "./i18n.js";
+
+/** The geofence as drawn: a red dashed boundary the drone may not cross (no fill, no clicks). */
+const FENCE_STYLE = {
+  color: "#d50000",
+  weight: 2,
+  dashArray: "10 5",
+  fill: false,
+  interactive: false,
+  className: "geofence-line",
+};
+
+/** The plan's geofence feature (role "fence" in its route GeoJSON), or null. */
+export function fenceFeature(route) {
+  return (route?.features ?? []).find((f) => f.properties?.role === "fence" && f.geometry) ?? null;
+}
 
 /** LatLngs of one sortie's legs, in order, from a plan's route GeoJSON. */
 export function sortieLatLngs(route, sortie) {
@@ -45,7 +62,8 @@ export class PatrolRoutes {
     this.api = api;
     this.vehicles = vehicleLayer;
     this.shown = new Map(); // sysid -> patrol id
-    this.cache = new Map(); // `${plan}/${sortie}` -> {latlngs, waypoints}
+    this.cache = new Map(); // `${plan}/${sortie}` -> {latlngs, waypoints, fence}
+    this.fences = new Map(); // sysid -> the geofence layer of the patrol it flies
     store.on("patrols", () => this.refresh());
     store.on("vehicles", () => this.refresh());
   }
@@ -60,6 +78,7 @@ export class PatrolRoutes {
     for (const sysid of [...this.shown.keys()]) {
       if (!wanted.has(sysid)) {
         this.vehicles.setRoute(sysid, null);
+        this._fence(sysid, null);
         this.shown.delete(sysid);
       }
     }
@@ -71,11 +90,23 @@ export class PatrolRoutes {
         const route = await this.load(p.plan_id, detail.sortie ?? 1);
         if (this.shown.get(sysid) !== p.id) continue;
         this.vehicles.setRoute(sysid, route.latlngs, route.waypoints);
+        this._fence(sysid, route.fence, p.id);
         this.vehicles.setPatrolTrack(sysid, trackLatLngs(detail.track));
       } catch {
         this.shown.delete(sysid); // try again on the next change
       }
     }
+  }
+
+  /** Draw (or remove, `feature` null) the geofence of the patrol vehicle `sysid` flies. */
+  _fence(sysid, feature, patrolId) {
+    this.fences.get(sysid)?.remove();
+    this.fences.delete(sysid);
+    if (!feature) return;
+    const layer = L.geoJSON(feature, { style: () => FENCE_STYLE });
+    layer.bindTooltip(t("layer.geofence", { id: patrolId }), { sticky: true });
+    layer.addTo(this.vehicles.map);
+    this.fences.set(sysid, layer);
   }
 
   async load(planId, sortie) {
@@ -88,7 +119,7 @@ export class PatrolRoutes {
       } catch {
         waypoints = {};
       }
-      this.cache.set(key, { latlngs: sortieLatLngs(plan.route, sortie), waypoints });
+      this.cache.set(key, { latlngs: sortieLatLngs(plan.route, sortie), waypoints, fence: fenceFeature(plan.route) });
     }
     return this.cache.get(key);
   }
