@@ -109,3 +109,58 @@ async def test_two_stations_and_a_centre(broker: Mosquitto, pg_cluster, tmp_path
     assert [(e["username"], e["result"], e["params"]["command_id"]) for e in mine] == [
         ("centre:officer-c", "done", to_a.id)
     ]
+
+
+def _outbox_state(path: Path) -> tuple[int, int]:
+    """(waiting, last seq given) of a station's outbox file, read beside the running station."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        waiting = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        last = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+    return int(waiting), int(last[0]) if last else 0
+
+
+async def test_broker_outage_under_a_flying_station(
+    broker: Mosquitto, pg_cluster, tmp_path: Path
+) -> None:
+    """The broker stops for a few seconds while a station's drones send frames: afterwards the
+    centre holds every event the station made, each once, in the station's order."""
+    engine = create_async_engine(DbSettings(url=pg_cluster.create_database()).async_url)
+    store = CentreStore(engine)
+    await store.setup()
+    centre = Centre(
+        store, host="127.0.0.1", port=broker.port, password=broker.logins["centre"],
+        ca_file=broker.ca,
+    )  # fmt: skip
+    centre_task = asyncio.create_task(centre.run())
+    outbox = tmp_path / "a" / "data" / "federation-outbox.db"
+    try:
+        await asyncio.wait_for(centre.connected.wait(), 20)
+        async with station(broker, "river-a", tmp_path / "a", LONGYOU_STATION, duty=True):
+            await wait_for(lambda: _has_frames(store), timeout_s=60)
+            broker.stop()
+            before = (await asyncio.to_thread(_outbox_state, outbox))[1]
+            await asyncio.sleep(4)
+            waiting, during = await asyncio.to_thread(_outbox_state, outbox)
+            assert waiting > 0  # frames kept coming while the broker was away
+            broker.start()
+
+            async def drained() -> bool:
+                waiting, last = await asyncio.to_thread(_outbox_state, outbox)
+                seqs = [e.seq for e in await store.events("river-a")]
+                return waiting == 0 and seqs[-1:] == [last]
+
+            await wait_for(drained, timeout_s=60)
+            last = (await asyncio.to_thread(_outbox_state, outbox))[1]
+            seqs = [e.seq for e in await store.events("river-a")]
+    finally:
+        centre_task.cancel()
+        await asyncio.gather(centre_task, return_exceptions=True)
+        await engine.dispose()
+    assert seqs == list(range(1, last + 1))  # none lost, none twice, in order
+    assert during > before
+
+
+async def _has_frames(store: CentreStore) -> bool:
+    return any(e.kind == "vehicle.frame" for e in await store.events("river-a"))
