@@ -53,8 +53,8 @@ def station(tmp_path_factory) -> Iterator[LiveStation]:
     try:
         admin = {"Authorization": f"Bearer {station.token(*ADMIN)}"}
         with station.api() as client:
-            body = {"username": "wangfei", "password": PASSWORD, "role": "pilot",
-                    "full_name": "王飞"}  # fmt: skip
+            body: dict[str, object] = {"username": "wangfei", "password": PASSWORD,
+                                       "role": "pilot", "full_name": "王飞"}  # fmt: skip
             client.post("/api/users", json=body, headers=admin).raise_for_status()
             pilot = {"Authorization": f"Bearer {station.token('wangfei')}"}
             deadline = time.monotonic() + 60

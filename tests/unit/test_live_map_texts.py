@@ -15,18 +15,27 @@ from groundstation.reports.notify import NoticeKind
 from groundstation.schedule.store import RunStatus
 
 STATIC = Path(__file__).resolve().parents[2] / "groundstation" / "web" / "static"
-KEY = re.compile(r'^\s*"([a-z_]+(?:\.[a-z_]+)+)":', re.MULTILINE)
+# a text's key, at a line's start or inline as modules adding a few do: { "a.b": "…", "a.c": "…" }
+KEY = re.compile(r'"([a-z_]+(?:\.[a-z_]+)+)":\s')
 
 
 def languages() -> dict[str, set[str]]:
-    source = (STATIC / "js" / "i18n.js").read_text(encoding="utf-8")
-    zh_start = source.index('"zh-CN": {')
-    en_start = source.index("\n  en: {")
-    end = source.index("\n};", en_start)
-    return {
-        "zh-CN": set(KEY.findall(source[zh_start:en_start])),
-        "en": set(KEY.findall(source[en_start:end])),
-    }
+    """The keys of each language: i18n.js's tables and every module's `addTexts({...})`."""
+    found: dict[str, set[str]] = {"zh-CN": set(), "en": set()}
+    for path in sorted((STATIC / "js").glob("*.js")):
+        source = path.read_text(encoding="utf-8")
+        if path.name == "i18n.js":
+            start = source.index('"zh-CN": {')
+        elif "addTexts({" in source:
+            start = source.index("addTexts({")
+        else:
+            continue
+        zh_start = source.index('"zh-CN": {', start)
+        en_start = source.index("\n  en: {", zh_start)
+        end = source.index("\n}", en_start)
+        found["zh-CN"] |= set(KEY.findall(source[zh_start:en_start]))
+        found["en"] |= set(KEY.findall(source[en_start:end]))
+    return found
 
 
 def used_keys() -> set[str]:
