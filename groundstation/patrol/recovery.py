@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,16 +20,16 @@ from groundstation.link import VehicleHandle
 from groundstation.patrol.battery import BatteryEstimate
 from groundstation.patrol.config import PatrolConfig
 from groundstation.patrol.mission_facts import SortieFacts
+from groundstation.patrol.recorder import PatrolRecorder
 from groundstation.patrol.state import ACTIVE, AIRBORNE
 
 if TYPE_CHECKING:
-    from groundstation.telemetry.events import AlertLevel
     from groundstation.telemetry.fleet_bridge import FleetBridge
 
 log = logging.getLogger(__name__)
 
 
-class RecoveryHost(Protocol):
+class RecoveryHost(PatrolRecorder, Protocol):
     """What recovery needs of the patrol service (``service.PatrolService`` is the one): its
     store, settings and link, its task table, and the service's writes and runner start."""
 
@@ -41,20 +41,6 @@ class RecoveryHost(Protocol):
     def bridge(self) -> FleetBridge | None: ...
     @property
     def tasks(self) -> dict[int, asyncio.Task[None]]: ...
-
-    async def transition(
-        self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
-    ) -> Patrol: ...
-
-    async def event(
-        self,
-        patrol_id: int,
-        kind: str,
-        text: str,
-        level: AlertLevel = "info",
-        notify: bool = False,
-        **data: Any,
-    ) -> None: ...
 
     async def battery_estimate(
         self, session: AsyncSession, vehicle: Vehicle, endurance_s: float

@@ -43,7 +43,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from groundstation.db.models import (
     Flight,
     Incident,
-    Patrol,
     PatrolEvent,
     PatrolState,
     Report,
@@ -60,11 +59,11 @@ from groundstation.patrol.fence_upload import FenceBudgets, upload_fence
 from groundstation.patrol.flight_log import FlightLog
 from groundstation.patrol.mission_facts import ROUTE_COMMANDS, SortieFacts
 from groundstation.patrol.photos import missed_photos, photo_entry, stored_photos
+from groundstation.patrol.recorder import PatrolRecorder
 from groundstation.patrol.track_recorder import TrackRecorder, haversine_m
 from groundstation.telemetry.messages import PatrolProgress
 
 if TYPE_CHECKING:
-    from groundstation.telemetry.events import AlertLevel
     from groundstation.telemetry.fleet_bridge import FleetBridge
     from routes.mission import MissionItem
 
@@ -83,7 +82,7 @@ def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
-class RunnerHost(Protocol):
+class RunnerHost(PatrolRecorder, Protocol):
     """What a runner needs of the service that owns it (``service.PatrolService`` is the one):
     its settings and store, the link, and the service's writes (state, events, progress)."""
 
@@ -95,20 +94,6 @@ class RunnerHost(Protocol):
     def bridge(self) -> FleetBridge | None: ...
     @property
     def fence_budgets(self) -> FenceBudgets: ...
-
-    async def transition(
-        self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
-    ) -> Patrol: ...
-
-    async def event(
-        self,
-        patrol_id: int,
-        kind: str,
-        text: str,
-        level: AlertLevel = "info",
-        notify: bool = False,
-        **data: Any,
-    ) -> None: ...
 
     async def last_resume(self, patrol_id: int) -> int | None: ...
     async def set_last_item(self, patrol_id: int, seq: int) -> None: ...
