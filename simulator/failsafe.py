@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
 from simulator.geo import ne_offset_m
 from simulator.mission_items import FENCE, MissionItem
 from simulator.modes import LAND, NEEDS_POSITION, RTL
-
-if TYPE_CHECKING:
-    from simulator.mission_protocol import MissionProtocol
-    from simulator.params import ParamStore
-    from simulator.vehicle import Airframe, Battery, Gps
+from simulator.vehicle_view import VehicleView
 
 M = mavlink2
 # action codes -> mode, for BATT_FS_*_ACT, FS_GCS_ENABLE and FENCE_ACTION
@@ -28,32 +24,10 @@ GCS_ACTIONS = {1: RTL, 3: RTL, 4: RTL, 5: LAND}
 FENCE_ACTIONS = {1: RTL, 2: LAND, 3: RTL, 4: RTL}
 
 
-class FailsafeVehicle(Protocol):
+class FailsafeVehicle(VehicleView, Protocol):
     """What the failsafes watch and do (the simulator's ``Autopilot`` is one): the vehicle's
     state and parameters, and the mode change and STATUSTEXT a failsafe makes."""
 
-    @property
-    def t(self) -> float: ...
-    @property
-    def mode(self) -> int: ...
-    @property
-    def armed(self) -> bool: ...
-    @property
-    def params(self) -> ParamStore: ...
-    @property
-    def mission(self) -> MissionProtocol: ...
-    @property
-    def home(self) -> tuple[float, float, float]: ...
-    @property
-    def gps(self) -> Gps: ...
-    @property
-    def frame(self) -> Airframe: ...
-    @property
-    def battery(self) -> Battery: ...
-    @property
-    def alt_rel_m(self) -> float: ...
-
-    def latlon(self) -> tuple[float, float]: ...
     def statustext(self, text: str, severity: int = ...) -> None: ...
     def failsafe_mode(self, number: int, reason: str) -> None: ...
 
