@@ -1,4 +1,5 @@
-"""Store fixtures: a temporary SQLite file, and a throwaway PostgreSQL cluster on loopback.
+"""Store fixtures: a temporary SQLite file, and a throwaway PostgreSQL cluster on loopback;
+on either, a migrated store's ``sessions`` (a sessionmaker) and one ``session``.
 
 The PostgreSQL cluster is made with Debian's ``initdb`` / ``pg_ctl`` (package ``postgresql``,
 installed by scripts/install-system-deps.sh) in a temporary folder, listening on a free loopback
@@ -17,12 +18,15 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.config import DbSettings
+from groundstation.db.migrate import upgrade_to_head
+from groundstation.db.session import make_async_engine, make_sessionmaker
 
 
 def _pg_bindir() -> Path | None:
@@ -111,3 +115,23 @@ def db(request, tmp_path) -> DbSettings:
         return DbSettings(url=f"sqlite:///{tmp_path / 'store.db'}")
     cluster: PgCluster = request.getfixturevalue("pg_cluster")
     return DbSettings(url=cluster.create_database())
+
+
+@pytest.fixture
+async def sessions(db: DbSettings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The store migrated to head, as a sessionmaker; its engine is disposed afterwards."""
+    upgrade_to_head(db)
+    engine = make_async_engine(db)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def session(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """One session on the migrated store, closed before its engine is disposed."""
+    async with sessions() as s:
+        yield s

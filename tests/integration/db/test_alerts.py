@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,21 +15,8 @@ from groundstation.db.alerts import (
     open_alerts,
     raise_alert,
 )
-from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.models import AuditEntry, Role, User, Vehicle
-from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.errors import Conflict, NotFound
-
-
-@pytest.fixture
-async def session(db) -> AsyncIterator[AsyncSession]:
-    upgrade_to_head(db)
-    engine = make_async_engine(db)
-    try:
-        async with make_sessionmaker(engine)() as s:
-            yield s
-    finally:
-        await engine.dispose()
 
 
 async def _raise(session: AsyncSession, kind: str = "battery_low", level: str = "warning"):

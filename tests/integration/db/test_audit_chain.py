@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db.audit import audit, verify_store, write_checkpoint
-from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.models import AuditCheckpoint, AuditEntry
-from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.errors import AuditChainBroken
 from groundstation.evidence.chain import row_digest
 from groundstation.evidence.keys import sign
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 OTHER_KEY = Ed25519PrivateKey.from_private_bytes(bytes(32))
-
-
-@pytest.fixture
-async def sessions(db) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    upgrade_to_head(db)
-    engine = make_async_engine(db)
-    try:
-        yield make_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 async def _log(sessions, n: int = 6) -> list[AuditEntry]:

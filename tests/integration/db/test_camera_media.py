@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.db import camera_media
@@ -14,17 +12,6 @@ from groundstation.db.models import Patrol, Plan, Vehicle
 from groundstation.db.session import make_async_engine, make_sessionmaker
 
 T0 = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def session(db) -> AsyncIterator[AsyncSession]:
-    upgrade_to_head(db)
-    engine = make_async_engine(db)
-    try:
-        async with make_sessionmaker(engine)() as s:
-            yield s
-    finally:
-        await engine.dispose()
 
 
 async def test_a_shot_belongs_to_the_patrol_its_drone_was_flying(session: AsyncSession) -> None:

@@ -5,32 +5,18 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import AsyncIterator
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.models import AuditEntry
-from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.errors import StoredFileDamaged
 from groundstation.evidence.export import export_incident
 from groundstation.evidence.testing import seed_incident
 from groundstation.evidence.verify import verify_packet
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
-
-
-@pytest.fixture
-async def sessions(db) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    upgrade_to_head(db)
-    engine = make_async_engine(db)
-    try:
-        yield make_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 async def test_an_exported_packet_holds_everything_and_verifies(sessions):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +22,7 @@ from groundstation.db.models import (
     TrackChunk,
     Vehicle,
 )
-from groundstation.db.session import make_async_engine, make_sessionmaker
+from groundstation.db.session import make_async_engine
 from groundstation.db.track import CHUNK_POINTS, TrackPoint, append_points, load_track
 from groundstation.db.users import (
     authenticate,
@@ -37,17 +36,6 @@ from groundstation.security import Passwords, make_hasher
 
 T0 = datetime(2026, 5, 1, 0, 30, tzinfo=UTC)
 PASSWORDS = Passwords(make_hasher("cheapest"))
-
-
-@pytest.fixture
-async def session(db) -> AsyncIterator[AsyncSession]:
-    upgrade_to_head(db)
-    engine = make_async_engine(db)
-    try:
-        async with make_sessionmaker(engine)() as s:
-            yield s
-    finally:
-        await engine.dispose()
 
 
 async def _vehicle(session: AsyncSession, sysid: int = 1) -> Vehicle:
