@@ -10,27 +10,13 @@ from pathlib import Path
 
 import aiomqtt
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from groundstation.config import DbSettings
 from groundstation.federation import mqtt
 from groundstation.federation.centre import Centre, CentreStore
 from groundstation.federation.protocol import Command, Envelope, command_topic, event_topic
 from groundstation.federation.station import StationLink
 from tests.integration.federation.broker import Mosquitto
 from tests.integration.federation.helpers import station, wait_for
-
-
-@pytest.fixture
-async def store(pg_cluster) -> AsyncIterator[CentreStore]:
-    """An empty centre store on the test PostgreSQL (PostGIS when installed)."""
-    engine = create_async_engine(DbSettings(url=pg_cluster.create_database()).async_url)
-    store = CentreStore(engine)
-    await store.setup()
-    try:
-        yield store
-    finally:
-        await engine.dispose()
 
 
 @contextlib.asynccontextmanager

@@ -4,13 +4,10 @@ live hub's events reach the centre, and the centre's commands land in the statio
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.api import live
 from groundstation.config import DbSettings, FederationSettings, Settings
@@ -21,18 +18,6 @@ from groundstation.services import build_services
 from groundstation.telemetry.events import alert
 from tests.integration.federation.broker import Mosquitto
 from tests.integration.federation.helpers import wait_for
-
-
-@pytest.fixture
-async def store(pg_cluster) -> AsyncIterator[CentreStore]:
-    """An empty centre store on the test PostgreSQL."""
-    engine = create_async_engine(DbSettings(url=pg_cluster.create_database()).async_url)
-    store = CentreStore(engine)
-    await store.setup()
-    try:
-        yield store
-    finally:
-        await engine.dispose()
 
 
 def station_settings(broker: Mosquitto, tmp_path: Path) -> Settings:
