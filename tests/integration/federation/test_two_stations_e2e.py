@@ -9,9 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from groundstation.config import DbSettings
 from groundstation.federation.centre import Centre, CentreStore
 from groundstation.federation.protocol import Command
 from simulator.base import LONGYOU_STATION
@@ -54,53 +52,58 @@ async def station(
             await proc.stop()
 
 
-async def test_two_stations_and_a_centre(broker: Mosquitto, pg_cluster, tmp_path: Path) -> None:
-    """Both stations' drones reach the centre; the nearest free drone to river-b's dock is
-    river-b's; an RTL for river-a is carried out there and audited in its chain, while river-b
-    (no pilot on duty) refuses one; the centre records both answers."""
-    engine = create_async_engine(DbSettings(url=pg_cluster.create_database()).async_url)
-    store = CentreStore(engine)
-    await store.setup()
+@contextlib.asynccontextmanager
+async def running_centre(broker: Mosquitto, store: CentreStore) -> AsyncIterator[Centre]:
+    """The centre on `store`, logged in to `broker`, running until the block ends."""
     centre = Centre(
         store, host="127.0.0.1", port=broker.port, password=broker.logins["centre"],
         ca_file=broker.ca,
     )  # fmt: skip
     centre_task = asyncio.create_task(centre.run())
     try:
-        async with (
-            station(broker, "river-a", tmp_path / "a", LONGYOU_STATION, duty=True) as a,
-            station(broker, "river-b", tmp_path / "b", RIVER_B_HOME, duty=False),
-        ):
-
-            async def four_free() -> bool:
-                return len(await store.nearest_free(*RIVER_B_HOME[:2], limit=10)) == 4
-
-            await wait_for(four_free, timeout_s=60)
-            near = await store.nearest_free(*RIVER_B_HOME[:2], limit=10)
-            assert [d.station for d in near] == ["river-b", "river-b", "river-a", "river-a"]
-            assert near[0].distance_m < 200 < 5000 < near[2].distance_m < 6500
-
-            to_a = Command(kind="rtl", sysid=1, issued_by="officer-c")
-            to_b = Command(kind="rtl", sysid=1, issued_by="officer-c")
-            await centre.send("river-a", to_a)
-            await centre.send("river-b", to_b)
-
-            async def answered() -> bool:
-                records = [await store.command(c.id) for c in (to_a, to_b)]
-                return all(r is not None and r.result is not None for r in records)
-
-            await wait_for(answered, timeout_s=30)
-            async with httpx.AsyncClient(base_url=a.url, timeout=30) as client:
-                r = await client.post(
-                    "/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}
-                )
-                headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-                audit_a = (await client.get("/api/audit", headers=headers)).json()["data"]
+        yield centre
     finally:
         centre_task.cancel()
         await asyncio.gather(centre_task, return_exceptions=True)
+
+
+async def test_two_stations_and_a_centre(
+    broker: Mosquitto, store: CentreStore, tmp_path: Path
+) -> None:
+    """Both stations' drones reach the centre; the nearest free drone to river-b's dock is
+    river-b's; an RTL for river-a is carried out there and audited in its chain, while river-b
+    (no pilot on duty) refuses one; the centre records both answers."""
+    async with (
+        running_centre(broker, store) as centre,
+        station(broker, "river-a", tmp_path / "a", LONGYOU_STATION, duty=True) as a,
+        station(broker, "river-b", tmp_path / "b", RIVER_B_HOME, duty=False),
+    ):
+
+        async def four_free() -> bool:
+            return len(await store.nearest_free(*RIVER_B_HOME[:2], limit=10)) == 4
+
+        await wait_for(four_free, timeout_s=60)
+        near = await store.nearest_free(*RIVER_B_HOME[:2], limit=10)
+        assert [d.station for d in near] == ["river-b", "river-b", "river-a", "river-a"]
+        assert near[0].distance_m < 200 < 5000 < near[2].distance_m < 6500
+
+        to_a = Command(kind="rtl", sysid=1, issued_by="officer-c")
+        to_b = Command(kind="rtl", sysid=1, issued_by="officer-c")
+        await centre.send("river-a", to_a)
+        await centre.send("river-b", to_b)
+
+        async def answered() -> bool:
+            records = [await store.command(c.id) for c in (to_a, to_b)]
+            return all(r is not None and r.result is not None for r in records)
+
+        await wait_for(answered, timeout_s=30)
+        async with httpx.AsyncClient(base_url=a.url, timeout=30) as client:
+            r = await client.post(
+                "/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}
+            )
+            headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            audit_a = (await client.get("/api/audit", headers=headers)).json()["data"]
     rec_a, rec_b = await store.command(to_a.id), await store.command(to_b.id)
-    await engine.dispose()
     assert rec_a is not None
     assert rec_b is not None
     assert (rec_a.result, rec_a.reason) == ("done", None), rec_a
@@ -122,20 +125,12 @@ def _outbox_state(path: Path) -> tuple[int, int]:
 
 
 async def test_broker_outage_under_a_flying_station(
-    broker: Mosquitto, pg_cluster, tmp_path: Path
+    broker: Mosquitto, store: CentreStore, tmp_path: Path
 ) -> None:
     """The broker stops for a few seconds while a station's drones send frames: afterwards the
     centre holds every event the station made, each once, in the station's order."""
-    engine = create_async_engine(DbSettings(url=pg_cluster.create_database()).async_url)
-    store = CentreStore(engine)
-    await store.setup()
-    centre = Centre(
-        store, host="127.0.0.1", port=broker.port, password=broker.logins["centre"],
-        ca_file=broker.ca,
-    )  # fmt: skip
-    centre_task = asyncio.create_task(centre.run())
     outbox = tmp_path / "a" / "data" / "federation-outbox.db"
-    try:
+    async with running_centre(broker, store) as centre:
         await asyncio.wait_for(centre.connected.wait(), 20)
         async with station(broker, "river-a", tmp_path / "a", LONGYOU_STATION, duty=True):
             await wait_for(lambda: _has_frames(store), timeout_s=60)
@@ -154,10 +149,6 @@ async def test_broker_outage_under_a_flying_station(
             await wait_for(drained, timeout_s=60)
             last = (await asyncio.to_thread(_outbox_state, outbox))[1]
             seqs = [e.seq for e in await store.events("river-a")]
-    finally:
-        centre_task.cancel()
-        await asyncio.gather(centre_task, return_exceptions=True)
-        await engine.dispose()
     assert seqs == list(range(1, last + 1))  # none lost, none twice, in order
     assert during > before
 
