@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from groundstation.app import create_app
 from groundstation.config import DbSettings, LinkSettings, Settings
 from groundstation.safety.config import SafetySettings
-from simulator.camera.fleet_cameras import CameraConfig
+from simulator.camera.fleet_cameras import CameraConfig, free_udp_ports
 from simulator.camera.scene import SceneObject
 from simulator.fleet import SimConfig, SimFleet
 
@@ -32,17 +32,6 @@ ADMIN = ("root", "admin-password")
 PASSWORD = "reed-kingfisher-42"
 START_TIMEOUT_S = 60.0
 T = TypeVar("T")
-
-
-def _free_udp_ports(n: int) -> tuple[int, ...]:
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return tuple(int(s.getsockname()[1]) for s in socks)
-    finally:
-        for s in socks:
-            s.close()
 
 
 def _listening_socket(port: int = 0) -> socket.socket:
@@ -184,7 +173,7 @@ class LiveStation:
             if self.drones:
                 camera = self.camera
                 if camera is None and self.camera_objects is not None:
-                    ports = _free_udp_ports(self.drones)
+                    ports = free_udp_ports("127.0.0.1", self.drones)
                     camera = CameraConfig(ports=ports, objects=self.camera_objects)
                 config = SimConfig(
                     drones=self.drones,

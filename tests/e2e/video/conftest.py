@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,24 +18,13 @@ from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.link import Fleet, LinkConfig
 from groundstation.video.service import VideoService
 from groundstation.video.settings import VideoSettings
-from simulator.camera.fleet_cameras import CameraConfig
+from simulator.camera.fleet_cameras import CameraConfig, free_udp_ports
 from simulator.camera.scene import SceneObject
 from simulator.fleet import SimConfig, SimFleet
 from simulator.geo import offset_deg
 
 FACTOR = float(os.environ.get("ECOPATROL_TIMEOUT_FACTOR", "1"))
 HOME = (29.05253, 119.181841, 40.0)
-
-
-def free_udp_ports(n: int) -> tuple[int, ...]:
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return tuple(int(s.getsockname()[1]) for s in socks)
-    finally:
-        for s in socks:
-            s.close()
 
 
 @dataclass
@@ -56,7 +44,7 @@ async def make_rig(tmp_path: Path, settings: VideoSettings, drones: int = 2) -> 
     db = DbSettings(url=f"sqlite:///{tmp_path / 'station.db'}")
     await asyncio.to_thread(upgrade_to_head, db, tmp_path)
     engine = make_async_engine(db)
-    camera = CameraConfig(ports=free_udp_ports(drones), objects=(dredger_north(60.0),))
+    camera = CameraConfig(ports=free_udp_ports("127.0.0.1", drones), objects=(dredger_north(60.0),))
     config = SimConfig(
         drones=drones, listen="udpin:127.0.0.1:0", speedup=10, home=HOME, camera=camera
     )
