@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db import camera_media
-from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.models import Patrol, Plan, Vehicle
-from groundstation.db.session import make_async_engine, make_sessionmaker
 
 T0 = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 
@@ -74,32 +73,26 @@ async def test_over_quota_the_oldest_unprotected_segments_go(session: AsyncSessi
     assert await camera_media.segments_to_drop(session, 5_000_000, protect_s=300) == []
 
 
-async def test_the_video_service_removes_files_and_rows_past_the_quota(db, tmp_path) -> None:
+async def test_the_video_service_removes_files_and_rows_past_the_quota(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
     """enforce_quota deletes the chosen segments' files and rows and keeps the rest."""
-    from pathlib import Path
-
     from groundstation.video.service import VideoService
     from groundstation.video.settings import VideoSettings
 
-    upgrade_to_head(db)
-    engine = make_async_engine(db)
-    try:
-        sessions = make_sessionmaker(engine)
-        paths = []
-        async with sessions.begin() as session:
-            for i in range(3):
-                path = tmp_path / f"{i}.mp4"
-                path.write_bytes(bytes(400_000))
-                paths.append(path)
-                await camera_media.add_segment(
-                    session, 4, T0 + timedelta(minutes=i), T0 + timedelta(minutes=i + 1), 900,
-                    "0" * 64, 400_000, str(path),
-                )  # fmt: skip
-        video = VideoService(VideoSettings(max_recordings_mb=1.0), tmp_path, sessions)
-        assert await video.enforce_quota() == 1
-        assert [p.exists() for p in paths] == [False, True, True]
-        async with sessions() as session:
-            left = await camera_media.list_segments(session, sysid=4)
-        assert [Path(s.path) for s in left] == paths[1:]
-    finally:
-        await engine.dispose()
+    paths = []
+    async with sessions.begin() as session:
+        for i in range(3):
+            path = tmp_path / f"{i}.mp4"
+            path.write_bytes(bytes(400_000))
+            paths.append(path)
+            await camera_media.add_segment(
+                session, 4, T0 + timedelta(minutes=i), T0 + timedelta(minutes=i + 1), 900,
+                "0" * 64, 400_000, str(path),
+            )  # fmt: skip
+    video = VideoService(VideoSettings(max_recordings_mb=1.0), tmp_path, sessions)
+    assert await video.enforce_quota() == 1
+    assert [p.exists() for p in paths] == [False, True, True]
+    async with sessions() as session:
+        left = await camera_media.list_segments(session, sysid=4)
+    assert [Path(s.path) for s in left] == paths[1:]
