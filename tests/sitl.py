@@ -261,7 +261,7 @@ class Sitl:
         except OSError as exc:
             raise SitlError(f"cannot connect to SERIAL{serial}: {exc}: {self.log_text()}") from exc
         try:
-            beat = conn.wait_heartbeat(timeout=10 * FACTOR)
+            beat = _autopilot_heartbeat(conn, timeout_s=10 * FACTOR)
             if beat is None:
                 raise SitlError(f"no heartbeat on SERIAL{serial}: {self.log_text()}")
             if beat.get_srcSystem() != self.sysid:
@@ -422,3 +422,14 @@ def sitl_factory(tmp_path: Path) -> Iterator[SitlFactory]:
         yield factory
     finally:
         factory.stop_all()
+
+
+def _autopilot_heartbeat(conn: Any, timeout_s: float) -> Any:
+    """The vehicle's own HEARTBEAT, or None. ArduPilot routes between its serial ports, so a
+    station already on SERIAL0 has its GCS heartbeats (system 255) forwarded here too."""
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        beat = conn.wait_heartbeat(timeout=left)
+        if beat is not None and beat.autopilot != mavutil.mavlink.MAV_AUTOPILOT_INVALID:
+            return beat
+    return None
