@@ -84,10 +84,18 @@ export class PilotControls {
       incidents.map((i) => h("option", { value: i.id }, incidentTitle(i))),
     );
     incidentSelect.addEventListener("change", () => this.updateStates());
-    buttons.dispatch = button("dispatch", () => incidentSelect.value && this.dispatch(this.selected(), Number(incidentSelect.value)));
+    buttons.dispatch = button(
+      "dispatch",
+      () => incidentSelect.value && this.dispatch(this.selected(), Number(incidentSelect.value)),
+    );
     const alt = h("input", {
-      type: "number", min: 5, max: 120, step: 1, value: this.altitudeFor(v),
-      dataset: { testid: "goto-alt" }, "aria-label": t("controls.goto_alt"),
+      type: "number",
+      min: 5,
+      max: 120,
+      step: 1,
+      value: this.altitudeFor(v),
+      dataset: { testid: "goto-alt" },
+      "aria-label": t("controls.goto_alt"),
     });
     alt.addEventListener("change", () => {
       const value = Math.round(Number(alt.value));
@@ -97,14 +105,27 @@ export class PilotControls {
     this.buttons = buttons;
     this.incidentSelect = incidentSelect;
     this.stateEl = h("p", { class: "controls-state", dataset: { testid: "controls-state" } });
-    this.slot.append(h("section", { id: "vehicle-controls", class: "controls", dataset: { testid: "vehicle-controls" } },
-      h("h3", {}, t("controls.title", { name: vehicleName(v) })),
-      this.stateEl,
-      h("div", { class: "button-row" }, COMMANDS.map((key) => buttons[key])),
-      h("div", { class: "button-row" }, buttons.goto,
-        h("label", { class: "inline" }, t("controls.goto_alt"), alt, t("unit.m"))),
-      this.pickingGoto ? h("p", { class: "hint" }, t("controls.goto_hint")) : null,
-      h("div", { class: "button-row" }, incidentSelect, buttons.dispatch)));
+    this.slot.append(
+      h(
+        "section",
+        { id: "vehicle-controls", class: "controls", dataset: { testid: "vehicle-controls" } },
+        h("h3", {}, t("controls.title", { name: vehicleName(v) })),
+        this.stateEl,
+        h(
+          "div",
+          { class: "button-row" },
+          COMMANDS.map((key) => buttons[key]),
+        ),
+        h(
+          "div",
+          { class: "button-row" },
+          buttons.goto,
+          h("label", { class: "inline" }, t("controls.goto_alt"), alt, t("unit.m")),
+        ),
+        this.pickingGoto ? h("p", { class: "hint" }, t("controls.goto_hint")) : null,
+        h("div", { class: "button-row" }, incidentSelect, buttons.dispatch),
+      ),
+    );
     this.updateStates();
   }
 
@@ -175,11 +196,16 @@ export class PilotControls {
   async gotoPoint(v, latlng) {
     const alt = this.altitudeFor(v);
     const question = t("controls.confirm_goto", {
-      name: vehicleName(v), lat: latlng.lat.toFixed(5), lon: latlng.lng.toFixed(5), alt,
+      name: vehicleName(v),
+      lat: latlng.lat.toFixed(5),
+      lon: latlng.lng.toFixed(5),
+      alt,
     });
     if (!(await confirmDialog(question))) return;
     const done = await this.send(t("controls.goto"), ENDPOINTS.goto(v.vehicleId), {
-      lat_deg: latlng.lat, lon_deg: latlng.lng, alt_rel_m: alt,
+      lat_deg: latlng.lat,
+      lon_deg: latlng.lng,
+      alt_rel_m: alt,
     });
     if (done !== null) this._showTarget(v, [latlng.lat, latlng.lng], alt);
   }
@@ -193,8 +219,10 @@ export class PilotControls {
       iconSize: [22, 22],
       iconAnchor: [11, 11],
     });
-    const marker = L.marker(latlng, { icon, interactive: false, keyboard: false })
-      .bindTooltip(t("controls.target", { name: vehicleName(v), alt }), { permanent: true, direction: "right" });
+    const marker = L.marker(latlng, { icon, interactive: false, keyboard: false }).bindTooltip(
+      t("controls.target", { name: vehicleName(v), alt }),
+      { permanent: true, direction: "right" },
+    );
     marker.addTo(this.map);
     marker.sysid = v.sysid;
     marker.since = Date.now();
@@ -218,11 +246,14 @@ export class PilotControls {
     if (!incident || !v) return;
     const alt = this.altitudeFor(v);
     const question = t("controls.confirm_dispatch", {
-      name: vehicleName(v), id: incident.id, type: t(`incident.type.${incident.type}`),
+      name: vehicleName(v),
+      id: incident.id,
+      type: t(`incident.type.${incident.type}`),
     });
     if (!(await confirmDialog(question))) return;
     const done = await this.send(t("controls.dispatch"), ENDPOINTS.dispatch(incidentId), {
-      vehicle_id: v.vehicleId, alt_rel_m: alt,
+      vehicle_id: v.vehicleId,
+      alt_rel_m: alt,
     });
     if (done !== null) this._showTarget(v, [incident.lat_deg, incident.lon_deg], alt);
   }
@@ -232,11 +263,20 @@ export class PilotControls {
     const v = this.selected();
     if (!v) return [];
     const why = commandStates(v, this.store, { incidentChosen: true }).dispatch;
-    return [h("button", {
-      type: "button", class: "primary", dataset: { testid: "popup-dispatch" },
-      disabled: why !== null, title: why ? t(`why.${why}`) : null,
-      onclick: () => this.dispatch(v, incident.id),
-    }, `${t("controls.dispatch").replace("…", "")} (${vehicleName(v)})`)];
+    return [
+      h(
+        "button",
+        {
+          type: "button",
+          class: "primary",
+          dataset: { testid: "popup-dispatch" },
+          disabled: why !== null,
+          title: why ? t(`why.${why}`) : null,
+          onclick: () => this.dispatch(v, incident.id),
+        },
+        `${t("controls.dispatch").replace("…", "")} (${vehicleName(v)})`,
+      ),
+    ];
   }
 
   // --- patrols -----------------------------------------------------------------------------------
@@ -258,31 +298,68 @@ export class PilotControls {
       this.patrolSlot.append(h("p", { class: "hint" }, t("patrol.no_plans")));
       return;
     }
-    const plan = h("select", { dataset: { testid: "patrol-plan" } },
-      this.plans.map((p) => h("option", { value: p.id }, `#${p.id} ${p.name}（${hasText(`plan.kind.${p.kind}`) ? t(`plan.kind.${p.kind}`) : p.kind}）`)));
+    const plan = h(
+      "select",
+      { dataset: { testid: "patrol-plan" } },
+      this.plans.map((p) =>
+        h(
+          "option",
+          { value: p.id },
+          `#${p.id} ${p.name}（${hasText(`plan.kind.${p.kind}`) ? t(`plan.kind.${p.kind}`) : p.kind}）`,
+        ),
+      ),
+    );
     const sortie = h("select", { dataset: { testid: "patrol-sortie" } });
     const fillSorties = () => {
       const chosen = this.plans.find((p) => p.id === Number(plan.value));
-      clear(sortie).append(...(chosen?.sorties ?? [{ sortie: 1 }]).map((s) =>
-        h("option", { value: s.sortie }, `${t("patrol.sortie")} ${s.sortie}`
-          + (s.length_m ? ` · ${(s.length_m / 1000).toFixed(1)} km` : ""))));
+      clear(sortie).append(
+        ...(chosen?.sorties ?? [{ sortie: 1 }]).map((s) =>
+          h(
+            "option",
+            { value: s.sortie },
+            `${t("patrol.sortie")} ${s.sortie}` + (s.length_m ? ` · ${(s.length_m / 1000).toFixed(1)} km` : ""),
+          ),
+        ),
+      );
     };
     plan.addEventListener("change", fillSorties);
     fillSorties();
-    const vehicle = h("select", { dataset: { testid: "patrol-vehicle" } },
-      vehicles.map((v) => h("option", { value: v.vehicleId, selected: v.sysid === this.store.selected }, vehicleName(v))));
-    const go = h("button", { type: "button", class: "primary", dataset: { testid: "patrol-start" } }, t("patrol.start"));
-    go.addEventListener("click", () => this.startPatrol(Number(plan.value), Number(sortie.value), Number(vehicle.value)));
-    this.patrolSlot.append(h("div", { class: "controls", dataset: { testid: "patrol-start-form" } },
-      h("label", {}, t("patrol.plan"), plan), h("label", {}, t("patrol.sortie"), sortie),
-      h("label", {}, t("patrol.vehicle"), vehicle), go));
+    const vehicle = h(
+      "select",
+      { dataset: { testid: "patrol-vehicle" } },
+      vehicles.map((v) =>
+        h("option", { value: v.vehicleId, selected: v.sysid === this.store.selected }, vehicleName(v)),
+      ),
+    );
+    const go = h(
+      "button",
+      { type: "button", class: "primary", dataset: { testid: "patrol-start" } },
+      t("patrol.start"),
+    );
+    go.addEventListener("click", () =>
+      this.startPatrol(Number(plan.value), Number(sortie.value), Number(vehicle.value)),
+    );
+    this.patrolSlot.append(
+      h(
+        "div",
+        { class: "controls", dataset: { testid: "patrol-start-form" } },
+        h("label", {}, t("patrol.plan"), plan),
+        h("label", {}, t("patrol.sortie"), sortie),
+        h("label", {}, t("patrol.vehicle"), vehicle),
+        go,
+      ),
+    );
   }
 
   async startPatrol(planId, sortie, vehicleId) {
     if (!planId || !vehicleId) return;
     const label = t("patrol.start");
     try {
-      const created = await this.api.post(ENDPOINTS.createPatrol(), { plan_id: planId, sortie, vehicle_ids: [vehicleId] });
+      const created = await this.api.post(ENDPOINTS.createPatrol(), {
+        plan_id: planId,
+        sortie,
+        vehicle_ids: [vehicleId],
+      });
       const patrol = created.data[0];
       await this.api.post(ENDPOINTS.startPatrol(patrol.id), { vehicle_id: vehicleId });
       toast(t("patrol.started", { id: patrol.id }));
@@ -299,23 +376,35 @@ export class PilotControls {
       "select",
       { dataset: { testid: "patrol-resume-vehicle" }, "aria-label": t("patrol.vehicle") },
       vehicles.map((v) =>
-        h("option", { value: v.vehicleId, selected: v.vehicleId === own },
-          v.vehicleId === own ? t("patrol.same_drone", { name: vehicleName(v) }) : vehicleName(v))),
+        h(
+          "option",
+          { value: v.vehicleId, selected: v.vehicleId === own },
+          v.vehicleId === own ? t("patrol.same_drone", { name: vehicleName(v) }) : vehicleName(v),
+        ),
+      ),
     );
-    const go = h("button", {
-      type: "button", class: "primary", dataset: { testid: "patrol-resume" },
-      onclick: async (e) => {
-        e.stopPropagation();
-        const vehicleId = Number(pick.value);
-        const v = this.store.vehicleById(vehicleId);
-        const question = t("patrol.confirm_resume", {
-          id: p.id, name: v ? vehicleName(v) : `#${vehicleId}`, item: (p.last_item_reached ?? 0) + 1,
-        });
-        if (!(await confirmDialog(question))) return;
-        const r = await this.send(t("patrol.resume"), ENDPOINTS.resumePatrol(p.id), { vehicle_id: vehicleId });
-        if (r) toast(t("patrol.resumed", { id: p.id }));
+    const go = h(
+      "button",
+      {
+        type: "button",
+        class: "primary",
+        dataset: { testid: "patrol-resume" },
+        onclick: async (e) => {
+          e.stopPropagation();
+          const vehicleId = Number(pick.value);
+          const v = this.store.vehicleById(vehicleId);
+          const question = t("patrol.confirm_resume", {
+            id: p.id,
+            name: v ? vehicleName(v) : `#${vehicleId}`,
+            item: (p.last_item_reached ?? 0) + 1,
+          });
+          if (!(await confirmDialog(question))) return;
+          const r = await this.send(t("patrol.resume"), ENDPOINTS.resumePatrol(p.id), { vehicle_id: vehicleId });
+          if (r) toast(t("patrol.resumed", { id: p.id }));
+        },
       },
-    }, t("patrol.resume"));
+      t("patrol.resume"),
+    );
     pick.addEventListener("click", (e) => e.stopPropagation());
     return h("div", { class: "button-row" }, pick, go);
   }
@@ -324,20 +413,31 @@ export class PilotControls {
     if (p.state === "landed" && (p.last_item_reached ?? 0) >= 1) return this.resumeActions(p);
     if (["landed", "reported", "aborted", "failed"].includes(p.state)) return null;
     if (p.state === "planned") {
-      return h("button", {
-        type: "button", class: "primary", dataset: { testid: "patrol-start-planned" },
-        onclick: async () => {
-          const r = await this.send(t("patrol.start"), ENDPOINTS.startPatrol(p.id), {});
-          if (r) toast(t("patrol.started", { id: p.id }));
+      return h(
+        "button",
+        {
+          type: "button",
+          class: "primary",
+          dataset: { testid: "patrol-start-planned" },
+          onclick: async () => {
+            const r = await this.send(t("patrol.start"), ENDPOINTS.startPatrol(p.id), {});
+            if (r) toast(t("patrol.started", { id: p.id }));
+          },
         },
-      }, t("patrol.start"));
+        t("patrol.start"),
+      );
     }
-    return h("button", {
-      type: "button", dataset: { testid: "patrol-abort" },
-      onclick: async () => {
-        if (!(await confirmDialog(`${t("patrol.abort")} ${t("patrol.label", { id: p.id })}?`))) return;
-        await this.send(t("patrol.abort"), ENDPOINTS.abortPatrol(p.id), {});
+    return h(
+      "button",
+      {
+        type: "button",
+        dataset: { testid: "patrol-abort" },
+        onclick: async () => {
+          if (!(await confirmDialog(`${t("patrol.abort")} ${t("patrol.label", { id: p.id })}?`))) return;
+          await this.send(t("patrol.abort"), ENDPOINTS.abortPatrol(p.id), {});
+        },
       },
-    }, t("patrol.abort"));
+      t("patrol.abort"),
+    );
   }
 }

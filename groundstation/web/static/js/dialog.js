@@ -13,11 +13,21 @@ export function confirmDialog(message) {
       resolve(answer);
     };
     d.append(
-      h("form", { method: "dialog", class: "dialog-body", dataset: { testid: "confirm-dialog" } },
+      h(
+        "form",
+        { method: "dialog", class: "dialog-body", dataset: { testid: "confirm-dialog" } },
         h("p", {}, message),
-        h("div", { class: "dialog-actions" },
+        h(
+          "div",
+          { class: "dialog-actions" },
           h("button", { type: "button", onclick: () => done(false) }, t("confirm.cancel")),
-          h("button", { type: "button", class: "primary", dataset: { testid: "confirm-ok" }, onclick: () => done(true) }, t("confirm.ok")))),
+          h(
+            "button",
+            { type: "button", class: "primary", dataset: { testid: "confirm-ok" }, onclick: () => done(true) },
+            t("confirm.ok"),
+          ),
+        ),
+      ),
     );
     d.oncancel = () => resolve(false);
     d.showModal();

@@ -96,13 +96,20 @@ export class IncidentLayer {
   popup(i) {
     const assignee = i.assigned_to ? this.store.users.get(i.assigned_to) : null;
     const photos = h("div", { class: "photos" });
-    const box = h("div", { class: "incident-popup", dataset: { testid: "incident-popup", id: i.id } },
+    const box = h(
+      "div",
+      { class: "incident-popup", dataset: { testid: "incident-popup", id: i.id } },
       h("strong", {}, incidentTitle(i)),
-      h("dl", {},
-        h("dt", {}, t("incident.reported_at")), h("dd", {}, formatTime(i.created_at)),
-        h("dt", {}, t("incident.status")), h("dd", { dataset: { testid: "incident-status" } }, t(`incident.status.${i.status}`)),
+      h(
+        "dl",
+        {},
+        h("dt", {}, t("incident.reported_at")),
+        h("dd", {}, formatTime(i.created_at)),
+        h("dt", {}, t("incident.status")),
+        h("dd", { dataset: { testid: "incident-status" } }, t(`incident.status.${i.status}`)),
         h("dt", {}, t("incident.assignee")),
-        h("dd", {}, assignee ? assignee.full_name || assignee.username : t("incident.unassigned"))),
+        h("dd", {}, assignee ? assignee.full_name || assignee.username : t("incident.unassigned")),
+      ),
       i.description ? h("p", { class: "description" }, i.description) : null,
       photos,
       this.actions(i),
@@ -121,8 +128,13 @@ export class IncidentLayer {
     for (const a of list) {
       try {
         const url = await this.api.blobUrl(a.url);
-        box.append(h("a", { href: url, target: "_blank", rel: "noopener" },
-          h("img", { src: url, alt: a.filename, class: "photo", dataset: { testid: "incident-photo" } })));
+        box.append(
+          h(
+            "a",
+            { href: url, target: "_blank", rel: "noopener" },
+            h("img", { src: url, alt: a.filename, class: "photo", dataset: { testid: "incident-photo" } }),
+          ),
+        );
       } catch (err) {
         box.append(h("span", { class: "error" }, `${a.filename}: ${err.message}`));
       }
@@ -132,9 +144,12 @@ export class IncidentLayer {
   actions(i) {
     if (!this.store.canManageIncidents) return null;
     const officers = [...this.store.users.values()].filter((u) => u.role === "officer" && u.active);
-    const select = h("select", { dataset: { testid: "assign-select" } },
+    const select = h(
+      "select",
+      { dataset: { testid: "assign-select" } },
       h("option", { value: "" }, t("incident.unassigned")),
-      officers.map((u) => h("option", { value: u.id, selected: u.id === i.assigned_to }, u.full_name || u.username)));
+      officers.map((u) => h("option", { value: u.id, selected: u.id === i.assigned_to }, u.full_name || u.username)),
+    );
     const patch = async (body, okText) => {
       try {
         await this.api.patch(`/api/incidents/${i.id}`, body);
@@ -143,33 +158,52 @@ export class IncidentLayer {
         toast(t("error.generic", { detail: err.message }), "error");
       }
     };
-    return h("div", { class: "popup-actions" },
+    return h(
+      "div",
+      { class: "popup-actions" },
       select,
-      h("button", {
-        type: "button",
-        dataset: { testid: "assign" },
-        onclick: () => patch({ assigned_to: select.value ? Number(select.value) : null }, t("incident.assign")),
-      }, t("incident.assign")),
-      i.status === "resolved"
-        ? h("button", { type: "button", onclick: () => patch({ status: "open" }, t("incident.reopen")) }, t("incident.reopen"))
-        : h("button", {
+      h(
+        "button",
+        {
           type: "button",
-          class: "primary",
-          dataset: { testid: "resolve" },
-          onclick: () => patch({ status: "resolved" }, t("incident.resolve")),
-        }, t("incident.resolve")),
-      h("button", {
-        type: "button",
-        dataset: { testid: "export-evidence" },
-        onclick: async () => {
-          try {
-            await this.api.download(`/api/incidents/${i.id}/evidence`, `incident-${i.id}-evidence.zip`);
-            toast(t("incident.exported"));
-          } catch (err) {
-            toast(t("error.generic", { detail: err.message }), "error");
-          }
+          dataset: { testid: "assign" },
+          onclick: () => patch({ assigned_to: select.value ? Number(select.value) : null }, t("incident.assign")),
         },
-      }, t("incident.export")));
+        t("incident.assign"),
+      ),
+      i.status === "resolved"
+        ? h(
+            "button",
+            { type: "button", onclick: () => patch({ status: "open" }, t("incident.reopen")) },
+            t("incident.reopen"),
+          )
+        : h(
+            "button",
+            {
+              type: "button",
+              class: "primary",
+              dataset: { testid: "resolve" },
+              onclick: () => patch({ status: "resolved" }, t("incident.resolve")),
+            },
+            t("incident.resolve"),
+          ),
+      h(
+        "button",
+        {
+          type: "button",
+          dataset: { testid: "export-evidence" },
+          onclick: async () => {
+            try {
+              await this.api.download(`/api/incidents/${i.id}/evidence`, `incident-${i.id}-evidence.zip`);
+              toast(t("incident.exported"));
+            } catch (err) {
+              toast(t("error.generic", { detail: err.message }), "error");
+            }
+          },
+        },
+        t("incident.export"),
+      ),
+    );
   }
 
   /** The report form at `latlng`; `vehicle` (optional) offers its position instead. */
@@ -181,32 +215,63 @@ export class IncidentLayer {
       where.textContent = `${position.lat.toFixed(5)}, ${position.lon.toFixed(5)}`;
     };
     showWhere();
-    const type = h("select", { name: "type", dataset: { testid: "incident-type" } },
-      INCIDENT_TYPES.map((k) => h("option", { value: k }, t(`incident.type.${k}`))));
-    const description = h("textarea", { name: "description", rows: 3, maxlength: 4000, dataset: { testid: "incident-description" } });
-    const photos = h("input", { type: "file", name: "photos", accept: "image/*", multiple: true, dataset: { testid: "incident-photos" } });
+    const type = h(
+      "select",
+      { name: "type", dataset: { testid: "incident-type" } },
+      INCIDENT_TYPES.map((k) => h("option", { value: k }, t(`incident.type.${k}`))),
+    );
+    const description = h("textarea", {
+      name: "description",
+      rows: 3,
+      maxlength: 4000,
+      dataset: { testid: "incident-description" },
+    });
+    const photos = h("input", {
+      type: "file",
+      name: "photos",
+      accept: "image/*",
+      multiple: true,
+      dataset: { testid: "incident-photos" },
+    });
     const error = h("p", { class: "error", role: "alert", hidden: true });
-    const submit = h("button", { type: "submit", class: "primary", dataset: { testid: "incident-submit" } }, t("incident.submit"));
-    const useVehicle = vehicle && vehicle.lat !== null
-      ? h("button", {
-        type: "button",
-        dataset: { testid: "incident-use-vehicle" },
-        onclick: () => {
-          position = { lat: vehicle.lat, lon: vehicle.lon };
-          fromVehicle = vehicle;
-          showWhere();
-        },
-      }, t("incident.use_vehicle", { name: vehicleName(vehicle) }))
-      : null;
-    const form = h("form", { class: "dialog-body", dataset: { testid: "incident-form" } },
+    const submit = h(
+      "button",
+      { type: "submit", class: "primary", dataset: { testid: "incident-submit" } },
+      t("incident.submit"),
+    );
+    const useVehicle =
+      vehicle && vehicle.lat !== null
+        ? h(
+            "button",
+            {
+              type: "button",
+              dataset: { testid: "incident-use-vehicle" },
+              onclick: () => {
+                position = { lat: vehicle.lat, lon: vehicle.lon };
+                fromVehicle = vehicle;
+                showWhere();
+              },
+            },
+            t("incident.use_vehicle", { name: vehicleName(vehicle) }),
+          )
+        : null;
+    const form = h(
+      "form",
+      { class: "dialog-body", dataset: { testid: "incident-form" } },
       h("h2", {}, t("incident.new")),
-      h("label", {}, t("incident.position"), " ", where), useVehicle,
+      h("label", {}, t("incident.position"), " ", where),
+      useVehicle,
       h("label", {}, t("incident.type"), type),
       h("label", {}, t("incident.description"), description),
       h("label", {}, t("incident.photos"), photos),
       error,
-      h("div", { class: "dialog-actions" },
-        h("button", { type: "button", onclick: () => close() }, t("incident.cancel")), submit));
+      h(
+        "div",
+        { class: "dialog-actions" },
+        h("button", { type: "button", onclick: () => close() }, t("incident.cancel")),
+        submit,
+      ),
+    );
     const close = showForm(form);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -164,10 +164,9 @@ async function startApp(user) {
     patrolActions: controls ? (p) => controls.patrolActions(p) : null,
     acknowledgeAlert: store.canFly
       ? (id) => {
-        const note = window.prompt(t("alerts.ack_note")) ?? "";
-        api.post(`/api/alerts/${id}/acknowledge`, { note })
-          .catch((err) => toast(err.message, "error"));
-      }
+          const note = window.prompt(t("alerts.ack_note")) ?? "";
+          api.post(`/api/alerts/${id}/acknowledge`, { note }).catch((err) => toast(err.message, "error"));
+        }
       : null,
   });
   if (controls) {
@@ -239,36 +238,51 @@ function onMapClick(siteMap, latlng, incidents, controls, videos) {
   if (controls?.takeMapClick(latlng)) return;
   const selected = store.selected === null ? null : store.vehicles.get(store.selected);
   const popup = L.popup({ closeButton: true, autoClose: true });
-  const menu = h("div", { class: "map-menu", dataset: { testid: "map-menu" } },
-    h("button", {
-      type: "button",
-      class: "primary",
-      dataset: { testid: "report-here" },
-      onclick: () => {
-        siteMap.map.closePopup(popup);
-        incidents.reportForm(latlng, selected);
-      },
-    }, t("incident.report_here")),
-    controls && selected?.vehicleId
-      ? h("button", {
+  const menu = h(
+    "div",
+    { class: "map-menu", dataset: { testid: "map-menu" } },
+    h(
+      "button",
+      {
         type: "button",
-        dataset: { testid: "goto-here" },
+        class: "primary",
+        dataset: { testid: "report-here" },
         onclick: () => {
           siteMap.map.closePopup(popup);
-          controls.gotoPoint(selected, latlng);
+          incidents.reportForm(latlng, selected);
         },
-      }, t("incident.send_here", { name: vehicleName(selected) }))
+      },
+      t("incident.report_here"),
+    ),
+    controls && selected?.vehicleId
+      ? h(
+          "button",
+          {
+            type: "button",
+            dataset: { testid: "goto-here" },
+            onclick: () => {
+              siteMap.map.closePopup(popup);
+              controls.gotoPoint(selected, latlng);
+            },
+          },
+          t("incident.send_here", { name: vehicleName(selected) }),
+        )
       : null,
     controls && selected && videos.hasCamera(selected.sysid)
-      ? h("button", {
-        type: "button",
-        dataset: { testid: "camera-look-here" },
-        onclick: () => {
-          siteMap.map.closePopup(popup);
-          videos.lookAt(selected.sysid, latlng);
-        },
-      }, t("video.look_here", { name: vehicleName(selected) }))
-      : null);
+      ? h(
+          "button",
+          {
+            type: "button",
+            dataset: { testid: "camera-look-here" },
+            onclick: () => {
+              siteMap.map.closePopup(popup);
+              videos.lookAt(selected.sysid, latlng);
+            },
+          },
+          t("video.look_here", { name: vehicleName(selected) }),
+        )
+      : null,
+  );
   popup.setLatLng(latlng).setContent(menu).openOn(siteMap.map);
 }
 

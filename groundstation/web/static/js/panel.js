@@ -30,19 +30,23 @@ export function bannerWorthy(a) {
 /** The text of an alert in the page's language when the station sent a known `kind`. */
 export function alertText(a, store) {
   const patrol = a.patrol_id !== undefined ? store.patrols.get(a.patrol_id) : null;
-  const v = a.sysid !== undefined
-    ? store.vehicles.get(a.sysid)
-    : patrol && patrol.vehicle_id != null ? store.vehicleById(patrol.vehicle_id) : null;
+  const v =
+    a.sysid !== undefined
+      ? store.vehicles.get(a.sysid)
+      : patrol && patrol.vehicle_id != null
+        ? store.vehicleById(patrol.vehicle_id)
+        : null;
   const scheduled = SCHEDULE_TEXT.exec(a.text ?? "");
   const params = {
-    name: v ? vehicleName(v) : a.vehicle ?? (a.sysid !== undefined ? `#${a.sysid}` : ""),
+    name: v ? vehicleName(v) : (a.vehicle ?? (a.sysid !== undefined ? `#${a.sysid}` : "")),
     pct: a.battery_pct !== undefined ? Math.round(a.battery_pct) : "",
     id: a.patrol_id ?? "",
     reason: a.reason ?? (scheduled ? scheduled[2] : a.text) ?? "",
     schedule: scheduled ? scheduled[1] : a.schedule_id !== undefined ? `#${a.schedule_id}` : "",
   };
-  if (a.text_zh && a.id != null) { // a stored alert carries its reason in both languages
-    return lang().startsWith("zh") ? `${params.name} ${a.text_zh}` : a.text ?? a.text_zh;
+  if (a.text_zh && a.id != null) {
+    // a stored alert carries its reason in both languages
+    return lang().startsWith("zh") ? `${params.name} ${a.text_zh}` : (a.text ?? a.text_zh);
   }
   const key = a.kind ? `alerts.${a.kind}` : null;
   if (key && hasText(key)) return t(key, params);
@@ -125,7 +129,8 @@ export class Panel {
       const link = displayLink(v, this.store.connection);
       const age = vehicleAgeS(v, now);
       const details = [
-        t(`vehicle.link.${link}`) + (link !== "ok" && link !== "degraded" && age !== null ? ` (${formatAge(age)})` : ""),
+        t(`vehicle.link.${link}`) +
+          (link !== "ok" && link !== "degraded" && age !== null ? ` (${formatAge(age)})` : ""),
         v.armed === null || v.armed === undefined ? null : t(v.armed ? "vehicle.armed" : "vehicle.disarmed"),
         v.speed !== null && v.speed !== undefined ? `${v.speed.toFixed(1)} m/s` : null,
         v.lat === null || v.lat === undefined ? t("vehicle.no_position") : null,
@@ -148,16 +153,29 @@ export class Panel {
     for (const p of patrols) {
       const v = p.vehicle_id !== null && p.vehicle_id !== undefined ? this.store.vehicleById(p.vehicle_id) : null;
       const state = hasText(`patrol.state.${p.state}`) ? t(`patrol.state.${p.state}`) : p.state;
-      list.append(h("li", { class: `item patrol-${p.state}`, dataset: { testid: "patrol-item", id: p.id, state: p.state } },
-        h("strong", {}, t("patrol.label", { id: p.id })), " ",
-        h("span", { class: `badge state-${p.state}` }, state),
-        h("div", { class: "muted" },
-          // the reason is the station's English sentence: shown on the English page only (a
-          // structured reason code for the Chinese page is still to come from the station)
-          [v ? vehicleName(v) : null, p.plan_id ? `${t("patrol.plan")} #${p.plan_id}` : null,
-            lang().startsWith("zh") ? null : p.reason || null]
-            .filter(Boolean).join(" · ")),
-        this.hooks.patrolActions ? this.hooks.patrolActions(p) : null));
+      list.append(
+        h(
+          "li",
+          { class: `item patrol-${p.state}`, dataset: { testid: "patrol-item", id: p.id, state: p.state } },
+          h("strong", {}, t("patrol.label", { id: p.id })),
+          " ",
+          h("span", { class: `badge state-${p.state}` }, state),
+          h(
+            "div",
+            { class: "muted" },
+            // the reason is the station's English sentence: shown on the English page only (a
+            // structured reason code for the Chinese page is still to come from the station)
+            [
+              v ? vehicleName(v) : null,
+              p.plan_id ? `${t("patrol.plan")} #${p.plan_id}` : null,
+              lang().startsWith("zh") ? null : p.reason || null,
+            ]
+              .filter(Boolean)
+              .join(" · "),
+          ),
+          this.hooks.patrolActions ? this.hooks.patrolActions(p) : null,
+        ),
+      );
     }
   }
 
@@ -166,15 +184,21 @@ export class Panel {
     const incidents = [...this.store.incidents.values()].sort((a, b) => b.id - a.id);
     if (incidents.length === 0) list.append(h("li", { class: "muted" }, t("incident.none")));
     for (const i of incidents) {
-      list.append(h("li", {
-        class: `item inc-row-${i.status}`,
-        dataset: { testid: "incident-item", id: i.id },
-        onclick: () => this.hooks.openIncident(i.id),
-      },
-      h("strong", {}, incidentTitle(i)), " ",
-      h("span", { class: `badge status-${i.status}` }, t(`incident.status.${i.status}`)),
-      h("div", { class: "muted" }, formatTime(i.created_at)),
-      i.description ? h("div", { class: "description" }, i.description) : null));
+      list.append(
+        h(
+          "li",
+          {
+            class: `item inc-row-${i.status}`,
+            dataset: { testid: "incident-item", id: i.id },
+            onclick: () => this.hooks.openIncident(i.id),
+          },
+          h("strong", {}, incidentTitle(i)),
+          " ",
+          h("span", { class: `badge status-${i.status}` }, t(`incident.status.${i.status}`)),
+          h("div", { class: "muted" }, formatTime(i.created_at)),
+          i.description ? h("div", { class: "description" }, i.description) : null,
+        ),
+      );
     }
   }
 
@@ -184,22 +208,41 @@ export class Panel {
     if (alerts.length === 0) list.append(h("li", { class: "muted" }, t("alerts.none")));
     for (const a of alerts) {
       const report = a.kind === "report_ready" && a.patrol_id != null && this.hooks.openReport;
-      list.append(h("li", {
-        class: `item alert-item alert-${a.level ?? "info"}${report ? " clickable" : ""}`,
-        dataset: { testid: "alert-item", kind: a.kind ?? "" },
-        onclick: report ? () => this.hooks.openReport(a.patrol_id) : null,
-      },
-      h("span", { class: "muted" }, formatTime(a.ts)), " ", alertText(a, this.store),
-      a.count > 1 ? h("span", { class: "muted" }, ` ×${a.count}`) : null,
-      a.open === false
-        ? h("span", { class: "muted", dataset: { testid: "alert-acked" } },
-          ` ${t("alerts.acked", { who: a.acknowledged_by ?? "" })}`)
-        : a.id != null && this.hooks.acknowledgeAlert
-          ? h("button", {
-            type: "button", class: "link", dataset: { testid: "alert-ack" },
-            onclick: (e) => { e.stopPropagation(); this.hooks.acknowledgeAlert(a.id); },
-          }, t("alerts.ack"))
-          : null));
+      list.append(
+        h(
+          "li",
+          {
+            class: `item alert-item alert-${a.level ?? "info"}${report ? " clickable" : ""}`,
+            dataset: { testid: "alert-item", kind: a.kind ?? "" },
+            onclick: report ? () => this.hooks.openReport(a.patrol_id) : null,
+          },
+          h("span", { class: "muted" }, formatTime(a.ts)),
+          " ",
+          alertText(a, this.store),
+          a.count > 1 ? h("span", { class: "muted" }, ` ×${a.count}`) : null,
+          a.open === false
+            ? h(
+                "span",
+                { class: "muted", dataset: { testid: "alert-acked" } },
+                ` ${t("alerts.acked", { who: a.acknowledged_by ?? "" })}`,
+              )
+            : a.id != null && this.hooks.acknowledgeAlert
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "link",
+                    dataset: { testid: "alert-ack" },
+                    onclick: (e) => {
+                      e.stopPropagation();
+                      this.hooks.acknowledgeAlert(a.id);
+                    },
+                  },
+                  t("alerts.ack"),
+                )
+              : null,
+        ),
+      );
     }
     const count = alerts.filter(bannerWorthy).length;
     document.getElementById("alert-count").textContent = count ? String(count) : "";

@@ -124,21 +124,43 @@ export class ReportsSection {
     for (const r of this.reports) {
       const s = r.summary ?? {};
       const state = s.state && hasText(`patrol.state.${s.state}`) ? t(`patrol.state.${s.state}`) : s.state;
-      list.append(h("li", { class: "item", dataset: { testid: "report-item", patrol: r.patrol_id } },
-        h("strong", {}, t("patrol.label", { id: r.patrol_id })), " ",
-        state ? h("span", { class: `badge state-${s.state}` }, state) : null,
-        h("div", { class: "muted" },
-          [s.plan, s.drone, formatTime(s.end ?? r.created_at)].filter(Boolean).join(" · ")),
-        h("div", { class: "muted" }, summaryText(s)),
-        h("div", { class: "button-row" },
-          h("button", {
-            type: "button", dataset: { testid: "report-html" },
-            onclick: () => this.openHtml(r.patrol_id),
-          }, t("report.open")),
-          h("button", {
-            type: "button", dataset: { testid: "report-pdf" },
-            onclick: () => download(this.api, reportUrl(r.patrol_id, "pdf"), `patrol-${r.patrol_id}.pdf`),
-          }, "PDF"))));
+      list.append(
+        h(
+          "li",
+          { class: "item", dataset: { testid: "report-item", patrol: r.patrol_id } },
+          h("strong", {}, t("patrol.label", { id: r.patrol_id })),
+          " ",
+          state ? h("span", { class: `badge state-${s.state}` }, state) : null,
+          h(
+            "div",
+            { class: "muted" },
+            [s.plan, s.drone, formatTime(s.end ?? r.created_at)].filter(Boolean).join(" · "),
+          ),
+          h("div", { class: "muted" }, summaryText(s)),
+          h(
+            "div",
+            { class: "button-row" },
+            h(
+              "button",
+              {
+                type: "button",
+                dataset: { testid: "report-html" },
+                onclick: () => this.openHtml(r.patrol_id),
+              },
+              t("report.open"),
+            ),
+            h(
+              "button",
+              {
+                type: "button",
+                dataset: { testid: "report-pdf" },
+                onclick: () => download(this.api, reportUrl(r.patrol_id, "pdf"), `patrol-${r.patrol_id}.pdf`),
+              },
+              "PDF",
+            ),
+          ),
+        ),
+      );
     }
   }
 }

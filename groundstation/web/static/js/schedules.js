@@ -93,31 +93,45 @@ export class SchedulesTab {
   }
 
   item(s) {
-    const next = s.enabled && s.next_run_at
-      ? t("schedule.next", { time: formatTime(s.next_run_at) })
-      : t("schedule.no_next");
+    const next =
+      s.enabled && s.next_run_at ? t("schedule.next", { time: formatTime(s.next_run_at) }) : t("schedule.no_next");
     const toggle = this.store.canFly
-      ? h("button", {
-        type: "button",
-        dataset: { testid: "schedule-toggle" },
-        onclick: (e) => {
-          e.stopPropagation();
-          this.setEnabled(s, !s.enabled);
-        },
-      }, t(s.enabled ? "schedule.disable" : "schedule.enable"))
+      ? h(
+          "button",
+          {
+            type: "button",
+            dataset: { testid: "schedule-toggle" },
+            onclick: (e) => {
+              e.stopPropagation();
+              this.setEnabled(s, !s.enabled);
+            },
+          },
+          t(s.enabled ? "schedule.disable" : "schedule.enable"),
+        )
       : null;
-    return h("li", {
-      class: `item schedule-${s.enabled ? "on" : "off"}`,
-      dataset: { testid: "schedule-item", id: s.id, enabled: String(s.enabled) },
-    },
-    h("strong", {}, s.name || t("schedule.label", { id: s.id })), " ",
-    h("span", { class: `badge ${s.enabled ? "state-flying" : ""}` },
-      t(s.enabled ? "schedule.enabled" : "schedule.disabled")),
-    h("div", { class: "muted" }, `${t("patrol.plan")} ${this.planName(s.plan_id)}${s.replan ? ` (${t("schedule.replan")})` : ""}`),
-    h("div", { class: "muted" }, `${t("schedule.when")}: ${whenText(s)}`),
-    h("div", { class: "muted" }, `${t("schedule.pool")}: ${this.poolText(s.vehicle_pool)}`),
-    h("div", { dataset: { testid: "schedule-next" } }, next),
-    toggle ? h("div", { class: "button-row" }, toggle) : null);
+    return h(
+      "li",
+      {
+        class: `item schedule-${s.enabled ? "on" : "off"}`,
+        dataset: { testid: "schedule-item", id: s.id, enabled: String(s.enabled) },
+      },
+      h("strong", {}, s.name || t("schedule.label", { id: s.id })),
+      " ",
+      h(
+        "span",
+        { class: `badge ${s.enabled ? "state-flying" : ""}` },
+        t(s.enabled ? "schedule.enabled" : "schedule.disabled"),
+      ),
+      h(
+        "div",
+        { class: "muted" },
+        `${t("patrol.plan")} ${this.planName(s.plan_id)}${s.replan ? ` (${t("schedule.replan")})` : ""}`,
+      ),
+      h("div", { class: "muted" }, `${t("schedule.when")}: ${whenText(s)}`),
+      h("div", { class: "muted" }, `${t("schedule.pool")}: ${this.poolText(s.vehicle_pool)}`),
+      h("div", { dataset: { testid: "schedule-next" } }, next),
+      toggle ? h("div", { class: "button-row" }, toggle) : null,
+    );
   }
 
   renderRuns() {
@@ -126,24 +140,45 @@ export class SchedulesTab {
     const names = new Map(this.schedules.map((s) => [s.id, s.name || t("schedule.label", { id: s.id })]));
     for (const r of this.runs) {
       const status = hasText(`schedule.run.${r.status}`) ? t(`schedule.run.${r.status}`) : r.status;
-      list.append(h("li", {
-        class: `item run-${r.status}`,
-        dataset: { testid: "run-item", id: r.id, status: r.status },
-      },
-      h("span", { class: `badge run-badge-${r.status}` }, status), " ",
-      h("strong", {}, names.get(r.schedule_id) ?? t("schedule.label", { id: r.schedule_id })),
-      h("div", { class: "muted" }, [
-        t("schedule.due", { time: formatTime(r.due_at) }),
-        r.attempts > 1 ? t("schedule.attempts", { n: r.attempts }) : null,
-        r.patrol_id ? t("patrol.label", { id: r.patrol_id }) : null,
-      ].filter(Boolean).join(" · ")),
-      r.reason ? h("div", { class: "description" }, r.reason) : null,
-      r.patrol_id && this.reports?.has(r.patrol_id)
-        ? h("div", { class: "button-row" }, h("button", {
-          type: "button", dataset: { testid: "run-report" },
-          onclick: () => this.reports.open(r.patrol_id),
-        }, t("report.open")))
-        : null));
+      list.append(
+        h(
+          "li",
+          {
+            class: `item run-${r.status}`,
+            dataset: { testid: "run-item", id: r.id, status: r.status },
+          },
+          h("span", { class: `badge run-badge-${r.status}` }, status),
+          " ",
+          h("strong", {}, names.get(r.schedule_id) ?? t("schedule.label", { id: r.schedule_id })),
+          h(
+            "div",
+            { class: "muted" },
+            [
+              t("schedule.due", { time: formatTime(r.due_at) }),
+              r.attempts > 1 ? t("schedule.attempts", { n: r.attempts }) : null,
+              r.patrol_id ? t("patrol.label", { id: r.patrol_id }) : null,
+            ]
+              .filter(Boolean)
+              .join(" · "),
+          ),
+          r.reason ? h("div", { class: "description" }, r.reason) : null,
+          r.patrol_id && this.reports?.has(r.patrol_id)
+            ? h(
+                "div",
+                { class: "button-row" },
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    dataset: { testid: "run-report" },
+                    onclick: () => this.reports.open(r.patrol_id),
+                  },
+                  t("report.open"),
+                ),
+              )
+            : null,
+        ),
+      );
     }
   }
 
@@ -151,7 +186,9 @@ export class SchedulesTab {
     try {
       const updated = await this.api.patch(`/api/schedules/${s.id}`, { enabled });
       this.schedules = this.schedules.map((x) => (x.id === updated.id ? updated : x));
-      toast(t(enabled ? "schedule.enabled_done" : "schedule.disabled_done", { name: updated.name || `#${updated.id}` }));
+      toast(
+        t(enabled ? "schedule.enabled_done" : "schedule.disabled_done", { name: updated.name || `#${updated.id}` }),
+      );
       this.render();
     } catch (err) {
       toast(t("error.generic", { detail: err.message }), "error");

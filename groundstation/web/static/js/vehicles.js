@@ -7,8 +7,9 @@ import { formatAge } from "./time.js";
 import { modeLabel } from "./modes.js";
 import { droneColour } from "./colours.js";
 
-const ARROW = '<svg class="veh-arrow" viewBox="-12 -12 24 24" width="30" height="30" aria-hidden="true">'
-  + '<path d="M0,-11 L8,9 L0,4 L-8,9 Z"/></svg>';
+const ARROW =
+  '<svg class="veh-arrow" viewBox="-12 -12 24 24" width="30" height="30" aria-hidden="true">' +
+  '<path d="M0,-11 L8,9 L0,4 L-8,9 Z"/></svg>';
 
 /**
  * Age in seconds of the vehicle's last message to the station: the frame's own `last_heard_s`
@@ -96,7 +97,8 @@ export class VehicleLayer {
     if (link === "station" && age !== null) label += ` · ${t("vehicle.last_seen", { age: formatAge(age) })}`;
     el.querySelector(".veh-label").textContent = label;
     // Lost vehicles fade with age down to a floor, so the last known position stays visible.
-    box.style.opacity = link !== "ok" && link !== "degraded" && age !== null ? String(Math.max(0.35, 1 - age / 300)) : "1";
+    box.style.opacity =
+      link !== "ok" && link !== "degraded" && age !== null ? String(Math.max(0.35, 1 - age / 300)) : "1";
     marker.setZIndexOffset(this.store.selected === v.sysid ? 1000 : 0);
     this._track(v);
     this._next(v);
@@ -110,12 +112,19 @@ export class VehicleLayer {
     const lon = v.safety?.pnr_lon_deg;
     let mark = this.pnr.get(v.sysid);
     if (typeof lat !== "number" || typeof lon !== "number") {
-      if (mark) { mark.remove(); this.pnr.delete(v.sysid); }
+      if (mark) {
+        mark.remove();
+        this.pnr.delete(v.sysid);
+      }
       return;
     }
     if (!mark) {
       mark = L.circleMarker([lat, lon], {
-        radius: 7, color: "#b00020", weight: 3, fill: false, className: "pnr-mark",
+        radius: 7,
+        color: "#b00020",
+        weight: 3,
+        fill: false,
+        className: "pnr-mark",
       }).bindTooltip(t("vehicle.pnr", { name: vehicleName(v) }));
       mark.addTo(this.routeGroup);
       this.pnr.set(v.sysid, mark);
@@ -141,7 +150,11 @@ export class VehicleLayer {
     let line = this.tracks.get(v.sysid);
     if (!line) {
       line = L.polyline([], {
-        color: droneColour(v.sysid), weight: 2, opacity: 0.85, interactive: false, className: `track track-${v.sysid}`,
+        color: droneColour(v.sysid),
+        weight: 2,
+        opacity: 0.85,
+        interactive: false,
+        className: `track track-${v.sysid}`,
       });
       line.addTo(this.trackGroup);
       this.tracks.set(v.sysid, line);
@@ -169,7 +182,11 @@ export class VehicleLayer {
       return;
     }
     const line = L.polyline(latlngs, {
-      color: droneColour(sysid), weight: 2, dashArray: "6 6", opacity: 0.9, interactive: false,
+      color: droneColour(sysid),
+      weight: 2,
+      dashArray: "6 6",
+      opacity: 0.9,
+      interactive: false,
       className: `route route-${sysid}`,
     }).addTo(this.routeGroup);
     this.routes.set(sysid, { line, waypoints, next: null });
@@ -184,7 +201,12 @@ export class VehicleLayer {
     if (!target) return;
     if (!route.next) {
       route.next = L.circleMarker(target, {
-        radius: 7, color: droneColour(v.sysid), weight: 3, fillColor: "#fff", fillOpacity: 1, interactive: false,
+        radius: 7,
+        color: droneColour(v.sysid),
+        weight: 3,
+        fillColor: "#fff",
+        fillOpacity: 1,
+        interactive: false,
       }).addTo(this.routeGroup);
     } else {
       route.next.setLatLng(target);
