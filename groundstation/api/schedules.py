@@ -15,6 +15,7 @@ from groundstation.api.deps import PilotUser, ServicesDep, SessionDep, current_u
 from groundstation.api.inputs import Id, InputModel
 from groundstation.db.audit import audit
 from groundstation.db.models import Schedule, ScheduleRun
+from groundstation.errors import InvalidRequest
 from groundstation.schedule.store import (
     ScheduleSpec,
     create_schedule,
@@ -49,6 +50,7 @@ class ScheduleCreate(InputModel):
 
 
 class ScheduleUpdate(InputModel):
+    plan_id: Id | None = None
     name: str | None = Field(None, max_length=128)
     cron: str | None = Field(None, max_length=64)
     times: list[str] | None = None
@@ -62,6 +64,10 @@ class ScheduleUpdate(InputModel):
     retry_every_s: int | None = Field(None, gt=0, le=86_400)
     enabled: bool | None = None
     replan: bool | None = None
+
+
+#: Fields a change may set to null (to clear them); the others keep their value when left out.
+CLEARABLE = frozenset({"start_date", "end_date"})
 
 
 class SchedulePublic(ScheduleCreate):
@@ -157,6 +163,9 @@ async def change_schedule(
     """Change a schedule (``{"enabled": false}`` disables it); rescheduled at once."""
     row = await get_schedule(session, schedule_id)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name not in CLEARABLE:
+            raise InvalidRequest(f"{name} cannot be null: leave it out to keep it", field=name)
     row = await update_schedule(session, row, changes)
     params = {"schedule_id": row.id, "changes": body.model_dump(exclude_unset=True, mode="json")}
     await audit(session, user, None, "schedule.update", "ok", params)

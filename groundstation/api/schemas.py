@@ -85,6 +85,20 @@ class UserPublic(BaseModel):
         )
 
 
+class PasswordReset(InputModel):
+    """An admin resets a password: the new one, or none to have the station generate one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(None, min_length=8, max_length=1024)
+
+
+class PasswordResetPublic(BaseModel):
+    user: UserPublic
+    #: The generated password, shown once; None when the admin chose it.
+    password: str | None
+
+
 class TokenPublic(BaseModel):
     access_token: str
     token_type: str = "bearer"

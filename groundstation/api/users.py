@@ -12,10 +12,18 @@ from groundstation.api.deps import (
     current_user,
 )
 from groundstation.api.inputs import Id
-from groundstation.api.schemas import Page, UserCreate, UserPublic, UserUpdate
+from groundstation.api.schemas import (
+    Page,
+    PasswordReset,
+    PasswordResetPublic,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
 from groundstation.db.audit import audit
 from groundstation.db.models import Role
 from groundstation.db.users import change_user, create_user, get_user, users_by_name
+from groundstation.password_policy import generate_password
 
 router = APIRouter(prefix="/api/users", tags=["users"], dependencies=[Depends(current_user)])
 
@@ -64,3 +72,25 @@ async def update_user(
     params = {"user_id": user.id, "username": user.username, "changes": audited}
     await audit(session, admin, None, "user.update", "ok", params)
     return UserPublic.from_row(user)
+
+
+@router.post("/{user_id}/password")
+async def reset_password(
+    user_id: Id,
+    body: PasswordReset,
+    session: SessionDep,
+    passwords: PasswordsDep,
+    revocations: RevocationsDep,
+    admin: AdminUser,
+) -> PasswordResetPublic:
+    """Set a user's password: the one given, or a generated one answered here once (the
+    station keeps only its hash). Revokes the user's tokens."""
+    user = await get_user(session, user_id)
+    generated = body.password is None
+    password = generate_password() if body.password is None else body.password
+    await change_user(session, passwords, user, {"password": password})
+    revocations.revoke(user.id)
+    params = {"user_id": user.id, "username": user.username, "generated": generated}
+    await audit(session, admin, None, "user.password_reset", "ok", params)
+    shown = password if generated else None
+    return PasswordResetPublic(user=UserPublic.from_row(user), password=shown)

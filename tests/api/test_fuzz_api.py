@@ -117,7 +117,11 @@ bounded = settings(
 
 def call_as(role: str, case, station: Station) -> None:
     own_user = case.path_parameters and case.path_parameters.get("user_id") in station.user_ids
-    if case.method == "PATCH" and case.path == "/api/users/{user_id}" and own_user:
+    changes_user = (case.method, case.path) in {
+        ("PATCH", "/api/users/{user_id}"),
+        ("POST", "/api/users/{user_id}/password"),
+    }
+    if changes_user and own_user:
         # a generated password or role change for the test's own users would log them out
         case.path_parameters["user_id"] = 10**9
     headers = dict(case.headers or {})
