@@ -224,7 +224,9 @@ async def build_services(
         stack.push_async_callback(checkpoints.run_once)  # the head signed as the station stops
 
         freshness = FreshnessSlot()
-        federation = _federation(settings, stack, sessions, fleet)  # its outbox outlives tasks
+        federation = _federation(
+            settings, stack, sessions, fleet, bridge, hub
+        )  # its outbox outlives tasks
         tasks.start(weather.run(), name="weather poll")
         video: VideoService | None = None
         if settings.video.enabled:
@@ -279,6 +281,8 @@ def _federation(
     stack: contextlib.AsyncExitStack,
     sessions: async_sessionmaker[AsyncSession],
     fleet: Fleet | None,
+    bridge: FleetBridge | None,
+    hub: Hub,
 ) -> StationLink | None:
     """The link to the command centre, with its outbox in the data directory (closed last)."""
     if not settings.federation.enabled:
@@ -288,7 +292,7 @@ def _federation(
     return StationLink(
         settings.federation,
         outbox,
-        FleetExecutor(fleet),
+        FleetExecutor(fleet, sessions, bridge, hub),
         ChainAuditor(sessions),
         vehicles=lambda: len(fleet.vehicles) if fleet is not None else 0,
     )

@@ -69,10 +69,10 @@ async def unresolved_incidents(session: AsyncSession) -> Sequence[Incident]:
 
 
 async def report_incident(
-    session: AsyncSession, fields: Mapping[str, Any], reported_by: int
+    session: AsyncSession, fields: Mapping[str, Any], reported_by: int | None
 ) -> Incident:
     """Store a new open incident (committed); :class:`InvalidRequest` if it names a patrol or
-    a vehicle the store does not have."""
+    a vehicle the store does not have. `reported_by` None: not a station user (the centre)."""
     patrol_id, vehicle_id = fields.get("patrol_id"), fields.get("vehicle_id")
     if patrol_id is not None and await session.get(Patrol, patrol_id) is None:
         raise InvalidRequest(f"no patrol {patrol_id}", field="patrol_id")

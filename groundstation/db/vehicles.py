@@ -32,6 +32,11 @@ async def vehicles_by_sysid(session: AsyncSession) -> Sequence[Vehicle]:
     return (await session.scalars(select(Vehicle).order_by(Vehicle.sysid))).all()
 
 
+async def vehicle_with_sysid(session: AsyncSession, sysid: int) -> Vehicle | None:
+    """The registered vehicle with this MAVLink system id, or None."""
+    return (await session.scalars(select(Vehicle).where(Vehicle.sysid == sysid))).first()
+
+
 async def all_vehicles(session: AsyncSession) -> Sequence[Vehicle]:
     """Every registered vehicle, in the store's order."""
     return (await session.scalars(select(Vehicle))).all()

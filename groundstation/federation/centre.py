@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,12 @@ _TABLES = [
         reason TEXT,
         acked_at TIMESTAMPTZ
     )""",
+    # a command's parameters, and the station's reason code and references (a dispatch's
+    # incident at the station): added after the first stores were made
+    "ALTER TABLE fed_commands ADD COLUMN IF NOT EXISTS params JSONB NOT NULL DEFAULT '{}'",
+    "ALTER TABLE fed_commands ADD COLUMN IF NOT EXISTS code TEXT",
+    "ALTER TABLE fed_commands ADD COLUMN IF NOT EXISTS refs JSONB NOT NULL DEFAULT '{}'",
+    "CREATE INDEX IF NOT EXISTS fed_commands_sent ON fed_commands (sent_at)",
 ]
 _POSTGIS = [
     "CREATE EXTENSION IF NOT EXISTS postgis",
@@ -94,7 +100,7 @@ class FreeDrone:
 
 @dataclass(frozen=True, slots=True)
 class CommandRecord:
-    """A command as the centre audited it."""
+    """A command as the centre audited it, and the station's answer (None until it comes)."""
 
     id: str
     station: str
@@ -103,6 +109,11 @@ class CommandRecord:
     issued_by: str
     result: str | None
     reason: str | None
+    code: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    refs: dict[str, Any] = field(default_factory=dict)
+    sent_at: datetime | None = None
+    acked_at: datetime | None = None
 
 
 class CentreStore:
@@ -149,10 +160,12 @@ class CentreStore:
                 await conn.execute(
                     text(
                         "UPDATE fed_commands SET result = :result, reason = :reason, "
-                        "acked_at = :now WHERE id = :id AND station = :station"
+                        "code = :code, refs = CAST(:refs AS JSONB), acked_at = :now "
+                        "WHERE id = :id AND station = :station"
                     ),
                     {
-                        "result": ack.result, "reason": ack.reason, "now": datetime.now(UTC),
+                        "result": ack.result, "reason": ack.reason, "code": ack.code,
+                        "refs": _json(ack.refs), "now": datetime.now(UTC),
                         "id": ack.command_id, "station": env.station,
                     },
                 )  # fmt: skip
@@ -225,33 +238,62 @@ class CentreStore:
             return [FreeDrone(r.station, r.sysid, r.name, float(r.d), r.battery_pct) for r in rows]
 
     async def record_command(self, station: str, command: Command) -> None:
+        """Audit a command the centre is about to send (its answer comes with the ACK)."""
         async with self.engine.begin() as conn:
             await conn.execute(
                 text(
-                    "INSERT INTO fed_commands (id, station, kind, sysid, issued_by, sent_at) "
-                    "VALUES (:id, :station, :kind, :sysid, :by, :now)"
+                    "INSERT INTO fed_commands "
+                    "(id, station, kind, sysid, issued_by, sent_at, params) "
+                    "VALUES (:id, :station, :kind, :sysid, :by, :now, CAST(:params AS JSONB))"
                 ),
                 {
                     "id": command.id, "station": station, "kind": command.kind,
                     "sysid": command.sysid, "by": command.issued_by, "now": datetime.now(UTC),
+                    "params": _json(command.params),
                 },
             )  # fmt: skip
 
     async def command(self, command_id: str) -> CommandRecord | None:
         """The centre's record of one command and the station's answer (None: unknown)."""
+        found = await self.commands(command_id=command_id)
+        return found[0] if found else None
+
+    async def commands(
+        self,
+        *,
+        station: str | None = None,
+        kind: str | None = None,
+        command_id: str | None = None,
+        limit: int = 100,
+    ) -> list[CommandRecord]:
+        """The commands the centre sent, newest first, with each station's answer."""
+        where = [
+            clause
+            for clause, value in (
+                ("station = :station", station),
+                ("kind = :kind", kind),
+                ("id = :id", command_id),
+            )
+            if value is not None
+        ]
         async with self.engine.connect() as conn:
-            r = (
-                await conn.execute(
-                    text(
-                        "SELECT id, station, kind, sysid, issued_by, result, reason "
-                        "FROM fed_commands WHERE id = :id"
-                    ),
-                    {"id": command_id},
-                )
-            ).first()
-        if r is None:
-            return None
-        return CommandRecord(r.id, r.station, r.kind, r.sysid, r.issued_by, r.result, r.reason)
+            rows = await conn.execute(
+                text(
+                    "SELECT id, station, kind, sysid, issued_by, result, reason, code, params, "
+                    "refs, sent_at, acked_at FROM fed_commands "
+                    f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+                    "ORDER BY sent_at DESC, id LIMIT :limit"
+                ),
+                {"station": station, "kind": kind, "id": command_id, "limit": limit},
+            )
+            return [_record(r) for r in rows]
+
+
+def _record(r: Any) -> CommandRecord:
+    return CommandRecord(
+        r.id, r.station, r.kind, r.sysid, r.issued_by, r.result, r.reason, r.code,
+        r.params, r.refs, r.sent_at, r.acked_at,
+    )  # fmt: skip
 
 
 def _json(data: dict[str, Any]) -> str:

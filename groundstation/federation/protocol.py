@@ -43,6 +43,19 @@ EVENT_KINDS: frozenset[str] = frozenset(EventKind.__args__)  # type: ignore[attr
 
 CommandKind = Literal["rtl", "pause", "dispatch"]
 
+#: Why a station refused or failed a command, for machines (the ACK's ``reason`` is for people).
+ReasonCode = Literal[
+    "no_pilot",  # no pilot on duty at the station
+    "expired",  # the command waited too long (the station was offline)
+    "handed_over",  # another station commands the vehicle now (see the handover messages)
+    "no_fleet",  # the station runs without a MAVLink link
+    "unknown_vehicle",  # the station has no such vehicle
+    "vehicle_busy",  # not free: flying a patrol, lost, unheard or held
+    "vehicle_refused",  # the vehicle refused or did not answer
+    "bad_params",  # the command's parameters are not valid
+    "error",  # the station failed unexpectedly
+]
+
 
 class ProtocolError(ValueError):
     """A topic or payload that is not federation protocol v1."""
@@ -114,14 +127,36 @@ class Command(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class DispatchParams(BaseModel):
+    """A ``dispatch`` command's ``params``: where the drone should go and hold, and what for.
+
+    The station records the incident in its own store, then sends the drone there through its
+    own dispatch path (arm and take off if on the ground, go and hold at ``alt_rel_m``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+    alt_rel_m: float = Field(40.0, ge=10, le=120, description="height to hold above home")
+    incident_type: str = Field("other", description="the station's incident type")
+    description: str = Field("", max_length=2000)
+
+
 class CommandAck(BaseModel):
-    """The station's answer to a :class:`Command` (``command_id`` = its correlation id)."""
+    """The station's answer to a :class:`Command` (``command_id`` = its correlation id).
+
+    ``code`` says why, for machines, when it was not ``done``; ``refs`` names what the station
+    made (a dispatch: ``incident_id``, the station's incident; ``vehicle``, the drone's name).
+    """
 
     command_id: str
     kind: CommandKind
     sysid: int
     result: Literal["done", "refused", "failed"]
     reason: str | None = None
+    code: ReasonCode | None = None
+    refs: dict[str, Any] = Field(default_factory=dict)
 
 
 def decode(payload: bytes) -> Envelope:

@@ -26,8 +26,9 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import aiomqtt
 
@@ -39,6 +40,7 @@ from groundstation.federation.protocol import (
     CommandAck,
     Envelope,
     ProtocolError,
+    ReasonCode,
     StationStatus,
     command_topic,
     decode,
@@ -48,8 +50,19 @@ from groundstation.telemetry.hub import ClientClosed, Hub
 
 log = logging.getLogger(__name__)
 
-#: Carries out a command the station accepted: ``("done" | "refused" | "failed", reason)``.
-Executor = Callable[[Command], Awaitable[tuple[str, str | None]]]
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the station's executor made of a command (the ACK's result, reason, code, refs)."""
+
+    result: Literal["done", "refused", "failed"]
+    reason: str | None = None
+    code: ReasonCode | None = None
+    refs: dict[str, Any] = field(default_factory=dict)
+
+
+#: Carries out a command the station accepted.
+Executor = Callable[[Command], Awaitable[Outcome]]
 #: Writes a command and the station's answer into the station's audit chain.
 Auditor = Callable[[Command, CommandAck], Awaitable[None]]
 
@@ -169,26 +182,28 @@ class StationLink:
         return ack
 
     async def _decide(self, command: Command) -> CommandAck:
-        def answer(result: str, reason: str | None) -> CommandAck:
+        def answer(outcome: Outcome) -> CommandAck:
             return CommandAck(
                 command_id=command.id,
                 kind=command.kind,
                 sysid=command.sysid,
-                result=result,
-                reason=reason,
+                result=outcome.result,
+                reason=outcome.reason,
+                code=outcome.code,
+                refs=outcome.refs,
             )
 
         if not self.settings.accept_commands:
-            return answer("refused", "no pilot on duty at the station")
+            return answer(Outcome("refused", "no pilot on duty at the station", "no_pilot"))
         age_s = (datetime.now(UTC) - command.issued_at).total_seconds()
         if age_s > self.settings.command_max_age_s:
-            return answer("refused", f"expired: issued {age_s:.0f} s ago")
+            return answer(Outcome("refused", f"expired: issued {age_s:.0f} s ago", "expired"))
         try:
-            result, reason = await self._execute(command)
+            outcome = await self._execute(command)
         except Exception as exc:  # any failure is the station's answer
             log.exception("federation: command %s failed", command.id)
-            return answer("failed", f"{type(exc).__name__}: {exc}")
-        return answer(result, reason)
+            return answer(Outcome("failed", f"{type(exc).__name__}: {exc}", "error"))
+        return answer(outcome)
 
     async def forward_hub(self, hub: Hub) -> None:
         """Send what the station's live hub shows to the centre (frames rate-limited)."""

@@ -70,13 +70,16 @@ async def nearest_free_vehicle(
 async def dispatch_to_incident(
     session: AsyncSession,
     bridge: FleetBridge | None,
-    user: User,
+    user: User | None,
     incident_id: int,
     order: DispatchOrder,
+    *,
+    actor: str | None = None,
 ) -> Dispatched:
     """Send the nearest capable drone to the incident to hold there; the incident, stored,
     then names it. :class:`NotFound` for an unknown incident, :class:`Conflict` without a link
-    or a drone that can go; a refused or unanswered command propagates (audited)."""
+    or a drone that can go; a refused or unanswered command propagates (audited). `user` None
+    with `actor`: someone who is not a station user asked (the command centre's officer)."""
     incident = await get_incident(session, incident_id)
     fleet = require_bridge(bridge)
     distance, vehicle = await nearest_free_vehicle(session, fleet, incident, order)
@@ -97,9 +100,9 @@ async def dispatch_to_incident(
             await handle.takeoff(order.alt_rel_m)
         await handle.goto(incident.lat_deg, incident.lon_deg, order.alt_rel_m)
     except (GroundStationError, ValueError) as exc:
-        await audit(session, user, vehicle, "dispatch", f"error: {exc}", params)
+        await audit(session, user, vehicle, "dispatch", f"error: {exc}", params, actor=actor)
         raise
-    await audit(session, user, vehicle, "dispatch", "accepted", params)
+    await audit(session, user, vehicle, "dispatch", "accepted", params, actor=actor)
     incident.vehicle_id = vehicle.id
     await session.commit()
     return Dispatched(incident=incident, vehicle=vehicle, distance_m=distance)

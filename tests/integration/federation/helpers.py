@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from groundstation.config import FederationSettings
 from groundstation.federation.outbox import Outbox
 from groundstation.federation.protocol import Command, CommandAck
-from groundstation.federation.station import Executor, StationLink
+from groundstation.federation.station import Executor, Outcome, StationLink
 from tests.integration.federation.broker import Mosquitto
 
 
@@ -25,10 +25,10 @@ class Audit:
         self.entries.append((command, ack))
 
 
-async def _rtl_only(command: Command) -> tuple[str, str | None]:
+async def _rtl_only(command: Command) -> Outcome:
     if command.kind == "rtl":
-        return "done", None
-    return "refused", f"{command.kind} is not carried out here"
+        return Outcome("done")
+    return Outcome("refused", f"{command.kind} is not carried out here", "bad_params")
 
 
 def station(

@@ -9,13 +9,13 @@ from pathlib import Path
 from groundstation.config import FederationSettings
 from groundstation.federation.outbox import Outbox
 from groundstation.federation.protocol import Command, CommandAck
-from groundstation.federation.station import StationLink
+from groundstation.federation.station import Outcome, StationLink
 from groundstation.telemetry.events import alert, vehicle_frame
 from groundstation.telemetry.hub import Hub
 from groundstation.telemetry.messages import VehicleFrame
 
 
-async def _never(command: Command) -> tuple[str, str | None]:
+async def _never(command: Command) -> Outcome:
     raise AssertionError("no command in these tests")
 
 

@@ -1,0 +1,104 @@
+"""A dispatch from the centre: the nearest free drone across two station services, each flying
+its own simulator, carried out (or refused) by its station and recorded at both ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from groundstation.federation.centre import CentreStore
+from groundstation.federation.centre_dispatch import answer, dispatch
+from groundstation.federation.protocol import DispatchParams
+from simulator.base import LONGYOU_STATION
+from tests.e2e.service.station import ADMIN
+from tests.integration.federation.broker import Mosquitto
+from tests.integration.federation.helpers import wait_for
+from tests.integration.federation.test_two_stations_e2e import (
+    RIVER_B_HOME,
+    running_centre,
+    station,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+async def _audit(url: str) -> list[dict[str, object]]:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        r = await client.post("/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]})
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        entries: list[dict[str, object]] = (await client.get("/api/audit", headers=headers)).json()[
+            "data"
+        ]
+        return entries
+
+
+async def test_centre_dispatch_carried_out_by_the_nearest_station_or_refused(
+    broker: Mosquitto, store: CentreStore, tmp_path: Path
+) -> None:
+    """An incident 400 m from river-a's dock gets river-a's nearest drone: river-a records the
+    incident, arms the drone and sends it (audited as the centre's officer), and the centre's
+    record holds ``done`` and river-a's incident id; one near river-b's dock goes to river-b,
+    which has no pilot on duty and refuses, and the centre records the refusal and its code."""
+    near_a = DispatchParams(
+        lat_deg=LONGYOU_STATION[0] + 0.0036, lon_deg=LONGYOU_STATION[1], alt_rel_m=30
+    )
+    near_b = DispatchParams(lat_deg=RIVER_B_HOME[0] + 0.002, lon_deg=RIVER_B_HOME[1])
+    async with (
+        running_centre(broker, store) as centre,
+        station(broker, "river-a", tmp_path / "a", LONGYOU_STATION, duty=True) as a,
+        station(broker, "river-b", tmp_path / "b", RIVER_B_HOME, duty=False),
+    ):
+
+        async def four_free() -> bool:
+            return len(await store.nearest_free(*RIVER_B_HOME[:2], limit=10)) == 4
+
+        await wait_for(four_free, timeout_s=60)
+        to_a = await dispatch(centre, near_a, "officer-c")
+        to_b = await dispatch(centre, near_b, "officer-c")
+        rec_a = await answer(centre, to_a.command.id, timeout_s=60)
+        rec_b = await answer(centre, to_b.command.id, timeout_s=30)
+
+        async def a_flying() -> bool:
+            free = await store.nearest_free(*LONGYOU_STATION[:2], limit=10)
+            return (to_a.station, to_a.command.sysid) not in {(d.station, d.sysid) for d in free}
+
+        await wait_for(a_flying, timeout_s=60)  # its frames show it armed: no longer free
+        audit_a = await _audit(a.url)
+    assert to_a.station == "river-a"
+    assert to_a.distance_m is not None
+    assert to_a.distance_m < 1000
+    assert to_b.station == "river-b"
+    assert rec_a is not None
+    assert rec_b is not None
+    assert (rec_a.kind, rec_a.result, rec_a.code, rec_a.issued_by) == (
+        "dispatch",
+        "done",
+        None,
+        "officer-c",
+    )
+    incident_id = rec_a.refs["incident_id"]
+    assert isinstance(incident_id, int)
+    assert rec_a.params["lat_deg"] == near_a.lat_deg
+    assert rec_a.acked_at is not None
+    assert (rec_b.result, rec_b.code, rec_b.reason) == (
+        "refused",
+        "no_pilot",
+        "no pilot on duty at the station",
+    )
+    listed = await store.commands(kind="dispatch")
+    assert {r.id for r in listed} == {to_a.command.id, to_b.command.id}
+    mine = [
+        (e["command"], e["username"], e["result"], e["vehicle_sysid"])
+        for e in audit_a
+        if e["command"] in ("federation.dispatch", "dispatch")
+    ]
+    sysid = to_a.command.sysid
+    assert sorted(mine, key=str) == sorted(
+        [
+            ("dispatch", "centre:officer-c", "accepted", sysid),
+            ("federation.dispatch", "centre:officer-c", "done", sysid),
+        ],
+        key=str,
+    )
