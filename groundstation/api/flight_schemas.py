@@ -183,7 +183,9 @@ class PatrolStart(InputModel):
 class PatrolAbort(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field("aborted by the pilot", min_length=1, max_length=500)
+    reason: str | None = Field(
+        None, min_length=1, max_length=500, description="the pilot's note (none: 'aborted')"
+    )
     rtl: bool = Field(True, description="send the vehicle home if it is in the air")
 
 
@@ -192,13 +194,16 @@ class TransitionPublic(BaseModel):
     to_state: str
     at: datetime
     cause: str
+    cause_code: str = Field(description="the cause as a code (groundstation.reasons)")
+    cause_params: dict[str, Any]
     user_id: int | None
 
     @classmethod
     def from_row(cls, t: models.PatrolTransition) -> TransitionPublic:
         return cls(
-            from_state=t.from_state, to_state=t.to_state, at=t.at, cause=t.cause, user_id=t.user_id
-        )
+            from_state=t.from_state, to_state=t.to_state, at=t.at, cause=t.cause,
+            cause_code=t.cause_code, cause_params=t.cause_params or {}, user_id=t.user_id,
+        )  # fmt: skip
 
 
 class PatrolPublic(BaseModel):
@@ -207,7 +212,9 @@ class PatrolPublic(BaseModel):
     sortie: int = Field(description="counts from 1")
     vehicle_id: int | None
     state: models.PatrolState
-    reason: str
+    reason: str = Field(description="the last transition's cause, in English")
+    reason_code: str = Field(description="the same as a code for the page to translate")
+    reason_params: dict[str, Any]
     last_item_reached: int
     created_by: int | None
     created_at: datetime
@@ -224,6 +231,8 @@ class PatrolPublic(BaseModel):
             vehicle_id=p.vehicle_id,
             state=models.PatrolState(p.state),
             reason=p.reason,
+            reason_code=p.reason_code or "",
+            reason_params=p.reason_params or {},
             last_item_reached=p.last_item_reached,
             created_by=p.created_by,
             created_at=p.created_at,

@@ -219,6 +219,9 @@ class Patrol(Base):
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(16), default=PatrolState.PLANNED.value, index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: the last transition's reason as a code and its parameters (``groundstation.reasons``)
+    reason_code: Mapped[str] = mapped_column(String(48), default="", server_default="")
+    reason_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_item_reached: Mapped[int] = mapped_column(Integer, default=-1)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -238,6 +241,8 @@ class PatrolTransition(Base):
     to_state: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     cause: Mapped[str] = mapped_column(Text, default="")
+    cause_code: Mapped[str] = mapped_column(String(48), default="", server_default="")
+    cause_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 

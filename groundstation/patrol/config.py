@@ -45,6 +45,8 @@ def patrol_payload(p: Patrol, from_state: str | None = None) -> PatrolStatus:
         vehicle_id=p.vehicle_id,
         state=p.state,
         reason=p.reason,
+        reason_code=p.reason_code or "",
+        reason_params=p.reason_params or {},
         last_item_reached=p.last_item_reached,
     )
     return status if from_state is None else status.model_copy(update={"from_state": from_state})

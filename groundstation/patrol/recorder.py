@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from groundstation.db.models import Patrol, PatrolState
+from groundstation.reasons import Reason
 
 if TYPE_CHECKING:
     from groundstation.telemetry.events import AlertLevel
@@ -21,7 +22,7 @@ class PatrolRecorder(Protocol):
     """Store a patrol's state changes and events (``service.PatrolService`` is the one)."""
 
     async def transition(
-        self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
+        self, patrol_id: int, dst: PatrolState, cause: Reason, user_id: int | None = None
     ) -> Patrol: ...
 
     async def event(
@@ -31,5 +32,6 @@ class PatrolRecorder(Protocol):
         text: str,
         level: AlertLevel = "info",
         notify: bool = False,
+        reason: Reason | None = None,
         **data: Any,
     ) -> None: ...

@@ -22,6 +22,7 @@ from groundstation.patrol.config import PatrolConfig
 from groundstation.patrol.mission_facts import SortieFacts
 from groundstation.patrol.recorder import PatrolRecorder
 from groundstation.patrol.state import ACTIVE, AIRBORNE
+from groundstation.reasons import Reason
 
 if TYPE_CHECKING:
     from groundstation.telemetry.fleet_bridge import FleetBridge
@@ -80,7 +81,7 @@ async def recover(service: RecoveryHost) -> None:
             continue  # left as it is: a restart with the link reattaches it
         if state not in AIRBORNE or plan is None or vehicle is None or service.bridge is None:
             await service.transition(
-                patrol.id, PatrolState.FAILED, f"station restarted while {state.value}"
+                patrol.id, PatrolState.FAILED, Reason("station_restarted", {"state": state.value})
             )
             continue
         facts = SortieFacts.from_plan(plan, patrol.sortie)
@@ -105,7 +106,7 @@ async def _reattach(
         await service.transition(
             patrol_id,
             PatrolState.FAILED,
-            f"vehicle {sysid} not heard after the station restart",
+            Reason("not_heard_after_restart", {"sysid": sysid}),
         )
         return
     handle = service.bridge.handle_of(sysid)

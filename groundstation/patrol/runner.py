@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from groundstation import reasons
 from groundstation.db.models import (
     Flight,
     Incident,
@@ -61,6 +62,7 @@ from groundstation.patrol.mission_facts import ROUTE_COMMANDS, SortieFacts
 from groundstation.patrol.photos import missed_photos, photo_entry, stored_photos
 from groundstation.patrol.recorder import PatrolRecorder
 from groundstation.patrol.track_recorder import TrackRecorder, haversine_m
+from groundstation.reasons import Reason
 from groundstation.telemetry.messages import PatrolProgress
 
 if TYPE_CHECKING:
@@ -140,7 +142,7 @@ class PatrolRunner:
         self._seq: int | None = None  # the vehicle's target item at the last kept point
         self.airborne = False
         self.lost = False
-        self.interrupted: str | None = None
+        self.interrupted: Reason | None = None
         #: vehicle item -> plan item, when the vehicle flies a resume mission
         self.seq_map: tuple[int, ...] | None = None
         self.outside = False
@@ -168,15 +170,16 @@ class PatrolRunner:
         except GroundStationError as exc:
             log.warning("patrol %d failed: %s", self.patrol_id, exc)
             await self._flush()
+            why = reasons.failed(exc)
             await self.service.event(
-                self.patrol_id, "failure", str(exc), level="critical", notify=True
+                self.patrol_id, "failure", str(exc), level="critical", notify=True, reason=why
             )
-            await self.service.transition(self.patrol_id, PatrolState.FAILED, str(exc))
+            await self.service.transition(self.patrol_id, PatrolState.FAILED, why)
         except asyncio.CancelledError:
             await asyncio.shield(self._flush())
             raise
 
-    async def _to(self, state: PatrolState, cause: str) -> None:
+    async def _to(self, state: PatrolState, cause: Reason) -> None:
         await self.service.transition(self.patrol_id, state, cause)
         self.state = state
 
@@ -186,7 +189,7 @@ class PatrolRunner:
         if self.first > 1:
             items, self.seq_map = self.facts.resume_mission(self.first - 1)
         self.vehicle_items = items
-        await self._to(PatrolState.UPLOADING, f"uploading {len(items)} mission items")
+        await self._to(PatrolState.UPLOADING, Reason("uploading", {"items": len(items)}))
         if self.seq_map is not None:
             await self.service.event(
                 self.patrol_id,
@@ -215,13 +218,14 @@ class PatrolRunner:
                 sent.message,
                 level="warning" if sent.learned is not None else "info",
                 notify=sent.learned is not None,
+                reason=Reason("fence_refit", {"items": len(sent.items), "detail": sent.message}),
                 notes=notes,
                 items=len(sent.items),
             )
 
     async def _launch(self) -> None:
         alt = self.facts.altitude_m
-        await self._to(PatrolState.LAUNCHING, f"arming and taking off to {alt:g} m")
+        await self._to(PatrolState.LAUNCHING, Reason("launching", {"alt_m": alt}))
         h = self.handle
         if h.is_ardupilot and h.state.mode != "GUIDED":
             await h.set_mode("GUIDED")  # RTL / LAND (after an interruption) are not armable
@@ -238,7 +242,11 @@ class PatrolRunner:
         await h.start_mission()
         self._own_mode = None  # the monitor takes the next state's mode as its baseline
         self.airborne = True
-        cause = "mission started" if self.first <= 1 else f"mission resumed at item {self.first}"
+        cause = (
+            Reason("mission_started")
+            if self.first <= 1
+            else Reason("mission_resumed", {"item": self.first})
+        )
         await self._to(PatrolState.FLYING, cause)
 
     async def _reattach(self) -> None:
@@ -269,6 +277,7 @@ class PatrolRunner:
             f"reattached after a station restart ({st.mode}, armed {st.armed})",
             level="warning",
             notify=True,
+            reason=Reason("reattached", {"mode": st.mode, "armed": st.armed}),
         )
 
     async def _monitor(self) -> None:
@@ -287,14 +296,13 @@ class PatrolRunner:
         await self._flush(landed=True)
         complete = self.last_reached >= self.facts.last_route_seq
         if complete:
-            cause = "landed; route complete"
+            cause = Reason("landed_complete")
         else:
-            cause = self.interrupted or "landed before the end of the route"
-            cause += f"; last item reached {self.last_reached}, resume possible"
+            cause = reasons.landed_early(self.last_reached, self.interrupted)
         await self._to(PatrolState.LANDED, cause)
         if complete:
             await self._report()
-            await self._to(PatrolState.REPORTED, "facts stored")
+            await self._to(PatrolState.REPORTED, Reason("reported"))
         self.service.after_landing(self.vehicle_id, reported=complete)
 
     # --- monitoring -------------------------------------------------------------------------
@@ -324,35 +332,35 @@ class PatrolRunner:
             low = st.battery_pct is not None and st.battery_pct < LOW_BATTERY_PCT
             by = self.service.recent_command(self.handle.sysid)
             if by is not None:
-                why = f"{by[0]} by {by[1]}"
+                why = reasons.returning(mode, self.last_reached, "command", by[0], by[1])
             else:
-                why = "low battery" if low else "not by the patrol (failsafe or another station)"
-            self.interrupted = f"{mode} at item {self.last_reached} ({why})"
+                why = reasons.returning(
+                    mode, self.last_reached, "low_battery" if low else "failsafe"
+                )
+            self.interrupted = why
             await self.service.event(
                 self.patrol_id,
                 "rtl",
-                f"{mode}: {why}",
+                why.text,
                 level="warning",
                 notify=True,
+                reason=why,
                 battery_pct=st.battery_pct,
                 item=self.last_reached,
             )
-            await self._to(PatrolState.RETURNING, self.interrupted)
+            await self._to(PatrolState.RETURNING, why)
         elif mode == "AUTO" and self.state is PatrolState.RETURNING and self.interrupted:
             self.interrupted = None
-            await self._to(PatrolState.FLYING, "back in AUTO: mission continued")
+            await self._to(PatrolState.FLYING, Reason("mission_continued"))
         elif mode == "AUTO":
             return  # the mission's own mode (e.g. the HEARTBEAT after our switch from GUIDED)
         elif mode not in RETURN_MODES and self.state in (PatrolState.FLYING, PatrolState.RETURNING):
             by = self.service.recent_command(self.handle.sysid)
-            who = f"{by[0]} by {by[1]}" if by is not None else "not by the patrol"
+            changed = reasons.mode_changed(previous, mode, *(by or (None, None)))
             await self.service.event(
-                self.patrol_id,
-                "mode_changed",
-                f"mode changed {previous} -> {mode} ({who})",
-                level="warning",
-                notify=True,
-            )
+                self.patrol_id, "mode_changed", changed.text, level="warning", notify=True,
+                reason=changed,
+            )  # fmt: skip
 
     async def _check_limits(self, st: VehicleState) -> None:
         """Station-side checks: out of the fence or in a no-fly zone; battery low. Once each."""
@@ -367,6 +375,7 @@ class PatrolRunner:
                     f"{pos.lon_deg:.6f}",
                     level="critical",
                     notify=True,
+                    reason=Reason("outside_fence"),
                     lat_deg=pos.lat_deg,
                     lon_deg=pos.lon_deg,
                 )
@@ -379,6 +388,7 @@ class PatrolRunner:
                 f"battery {st.battery_pct:.0f} %",
                 level="warning",
                 notify=True,
+                reason=Reason("battery_low", {"pct": round(st.battery_pct or 0.0)}),
                 battery_pct=st.battery_pct,
             )
         self.battery_low = low
@@ -422,6 +432,14 @@ class PatrolRunner:
             text,
             level="critical",
             notify=True,
+            reason=Reason(
+                "battery_return",
+                {
+                    "pct": round(st.battery_pct),
+                    "need_pct": round(need),
+                    "reserve_pct": round(self.config.return_reserve_pct),
+                },
+            ),
             battery_pct=st.battery_pct,
             need_pct=round(need, 1),
             model=self.battery.as_dict(),
@@ -432,7 +450,7 @@ class PatrolRunner:
         except GroundStationError as exc:
             await self.service.event(
                 self.patrol_id, "battery_return", f"RTL failed: {exc}", level="critical",
-                notify=True,
+                notify=True, reason=Reason("rtl_failed", {"detail": str(exc)}),
             )  # fmt: skip
 
     async def _watch_events(self) -> None:
@@ -463,7 +481,7 @@ class PatrolRunner:
                 )
             )
             if seq >= self.facts.last_route_seq and self.state is PatrolState.FLYING:
-                await self._to(PatrolState.RETURNING, "route complete; returning to launch")
+                await self._to(PatrolState.RETURNING, Reason("route_complete"))
         elif ev.kind == "photo" and ev.photo is not None:
             self.photos.append(ev.photo)
         elif ev.kind == "lost":
@@ -478,12 +496,14 @@ class PatrolRunner:
             low = ev.text.lower()
             if "fence" in low:
                 await self.service.event(
-                    self.patrol_id, "fence_breach", ev.text, level="critical", notify=True
-                )
+                    self.patrol_id, "fence_breach", ev.text, level="critical", notify=True,
+                    reason=Reason("vehicle_text", {"detail": ev.text}),
+                )  # fmt: skip
             elif "battery" in low or "failsafe" in low:
                 await self.service.event(
-                    self.patrol_id, "failsafe", ev.text, level="warning", notify=True
-                )
+                    self.patrol_id, "failsafe", ev.text, level="warning", notify=True,
+                    reason=Reason("vehicle_text", {"detail": ev.text}),
+                )  # fmt: skip
 
     def _original_seq(self, seq: int) -> int:
         """The plan's number of the vehicle's item `seq` (they differ in a resume mission)."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from groundstation import reasons
 from groundstation.db.models import (
     Patrol,
     PatrolEvent,
@@ -43,6 +44,7 @@ from groundstation.patrol.fence_upload import FenceBudgets
 from groundstation.patrol.mission_facts import SortieFacts
 from groundstation.patrol.recovery import recover
 from groundstation.patrol.state import ACTIVE, AIRBORNE, check_transition, is_terminal
+from groundstation.reasons import Reason
 from groundstation.telemetry.events import AlertLevel, alert, patrol_progress, patrol_state
 from groundstation.telemetry.fleet_bridge import FleetBridge
 from groundstation.telemetry.hub import Hub
@@ -86,9 +88,10 @@ class PatrolService:
         return self._locks.setdefault(patrol_id, asyncio.Lock())
 
     async def transition(
-        self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
+        self, patrol_id: int, dst: PatrolState, cause: Reason, user_id: int | None = None
     ) -> Patrol:
-        """Move a patrol to `dst` (checked), store it with `cause`, publish ``patrol.state``."""
+        """Move a patrol to `dst` (checked), store it with `cause` (its code, parameters and
+        English text), publish ``patrol.state``."""
         async with self._lock(patrol_id), self.sessions() as session:
             patrol = await session.get(Patrol, patrol_id)
             if patrol is None:
@@ -96,7 +99,9 @@ class PatrolService:
             src = PatrolState(patrol.state)
             check_transition(src, dst)
             now = utcnow()
-            patrol.state, patrol.reason, patrol.updated_at = dst.value, cause, now
+            text, params = cause.text, dict(cause.params)
+            patrol.state, patrol.reason, patrol.updated_at = dst.value, text, now
+            patrol.reason_code, patrol.reason_params = cause.code, params
             if dst is PatrolState.PREFLIGHT and patrol.started_at is None:
                 patrol.started_at = now
             if is_terminal(dst) or dst is PatrolState.LANDED:
@@ -107,12 +112,14 @@ class PatrolService:
                     from_state=src.value,
                     to_state=dst.value,
                     at=now,
-                    cause=cause,
+                    cause=text,
+                    cause_code=cause.code,
+                    cause_params=params,
                     user_id=user_id,
                 )
             )
             await session.commit()
-        log.info("patrol %d: %s -> %s (%s)", patrol_id, src.value, dst.value, cause)
+        log.info("patrol %d: %s -> %s (%s)", patrol_id, src.value, dst.value, text)
         self.hub.publish(patrol_state(patrol_payload(patrol, from_state=src.value)))
         return patrol
 
@@ -123,16 +130,25 @@ class PatrolService:
         text: str,
         level: AlertLevel = "info",
         notify: bool = False,
+        reason: Reason | None = None,
         **data: Any,
     ) -> None:
-        """Store a patrol event; `notify` also sends it to the live stream as an alert."""
+        """Store a patrol event; `notify` also sends it to the live stream as an alert.
+        `reason` (its code and parameters) goes in both, for the page to translate."""
+        coded = (
+            {}
+            if reason is None
+            else {"reason_code": reason.code, "reason_params": dict(reason.params)}
+        )
         async with self.sessions() as session:
             session.add(
-                PatrolEvent(patrol_id=patrol_id, kind=kind, level=level, text=text, data=data)
+                PatrolEvent(
+                    patrol_id=patrol_id, kind=kind, level=level, text=text, data=data | coded
+                )
             )
             await session.commit()
         if notify:
-            self.hub.publish(alert(level, text, patrol_id=patrol_id, kind=kind))
+            self.hub.publish(alert(level, text, patrol_id=patrol_id, kind=kind, **coded))
 
     async def last_resume(self, patrol_id: int) -> int | None:
         """The item the patrol's latest resume mission started after (None if never resumed)."""
@@ -229,7 +245,7 @@ class PatrolService:
         first = patrol.last_item_reached + 1 if resume else 1
         speed = float(plan.params.get("speed_m_s") or 10.0)
         uid = user.id if user else None
-        cause = f"resume from item {first}" if resume else "start"
+        cause = Reason("resume", {"item": first}) if resume else Reason("start")
         await self.transition(patrol_id, PatrolState.PREFLIGHT, cause, uid)
         checks = preflight.run_checks(
             preflight.PreflightInputs(
@@ -262,9 +278,14 @@ class PatrolService:
         )
         if not ok:
             back = PatrolState.PLANNED
-            await self.transition(
-                patrol_id, back, f"preflight failed: {preflight.failures(checks)}", uid
+            failed = Reason(
+                "preflight_failed",
+                {
+                    "checks": [c.name for c in checks if not c.ok],
+                    "detail": preflight.failures(checks),
+                },
             )
+            await self.transition(patrol_id, back, failed, uid)
             raise Conflict(
                 f"preflight failed: {preflight.failures(checks)}",
                 checks=[c.as_dict() for c in checks],
@@ -335,11 +356,13 @@ class PatrolService:
             return
         if not reported:
             dropped = self.queues.pop(vehicle_id)
+            why = Reason("sequence_dropped", {"patrols": dropped})
             self.hub.publish(
                 alert(
-                    "warning", f"sequence stopped: patrols {dropped} not started", kind="sequence"
+                    "warning", why.text, kind="sequence", reason_code=why.code,
+                    reason_params=dict(why.params),
                 )
-            )
+            )  # fmt: skip
             return
         task = asyncio.create_task(self._start_next(vehicle_id, queue.pop(0)))
         self._chain_tasks.add(task)
@@ -353,13 +376,14 @@ class PatrolService:
             dropped = [patrol_id, *self.queues.pop(vehicle_id, [])]
             await self.event(
                 patrol_id, "sequence", f"not started: {exc}", level="warning", notify=True,
-                dropped=dropped,
+                reason=Reason("sequence_stopped", {"detail": str(exc)}), dropped=dropped,
             )  # fmt: skip
 
     async def abort(
-        self, patrol_id: int, user: User | None, reason: str, rtl: bool = True
+        self, patrol_id: int, user: User | None, note: str | None, rtl: bool = True
     ) -> Patrol:
-        """Stop a patrol: cancel its runner, send the vehicle home if airborne, mark aborted."""
+        """Stop a patrol: cancel its runner, send the vehicle home if airborne, mark aborted
+        (with the pilot's `note`, if any)."""
         task = self.tasks.pop(patrol_id, None)
         if task is not None:
             task.cancel()
@@ -369,13 +393,13 @@ class PatrolService:
             patrol, _ = await self._load(session, patrol_id)
             vehicle = await session.get(Vehicle, patrol.vehicle_id) if patrol.vehicle_id else None
         state = PatrolState(patrol.state)
-        cause = reason
+        cause = reasons.aborted(note)
         if rtl and state in AIRBORNE and vehicle is not None and self.bridge is not None:
             try:
                 await self.bridge.handle_of(vehicle.sysid).rtl()
-                cause += "; vehicle sent home (RTL)"
+                cause = reasons.aborted(note, "sent")
             except LinkError as exc:
-                cause += f"; RTL failed: {exc}"
+                cause = reasons.aborted(note, "failed", str(exc))
         return await self.transition(
             patrol_id, PatrolState.ABORTED, cause, user.id if user else None
         )

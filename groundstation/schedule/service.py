@@ -40,6 +40,7 @@ from groundstation.db.audit import audit
 from groundstation.db.models import Patrol, PatrolState, Plan, Schedule, Vehicle
 from groundstation.db.types import utcnow
 from groundstation.errors import ConfigError, GroundStationError, InvalidRequest
+from groundstation.reasons import Reason
 from groundstation.reports.notify import Notifier
 from groundstation.schedule.gonogo import (
     Candidate,
@@ -72,7 +73,7 @@ class PatrolStarter(Protocol):
     ) -> Any: ...
 
     async def transition(
-        self, patrol_id: int, dst: PatrolState, cause: str, user_id: int | None = None
+        self, patrol_id: int, dst: PatrolState, cause: Reason, user_id: int | None = None
     ) -> Any: ...
 
     async def battery_estimate(self, session: Any, vehicle: Any, endurance_s: float) -> Any: ...
@@ -188,13 +189,15 @@ class ScheduleService:
         trigger = make_trigger(timing_of(row))
         missed = [last_known, *due_times(trigger, last_known, now)]
         latest = missed[-1]
-        since = f"{len(missed)} run(s) due since {last_known:%Y-%m-%d %H:%M} UTC"
+        down = Reason(
+            "station_down", {"runs": len(missed), "since": f"{last_known:%Y-%m-%d %H:%M}"}
+        )
         if row.policy == "retry" and now - latest <= timedelta(seconds=row.retry_window_s):
             if len(missed) > 1:
-                await self._record(row, missed[-2], "skipped", f"station was down: {since}")
+                await self._record(row, missed[-2], "skipped", down.text, why=down)
             self._retry_job(row.id, latest, attempt=1, when=now)
             return
-        await self._record(row, latest, "skipped", f"station was down: {since}")
+        await self._record(row, latest, "skipped", down.text, why=down)
 
     def _retry_job(self, schedule_id: int, due: datetime, attempt: int, when: datetime) -> None:
         self.scheduler.add_job(
@@ -222,23 +225,29 @@ class ScheduleService:
             row.next_run_at = self.next_run(schedule_id)
             await session.commit()
         if plan is None:
-            return await self._cannot(row, due, attempt, f"plan {row.plan_id} no longer exists")
+            return await self._cannot(
+                row, due, attempt, Reason("plan_gone", {"plan_id": row.plan_id})
+            )
         drone, why = pick_drone(candidates, self.config.min_battery_pct)
         if drone is None:
-            return await self._cannot(row, due, attempt, why)
+            return await self._cannot(row, due, attempt, Reason("no_drone", {"detail": why}))
         duration = _duration(plan, self.config.default_duration_s)
         verdicts = self.go_nogo(drone, now, duration, _position(plan), row.timezone)
         failed = [v for v in verdicts if not v.ok]
         if failed:
             return await self._cannot(
-                row, due, attempt, "no-go: " + "; ".join(v.reason for v in failed)
-            )
+                row, due, attempt,
+                Reason("no_go", {"checks": [v.name for v in failed],
+                                 "detail": "; ".join(v.reason for v in failed)}),
+            )  # fmt: skip
         assert self.patrols is not None  # a connected drone implies the lifecycle is there
         if row.replan:
             try:
                 plan = await self._replan(plan, now, row.timezone, drone.vehicle_id)
             except GroundStationError as exc:
-                return await self._cannot(row, due, attempt, f"re-planning failed: {exc}")
+                return await self._cannot(
+                    row, due, attempt, Reason("replan_failed", {"detail": str(exc)})
+                )
         async with self.sessions() as session:
             patrol = Patrol(plan_id=plan.id, sortie=0, vehicle_id=drone.vehicle_id)
             session.add(patrol)
@@ -248,10 +257,15 @@ class ScheduleService:
             await self.patrols.start(patrol_id, None, vehicle_id=drone.vehicle_id)
         except GroundStationError as exc:
             with contextlib.suppress(GroundStationError):
+                error = {"error": type(exc).__name__, "detail": str(exc)}
                 await self.patrols.transition(
-                    patrol_id, PatrolState.ABORTED, f"scheduled run did not start: {exc}"
+                    patrol_id, PatrolState.ABORTED, Reason("schedule_not_started", error)
                 )
-            return await self._cannot(row, due, attempt, f"{drone.name}: {exc}", patrol_id)
+            not_started = Reason(
+                "start_failed",
+                {"drone": drone.name, "error": type(exc).__name__, "detail": str(exc)},
+            )
+            return await self._cannot(row, due, attempt, not_started, patrol_id)
         await self._record(
             row, due, "started", f"{drone.name} flying patrol {patrol_id}", attempt,
             patrol_id=patrol_id, vehicle_id=drone.vehicle_id,
@@ -297,8 +311,9 @@ class ScheduleService:
             return plan
 
     async def _cannot(
-        self, row: Schedule, due: datetime, attempt: int, reason: str, patrol_id: int | None = None
+        self, row: Schedule, due: datetime, attempt: int, why: Reason, patrol_id: int | None = None
     ) -> RunStatus:
+        reason = why.text
         now = utcnow()
         retry_at = now + timedelta(seconds=row.retry_every_s)
         name = row.name or f"schedule {row.id}"
@@ -307,15 +322,16 @@ class ScheduleService:
             await self._record(row, due, "delayed", reason, attempt, patrol_id=patrol_id)
             await self.notifier.notify(
                 "patrol_delayed", f"Scheduled patrol '{name}' delayed: {reason}", "warning",
-                schedule_id=row.id, retry_at=retry_at.isoformat(),
+                schedule_id=row.id, schedule=name, retry_at=retry_at.isoformat(),
+                reason_code=why.code, reason_params=dict(why.params),
             )  # fmt: skip
             return "delayed"
-        await self._record(row, due, "skipped", reason, attempt, patrol_id=patrol_id)
+        await self._record(row, due, "skipped", reason, attempt, patrol_id=patrol_id, why=why)
         return "skipped"
 
     async def _record(
         self, row: Schedule, due: datetime, status: RunStatus, reason: str, attempt: int = 1,
-        *, patrol_id: int | None = None, vehicle_id: int | None = None,
+        *, patrol_id: int | None = None, vehicle_id: int | None = None, why: Reason | None = None,
     ) -> None:  # fmt: skip
         async with self.sessions() as session:
             await record_run(
@@ -330,7 +346,9 @@ class ScheduleService:
             log.warning("schedule %d skipped (due %s): %s", row.id, due.isoformat(), reason)
             await self.notifier.notify(
                 "patrol_skipped", f"Scheduled patrol '{name}' skipped: {reason}", "warning",
-                schedule_id=row.id, due_at=due.isoformat(),
+                schedule_id=row.id, schedule=name, due_at=due.isoformat(),
+                **({} if why is None else {"reason_code": why.code,
+                                           "reason_params": dict(why.params)}),
             )  # fmt: skip
 
     async def _candidates(self, session: AsyncSession, row: Schedule) -> list[Candidate]:

@@ -14,7 +14,7 @@ The envelope, the snapshot and the incident payloads, which use the HTTP API's s
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -168,7 +168,13 @@ class PatrolStatus(WireModel):
     vehicle_id: int | None
     state: str
     from_state: str | None = Field(None, description="the state it left (events only)")
-    reason: str = Field(description="the cause of the last transition")
+    reason: str = Field(description="the cause of the last transition, in English")
+    reason_code: str = Field(
+        "", description="the cause as a code for the page to translate ('': none known)"
+    )
+    reason_params: dict[str, Any] = Field(
+        default_factory=dict, description="the code's parameters (JSON values)"
+    )
     last_item_reached: int
 
 
@@ -195,6 +201,10 @@ class Alert(WireModel):
     patrol_id: int | None = Field(None, description="the patrol it is about")
     id: int | None = Field(None, description="a stored alert's id (the safety watch's)")
     text_zh: str | None = Field(None, description="the reason in Chinese (stored alerts)")
+    reason_code: str | None = Field(
+        None, description="why, as a code for the page to translate (groundstation.reasons)"
+    )
+    reason_params: dict[str, Any] | None = Field(None, description="the code's parameters")
     open: bool | None = Field(
         None, description="stored alerts: true until acknowledged; a repeat carries the same id"
     )

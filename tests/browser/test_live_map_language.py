@@ -22,6 +22,8 @@ pytestmark = pytest.mark.e2e
 ALLOWED = re.compile(
     r"^(m|km|km²|m/s|V|s|h|min|drone-\d+|English|Leaflet|H|square)$", re.IGNORECASE
 )
+#: The reasons of a starting or flying patrol, as the Chinese page words them (./reasons.js).
+CHINESE_REASON = re.compile(r"正在上传 \d+ 个航点|解锁并起飞至 \d+ 米|开始执行航线|航线已完成")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9²/_-]*")
 
 #: Visible text nodes, and the title / aria-label / placeholder of visible elements.
@@ -97,6 +99,10 @@ def test_no_english_in_the_chinese_page(browser, station, artifacts, size):
         page.click("[data-testid=vehicle-item][data-sysid='1']")
         page.wait_for_selector("[data-testid=inst-progress]", timeout=WAIT_MS)
         found: list[tuple[str, str]] = []
+        # the patrol's reason, sent as a code, reads in Chinese (not hidden, not English)
+        show_tab(page, "patrols")
+        reason = page.locator("[data-testid=patrol-item] .muted").first
+        reason.filter(has_text=CHINESE_REASON).wait_for(timeout=WAIT_MS)
         for tab in ("vehicles", "patrols", "schedules", "incidents", "alerts"):
             show_tab(page, tab)
             page.wait_for_timeout(300)

@@ -4,6 +4,7 @@ import { t, hasText, lang } from "./i18n.js";
 import { formatTime, formatAge } from "./time.js";
 import { displayLink, vehicleAgeS, vehicleName, vehicleSummary } from "./vehicles.js";
 import { incidentTitle } from "./incidents.js";
+import { patrolReason, reasonText } from "./reasons.js";
 
 export function setupTabs() {
   const buttons = document.querySelectorAll("[data-tab]");
@@ -42,8 +43,12 @@ export function alertText(a, store) {
     pct: a.battery_pct !== undefined ? Math.round(a.battery_pct) : "",
     id: a.patrol_id ?? "",
     reason: a.reason ?? (scheduled ? scheduled[2] : a.text) ?? "",
-    schedule: scheduled ? scheduled[1] : a.schedule_id !== undefined ? `#${a.schedule_id}` : "",
+    schedule: a.schedule ?? (scheduled ? scheduled[1] : a.schedule_id !== undefined ? `#${a.schedule_id}` : ""),
   };
+  // a reason the station sent as a code: its sentence in the page's language
+  const why = reasonText(a.reason_code, a.reason_params);
+  if (why !== null && a.kind && hasText(`alerts.${a.kind}.why`))
+    return t(`alerts.${a.kind}.why`, { ...params, reason: why });
   if (a.text_zh && a.id != null) {
     // a stored alert carries its reason in both languages
     return lang().startsWith("zh") ? `${params.name} ${a.text_zh}` : (a.text ?? a.text_zh);
@@ -163,13 +168,8 @@ export class Panel {
           h(
             "div",
             { class: "muted" },
-            // the reason is the station's English sentence: shown on the English page only (a
-            // structured reason code for the Chinese page is still to come from the station)
-            [
-              v ? vehicleName(v) : null,
-              p.plan_id ? `${t("patrol.plan")} #${p.plan_id}` : null,
-              lang().startsWith("zh") ? null : p.reason || null,
-            ]
+            // the reason from its code, in the page's language (./reasons.js)
+            [v ? vehicleName(v) : null, p.plan_id ? `${t("patrol.plan")} #${p.plan_id}` : null, patrolReason(p)]
               .filter(Boolean)
               .join(" · "),
           ),

@@ -199,7 +199,8 @@ export class Store {
     this.emit("patrols", merged);
     const told = this.alerts.some((a) => a.patrol_id === p.id && a.kind === "failure");
     if (p.state === "failed" && before?.state !== "failed" && !told) {
-      this.addAlert({ level: "critical", kind: "failure", patrol_id: p.id, text: p.reason ?? "", ts });
+      const why = { reason_code: merged.reason_code, reason_params: merged.reason_params };
+      this.addAlert({ level: "critical", kind: "failure", patrol_id: p.id, text: p.reason ?? "", ...why, ts });
     }
   }
 
