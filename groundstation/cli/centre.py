@@ -24,7 +24,8 @@ def centre(
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from groundstation.config import DbSettings, Settings
-    from groundstation.federation.centre import Centre, CentreStore
+    from groundstation.federation.centre import Centre
+    from groundstation.federation.store import CentreStore
 
     if not db.startswith("postgresql"):
         fail("--db: the centre's store is PostgreSQL (postgresql://...)")
@@ -39,7 +40,7 @@ def centre(
         try:
             store = CentreStore(engine)
             await store.setup()
-            typer.echo(f"ecopatrol centre: {db} (PostGIS: {'yes' if store.postgis else 'no'})")
+            typer.echo(f"ecopatrol centre: {db} (PostGIS: yes, schema at head)")
             await Centre(
                 store,
                 host=fed.broker_host,

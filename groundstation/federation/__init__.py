@@ -4,5 +4,8 @@
 - :mod:`.outbox`: the station's durable, ordered queue of events;
 - :mod:`.mqtt`: a TLS connection with a persistent session;
 - :mod:`.station`: the station's publisher and command handler (a background service);
-- :mod:`.centre`: the centre's subscriber, merged PostgreSQL store and command sender.
+- :mod:`.centre`: the centre's subscriber and command sender;
+- :mod:`.store`: the centre's merged store (PostgreSQL + PostGIS), its schema in its own
+  Alembic chain (:mod:`.migrate`, ``migrations/``);
+- :mod:`.spatial`: nearest free drone, incidents in an area, merged freshness.
 """

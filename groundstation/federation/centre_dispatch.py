@@ -2,7 +2,7 @@
 picks) to an incident's position.
 
 The centre only asks: :func:`dispatch` picks the drone from the merged store
-(:meth:`CentreStore.nearest_free`, PostGIS when the server has it), records the ``dispatch``
+(:meth:`CentreStore.nearest_free`, PostGIS), records the ``dispatch``
 command in ``fed_commands`` and sends it to that drone's station. The station decides under its
 own rules and answers with an ACK (``done`` with its incident's id, or ``refused`` / ``failed``
 with a reason and a reason code), which the centre's subscriber writes into the same row;
@@ -15,8 +15,9 @@ import asyncio
 from dataclasses import dataclass
 
 from groundstation.errors import Conflict, InvalidRequest
-from groundstation.federation.centre import Centre, CommandRecord
+from groundstation.federation.centre import Centre
 from groundstation.federation.protocol import Command, DispatchParams
+from groundstation.federation.store import CommandRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ EventKind = Literal[
     "incident.updated",
     "alert",
     "report.ready",
+    "freshness",
     "ack",
 ]
 EVENT_KINDS: frozenset[str] = frozenset(EventKind.__args__)  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.config import DbSettings
-from groundstation.federation.centre import CentreStore
+from groundstation.federation.store import CentreStore
 from tests.integration.db.conftest import (
     PgCluster,
     pg_cluster,  # noqa: F401  # the shared cluster fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.config import DbSettings
-from groundstation.federation.centre import CentreStore
+from groundstation.federation.store import CentreStore
 from tests.integration.federation.broker import Mosquitto
 from tests.integration.federation.helpers import station, wait_for
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from groundstation.federation.centre import CentreStore
 from groundstation.federation.centre_dispatch import answer, dispatch
 from groundstation.federation.protocol import DispatchParams
+from groundstation.federation.store import CentreStore
 from simulator.base import LONGYOU_STATION
 from tests.e2e.service.station import ADMIN
 from tests.integration.federation.broker import Mosquitto

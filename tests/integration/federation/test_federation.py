@@ -12,9 +12,10 @@ import aiomqtt
 import pytest
 
 from groundstation.federation import mqtt
-from groundstation.federation.centre import Centre, CentreStore
+from groundstation.federation.centre import Centre
 from groundstation.federation.protocol import Command, Envelope, command_topic, event_topic
 from groundstation.federation.station import StationLink
+from groundstation.federation.store import CentreStore, Stored
 from tests.integration.federation.broker import Mosquitto
 from tests.integration.federation.helpers import station, wait_for
 
@@ -235,10 +236,9 @@ class _StuckStore(CentreStore):
 
     def __init__(self, real: CentreStore) -> None:
         super().__init__(real.engine)
-        self.postgis = real.postgis
         self.entered = asyncio.Event()
 
-    async def store(self, env: Envelope) -> bool:
+    async def store_event(self, env: Envelope) -> Stored | None:
         self.entered.set()
         await asyncio.Event().wait()
         raise AssertionError("unreachable")

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from groundstation.api import live
 from groundstation.config import DbSettings, FederationSettings, Settings
 from groundstation.db.models import AuditEntry
-from groundstation.federation.centre import Centre, CentreStore
+from groundstation.federation.centre import Centre
 from groundstation.federation.protocol import Command
+from groundstation.federation.store import CentreStore
 from groundstation.services import build_services
 from groundstation.telemetry.events import alert
 from tests.integration.federation.broker import Mosquitto

@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from groundstation.federation.centre import Centre, CentreStore
+from groundstation.federation.centre import Centre
 from groundstation.federation.protocol import Command
+from groundstation.federation.store import CentreStore
 from simulator.base import LONGYOU_STATION
 from simulator.fleet import SimConfig, SimFleet
 from tests.e2e.service.station import ADMIN, StationProcess
