@@ -234,6 +234,7 @@ class VehicleLivePublic(BaseModel):
     gps_fix: int
     landed_state: str
     mission_seq: int | None
+    paused: bool = Field(False, description="holding after a pause until continued")
     link: LinkHealthPublic
     telemetry: TelemetryHealthPublic
     safety: VehicleSafety | None = None

@@ -412,11 +412,16 @@ class VehicleHandle:
             log.info("vehicle %d: MISSION_START unsupported; AUTO mode alone", self._sysid)
 
     async def pause(self) -> None:
-        """Hold position (DO_PAUSE_CONTINUE 0, else LOITER)."""
+        """Hold position (DO_PAUSE_CONTINUE 0, else LOITER); the state says ``paused`` until a
+        continue, a mode change or a disarm."""
         try:
             await self.commands.long(mavlink.MAV_CMD_DO_PAUSE_CONTINUE, 0)
         except (CommandUnsupported, CommandRejected):
             await self.set_mode("LOITER")
+            self.builder.pause_started("LOITER")
+        else:
+            self.builder.pause_started()
+        self._topic.changed()
 
     async def resume(self) -> None:
         """Continue the mission after :meth:`pause`."""
@@ -424,6 +429,8 @@ class VehicleHandle:
             await self.commands.long(mavlink.MAV_CMD_DO_PAUSE_CONTINUE, 1)
         except (CommandUnsupported, CommandRejected):
             await self.set_mode("AUTO")
+        self.builder.pause_ended()
+        self._topic.changed()
 
     async def goto(self, lat_deg: float, lon_deg: float, alt_rel_m: float) -> None:
         """Fly to a point (DO_REPOSITION; guided SET_POSITION_TARGET_GLOBAL_INT if unsupported)."""

@@ -67,6 +67,10 @@ class VehicleState:
     landed_state: str = "undefined"
     mission_seq: int | None = None
     mission_total: int | None = None
+    #: the vehicle holds where it is after a pause (DO_PAUSE_CONTINUE, or the LOITER fallback)
+    #: that the station sent or the vehicle reports (MISSION_CURRENT.mission_state); a mode
+    #: change, a disarm or a continue ends it
+    paused: bool = False
     last_text: str = ""
     firmware_version: int | None = None
     wind_speed_m_s: float | None = None  # the vehicle's own estimate (WIND), if it sends one
@@ -104,6 +108,10 @@ class StateBuilder:
         self.check = TelemetryCheck()
         #: AUTOPILOT_VERSION's MAV_PROTOCOL_CAPABILITY bits, once the vehicle has sent them
         self.capabilities: int | None = None
+        #: the mode the vehicle paused in (None: not paused); see :meth:`pause_started`
+        self.paused_in: str | None = None
+        #: the vehicle has reported this pause itself (MISSION_CURRENT's mission_state)
+        self.pause_reported = False
         self._handlers: dict[str, Callable[[MavMessage], None]] = {
             "HEARTBEAT": self._heartbeat,
             "GLOBAL_POSITION_INT": self._global_position,
@@ -147,6 +155,8 @@ class StateBuilder:
             self.f["armed_at_boot_s"] = self.f.get("time_boot_s")
         self.f["armed"] = armed
         self.f["system_status"] = int(m.system_status)
+        if self.paused_in is not None and (not armed or self.f["mode"] != self.paused_in):
+            self.pause_ended()  # a new mode (or the ground) ends a pause
 
     def _position(self, lat_e7: int, lon_e7: int, msl_mm: int, rel_mm: int) -> Position | None:
         lat, lon, msl, rel = lat_e7 / 1e7, lon_e7 / 1e7, msl_mm / 1000.0, rel_mm / 1000.0
@@ -218,8 +228,27 @@ class StateBuilder:
     def _extended(self, m: MavMessage) -> None:
         self.f["landed_state"] = LANDED_STATES.get(int(m.landed_state), "undefined")
 
+    def pause_started(self, mode: str | None = None) -> None:
+        """The vehicle accepted a pause: it holds in `mode` (default: the mode it is in)."""
+        self.paused_in = mode or str(self.f.get("mode", "UNKNOWN"))
+        self.pause_reported = False
+        self.f["paused"] = True
+
+    def pause_ended(self) -> None:
+        """Continued, or the pause no longer holds (mode change, disarmed)."""
+        self.paused_in = None
+        self.pause_reported = False
+        self.f["paused"] = False
+
     def _mission_current(self, m: MavMessage) -> None:
         self.f["mission_seq"] = int(m.seq)
+        state = int(getattr(m, "mission_state", 0) or 0)
+        if state == mavlink.MISSION_STATE_PAUSED and self.f.get("mode") == "AUTO":
+            if self.paused_in is None:
+                self.pause_started("AUTO")  # paused by someone else (another station, the RC)
+            self.pause_reported = True
+        elif state == mavlink.MISSION_STATE_ACTIVE and self.pause_reported:
+            self.pause_ended()  # the vehicle reported this pause, and now says it flies on
         total = getattr(m, "total", 0)
         if total and total != 65535:
             self.f["mission_total"] = int(total)

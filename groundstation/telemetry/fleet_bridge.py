@@ -84,6 +84,7 @@ def frame_of(
             "gps_fix": state.gps_fix,
             "landed_state": state.landed_state,
             "mission_seq": state.mission_seq,
+            "paused": state.paused,
             "link": {
                 "status": link.status,
                 "last_heard_s": link.last_heard_s,

@@ -107,6 +107,11 @@ class VehicleFrame(WireModel):
     gps_fix: int | None
     landed_state: str | None
     mission_seq: int | None = Field(description="the mission item the vehicle flies to")
+    paused: bool | None = Field(
+        None,
+        description="holding after a pause (sent by any station's pilot, or reported by the "
+        "vehicle) until a continue, a mode change or a disarm; null: not heard",
+    )
     link: VehicleLink
     telemetry: VehicleTelemetry | None
     safety: VehicleSafety | None = Field(None, description="margin (armed, with a site)")
@@ -143,6 +148,7 @@ class VehicleFrame(WireModel):
             gps_fix=None,
             landed_state=None,
             mission_seq=None,
+            paused=None,
             link=VehicleLink(status="offline"),
             telemetry=None,
             safety=None,

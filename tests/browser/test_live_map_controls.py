@@ -1,7 +1,7 @@
 """Controls that know the drone's state, in a real browser with a station and two simulated
 drones: buttons disabled on a parked drone, a patrol cut short by RTL resumed on the other
-drone from the page, pause shown as paused, go-to at an altitude the pilot sets with a target
-mark, and errors in plain Chinese words."""
+drone from the page, pause held by the station and shown as paused on every page, go-to at an
+altitude the pilot sets with a target mark, and errors in plain Chinese words."""
 
 from __future__ import annotations
 
@@ -134,9 +134,28 @@ def test_resume_on_another_drone_pause_and_goto_from_the_page(browser, station, 
         page.wait_for_selector("[data-testid=controls-state][data-state=paused]", timeout=WAIT_MS)
         assert "已暂停" in page.inner_text("[data-testid=controls-state]")
         assert _disabled(page, "pause")
-        page.click("[data-testid=cmd-continue]")
-        page.click("[data-testid=confirm-ok]")
+
+        # the station holds the pause: a second page, opened after it, shows it too and
+        # offers Continue (and continuing there is seen on the first page)
+        other, second, second_errors = open_page(browser, station.url, PHONE)
+        try:
+            log_in(second, "pilot1")
+            second.click("[data-testid=vehicle-item][data-sysid='2']")
+            paused = "[data-testid=controls-state][data-state=paused]"
+            second.wait_for_selector(paused, timeout=WAIT_MS)
+            assert "已暂停" in second.inner_text("[data-testid=vehicle-item][data-sysid='2']")
+            assert _disabled(second, "pause")
+            assert not _disabled(second, "continue")
+            second.click("[data-testid=cmd-continue]")
+            second.click("[data-testid=confirm-ok]")
+            second.wait_for_selector(
+                "[data-testid=controls-state][data-state=patrol]", timeout=WAIT_MS
+            )
+            assert second_errors == [], second_errors
+        finally:
+            other.close()
         page.wait_for_selector("[data-testid=controls-state][data-state=patrol]", timeout=WAIT_MS)
+        assert _disabled(page, "continue")
 
         # go-to at an altitude the pilot types, with a target mark on the map
         page.fill("[data-testid=goto-alt]", "25")

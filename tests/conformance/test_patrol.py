@@ -43,13 +43,18 @@ async def test_pause_continue_rtl_land_and_resume(autopilot, tmp_path):
         await pilot.until(pid, reached(2))
 
         # pause: the drone holds; continue: it flies on along the route
+        # (the station holds the paused state: ArduCopter stays in AUTO)
         r = await pilot.command(1, "pause")
         assert r.status_code == 200, r.text
         held = (await pilot.patrol(pid))["last_item_reached"]
         await asyncio.sleep(2)  # (20 s of flight at the speed-up)
         assert (await pilot.patrol(pid))["last_item_reached"] <= held + 1
+        live = await pilot.vehicle_live(1)
+        assert live["paused"] is True, live
+        assert live["mode"] in ("AUTO", "LOITER"), live["mode"]
         r = await pilot.command(1, "continue")
         assert r.status_code == 200, r.text
+        assert (await pilot.vehicle_live(1))["paused"] is False
         await pilot.until(pid, reached(held + 2))
 
         # RTL by the pilot: it comes home, lands, and the patrol can be resumed

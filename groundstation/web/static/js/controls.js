@@ -48,7 +48,6 @@ export class PilotControls {
     store.on("patrols", () => this.updateStates());
     store.on("connection", () => this.updateStates());
     store.on("vehicle", (v) => {
-      this._clearPauseIfLeft(v);
       this._dropTargetIfDone(v);
       if (v.sysid === this.store.selected) this.updateStates();
     });
@@ -164,16 +163,9 @@ export class PilotControls {
     if (!(await confirmDialog(t("controls.confirm_cmd", { name: vehicleName(v), cmd: label })))) return;
     const done = await this.send(label, ENDPOINTS[key](v.vehicleId), {});
     if (done === null) return;
-    if (key === "pause") v.paused = true;
-    if (key === "continue" || key === "rtl" || key === "land") v.paused = false;
+    // paused or not comes from the station's frames (every page sees the same)
     if (key === "rtl" || key === "land") this._dropTarget(v.sysid);
     this.store.emit("vehicle", v);
-  }
-
-  /** A paused drone that changed mode, or landed, is no longer paused. */
-  _clearPauseIfLeft(v) {
-    if (!v.paused) return;
-    if (!v.armed || !["AUTO", "GUIDED", "LOITER", "BRAKE", "POSHOLD"].includes(v.mode)) v.paused = false;
   }
 
   startGotoPick() {

@@ -75,8 +75,6 @@ addTexts({
     "alerts.sequence.why": "巡逻方案的后续架次：{reason}",
     "alerts.patrol_skipped.why": "定时任务「{schedule}」已跳过：{reason}",
     "alerts.patrol_delayed.why": "定时任务「{schedule}」已推迟：{reason}",
-    "alerts.paused.why": "巡逻 #{id}（{name}）：{reason}",
-    "alerts.continued.why": "巡逻 #{id}（{name}）：{reason}",
   },
   en: {
     "reason.start": "start",
@@ -147,8 +145,6 @@ addTexts({
     "alerts.sequence.why": "Plan's next sorties: {reason}",
     "alerts.patrol_skipped.why": 'Scheduled patrol "{schedule}" skipped: {reason}',
     "alerts.patrol_delayed.why": 'Scheduled patrol "{schedule}" delayed: {reason}',
-    "alerts.paused.why": "Patrol #{id} ({name}): {reason}",
-    "alerts.continued.why": "Patrol #{id} ({name}): {reason}",
   },
 });
 

@@ -23,6 +23,7 @@ export const VEHICLE_FRAME_FIELDS = Object.freeze({
   battery: "battery_pct",
   mode: "mode",
   armed: "armed",
+  paused: "paused",
   linkStatus: "link.status",
   lastHeardS: "link.last_heard_s",
   missionSeq: "mission_seq",
