@@ -10,7 +10,7 @@ import typer
 
 from geodata.cli import app as geodata_app
 from groundstation.cli.audit import app as audit_app
-from groundstation.cli.centre import centre
+from groundstation.cli.centre import centre, centre_user
 from groundstation.cli.demo import demo
 from groundstation.cli.evidence import app as evidence_app
 from groundstation.cli.mission import app as mission_app
@@ -32,6 +32,7 @@ app.add_typer(geodata_app, name="geodata")
 app.add_typer(plan_app, name="plan")
 app.command("serve")(serve)
 app.command("centre")(centre)
+app.command("centre-user")(centre_user)
 app.add_typer(users_app, name="users")
 app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(sim_app, name="sim")

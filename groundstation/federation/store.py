@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from groundstation.config import DbSettings
 from groundstation.federation.migrate import upgrade_centre
 from groundstation.federation.protocol import Command, CommandAck, Envelope
+from groundstation.federation.view import alert_view, incident_view, patrol_view, vehicle_view
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,13 @@ _POINT = (
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """An event just kept: when the centre got it, and the centre's key of what it changed
-    (a vehicle's, an incident's or a patrol's; None when it changed nothing on the map, such
-    as a frame older than the one kept)."""
+    """An event just kept: when the centre got it, and what the live page gets for it
+    (:mod:`.view`; None when it changes nothing on the map, such as a frame older than the
+    one kept, or a command's answer)."""
 
     envelope: Envelope
     received_at: datetime
-    key: int | None
+    view: dict[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +96,8 @@ class CentreStore:
             )  # fmt: skip
             if new is None:
                 return None
-            key = await _project_safely(conn, env, now)
-        return Stored(env, now, key)
+            view = await _project_safely(conn, env, now)
+        return Stored(env, now, view)
 
     async def events(self, station: str | None = None) -> list[Envelope]:
         """The stored events in the order they arrived (of one station, or all)."""
@@ -176,7 +177,9 @@ class CentreStore:
         )
 
 
-async def _project_safely(conn: AsyncConnection, env: Envelope, now: datetime) -> int | None:
+async def _project_safely(
+    conn: AsyncConnection, env: Envelope, now: datetime
+) -> dict[str, Any] | None:
     """:func:`_project` in a savepoint: an event whose data does not fit (a field missing, a
     geometry PostGIS refuses) is still kept in ``fed_events``, only not drawn, and logged."""
     try:
@@ -188,14 +191,21 @@ async def _project_safely(conn: AsyncConnection, env: Envelope, now: datetime) -
         return None
 
 
-async def _project(conn: AsyncConnection, env: Envelope, now: datetime) -> int | None:
-    """Bring the live picture up to date with the new event `env`; the key it changed."""
+async def _project(conn: AsyncConnection, env: Envelope, now: datetime) -> dict[str, Any] | None:
+    """Bring the live picture up to date with the new event `env`; the page's view of it."""
+    station, d = env.station, env.data
     if env.kind == "vehicle.frame":
-        return await _vehicle(conn, env, now)
+        key = await _vehicle(conn, env, now)
+        return None if key is None else vehicle_view(station, key, d)
     if env.kind in ("incident.created", "incident.updated"):
-        return await _incident(conn, env)
+        key = await _incident(conn, env)
+        return None if key is None else incident_view(station, key, d)
     if env.kind == "patrol.state":
-        return await _patrol(conn, env)
+        key = await _patrol(conn, env)
+        vehicle = await vehicle_key(conn, station, vehicle_id=d.get("vehicle_id"))
+        return None if key is None else patrol_view(station, key, d, vehicle)
+    if env.kind in ("alert", "report.ready"):
+        return alert_view(station, d, await vehicle_key(conn, station, sysid=d.get("sysid")))
     if env.kind == "freshness":
         await _freshness(conn, env)
     elif env.kind == "ack":
@@ -213,6 +223,23 @@ async def _project(conn: AsyncConnection, env: Envelope, now: datetime) -> int |
             },
         )  # fmt: skip
     return None
+
+
+async def vehicle_key(
+    conn: AsyncConnection, station: str, *, sysid: Any = None, vehicle_id: Any = None
+) -> int | None:
+    """The centre's key of a station's vehicle, by its system id or its registry id."""
+    if isinstance(sysid, int):
+        where, value = "sysid = :value", sysid
+    elif isinstance(vehicle_id, int):
+        where, value = "(frame->>'vehicle_id')::int = :value", vehicle_id
+    else:
+        return None
+    key: int | None = await conn.scalar(
+        text(f"SELECT key FROM fed_vehicles WHERE station = :station AND {where}"),
+        {"station": station, "value": value},
+    )
+    return key
 
 
 async def _vehicle(conn: AsyncConnection, env: Envelope, now: datetime) -> int | None:
