@@ -1,5 +1,8 @@
 """Vehicle commands (pilots): arm, takeoff, RTL, land, pause, continue, go to, set mode.
 
+Arm and takeoff arm in GUIDED when the drone sits in a mode ArduCopter will not arm in (RTL,
+LAND, AUTO); takeoff arms a disarmed drone first.
+
 ``POST /api/vehicles/{vehicle_id}/commands/{command}``. Each command is sent through the link,
 waits for the vehicle's acknowledgement, and is written to the audit log with the user, the
 vehicle, the parameters and the result, whether it succeeded or not. Officers get 403, an
@@ -73,7 +76,7 @@ def _no_argument_command(command: str, name: str, method: str) -> None:
 
 
 for _command, _name, _method in (
-    ("arm", "arm", "arm"),
+    ("arm", "arm", "arm_to_fly"),
     ("disarm", "disarm", "disarm"),
     ("rtl", "rtl", "rtl"),
     ("land", "land", "land"),
@@ -98,8 +101,15 @@ async def takeoff(
         vehicle,
         "takeoff",
         body.model_dump(),
-        lambda h: h.takeoff(body.alt_m),
+        lambda h: _arm_and_take_off(h, body.alt_m),
     )
+
+
+async def _arm_and_take_off(handle: VehicleHandle, alt_m: float) -> None:
+    """Take off to `alt_m`, arming first (in a mode it can arm in) if the drone is disarmed."""
+    if not handle.state.armed:
+        await handle.arm_to_fly()
+    await handle.takeoff(alt_m)
 
 
 @router.post("/{vehicle_id}/commands/goto")

@@ -30,7 +30,7 @@ from groundstation.link.codec import Encoder, MavMessage
 from groundstation.link.command_protocol import AckRouter, CommandSender, CommandTiming
 from groundstation.link.health import HealthTracker
 from groundstation.link.mission_client import MissionClient, MissionTiming
-from groundstation.link.modes import AUTOPILOT_ARDUPILOT, set_mode_params
+from groundstation.link.modes import AUTOPILOT_ARDUPILOT, NOT_ARMABLE, set_mode_params
 from groundstation.link.signing import SigningConfig, signing_timestamp
 from groundstation.link.statustext import StatusTextAssembler
 from groundstation.link.stored_form import Autopilot
@@ -383,6 +383,14 @@ class VehicleHandle:
     async def arm(self, force: bool = False) -> None:
         """Arm the motors; :class:`CommandError` with the autopilot's reason if refused."""
         await self.commands.long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1, 21196 if force else 0)
+
+    async def arm_to_fly(self) -> None:
+        """Arm to fly under the station's control. ArduCopter refuses to arm in RTL, LAND or
+        AUTO ("Arm: Mode RTL not armable", a drone that landed there): it is switched to GUIDED
+        first, where the station's takeoff and go-to fly anyway."""
+        if self.is_ardupilot and self.state.mode in NOT_ARMABLE:
+            await self.set_mode("GUIDED")
+        await self.arm()
 
     async def disarm(self, force: bool = False) -> None:
         await self.commands.long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 0, 21196 if force else 0)

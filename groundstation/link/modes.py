@@ -18,6 +18,11 @@ from groundstation.errors import UnknownMode
 AUTOPILOT_ARDUPILOT = 3  # MAV_AUTOPILOT_ARDUPILOTMEGA
 AUTOPILOT_PX4 = 12  # MAV_AUTOPILOT_PX4
 
+#: ArduCopter modes it will not arm in (AUTO only with AUTO_OPTIONS; UNKNOWN: not yet heard).
+NOT_ARMABLE = frozenset(
+    {"RTL", "SMART_RTL", "AUTO_RTL", "LAND", "AUTO", "BRAKE", "CIRCLE", "UNKNOWN"}
+)
+
 #: MAV_MODE_FLAG_CUSTOM_MODE_ENABLED: param1 of MAV_CMD_DO_SET_MODE.
 CUSTOM_MODE_ENABLED = 1
 

@@ -92,11 +92,7 @@ async def dispatch_to_incident(
     try:
         handle = live_handle(fleet, vehicle)
         if not handle.state.armed:
-            if handle.is_ardupilot and handle.state.mode != "GUIDED":
-                # a drone that landed in RTL or LAND: ArduCopter refuses to arm there
-                # ("Arm: Mode RTL not armable"); GUIDED is where a dispatch flies anyway
-                await handle.set_mode("GUIDED")
-            await handle.arm()
+            await handle.arm_to_fly()  # (GUIDED first after a landing in RTL or LAND)
             await handle.takeoff(order.alt_rel_m)
         await handle.goto(incident.lat_deg, incident.lon_deg, order.alt_rel_m)
     except (GroundStationError, ValueError) as exc:

@@ -88,6 +88,12 @@ def test_parked_drone_controls_are_disabled_and_say_why(browser, station, size):
             assert "地面" in page.get_attribute(f"[data-testid=cmd-{key}]", "title")
         assert _disabled(page, "dispatch")
         assert "在地面" in page.inner_text("[data-testid=controls-state]")
+        # on the ground: arm and take off make sense; a mode change once a mode is chosen
+        assert not _disabled(page, "arm")
+        assert not _disabled(page, "takeoff")
+        assert _disabled(page, "mode")
+        page.select_option("[data-testid=mode-select]", "LOITER")
+        assert not _disabled(page, "mode")
         assert errors == [], errors
     finally:
         context.close()
@@ -166,6 +172,50 @@ def test_resume_on_another_drone_pause_and_goto_from_the_page(browser, station, 
         page.click("[data-testid=confirm-ok]")
         page.wait_for_selector("[data-testid=goto-target][data-sysid='2']", timeout=WAIT_MS)
         page.screenshot(path=str(artifacts / "live_map_controls.png"))
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
+def test_take_off_switch_mode_and_land_from_the_page(browser, station, artifacts):
+    """Drone 1, landed after its RTL (in a mode ArduCopter cannot arm in), takes off from the
+    page to the altitude typed; then Arm and Take off are disabled and say why, the pilot
+    switches it to hover (LOITER) and lands it, and it is back on the ground, disarmed."""
+    pilot = Pilot(station)
+    context, page, errors = open_page(browser, station.url, DESKTOP)
+    try:
+        log_in(page, "pilot1")
+        page.click("[data-testid=vehicle-item][data-sysid='1']")
+        grounded = "[data-testid=controls-state][data-state=grounded]"
+        page.wait_for_selector(grounded, timeout=WAIT_MS * 3)
+        page.fill("[data-testid=takeoff-alt]", "18")
+        page.dispatch_event("[data-testid=takeoff-alt]", "change")
+        page.click("[data-testid=cmd-takeoff]")
+        assert "18 米" in page.inner_text("[data-testid=confirm-dialog]")
+        page.click("[data-testid=confirm-ok]")
+        page.wait_for_selector("[data-testid=controls-state][data-state=flying]", timeout=WAIT_MS)
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=cmd-takeoff]').dataset.why === 'airborne'",
+            timeout=WAIT_MS,
+        )
+        assert "已解锁" in page.get_attribute("[data-testid=cmd-arm]", "title")
+        assert "已在空中" in page.get_attribute("[data-testid=cmd-takeoff]", "title")
+        with station.api() as client:
+            live = client.get(f"/api/vehicles/{pilot.ids[1]}/live", headers=pilot.headers).json()
+        assert live["armed"] is True
+        assert live["alt_rel_m"] > 5
+
+        page.select_option("[data-testid=mode-select]", "LOITER")
+        page.click("[data-testid=cmd-mode]")
+        page.click("[data-testid=confirm-ok]")
+        page.wait_for_selector("[data-testid=controls-state] >> text=悬停", timeout=WAIT_MS)
+        assert _disabled(page, "mode")  # already in LOITER
+        page.screenshot(path=str(artifacts / "live_map_takeoff.png"))
+
+        page.click("[data-testid=cmd-land]")
+        page.click("[data-testid=confirm-ok]")
+        page.wait_for_selector(grounded, timeout=WAIT_MS * 3)
+        assert not _disabled(page, "takeoff")
         assert errors == [], errors
     finally:
         context.close()

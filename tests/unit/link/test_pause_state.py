@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from groundstation.link.codec import Encoder
+from groundstation.link.codec import Encoder, MavMessage
 from groundstation.link.health import LinkHealth
 from groundstation.link.vehicle import StateBuilder
 
@@ -15,9 +15,10 @@ ARMED = mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED | mavlink.MAV_MODE_FLAG_SAFETY
 AUTO, GUIDED, LOITER = 3, 4, 5  # ArduCopter custom modes
 
 
-def _heartbeat(mode: int, armed: bool = True) -> object:
+def _heartbeat(mode: int, armed: bool = True) -> MavMessage:
     base = ARMED if armed else mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED
-    return VEH.heartbeat_encode(2, 3, base, mode, 4)
+    msg: MavMessage = VEH.heartbeat_encode(2, 3, base, mode, 4)
+    return msg
 
 
 def _paused(b: StateBuilder) -> bool:

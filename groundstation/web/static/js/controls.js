@@ -9,14 +9,19 @@ import { confirmDialog } from "./dialog.js";
 import { vehicleName } from "./vehicles.js";
 import { incidentTitle } from "./incidents.js";
 import { explainError } from "./errors.js";
-import { commandStates, stateLine } from "./controlstate.js";
+import { commandStates, PILOT_MODES, stateLine } from "./controlstate.js";
+import { modeLabel } from "./modes.js";
 import { L } from "./map.js";
 
 const GOTO_ALT_M = 40;
+const TAKEOFF_ALT_M = 20;
 const COMMANDS = ["rtl", "land", "pause", "continue"];
 
 /** The station's endpoints for each command (docs: the OpenAPI schema at /docs). */
 export const ENDPOINTS = {
+  arm: (id) => `/api/vehicles/${id}/commands/arm`,
+  takeoff: (id) => `/api/vehicles/${id}/commands/takeoff`,
+  mode: (id) => `/api/vehicles/${id}/commands/mode`,
   rtl: (id) => `/api/vehicles/${id}/commands/rtl`,
   land: (id) => `/api/vehicles/${id}/commands/land`,
   pause: (id) => `/api/vehicles/${id}/commands/pause`,
@@ -40,6 +45,7 @@ export class PilotControls {
     this.pickingGoto = false;
     this.plans = [];
     this.gotoAlt = new Map(); // sysid -> the altitude the pilot set for go-to and dispatch
+    this.takeoffAlt = new Map(); // sysid -> the altitude the pilot set for takeoff
     this.targets = new Map(); // sysid -> go-to target marker
     this.buttons = null; // {key: button} of the rendered controls
     store.on("selected", () => this.render());
@@ -75,6 +81,30 @@ export class PilotControls {
     const buttons = {};
     for (const key of COMMANDS) buttons[key] = button(key, () => this.simpleCommand(this.selected(), key));
     buttons.goto = button("goto", () => this.startGotoPick(), { class: this.pickingGoto ? "active" : null });
+    buttons.arm = button("arm", () => this.simpleCommand(this.selected(), "arm"));
+    buttons.takeoff = button("takeoff", () => this.takeoff(this.selected()));
+    const modeSelect = h(
+      "select",
+      { dataset: { testid: "mode-select" }, "aria-label": t("controls.mode_choose") },
+      h("option", { value: "" }, t("controls.mode_choose")),
+      PILOT_MODES.map((m) => h("option", { value: m }, modeLabel(m))),
+    );
+    modeSelect.addEventListener("change", () => this.updateStates());
+    buttons.mode = button("mode", () => modeSelect.value && this.setMode(this.selected(), modeSelect.value));
+    const takeoffAlt = h("input", {
+      type: "number",
+      min: 5,
+      max: 120,
+      step: 1,
+      value: this.takeoffAlt.get(v.sysid) ?? TAKEOFF_ALT_M,
+      dataset: { testid: "takeoff-alt" },
+      "aria-label": t("controls.takeoff_alt"),
+    });
+    takeoffAlt.addEventListener("change", () => {
+      const value = Math.round(Number(takeoffAlt.value));
+      if (Number.isFinite(value) && value >= 5 && value <= 120) this.takeoffAlt.set(v.sysid, value);
+      else takeoffAlt.value = this.takeoffAlt.get(v.sysid) ?? TAKEOFF_ALT_M;
+    });
     const incidents = [...this.store.incidents.values()];
     const incidentSelect = h(
       "select",
@@ -103,6 +133,7 @@ export class PilotControls {
     });
     this.buttons = buttons;
     this.incidentSelect = incidentSelect;
+    this.modeSelect = modeSelect;
     this.stateEl = h("p", { class: "controls-state", dataset: { testid: "controls-state" } });
     this.slot.append(
       h(
@@ -110,6 +141,14 @@ export class PilotControls {
         { id: "vehicle-controls", class: "controls", dataset: { testid: "vehicle-controls" } },
         h("h3", {}, t("controls.title", { name: vehicleName(v) })),
         this.stateEl,
+        h(
+          "div",
+          { class: "button-row" },
+          buttons.arm,
+          buttons.takeoff,
+          h("label", { class: "inline" }, t("controls.takeoff_alt"), takeoffAlt, t("unit.m")),
+        ),
+        h("div", { class: "button-row" }, modeSelect, buttons.mode),
         h(
           "div",
           { class: "button-row" },
@@ -132,7 +171,10 @@ export class PilotControls {
   updateStates() {
     const v = this.selected();
     if (!v || !this.buttons) return;
-    const states = commandStates(v, this.store, { incidentChosen: Boolean(this.incidentSelect?.value) });
+    const states = commandStates(v, this.store, {
+      incidentChosen: Boolean(this.incidentSelect?.value),
+      mode: this.modeSelect?.value ?? "",
+    });
     for (const [key, el] of Object.entries(this.buttons)) {
       const why = states[key];
       el.disabled = why !== null;
@@ -166,6 +208,21 @@ export class PilotControls {
     // paused or not comes from the station's frames (every page sees the same)
     if (key === "rtl" || key === "land") this._dropTarget(v.sysid);
     this.store.emit("vehicle", v);
+  }
+
+  /** Take off to the altitude the pilot set (the station arms a disarmed drone first). */
+  async takeoff(v) {
+    if (!v) return;
+    const alt = this.takeoffAlt.get(v.sysid) ?? TAKEOFF_ALT_M;
+    if (!(await confirmDialog(t("controls.confirm_takeoff", { name: vehicleName(v), alt })))) return;
+    await this.send(t("controls.takeoff"), ENDPOINTS.takeoff(v.vehicleId), { alt_m: alt });
+  }
+
+  async setMode(v, mode) {
+    if (!v) return;
+    const question = t("controls.confirm_mode", { name: vehicleName(v), mode: modeLabel(mode) });
+    if (!(await confirmDialog(question))) return;
+    await this.send(t("controls.mode"), ENDPOINTS.mode(v.vehicleId), { mode });
   }
 
   startGotoPick() {
