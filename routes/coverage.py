@@ -43,7 +43,7 @@ from routes.geometry import (
     rotate_ring_to,
     substring,
 )
-from routes.objectives import LengthAndTurns, PathObjective
+from routes.objectives import FlightTime, PathObjective
 from routes.ordering import (
     Boustrophedon,
     Chunk,
@@ -81,7 +81,7 @@ class ParallelCoverage:
     decompose: Decomposer = field(default_factory=BoustrophedonCells)
     swaths: SwathGenerator = field(default_factory=ParallelSwaths)
     order: SwathOrder = field(default_factory=Boustrophedon)
-    turn_cost_m: float = LengthAndTurns().turn_cost_m  # to choose each cell's angle
+    turn_cost_m: float = FlightTime().turn_cost_m  # to choose each cell's angle
     name: str = "parallel"
 
     def estimate(self, area: BaseGeometry, width_m: float, objective: PathObjective) -> float:
@@ -413,10 +413,10 @@ def plan_coverage_path(
     connector: Connector | None = None,
 ) -> CoverageResult:
     """Cover ``area`` (metres, holes allowed) with passes ``width_m`` wide; keep the plan
-    ``objective`` (by default length plus the default drone's turns) finds cheapest."""
+    ``objective`` (by default the default drone's flight time) finds cheapest."""
     area = as_area(area)
     check_width(area, width_m)
-    objective = objective or LengthAndTurns()
+    objective = objective or FlightTime()
     strategies = strategies or default_strategies(objective)
     order = order or OrToolsOrder()
     connector = connector or VisibilityConnector(join_region(area))

@@ -1,28 +1,31 @@
 """Objectives: the cost a stage minimises, passed in rather than hard-coded.
 
 >>> from shapely.geometry import LineString
->>> LengthAndTurns(turn_cost_m=50).cost(LineString([(0, 0), (100, 0), (100, 10), (0, 10)]))
-310.0
->>> LengthAndTurns.of(BatteryModel(cruise_speed_m_s=10, turn_s=2)).turn_cost_m
-20.0
+>>> square = LineString([(0, 0), (1000, 0), (1000, 1000), (0, 1000)])
+>>> fast = FlightTime.of(BatteryModel(cruise_speed_m_s=10))
+>>> round(fast.cost(square) / 10 - square.length / 10, 1)   # seconds lost: start, 2 corners, stop
+11.7
+>>> quick = FlightTime.of(BatteryModel(cruise_speed_m_s=10, accel_m_s2=5))   # WPNAV_ACCEL 500
+>>> round(quick.cost(square) / 10, 1)
+311.2
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from shapely.geometry import LineString
 
-from routes.geometry import SHARP_TURN_DEG, turns
+from routes.flight_time import WpNav, corner_loss_s, path_time_s
 from routes.types import BatteryModel
 
 
 class PathObjective(Protocol):
     """Cost of a path in metres-equivalent (lower is better)."""
 
-    #: what a sharp turn costs, for stages that price turns before there is a path to cost
-    #: (a sweep angle is chosen by its pass count)
+    #: what a pass end (a U-turn through two square corners) costs, for stages that price
+    #: turns before there is a path to cost (a sweep angle is chosen by its pass count)
     @property
     def turn_cost_m(self) -> float: ...
 
@@ -40,20 +43,22 @@ class PathLength:
 
 
 @dataclass(frozen=True, slots=True)
-class LengthAndTurns:
-    """Length plus a fixed cost per sharp turn (a multicopter slows down and speeds up again).
+class FlightTime:
+    """The time an ArduCopter takes to fly the path in AUTO (`routes.flight_time`), as the
+    metres it would cruise in that time: corners cost what the speed profile loses there (a
+    gentle bend nothing, a square corner a few seconds, a U-turn nearly a stop), which is also
+    how sorties are timed, so the pattern chosen is the one that flies fastest."""
 
-    The default prices a turn as the default drone's `BatteryModel` does when it times a
-    sortie (`of` does so for any drone), so the pattern chosen is the one that flies fastest.
-    """
-
-    turn_cost_m: float = BatteryModel().turn_m
-    min_turn_deg: float = SHARP_TURN_DEG
+    nav: WpNav = field(default_factory=WpNav)
 
     @classmethod
-    def of(cls, battery: BatteryModel) -> LengthAndTurns:
-        """Turns priced at the distance ``battery``'s drone would cruise in the time it loses."""
-        return cls(turn_cost_m=battery.turn_m)
+    def of(cls, battery: BatteryModel) -> FlightTime:
+        """Priced for ``battery``'s drone (its cruise speed and waypoint navigation)."""
+        return cls(battery.nav)
+
+    @property
+    def turn_cost_m(self) -> float:
+        return 2 * corner_loss_s(90.0, self.nav) * self.nav.speed_m_s
 
     def cost(self, path: LineString) -> float:
-        return float(path.length) + self.turn_cost_m * turns(path, self.min_turn_deg)
+        return path_time_s(path, self.nav) * self.nav.speed_m_s

@@ -25,7 +25,7 @@ from routes.coverage import CoverageStrategy, join_region, plan_coverage_path
 from routes.errors import InvalidAreaError, PlanningError, UnreachableError, at
 from routes.geometry import as_area, outside_length, polygons, turns
 from routes.mission import MAX_ALTITUDE_M, check_altitude
-from routes.objectives import LengthAndTurns
+from routes.objectives import FlightTime
 from routes.sorties import assign_drones, makespan_s, split_sorties
 from routes.types import BatteryModel, Plan, PlanStats, Route, Sortie
 
@@ -218,8 +218,8 @@ def plan_coverage(
         check_reachable(polygons(cover), airspace.allowed, station)
     check_reachable(polygons(cover), joins, None)
     connector = VisibilityConnector(joins)
-    # patterns compared as the sorties will be timed: a turn costs what the drone loses there
-    objective = LengthAndTurns.of(params.battery)
+    # patterns compared as the sorties will be timed: by the autopilot's speed profile
+    objective = FlightTime.of(params.battery)
     result = plan_coverage_path(
         cover,
         params.swath_width_m,

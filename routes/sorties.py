@@ -29,7 +29,7 @@ from shapely.geometry import LineString, Point
 
 from routes.connect import Connector
 from routes.errors import BatteryError, at
-from routes.geometry import SHARP_TURN_DEG, turn_mask
+from routes.flight_time import corner_loss_s, polyline_time_s, stop_s
 from routes.mission import count_items
 from routes.types import BatteryModel, Leg, LegKind, Route, Sortie
 
@@ -143,10 +143,16 @@ def split_sorties(
     home = np.array([station.x, station.y])
     euclid = np.hypot(*(flat.xy - home).T)
     loiter_m = np.cumsum(flat.loiter) * battery.cruise_speed_m_s
-    # time lost at sharp turns, in metres of cruise: at the vertices inside a sortie, plus
-    # one where it leaves the way out and one where it joins the way back
-    turn_m = battery.turn_m
-    sharp = np.cumsum(turn_mask(flat.xy, SHARP_TURN_DEG)) * turn_m
+    # time the speed profile loses (corners, short legs), in metres of cruise, at the route's
+    # waypoints inside a sortie (the cut candidates added by densifying are not waypoints),
+    # plus the start and the stop at the station and a U-turn at most where the route leaves
+    # the way out and where it joins the way back: the exact time is checked below
+    nav = battery.nav
+    lost = np.zeros(len(flat.xy))
+    waypoints = np.flatnonzero(flat.real)
+    lost[waypoints] = polyline_time_s(flat.xy[waypoints], nav, flat.loiter[waypoints] > 0)
+    sharp = np.cumsum(np.maximum(lost, 0.0)) * nav.speed_m_s
+    turn_m = (stop_s(nav) / 2 + corner_loss_s(180.0, nav)) * nav.speed_m_s
     pts = [Point(float(x), float(y)) for x, y in flat.xy]
     back_cache: dict[int, float] = {}
 
@@ -213,12 +219,20 @@ def split_sorties(
             return Route(tuple(legs))
 
         sortie = build(i0, i1)
-        # the ways out and back may turn more than the two turns allowed for: shorten
-        while i1 > i0 + 1 and Sortie(sortie).duration_s(battery) > battery.endurance_s * (
-            1 - battery.reserve_frac
-        ):
+        # the ways out and back may turn more than allowed for: shorten
+        limit_s = battery.endurance_s * (1 - battery.reserve_frac)
+        while i1 > i0 + 1 and Sortie(sortie).duration_s(battery) > limit_s:
             i1 -= 1
             sortie = build(i0, i1)
+        if Sortie(sortie).duration_s(battery) > limit_s + 1e-6:
+            raise BatteryError(
+                f"the route near {at(*flat.xy[i0])} is out of range: flying there, one leg of "
+                f"it and back takes {Sortie(sortie).duration_s(battery):.0f} s with take-off "
+                f"and landing, one battery gives {limit_s:.0f} s after the reserve (raise "
+                "speed or endurance, or lower the reserve)",
+                point_index=i0,
+                range_m=budget_m,
+            )
         if count_items(sortie, photo) > battery.max_mission_items:
             good, top = i0 + 1, int(i1)  # largest end that fits the mission memory
             while good < top:

@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from routes.connect import VisibilityConnector
 from routes.constraints import Airspace, geofence
 from routes.errors import PlanningError
-from routes.geometry import SHARP_TURN_DEG, turns
+from routes.flight_time import path_time_s
 from routes.pipeline import PatrolParams, Zone, finish, zone_sets
 from routes.types import Leg, Plan, Route
 
@@ -108,21 +108,16 @@ def plan_tour(
     nodes = [station] + [h.point for h in spots]
     loiter = [0.0] + [h.loiter_s for h in spots]
     n = len(nodes)
-    # seconds from node i to node j, rounded up so a tour never runs over: flight, the turns
-    # on the way (round a no-fly zone), the turn at j if it is a hotspot, and the loiter there
+    # seconds from node i to node j, rounded up so a tour never runs over: the flight from
+    # a stop to a stop by the autopilot's speed profile (corners round a no-fly zone
+    # included), and the loiter at j
+    nav = battery.nav
     flight = [[0.0] * n for _ in range(n)]
     for i in range(n):
         for j in range(i + 1, n):
             link = connector.link(nodes[i], nodes[j])
-            bends = turns(link, SHARP_TURN_DEG) * battery.turn_s
-            flight[i][j] = flight[j][i] = link.length / battery.cruise_speed_m_s + bends
-    time_s = [
-        [
-            math.ceil(flight[i][j] + loiter[j] + (battery.turn_s if j and i != j else 0.0))
-            for j in range(n)
-        ]
-        for i in range(n)
-    ]
+            flight[i][j] = flight[j][i] = path_time_s(link, nav)
+    time_s = [[math.ceil(flight[i][j] + loiter[j]) for j in range(n)] for i in range(n)]
     limit = int(battery.usable_s)
     # a higher priority always outweighs any saving from dropping lower ones
     penalties = [0] + [10 ** (3 + min(max(h.priority, 1), 5)) * max(limit, 1) for h in spots]

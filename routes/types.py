@@ -9,14 +9,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from routes.errors import PlanningError
-from routes.geometry import SHARP_TURN_DEG, turns
+from routes.flight_time import WpNav, path_time_s
 
 if TYPE_CHECKING:
     from routes.account import AreaAccount
@@ -112,16 +114,19 @@ class BatteryModel:
     reserve_frac: float = 0.25
     max_mission_items: int = 250
     takeoff_landing_s: float = 60.0
-    #: seconds lost at each sharp turn (over `SHARP_TURN_DEG`): braking into the corner and
-    #: speeding up out of it; an ArduCopter 4 blending a square corner at 15 m/s with
-    #: WPNAV_ACCEL 2.5 m/s² loses about 1 s, a copter stopping at every waypoint about 6 s
-    turn_s: float = 1.5
+    #: how the autopilot flies between waypoints (ArduCopter's WPNAV_ACCEL, WPNAV_RADIUS,
+    #: WPNAV_JERK): what corners and stops cost (`routes.flight_time`)
+    accel_m_s2: float = 2.5
+    wp_radius_m: float = 2.0
+    jerk_m_s3: float = 1.0
 
     def __post_init__(self) -> None:
         if self.cruise_speed_m_s <= 0 or self.endurance_s <= 0:
             raise PlanningError("cruise speed and endurance must be positive")
-        if not self.turn_s >= 0:
-            raise PlanningError(f"time lost per turn must be >= 0 s, got {self.turn_s}")
+        for what, value in (("acceleration", self.accel_m_s2), ("waypoint radius",
+                            self.wp_radius_m), ("jerk", self.jerk_m_s3)):  # fmt: skip
+            if not (value > 0 and math.isfinite(value)):
+                raise PlanningError(f"the autopilot's {what} must be positive, got {value:g}")
         if not 0 <= self.reserve_frac < 1:
             raise PlanningError(f"reserve fraction must be in [0, 1), got {self.reserve_frac}")
         if self.max_mission_items < 8:
@@ -130,9 +135,14 @@ class BatteryModel:
             )
 
     @property
-    def turn_m(self) -> float:
-        """The distance the drone would cruise in the time it loses at a sharp turn."""
-        return float(self.turn_s * self.cruise_speed_m_s)
+    def nav(self) -> WpNav:
+        """The autopilot's waypoint navigation at this drone's cruise speed."""
+        return WpNav(
+            speed_m_s=self.cruise_speed_m_s,
+            accel_m_s2=self.accel_m_s2,
+            jerk_m_s3=self.jerk_m_s3,
+            radius_m=self.wp_radius_m,
+        )
 
     @property
     def usable_s(self) -> float:
@@ -159,12 +169,27 @@ class Sortie:
         return self.route.length_m
 
     def duration_s(self, battery: BatteryModel) -> float:
+        """Flight time: the route by the autopilot's speed profile (`routes.flight_time`),
+        stopping at each loiter, plus the loiters, take-off and landing."""
         return (
-            self.route.length_m / battery.cruise_speed_m_s
-            + self.route.loiter_s
-            + battery.takeoff_landing_s
-            + battery.turn_s * turns(self.route.line(), SHARP_TURN_DEG)
+            route_time_s(self.route, battery.nav) + self.route.loiter_s + battery.takeoff_landing_s
         )
+
+
+def route_time_s(route: Route, nav: WpNav) -> float:
+    """Seconds to fly ``route`` waypoint to waypoint, from rest to rest, stopping at loiters."""
+    coords: list[tuple[float, float]] = []
+    stops: list[bool] = []
+    for leg in route.legs:
+        for x, y in leg.line.coords:
+            if not coords or (x, y) != coords[-1]:
+                coords.append((float(x), float(y)))
+                stops.append(False)
+        if leg.kind == "loiter" and coords:
+            stops[-1] = True
+    if len(coords) < 2:
+        return 0.0
+    return path_time_s(np.asarray(coords), nav, np.asarray(stops))
 
 
 @dataclass(frozen=True, slots=True)

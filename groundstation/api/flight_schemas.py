@@ -58,11 +58,20 @@ class PlanCreate(InputModel):
     )
     power_w: float | None = Field(None, gt=0, le=100_000, description="power drawn in cruise, W")
     reserve_frac: float = Field(DEFAULT_BATTERY.reserve_frac, ge=0, lt=1)
-    turn_s: float = Field(
-        DEFAULT_BATTERY.turn_s,
-        ge=0,
-        le=60,
-        description="seconds lost at each turn over 60 degrees (sorties' time)",
+    accel_m_s2: float = Field(
+        DEFAULT_BATTERY.accel_m_s2,
+        ge=0.5,
+        le=5,
+        description="the autopilot's horizontal acceleration between waypoints, m/s² "
+        "(ArduCopter's WPNAV_ACCEL / 100): with the speed and the waypoint radius, what "
+        "corners and stops cost in the flight-time estimate",
+    )
+    wp_radius_m: float = Field(
+        DEFAULT_BATTERY.wp_radius_m,
+        ge=0.05,
+        le=10,
+        description="waypoint radius, m (ArduCopter's WPNAV_RADIUS / 100): how widely corners "
+        "are cut",
     )
     max_items: int = Field(DEFAULT_BATTERY.max_mission_items, ge=8, le=5000)
     use_station: bool = True

@@ -79,11 +79,20 @@ BatteryWhOpt = Annotated[
     ),
 ]
 PowerOpt = Annotated[float | None, typer.Option("--power-w", help="Power drawn in cruise, W.")]
-TurnOpt = Annotated[
+AccelOpt = Annotated[
     float,
     typer.Option(
-        "--turn-time",
-        help="Seconds lost at each sharp turn (over 60 degrees), braking and speeding up.",
+        "--accel",
+        help="Horizontal acceleration between waypoints, m/s² (ArduCopter's WPNAV_ACCEL / 100): "
+        "with --speed and --wp-radius, what corners and stops cost in the flight-time estimate "
+        "patterns are chosen and sorties split by (replaces --turn-time).",
+    ),
+]
+WpRadiusOpt = Annotated[
+    float,
+    typer.Option(
+        "--wp-radius",
+        help="Waypoint radius, m (ArduCopter's WPNAV_RADIUS / 100): how widely corners are cut.",
     ),
 ]
 RestrictedOpt = Annotated[
@@ -133,7 +142,8 @@ _TAIL = (
     _option("max_items", ItemsOpt, DEFAULT_BATTERY.max_mission_items),
     _option("battery_wh", BatteryWhOpt, None),
     _option("power_w", PowerOpt, None),
-    _option("turn_time", TurnOpt, DEFAULT_BATTERY.turn_s),
+    _option("accel", AccelOpt, DEFAULT_BATTERY.accel_m_s2),
+    _option("wp_radius", WpRadiusOpt, DEFAULT_BATTERY.wp_radius_m),
     _option("restricted", RestrictedOpt, Policy.avoid),
     _option("vehicle", VehicleOpt, Vehicle.arducopter),
     _option("fence_points", FencePointsOpt, None),
@@ -165,7 +175,8 @@ class SharedOptions:
     max_items: int
     battery_wh: float | None
     power_w: float | None
-    turn_time: float
+    accel: float
+    wp_radius: float
     restricted: Policy
     vehicle: Vehicle
     fence_points: int | None
@@ -178,7 +189,8 @@ class SharedOptions:
             altitude_m=self.altitude, area=self.area, swath_width_m=self.swath_width,
             camera_hfov_deg=self.camera_hfov, overlap_frac=self.overlap, drones=self.drones,
             speed_m_s=self.speed, endurance_s=self.endurance, battery_wh=self.battery_wh,
-            power_w=self.power_w, reserve_frac=self.reserve, turn_s=self.turn_time,
+            power_w=self.power_w, reserve_frac=self.reserve, accel_m_s2=self.accel,
+            wp_radius_m=self.wp_radius,
             max_items=self.max_items, use_station=self.station != "none",
             restricted=self.restricted.value, vehicle=self.vehicle.value,
             fence_points=self.fence_points, **own,

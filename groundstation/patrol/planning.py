@@ -99,6 +99,7 @@ def coverage_strategies(pattern: Pattern, battery: BatteryModel) -> list[Coverag
         ParallelCoverage,
         WavefrontCoverage,
     )
+    from routes.objectives import FlightTime
 
     chosen: list[CoverageStrategy] = []
     if pattern in ("auto", "channel"):
@@ -106,7 +107,7 @@ def coverage_strategies(pattern: Pattern, battery: BatteryModel) -> list[Coverag
     if pattern in ("auto", "wavefront"):
         chosen.append(WavefrontCoverage())
     if pattern in ("auto", "parallel"):
-        chosen.append(ParallelCoverage(turn_cost_m=battery.turn_m))
+        chosen.append(ParallelCoverage(turn_cost_m=FlightTime.of(battery).turn_cost_m))
     return chosen
 
 

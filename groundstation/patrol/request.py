@@ -76,6 +76,10 @@ class _Names(dict[str, str]):
         return named(key)
 
 
+#: parameters older plans were stored with that no longer exist (ignored when read back)
+_RETIRED = frozenset({"turn_s"})
+
+
 @dataclass(frozen=True, slots=True)
 class PlanRequest:
     """A patrol to plan; geometries are GeoJSON dicts in WGS84, lengths in metres.
@@ -95,7 +99,8 @@ class PlanRequest:
     speed_m_s: float = DEFAULT_BATTERY.cruise_speed_m_s
     endurance_s: float = DEFAULT_BATTERY.endurance_s
     reserve_frac: float = DEFAULT_BATTERY.reserve_frac
-    turn_s: float = DEFAULT_BATTERY.turn_s
+    accel_m_s2: float = DEFAULT_BATTERY.accel_m_s2
+    wp_radius_m: float = DEFAULT_BATTERY.wp_radius_m
     max_items: int = DEFAULT_BATTERY.max_mission_items
     use_station: bool = True
     restricted: RestrictedPolicy = "avoid"
@@ -135,6 +140,9 @@ class PlanRequest:
     def from_params(cls, params: Mapping[str, Any]) -> PlanRequest:
         """The request stored as a plan's parameters (:meth:`as_params`), as it was made."""
         known = {f.name for f in fields(cls)}
+        # plans stored before flight time was estimated by the speed profile priced each
+        # sharp turn at ``turn_s`` seconds; the vehicle's defaults price them now
+        params = {k: v for k, v in params.items() if k not in _RETIRED}
         unknown = sorted(set(params) - known)
         if unknown:
             raise InvalidRequest(f"unknown plan parameters: {', '.join(unknown)}", field=unknown[0])
@@ -192,7 +200,7 @@ class PlanRequest:
 
         battery = BatteryModel(
             self.speed_m_s, self.endurance_used_s, self.reserve_frac, self.max_items,
-            turn_s=self.turn_s,
+            accel_m_s2=self.accel_m_s2, wp_radius_m=self.wp_radius_m,
         )  # fmt: skip
         swath = self.swath_m()
         camera = self.camera

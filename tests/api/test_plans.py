@@ -92,22 +92,22 @@ def test_preview_returns_stats_without_storing(station, pilot):
     assert station.client.get("/api/plans", headers=pilot).json()["count"] == 0
 
 
-def test_time_lost_per_turn_is_part_of_the_plan(station, pilot):
-    """The same shore loop flown with 6 s lost per sharp turn takes 6 s per turn longer than
-    with none; a negative turn time is a 422 naming the field."""
+def test_the_autopilots_acceleration_and_radius_time_the_plan(station, pilot):
+    """The same shore loop is timed by the autopilot's speed profile: slower to fly with a
+    gentler WPNAV_ACCEL, faster with a wider WPNAV_RADIUS (corners cut wider), the same path
+    in each case; an acceleration out of ArduCopter's range is a 422 naming the field."""
     stats = {}
-    for turn_s in (0.0, 6.0):
-        body = coverage(kind="shore", swath_width_m=None, turn_s=turn_s)
+    for accel, radius in ((2.5, 2.0), (1.0, 2.0), (2.5, 10.0)):
+        body = coverage(kind="shore", swath_width_m=None, accel_m_s2=accel, wp_radius_m=radius)
         r = station.client.post("/api/plans/preview", json=body, headers=pilot)
         assert r.status_code == 200, r.text
-        stats[turn_s] = r.json()["stats"]
-    free, dear = stats[0.0], stats[6.0]
-    assert dear["length_m"] == pytest.approx(free["length_m"])
-    assert dear["turns"] == free["turns"] >= 4  # the square's corners at least
-    assert dear["flight_time_s"] == pytest.approx(free["flight_time_s"] + 6.0 * free["turns"])
-    r = station.client.post("/api/plans/preview", json=coverage(turn_s=-1), headers=pilot)
+        stats[accel, radius] = r.json()["stats"]
+    base, gentle, wide = stats[2.5, 2.0], stats[1.0, 2.0], stats[2.5, 10.0]
+    assert gentle["length_m"] == pytest.approx(base["length_m"])
+    assert wide["flight_time_s"] < base["flight_time_s"] < gentle["flight_time_s"]
+    r = station.client.post("/api/plans/preview", json=coverage(accel_m_s2=0), headers=pilot)
     assert r.status_code == 422
-    assert "turn_s" in r.text
+    assert "accel_m_s2" in r.text
 
 
 def test_refusal_names_the_place_by_longitude_and_latitude(station, pilot):
@@ -384,7 +384,8 @@ def test_api_plans_with_the_planners_defaults_as_the_cli_does(station, pilot):
     cli = {p.name: p.default for p in _TAIL}
     assert cli["speed"] == params["speed_m_s"]
     assert cli["endurance"] == params["endurance_s"]
-    assert cli["turn_time"] == params["turn_s"]
+    assert cli["accel"] == params["accel_m_s2"] == DEFAULT_BATTERY.accel_m_s2
+    assert cli["wp_radius"] == params["wp_radius_m"] == DEFAULT_BATTERY.wp_radius_m
 
 
 def test_camera_and_battery_energy_are_planned_as_the_cli_plans_them(station, pilot):

@@ -93,7 +93,8 @@ def test_the_battery_energy_sets_the_endurance_until_a_learned_model_does() -> N
 
 
 def test_stored_parameters_give_the_request_back() -> None:
-    """A plan's stored parameters make the same request again; unknown ones are refused."""
+    """A plan's stored parameters make the same request again; unknown ones are refused, a
+    retired one (``turn_s``) is read past."""
     req = PlanRequest(
         kind="coverage", altitude_m=80, camera_hfov_deg=84, overlap_frac=0.3, battery_wh=300,
         power_w=600, pattern="parallel", vehicle_id=4,
@@ -103,6 +104,9 @@ def test_stored_parameters_give_the_request_back() -> None:
         PlanRequest.from_params({**req.as_params(), "zoom": 2})
     old = {"kind": "shore", "altitude_m": 60, "endurance_s": 3300, "battery": None}
     assert PlanRequest.from_params(old).pattern == "auto"  # stored before the field existed
+    # stored when each sharp turn was priced at turn_s seconds: now timed by the speed profile
+    retired = PlanRequest.from_params({**old, "turn_s": 6.0})
+    assert retired == PlanRequest.from_params(old)
 
 
 def test_the_api_body_is_the_request_with_a_name() -> None:
@@ -124,7 +128,8 @@ def test_every_cli_option_names_a_request_field_with_its_default() -> None:
     options = {p.name: p.default for p in (*_HEAD, *_TAIL)}
     same = {
         "speed": "speed_m_s", "endurance": "endurance_s", "reserve": "reserve_frac",
-        "max_items": "max_items", "turn_time": "turn_s", "drones": "drones",
+        "max_items": "max_items", "accel": "accel_m_s2", "wp_radius": "wp_radius_m",
+        "drones": "drones",
         "swath_width": "swath_width_m", "camera_hfov": "camera_hfov_deg",
         "overlap": "overlap_frac", "battery_wh": "battery_wh", "power_w": "power_w",
         "fence_points": "fence_points",

@@ -112,7 +112,8 @@ def test_station_out_of_battery_range_is_refused() -> None:
         ({"cruise_speed_m_s": 0}, "positive"),
         ({"reserve_frac": 1.0}, "reserve"),
         ({"max_mission_items": 3}, "mission items"),
-        ({"turn_s": -1.0}, "per turn"),
+        ({"accel_m_s2": 0.0}, "acceleration"),
+        ({"wp_radius_m": -1.0}, "waypoint radius"),
     ],
 )
 def test_bad_battery_model_is_refused(kwargs, match) -> None:

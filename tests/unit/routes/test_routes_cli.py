@@ -78,7 +78,7 @@ def test_waypoints_per_sortie_when_the_battery_is_short(tmp_path) -> None:
         (["--swath-width", "60", "--station", "nowhere"], "LON,LAT"),
         (["--swath-width", "60", "--reserve", "1.5"], "reserve"),
         (["--swath-width", "60", "--battery-wh", "500"], "go together"),
-        (["--swath-width", "60", "--turn-time", "-1"], "per turn"),
+        (["--swath-width", "60", "--accel", "-1"], "acceleration"),
     ],
 )
 def test_bad_options_give_one_line_and_exit_2(tmp_path, args, message) -> None:
@@ -90,14 +90,17 @@ def test_bad_options_give_one_line_and_exit_2(tmp_path, args, message) -> None:
     assert "Traceback" not in res.output
 
 
-def test_turn_time_shortens_sorties(tmp_path) -> None:
-    """Time lost at turns counts against the battery: a dear turn gives more sorties."""
+def test_a_sluggish_autopilot_needs_more_sorties(tmp_path) -> None:
+    """Time lost braking for corners counts against the battery: with a gentle WPNAV_ACCEL
+    (--accel 0.5) and a tight WPNAV_RADIUS the same pond needs more sorties than with a brisk
+    one and wide corners."""
     counts = []
-    for turn in ("0", "20"):
-        out = tmp_path / f"pond_{turn}.geojson"
+    for accel, radius in (("5", "10"), ("0.5", "0.5")):
+        out = tmp_path / f"pond_{accel}.geojson"
         res = _run("coverage", "--area", str(POND), "--altitude", "60", "--swath-width", "30",
                    "--station", "119.2990,29.0795", "--endurance", "500", "--speed", "10",
-                   "--turn-time", turn, "--format", "geojson", "-o", str(out))  # fmt: skip
+                   "--accel", accel, "--wp-radius", radius, "--format", "geojson",
+                   "-o", str(out))  # fmt: skip
         assert res.exit_code == 0, res.output
         counts.append(json.loads(out.read_text())["properties"]["sorties"])
     assert counts[1] > counts[0]

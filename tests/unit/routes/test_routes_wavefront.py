@@ -19,7 +19,7 @@ from routes.coverage import (
 )
 from routes.gapfill import uncovered
 from routes.geometry import covered_fraction, outside_length, polygons, turns
-from routes.objectives import LengthAndTurns
+from routes.objectives import FlightTime
 from routes.ordering import Chunk
 from routes.testing import winding_river
 from routes.wavefront import (
@@ -163,7 +163,7 @@ def test_wavefront_covers_a_winding_river_shorter_than_loops(river_plans) -> Non
 def test_estimate_is_close_to_the_real_cost(river_plans) -> None:
     """The quick estimate is within 15 % below the cost of the plan finally made."""
     river, wave, _ = river_plans
-    guess = WavefrontCoverage().estimate(river, 80.0, LengthAndTurns())
+    guess = WavefrontCoverage().estimate(river, 80.0, FlightTime())
     assert 0.85 * wave.costs["wavefront"] <= guess <= 1.02 * wave.costs["wavefront"]
 
 
