@@ -40,6 +40,7 @@ from groundstation.api import (
     vehicles,
     video,
     web,
+    whep,
 )
 from groundstation.api import evidence as evidence_api
 from groundstation.api import freshness as freshness_api
@@ -88,7 +89,8 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[ServicesHook
         app.include_router(module.router)
     for flight in (plans, patrols, vehicle_commands):
         app.include_router(flight.router)
-    for module in (freshness_api, reports_api, schedules_api, evidence_api, weather_api, video):
+    domains = (freshness_api, reports_api, schedules_api, evidence_api, weather_api, video, whep)
+    for module in domains:
         app.include_router(module.router)
     return app
 

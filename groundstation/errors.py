@@ -34,6 +34,9 @@ Every error carries structured fields, not just text::
         ├── InvalidRequest (ValueError)  422: valid JSON but not acceptable (e.g. assignee role)
         ├── PayloadTooLarge              413: an upload over the size limit
         ├── UnsupportedMediaType         415: an upload that is not an accepted image
+        ├── InvalidOffer (ValueError)    400: a WebRTC (WHEP) SDP offer that cannot be read
+        │   └── NoCommonCodec            406: an offer without H.264 (the cameras' codec)
+        ├── ViewerLimit                  503: every WebRTC viewer place is taken
         ├── StoredFileDamaged            409: stored bytes that no longer match their hash
         └── TooManyRequests              429: logins throttled or locked (``retry_after_s``)
 """
@@ -251,6 +254,24 @@ class UnsupportedMediaType(ServiceError):
     """An upload whose content is not one of the accepted image formats."""
 
     status = 415
+
+
+class InvalidOffer(ServiceError, ValueError):
+    """A WebRTC offer (WHEP) that is not a usable SDP offer for a video stream (``reason``)."""
+
+    status = 400
+
+
+class NoCommonCodec(InvalidOffer):
+    """A WebRTC offer whose browser cannot receive H.264, the codec the cameras send."""
+
+    status = 406
+
+
+class ViewerLimit(ServiceError):
+    """Every WebRTC viewer place (``max_sessions``) is taken: the page falls back to MSE."""
+
+    status = 503
 
 
 class TooManyRequests(ServiceError):

@@ -7,6 +7,7 @@ the recorder subscribe to it, and the camera is told to stream (VIDEO_START_STRE
 anyone does, and to stop `stop_grace_s` after the last one leaves. Photos the camera announces
 (CAMERA_IMAGE_CAPTURED with an ``http://`` file URL) are downloaded, hashed, stored as files and
 recorded in ``camera_photos``; recordings go to ``video_segments``.
+WebRTC viewers (WHEP, :mod:`groundstation.video.whep`) share one subscription per stream.
 
 A vehicle without a camera costs three unanswered REQUEST_MESSAGEs once; nothing else waits on
 the camera, and no camera failure reaches the flight side.
@@ -34,10 +35,12 @@ from groundstation.link.codec import MavMessage
 from groundstation.link.fleet import Fleet
 from groundstation.video import photos
 from groundstation.video.camera_client import CameraClient, CameraInfo, StreamInfo
+from groundstation.video.passthrough import Watch
 from groundstation.video.recorder import Segment, SegmentRecorder
 from groundstation.video.settings import VideoSettings
 from groundstation.video.source import Subscriber, VideoSource
 from groundstation.video.still import StillStamp, next_picture, stamped_jpeg
+from groundstation.video.whep import WhepSessions
 
 Msg = MavMessage
 log = logging.getLogger(__name__)
@@ -70,6 +73,9 @@ class VideoService:
         self._tg: asyncio.TaskGroup | None = None
         self._stop_timers: dict[int, asyncio.TimerHandle] = {}
         self._changed = asyncio.Event()
+        self.webrtc: WhepSessions | None = None
+        if settings.webrtc:
+            self.webrtc = WhepSessions(self._webrtc_watch, settings.webrtc_max_sessions)
 
     @property
     def photos_dir(self) -> Path:
@@ -97,6 +103,8 @@ class VideoService:
                     await asyncio.Event().wait()
         finally:
             self._tg = None
+            if self.webrtc is not None:
+                await self.webrtc.close()
             self.close()
 
     def close(self) -> None:
@@ -211,6 +219,11 @@ class VideoService:
         source = self.sources[sysid]
         async with source.subscribe(name) as sub:
             yield source, sub
+
+    def _webrtc_watch(self, sysid: int) -> Watch | None:
+        if sysid not in self.sources:
+            return None
+        return lambda: self.watch(sysid, "webrtc")
 
     async def still(
         self, sysid: int, name: str, timeout_s: float = 10.0

@@ -34,6 +34,12 @@ class VideoSettings(BaseModel):
     stop_grace_s: float = Field(
         5.0, ge=0, description="keep a stream running this long after its last viewer leaves"
     )
+    webrtc: bool = Field(
+        True, description="offer WebRTC viewing by WHEP (H.264 passed through; else MSE only)"
+    )
+    webrtc_max_sessions: int = Field(
+        40, ge=1, description="WebRTC viewers at once, all streams together (then MSE)"
+    )
     fetch_photos: bool = Field(True, description="download photos the cameras announce")
     max_photo_bytes: int = Field(30 * 1024 * 1024, gt=0, description="largest photo fetched")
 

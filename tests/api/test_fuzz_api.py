@@ -91,6 +91,9 @@ class Station:
         }
 
 
+# A WHEP offer (POST /api/video/{sysid}/whep) is SDP text: sent as text, as text/plain is.
+schemathesis.serializer.alias("application/sdp", "text/plain")
+
 # The schema is read at collection (schemathesis' lazy fixture loader does not run under
 # pytest 9), from an app that does nothing until its first request starts its lifespan.
 _STATION_DIR = Path(tempfile.mkdtemp(prefix="ecopatrol-fuzz-"))
