@@ -1,5 +1,6 @@
 """Live video in a real browser: a simulated drone's camera, found over MAVLink, played in the
-page through Media Source Extensions (H.264 passed through), checked by its pixels."""
+page through Media Source Extensions (H.264 passed through), checked by its pixels. The page
+plays WebRTC by default (test_live_video_webrtc.py); ``?video=mse`` picks MSE here."""
 
 from __future__ import annotations
 
@@ -69,11 +70,13 @@ def test_pilot_watches_the_drone_and_turns_its_gimbal(
     blank), recent (time stamp < 2 s old); "look ahead" tilts the gimbal up and the yellow
     dredger placed 10 m north comes into the upper half of the picture; "photo" puts the
     camera's 1280x720 JPEG on the map."""
-    context, page, errors = open_page(browser, camera_station.url)
+    context, page, errors = open_page(browser, f"{camera_station.url}/?video=mse")
     try:
         log_in(page, "pilot1")
         page.click("[data-testid=vehicle-item][data-sysid='1']")
-        page.wait_for_selector("[data-testid=video-pane][data-sysid='1']", timeout=WAIT_MS)
+        page.wait_for_selector(
+            "[data-testid=video-pane][data-sysid='1'][data-transport=mse]", timeout=WAIT_MS
+        )
         page.wait_for_function(
             "() => { const v = document.querySelector('[data-testid=video]');"
             " return v && v.videoWidth > 0 && v.currentTime > 0.3; }",

@@ -1,11 +1,17 @@
 // Live video: a pane per selected vehicle with a camera (several on a desktop, one on a phone),
 // and the photos its camera took, on the map where they were taken.
 //
-// The station passes the camera's H.264 through untouched, as fragmented MP4 over a websocket
-// (/ws/video/{sysid}): a JSON {"type": "init", "mime": ...} first, then binary MP4 pieces that
-// go straight into a Media Source Extensions SourceBuffer. The player keeps to the live edge:
-// when more than LAG_S is buffered ahead of what is shown it jumps forward, so a stall (a busy
-// tab, a slow network) costs picture, never delay.
+// The station passes the camera's H.264 through untouched, two ways:
+// - WebRTC by WHEP (the default): an SDP offer POSTed to /api/video/{sysid}/whep, the answer
+//   played from an RTCPeerConnection (no library); DELETE of the session's URL on close. The
+//   browser's jitter buffer is asked to keep nothing (jitterBufferTarget 0): live first.
+// - Media Source Extensions (the fallback when WebRTC fails: no H.264 receiver, no ICE path, no
+//   viewer place left): fragmented MP4 over a websocket (/ws/video/{sysid}): a JSON
+//   {"type": "init", "mime": ...} first, then binary MP4 pieces that go straight into a
+//   SourceBuffer. The player keeps to the live edge: when more than LAG_S is buffered ahead of
+//   what is shown it jumps forward, so a stall (a busy tab, a slow network) costs picture, never
+//   delay.
+// "?video=mse" or "?video=webrtc" in the page's address picks one without fallback (benches).
 import { h, toast } from "./dom.js";
 import { t } from "./i18n.js";
 import { L } from "./map.js";
@@ -99,6 +105,96 @@ export class VideoPlayer {
       this.pending = []; // quota or a decode error: drop the backlog, the next key frame recovers
       this.onState("error", err.message);
     }
+  }
+}
+
+const ICE_GATHER_MS = 2000;
+const FIRST_FRAME_MS = 8000;
+
+/** Wait until `pc` has gathered its ICE candidates (host only: no STUN), at most `ms`. */
+function iceGathered(pc, ms) {
+  return new Promise((resolve) => {
+    if (pc.iceGatheringState === "complete") resolve();
+    const timer = setTimeout(resolve, ms);
+    pc.addEventListener("icegatheringstatechange", () => {
+      if (pc.iceGatheringState === "complete") {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+/** WebRTC by WHEP: the camera's H.264 in an RTCPeerConnection. start() rejects if it fails. */
+export class WhepPlayer {
+  /** @param {HTMLVideoElement} video  @param {string} url  the WHEP endpoint  @param {string} token */
+  constructor(video, url, token) {
+    this.video = video;
+    this.url = url;
+    this.token = token;
+    this.pc = null;
+    this.session = null;
+    this.onState = () => {};
+    this.onFailed = () => {};
+  }
+
+  async start() {
+    this.onState("connecting");
+    const caps = window.RTCRtpReceiver?.getCapabilities?.("video")?.codecs ?? [];
+    const h264 = caps.filter((c) => c.mimeType === "video/H264" && /packetization-mode=1/.test(c.sdpFmtpLine ?? ""));
+    if (h264.length === 0) throw new Error("no H.264 over WebRTC in this browser");
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    this.pc = pc;
+    const transceiver = pc.addTransceiver("video", { direction: "recvonly" });
+    transceiver.setCodecPreferences([...h264, ...caps.filter((c) => c.mimeType === "video/rtx")]);
+    if ("jitterBufferTarget" in transceiver.receiver) transceiver.receiver.jitterBufferTarget = 0;
+    const track = new Promise((resolve) => {
+      pc.ontrack = (ev) => resolve(ev.track);
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    await iceGathered(pc, ICE_GATHER_MS);
+    const response = await fetch(this.url, {
+      method: "POST",
+      headers: { "Content-Type": "application/sdp", Authorization: `Bearer ${this.token}` },
+      body: pc.localDescription.sdp,
+    });
+    if (response.status !== 201) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error(body.detail ?? `WHEP ${response.status}`);
+    }
+    this.session = new URL(response.headers.get("Location"), location.href).href;
+    await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+    this.video.srcObject = new MediaStream([await track]);
+    this.video.play().catch(() => {});
+    await this._firstFrame();
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "failed") this.onFailed(new Error("WebRTC connection failed"));
+    });
+    this.onState("playing");
+  }
+
+  _firstFrame() {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no WebRTC picture in time")), FIRST_FRAME_MS);
+      this.video.requestVideoFrameCallback(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  stop() {
+    if (this.session) {
+      fetch(this.session, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${this.token}` },
+        keepalive: true,
+      }).catch(() => {});
+    }
+    this.session = null;
+    this.pc?.close();
+    this.pc = null;
+    this.video.srcObject = null;
   }
 }
 
@@ -201,15 +297,42 @@ export class VideoPanes {
     );
     this.container.append(el);
     this.container.hidden = false;
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const token = encodeURIComponent(this.api.token ?? "");
-    const player = new VideoPlayer(video, `${scheme}//${location.host}/ws/video/${sysid}?token=${token}`);
-    player.onState = (s, detail) => {
+    const pane = { el, player: null };
+    this.panes.set(sysid, pane);
+    const onState = (s, detail) => {
       state.dataset.state = s;
       state.textContent = t(`video.${s}`) + (detail ? ` (${detail})` : "");
     };
+    const mode = new URLSearchParams(location.search).get("video");
+    if (mode === "mse" || !window.RTCPeerConnection) this.playMse(sysid, pane, video, onState);
+    else this.playWebRtc(sysid, pane, video, onState, mode !== "webrtc");
+  }
+
+  /** WebRTC by WHEP; on failure (now or later) the MSE websocket if `fallback`. */
+  playWebRtc(sysid, pane, video, onState, fallback) {
+    const player = new WhepPlayer(video, `/api/video/${sysid}/whep`, this.api.token ?? "");
+    player.onState = onState;
+    pane.player = player;
+    pane.el.dataset.transport = "webrtc";
+    const failed = (err) => {
+      if (pane.player !== player) return;
+      player.stop();
+      pane.el.dataset.fallback = err.message;
+      if (fallback) this.playMse(sysid, pane, video, onState);
+      else onState("error", err.message);
+    };
+    player.onFailed = failed;
+    player.start().catch(failed);
+  }
+
+  playMse(sysid, pane, video, onState) {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const token = encodeURIComponent(this.api.token ?? "");
+    const player = new VideoPlayer(video, `${scheme}//${location.host}/ws/video/${sysid}?token=${token}`);
+    player.onState = onState;
+    pane.player = player;
+    pane.el.dataset.transport = "mse";
     player.start();
-    this.panes.set(sysid, { el, player });
   }
 
   retitle() {
@@ -223,7 +346,9 @@ export class VideoPanes {
   close(sysid) {
     const pane = this.panes.get(sysid);
     if (!pane) return;
-    pane.player.stop();
+    const player = pane.player;
+    pane.player = null;
+    player?.stop();
     pane.el.remove();
     this.panes.delete(sysid);
     this.container.hidden = this.panes.size === 0;
