@@ -1,16 +1,27 @@
-"""Live video to headless Chromium: frames delivered and glass-to-glass latency read in the page.
+"""Live video to headless Chromium, WebRTC (WHEP) or MSE: frames presented, glass-to-glass
+latency read in the page, and the station's CPU per viewer.
 
-    .venv/bin/python bench/video_browsers.py [--drones 3] [--viewers 10] [--size 1280x720]
-                                             [--fps 15] [--seconds 30]
+    .venv/bin/python -m bench.video_browsers [--transport webrtc|mse] [--drones 3]
+        [--viewers 10] [--size 1280x720] [--fps 15] [--seconds 30] [--replay]
 
-A station with `--drones` simulated drones whose cameras stream `--size` at `--fps` (simulator
-and station in this process, as in the browser tests), and `--viewers` Chromium pages, each
-playing every drone's video. In each page, for every frame presented (requestVideoFrameCallback)
-the time stamp the camera drew into it is read back from the picture and compared with the
-page's clock: that is glass to glass (render, encode, RTP, station relay, websocket, MSE decode,
-paint). Printed: frames presented per pane against frames the cameras sent, latency p50/p99,
-and this process's CPU (cameras' render and encode, plus the station), so the station's share
-is that minus bench/video.py's encoder cost per stream.
+A station with `--drones` simulated drones and `--viewers` Chromium pages, each playing every
+drone's video over `--transport` (the page's ``?video=`` choice: no fallback). In each page, for
+every frame presented (requestVideoFrameCallback) the time stamp drawn into the picture is read
+back and compared with the page's clock: glass to glass. Printed: frames presented per pane
+against frames sent, Chromium's own dropped-frame count (getVideoPlaybackQuality), latency
+p50/p99, what the station's relay did (frames delivered, stalled-viewer resets), and this
+process's CPU: first for `--baseline-s` with the streams arriving and nobody watching, then
+while the pages watch; the difference over drones x viewers is the CPU per viewer.
+
+Two sources of frames:
+- default: the simulated cameras render and encode live in this process (their CPU is in the
+  figures: subtract bench/video.py's encoder cost per stream; at 1280x720 it is about half a
+  core a stream, so 3 drones do not fit on 2 cores with the station and the browsers);
+- ``--replay``: a loop of frames rendered and encoded once, stamped with their index, pushed by
+  a separate process (simulator/camera/replay.py) to the station's configured streams; the drones
+  still fly (so the page has vehicles to select) but carry no camera. This process's CPU is
+  then the station's (plus the light flight simulation); latency starts when a frame leaves
+  the camera, not when it was captured (the camera's render and encode time is left out).
 
 Do not quote figures measured while other work runs on the machine.
 """
@@ -18,24 +29,28 @@ Do not quote figures measured while other work runs on the machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from simulator.camera.fleet_cameras import CameraConfig
+from groundstation.video.settings import VideoSettings
+from simulator.camera.fleet_cameras import CameraConfig, free_udp_ports
+from simulator.camera.replay import ReplayProcess
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.pages import log_in
 from tests.browser.station import LiveStation
 
-#: Installed in each page: counts presented frames per pane and reads each one's time stamp.
+#: Installed in each page: per pane, every presented frame's page time and picture stamp.
 PROBE = """() => {
   window.__bench = {};
   const watch = (v) => {
     const sysid = v.closest("[data-testid=video-pane]").dataset.sysid;
-    const rec = window.__bench[sysid] = {frames: 0, lags: []};
+    const rec = window.__bench[sysid] = {frames: 0, samples: [], q0: v.getVideoPlaybackQuality()};
     const c = document.createElement("canvas");
     const g = c.getContext("2d", {willReadFrequently: true});
     const tick = () => {
@@ -49,18 +64,37 @@ PROBE = """() => {
         stamp = stamp * 2 + ((px[j] + px[j + 1] + px[j + 2]) / 3 >= 128 ? 1 : 0);
       }
       rec.frames += 1;
-      rec.lags.push(((Date.now() % 4294967296) - stamp + 4294967296) % 4294967296);
+      rec.samples.push([Date.now(), stamp]);
       v.requestVideoFrameCallback(tick);
     };
     v.requestVideoFrameCallback(tick);
   };
   for (const v of document.querySelectorAll("[data-testid=video]")) watch(v);
 }"""
+#: Read at the end: the probe's records and Chromium's played/dropped frame counts.
+RESULTS = """() => {
+  const out = {};
+  for (const v of document.querySelectorAll("[data-testid=video]")) {
+    const pane = v.closest("[data-testid=video-pane]");
+    const rec = window.__bench[pane.dataset.sysid];
+    const q = v.getVideoPlaybackQuality();
+    out[pane.dataset.sysid] = {frames: rec.frames, samples: rec.samples,
+      transport: pane.dataset.transport, fallback: pane.dataset.fallback ?? null,
+      total: q.totalVideoFrames - rec.q0.totalVideoFrames,
+      dropped: q.droppedVideoFrames - rec.q0.droppedVideoFrames};
+  }
+  return out;
+}"""
 
 
-def open_viewer(browser: Any, station: LiveStation, drones: int) -> Any:
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def open_viewer(browser: Any, station: LiveStation, drones: int, transport: str) -> Any:
     page = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
-    page.goto(station.url)
+    page.goto(f"{station.url}/?video={transport}")
     log_in(page, "officer1")
     for sysid in range(1, drones + 1):
         page.click(f"[data-testid=vehicle-item][data-sysid='{sysid}']")
@@ -76,13 +110,54 @@ def open_viewer(browser: Any, station: LiveStation, drones: int) -> Any:
     return page
 
 
-def run(drones: int, viewers: int, size: tuple[int, int], fps: int, seconds: float) -> None:
+@contextlib.contextmanager
+def frame_source(
+    replay: bool, drones: int, size: tuple[int, int], fps: int
+) -> Iterator[tuple[LiveStation, Callable[[], int], Callable[[float, int], float]]]:
+    """The station (started), frames sent so far per stream, and stamp -> latency (s)."""
+    folder = Path(tempfile.mkdtemp(prefix="ecopatrol-bench-video-"))
+    if not replay:
+        camera = CameraConfig(video_base_port=0, width=size[0], height=size[1], fps=fps)
+        station = LiveStation(folder, drones=drones, speedup=1.0, camera=camera).start()
+        try:
+            assert station.sim is not None
+            assert station.sim.cameras is not None
+            services = station.sim.cameras.services
+
+            def sent() -> int:
+                return min(s.frames_sent for s in services.values())
+
+            def live_latency(page_s: float, stamp: int) -> float:
+                return ((int(page_s * 1000) - stamp) % 2**32) / 1000
+
+            yield station, sent, live_latency
+        finally:
+            station.stop()
+        return
+    ports = list(free_udp_ports("127.0.0.1", drones))
+    streams = {i + 1: f"udp://127.0.0.1:{port}" for i, port in enumerate(ports)}
+    with ReplayProcess(ports, size, fps) as source:
+        video = VideoSettings(streams=streams, listen_host="127.0.0.1")
+        station = LiveStation(folder, drones=drones, speedup=1.0, video=video).start()
+        try:
+            yield station, lambda: source.sent, source.latency_s
+        finally:
+            station.stop()
+
+
+def run(
+    transport: str,
+    drones: int,
+    viewers: int,
+    size: tuple[int, int],
+    fps: int,
+    seconds: float,
+    replay: bool,
+    baseline_s: float,
+) -> None:
     from playwright.sync_api import sync_playwright
 
-    camera = CameraConfig(video_base_port=0, width=size[0], height=size[1], fps=fps)
-    folder = Path(tempfile.mkdtemp(prefix="ecopatrol-bench-video-"))
-    station = LiveStation(folder, drones=drones, speedup=1.0, camera=camera).start()
-    try:
+    with frame_source(replay, drones, size, fps) as (station, sent, latency_s):
         station.add_user("officer1", "officer")
         headers = {"Authorization": f"Bearer {station.token('officer1')}"}
         with station.api() as api:  # the cameras are found a moment after their drones
@@ -91,55 +166,82 @@ def run(drones: int, viewers: int, size: tuple[int, int], fps: int, seconds: flo
                 if time.monotonic() > deadline:
                     raise RuntimeError("the drones' cameras were not found")
                 time.sleep(0.2)
+        c0 = cpu_s()
+        time.sleep(baseline_s)  # streams arriving (replay) or idle (live cameras wait)
+        baseline = (cpu_s() - c0) / baseline_s
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            pages = [open_viewer(browser, station, drones) for _ in range(viewers)]
-            assert station.sim is not None
-            assert station.sim.cameras is not None
-            services = station.sim.cameras.services
-            sent0 = {s: svc.frames_sent for s, svc in services.items()}
-            cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+            pages = [open_viewer(browser, station, drones, transport) for _ in range(viewers)]
             for page in pages:
                 page.evaluate(PROBE)
+            sent0, c1 = sent(), cpu_s()
             time.sleep(seconds)
-            results = [page.evaluate("() => window.__bench") for page in pages]
-            cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-            sent = {s: svc.frames_sent - sent0[s] for s, svc in services.items()}
-            assert station.app is not None
-            video = station.app.state.services.video
-            relay = [sub for src in video.sources.values() for sub in src.stats().subscribers]
+            results = [page.evaluate(RESULTS) for page in pages]
+            watching = (cpu_s() - c1) / seconds
+            frames_sent = sent() - sent0
+            relay = station.call(relay_stats)
             browser.close()
-    finally:
-        station.stop()
-    lags = sorted(lag for r in results for pane in r.values() for lag in pane["lags"][fps:])
-    shares = [
-        pane["frames"] / max(sent[int(sysid)], 1) for r in results for sysid, pane in r.items()
-    ]
-    cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
-    resets = sum(int(r["resets"]) for r in relay)
-    skipped = sum(int(r["skipped"]) for r in relay)
-    delivered = sum(int(r["delivered"]) for r in relay)
-    print(f"{drones} drones x {viewers} viewers, {size[0]}x{size[1]}@{fps}, {seconds:g} s")
-    print(f"frames presented / sent per pane: min {min(shares):.1%}, "
-          f"median {statistics.median(shares):.1%} ({len(shares)} panes)")  # fmt: skip
+    panes = [pane for r in results for pane in r.values()]
+    lags = sorted(
+        latency_s(t_ms / 1000, stamp) * 1000 for p in panes for t_ms, stamp in p["samples"][fps:]
+    )
+    shares = sorted(p["frames"] / max(frames_sent, 1) for p in panes)
+    wrong = [p["fallback"] for p in panes if p["transport"] != transport]
+    source = "pre-encoded replay" if replay else "live simulated cameras"
+    print(f"{transport}: {drones} drones x {viewers} viewers, {size[0]}x{size[1]}@{fps}, "
+          f"{seconds:g} s, {source}")  # fmt: skip
+    if wrong:
+        print(f"!! {len(wrong)} panes not on {transport}: {wrong[:3]}")
+    print(f"frames presented / sent per pane: min {shares[0]:.1%}, median "
+          f"{statistics.median(shares):.1%} ({len(shares)} panes, {frames_sent} sent each); "
+          f"Chromium dropped {sum(p['dropped'] for p in panes)} of "
+          f"{sum(p['total'] for p in panes)}")  # fmt: skip
     p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))]
-    print(f"glass to glass (camera stamp -> page): p50 {statistics.median(lags):.0f} ms, "
+    start = "sent" if replay else "camera stamp"
+    print(f"glass to glass ({start} -> page): p50 {statistics.median(lags):.0f} ms, "
           f"p99 {p99:.0f} ms over {len(lags)} frames")  # fmt: skip
-    print(f"station relay, whole run: {delivered} frames to viewers, {skipped} skipped, "
-          f"{resets} stalled-viewer resets")  # fmt: skip
-    print(f"this process (cameras + station): {cpu / seconds:.0%} of a core")
+    print(f"station relay, whole run: {relay}")
+    per_viewer = (watching - baseline) / max(drones * viewers, 1)
+    what = "station" if replay else "cameras + station"
+    print(f"this process ({what}): {baseline:.0%} of a core with no viewer, {watching:.0%} "
+          f"watched = {per_viewer:.1%} a core per viewer of a stream")  # fmt: skip
+
+
+async def relay_stats(app: Any) -> str:
+    video = app.state.services.video
+    delivered = skipped = resets = 0
+    for source in video.sources.values():
+        for sub in source.stats().subscribers:
+            if sub["name"] == "webrtc":
+                continue
+            delivered += int(sub["delivered"])
+            skipped += int(sub["skipped"])
+            resets += int(sub["resets"])
+    made = webrtc_sent = webrtc_resets = 0
+    if video.webrtc is not None:
+        for feed in video.webrtc.feeds.values():
+            made += feed.packets_made
+            webrtc_sent += sum(t.delivered for t in feed.tracks)
+            webrtc_resets += sum(t.resets for t in feed.tracks)
+    return (f"MSE {delivered} frames to viewers, {skipped} skipped, {resets} stalled resets; "
+            f"WebRTC {made} packets made, {webrtc_sent} handed to viewers, "
+            f"{webrtc_resets} stalled resets")  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--transport", choices=("webrtc", "mse"), default="webrtc")
     ap.add_argument("--drones", type=int, default=3)
     ap.add_argument("--viewers", type=int, default=10)
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--fps", type=int, default=15)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--replay", action="store_true", help="pre-encoded frames, no renderer")
+    ap.add_argument("--baseline-s", type=float, default=5.0)
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.split("x"))
-    run(args.drones, args.viewers, (w, h), args.fps, args.seconds)
+    run(args.transport, args.drones, args.viewers, (w, h), args.fps, args.seconds, args.replay,
+        args.baseline_s)  # fmt: skip
 
 
 if __name__ == "__main__":

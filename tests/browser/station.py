@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from groundstation.app import create_app
 from groundstation.config import DbSettings, LinkSettings, Settings
 from groundstation.safety.config import SafetySettings
+from groundstation.video.settings import VideoSettings
 from simulator.camera.fleet_cameras import CameraConfig, free_udp_ports
 from simulator.camera.scene import SceneObject
 from simulator.fleet import SimConfig, SimFleet
@@ -56,6 +57,8 @@ class LiveStation:
     """Gimbal cameras on the drones (RTP on free ports), seeing these objects; None: none."""
     camera: CameraConfig | None = None
     """The drones' cameras in full (size, rate, scene); overrides `camera_objects`."""
+    video: VideoSettings | None = None
+    """The station's video settings (e.g. configured streams); None: the defaults."""
     port: int = 0
     sim: SimFleet | None = None
     _thread: threading.Thread | None = None
@@ -84,6 +87,7 @@ class LiveStation:
             map_tiles=self.map_tiles,
             link=LinkSettings(mavlink=mavlink, link_lost_s=3.0),
             safety=SafetySettings(rally_points=self.rally_points),
+            video=self.video if self.video is not None else VideoSettings(),
         )
 
     # --- lifecycle (called from the test thread) ------------------------------------------------
