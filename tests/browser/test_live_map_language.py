@@ -116,3 +116,41 @@ def test_no_english_in_the_chinese_page(browser, station, artifacts, size):
         assert errors == [], errors
     finally:
         context.close()
+
+
+#: What users typed that the admin views show: the usernames of the station's accounts.
+USERNAMES = {ADMIN[0], "wangfei"}
+
+
+@pytest.mark.parametrize(
+    "size", [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
+)
+def test_no_english_in_the_chinese_admin_views(browser, station, artifacts, size):
+    """The admin's user list, audit log (with the station's own entries: links, commands,
+    patrols) and the schedule form show no Latin word but the allow-list and usernames."""
+    context, page, errors = open_page(browser, station.url, size)
+    try:
+        log_in(page, *ADMIN)
+        found: list[tuple[str, str]] = []
+        page.click("[data-testid=admin-tab]")
+        page.wait_for_selector("[data-testid=user-item]", timeout=WAIT_MS)
+        found += _latin_words(page.evaluate(WALK))
+        page.click("[data-testid=admin-show-audit]")
+        page.wait_for_selector("[data-testid=audit-item]", timeout=WAIT_MS)
+        found += _latin_words(page.evaluate(WALK))
+        page.screenshot(path=str(artifacts / f"admin_audit_zh_{size['width']}.png"))
+        if page.is_enabled("[data-testid=audit-next]"):  # the older entries too
+            page.click("[data-testid=audit-next]")
+            page.wait_for_selector("[data-testid=audit-page]:has-text('第 2/')", timeout=WAIT_MS)
+            found += _latin_words(page.evaluate(WALK))
+        show_tab(page, "schedules")
+        page.click("[data-testid=schedule-new]")
+        page.wait_for_selector("[data-testid=schedule-form]", timeout=WAIT_MS)
+        found += _latin_words(page.evaluate(WALK))
+        page.check("[data-testid=schedule-rule-cron]")
+        found += _latin_words(page.evaluate(WALK))
+        found = [(word, text) for word, text in found if word not in USERNAMES]
+        assert sorted(set(found)) == [], sorted(set(found))
+        assert errors == [], errors
+    finally:
+        context.close()

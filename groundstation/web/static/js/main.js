@@ -25,6 +25,7 @@ import { MapLabels } from "./labels.js";
 import { FollowMode } from "./follow.js";
 import { TrackFader } from "./tracks.js";
 import { drawRallyPoints } from "./rally.js";
+import { AdminTab } from "./admin.js";
 
 const TOKEN_KEY = "ecopatrol.token";
 const MEDIA_POLL_MS = 10000;
@@ -149,6 +150,7 @@ async function startApp(user) {
     open: (id) => reports.openHtml(id),
   });
   reports.onLoaded = () => schedules.render();
+  const admin = user.role === "admin" ? new AdminTab(store, api) : null;
   const freshness = new FreshnessLayer(siteMap, store, api);
   const videos = new VideoPanes(store, api, siteMap, document.getElementById("video-panes"));
   const photos = new PhotoLayer(siteMap, api);
@@ -186,6 +188,7 @@ async function startApp(user) {
     panel.renderAll();
     incidents.renderAll();
     schedules.render();
+    admin?.render();
     reports.render();
     freshness.renderLegend();
     siteMap.relabel();

@@ -1,9 +1,11 @@
 // The "Schedules" tab: every schedule with its plan, drone pool, enabled state and next run
 // (Asia/Shanghai), and the latest runs (flown / delayed / skipped / failed) with their reasons.
-// Pilots and admins switch a schedule on and off; the station refuses officers (PATCH is pilot-only).
+// Pilots and admins switch a schedule on and off, create and edit one (./schedule_editor.js); the
+// station refuses officers (POST and PATCH are pilot-only), who see none of these buttons.
 import { h, clear, toast } from "./dom.js";
 import { t, hasText } from "./i18n.js";
 import { formatTime } from "./time.js";
+import { ScheduleEditor } from "./schedule_editor.js";
 
 const REFRESH_MS = 30000;
 const RUNS_SHOWN = 20;
@@ -12,7 +14,7 @@ export const SCHEDULE_ALERTS = new Set(["patrol_skipped", "patrol_delayed", "rep
 
 /** "06:30, 16:00" or the cron expression, with the zone when it is not the station's. */
 export function whenText(s) {
-  const when = s.times?.length ? s.times.join(", ") : s.cron ? `cron ${s.cron}` : "";
+  const when = s.times?.length ? s.times.join(", ") : s.cron ? t("schedule.cron_text", { cron: s.cron }) : "";
   const parts = [when];
   if (s.months?.length) parts.push(t("schedule.months", { months: s.months.join(",") }));
   if (s.start_date || s.end_date) parts.push(`${s.start_date ?? "…"} – ${s.end_date ?? "…"}`);
@@ -33,6 +35,18 @@ export class SchedulesTab {
     this.error = null;
     this.list = document.getElementById("schedule-list");
     this.runList = document.getElementById("run-list");
+    this.editor = store.canFly
+      ? new ScheduleEditor(store, api, { plans: () => this.plans, saved: (s) => this.saved(s) })
+      : null;
+    if (this.editor && this.list) {
+      this.newButton = h("button", {
+        type: "button",
+        class: "primary",
+        dataset: { testid: "schedule-new" },
+        onclick: () => this.editor.open(null),
+      });
+      this.list.before(h("div", { class: "button-row" }, this.newButton));
+    }
     store.on("alert", (a) => {
       if (a && SCHEDULE_ALERTS.has(a.kind)) this.load();
     });
@@ -85,6 +99,7 @@ export class SchedulesTab {
   render() {
     if (!this.list) return;
     const list = clear(this.list);
+    if (this.newButton) this.newButton.textContent = t("schedule.new");
     if (this.error) list.append(h("li", { class: "error" }, t("error.generic", { detail: this.error })));
     if (!this.loaded) list.append(h("li", { class: "muted" }, "…"));
     else if (this.schedules.length === 0) list.append(h("li", { class: "muted" }, t("schedule.none")));
@@ -130,7 +145,18 @@ export class SchedulesTab {
       h("div", { class: "muted" }, `${t("schedule.when")}: ${whenText(s)}`),
       h("div", { class: "muted" }, `${t("schedule.pool")}: ${this.poolText(s.vehicle_pool)}`),
       h("div", { dataset: { testid: "schedule-next" } }, next),
-      toggle ? h("div", { class: "button-row" }, toggle) : null,
+      toggle
+        ? h(
+            "div",
+            { class: "button-row" },
+            toggle,
+            h(
+              "button",
+              { type: "button", dataset: { testid: "schedule-edit" }, onclick: () => this.editor.open(s) },
+              t("schedule.edit"),
+            ),
+          )
+        : null,
     );
   }
 
@@ -180,6 +206,15 @@ export class SchedulesTab {
         ),
       );
     }
+  }
+
+  /** A schedule the editor stored: shown at once, then everything read again. */
+  saved(s) {
+    const others = this.schedules.filter((x) => x.id !== s.id);
+    this.schedules = [...others, s];
+    toast(t("schedule.saved", { name: s.name || `#${s.id}` }));
+    this.render();
+    this.load();
   }
 
   async setEnabled(s, enabled) {

@@ -43,3 +43,36 @@ export function formatDuration(seconds) {
   if (minutes > 0) return zh ? `${minutes}分${secs}秒` : `${minutes} min ${secs} s`;
   return zh ? `${secs}秒` : `${secs} s`;
 }
+
+/** The UTC instant (ISO) of a wall-clock "YYYY-MM-DDTHH:MM" in the station's zone. */
+export function zonedToUtc(local) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local ?? "");
+  if (!m) return null;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
+  const offsetAt = (ms) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+      })
+        .formatToParts(new Date(ms))
+        .map((p) => [p.type, p.value]),
+    );
+    const seen = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+    return seen - ms;
+  };
+  // twice: the offset at the guess, then at the corrected instant (across a DST change)
+  const first = wall - offsetAt(wall);
+  return new Date(wall - offsetAt(first)).toISOString();
+}
+
+/** The station's zone (for an export's local times). */
+export function timeZone() {
+  return zone;
+}
