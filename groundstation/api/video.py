@@ -9,6 +9,7 @@
   Extensions: a JSON ``{"type": "init", "mime": …}``, then binary MP4 pieces (the init segment,
   then one fragment per frame). The camera's H.264 is passed through, never re-encoded; each
   viewer has its own bounded queue, and one that stalls is resumed at the next key frame.
+  The page's first choice is WebRTC by WHEP (``api/whep.py``); this is its fallback.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 A browser POSTs an SDP offer for a vehicle's stream; :meth:`WhepSessions.open` answers with an
 SDP answer that sends the camera's H.264 as it is (see :mod:`groundstation.video.passthrough`:
 one packet source per stream, no re-encoding), and the session lives until the browser DELETEs
-it, its connection fails or closes, or the station stops.
+it, its connection fails or closes (a browser gone without a word fails ICE consent within
+about 30 s), it never connects within `connect_timeout_s`, or the station stops.
 
 ICE is host candidates only (no STUN or TURN server: nothing is sent to the internet), so
 viewers on the station's loopback or LAN connect; the answer carries every candidate (no
@@ -34,6 +35,8 @@ from groundstation.video.passthrough import PacketFeed, PassthroughTrack, Watch
 
 log = logging.getLogger(__name__)
 MAX_OFFER_BYTES = 64 * 1024
+#: A session whose browser has not connected this long after the answer is ended.
+CONNECT_TIMEOUT_S = 30.0
 _CLOSED = ("failed", "closed")
 
 
@@ -74,10 +77,12 @@ class WhepSessions:
         watch_for: Callable[[int], Watch | None],
         max_sessions: int = 40,
         viewer_queue: int = 30,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
     ) -> None:
         self._watch_for = watch_for
         self.max_sessions = max_sessions
         self.viewer_queue = viewer_queue
+        self.connect_timeout_s = connect_timeout_s
         self.feeds: dict[int, PacketFeed] = {}
         self.sessions: dict[str, WhepSession] = {}
         self._closing: set[asyncio.Task[None]] = set()
@@ -136,6 +141,12 @@ class WhepSessions:
         def _state() -> None:
             if pc.connectionState in _CLOSED:
                 self._spawn_close(session.id)
+
+        def _never_connected() -> None:  # answered, but the browser never came
+            if pc.connectionState != "connected":
+                self._spawn_close(session.id)
+
+        asyncio.get_running_loop().call_later(self.connect_timeout_s, _never_connected)
 
         log.info("vehicle %d: WebRTC viewer %s opened (%d in all)", sysid, session.id[:6],
                  len(self.sessions))  # fmt: skip

@@ -124,3 +124,33 @@ async def test_three_viewers_get_the_stream_from_one_subscription_unencoded(
         source.close()
     assert whep.sessions == {}
     assert source.subscribers == 0
+
+
+async def test_a_session_whose_browser_never_connects_is_ended() -> None:
+    """An offer answered but never followed by ICE (the browser went away) is ended after the
+    connect timeout, and the stream's subscription with it."""
+    source = VideoSource(0, "127.0.0.1")
+
+    @contextlib.asynccontextmanager
+    async def watch() -> AsyncIterator[tuple[VideoSource, Subscriber]]:
+        async with source.subscribe("webrtc") as sub:
+            yield source, sub
+
+    whep = WhepSessions(lambda sysid: watch, connect_timeout_s=0.5)
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    await pc.close()  # gone before the answer
+    try:
+        await whep.open(1, 1, pc.localDescription.sdp)
+        await asyncio.sleep(0.05)
+        assert len(whep.sessions) == 1
+        assert source.subscribers == 1
+        for _ in range(round(100 * FACTOR)):  # up to 5 s
+            if not whep.sessions and not source.subscribers:
+                break
+            await asyncio.sleep(0.05)
+        assert whep.sessions == {}
+        assert source.subscribers == 0
+    finally:
+        await whep.close()
