@@ -200,11 +200,9 @@ def _route_lines(route: dict[str, Any]) -> _PlannedRoute:
         if role == "area" and geom:
             area = shape(geom)
         elif props.get("kind") == "loiter":
-            # a loiter's two equal points collapse to an empty line in the stored GeoJSON
-            # (set_precision): it loiters where the leg before it ended
-            coords = geom.get("coordinates") or (lines[-1][-1:] if lines else [])
-            if coords:
-                lon, lat = coords[0][:2]
+            # a stop: a Point (routes.formats.geojson), with its name and loiter time
+            if geom.get("type") == "Point":
+                lon, lat = geom["coordinates"][:2]
                 stops.append(Stop(float(lon), float(lat), str(props.get("name") or "")))
             continue
         if props.get("kind") == "sweep" and geom.get("type") == "LineString":

@@ -1,13 +1,17 @@
 """GeoJSON (RFC 7946, WGS84 lon/lat) for a plan: its LineStrings, in order, are the path.
 
-Each leg is one LineString feature with ``sortie``, ``drone``, ``kind`` and ``seq`` properties;
-after them come the area, the no-fly zones and the station, marked by ``role``.
+Each leg is one LineString feature with ``sortie``, ``drone``, ``kind`` and ``seq`` properties,
+except a loiter (a tour's stop over a hotspot), which is a Point with its ``loiter_s`` and
+``name``; after them come the area, the no-fly zones and the station, marked by ``role``.
 
 >>> from shapely.geometry import LineString, Point
 >>> from routes.types import Leg, Route
 >>> fc = route_features(Route((Leg(LineString([(0, 0), (1, 1)])),)), lambda g: g)
 >>> fc[0]["geometry"]["type"], fc[0]["properties"]["kind"]
 ('LineString', 'sweep')
+>>> stop = Leg(LineString([(2, 2), (2, 2)]), "loiter", 30.0, "H01")
+>>> route_features(Route((stop,)), lambda g: g)[0]["geometry"]
+{'type': 'Point', 'coordinates': (2.0, 2.0)}
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shapely
-from shapely.geometry import mapping
+from shapely.geometry import Point, mapping
 from shapely.geometry.base import BaseGeometry
 
 from routes.types import Plan, Route
@@ -41,11 +45,12 @@ def route_features(
             "drone": drone,
             "kind": leg.kind,
         }
+        geom: BaseGeometry = leg.line
         if leg.kind == "loiter":
+            # a stop, not a line: its two equal points would round to an empty LineString
             props.update(loiter_s=leg.loiter_s, name=leg.name)
-        feats.append(
-            {"type": "Feature", "properties": props, "geometry": _geom(leg.line, to_wgs84)}
-        )
+            geom = Point(leg.line.coords[0])
+        feats.append({"type": "Feature", "properties": props, "geometry": _geom(geom, to_wgs84)})
     return feats
 
 

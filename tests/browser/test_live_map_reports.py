@@ -11,7 +11,7 @@ import pytest
 
 from groundstation.app import services_of
 from groundstation.schedule.store import record_run
-from tests.browser.pages import WAIT_MS, api_status, log_in, open_page, show_tab
+from tests.browser.pages import DESKTOP, PHONE, WAIT_MS, api_status, log_in, open_page, show_tab
 from tests.browser.station import LiveStation
 from tests.integration.reports.patrol_data import store_patrol
 
@@ -229,6 +229,38 @@ def test_finished_patrol_report_opens_and_freshness_layer_draws_its_cells(
         assert page.is_checked(
             ".leaflet-control-layers-overlays label:has-text('Coverage freshness') input"
         )
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    "size", [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
+)
+def test_tour_report_lists_its_hotspots(browser, station, size):
+    """A finished hotspot tour (stops stored as Points by the planner's GeoJSON writer) is
+    listed with the hotspots it flew over, in Chinese and in English, like a coverage patrol
+    with its coverage."""
+    context, page, errors = open_page(browser, station.url, size)
+    try:
+        log_in(page, "officer1")
+        stored = store_patrol(station.settings().db, sysid=30 + size["width"] % 7, kind="tour",
+                              start=datetime.now(UTC) - timedelta(minutes=30))  # fmt: skip
+        page.wait_for_selector(
+            f"#alert-banner:not([hidden]) >> text=巡逻 #{stored.patrol_id} 的报告已生成",
+            timeout=WAIT_MS,
+        )
+        summary = next(
+            r["summary"]
+            for r in _get(station, "officer1", "/api/reports?limit=100")["data"]
+            if r["patrol_id"] == stored.patrol_id
+        )
+        assert (summary["hotspots_visited"], summary["hotspots_planned"]) == (2, 3)
+        show_tab(page, "patrols")
+        item = f"[data-testid=report-item][data-patrol='{stored.patrol_id}']"
+        page.wait_for_selector(f"{item} >> text=重点部位 2/3 处已到", timeout=WAIT_MS)
+        page.click("header [data-testid=lang-switch]")
+        page.wait_for_selector(f"{item} >> text=2 of 3 hotspots visited", timeout=WAIT_MS)
         assert errors == [], errors
     finally:
         context.close()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
+import shapely
 from pyproj import Transformer
-from shapely.geometry import box
+from shapely.geometry import LineString, box
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from groundstation.config import DbSettings
@@ -25,6 +28,8 @@ from groundstation.db.models import (
 )
 from groundstation.db.session import make_sync_engine
 from groundstation.db.track import CHUNK_POINTS, TrackPoint, encode_points
+from routes.formats.geojson import route_features
+from routes.types import Leg, Route
 
 START = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)  # 09:00 in Longyou
 ORIGIN_M = (717_700.0, 3_216_300.0)  # UTM 50N, just west of the Longyou station
@@ -70,20 +75,42 @@ def _lonlat(xy: np.ndarray) -> list[list[float]]:
     return [[float(a), float(b)] for a, b in zip(lon, lat, strict=True)]
 
 
-def store_patrol(db: DbSettings, *, sysid: int = 7, start: datetime = START) -> StoredPatrol:
-    """Plan, vehicle, reported patrol with track, events, incidents and runner facts."""
+def _tour_features(corners: np.ndarray) -> list[dict[str, Any]]:
+    """The lawnmower as a hotspot tour, written by the planner's own GeoJSON writer: a stop
+    over the first and the last corner (flown over) and one 1 km away (not visited)."""
+    far = corners[0] + np.array([0.0, 1000.0])
+    stops = [("H01 码头", corners[0]), ("H02 排污口", corners[-1]), ("H03 远处", far)]
+    legs = [Leg(LineString(corners), "transit")]
+    legs += [Leg(LineString([p, p]), "loiter", 30.0, name) for name, p in stops]
+
+    def to_wgs84(g: BaseGeometry) -> BaseGeometry:
+        return shapely.transform(g, lambda xy: np.array(_lonlat(xy)))
+
+    return route_features(Route(tuple(legs)), to_wgs84, sortie=1)
+
+
+def store_patrol(
+    db: DbSettings, *, sysid: int = 7, start: datetime = START, kind: str = "coverage"
+) -> StoredPatrol:
+    """Plan, vehicle, reported patrol with track, events, incidents and runner facts; `kind`
+    ``tour`` stores the plan as a hotspot tour (three stops, two of them flown over)."""
     corners = lawnmower_xy()
     x0, y0 = ORIGIN_M
     area = box(x0, y0, x0 + 400.0, y0 + 300.0)
     area_wgs = {"type": "Polygon", "coordinates": [_lonlat(np.array(area.exterior.coords))]}
+    legs = [
+        {"type": "Feature", "properties": {"sortie": 1},
+         "geometry": {"type": "LineString", "coordinates": _lonlat(corners)}},
+    ]  # fmt: skip
+    if kind == "tour":
+        legs = _tour_features(corners)
     route = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"sortie": 1},
-             "geometry": {"type": "LineString", "coordinates": _lonlat(corners)}},
+            *legs,
             {"type": "Feature", "properties": {"role": "area"}, "geometry": area_wgs},
         ],
-    }  # fmt: skip
+    }
     xy = densify(corners, SPEED_M_S)  # one point a second
     lonlat = _lonlat(xy)
     times = [start + timedelta(seconds=60 + k) for k in range(len(xy))]
@@ -98,7 +125,8 @@ def store_patrol(db: DbSettings, *, sysid: int = 7, start: datetime = START) -> 
     try:
         with Session(engine) as s:
             v = Vehicle(sysid=sysid, name=f"drone-{sysid}")
-            plan = Plan(name="巡逻 test lawnmower", kind="coverage", params={"altitude_m": ALT_M},
+            name = "巡逻 test lawnmower" if kind == "coverage" else "巡逻 test tour"
+            plan = Plan(name=name, kind=kind, params={"altitude_m": ALT_M},
                         route=route, stats={"photos": 30})  # fmt: skip
             s.add_all([v, plan])
             s.flush()

@@ -85,17 +85,21 @@ def test_duration_falls_back_to_the_station_clock() -> None:
 
 
 def test_stored_tour_route_gives_its_hotspots() -> None:
-    """A tour as stored (a loiter's collapsed line is empty) yields its hotspots where the
-    transit before each loiter ends, and no empty planned line."""
+    """A tour as the planner stores it (each stop a Point from routes.formats.geojson) yields
+    its hotspots by name, and its transits as planned lines."""
+    from shapely.geometry import LineString
 
-    def transit(a: list[float], b: list[float]) -> dict[str, object]:
-        geom = {"type": "LineString", "coordinates": [a, b]}
-        return {"type": "Feature", "properties": {"kind": "transit"}, "geometry": geom}
+    from routes.formats.geojson import route_features
+    from routes.types import Leg, Route
 
-    loiter = {"type": "Feature", "properties": {"kind": "loiter", "name": "H01 码头"},
-              "geometry": {"type": "LineString", "coordinates": []}}  # fmt: skip
-    route = {"features": [transit([119.18, 29.05], [119.17, 29.054]), loiter,
-                          transit([119.17, 29.054], [119.18, 29.05])]}  # fmt: skip
+    a, b = (119.18, 29.05), (119.17, 29.054)
+    legs = (
+        Leg(LineString([a, b]), "transit"),
+        Leg(LineString([b, b]), "loiter", 30.0, "H01 码头"),
+        Leg(LineString([b, a]), "transit"),
+    )
+    route = {"features": route_features(Route(legs), lambda g: g)}
     planned = _route_lines(route)
     assert planned.stops == [Stop(119.17, 29.054, "H01 码头")]
+    assert len(planned.lines) == 2
     assert all(planned.lines)

@@ -73,8 +73,8 @@ addTexts({
     "alerts.reattached.why": "巡逻 #{id}（{name}）{reason}",
     "alerts.fence_refit.why": "巡逻 #{id}：{reason}",
     "alerts.sequence.why": "巡逻方案的后续架次：{reason}",
-    "alerts.patrol_skipped.why": "定时任务「{schedule}」已跳过：{reason}",
-    "alerts.patrol_delayed.why": "定时任务「{schedule}」已推迟：{reason}",
+    "alerts.patrol_skipped.why": "定时巡逻「{schedule}」已跳过：{reason}",
+    "alerts.patrol_delayed.why": "定时巡逻「{schedule}」已推迟：{reason}",
   },
   en: {
     "reason.start": "start",

@@ -2,8 +2,19 @@
 // download), the site's daily summary. A link cannot carry the bearer token, so every document
 // is fetched with it and handed to the browser as a blob URL.
 import { h, clear, toast } from "./dom.js";
-import { t, lang, hasText } from "./i18n.js";
+import { addTexts, t, lang, hasText } from "./i18n.js";
 import { formatTime, formatDuration } from "./time.js";
+
+addTexts({
+  "zh-CN": {
+    "report.hotspots": "重点部位 {visited}/{planned} 处已到",
+    "report.shoreline": "岸线 {km} km",
+  },
+  en: {
+    "report.hotspots": "{visited} of {planned} hotspots visited",
+    "report.shoreline": "{km} km of shoreline",
+  },
+});
 
 const REFRESH_MS = 60000;
 const SHOWN = 30;
@@ -16,14 +27,20 @@ export function dailyUrl(pageLang = lang()) {
   return `/api/reports/daily?format=html&lang=${pageLang.startsWith("zh") ? "zh" : "en"}`;
 }
 
-/** "1.2 km · 8 min · 74% covered" from a report's summary numbers. */
+/** "1.2 km · 8 min · 74% covered" (or the tour's hotspots, the shore loop's shoreline) from a
+ * report's summary numbers. */
 export function summaryText(s) {
   const parts = [];
   if (typeof s.distance_m === "number") {
     parts.push(s.distance_m >= 1000 ? `${(s.distance_m / 1000).toFixed(1)} km` : `${Math.round(s.distance_m)} m`);
   }
   if (typeof s.duration_s === "number") parts.push(formatDuration(s.duration_s));
+  // the figure of the patrol's kind: coverage, hotspots visited on a tour, shoreline on a shore loop
   if (typeof s.covered_frac === "number") parts.push(t("report.covered", { pct: Math.round(s.covered_frac * 100) }));
+  if (typeof s.hotspots_planned === "number") {
+    parts.push(t("report.hotspots", { visited: s.hotspots_visited ?? 0, planned: s.hotspots_planned }));
+  }
+  if (typeof s.shoreline_m === "number") parts.push(t("report.shoreline", { km: (s.shoreline_m / 1000).toFixed(1) }));
   if (typeof s.incidents === "number" && s.incidents > 0) parts.push(t("report.incidents", { n: s.incidents }));
   return parts.join(" · ");
 }
