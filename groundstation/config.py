@@ -265,6 +265,9 @@ class FederationSettings(BaseModel):
     command_max_age_s: float = Field(
         60.0, gt=0, description="older centre commands (queued while offline) are refused"
     )
+    freshness_every_s: float = Field(
+        300.0, gt=0, description="how often the freshness classes are sent if they changed"
+    )
 
 
 class DbSettings(BaseModel):

@@ -44,6 +44,7 @@ from groundstation.db.users import ensure_first_admin
 from groundstation.evidence.checkpointer import Checkpointer
 from groundstation.evidence.keys import load_or_create_key
 from groundstation.federation.execute import ChainAuditor, FleetExecutor
+from groundstation.federation.freshness_feed import publish_freshness
 from groundstation.federation.outbox import Outbox
 from groundstation.federation.station import StationLink
 from groundstation.freshness.refresh import FreshnessSlot, refresh_loop
@@ -241,6 +242,13 @@ async def build_services(
         if federation is not None:
             tasks.start(federation.run(), name="federation link")
             tasks.start(federation.forward_hub(hub), name="federation forwarder")
+            tasks.start(
+                publish_freshness(
+                    freshness, federation, sessions, settings.freshness,
+                    settings.federation.freshness_every_s,
+                ),
+                name="federation freshness",
+            )  # fmt: skip
         stack.push_async_callback(tasks.close)  # at shutdown every task stops before the rest
 
         try:

@@ -1,4 +1,5 @@
-"""``ecopatrol centre`` as a process: a station's events reach its PostgreSQL store."""
+"""``ecopatrol centre`` as a process: a station's events reach its PostgreSQL store, and the
+centre serves its page."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import os
 import sys
 from pathlib import Path
 
+import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.config import DbSettings
 from groundstation.federation.store import CentreStore
-from tests.integration.federation.broker import Mosquitto
+from tests.integration.federation.broker import Mosquitto, free_port
 from tests.integration.federation.helpers import station, wait_for
 
 
@@ -26,11 +28,14 @@ async def test_centre_command_stores_a_station_event(
         ECOPATROL_FEDERATION__BROKER_PORT=str(broker.port),
         ECOPATROL_FEDERATION__PASSWORD=broker.logins["centre"],
         ECOPATROL_FEDERATION__CA_FILE=str(broker.ca),
+        ECOPATROL_DATA_DIR=str(tmp_path / "centre-data"),
     )
     log = tmp_path / "centre.log"
+    port = free_port()
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "groundstation", "centre", "--db", url,
+            "--host", "127.0.0.1", "--port", str(port),
             stdout=out, stderr=out, env=env,
         )  # fmt: skip
     engine = create_async_engine(DbSettings(url=url).async_url)
@@ -49,6 +54,11 @@ async def test_centre_command_stores_a_station_event(
                 return False
 
         await wait_for(stored, timeout_s=30)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            config = (await client.get("/web/config.json")).json()
+            page = await client.get("/")
+        assert config["role"] == "centre"
+        assert page.status_code == 200
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -4,17 +4,22 @@ live hub's events reach the centre, and the centre's commands land in the statio
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from pydantic import SecretStr
+from shapely.geometry import shape
 from sqlalchemy import select
 
 from groundstation.api import live
+from groundstation.api.site_deps import freshness_service
 from groundstation.config import DbSettings, FederationSettings, Settings
 from groundstation.db.models import AuditEntry
 from groundstation.federation.centre import Centre
 from groundstation.federation.protocol import Command
+from groundstation.federation.spatial import merged_freshness
 from groundstation.federation.store import CentreStore
+from groundstation.freshness.geojson import freshness_geojson
 from groundstation.services import build_services
 from groundstation.telemetry.events import alert
 from tests.integration.federation.broker import Mosquitto
@@ -89,3 +94,46 @@ async def test_station_services_forward_events_and_audit_centre_commands(
     assert entries[0].params["command_id"] == command.id
     stored_alert = next(e for e in await store.events("river-a") if e.kind == "alert")
     assert stored_alert.data["text"] == "battery low"
+
+
+async def test_station_freshness_reaches_the_centre_merged_map(
+    broker: Mosquitto, store: CentreStore, tmp_path: Path
+) -> None:
+    """Once the station's freshness grid exists, its classes go to the centre as a
+    ``freshness`` event (again only when they change), and the centre's merged map of one
+    station is that station's map."""
+    settings = station_settings(broker, tmp_path)
+    fed = settings.federation.model_copy(update={"freshness_every_s": 0.2})
+    settings = settings.model_copy(update={"federation": fed})
+    centre = Centre(
+        store, host="127.0.0.1", port=broker.port, password=broker.logins["centre"],
+        ca_file=broker.ca,
+    )  # fmt: skip
+    centre_task = asyncio.create_task(centre.run())
+    try:
+        async with build_services(settings, snapshot_sources={}) as services:
+            assert "federation freshness" in set(services.tasks.names())
+            assert services.federation is not None
+            await asyncio.wait_for(services.federation.connected.wait(), 20)
+            await asyncio.wait_for(centre.connected.wait(), 20)
+            async with services.sessions() as session:
+                service = await freshness_service(services, session)
+            frame = services.freshness.frame
+            assert frame is not None
+            station_fc = freshness_geojson(service.grid, frame, now_s=time.time())
+
+            async def sent() -> bool:
+                return any(e.kind == "freshness" for e in await store.events("river-a"))
+
+            await wait_for(sent)
+            await asyncio.sleep(1.0)  # five more rounds: nothing changed, nothing sent
+    finally:
+        centre_task.cancel()
+        await asyncio.gather(centre_task, return_exceptions=True)
+    assert [e.kind for e in await store.events("river-a")].count("freshness") == 1
+    merged = await merged_freshness(store.engine)
+    assert [f["properties"]["class"] for f in merged["features"]] == ["never"]  # no flights
+    at_station = shape(station_fc["features"][0]["geometry"])
+    at_centre = shape(merged["features"][0]["geometry"])
+    # the centre answers with 7 decimals (1 cm) along the zone's long outline
+    assert at_station.symmetric_difference(at_centre).area < 1e-5 * at_station.area
