@@ -2,7 +2,9 @@
 
 For each shape and swath width: path length, ratio to the lower bound (area / swath width),
 covered fraction (area within half a swath of the path), length outside the area or inside its
-holes, number of turns (heading changes over 30 degrees) and planning time (wall clock, and
+holes, number of turns (heading changes over 30 degrees), the estimated flight time at the default
+drone's 15 m/s (`routes.flight_time`: ArduCopter's speed profile, what the planner minimises)
+and planning time (wall clock, and
 the process's CPU time, which other jobs on the machine do not inflate). The path is the
 coverage path alone (no station, no battery split), as ``ecopatrol plan coverage --station none``.
 
@@ -35,6 +37,7 @@ from routes.coverage import (
 )
 from routes.gapfill import centerline
 from routes.geometry import covered_fraction, outside_length, turns
+from routes.objectives import FlightTime
 from routes.testing import (
     branched_reservoir,
     canal,
@@ -109,7 +112,7 @@ def main() -> None:
         "--strategy",
         choices=["best", "channel", "wavefront", "parallel", "each"],
         default="best",
-        help="best: the planner's choice (by length and turns); each: a row per strategy",
+        help="best: the planner's choice (by estimated flight time); each: a row per strategy",
     )
     ap.add_argument("--cases", default="", help="only the cases whose name contains this")
     args = ap.parse_args()
@@ -124,11 +127,13 @@ def main() -> None:
         runs = [None if args.strategy == "best" else alone[args.strategy]]
     head = (
         f"{'case':28} {'swath':>5} {'km²':>6} {'length km':>10} {'ratio':>6} {'covered %':>9} "
-        f"{'floor':>6} {'outside m':>9} {'turns':>6} {'time s':>7} {'cpu s':>6}  {'strategy':8}  "
+        f"{'floor':>6} {'outside m':>9} {'turns':>6} {'fly min':>7} {'time s':>7} {'cpu s':>6}  "
+        f"{'strategy':8}  "
         "F2C ratio / covered"
     )
     print(head)
     print("-" * len(head))
+    objective = FlightTime()
     for name, area, floor in cases():
         if args.cases not in name:
             continue
@@ -142,7 +147,8 @@ def main() -> None:
             print(
                 f"{name:28} {w:5.0f} {area.area / 1e6:6.2f} {path.length / 1000:10.1f} "
                 f"{path.length / bound:6.3f} {covered_fraction(path, area, w) * 100:9.2f} "
-                f"{low} {outside_length(path, area):9.1f} {turns(path):6d} {dt:7.2f} {cpu:6.2f}  "
+                f"{low} {outside_length(path, area):9.1f} {turns(path):6d} "
+                f"{objective.cost(path) / objective.nav.speed_m_s / 60:7.1f} {dt:7.2f} {cpu:6.2f}  "
                 f"{result.strategy:8}  {_f2c(name, w)}",
                 flush=True,
             )
