@@ -2,7 +2,7 @@
 latency read in the page, and the station's CPU per viewer.
 
     .venv/bin/python -m bench.video_browsers [--transport webrtc|mse] [--drones 3]
-        [--viewers 10] [--size 1280x720] [--fps 15] [--seconds 30] [--replay]
+        [--viewers 10] [--size 1280x720] [--fps 15] [--seconds 30] [--replay] [--bitrate 800]
 
 A station with `--drones` simulated drones and `--viewers` Chromium pages, each playing every
 drone's video over `--transport` (the page's ``?video=`` choice: no fallback). In each page, for
@@ -112,12 +112,14 @@ def open_viewer(browser: Any, station: LiveStation, drones: int, transport: str)
 
 @contextlib.contextmanager
 def frame_source(
-    replay: bool, drones: int, size: tuple[int, int], fps: int
+    replay: bool, drones: int, size: tuple[int, int], fps: int, bitrate_kbps: int
 ) -> Iterator[tuple[LiveStation, Callable[[], int], Callable[[float, int], float]]]:
     """The station (started), frames sent so far per stream, and stamp -> latency (s)."""
     folder = Path(tempfile.mkdtemp(prefix="ecopatrol-bench-video-"))
     if not replay:
-        camera = CameraConfig(video_base_port=0, width=size[0], height=size[1], fps=fps)
+        camera = CameraConfig(
+            video_base_port=0, width=size[0], height=size[1], fps=fps, bitrate_kbps=bitrate_kbps
+        )
         station = LiveStation(folder, drones=drones, speedup=1.0, camera=camera).start()
         try:
             assert station.sim is not None
@@ -136,7 +138,7 @@ def frame_source(
         return
     ports = list(free_udp_ports("127.0.0.1", drones))
     streams = {i + 1: f"udp://127.0.0.1:{port}" for i, port in enumerate(ports)}
-    with ReplayProcess(ports, size, fps) as source:
+    with ReplayProcess(ports, size, fps, bitrate_kbps=bitrate_kbps) as source:
         video = VideoSettings(streams=streams, listen_host="127.0.0.1")
         station = LiveStation(folder, drones=drones, speedup=1.0, video=video).start()
         try:
@@ -154,10 +156,11 @@ def run(
     seconds: float,
     replay: bool,
     baseline_s: float,
+    bitrate_kbps: int = 800,
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    with frame_source(replay, drones, size, fps) as (station, sent, latency_s):
+    with frame_source(replay, drones, size, fps, bitrate_kbps) as (station, sent, latency_s):
         station.add_user("officer1", "officer")
         headers = {"Authorization": f"Bearer {station.token('officer1')}"}
         with station.api() as api:  # the cameras are found a moment after their drones
@@ -238,10 +241,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--replay", action="store_true", help="pre-encoded frames, no renderer")
     ap.add_argument("--baseline-s", type=float, default=5.0)
+    ap.add_argument("--bitrate", type=int, default=800, help="kbit/s (the camera's default)")
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.split("x"))
     run(args.transport, args.drones, args.viewers, (w, h), args.fps, args.seconds, args.replay,
-        args.baseline_s)  # fmt: skip
+        args.baseline_s, args.bitrate)  # fmt: skip
 
 
 if __name__ == "__main__":

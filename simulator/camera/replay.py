@@ -28,6 +28,7 @@ import random
 import socket
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from simulator.camera.h264 import H264Encoder
 from simulator.camera.render import Gimbal, Pose, Renderer, draw_stamp
@@ -36,6 +37,12 @@ from simulator.camera.scene import Scene, SceneObject
 from simulator.geo import offset_deg
 
 HOME = (29.05253, 119.181841, 40.0)
+
+
+class Stop(Protocol):
+    """A threading or multiprocessing Event: the replay ends once it is set."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,7 @@ def replay(
     host: str,
     t0: float,
     sent: multiprocessing.sharedctypes.Synchronized[int] | None = None,
-    stop: multiprocessing.synchronize.Event | None = None,
+    stop: Stop | None = None,
 ) -> None:
     """Push the loop to every port from wall-clock time `t0` on, until `stop` is set."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -116,6 +123,7 @@ def _child(
     size: tuple[int, int],
     fps: int,
     seconds: float,
+    bitrate_kbps: int,
     ports: list[int],
     host: str,
     ready: multiprocessing.synchronize.Event,
@@ -124,7 +132,7 @@ def _child(
     n_out: multiprocessing.sharedctypes.Synchronized[int],
     sent: multiprocessing.sharedctypes.Synchronized[int],
 ) -> None:
-    loop = encode_loop(size[0], size[1], fps, seconds)
+    loop = encode_loop(size[0], size[1], fps, seconds, bitrate_kbps)
     t0 = time.time() + 0.2
     t0_out.value = t0
     n_out.value = len(loop.frames)
@@ -142,6 +150,7 @@ class ReplayProcess:
         fps: int,
         seconds: float = 10.0,
         host: str = "127.0.0.1",
+        bitrate_kbps: int = 800,
     ) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.fps = fps
@@ -150,7 +159,7 @@ class ReplayProcess:
         shared = (self._t0, self._n, self._sent)
         self._proc = ctx.Process(
             target=_child,
-            args=(size, fps, seconds, ports, host, self._ready, self._stop, *shared),
+            args=(size, fps, seconds, bitrate_kbps, ports, host, self._ready, self._stop, *shared),
             name="video-replay",
             daemon=True,
         )
@@ -191,10 +200,11 @@ def main() -> None:
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--fps", type=int, default=15)
     ap.add_argument("--loop-seconds", type=float, default=10.0)
+    ap.add_argument("--bitrate", type=int, default=800, help="kbit/s (the camera's default)")
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.split("x"))
     started = time.process_time()
-    loop = encode_loop(w, h, args.fps, args.loop_seconds)
+    loop = encode_loop(w, h, args.fps, args.loop_seconds, args.bitrate)
     size = sum(len(nal) for frame in loop.frames for nal in frame)
     print(f"{len(loop.frames)} frames encoded in {time.process_time() - started:.1f} s CPU, "
           f"{size * 8 / loop.seconds / 1000:.0f} kbit/s; replaying (Ctrl-C ends)")  # fmt: skip
