@@ -28,6 +28,7 @@ from groundstation.api import (
     attachments,
     audit,
     auth,
+    basemaps,
     fleet_trust,
     incidents,
     live,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[ServicesHook
     domains = (freshness_api, reports_api, schedules_api, evidence_api, weather_api, video, whep)
     for module in domains:
         app.include_router(module.router)
+    app.include_router(basemaps.router)
     return app
 
 

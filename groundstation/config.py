@@ -34,6 +34,7 @@ from groundstation.freshness.grid import (
 from groundstation.safety.config import SafetySettings
 from groundstation.video.settings import VideoSettings
 from groundstation.weather.settings import WeatherSettings
+from groundstation.web.basemap_settings import BasemapSettings
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -340,7 +341,9 @@ class Settings(BaseSettings):
         2 * 1024 * 1024 * 1024, gt=0, description="all the photos one user uploaded together"
     )
     map_tiles: Path | None = Field(
-        None, description="live map base tiles: a z/x/y folder or an .mbtiles file; None = none"
+        None,
+        description="live map base tiles on this station: a z/x/y folder, an .mbtiles or a"
+        " .pmtiles file (offered as the 'local' base map); None = none; more in `basemap`",
     )
 
     live_queue_size: int = Field(256, ge=4, description="messages buffered per websocket client")
@@ -365,6 +368,7 @@ class Settings(BaseSettings):
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
+    basemap: BasemapSettings = Field(default_factory=BasemapSettings)
 
     @field_validator("admin_password")
     @classmethod

@@ -13,6 +13,12 @@ arguments are redacted one by one (uvicorn's access formatter unpacks them by po
 'GET /ws/live?token=[redacted]&x=1 HTTP/1.1'
 >>> redact("Authorization: Bearer abc.def.ghi")
 'Authorization: Bearer [redacted]'
+
+Keys of internet base maps (``tk=`` for Tianditu, ``key=``) in the tile URLs the station fetches
+are redacted too: httpx logs each request's URL (an ``httpx.URL``, redacted through its text).
+
+>>> redact("GET https://t0.tianditu.gov.cn/vec_w/wmts?LAYER=vec&tk=0123abcd HTTP/1.1")
+'GET https://t0.tianditu.gov.cn/vec_w/wmts?LAYER=vec&tk=[redacted] HTTP/1.1'
 """
 
 from __future__ import annotations
@@ -21,10 +27,14 @@ import logging
 import re
 from typing import Any
 
+import httpx
+
 REDACTED = "[redacted]"
 _PATTERNS = (
     # token=…, access_token=…, in a query string or a form body (percent-encoded or not)
     re.compile(r"(?i)(\b(?:access_)?token=)[^&\s\"']+"),
+    # a tile server's key in a base map URL (Tianditu's tk=, key=, api_key=)
+    re.compile(r"(?i)(\b(?:tk|key|api_?key)=)[^&\s\"']+"),
     # an Authorization header or a JSON field printed whole
     re.compile(r"(?i)(\bbearer\s+)[\w.~+/=-]+"),
     re.compile(r"(?i)(\"(?:access_)?token\"\s*:\s*\")[^\"]+"),
@@ -40,7 +50,11 @@ def redact(text: str) -> str:
 
 
 def _clean(value: Any) -> Any:
-    return redact(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, httpx.URL):  # httpx logs every request's URL as this object
+        return redact(str(value))
+    return value
 
 
 def install() -> None:

@@ -1,7 +1,9 @@
-"""Raster base tiles from the station's own disk: a ``{z}/{x}/{y}.png`` folder or an MBTiles file.
+"""Base tiles from the station's own disk: a ``{z}/{x}/{y}.png`` folder, an MBTiles file or a
+PMTiles file, raster or vector (Mapbox Vector Tiles, drawn by the page with protomaps-leaflet).
 
-Nothing is ever fetched from the internet. An MBTiles file stores rows in TMS order (row 0 at the
-south), so the XYZ ``y`` the map asks for is flipped.
+Nothing is fetched from the internet here (``tile_proxy`` does that for internet sources). An
+MBTiles file stores rows in TMS order (row 0 at the south), so the XYZ ``y`` the map asks for is
+flipped. Gzipped vector tiles (as both formats usually hold them) are served unzipped.
 
 >>> tms_row(z=3, y=0)
 7
@@ -12,11 +14,27 @@ True
 from __future__ import annotations
 
 import contextlib
+import gzip
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+from pmtiles.reader import MmapSource, Reader
+from pmtiles.tile import Compression, MagicNumberNotFound, SpecVersionUnsupported, TileType
+
+T = TypeVar("T")
 
 _EXTENSIONS = ("png", "jpg", "jpeg", "webp")
+#: the media type of a vector tile
+MVT = "application/vnd.mapbox-vector-tile"
+_PMTILES_TYPES = {
+    TileType.MVT: MVT,
+    TileType.PNG: "image/png",
+    TileType.JPEG: "image/jpeg",
+    TileType.WEBP: "image/webp",
+}
 
 
 class TileSourceError(ValueError):
@@ -43,16 +61,21 @@ def tile_type(data: bytes) -> str | None:
     return None
 
 
-def _valid_address(z: int, x: int, y: int) -> bool:
+def _gunzip(data: bytes) -> bytes:
+    return gzip.decompress(data) if data.startswith(b"\x1f\x8b") else data
+
+
+def valid_address(z: int, x: int, y: int) -> bool:
+    """True for a tile that exists in the XYZ grid (zoom 0 to 24)."""
     return 0 <= z <= 24 and 0 <= x < (1 << z) and 0 <= y < (1 << z)
 
 
 @dataclass(frozen=True, slots=True)
 class TileSource:
-    """Where the tiles are: a folder (``folder/z/x/y.png``) or an MBTiles file."""
+    """Where the tiles are: a folder (``folder/z/x/y.png``), an MBTiles or a PMTiles file."""
 
     path: Path
-    kind: str  # "folder" or "mbtiles"
+    kind: str  # "folder", "mbtiles" or "pmtiles"
 
     @classmethod
     def open(cls, path: Path | None) -> TileSource | None:
@@ -63,19 +86,59 @@ class TileSource:
             return cls(path, "folder")
         if not path.exists():
             raise TileSourceError(f"map_tiles {path}: no such file or folder")
-        if path.suffix.lower() != ".mbtiles":
+        kind = path.suffix.lower().removeprefix(".")
+        if kind not in ("mbtiles", "pmtiles"):
             raise TileSourceError(
-                f"map_tiles {path}: expected a z/x/y tile folder or an .mbtiles file"
+                f"map_tiles {path}: expected a z/x/y tile folder, an .mbtiles or a .pmtiles file"
             )
-        return cls(path, "mbtiles")
+        return cls(path, kind)
 
     def read(self, z: int, x: int, y: int) -> bytes | None:
-        """The tile's bytes, or None when the source has no such tile. Blocking (file I/O)."""
-        if not _valid_address(z, x, y):
+        """The tile's bytes (unzipped), or None when the source has no such tile. Blocking."""
+        if not valid_address(z, x, y):
             return None
         if self.kind == "folder":
             return self._read_folder(z, x, y)
-        return self._read_mbtiles(z, x, y)
+        if self.kind == "pmtiles":
+            return self._read_pmtiles(z, x, y)
+        data = self._read_mbtiles(z, x, y)
+        return None if data is None else _gunzip(data)
+
+    def media_type(self) -> str | None:
+        """What the tiles are (``image/png``..., or `MVT` for vector tiles), None if unknown."""
+        if self.kind == "pmtiles":
+            return _PMTILES_TYPES.get(self._pmtiles_header()["tile_type"])
+        if self.kind == "mbtiles":
+            if self._query("SELECT 1 FROM sqlite_master WHERE name = 'metadata'", ()) is None:
+                return None  # no metadata table: each tile's own type
+            row = self._query("SELECT value FROM metadata WHERE name = 'format'", ())
+            fmt = row[0] if row else None
+            known = {"pbf": MVT, "mvt": MVT, "png": "image/png", "jpg": "image/jpeg"}
+            return known.get(str(fmt).lower()) if fmt else None
+        return None  # a folder: each tile's own type
+
+    def _pmtiles_header(self) -> dict[str, Any]:
+        return self._pmtiles(lambda reader: dict(reader.header()))  # type: ignore[no-untyped-call]
+
+    def _read_pmtiles(self, z: int, x: int, y: int) -> bytes | None:
+        def tile(reader: Reader) -> bytes | None:
+            data = reader.get(z, x, y)  # type: ignore[no-untyped-call]
+            if data is None:
+                return None
+            header = reader.header()  # type: ignore[no-untyped-call]
+            zipped = header["tile_compression"] == Compression.GZIP
+            return gzip.decompress(data) if zipped else bytes(data)
+
+        return self._pmtiles(tile)
+
+    def _pmtiles(self, work: Callable[[Reader], T]) -> T:
+        try:
+            with self.path.open("rb") as f:
+                return work(Reader(MmapSource(f)))  # type: ignore[no-untyped-call]
+        except (MagicNumberNotFound, SpecVersionUnsupported, ValueError, OSError) as exc:
+            raise TileSourceError(
+                f"map_tiles {self.path}: not a readable PMTiles file ({exc!r})"
+            ) from exc
 
     def _read_folder(self, z: int, x: int, y: int) -> bytes | None:
         for ext in _EXTENSIONS:
@@ -99,6 +162,8 @@ class TileSource:
         if self.kind == "folder":
             levels = [int(p.name) for p in self.path.iterdir() if p.is_dir() and p.name.isdigit()]
             return max(levels) if levels else None
+        if self.kind == "pmtiles":
+            return int(self._pmtiles_header()["max_zoom"])
         row = self._query("SELECT MAX(zoom_level) FROM tiles", ())
         return row[0] if row and isinstance(row[0], int) else None
 
