@@ -9,8 +9,10 @@
 - ``/docs``: the API's Swagger UI, its files from ``swagger-ui-dist`` in ``node_modules``
   (``/static/vendor/swagger-ui/…``) like Leaflet's, so it works offline and where the usual
   CDN cannot be reached;
-- ``/web/config.json``: what the page needs before login (tiles, language, time zone);
-- ``/tiles/{z}/{x}/{y}``: the optional raster tiles of ``Settings.map_tiles``.
+- ``/web/config.json``: what the page needs before login (language, time zone);
+- ``/static/vendor/protomaps-leaflet/…``: protomaps-leaflet's ``dist`` (vector base maps).
+
+Base maps and their tiles are in ``api/basemaps.py``.
 
 The files are public (the page has to load before anyone logs in); every piece of data the page
 shows comes from the authenticated API and ``/ws/live``. The page's Content-Security-Policy lets
@@ -19,7 +21,6 @@ it load and connect to this station only, so a stray CDN link could not work eve
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import mimetypes
 from pathlib import Path
@@ -29,9 +30,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from groundstation.api.deps import SettingsDep
 from groundstation.errors import NotFound
-from groundstation.web.tiles import TileSource, TileSourceError, tile_type
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,7 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
 LEAFLET_DIR = WEB_DIR / "node_modules" / "leaflet" / "dist"
 GEOMAN_DIR = WEB_DIR / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist"
+PROTOMAPS_DIR = WEB_DIR / "node_modules" / "protomaps-leaflet" / "dist"
 SWAGGER_DIR = WEB_DIR / "node_modules" / "swagger-ui-dist"
 SWAGGER_URL = "/static/vendor/swagger-ui"
 
@@ -147,6 +147,17 @@ async def geoman_file(path: str) -> Response:
     return _file_response(GEOMAN_DIR, path)
 
 
+@router.get("/static/vendor/protomaps-leaflet/{path:path}")
+async def protomaps_file(path: str) -> Response:
+    if not (PROTOMAPS_DIR / "protomaps-leaflet.js").is_file():
+        return Response(
+            "protomaps-leaflet is not installed: run make setup",
+            status_code=503,
+            media_type="text/plain",
+        )
+    return _file_response(PROTOMAPS_DIR, path)
+
+
 def swagger_installed() -> bool:
     """True when ``npm ci`` has put Swagger UI where ``/docs`` loads it from."""
     return (SWAGGER_DIR / "swagger-ui-bundle.js").is_file()
@@ -186,40 +197,8 @@ async def swagger_file(path: str) -> Response:
     return _file_response(SWAGGER_DIR, path)
 
 
-def _tile_source(settings: SettingsDep) -> TileSource | None:
-    return TileSource.open(settings.map_tiles)
-
-
 @router.get("/web/config.json")
-async def web_config(settings: SettingsDep) -> dict[str, Any]:
-    """What the page needs before login: base tiles (or why there are none), language, zone."""
-    config: dict[str, Any] = {
-        "default_lang": DEFAULT_LANG,
-        "time_zone": TIME_ZONE,
-        "tiles": None,
-        "tiles_max_zoom": None,
-        "tiles_error": None,
-    }
-    try:
-        source = _tile_source(settings)
-        if source is not None:
-            config["tiles_max_zoom"] = await asyncio.to_thread(source.max_zoom)
-            config["tiles"] = "/tiles/{z}/{x}/{y}"
-    except TileSourceError as exc:
-        log.warning("live map: %s", exc)
-        config["tiles_error"] = str(exc)
-    return config
-
-
-@router.get("/tiles/{z}/{x}/{y}")
-async def tile(z: int, x: int, y: int, settings: SettingsDep) -> Response:
-    """One base-map tile from the local folder or MBTiles file (404 when there is none)."""
-    try:
-        source = _tile_source(settings)
-        data = None if source is None else await asyncio.to_thread(source.read, z, x, y)
-    except TileSourceError as exc:
-        raise NotFound("tile source", str(exc)) from exc
-    media_type = tile_type(data) if data is not None else None
-    if data is None or media_type is None:
-        raise NotFound("tile", f"{z}/{x}/{y}")
-    return Response(data, media_type=media_type, headers={"Cache-Control": "max-age=86400"})
+async def web_config() -> dict[str, Any]:
+    """What the page needs before login: language and time zone (base maps come after login,
+    from ``/api/map/basemaps``)."""
+    return {"default_lang": DEFAULT_LANG, "time_zone": TIME_ZONE}

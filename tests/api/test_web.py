@@ -1,18 +1,11 @@
-"""The live map's files: the page, its modules, Leaflet from node_modules, local base tiles."""
+"""The live map's files: the page, its modules, Leaflet from node_modules (base maps:
+test_basemaps.py)."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
-from fastapi.testclient import TestClient
 
 from groundstation.api import web
-from groundstation.app import create_app
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
 
 def test_page_is_served_with_a_policy_that_keeps_it_on_the_station(station):
@@ -85,76 +78,10 @@ def test_missing_leaflet_gives_a_page_that_says_run_make_setup(station, monkeypa
     assert "make setup" in r.text
 
 
-def test_config_without_tiles(station):
-    """With no tiles configured the page draws the site's vector layers only, in zh-CN."""
+def test_config_before_login(station):
+    """Before login the page learns its language and time zone (base maps come after login)."""
     config = station.client.get("/web/config.json").json()
-    assert config == {
-        "default_lang": "zh-CN",
-        "time_zone": "Asia/Shanghai",
-        "tiles": None,
-        "tiles_max_zoom": None,
-        "tiles_error": None,
-    }
-    assert station.client.get("/tiles/12/3400/1700").status_code == 404
-
-
-def _client(settings, tiles: Path) -> TestClient:
-    return TestClient(create_app(settings.model_copy(update={"map_tiles": tiles})))
-
-
-def test_tiles_from_a_folder(settings, tmp_path):
-    """Tiles come from a z/x/y folder of the station's disk, with their image type."""
-    folder = tmp_path / "tiles"
-    (folder / "13" / "6808").mkdir(parents=True)
-    (folder / "13" / "6808" / "3391.png").write_bytes(PNG)
-    (folder / "12").mkdir()
-    with _client(settings, folder) as client:
-        config = client.get("/web/config.json").json()
-        assert config["tiles"] == "/tiles/{z}/{x}/{y}"
-        assert config["tiles_max_zoom"] == 13
-        r = client.get("/tiles/13/6808/3391")
-        assert r.status_code == 200
-        assert r.headers["content-type"] == "image/png"
-        assert r.content == PNG
-        assert client.get("/tiles/13/6808/3392").status_code == 404
-        assert client.get("/tiles/13/99999/3391").status_code == 404  # not a tile of zoom 13
-
-
-def test_tiles_from_mbtiles_flip_rows(settings, tmp_path):
-    """An MBTiles file stores TMS rows: XYZ row y is read from row 2^z - 1 - y."""
-    path = tmp_path / "longyou.mbtiles"
-    with sqlite3.connect(path) as conn:
-        conn.execute(
-            "CREATE TABLE tiles (zoom_level INT, tile_column INT, tile_row INT, tile_data BLOB)"
-        )
-        conn.execute("INSERT INTO tiles VALUES (3, 6, 2, ?)", (JPEG,))  # XYZ y = 7 - 2 = 5
-    with _client(settings, path) as client:
-        assert client.get("/web/config.json").json()["tiles_max_zoom"] == 3
-        r = client.get("/tiles/3/6/5")
-        assert r.status_code == 200
-        assert r.headers["content-type"] == "image/jpeg"
-        assert client.get("/tiles/3/6/2").status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "message"),
-    [
-        ("missing.mbtiles", None, "no such file or folder"),
-        ("tiles.zip", b"PK", "expected a z/x/y tile folder or an .mbtiles file"),
-        ("broken.mbtiles", b"this is not sqlite at all, just text" * 4, "not a readable MBTiles"),
-    ],
-)
-def test_bad_tile_settings_are_explained(settings, tmp_path, name, content, message):
-    """A tiles setting that cannot be used is reported to the page; the map still works."""
-    path = tmp_path / name
-    if content is not None:
-        path.write_bytes(content)
-    with _client(settings, path) as client:
-        config = client.get("/web/config.json").json()
-        assert config["tiles"] is None
-        assert message in config["tiles_error"]
-        assert client.get("/").status_code == 200
-        assert client.get("/tiles/1/0/0").status_code == 404
+    assert config == {"default_lang": "zh-CN", "time_zone": "Asia/Shanghai"}
 
 
 def test_api_docs_are_served_from_the_station(station):

@@ -25,6 +25,7 @@ from groundstation.app import create_app
 from groundstation.config import DbSettings, LinkSettings, Settings
 from groundstation.safety.config import SafetySettings
 from groundstation.video.settings import VideoSettings
+from groundstation.web.basemap_settings import BasemapSettings
 from simulator.camera.fleet_cameras import CameraConfig, free_udp_ports
 from simulator.camera.scene import SceneObject
 from simulator.fleet import SimConfig, SimFleet
@@ -52,6 +53,7 @@ class LiveStation:
     drones: int = 0
     speedup: float = 10.0
     map_tiles: Path | None = None
+    basemap: BasemapSettings = field(default_factory=BasemapSettings)
     rally_points: list[tuple[float, float]] = field(default_factory=list)  # (lon, lat)
     camera_objects: tuple[SceneObject, ...] | None = None
     """Gimbal cameras on the drones (RTP on free ports), seeing these objects; None: none."""
@@ -85,6 +87,7 @@ class LiveStation:
             admin_password=ADMIN[1],
             password_hash_profile="cheapest",
             map_tiles=self.map_tiles,
+            basemap=self.basemap,
             link=LinkSettings(mavlink=mavlink, link_lost_s=3.0),
             safety=SafetySettings(rally_points=self.rally_points),
             video=self.video if self.video is not None else VideoSettings(),

@@ -5,6 +5,7 @@ import { Api } from "./api.js";
 import { Store } from "./store.js";
 import { LiveSocket } from "./live.js";
 import { SiteMap, L } from "./map.js";
+import { BaseMaps } from "./basemaps.js";
 import { VehicleLayer, vehicleName } from "./vehicles.js";
 import { IncidentLayer } from "./incidents.js";
 import { Panel, setupTabs, showTab } from "./panel.js";
@@ -128,8 +129,8 @@ async function startApp(user) {
   renderWhoami();
   setupTabs();
 
-  const siteMap = new SiteMap("map", config);
-  if (config.tiles_error) toast(t("map.tiles_error", { detail: config.tiles_error }), "error");
+  const siteMap = new SiteMap("map");
+  const basemaps = new BaseMaps(siteMap);
   const vehicles = new VehicleLayer(siteMap, store);
   const instruments = new Instruments(siteMap, store, vehicles);
   fitPopups(siteMap.map);
@@ -192,6 +193,7 @@ async function startApp(user) {
     reports.render();
     freshness.renderLegend();
     siteMap.relabel();
+    basemaps.label();
     instruments.relabel();
     localizeMapControls(siteMap.map);
     planner.render();
@@ -225,6 +227,7 @@ async function startApp(user) {
     }),
   ];
   if (controls) loads.push(controls.loadPlans());
+  loads.push(basemaps.load(api));
   loads.push(planner.load());
   loads.push(schedules.load(), reports.load(), videos.load(), photos.load());
   // cameras are found a few seconds after their drones, photos as they are taken

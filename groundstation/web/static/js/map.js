@@ -1,5 +1,5 @@
-// The base map: the site's own vector layers from the API (no internet tiles), optionally over
-// raster tiles the station serves from its own disk.
+// The map: the site's own vector layers from the API, over the base map chosen among those the
+// station offers (./basemaps.js).
 import * as L from "/static/vendor/leaflet/leaflet-src.esm.js";
 import { t } from "./i18n.js";
 
@@ -77,7 +77,7 @@ const LABELS = {
 };
 
 export class SiteMap {
-  constructor(element, config) {
+  constructor(element) {
     this.map = L.map(element, {
       zoomControl: true,
       attributionControl: true,
@@ -91,14 +91,6 @@ export class SiteMap {
     this.labelled = []; // [layer, text key or raw name] in the control's order
     this.layerControl = L.control.layers({}, {}, { collapsed: true }).addTo(this.map);
     L.control.scale({ metric: true, imperial: false }).addTo(this.map);
-    if (config.tiles) {
-      const tiles = L.tileLayer(config.tiles, {
-        maxNativeZoom: config.tiles_max_zoom ?? 18,
-        maxZoom: 19,
-        attribution: "local tiles",
-      }).addTo(this.map);
-      this.addOverlay(tiles, "layer.tiles");
-    }
   }
 
   /** Put `layer` in the layer control under the text `key` (in the page's language). */
