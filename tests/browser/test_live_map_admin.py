@@ -246,3 +246,80 @@ def test_tap_targets_of_the_admin_views_on_a_phone(browser, station):
         assert small == [], small
     finally:
         context.close()
+
+
+#: Schedules the station refuses (on top of a valid one with plan 1), and the text key the page
+#: must explain each with.
+BAD_SCHEDULES: list[tuple[dict[str, Any], str]] = [
+    ({"cron": "0 25 * * *", "times": []}, "schedule.err.cron"),
+    ({"cron": "0 8 * *", "times": []}, "schedule.err.cron"),
+    ({"times": ["7h30"]}, "schedule.err.times"),
+    ({"times": []}, "schedule.err.rule"),
+    ({"cron": "0 8 * * *"}, "schedule.err.rule"),
+    ({"months": [13]}, "schedule.err.months"),
+    ({"months": ["June"]}, "schedule.err.months"),
+    ({"months": [6], "cron": "0 8 * 7 *", "times": []}, "schedule.err.season"),
+    ({"start_date": "2026-13-01"}, "schedule.err.start_date"),
+    ({"start_date": "2026-06-02", "end_date": "2026-06-01"}, "schedule.err.end_date"),
+    ({"plan_id": 999}, "schedule.err.plan"),
+    ({"vehicle_pool": [999]}, "schedule.err.vehicle"),
+    ({"name": "x" * 200}, "schedule.err.name"),
+    ({"timezone": "Mars/Olympus"}, "schedule.err.timezone"),
+]
+
+#: Users the station refuses, and the text key for each.
+BAD_USERS: list[tuple[dict[str, Any], str]] = [
+    ({"username": "officer1"}, "user.err.exists"),
+    ({"password": "password1"}, "user.err.weak"),
+    ({"password": "short"}, "user.err.short"),
+    ({"username": "li si"}, "user.err.username"),
+    ({"username": "x"}, "user.err.username"),
+    ({"full_name": "x" * 200}, "user.err.full_name"),
+]
+
+EXPLAIN = """async ([module, fn, answers]) => {
+    const i18n = await import('/static/app/js/i18n.js');
+    const explain = (await import(`/static/app/js/${module}`))[fn];
+    const out = [];
+    for (const lang of ['zh-CN', 'en']) {
+        i18n.setLang(lang);
+        for (const [status, body, key] of answers) {
+            const err = {status, detail: body.detail, body};
+            out.push([lang, key, explain(err), i18n.t(key)]);
+        }
+    }
+    i18n.setLang('zh-CN');
+    return out;
+}"""
+
+
+def test_refusals_are_explained_in_plain_words(browser, station):
+    """Each way the station refuses a schedule or a user, as it really answers, is explained
+    by the page in Chinese and in English with the text meant for it."""
+    headers = {"Authorization": f"Bearer {station.token(*ADMIN)}"}
+    good_schedule = {"plan_id": 1, "times": ["07:30"]}
+    good_user = {"username": "newcomer", "password": PASSWORD, "role": "officer"}
+    schedules, users = [], []
+    with station.api() as client:
+        for change, key in BAD_SCHEDULES:
+            r = client.post("/api/schedules", json={**good_schedule, **change}, headers=headers)
+            assert r.status_code in (404, 422), (change, r.text)
+            schedules.append([r.status_code, r.json(), key])
+        for change, key in BAD_USERS:
+            r = client.post("/api/users", json={**good_user, **change}, headers=headers)
+            assert r.status_code in (409, 422), (change, r.text)
+            users.append([r.status_code, r.json(), key])
+        me = client.get("/api/me", headers=headers).json()["id"]
+        r = client.patch(f"/api/users/{me}", json={"active": False}, headers=headers)
+        users.append([r.status_code, r.json(), "user.err.last_admin"])
+    context, page, errors = open_page(browser, station.url, DESKTOP)
+    try:
+        log_in(page, ADMIN[0], ADMIN[1])
+        out = page.evaluate(EXPLAIN, ["schedule_editor.js", "scheduleError", schedules])
+        out += page.evaluate(EXPLAIN, ["admin_users.js", "userError", users])
+        assert len(out) == 2 * (len(schedules) + len(users))
+        wrong = [(lang, key, said) for lang, key, said, meant in out if said != meant]
+        assert wrong == [], wrong
+        assert errors == [], errors
+    finally:
+        context.close()
