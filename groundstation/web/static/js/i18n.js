@@ -72,6 +72,8 @@ const TEXTS = {
     "vehicle.link.station": "最后已知状态",
     "vehicle.last_seen": "最后已知 {age}前",
     "conn.station_lost": "与地面站的连接已断开：地图显示的是最后已知状态，无人机本身未必失联",
+    "centre.station": "站点",
+    "centre.all_stations": "全部站点",
     "vehicle.lost_for": "失联 {age}",
     "vehicle.armed": "已解锁",
     "vehicle.disarmed": "未解锁",
@@ -381,6 +383,8 @@ const TEXTS = {
     "vehicle.last_seen": "last known {age} ago",
     "conn.station_lost":
       "Connection to the station lost: the map shows the last known state; the drones themselves may be fine",
+    "centre.station": "Station",
+    "centre.all_stations": "All stations",
     "vehicle.lost_for": "lost {age}",
     "vehicle.armed": "armed",
     "vehicle.disarmed": "disarmed",

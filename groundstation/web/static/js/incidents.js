@@ -31,7 +31,9 @@ const GLYPHS = {
   other: "?",
 };
 
+/** "#12 Oil", or on a centre's page "river-a #12 Oil" (the station's own number). */
 export function incidentTitle(i) {
+  if (i.station) return `${i.station} #${i.station_incident_id} ${t(`incident.type.${i.type}`)}`;
   return `#${i.id} ${t(`incident.type.${i.type}`)}`;
 }
 

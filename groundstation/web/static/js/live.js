@@ -10,10 +10,12 @@ export class LiveSocket {
   /**
    * @param {() => string|null} token  the current bearer token
    * @param {object} handlers  onMessage(msg), onState(state, info), onAuthRefused()
+   * @param {string} path  the stream's path (a centre's page may add ?station=)
    */
-  constructor(token, handlers) {
+  constructor(token, handlers, path = "/ws/live") {
     this.token = token;
     this.handlers = handlers;
+    this.path = path;
     this.ws = null;
     this.stopped = true;
     this.attempt = 0;
@@ -37,7 +39,7 @@ export class LiveSocket {
 
   _url() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    return `${scheme}//${location.host}/ws/live`;
+    return `${scheme}//${location.host}${this.path}`;
   }
 
   _open() {

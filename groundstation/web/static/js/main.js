@@ -4,6 +4,7 @@ import { hasText, initLang, onLangChange, t, toggleLang } from "./i18n.js";
 import { Api } from "./api.js";
 import { Store } from "./store.js";
 import { LiveSocket } from "./live.js";
+import { startCentre } from "./centre.js";
 import { SiteMap, L } from "./map.js";
 import { BaseMaps } from "./basemaps.js";
 import { VehicleLayer, vehicleName } from "./vehicles.js";
@@ -128,6 +129,10 @@ async function startApp(user) {
   document.getElementById("app").hidden = false;
   renderWhoami();
   setupTabs();
+  if (config.role === "centre") {
+    live = await startCentre(store, api, config, { renderWhoami, renderConnection, logout });
+    return;
+  }
 
   const siteMap = new SiteMap("map");
   const basemaps = new BaseMaps(siteMap);

@@ -68,6 +68,7 @@ export class Store {
     this.plans = new Map();
     this.site = null;
     this.selected = null; // sysid
+    this.centre = false; // a command centre's page (centre.js): it watches, the stations fly
     this.connection = "connecting";
     this.clockOffsetMs = null; // page clock minus station clock (smallest seen: least delayed)
     this._listeners = new Map();
@@ -103,12 +104,12 @@ export class Store {
 
   /** Pilots (and admins, who stand in for anyone) fly the drones. */
   get canFly() {
-    return this.role === "pilot" || this.role === "admin";
+    return !this.centre && (this.role === "pilot" || this.role === "admin");
   }
 
   /** Officers (and admins) assign and resolve incidents. */
   get canManageIncidents() {
-    return this.role === "officer" || this.role === "admin";
+    return !this.centre && (this.role === "officer" || this.role === "admin");
   }
 
   /**
@@ -121,6 +122,11 @@ export class Store {
     const fromFrame = v.linkStatus !== "offline";
     const known = this.vehicles.get(v.sysid) ?? { sysid: v.sysid, track: [] };
     for (const [k, value] of Object.entries(v)) if (value !== null || NULL_CLEARS.has(k)) known[k] = value;
+    // a centre's frame: whose drone it is (sysid is then the centre's key, not the station's)
+    if (typeof frame.station === "string") {
+      known.station = frame.station;
+      known.stationSysid = frame.station_sysid ?? null;
+    }
     // When the station made the frame, on this page's clock (see stationTime).
     if (fromFrame) known.seenAt = this.stationTime(ts);
     if (fromFrame && known.lat !== null && known.lon !== null && v.lat !== null) {

@@ -34,7 +34,9 @@ export function displayLink(v, connection) {
   return status === "ok" || status === "degraded" ? status : "lost"; // "lost", "offline"
 }
 
+/** The drone's name; on a centre's page, after its station's (the centre keys drones itself). */
 export function vehicleName(v) {
+  if (v.station) return `${v.station} · ${v.name ?? `#${v.stationSysid}`}`;
   return v.name ?? `#${v.sysid}`;
 }
 
