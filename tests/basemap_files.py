@@ -74,8 +74,14 @@ def vector_tile() -> bytes:
     return data
 
 
-def write_pmtiles(path: Path, box: tuple[float, float, float, float], zooms: range,
-                  tile: bytes, tile_type: TileType = TileType.MVT) -> int:  # fmt: skip
+def write_pmtiles(
+    path: Path,
+    box: tuple[float, float, float, float],
+    zooms: range,
+    tile: bytes,
+    tile_type: TileType = TileType.MVT,
+    attribution: str = "",
+) -> int:
     """A PMTiles file with `tile` (gzipped when vector, as real ones are) at every address over
     `box`; returns how many tiles."""
     vector = tile_type == TileType.MVT
@@ -94,7 +100,9 @@ def write_pmtiles(path: Path, box: tuple[float, float, float, float], zooms: ran
             "max_lon_e7": int(east * 1e7),
             "max_lat_e7": int(north * 1e7),
         }
-        metadata = {"vector_layers": [{"id": "earth"}, {"id": "water"}]} if vector else {}
+        metadata: dict[str, object] = {"attribution": attribution} if attribution else {}
+        if vector:
+            metadata["vector_layers"] = [{"id": "earth"}, {"id": "water"}]
         writer.finalize(header, metadata)
     return len(ids)
 

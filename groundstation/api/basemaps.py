@@ -33,11 +33,13 @@ def _describe(source: BasemapSource) -> BasemapPublic:
     """The page's view of `source`; a local file is opened to learn its format and zoom."""
     fmt = "raster"
     max_zoom = source.max_zoom
+    attribution = source.attribution
     if not source.internet:
         tiles = TileSource.open(source.path)
         assert tiles is not None  # a file source always has a path
         fmt = "vector" if tiles.media_type() == MVT else "raster"
         max_zoom = min(max_zoom, tiles.max_zoom() or max_zoom)
+        attribution = attribution or tiles.attribution()
     layers = range(len(source.templates) or 1)
     return BasemapPublic(
         id=source.id,
@@ -46,7 +48,7 @@ def _describe(source: BasemapSource) -> BasemapPublic:
         kind=source.kind,
         format=fmt,
         tiles=[f"/tiles/{source.id}/{layer}/{{z}}/{{x}}/{{y}}" for layer in layers],
-        attribution=source.attribution,
+        attribution=attribution,
         min_zoom=source.min_zoom,
         max_zoom=max_zoom,
         internet=source.internet,

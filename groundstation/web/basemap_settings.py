@@ -59,7 +59,7 @@ WHAT_TO_USE = (
 )
 
 TIANDITU_HOST = "https://t{s}.tianditu.gov.cn"
-TIANDITU_ATTRIBUTION = "天地图 Tianditu · 国家地理信息公共服务平台"
+TIANDITU_ATTRIBUTION = "天地图 · 国家地理信息公共服务平台"
 
 
 def tianditu_url(layer: str, key: str) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import html
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from pmtiles.tile import Compression, MagicNumberNotFound, SpecVersionUnsupporte
 T = TypeVar("T")
 
 _EXTENSIONS = ("png", "jpg", "jpeg", "webp")
+_HAS_METADATA = "SELECT 1 FROM sqlite_master WHERE name = 'metadata'"
 #: the media type of a vector tile
 MVT = "application/vnd.mapbox-vector-tile"
 _PMTILES_TYPES = {
@@ -109,7 +112,7 @@ class TileSource:
         if self.kind == "pmtiles":
             return _PMTILES_TYPES.get(self._pmtiles_header()["tile_type"])
         if self.kind == "mbtiles":
-            if self._query("SELECT 1 FROM sqlite_master WHERE name = 'metadata'", ()) is None:
+            if self._query(_HAS_METADATA, ()) is None:
                 return None  # no metadata table: each tile's own type
             row = self._query("SELECT value FROM metadata WHERE name = 'format'", ())
             fmt = row[0] if row else None
@@ -166,6 +169,22 @@ class TileSource:
             return int(self._pmtiles_header()["max_zoom"])
         row = self._query("SELECT MAX(zoom_level) FROM tiles", ())
         return row[0] if row and isinstance(row[0], int) else None
+
+    def attribution(self) -> str:
+        """The credit the file's metadata carries (``attribution``), as plain text; "" if none.
+
+        Files made from OpenStreetMap data carry the credit their licence requires, often as
+        HTML links: the tags are dropped (the page shows text, never station data as HTML).
+        """
+        text: object = None
+        if self.kind == "pmtiles":
+            text = self._pmtiles(lambda reader: reader.metadata()).get("attribution")  # type: ignore[no-untyped-call]
+        elif self.kind == "mbtiles" and self._query(_HAS_METADATA, ()) is not None:
+            row = self._query("SELECT value FROM metadata WHERE name = 'attribution'", ())
+            text = row[0] if row else None
+        if not isinstance(text, str):
+            return ""
+        return html.unescape(re.sub(r"<[^>]*>", "", text)).strip()[:200]
 
     def _query(self, sql: str, params: tuple[int, ...]) -> tuple[object, ...] | None:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"

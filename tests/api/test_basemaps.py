@@ -11,6 +11,7 @@ from typing import Any
 import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
+from pmtiles.tile import TileType
 
 from groundstation.app import create_app
 from groundstation.web.basemap_settings import BasemapSettings, BasemapSource
@@ -81,13 +82,16 @@ def test_tiles_from_mbtiles_flip_rows(settings, tmp_path):
 
 
 def test_vector_pmtiles_are_served_unzipped(settings, tmp_path):
-    """A vector PMTiles file (gzipped tiles, as real ones are) is offered as `vector`; its
-    tiles come unzipped as Mapbox Vector Tiles, and where it has none, an empty one (204)."""
+    """A vector PMTiles file (gzipped tiles, as real ones are) is offered as `vector` with the
+    credit its metadata carries; its tiles come unzipped as Mapbox Vector Tiles, and where it
+    has none, an empty one (204)."""
     path = tmp_path / "longyou.pmtiles"
-    assert write_pmtiles(path, LONGYOU_BOX, range(10, 13), vector_tile()) > 4
+    credit = '<a href="https://www.openstreetmap.org/copyright">&copy; OpenStreetMap</a>'
+    assert write_pmtiles(path, LONGYOU_BOX, range(10, 13), vector_tile(), attribution=credit) > 4
     with _client(settings, map_tiles=path) as client:
         (local,) = _list(client)["data"]
         assert (local["kind"], local["format"], local["max_zoom"]) == ("pmtiles", "vector", 12)
+        assert local["attribution"] == "© OpenStreetMap"  # the file's own credit, as text
         x, y = tile_xy(119.18, 29.05, 12)
         r = client.get(f"/tiles/local/0/12/{x}/{y}")
         assert (r.status_code, r.headers["content-type"]) == (200, MVT)
@@ -173,3 +177,16 @@ def test_tianditu_is_listed_with_its_key_kept_on_the_station(settings):
         assert listed["default"] == "tianditu_img"
         names = [(s["id"], s["name_zh"], len(s["tiles"])) for s in listed["data"]]
         assert names == [("tianditu_vec", "天地图 矢量", 2), ("tianditu_img", "天地图 影像", 2)]
+
+
+def test_raster_pmtiles_are_served_as_images(settings, tmp_path):
+    """A raster PMTiles file is offered as `raster`; its tiles come as the images they are."""
+    path = tmp_path / "imagery.pmtiles"
+    write_pmtiles(path, LONGYOU_BOX, range(10, 12), PNG, tile_type=TileType.PNG)
+    with _client(settings, map_tiles=path) as client:
+        (local,) = _list(client)["data"]
+        assert (local["format"], local["max_zoom"]) == ("raster", 11)
+        x, y = tile_xy(119.18, 29.05, 11)
+        r = client.get(f"/tiles/local/0/11/{x}/{y}")
+        assert (r.status_code, r.headers["content-type"], r.content) == (200, "image/png", PNG)
+        assert client.get("/tiles/local/0/11/0/0").status_code == 404

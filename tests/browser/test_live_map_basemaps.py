@@ -138,11 +138,12 @@ def test_a_vector_pmtiles_file_is_drawn_from_the_station(browser, tmp_path, view
 def test_an_internet_source_reaches_the_page_through_the_station(browser, tmp_path, viewport):
     """An xyz source on a server (here on loopback, standing in for one on the internet) is
     drawn from tiles the station fetched: the browser asks the station only, the tiles show the
-    server's colour, and the key in its URL never reaches the page."""
+    server's colour, the key in its URL never reaches the page, and its credit is shown as
+    text."""
     with tile_server(png(RED, 256)) as (upstream, seen):
         source = BasemapSource(id="streets", name_zh="街道图", name_en="Streets", kind="xyz",
                                url=upstream + "/{z}/{x}/{y}.png?key=k-secret",
-                               attribution="街道图")  # fmt: skip
+                               attribution="街道图 <img src=x onerror=alert(1)>")  # fmt: skip
         basemap = BasemapSettings(internet=True, sources=[source])
         station = LiveStation(tmp_path / "station", basemap=basemap).start()
         try:
@@ -153,7 +154,9 @@ def test_an_internet_source_reaches_the_page_through_the_station(browser, tmp_pa
                 assert seen
                 assert outside(requests, station) == []
                 assert "k-secret" not in page.content()
-                assert "街道图" in page.inner_text(".leaflet-control-attribution")
+                credit = ".leaflet-control-attribution"
+                assert "街道图 <img src=x" in page.inner_text(credit)  # text, not HTML
+                assert not page.query_selector(f"{credit} img")
                 assert errors == [], errors
         finally:
             station.stop()
@@ -161,7 +164,8 @@ def test_an_internet_source_reaches_the_page_through_the_station(browser, tmp_pa
 
 def test_the_chosen_base_map_is_remembered(browser, tmp_path):
     """Picking "no base map" in the layer control takes the base map away, and the choice
-    holds after a reload; picking the file again brings it back."""
+    holds after a reload; picking the file again brings it back; in English the choices are
+    named in English."""
     path = tmp_path / "longyou.pmtiles"
     write_pmtiles(path, LONGYOU_BOX, range(8, 15), vector_tile())
     station = LiveStation(tmp_path / "station", map_tiles=path).start()
@@ -179,6 +183,11 @@ def test_the_chosen_base_map_is_remembered(browser, tmp_path):
             page.click(".leaflet-control-layers-base label:has-text('本地底图')")
             page.wait_for_selector("#map[data-basemap='local']", timeout=WAIT_MS)
             wait_for_colours(page, ".basemap-vector canvas", [EARTH_RGB, WATER_RGB])
+            page.click("header [data-testid=lang-switch]")
+            names = page.eval_on_selector_all(
+                ".leaflet-control-layers-base label", "els => els.map(e => e.textContent.trim())"
+            )
+            assert names == ["No base map", "Local tiles"]
             assert errors == [], errors
     finally:
         station.stop()

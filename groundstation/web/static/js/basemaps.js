@@ -31,10 +31,18 @@ function loadProtomaps() {
   return protomaps;
 }
 
+/** `text` safe to hand to Leaflet's attribution control, which shows it as HTML. */
+function escapeHtml(text) {
+  const el = document.createElement("span");
+  el.textContent = text;
+  return el.innerHTML;
+}
+
 /** The Leaflet layer drawing `source` (its tile layers bottom first, as one group). */
 async function makeLayer(source) {
+  const attribution = escapeHtml(source.attribution);
   const common = {
-    attribution: source.attribution,
+    attribution,
     minNativeZoom: source.min_zoom,
     maxNativeZoom: source.max_zoom,
     maxZoom: MAX_ZOOM,
@@ -42,7 +50,7 @@ async function makeLayer(source) {
   if (source.format === "vector") {
     const pm = await loadProtomaps();
     return pm.leafletLayer({
-      attribution: source.attribution,
+      attribution,
       maxZoom: MAX_ZOOM,
       url: source.tiles[0],
       flavor: "light",
@@ -52,7 +60,7 @@ async function makeLayer(source) {
     });
   }
   const layers = source.tiles.map((url, i) =>
-    L.tileLayer(url, { ...common, attribution: i === 0 ? source.attribution : "", className: "basemap-raster" }),
+    L.tileLayer(url, { ...common, attribution: i === 0 ? attribution : "", className: "basemap-raster" }),
   );
   return layers.length === 1 ? layers[0] : L.layerGroup(layers);
 }
