@@ -39,6 +39,13 @@ def incident(incident_id: int, lat: float, lon: float, text: str) -> dict[str, A
     }  # fmt: skip
 
 
+def patrol(patrol_id: int, *, vehicle_id: int, state: str) -> dict[str, Any]:
+    return {
+        "id": patrol_id, "plan_id": 3, "sortie": 1, "vehicle_id": vehicle_id, "state": state,
+        "reason": "started by pilot", "last_item_reached": 0,
+    }  # fmt: skip
+
+
 @contextlib.asynccontextmanager
 async def stations_running(*links: StationLink) -> AsyncIterator[None]:
     tasks = [asyncio.create_task(link.run()) for link in links]
@@ -79,13 +86,16 @@ async def test_two_stations_in_the_centre_api_and_live_stream_scoped_and_filtere
             b.emit("vehicle.frame", frame(1, 29.06, 119.30))
             a.emit("incident.created", incident(1, 29.051, 119.101, "oil on the water"))
             b.emit("incident.created", incident(1, 29.061, 119.301, "net in the reeds"))
+            a.emit("patrol.state", patrol(7, vehicle_id=1, state="flying"))
+            b.emit("patrol.state", patrol(7, vehicle_id=1, state="flying"))
+            b.emit("patrol.state", patrol(7, vehicle_id=1, state="reported"))
             a.emit("alert", {"level": "warning", "text": "battery low", "sysid": 1})
             b.emit("alert", {"level": "info", "text": "landed", "sysid": 1})
 
             def full(messages: list[dict[str, Any]]) -> bool:
                 return {(m["type"], m.get("station")) for m in messages} >= {
                     (k, s)
-                    for k in ("vehicle.frame", "incident.created", "alert")
+                    for k in ("vehicle.frame", "incident.created", "patrol.state", "alert")
                     for s in ("river-a", "river-b")
                 }
 
@@ -109,6 +119,12 @@ async def test_two_stations_in_the_centre_api_and_live_stream_scoped_and_filtere
         alerts = {m["station"]: m["data"] for m in of_type(got, "alert")}
         keys = {f["data"]["station"]: f["data"]["sysid"] for f in frames}
         assert alerts["river-a"]["sysid"] == keys["river-a"]  # about the centre's drone
+        patrols = [(m["station"], m["data"]) for m in of_type(got, "patrol.state")]
+        assert {(s, p["station_patrol_id"], p["state"]) for s, p in patrols} == {
+            ("river-a", 7, "flying"), ("river-b", 7, "flying"), ("river-b", 7, "reported"),
+        }  # fmt: skip
+        assert len({p["id"] for _, p in patrols}) == 2  # one centre key per station's patrol
+        assert all(p["vehicle_id"] == keys[s] for s, p in patrols)  # flown by the centre's drone
 
         assert {m.get("station") for m in chief_b.messages[1:]} == {"river-b"}
         assert {m.get("station") for m in officer_a.messages[1:]} == {"river-a"}
@@ -120,6 +136,11 @@ async def test_two_stations_in_the_centre_api_and_live_stream_scoped_and_filtere
         assert {v["station"] for v in snap_a["vehicles"]} == {"river-a"}
         assert {i["station"] for i in snap_a["incidents"]} == {"river-a"}
         assert {x["station"] for x in snap_a["alerts"]} == {"river-a"}
+        assert [(p["station"], p["station_patrol_id"]) for p in snap_a["patrols"]] == [
+            ("river-a", 7)
+        ]
+        # river-b's patrol 7 is reported: finished, not in the snapshot
+        assert [p["station"] for p in snap_all["patrols"]] == ["river-a"]
         assert snap_a["stations"] == ["river-a"]
         assert {v["station"] for v in snap_all["vehicles"]} == {"river-a", "river-b"}
         assert snap_all["stations"] == ["river-a", "river-b"]

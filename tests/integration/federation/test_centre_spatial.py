@@ -1,21 +1,24 @@
 """The centre's spatial answers on PostGIS against hand-computed expectations: incidents in a
-box and in a polygon, and the freshness of two stations merged."""
+box and in a polygon, and the freshness of two stations merged; and signing in to the centre."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import websockets
 from shapely.geometry import box, shape
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.config import DbSettings
 from groundstation.federation.protocol import Envelope
 from groundstation.federation.store import CentreStore
-from tests.integration.federation.centre_web import CentreWeb, running_centre_web
+from tests.integration.federation.centre_web import CentreWeb, live, running_centre_web
 
 T0 = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
 
@@ -134,3 +137,25 @@ async def test_freshness_merged_over_two_stations(centre: tuple[CentreWeb, Centr
     got = {f["properties"]["class"]: shape(f["geometry"]) for f in fc["features"]}
     assert list(got) == ["fresh"]
     assert got["fresh"].symmetric_difference(box(119.00, s, 119.06, n)).area < 1e-12
+
+
+async def test_centre_sign_in_and_logout(centre: tuple[CentreWeb, CentreStore]) -> None:
+    """A wrong password and a missing token are 401; a logout ends the token for the API and
+    closes the user's live stream with 1008."""
+    web, _ = centre
+    async with httpx.AsyncClient(base_url=web.url) as anon:
+        r = await anon.post("/api/auth/login", json={"username": "chief", "password": "nope"})
+        assert r.status_code == 401
+        r = await anon.post("/api/auth/login", json={"username": "ghost", "password": "nope"})
+        assert r.status_code == 401
+        assert (await anon.get("/api/centre/vehicles")).status_code == 401
+    async with web.client("officer-b") as client:
+        me = (await client.get("/api/me")).json()
+        assert (me["username"], me["station"]) == ("officer-b", "river-b")
+        async with live(web, "officer-b") as stream:
+            assert (await client.post("/api/auth/logout")).status_code == 204
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(stream.ws.recv(), 10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1008
+        assert (await client.get("/api/me")).status_code == 401
