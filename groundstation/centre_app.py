@@ -2,8 +2,9 @@
 
 The same package in a centre role (``ecopatrol centre``): the station's live page and its
 files (``api.web``), the centre's API (``api.centre_routes``) and live stream
-(``api.centre_live``) over the merged store. Its lifespan brings the store to the newest
-schema (the centre's Alembic chain), then, when a broker login is given, runs the subscriber
+(``api.centre_live``) over the merged store, and the station's base maps (``api.basemaps``,
+from the centre's own ``ECOPATROL_BASEMAP__*`` settings). Its lifespan brings the store to the
+newest schema (the centre's Alembic chain), then, when a broker login is given, runs the subscriber
 (:class:`~groundstation.federation.centre.Centre`), whose every newly stored event goes to the
 live feed.
 """
@@ -23,9 +24,9 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation import errors
-from groundstation.api import centre_live, centre_routes, web
-from groundstation.api.centre_deps import CentreServices
-from groundstation.api.deps import get_settings
+from groundstation.api import basemaps, centre_live, centre_routes, web
+from groundstation.api.centre_deps import CentreServices, current_centre_user
+from groundstation.api.deps import current_user, get_settings
 from groundstation.app import _domain_error, _invalid_request
 from groundstation.config import DbSettings, Settings
 from groundstation.federation.centre import Centre
@@ -63,10 +64,13 @@ def create_centre_app(settings: Settings, db_url: str, broker: BrokerLogin | Non
     )  # fmt: skip
     app.state.settings = settings
     app.dependency_overrides[get_settings] = lambda: settings  # the page's files and tiles
+    # the station's base-map routes, for the centre's signed-in users (ECOPATROL_BASEMAP__*)
+    app.dependency_overrides[current_user] = current_centre_user
     app.add_exception_handler(errors.GroundStationError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(centre_routes.router)  # before web: its /web/config.json says "centre"
     app.include_router(centre_live.router)
+    app.include_router(basemaps.router)
     app.include_router(web.router)
     return app
 

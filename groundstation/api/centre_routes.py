@@ -64,11 +64,9 @@ class AreaQuery(BaseModel):
 
 @router.get("/web/config.json")
 async def web_config() -> dict[str, Any]:
-    """What the page needs before login: that it talks to a centre, language, time zone."""
-    return {
-        "role": "centre", "default_lang": DEFAULT_LANG, "time_zone": TIME_ZONE,
-        "tiles": None, "tiles_max_zoom": None, "tiles_error": None,
-    }  # fmt: skip
+    """What the page needs before login: that it talks to a centre, language, time zone (base
+    maps come after login, from ``/api/map/basemaps``, as on a station)."""
+    return {"role": "centre", "default_lang": DEFAULT_LANG, "time_zone": TIME_ZONE}
 
 
 @router.post("/api/auth/login")

@@ -92,6 +92,8 @@ def test_centre_page_shows_both_stations_and_filters(
         wait_markers(page, 3)
         assert names(page) == ["river-a · drone-1", "river-a · drone-2", "river-b · drone-1"]
         assert page.locator("[data-testid=incident-marker]").count() == 2
+        # the base maps are the centre's own (none configured here: the empty one, chosen)
+        page.wait_for_selector("#map[data-basemap]", state="attached", timeout=WAIT_MS)
         options = page.eval_on_selector_all(
             "[data-testid=station-filter] option", "els => els.map(e => e.value)"
         )

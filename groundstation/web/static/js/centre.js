@@ -11,6 +11,7 @@ import { IncidentLayer } from "./incidents.js";
 import { Panel } from "./panel.js";
 import { FreshnessLayer } from "./freshness.js";
 import { LiveSocket } from "./live.js";
+import { BaseMaps } from "./basemaps.js";
 import { h, toast } from "./dom.js";
 import { fitPopups, keepLayersOpenOnTap } from "./touch.js";
 import { localizeMapControls, localizePopups } from "./maptexts.js";
@@ -39,6 +40,8 @@ export async function startCentre(store, api, config, hooks) {
     for (const el of document.querySelectorAll(`[data-tab="${name}"], [data-tab-body="${name}"]`)) el.hidden = true;
   }
   const siteMap = new SiteMap("map", config);
+  const basemaps = new BaseMaps(siteMap);
+  basemaps.load(api).catch((err) => toast(t("error.generic", { detail: err.message }), "error"));
   new VehicleLayer(siteMap, store);
   fitPopups(siteMap.map);
   keepLayersOpenOnTap(siteMap.layerControl);
@@ -106,6 +109,7 @@ export async function startCentre(store, api, config, hooks) {
     incidents.renderAll();
     freshness.renderLegend();
     siteMap.relabel();
+    basemaps.label();
     localizeMapControls(siteMap.map);
     siteMap.map.closePopup();
   });
