@@ -285,7 +285,9 @@ def test_plan_for_a_vehicle_is_split_by_its_learned_battery_use(station, pilot):
     configured endurance would make them; stats.battery says which model and on what data; a
     scheduled re-plan for that drone does the same."""
     vid = thirsty_vehicle(station.settings.db)
-    airframe = {"speed_m_s": 10, "endurance_s": 1500}
+    # (a 40 m swath: about 540 s to fly, one sortie on the configured 1500 s, more than one on
+    # the learned ~450 s; at 60 m the plan timed by the speed profile fits in either)
+    airframe = {"speed_m_s": 10, "endurance_s": 1500, "swath_width_m": 40}
     configured = station.client.post("/api/plans", json=coverage(**airframe), headers=pilot)
     configured = configured.json()
     r = station.client.post("/api/plans", json=coverage(vehicle_id=vid, **airframe), headers=pilot)
