@@ -12,7 +12,7 @@ import pytest
 
 from simulator.camera.scene import SceneObject
 from simulator.geo import offset_deg
-from tests.browser.pages import WAIT_MS, log_in, open_page
+from tests.browser.pages import DESKTOP, PHONE, WAIT_MS, log_in, open_page
 from tests.browser.station import LiveStation
 from tests.browser.test_live_video import HOME, SAMPLE
 
@@ -120,6 +120,51 @@ def test_a_refused_whep_offer_falls_back_to_mse(camera_station: LiveStation, bro
         assert (frame["w"], frame["h"]) == (640, 360)
         assert frame["std"] > 5
         assert page.locator("[data-testid=gimbal-ahead]").count() == 0  # officers watch only
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def two_camera_station(tmp_path: Any) -> Iterator[LiveStation]:
+    dredger = SceneObject("dredger", *offset_deg(HOME[0], HOME[1], 10.0, 0.0), heading_deg=90.0)
+    station = LiveStation(tmp_path / "station", drones=2, camera_objects=(dredger,)).start()
+    try:
+        station.add_user("officer1", "officer")
+        yield station
+    finally:
+        station.stop()
+
+
+@pytest.mark.parametrize(("viewport", "panes"), [(DESKTOP, 2), (PHONE, 1)])
+def test_panes_over_webrtc_several_on_a_desktop_one_on_a_phone(
+    two_camera_station: LiveStation, browser: Any, viewport: dict[str, int], panes: int
+) -> None:
+    """Selecting two drones: a desktop plays both over WebRTC (two WHEP sessions), a phone
+    keeps one pane, the second drone's, and the first pane's session is deleted."""
+    context, page, errors = open_page(browser, two_camera_station.url, viewport=viewport)
+    try:
+        log_in(page, "officer1")
+        for sysid in (1, 2):
+            # on a phone the first pane covers the list: select as the map's marker would
+            page.eval_on_selector(
+                f"[data-testid=vehicle-item][data-sysid='{sysid}']", "e => e.click()"
+            )
+            page.wait_for_selector(
+                f"[data-testid=video-pane][data-sysid='{sysid}'][data-transport=webrtc]",
+                timeout=WAIT_MS,
+            )
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=video]')]"
+            ".every(v => v.videoWidth === 640 && v.currentTime > 0.3)",
+            timeout=WAIT_MS,
+        )
+        shown = page.eval_on_selector_all(
+            "[data-testid=video-pane]", "els => els.map(e => e.dataset.sysid)"
+        )
+        assert shown == (["1", "2"] if panes == 2 else ["2"])
+        page.wait_for_timeout(500)
+        assert whep_sessions(two_camera_station) == panes
         assert errors == []
     finally:
         context.close()

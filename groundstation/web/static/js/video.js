@@ -134,6 +134,7 @@ export class WhepPlayer {
     this.token = token;
     this.pc = null;
     this.session = null;
+    this.stopped = false;
     this.onState = () => {};
     this.onFailed = () => {};
   }
@@ -163,6 +164,10 @@ export class WhepPlayer {
       throw new Error(body.detail ?? `WHEP ${response.status}`);
     }
     this.session = new URL(response.headers.get("Location"), location.href).href;
+    if (this.stopped) {
+      this.stop(); // closed while the offer was on its way: leave the station's session at once
+      return;
+    }
     await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
     this.video.srcObject = new MediaStream([await track]);
     this.video.play().catch(() => {});
@@ -184,6 +189,7 @@ export class WhepPlayer {
   }
 
   stop() {
+    this.stopped = true;
     if (this.session) {
       fetch(this.session, {
         method: "DELETE",
