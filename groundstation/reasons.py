@@ -113,7 +113,9 @@ def _english(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     elif code == "landed_early":
         mode = params.get("mode")
         out["why"] = (
-            returning(mode, params.get("at_item", 0), **_by(params)).text
+            Reason(
+                "returning", {"mode": mode, "item": params.get("at_item", 0), **_by(params)}
+            ).text
             if mode
             else "landed before the end of the route"
         )
@@ -125,29 +127,45 @@ def _english(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _by(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: params[k] for k in ("by", "command", "user") if params.get(k) is not None}
+    keys = ("by", "command", "user", "source", "name")
+    return {k: params[k] for k in keys if params.get(k) is not None}
+
+
+def _commanded(
+    command: str | None, user: str | None, source: str | None, name: str | None
+) -> dict[str, Any]:
+    """Who sent the command: a pilot (`user`, full `name`) or the station itself (`source`)."""
+    out: dict[str, Any] = {"command": command, "user": user}
+    if source and source != "pilot":
+        out["source"] = source
+    if name:
+        out["name"] = name
+    return out
 
 
 def returning(
-    mode: str, item: int, by: str = "command", command: str | None = None, user: str | None = None
-) -> Reason:
-    """The vehicle left the route for `mode` at `item`: by a command (`command` by `user`), for
-    a ``low_battery`` or a ``failsafe`` (not the patrol's doing)."""
+    mode: str, item: int, by: str = "command", command: str | None = None,
+    user: str | None = None, *, source: str | None = None, name: str | None = None,
+) -> Reason:  # fmt: skip
+    """The vehicle left the route for `mode` at `item`: by a command (`command` by `user`, a
+    pilot named `name`, or the station itself: `source` ``shore_margin`` / ``battery``), for a
+    ``low_battery`` or a ``failsafe`` (not the patrol's doing)."""
     if command is None and by == "command":
         by = "failsafe"
     params: dict[str, Any] = {"mode": mode, "item": item, "by": by}
     if by == "command":
-        params |= {"command": command, "user": user}
+        params |= _commanded(command, user, source, name)
     return Reason("returning", params)
 
 
 def mode_changed(
-    from_mode: str | None, to_mode: str, command: str | None, user: str | None
-) -> Reason:
+    from_mode: str | None, to_mode: str, command: str | None, user: str | None,
+    *, source: str | None = None, name: str | None = None,
+) -> Reason:  # fmt: skip
     """The flight mode changed during a patrol, by `command` of `user` (None: not the patrol)."""
     params: dict[str, Any] = {"from_mode": from_mode, "to_mode": to_mode}
     if command is not None:
-        params |= {"command": command, "user": user}
+        params |= _commanded(command, user, source, name)
     return Reason("mode_changed", params)
 
 

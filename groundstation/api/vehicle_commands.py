@@ -47,7 +47,9 @@ async def run_command(
     try:
         handle = live_handle(services.bridge, vehicle)
         # before sending: the mode change can beat the ACK back
-        services.patrols.note_command(vehicle.sysid, command, user.username)
+        services.patrols.note_command(
+            vehicle.sysid, command, user.username, full_name=user.full_name or None
+        )
         await action(handle)
     except (GroundStationError, ValueError) as exc:
         await audit(session, user, vehicle, command, f"error: {exc}", params)

@@ -9,13 +9,22 @@ so neither imports the service.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from groundstation.db.models import Patrol, PatrolState
 from groundstation.reasons import Reason
 
 if TYPE_CHECKING:
     from groundstation.telemetry.events import AlertLevel
+
+
+class RecentCommand(NamedTuple):
+    """A command someone sent a vehicle: a pilot (``source`` "pilot") or the station itself."""
+
+    command: str
+    user: str
+    source: str = "pilot"
+    full_name: str | None = None
 
 
 class PatrolRecorder(Protocol):

@@ -60,7 +60,7 @@ from groundstation.patrol.fence_upload import FenceBudgets, upload_fence
 from groundstation.patrol.flight_log import FlightLog
 from groundstation.patrol.mission_facts import ROUTE_COMMANDS, SortieFacts
 from groundstation.patrol.photos import missed_photos, photo_entry, stored_photos
-from groundstation.patrol.recorder import PatrolRecorder
+from groundstation.patrol.recorder import PatrolRecorder, RecentCommand
 from groundstation.patrol.track_recorder import TrackRecorder, haversine_m
 from groundstation.reasons import Reason
 from groundstation.telemetry.messages import PatrolProgress
@@ -100,8 +100,16 @@ class RunnerHost(PatrolRecorder, Protocol):
     async def last_resume(self, patrol_id: int) -> int | None: ...
     async def set_last_item(self, patrol_id: int, seq: int) -> None: ...
     def progress(self, progress: PatrolProgress) -> None: ...
-    def note_command(self, sysid: int, command: str, username: str) -> None: ...
-    def recent_command(self, sysid: int, within_s: float = 30.0) -> tuple[str, str] | None: ...
+    def note_command(
+        self,
+        sysid: int,
+        command: str,
+        username: str,
+        *,
+        source: str = "pilot",
+        full_name: str | None = None,
+    ) -> None: ...
+    def recent_command(self, sysid: int, within_s: float = 30.0) -> RecentCommand | None: ...
     def after_landing(self, vehicle_id: int, reported: bool) -> None: ...
 
 
@@ -332,7 +340,10 @@ class PatrolRunner:
             low = st.battery_pct is not None and st.battery_pct < LOW_BATTERY_PCT
             by = self.service.recent_command(self.handle.sysid)
             if by is not None:
-                why = reasons.returning(mode, self.last_reached, "command", by[0], by[1])
+                why = reasons.returning(
+                    mode, self.last_reached, "command", by.command, by.user,
+                    source=by.source, name=by.full_name,
+                )  # fmt: skip
             else:
                 why = reasons.returning(
                     mode, self.last_reached, "low_battery" if low else "failsafe"
@@ -356,7 +367,10 @@ class PatrolRunner:
             return  # the mission's own mode (e.g. the HEARTBEAT after our switch from GUIDED)
         elif mode not in RETURN_MODES and self.state in (PatrolState.FLYING, PatrolState.RETURNING):
             by = self.service.recent_command(self.handle.sysid)
-            changed = reasons.mode_changed(previous, mode, *(by or (None, None)))
+            changed = reasons.mode_changed(
+                previous, mode, by.command if by else None, by.user if by else None,
+                source=by.source if by else None, name=by.full_name if by else None,
+            )  # fmt: skip
             await self.service.event(
                 self.patrol_id, "mode_changed", changed.text, level="warning", notify=True,
                 reason=changed,
@@ -444,7 +458,9 @@ class PatrolRunner:
             need_pct=round(need, 1),
             model=self.battery.as_dict(),
         )
-        self.service.note_command(self.handle.sysid, "RTL", "the patrol (battery)")
+        self.service.note_command(
+            self.handle.sysid, "RTL", "the patrol (battery)", source="battery"
+        )
         try:
             await self.handle.rtl()
         except GroundStationError as exc:

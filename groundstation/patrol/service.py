@@ -42,6 +42,7 @@ from groundstation.patrol.battery import BatteryEstimate, estimate_for
 from groundstation.patrol.config import PatrolConfig, patrol_payload
 from groundstation.patrol.fence_upload import FenceBudgets
 from groundstation.patrol.mission_facts import SortieFacts
+from groundstation.patrol.recorder import RecentCommand
 from groundstation.patrol.recovery import recover
 from groundstation.patrol.state import ACTIVE, AIRBORNE, check_transition, is_terminal
 from groundstation.reasons import Reason
@@ -75,7 +76,7 @@ class PatrolService:
         self.weather = weather
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
-        self._commands: dict[int, tuple[float, str, str]] = {}  # sysid -> (at, command, user)
+        self._commands: dict[int, tuple[float, RecentCommand]] = {}  # sysid -> (at, command)
         #: vehicle id -> patrols to fly next on it, in order (a plan flown as a sequence)
         self.queues: dict[int, list[int]] = {}
         self._chain_tasks: set[asyncio.Task[None]] = set()
@@ -167,16 +168,24 @@ class PatrolService:
         """Publish progress (coalesced per patrol: only the latest matters)."""
         self.hub.publish(patrol_progress(progress))
 
-    def note_command(self, sysid: int, command: str, username: str) -> None:
-        """A person commanded this vehicle (so a mode change that follows is theirs)."""
-        self._commands[sysid] = (time.monotonic(), command, username)
+    def note_command(
+        self, sysid: int, command: str, username: str, *, source: str = "pilot",
+        full_name: str | None = None,
+    ) -> None:  # fmt: skip
+        """Someone commanded this vehicle (so a mode change that follows is theirs): a pilot
+        (`username`, `full_name`), or the station itself (`source`: ``shore_margin``,
+        ``battery``)."""
+        self._commands[sysid] = (
+            time.monotonic(),
+            RecentCommand(command, username, source, full_name),
+        )
 
-    def recent_command(self, sysid: int, within_s: float = 30.0) -> tuple[str, str] | None:
-        """(command, username) of the last command sent to `sysid` within `within_s`."""
+    def recent_command(self, sysid: int, within_s: float = 30.0) -> RecentCommand | None:
+        """The last command sent to `sysid` within `within_s` (None: none)."""
         entry = self._commands.get(sysid)
         if entry is None or time.monotonic() - entry[0] > within_s:
             return None
-        return entry[1], entry[2]
+        return entry[1]
 
     # --- commands ---------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -59,6 +59,12 @@ ARRIVED_M = 15.0
 RETURN_MODES = frozenset({"RTL", "SMART_RTL", "LAND"})
 #: How often (seconds) a flying vehicle's patrol and point of no return are worked out again.
 ROUTE_EVERY_S = 5.0
+
+
+class CommandNoter(Protocol):
+    """Tells the patrol service the station sent a command (``PatrolService.note_command``)."""
+
+    def __call__(self, sysid: int, command: str, username: str, *, source: str = ...) -> None: ...
 
 
 @dataclass(slots=True)
@@ -105,7 +111,7 @@ class SafetyService:
         learn_min_flights: int = 3,
         learn_min_minutes: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
-        note_command: Callable[[int, str, str], None] | None = None,
+        note_command: CommandNoter | None = None,
     ) -> None:
         self.settings = settings
         self.hub = hub
@@ -353,7 +359,7 @@ class SafetyService:
         target = m.target
         why = _why(m, tracked.watch.wind_source)
         if self.note_command is not None:  # the patrol runner then says who sent it home
-            self.note_command(h.sysid, "RTL", "the station (shore margin)")
+            self.note_command(h.sysid, "RTL", "the station (shore margin)", source="shore_margin")
         try:
             if target.kind == "station":
                 action = "RTL"

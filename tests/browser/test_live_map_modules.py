@@ -9,6 +9,7 @@ import pytest
 from shapely.geometry import box
 
 from geodata.crs import LocalFrame
+from groundstation import reasons
 from groundstation.freshness.geojson import freshness_geojson
 from groundstation.freshness.grid import FreshnessGrid
 from groundstation.link.health import LinkHealth
@@ -319,3 +320,38 @@ def test_point_names_are_shortened_in_the_pages_language(page):
     for name, (zh, en) in names.items():
         assert run(page, "labels.js", "m.shortName(arg, 'zh-CN')", name) == zh
         assert run(page, "labels.js", "m.shortName(arg, 'en')", name) == en
+
+
+CHINESE_REASONS = [
+    (
+        reasons.landed_early(
+            5, reasons.returning("RTL", 4, "command", "rtl", "wangfei", name="王飞")
+        ),
+        ("王飞", "返航", "第 5 个航点", "可续飞"),
+    ),
+    (
+        reasons.returning(
+            "RTL", 3, "command", "RTL", "the station (shore margin)", source="shore_margin"
+        ),
+        ("返航余量告急",),
+    ),
+    (reasons.failed(TimeoutError("no COMMAND_ACK for MAV_CMD_NAV_TAKEOFF")), ("地面站内部错误",)),
+    (
+        reasons.Reason(
+            "preflight_failed", {"checks": ["battery", "gps"], "detail": "battery: 20 % < 31 %"}
+        ),
+        ("飞行前检查未通过", "电量", "卫星定位"),
+    ),
+    (reasons.Reason("vehicle_text", {"detail": "Battery Failsafe"}), ("飞控报告",)),
+]
+
+
+@pytest.mark.parametrize(("reason", "words"), CHINESE_REASONS)
+def test_reasons_read_in_chinese_from_their_code(page, reason, words):
+    """A reason the station sends as a code and parameters reads in Chinese on the Chinese page,
+    with no Latin word: the pilot by full name, the station's own returns, errors and the
+    vehicle's own texts in words."""
+    text = run(page, "reasons.js", "m.reasonText(arg.code, arg.params)", reason.as_dict())
+    for word in words:
+        assert word in text, text
+    assert not any(c.isascii() and c.isalpha() for c in text), text

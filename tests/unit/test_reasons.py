@@ -70,3 +70,18 @@ def test_params_are_json():
     """A reason is sent as JSON: parameters never hold objects JSON cannot carry."""
     why = Reason("preflight_failed", {"checks": ["gps", "battery"], "detail": "gps: no fix"})
     assert json.loads(json.dumps(why.as_dict()))["params"]["checks"] == ["gps", "battery"]
+
+
+def test_a_return_by_the_station_or_a_named_pilot():
+    """The station's own returns keep their English text and say so in a parameter; a pilot's
+    full name travels beside the user name (the page shows it)."""
+    margin = reasons.returning(
+        "RTL", 3, "command", "RTL", "the station (shore margin)", source="shore_margin"
+    )
+    assert margin.text == "RTL at item 3 (RTL by the station (shore margin))"
+    assert margin.params["source"] == "shore_margin"
+    pilot = reasons.returning("RTL", 3, "command", "rtl", "wangfei", name="王飞")
+    assert pilot.params["name"] == "王飞"
+    assert "source" not in pilot.params
+    landed = reasons.landed_early(4, pilot)
+    assert (landed.params["name"], landed.params["at_item"]) == ("王飞", 3)

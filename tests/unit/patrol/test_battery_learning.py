@@ -264,4 +264,6 @@ async def test_in_flight_the_patrol_returns_when_the_battery_only_covers_the_way
     assert "battery 26 %: the way home needs" in events[0].text
     assert "plus 10 % reserve (learned from 3 flights of vehicle d1" in events[0].text
     assert events[0].data["model"]["source"] == "learned"
-    assert service.recent_command(1) == ("RTL", "the patrol (battery)")
+    by = service.recent_command(1)
+    assert by is not None
+    assert (by.command, by.user, by.source) == ("RTL", "the patrol (battery)", "battery")

@@ -45,6 +45,8 @@ addTexts({
     "reason.by.low_battery": "电量低",
     "reason.by.failsafe": "非巡逻指令（失效保护或其他地面站）",
     "reason.by.nobody": "非巡逻指令",
+    "reason.source.shore_margin": "返航余量告急，地面站自动返航",
+    "reason.source.battery": "电量只够返航，巡逻自动返航",
     "reason.before_end": "未完成航线即降落",
     "reason.note.default": "飞手中止",
     "reason.rtl.sent": "，已命令返航",
@@ -115,6 +117,8 @@ addTexts({
     "reason.by.low_battery": "low battery",
     "reason.by.failsafe": "not by the patrol: failsafe or another station",
     "reason.by.nobody": "not by the patrol",
+    "reason.source.shore_margin": "the station sent it home: shore margin critical",
+    "reason.source.battery": "the patrol sent it home: battery just enough for the way back",
     "reason.before_end": "landed before the end of the route",
     "reason.note.default": "aborted by the pilot",
     "reason.rtl.sent": "; drone sent home (RTL)",
@@ -168,9 +172,12 @@ function errorLabel(p) {
 }
 
 function who(p) {
+  // the station itself (the shore margin, the patrol's battery watch), in words
+  if (p.source && hasText(`reason.source.${p.source}`)) return t(`reason.source.${p.source}`);
   if (p.by === "command" || p.command) {
     const command = label("reason.command", p.command, p.command ?? "");
-    return t("reason.by.command", { command, user: p.user ?? "" });
+    // a pilot by full name (as the top bar shows them), else by user name
+    return t("reason.by.command", { command, user: p.name || p.user || "" });
   }
   return label("reason.by", p.by, t("reason.by.nobody"));
 }
@@ -189,9 +196,8 @@ function shown(code, p) {
   if (code === "returning") out.why = who(p);
   if (code === "mode_changed") out.who = who(p);
   if (code === "landed_early") {
-    out.why = p.mode
-      ? reasonText("returning", { mode: p.mode, item: p.at_item, by: p.by, command: p.command, user: p.user })
-      : t("reason.before_end");
+    const { at_item: item, ...rest } = p;
+    out.why = p.mode ? reasonText("returning", { ...rest, item }) : t("reason.before_end");
   }
   if (code === "aborted") {
     // the pilot's note is shown as typed (a user's own words, like a drone's name)
