@@ -225,6 +225,7 @@ async def build_services(
         stack.push_async_callback(checkpoints.run_once)  # the head signed as the station stops
 
         freshness = FreshnessSlot()
+        site_cache = SiteCache()
         federation = _federation(
             settings, stack, sessions, fleet, bridge, hub
         )  # its outbox outlives tasks
@@ -243,10 +244,7 @@ async def build_services(
             tasks.start(federation.run(), name="federation link")
             tasks.start(federation.forward_hub(hub), name="federation forwarder")
             tasks.start(
-                publish_freshness(
-                    freshness, federation, sessions, settings.freshness,
-                    settings.federation.freshness_every_s,
-                ),
+                publish_freshness(freshness, site_cache, federation, sessions, settings),
                 name="federation freshness",
             )  # fmt: skip
         stack.push_async_callback(tasks.close)  # at shutdown every task stops before the rest
@@ -263,7 +261,7 @@ async def build_services(
                 upload_locks=upload_locks,
                 hub=hub,
                 planner=planner,
-                site_cache=SiteCache(),
+                site_cache=site_cache,
                 live_sources=live_sources,
                 fleet=fleet,
                 bridge=bridge,

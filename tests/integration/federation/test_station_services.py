@@ -99,9 +99,9 @@ async def test_station_services_forward_events_and_audit_centre_commands(
 async def test_station_freshness_reaches_the_centre_merged_map(
     broker: Mosquitto, store: CentreStore, tmp_path: Path
 ) -> None:
-    """Once the station's freshness grid exists, its classes go to the centre as a
-    ``freshness`` event (again only when they change), and the centre's merged map of one
-    station is that station's map."""
+    """The station's freshness classes go to the centre as a ``freshness`` event (the grid
+    built by the publisher itself: nobody has looked at the layer), again only when they
+    change, and the centre's merged map of one station is that station's map."""
     settings = station_settings(broker, tmp_path)
     fed = settings.federation.model_copy(update={"freshness_every_s": 0.2})
     settings = settings.model_copy(update={"federation": fed})
@@ -116,16 +116,16 @@ async def test_station_freshness_reaches_the_centre_merged_map(
             assert services.federation is not None
             await asyncio.wait_for(services.federation.connected.wait(), 20)
             await asyncio.wait_for(centre.connected.wait(), 20)
-            async with services.sessions() as session:
-                service = await freshness_service(services, session)
-            frame = services.freshness.frame
-            assert frame is not None
-            station_fc = freshness_geojson(service.grid, frame, now_s=time.time())
 
             async def sent() -> bool:
                 return any(e.kind == "freshness" for e in await store.events("river-a"))
 
             await wait_for(sent)
+            async with services.sessions() as session:  # the grid the publisher built
+                service = await freshness_service(services, session)
+            frame = services.freshness.frame
+            assert frame is not None
+            station_fc = freshness_geojson(service.grid, frame, now_s=time.time())
             await asyncio.sleep(1.0)  # five more rounds: nothing changed, nothing sent
     finally:
         centre_task.cancel()
