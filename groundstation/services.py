@@ -73,6 +73,7 @@ from groundstation.telemetry.fleet_bridge import FleetBridge, open_fleet
 from groundstation.telemetry.hub import Hub
 from groundstation.video.service import VideoService
 from groundstation.weather.source import WeatherService
+from groundstation.web.tile_proxy import TileFetcher
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class Services:
     video: VideoService | None
     #: the link to the command centre; None when ``federation.enabled`` is off
     federation: StationLink | None = None
+    #: fetches internet base-map tiles for the page; None when ``basemap.internet`` is off
+    tiles: TileFetcher | None = None
 
 
 @contextlib.asynccontextmanager
@@ -181,6 +184,10 @@ async def build_services(
             bridge.safety_of = safety.frame_extra
             bridge.stored_alerts = True
             tasks.start(safety.run(fleet), name="safety watch")
+        tiles = None
+        if settings.basemap.internet:
+            fetcher = TileFetcher(settings.basemap.fetch_timeout_s)
+            tiles = await stack.enter_async_context(fetcher)
         wx = settings.weather
         weather = WeatherService(
             wx.source, wx.limits(), poll_s=wx.poll_s, timeout_s=wx.timeout_s,
@@ -277,6 +284,7 @@ async def build_services(
                 tasks=tasks,
                 video=video,
                 federation=federation,
+                tiles=tiles,
             )
         finally:
             hub.close()

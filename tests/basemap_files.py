@@ -110,10 +110,13 @@ def write_pmtiles(
 class _Tiles(http.server.BaseHTTPRequestHandler):
     body = b""
     content_type = "image/png"
+    protocol_version = "HTTP/1.1"  # keeps connections open, as tile servers do
     seen: list[str]
+    ports: list[int]
 
     def do_GET(self) -> None:
         self.seen.append(self.path)
+        self.ports.append(self.client_address[1])
         self.send_response(200)
         self.send_header("Content-Type", self.content_type)
         self.send_header("Content-Length", str(len(self.body)))
@@ -125,16 +128,21 @@ class _Tiles(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def tile_server(body: bytes, content_type: str = "image/png") -> Iterator[tuple[str, list[str]]]:
-    """A loopback HTTP server answering every GET with `body`: its base URL and the paths it
-    was asked for (an internet tile server, as far as the station can tell)."""
+def tile_server(
+    body: bytes, content_type: str = "image/png"
+) -> Iterator[tuple[str, list[str], list[int]]]:
+    """A loopback HTTP/1.1 server answering every GET with `body` (an internet tile server, as
+    far as the station can tell): its base URL, the paths it was asked for and the client port
+    of each request (one port for many requests: a reused connection)."""
     seen: list[str] = []
-    handler = type("Tiles", (_Tiles,), {"body": body, "content_type": content_type, "seen": seen})
+    ports: list[int] = []
+    fields = {"body": body, "content_type": content_type, "seen": seen, "ports": ports}
+    handler = type("Tiles", (_Tiles,), fields)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen, ports
     finally:
         server.shutdown()
         server.server_close()

@@ -15,11 +15,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from groundstation.api.basemap_schemas import BasemapProblem, BasemapPublic, BasemapsPublic
-from groundstation.api.deps import CurrentUser, SettingsDep
+from groundstation.api.deps import CurrentUser, ServicesDep, SettingsDep
 from groundstation.config import Settings
 from groundstation.errors import NotFound
 from groundstation.web.basemap_settings import BasemapSource
-from groundstation.web.tile_proxy import fetch_tile
 from groundstation.web.tiles import MVT, TileSource, TileSourceError, tile_type, valid_address
 
 log = logging.getLogger(__name__)
@@ -80,10 +79,11 @@ async def basemaps(settings: SettingsDep, user: CurrentUser) -> BasemapsPublic:
 
 @router.get("/tiles/{source_id}/{layer}/{z}/{x}/{y}", include_in_schema=False)
 async def tile(
-    source_id: str, layer: int, z: int, x: int, y: int, settings: SettingsDep
+    source_id: str, layer: int, z: int, x: int, y: int, services: ServicesDep
 ) -> Response:
     """One tile of base map `source_id` (404 when there is none; 204 for an empty vector tile;
     502 when an internet source's server fails)."""
+    settings = services.settings
     source = settings.basemap.find(source_id, settings.map_tiles)
     if source is None or not 0 <= layer < max(1, len(source.templates)):
         raise NotFound("base map", f"{source_id}/{layer}")
@@ -91,7 +91,8 @@ async def tile(
         raise NotFound("tile", f"{source_id}/{z}/{x}/{y}")
     try:
         if source.internet:
-            found = await fetch_tile(source, layer, z, x, y, settings.basemap.fetch_timeout_s)
+            assert services.tiles is not None  # internet sources are offered only with it
+            found = await services.tiles.fetch(source, layer, z, x, y)
         else:
             found = await asyncio.to_thread(_read_local, source, z, x, y)
     except TileSourceError as exc:

@@ -126,9 +126,10 @@ def test_bad_tile_files_are_explained(settings, tmp_path, name, content, message
 
 def test_internet_tiles_are_fetched_by_the_station(settings, caplog):
     """An xyz source is fetched by the station (the browser only ever asks the station): two
-    layers and zoom limits honoured, the upstream URL never shown, its key not in the logs."""
+    layers and zoom limits honoured, one connection reused, the upstream URL never shown, its
+    key not in the logs."""
     caplog.set_level(logging.INFO, logger="httpx")
-    with tile_server(PNG) as (upstream, seen):
+    with tile_server(PNG) as (upstream, seen, ports):
         source = BasemapSource(
             id="streets", name_zh="街道图", name_en="Streets", kind="xyz", min_zoom=5,
             url=upstream + "/base/{z}/{x}/{y}.png?key=secret-key",
@@ -148,6 +149,10 @@ def test_internet_tiles_are_fetched_by_the_station(settings, caplog):
             assert client.get("/tiles/streets/0/4/1/1").status_code == 404  # under min_zoom
             assert client.get("/tiles/streets/0/5/32/1").status_code == 404  # not in the grid
             assert len(seen) == 1
+            for x in range(3400, 3404):
+                assert client.get(f"/tiles/streets/0/12/{x}/1700").status_code == 200
+            assert len(seen) == 5
+            assert len(set(ports)) == 1  # one connection to the server, reused
     assert "/labels/12/3400/1700.png?key=[redacted]" in caplog.text
     assert "secret-key" not in caplog.text
 
@@ -155,7 +160,7 @@ def test_internet_tiles_are_fetched_by_the_station(settings, caplog):
 def test_an_upstream_that_sends_no_image_is_a_bad_gateway(settings):
     """Tianditu answers a bad key with an XML page and HTTP 200: the station answers 502 and
     says so, without the key."""
-    with tile_server(b"<?xml version='1.0'?><error>bad tk</error>", "text/xml") as (up, _):
+    with tile_server(b"<?xml version='1.0'?><error>bad tk</error>", "text/xml") as (up, _, _):
         source = BasemapSource(id="x", name_zh="外网", name_en="Web", kind="xyz",
                                url=up + "/{z}/{x}/{y}?tk=" + KEY)  # fmt: skip
         with _client(settings, basemap=BasemapSettings(internet=True, sources=[source])) as client:

@@ -140,7 +140,7 @@ def test_an_internet_source_reaches_the_page_through_the_station(browser, tmp_pa
     drawn from tiles the station fetched: the browser asks the station only, the tiles show the
     server's colour, the key in its URL never reaches the page, and its credit is shown as
     text."""
-    with tile_server(png(RED, 256)) as (upstream, seen):
+    with tile_server(png(RED, 256)) as (upstream, seen, _):
         source = BasemapSource(id="streets", name_zh="街道图", name_en="Streets", kind="xyz",
                                url=upstream + "/{z}/{x}/{y}.png?key=k-secret",
                                attribution="街道图 <img src=x onerror=alert(1)>")  # fmt: skip
