@@ -25,7 +25,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation import errors
 from groundstation.api import basemaps, centre_live, centre_routes, web
-from groundstation.api.centre_deps import CentreServices, current_centre_user
+from groundstation.api.centre_deps import (
+    CentreServices,
+    centre_tile_fetcher,
+    current_centre_user,
+)
 from groundstation.api.deps import current_user, get_settings
 from groundstation.app import _domain_error, _invalid_request
 from groundstation.config import DbSettings, Settings
@@ -39,6 +43,7 @@ from groundstation.security import (
     load_or_create_secret,
     make_hasher,
 )
+from groundstation.web.tile_proxy import TileFetcher
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +71,7 @@ def create_centre_app(settings: Settings, db_url: str, broker: BrokerLogin | Non
     app.dependency_overrides[get_settings] = lambda: settings  # the page's files and tiles
     # the station's base-map routes, for the centre's signed-in users (ECOPATROL_BASEMAP__*)
     app.dependency_overrides[current_user] = current_centre_user
+    app.dependency_overrides[basemaps.get_tile_fetcher] = centre_tile_fetcher
     app.add_exception_handler(errors.GroundStationError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(centre_routes.router)  # before web: its /web/config.json says "centre"
@@ -90,6 +96,9 @@ def _lifespan(
                 else await asyncio.to_thread(load_or_create_secret, settings.data_dir)
             )
             feed = CentreFeed()
+            tiles = (
+                TileFetcher(settings.basemap.fetch_timeout_s) if settings.basemap.internet else None
+            )
             centre = None
             if broker is not None:
                 centre = Centre(
@@ -104,12 +113,15 @@ def _lifespan(
                 passwords=Passwords(make_hasher(settings.password_hash_profile)),
                 revocations=Revocations(),
                 centre=centre,
+                tiles=tiles,
             )
             task = asyncio.create_task(centre.run(), name="centre") if centre else None
             try:
                 yield
             finally:
                 feed.close_all()
+                if tiles is not None:
+                    await tiles.aclose()
                 if task is not None:
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)

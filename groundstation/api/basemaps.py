@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from groundstation.api.basemap_schemas import BasemapProblem, BasemapPublic, BasemapsPublic
@@ -19,6 +20,7 @@ from groundstation.api.deps import CurrentUser, ServicesDep, SettingsDep
 from groundstation.config import Settings
 from groundstation.errors import NotFound
 from groundstation.web.basemap_settings import BasemapSource
+from groundstation.web.tile_proxy import TileFetcher
 from groundstation.web.tiles import MVT, TileSource, TileSourceError, tile_type, valid_address
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,12 @@ def list_basemaps(settings: Settings) -> BasemapsPublic:
     )
 
 
+def get_tile_fetcher(services: ServicesDep) -> TileFetcher | None:
+    """The station's fetcher of internet tiles, None when it has no internet (the centre's app
+    overrides this with its own)."""
+    return services.tiles
+
+
 @router.get("/api/map/basemaps")
 async def basemaps(settings: SettingsDep, user: CurrentUser) -> BasemapsPublic:
     """The base maps this station offers (internet ones only when it has internet)."""
@@ -79,11 +87,16 @@ async def basemaps(settings: SettingsDep, user: CurrentUser) -> BasemapsPublic:
 
 @router.get("/tiles/{source_id}/{layer}/{z}/{x}/{y}", include_in_schema=False)
 async def tile(
-    source_id: str, layer: int, z: int, x: int, y: int, services: ServicesDep
+    source_id: str,
+    layer: int,
+    z: int,
+    x: int,
+    y: int,
+    settings: SettingsDep,
+    fetcher: Annotated[TileFetcher | None, Depends(get_tile_fetcher)],
 ) -> Response:
     """One tile of base map `source_id` (404 when there is none; 204 for an empty vector tile;
     502 when an internet source's server fails)."""
-    settings = services.settings
     source = settings.basemap.find(source_id, settings.map_tiles)
     if source is None or not 0 <= layer < max(1, len(source.templates)):
         raise NotFound("base map", f"{source_id}/{layer}")
@@ -91,8 +104,9 @@ async def tile(
         raise NotFound("tile", f"{source_id}/{z}/{x}/{y}")
     try:
         if source.internet:
-            assert services.tiles is not None  # internet sources are offered only with it
-            found = await services.tiles.fetch(source, layer, z, x, y)
+            if fetcher is None:  # internet sources are offered only with one: a wiring slip
+                raise TileSourceError(f"base map {source_id}: this server fetches no tiles")
+            found = await fetcher.fetch(source, layer, z, x, y)
         else:
             found = await asyncio.to_thread(_read_local, source, z, x, y)
     except TileSourceError as exc:

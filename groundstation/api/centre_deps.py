@@ -24,6 +24,7 @@ from groundstation.federation.centre import Centre
 from groundstation.federation.feed import CentreFeed
 from groundstation.federation.users import CentreUser, user_by_id
 from groundstation.security import Passwords, Revocations, TokenClaims, TokenCodec
+from groundstation.web.tile_proxy import TileFetcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +39,18 @@ class CentreServices:
     passwords: Passwords
     revocations: Revocations
     centre: Centre | None = None
+    #: fetches internet base-map tiles for the page; None when ``basemap.internet`` is off
+    tiles: TileFetcher | None = None
 
 
 def centre_services(connection: HTTPConnection) -> CentreServices:
     found: CentreServices = connection.app.state.centre
     return found
+
+
+def centre_tile_fetcher(connection: HTTPConnection) -> TileFetcher | None:
+    """The centre's fetcher of internet base-map tiles (``api.basemaps``'s tile route)."""
+    return centre_services(connection).tiles
 
 
 CentreServicesDep = Annotated[CentreServices, Depends(centre_services)]

@@ -46,6 +46,10 @@ class TileFetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client (and its connections)."""
         await self._client.aclose()
 
     async def fetch(
