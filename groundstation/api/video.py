@@ -106,9 +106,20 @@ class CameraPublic(BaseModel):
                 )
                 for s in info.streams
             ],
-            viewers=source.subscribers if source else 0,
+            viewers=_viewers(info.sysid, video),
             frames=source.frames if source else 0,
         )
+
+
+def _viewers(sysid: int, video: VideoService) -> int:
+    """Subscribers of the stream, each WebRTC viewer counted (they share one subscription)."""
+    source = video.sources.get(sysid)
+    if source is None:
+        return 0
+    webrtc = video.webrtc
+    if webrtc is None or sysid not in webrtc.feeds:
+        return source.subscribers
+    return source.subscribers - 1 + webrtc.viewers(sysid)
 
 
 class PhotoPublic(BaseModel):

@@ -90,6 +90,12 @@ def test_an_officer_gets_an_h264_answer_and_delete_frees_the_stream(client: Test
     assert location.startswith("/api/video/whep/")
     assert len(video.webrtc.sessions) == 1
     assert video.sources[7].subscribers == 1
+    second = client.post("/api/video/7/whep", content=browser_offer(), headers=SDP | officer)
+    assert second.status_code == 201
+    assert video.sources[7].subscribers == 1  # one subscription for every WebRTC viewer
+    (cam,) = client.get("/api/video/cameras", headers=officer).json()["data"]
+    assert cam["viewers"] == 2
+    assert client.delete(second.headers["location"], headers=officer).status_code == 200
     assert client.delete(location).status_code == 401
     assert client.patch(location, headers=officer).status_code == 405  # no trickle ICE
     assert client.delete(location, headers=officer).status_code == 200
