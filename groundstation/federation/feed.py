@@ -11,9 +11,9 @@ the others never wait for it.
 Each message is the live protocol's envelope, ``{"v", "type", "ts", "data"}``, with ``data`` the
 centre's view (:mod:`.view`), plus the times a delay can be measured with:
 
-- ``ts`` and ``station_at``: when the station made the event (for a vehicle frame, when the
-  station's forwarder took the frame off its live hub, within milliseconds of the telemetry's
-  receipt), on the station's clock;
+- ``ts`` and ``station_at``: when the station made the event (its live hub message's time; for
+  a vehicle frame, when the station built it from the telemetry it had just received), on the
+  station's clock;
 - ``centre_at``: when the centre stored it, on the centre's clock;
 - ``station``: whose it is.
 """

@@ -100,9 +100,13 @@ class StationLink:
         self._frame_sent: dict[str, float] = {}
         self.connected = asyncio.Event()
 
-    def emit(self, kind: str, data: dict[str, Any]) -> Envelope:
-        """Queue one event for the centre; it is sent when the broker can be reached."""
-        env = Envelope(station=self.station, seq=self.outbox.next_seq(), kind=kind, data=data)
+    def emit(self, kind: str, data: dict[str, Any], *, at: datetime | None = None) -> Envelope:
+        """Queue one event for the centre; it is sent when the broker can be reached. `at` is
+        when the station made it (default: now)."""
+        env = Envelope(
+            station=self.station, seq=self.outbox.next_seq(), kind=kind, data=data,
+            at=at or datetime.now(UTC),
+        )  # fmt: skip
         seq = self.outbox.put(event_topic(self.station, kind), env.model_dump_json().encode())
         assert seq == env.seq, "the outbox has one writer"
         self._wake.set()
@@ -206,7 +210,9 @@ class StationLink:
         return answer(outcome)
 
     async def forward_hub(self, hub: Hub) -> None:
-        """Send what the station's live hub shows to the centre (frames rate-limited)."""
+        """Send what the station's live hub shows to the centre (frames rate-limited). Each
+        event's ``at`` is the hub message's ``ts``: for a frame, when the station built it from
+        the telemetry it had just received, not when the forwarder got to it."""
         min_gap_s = 1.0 / self.settings.frame_rate_hz
         while True:
             with hub.subscription() as queue, contextlib.suppress(ClientClosed):
@@ -220,9 +226,10 @@ class StationLink:
                         if now - self._frame_sent.get(msg.key, -min_gap_s) < min_gap_s:
                             continue
                         self._frame_sent[msg.key] = now
-                    data = json.loads(msg.data_text)
+                    live = json.loads(msg.text)  # the hub's envelope: its ts is the receipt
+                    data = live["data"]
                     if kind == "alert" and data.get("kind") == "report_ready":
                         kind = "report.ready"  # the notifier's notice, as its own event
-                    self.emit(kind, data)
+                    self.emit(kind, data, at=datetime.fromisoformat(live["ts"]))
             log.warning("federation: the hub dropped the forwarder; subscribing again")
             await asyncio.sleep(0.1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from groundstation.config import FederationSettings
@@ -11,7 +12,7 @@ from groundstation.federation.outbox import Outbox
 from groundstation.federation.protocol import Command, CommandAck
 from groundstation.federation.station import Outcome, StationLink
 from groundstation.telemetry.events import alert, vehicle_frame
-from groundstation.telemetry.hub import Hub
+from groundstation.telemetry.hub import Hub, make_message
 from groundstation.telemetry.messages import VehicleFrame
 
 
@@ -58,3 +59,24 @@ async def test_frames_are_rate_limited_per_vehicle_and_events_keep_their_order(
     ]
     assert [e["seq"] for e in sent] == [1, 2, 3, 4]
     assert len({e["id"] for e in sent}) == 4
+
+
+async def test_an_event_keeps_the_time_the_station_made_it(tmp_path: Path) -> None:
+    """A frame is sent with the hub message's time (when the station built it from the
+    telemetry it received), not the forwarder's, and the centre's feed passes that on as
+    ``station_at``: the delay measured at the centre includes any wait at the station."""
+    hub = Hub(queue_size=256, stuck_s=10, max_rate_hz=1000, batch_interval_s=0)
+    link = _link(tmp_path, rate_hz=1.0)
+    made = datetime(2026, 12, 6, 5, 0, 0, 123000, tzinfo=UTC)
+    task = asyncio.create_task(link.forward_hub(hub))
+    await asyncio.sleep(0.05)
+    try:
+        hub.publish(make_message("vehicle.frame", {"sysid": 1}, key="vehicle:1", ts=made))
+        hub.publish(alert("info", "now"))
+        await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    frame, now = (json.loads(p.payload) for p in link.outbox.oldest(10))
+    assert datetime.fromisoformat(frame["at"]) == made
+    assert datetime.now(UTC) - datetime.fromisoformat(now["at"]) < timedelta(seconds=5)
