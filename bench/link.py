@@ -11,27 +11,28 @@
    (``python -m simulator`` in its own
    process, real time, loss both ways) at 0 % and 30 % loss: ecopatrol's link vs MAVProxy's
    ``wp load`` of the same ``.waypoints`` file to the same simulator.
-3. The real autopilot (``--sitl``, needs ``ECOPATROL_SITL_BINARY``): 300- and 600-item
-   missions to ArduCopter SITL (real time) at 0/10/30 % loss, through a loopback TCP proxy
-   that drops whole MAVLink messages each way at that rate (ArduPilot's own SIM_UART_LOSS drops
-   bytes, one way: see tests/sitl.py). Three clients of the same file in one run: the station's
-   link, MAVProxy's ``wp load`` and a minimal pymavlink client (MISSION_COUNT, then answer each
-   request with its MISSION_ITEM_INT, as ArduPilot's autotest does; the vehicle's re-requests
-   are its only recovery). Prints one table.
+3. Uploads under loss (``--lossy``): a 650-item mission (all ArduCopter holds) to ArduCopter
+   SITL and to our simulator (each in real time, TCP), through a loopback proxy that drops
+   whole MAVLink messages each way at 10 % and 30 % (``tests/lossy_proxy.py``; ArduPilot's own
+   SIM_UART_LOSS drops bytes, one way). 20 runs per cell, p50/p95/max. Clients: the station's
+   link; ``minimal``, a pymavlink client that only answers requests (as ArduPilot's autotest
+   does: the vehicle's 1 s re-requests are its only recovery); MAVProxy's ``wp load``.
 
-    ECOPATROL_SITL_BINARY=../shared/sitl/arducopter .venv/bin/python bench/link.py --sitl
+    ECOPATROL_SITL_BINARY=../shared/sitl/arducopter .venv/bin/python bench/link.py --lossy
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
@@ -39,6 +40,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 from groundstation.link import Fleet, LinkConfig
 from groundstation.link.codec import Decoder, Encoder
 from routes.mission import MissionItem
+from tests.lossy_proxy import LossyProxy
 
 HOME = (29.0525, 119.1818)
 
@@ -210,70 +212,7 @@ def bench_uploads(with_mavproxy: bool, limit_s: float, losses: list[float]) -> N
         print(line, flush=True)
 
 
-# --- 3. the real autopilot -------------------------------------------------------------------
-
-
-class LossyProxy:
-    """Loopback TCP proxy to ``target`` dropping whole MAVLink frames each way at ``loss``."""
-
-    def __init__(self, target: tuple[str, int], loss: float, seed: int = 1) -> None:
-        self.target = target
-        self.loss = loss
-        self.rng = random.Random(seed)
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: list[asyncio.StreamWriter] = []
-        self._done: list[asyncio.Future[None]] = []
-
-    async def __aenter__(self) -> LossyProxy:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = int(self._server.sockets[0].getsockname()[1])
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for w in self._writers:
-            w.transport.abort()
-        await asyncio.gather(*self._done, return_exceptions=True)
-
-    async def _serve(self, c_reader: asyncio.StreamReader, c_writer: asyncio.StreamWriter) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._done.append(done)
-        self._writers.append(c_writer)
-        try:
-            v_reader, v_writer = await asyncio.open_connection(*self.target)
-            self._writers.append(v_writer)
-            await asyncio.gather(self._pump(c_reader, v_writer), self._pump(v_reader, c_writer))
-        except OSError:
-            pass
-        finally:
-            for w in self._writers:
-                w.transport.abort()
-            done.set_result(None)
-
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        from groundstation.link.tlog import frame_length
-
-        buf = b""
-        try:
-            while data := await reader.read(65536):
-                buf += data
-                pos = 0
-                while pos < len(buf):
-                    if buf[pos] not in (0xFD, 0xFE):
-                        pos += 1  # (not a frame start: a byte of a frame cut earlier)
-                        continue
-                    n = frame_length(buf, pos)
-                    if n is None or pos + n > len(buf):
-                        break
-                    if self.rng.random() >= self.loss:
-                        writer.write(buf[pos : pos + n])
-                    pos += n
-                buf = buf[pos:]
-        except OSError:
-            pass
-        writer.transport.abort()  # one side gone: end both
+# --- 3. lossy uploads to the real autopilot and to ours ---------------------------------------
 
 
 def _items_file(items: list[MissionItem], folder: Path) -> Path:
@@ -316,7 +255,7 @@ def _minimal_upload(port: int, items: list[MissionItem], limit_s: float) -> floa
             if msg.get_type() == "MISSION_ACK":
                 if msg.type == 0:
                     return time.perf_counter() - t0
-                raise RuntimeError(f"refused: MISSION_ACK {msg.type}")
+                continue  # (INVALID_SEQUENCE for a duplicate: the upload goes on)
             i = items[msg.seq]
             conn.mav.mission_item_int_send(target, 1, i.seq, i.frame, i.command, i.current,
                                            i.autocontinue, i.param1, i.param2, i.param3, i.param4,
@@ -347,32 +286,52 @@ def _mavproxy_upload(port: int, path: Path, limit_s: float, tmp: Path) -> float:
         child.terminate(force=True)
 
 
-def bench_sitl(sizes: list[int], losses: list[float], limit_s: float, tries: int) -> None:
-    import os
+@contextlib.contextmanager
+def _autopilot(backend: str, tmp: Path) -> Iterator[tuple[str, int]]:
+    """ArduCopter SITL (booted at 10x, then real time) or our simulator (real time), on TCP."""
+    if backend == "sitl":
+        from tests.sitl import Sitl, sitl_binary
 
-    from tests.sitl import Sitl
-
-    binary = os.environ.get("ECOPATROL_SITL_BINARY")
-    if not binary:
-        print("\nsitl: ECOPATROL_SITL_BINARY is not set; skipped")
-        return
-    print(f"\nupload to ArduCopter SITL (real time, TCP, message loss each way through a "
-          f"proxy), best and worst of {tries}, wall seconds")  # fmt: skip
-    names = ("ecopatrol", "MAVProxy wp load", "pymavlink min.")
-    print(f"  {'items':>5} {'loss':>5}  " + " ".join(f"{c:>17}" for c in names), flush=True)
-    with tempfile.TemporaryDirectory() as tmp_text:
-        tmp = Path(tmp_text)
-        sitl = Sitl(tmp / "sitl", speedup=10, binary=Path(binary))
-        sitl.start()  # (boot and settle fast, then real time for the transfers)
+        sitl = Sitl(tmp / "sitl", speedup=10, binary=sitl_binary())
+        sitl.start()
         try:
             sitl.set_params({"SIM_SPEEDUP": 1})
-            target = ("127.0.0.1", sitl.port)
-            for n in sizes:
-                items = mission(n)
-                path = _items_file(items, tmp)
+            yield "127.0.0.1", sitl.port
+        finally:
+            sitl.stop()
+        return
+    port = free_port()
+    cmd = [sys.executable, "-m", "simulator", "--drones", "1", "--listen",
+           f"tcpin:127.0.0.1:{port}", "--speedup", "1", "--seed", "1"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(2.0)
+        yield "127.0.0.1", port
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_lossy(backends: list[str], clients: list[str], size: int, losses: list[float],
+                tries: int, limit_s: float) -> None:  # fmt: skip
+    """``tries`` uploads of ``size`` items per loss and client; p50, p95, max and failures."""
+    print(f"\nupload of {size} items through a proxy dropping whole messages each way, "
+          f"{tries} runs per cell, wall seconds (a failure counts as {limit_s:.0f} s)")  # fmt: skip
+    print(f"  {'autopilot':9} {'loss':>5} {'client':16} {'p50':>7} {'p95':>7} {'max':>7} "
+          f"{'failed':>6}", flush=True)  # fmt: skip
+    items = mission(size)
+    for backend in backends:
+        with tempfile.TemporaryDirectory() as tmp_text:
+            tmp = Path(tmp_text)
+            path = _items_file(items, tmp)
+            with _autopilot(backend, tmp) as target:
                 for loss in losses:
-                    cells = []
-                    for name in ("station", "mavproxy", "minimal"):
+                    for name in clients:
                         times: list[float] = []
                         failures = 0
                         for attempt in range(tries):
@@ -381,15 +340,16 @@ def bench_sitl(sizes: list[int], losses: list[float], limit_s: float, tries: int
                                 times.append(_one(name, proxy, items, path, limit_s, tmp))
                             except Exception as exc:  # (a failed upload is a figure too)
                                 failures += 1
-                                print(f"    ({name} {n} items {loss:.0f} %: {exc!r})", flush=True)
+                                times.append(limit_s)
+                                print(f"    ({backend} {name} {loss:.0f} %: {exc!r})", flush=True)
                             # ArduPilot refuses transfers for seconds after an abandoned one
-                            time.sleep(10 if failures else 2)
-                        cell = f"{min(times):6.2f}-{max(times):6.2f}" if times else "   failed  "
-                        cells.append(cell + (f" {failures}x" if failures else "   "))
-                    print(f"  {n:5d} {loss:4.0f}%  " + " ".join(f"{c:>17}" for c in cells),
-                          flush=True)  # fmt: skip
-        finally:
-            sitl.stop()
+                            time.sleep(10 if failures else 1)
+                        p50, p95 = _percentile(times, 0.5), _percentile(times, 0.95)
+                        verdict = ""
+                        if name == "station" and loss == 30:
+                            verdict = "  target p95 < 15 s: " + ("met" if p95 < 15 else "NOT met")
+                        print(f"  {backend:9} {loss:4.0f}% {name:16} {p50:7.2f} {p95:7.2f} "
+                              f"{max(times):7.2f} {failures:6d}{verdict}", flush=True)  # fmt: skip
 
 
 def _one(name: str, proxy: LossyProxy, items: list[MissionItem], path: Path, limit_s: float,
@@ -411,16 +371,33 @@ def main() -> None:
     parser.add_argument("--no-upload", action="store_true", help="decoding figures only")
     parser.add_argument("--mavproxy-limit", type=float, default=300.0, help="seconds")
     parser.add_argument("--losses", default="0,30", help="loss percentages, comma-separated")
-    parser.add_argument("--sitl", action="store_true", help="only the ArduCopter SITL table")
-    parser.add_argument("--sitl-sizes", default="300,600", help="mission sizes for --sitl")
-    parser.add_argument("--sitl-losses", default="0,10,30", help="loss percentages for --sitl")
-    parser.add_argument("--sitl-tries", type=int, default=1, help="uploads per cell")
-    parser.add_argument("--sitl-limit", type=float, default=150.0, help="seconds per upload")
+    parser.add_argument(
+        "--lossy",
+        action="store_true",
+        help="only the lossy-upload table (ArduCopter SITL and/or our simulator)",
+    )
+    parser.add_argument("--backends", default="sitl,sim", help="sitl, sim or both")
+    parser.add_argument(
+        "--clients",
+        default="station",
+        help="station, minimal (pymavlink), mavproxy; comma-separated",
+    )
+    parser.add_argument(
+        "--size", type=int, default=650, help="mission items (ArduCopter holds 650 including home)"
+    )
+    parser.add_argument("--lossy-losses", default="10,30", help="loss percentages")
+    parser.add_argument("--tries", type=int, default=20, help="uploads per cell")
+    parser.add_argument("--limit", type=float, default=150.0, help="seconds per upload")
     args = parser.parse_args()
-    if args.sitl:
-        sizes = [int(v) for v in args.sitl_sizes.split(",")]
-        losses = [float(v) for v in args.sitl_losses.split(",")]
-        bench_sitl(sizes, losses, args.sitl_limit, args.sitl_tries)
+    if args.lossy:
+        bench_lossy(
+            args.backends.split(","),
+            args.clients.split(","),
+            args.size,
+            [float(v) for v in args.lossy_losses.split(",")],
+            args.tries,
+            args.limit,
+        )
         return
     bench_decode()
     if not args.no_upload:

@@ -46,11 +46,16 @@ class MissionTiming:
     #: this long (MAVProxy waits 10 s; ArduPilot itself gives an upload 8 s)
     patience_s: float = 10.0
     #: during an upload the vehicle re-requests what it still wants (ArduPilot after 1 s, PX4
-    #: after 250 ms); the station resends an item itself only after this long without a request
-    item_resend_s: float = 1.5
-    #: ... and gives up after this many such silences in a row: by then ArduPilot (8 s) and PX4
-    #: (5 s) have abandoned the upload themselves
+    #: after 250 ms); the station resends the item it last sent after the round-trip timeout,
+    #: never later than this: below ArduPilot's 1 s, so a vehicle's re-request always comes
+    #: after a resend and is never timed as a round trip (Karn)
+    item_resend_s: float = 0.5
+    #: ... and gives up after this many such timeouts in a row and ``patience_s`` without a new
+    #: request: by then ArduPilot (8 s) and PX4 (5 s) have abandoned the upload themselves
     paced_retries: int = 6
+    #: once every item went out, this long without the final ACK ends the wait (then the station
+    #: counts and reads back): a vehicle still missing an item would have asked again by then
+    final_ack_wait_s: float = 2.0
     #: a repeated request sooner than this after our answer is not answered again (floor of the
     #: round-trip-based guard; the vehicles above re-request no sooner than 100 ms, even ArduPilot
     #: SITL at ten times real speed)
@@ -96,6 +101,16 @@ class RttEstimator:
         value = self.srtt + 4 * self.rttvar
         return min(self.timing.max_timeout_s, max(self.timing.min_timeout_s, value))
 
+    def paced_timeout_s(self, cap_s: float) -> float:
+        """The item timer while the vehicle paces: :attr:`timeout_s`, at most ``cap_s``.
+
+        Before any clean round trip, twice the fastest reply seen (the first request of an
+        upload, which ArduPilot sends a little late), so the first items do not wait ``cap_s``.
+        """
+        if self.srtt is None and self.min_rtt is not None:
+            return min(cap_s, max(self.timing.min_timeout_s, 2 * self.min_rtt))
+        return min(cap_s, self.timeout_s)
+
     @property
     def repeat_guard_s(self) -> float:
         """A request sooner than this after our answer was sent before the answer arrived.
@@ -132,9 +147,9 @@ async def run_transfer(
 ) -> None:
     """Run ``machine`` to completion; raise its error if it failed.
 
-    Gives up only after ``machine.retry_budget`` timeouts in a row *and*, while the station
-    paces, ``timing.patience_s`` seconds without progress, so tiny loopback timeouts do not make
-    the retry budget tiny too (while the vehicle paces, each timeout is already ``item_resend_s``).
+    Gives up only after ``machine.retry_budget`` timeouts in a row *and* ``timing.patience_s``
+    seconds without progress (``final_ack_wait_s`` once an upload sent every item), so tiny
+    loopback timeouts do not make the retry budget tiny too.
     A transfer that fails, times out or whose task is cancelled is cancelled on the vehicle too
     (MISSION_ACK(OPERATION_CANCELLED)) unless the vehicle ended it itself.
     """
@@ -164,8 +179,16 @@ async def _drive(
     loop = asyncio.get_running_loop()
 
     def deadline_after(sent_at: float) -> float:
-        wait = timing.item_resend_s if machine.vehicle_paced else rtt.timeout_s
-        return sent_at + wait
+        if machine.vehicle_paced:
+            # no back-off: a copy sent too early costs one message and one INVALID_SEQUENCE,
+            # one sent too late a round trip's worth of waiting per lost message
+            return sent_at + rtt.paced_timeout_s(timing.item_resend_s)
+        return sent_at + rtt.timeout_s
+
+    def patience() -> float:
+        if isinstance(machine, UploadTransfer) and machine.vehicle_paced and machine.all_sent:
+            return timing.final_ack_wait_s
+        return timing.patience_s
 
     sent_at = loop.time()
     progress_at, progress_seen = sent_at, machine.progress_events
@@ -179,7 +202,7 @@ async def _drive(
         except TimeoutError:
             if machine.progress_events != progress_seen:
                 progress_at, progress_seen = loop.time(), machine.progress_events
-            impatient = not machine.vehicle_paced and loop.time() - progress_at < timing.patience_s
+            impatient = loop.time() - progress_at < patience()
             if impatient and machine.retries >= machine.retry_budget:
                 machine.retries = machine.retry_budget - 1
             out = machine.on_timeout()
@@ -194,10 +217,13 @@ async def _drive(
             elapsed = loop.time() - sent_at
             if retransmitted or machine.last_was_repeat:
                 pass  # Karn: a reply to a resend, or a vehicle's re-request, times nothing
-            elif paced:
-                rtt.observe(elapsed)  # may include the vehicle's own re-request delay
-            else:
+            elif paced or not machine.vehicle_paced:
+                # (a vehicle's own re-request comes after our resend: ``item_resend_s`` < 1 s)
                 rtt.sample(elapsed)
+            else:
+                # the first request of an upload, which ArduPilot defers to its next stream
+                # slot (``init_send_requests``) while it asks for the others at once
+                rtt.observe(elapsed)
             retransmitted = machine.last_was_repeat
         _send_all(port, out)
         sent_at = loop.time()

@@ -12,12 +12,16 @@ mission type are considered; the caller filters by source, these machines check 
 
 An upload is paced by the vehicle, as ArduPilot and PX4 implement it: once it has asked for an
 item it re-requests whatever it still wants on its own timer (ArduPilot every 1 s plus its
-stream slow-down, ``MissionItemProtocol::update``; PX4 every 250 ms) and answers an item it did
-not ask for with MISSION_ACK(INVALID_SEQUENCE) (ArduPilot) or ignores it (PX4), going on either
-way. So the station answers requests and does not resend items whenever the next request is a
-little late: every such resend is a duplicate the vehicle refuses. It resends only after a long
-silence (``MissionTiming.item_resend_s``), for vehicles that never re-request; QGroundControl's
-PlanManager and MAVProxy's ``wp`` never resend items at all.
+stream slow-down, ``MissionItemProtocol::update``; PX4 every 250 ms). Waiting for that timer
+costs a second per lost message, so the station keeps a short timer of its own (a few round
+trips, ``MissionTiming.item_resend_s`` at most) and resends the item it last sent when no next
+request came. ArduPilot (``MissionItemProtocol::handle_mission_item``) stores an item whose seq
+is the one it wants and answers any other with MISSION_ACK(INVALID_SEQUENCE), going on either
+way and without asking again sooner. So the resend either is the lost item, stored at once, or
+draws INVALID_SEQUENCE: the vehicle holds that item and its request for the next one was lost.
+The station then sends that next item (:attr:`UploadTransfer.inferred_requests`), a few at most
+ahead of the last request it saw; the vehicle's own re-request corrects any wrong guess.
+QGroundControl's PlanManager and MAVProxy's ``wp`` never resend items at all.
 """
 
 from __future__ import annotations
@@ -167,7 +171,9 @@ class UploadTransfer(_Transfer):
     again (the vehicle re-requests what it did not get) unless it came sooner than
     ``repeat_guard_s`` after the answer: the vehicle asked again before our item could have
     reached it, and answering would only make a duplicate. MISSION_ACK(INVALID_SEQUENCE), the
-    vehicle's answer to a duplicate, is counted and the upload goes on.
+    vehicle's answer to a duplicate, is counted and the upload goes on; when it answers the
+    station's own resend of the item last sent, the vehicle holds that item and wants the next,
+    which is sent (up to ``max_inferred_ahead`` items past the last request seen).
     """
 
     kind = "upload"
@@ -186,6 +192,7 @@ class UploadTransfer(_Transfer):
         use_int: bool = True,
         paced_retries: int = 6,
         repeat_guard_s: float = 0.0,
+        max_inferred_ahead: int = 8,
     ) -> None:
         super().__init__(mav, target, own_system, mission_type, max_retries)
         for index, item in enumerate(items):
@@ -196,10 +203,15 @@ class UploadTransfer(_Transfer):
         self.use_int = use_int
         self.paced_retries = paced_retries
         self.repeat_guard_s = repeat_guard_s
+        self.max_inferred_ahead = max_inferred_ahead
         self.highest_requested = -1
         self.last_answered = -1
         self.answered_at: float | None = None
         self.all_sent = not self.items
+        #: the item last sent went out again on our timer since (an INVALID_SEQUENCE answer
+        #: then means the vehicle already holds it)
+        self.resent_last = False
+        self.last_request_legacy = False
         #: every item went out and the last was resent on a timeout: an ERROR answer then means
         #: "not receiving any more" (the final ACK was lost), not a refusal
         self.resent_after_all_sent = False
@@ -210,6 +222,7 @@ class UploadTransfer(_Transfer):
         self.duplicate_requests = 0  # such requests that came too soon and were not answered
         self.invalid_sequence_acks = 0  # MISSION_ACK(INVALID_SEQUENCE): duplicates refused
         self.timeout_resends = 0  # items resent by our own timer
+        self.inferred_requests = 0  # next items sent on an INVALID_SEQUENCE answer to a resend
 
     @property
     def vehicle_paced(self) -> bool:
@@ -240,6 +253,7 @@ class UploadTransfer(_Transfer):
         out = super().on_timeout()
         if out and self.vehicle_paced:
             self.timeout_resends += 1
+            self.resent_last = True
             self.resent_after_all_sent = self.all_sent
         return out
 
@@ -269,13 +283,14 @@ class UploadTransfer(_Transfer):
         if kind in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):
             return self._on_request(int(msg.seq), kind == "MISSION_REQUEST", now)
         if kind == "MISSION_ACK":
-            return self._on_ack(int(msg.type))
+            return self._on_ack(int(msg.type), now)
         return []
 
     def _on_request(self, seq: int, legacy: bool, now: float | None) -> list[MavMessage]:
         if not 0 <= seq < len(self.items):
             return []  # a stray request for an item we never offered
         self.legacy_requests += legacy
+        self.last_request_legacy = legacy
         repeat = seq == self.last_answered
         if repeat:
             too_soon = (
@@ -287,18 +302,39 @@ class UploadTransfer(_Transfer):
                 self.duplicate_requests += 1
                 return []
             self.repeated_requests += 1
-        self.last_answered = seq
-        self.answered_at = now
         if seq > self.highest_requested:
             self.highest_requested = seq
             self._progress_made()
             if self.progress is not None:
                 self.progress(seq, len(self.items))
+        return self._answer(seq, now, repeat)
+
+    def _answer(self, seq: int, now: float | None, repeat: bool) -> list[MavMessage]:
+        self.last_answered = seq
+        self.answered_at = now
+        self.resent_last = False
         if seq == len(self.items) - 1:
             self.all_sent = True
-        return self._send(self._item_message(seq, legacy and not self.use_int), repeat=repeat)
+        legacy = self.last_request_legacy and not self.use_int
+        return self._send(self._item_message(seq, legacy), repeat=repeat)
 
-    def _on_ack(self, result: int) -> list[MavMessage]:
+    def _next_is_wanted(self) -> bool:
+        """An INVALID_SEQUENCE now answers our resend of the item last sent: the vehicle holds it.
+
+        Items are stored strictly in order, so a vehicle that refused item k after asking for k
+        (or after holding k - 1) wants k + 1: its request for it was lost. Guessing stops
+        ``max_inferred_ahead`` items past the last request actually seen (a stale answer to an
+        older duplicate would otherwise walk the station ahead of the vehicle).
+        """
+        nxt = self.last_answered + 1
+        return (
+            self.resent_last
+            and not self.all_sent
+            and 0 < nxt < len(self.items)
+            and nxt - self.highest_requested <= self.max_inferred_ahead
+        )
+
+    def _on_ack(self, result: int, now: float | None = None) -> list[MavMessage]:
         if result == mavlink.MAV_MISSION_ACCEPTED:
             if not self.all_sent:
                 return []  # a late ACK from an earlier transfer: not ours
@@ -310,6 +346,11 @@ class UploadTransfer(_Transfer):
             # ArduPilot's answer to an item it did not ask for (MissionItemProtocol::
             # handle_mission_item): it goes on and re-requests the one it wants.
             self.invalid_sequence_acks += 1
+            if self._next_is_wanted():
+                self.inferred_requests += 1
+                # (sent on a guess: the next reply may answer an older message, so it times
+                # nothing, as after a resend)
+                return self._answer(self.last_answered + 1, now, repeat=True)
             return []
         if result == mavlink.MAV_MISSION_ERROR and self.resent_after_all_sent:
             # ArduPilot answers an item with ERROR once it is no longer receiving: it finished

@@ -319,3 +319,71 @@ def test_clear_and_set_current():
     assert not cur.done
     cur.handle(VEH.mission_current_encode(4))
     assert cur.done
+
+
+def test_upload_invalid_sequence_after_a_resend_sends_the_next_item():
+    """A resend answered INVALID_SEQUENCE: the vehicle holds the item and its request for the
+    next was lost, so the next goes out at once instead of after ArduPilot's 1 s re-request."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(4))
+    up.start()
+    up.handle(_req(0))
+    up.handle(_req(1))
+    assert up.handle(_ack(13)) == []  # a duplicate's answer, no resend of ours: nothing to infer
+    (again,) = up.on_timeout()
+    assert again.seq == 1
+    (nxt,) = up.handle(_ack(13), now=1.0)
+    assert (nxt.get_type(), nxt.seq) == ("MISSION_ITEM_INT", 2)
+    assert up.inferred_requests == 1
+    assert up.last_was_repeat  # a guess: the reply to it times nothing
+    assert up.highest_requested == 1  # not progress: the vehicle did not say so
+    assert up.handle(_ack(13)) == []  # a second answer to an older copy: no second guess
+    (item3,) = up.handle(_req(3))
+    assert item3.seq == 3
+    up.handle(_ack(0))
+    assert up.done
+    assert up.error is None
+
+
+def test_upload_lost_item_is_resent_on_the_timer_and_the_vehicle_asks_on():
+    """A lost item is resent by the station's timer; the vehicle stores it and asks for the next."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(3))
+    up.start()
+    up.handle(_req(0))
+    (again,) = up.on_timeout()
+    (again2,) = up.on_timeout()
+    assert again.seq == again2.seq == 0
+    assert up.timeout_resends == 2
+    (item1,) = up.handle(_req(1))
+    assert item1.seq == 1
+    assert up.retries == 0
+
+
+def test_upload_guesses_stop_a_few_items_past_the_last_request():
+    """Each guess needs a resend answered INVALID_SEQUENCE, and guessing stops
+    ``max_inferred_ahead`` past the last request seen: a stale answer walks the station no
+    further than that; the vehicle's own re-request puts it back on track."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(10), max_inferred_ahead=2)
+    up.start()
+    up.handle(_req(0))
+    sent = []
+    for _ in range(4):
+        up.on_timeout()
+        sent += [m.seq for m in up.handle(_ack(13))]
+    assert sent == [1, 2]
+    assert up.inferred_requests == 2
+    (back,) = up.handle(_req(1))  # the vehicle asks for what it still wants
+    assert back.seq == 1
+    up.on_timeout()
+    assert [m.seq for m in up.handle(_ack(13))] == [2]
+
+
+def test_upload_no_guess_past_the_last_item():
+    """Once the last item went out, INVALID_SEQUENCE guesses nothing (the final ACK decides)."""
+    up = UploadTransfer(GCS, (2, 1), 255, _items(2))
+    up.start()
+    up.handle(_req(0))
+    up.handle(_req(1))
+    up.on_timeout()
+    assert up.handle(_ack(13)) == []
+    assert not up.done
+    assert up.inferred_requests == 0

@@ -179,6 +179,38 @@ def test_vehicle_asks_with_mission_request_and_a_duplicate_is_invalid_sequence(
     assert len(ap.mission.items[MISSION]) == len(items)
 
 
+def test_next_item_sent_unasked_is_stored_and_a_duplicate_brings_no_early_request(
+    gcs: Gcs, ap: Autopilot
+) -> None:
+    """What a station's resend relies on (seen on ArduCopter SITL 90700977): an item is stored
+    when its seq is the one wanted, asked for or not; a copy of the item before draws
+    INVALID_SEQUENCE and no request, the wanted one being asked again only a second after the
+    vehicle last asked (``MissionItemProtocol::handle_mission_item`` / ``update``)."""
+    items = _waypoints(5)
+    gcs.send(gcs.mav.mission_count_encode(1, 1, len(items), 0))
+    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[0]))
+    assert one(out, "MISSION_REQUEST").seq == 1  # (say this request was lost on the way)
+    asked_at = ap.t
+    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[0]))  # the station's resend
+    assert [(m.get_type(), m.type) for m in out] == [
+        ("MISSION_ACK", M.MAV_MISSION_INVALID_SEQUENCE)
+    ]
+    while not of(out := gcs.run(0.1), "MISSION_REQUEST"):
+        assert ap.t - asked_at < 2.0
+    assert one(out, "MISSION_REQUEST").seq == 1
+    assert 1.0 <= ap.t - asked_at <= 1.2
+    out = []
+    for it in items[1:3]:  # sent back to back, the second before it was asked for
+        out += gcs.send(gcs.mav.mission_item_int_encode(1, 1, *it))
+    assert [m.seq for m in of(out, "MISSION_REQUEST")] == [2, 3]
+    out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *items[4]))  # one too far ahead
+    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_INVALID_SEQUENCE
+    for it in items[3:]:
+        out = gcs.send(gcs.mav.mission_item_int_encode(1, 1, *it))
+    assert one(out, "MISSION_ACK").type == M.MAV_MISSION_ACCEPTED
+    assert len(ap.mission.items[MISSION]) == len(items)
+
+
 def test_wanted_item_is_asked_again_each_second_then_upload_times_out(
     gcs: Gcs, ap: Autopilot
 ) -> None:
