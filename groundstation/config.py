@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -269,6 +269,34 @@ class FederationSettings(BaseModel):
     freshness_every_s: float = Field(
         300.0, gt=0, description="how often the freshness classes are sent if they changed"
     )
+    guest_sysids: list[int] = Field(
+        default_factory=list,
+        description="other stations' drones this station hears: it commands none of them"
+        " until one is handed over to it",
+    )
+    zone_lat_deg: float | None = Field(None, ge=-90, le=90, description="the zone's centre")
+    zone_lon_deg: float | None = Field(None, ge=-180, le=180)
+    zone_radius_m: float | None = Field(
+        None, gt=0, description="the zone's edge; None: no handovers offered by distance"
+    )
+    neighbours: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description='the stations a drone may be handed to, and where: {"river-b": [lat, lon]}',
+    )
+    handover_margin_m: float = Field(
+        300.0, ge=0, description="offer a drone this far inside the zone's edge"
+    )
+    handover_timeout_s: float = Field(
+        10.0, gt=0, description="keep command if the handover is not accepted by then"
+    )
+    handover_retry_s: float = Field(30.0, gt=0, description="offer again after a refusal")
+
+    @model_validator(mode="after")
+    def _zone_complete(self) -> FederationSettings:
+        given = [self.zone_lat_deg, self.zone_lon_deg, self.zone_radius_m]
+        if any(v is not None for v in given) and any(v is None for v in given):
+            raise ValueError("zone_lat_deg, zone_lon_deg and zone_radius_m go together")
+        return self
 
 
 class DbSettings(BaseModel):

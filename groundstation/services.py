@@ -43,10 +43,8 @@ from groundstation.db.session import make_async_engine, make_sessionmaker
 from groundstation.db.users import ensure_first_admin
 from groundstation.evidence.checkpointer import Checkpointer
 from groundstation.evidence.keys import load_or_create_key
-from groundstation.federation.execute import ChainAuditor, FleetExecutor
+from groundstation.federation.assemble import StationFederation, station_federation
 from groundstation.federation.freshness_feed import publish_freshness
-from groundstation.federation.outbox import Outbox
-from groundstation.federation.station import StationLink
 from groundstation.freshness.refresh import FreshnessSlot, refresh_loop
 from groundstation.keyed_locks import KeyedLocks
 from groundstation.link import Fleet
@@ -116,8 +114,8 @@ class Services:
     tasks: BackgroundTasks
     #: cameras, live video, photos and recordings; None when ``video.enabled`` is off
     video: VideoService | None
-    #: the link to the command centre; None when ``federation.enabled`` is off
-    federation: StationLink | None = None
+    #: the link to the command centre and the handovers; None when ``federation.enabled`` is off
+    federation: StationFederation | None = None
     #: fetches internet base-map tiles for the page; None when ``basemap.internet`` is off
     tiles: TileFetcher | None = None
 
@@ -233,9 +231,13 @@ async def build_services(
 
         freshness = FreshnessSlot()
         site_cache = SiteCache()
-        federation = _federation(
-            settings, stack, sessions, fleet, bridge, hub
-        )  # its outbox outlives tasks
+        federation = (  # its files outlive the tasks
+            station_federation(
+                settings.federation, settings.data_dir, stack, sessions, fleet, bridge, hub
+            )
+            if settings.federation.enabled
+            else None
+        )
         tasks.start(weather.run(), name="weather poll")
         video: VideoService | None = None
         if settings.video.enabled:
@@ -248,12 +250,14 @@ async def build_services(
         )
         tasks.start(checkpoints.run(), name="audit checkpoints")
         if federation is not None:
-            tasks.start(federation.run(), name="federation link")
-            tasks.start(federation.forward_hub(hub), name="federation forwarder")
+            tasks.start(federation.link.run(), name="federation link")
+            tasks.start(federation.link.forward_hub(hub), name="federation forwarder")
             tasks.start(
-                publish_freshness(freshness, site_cache, federation, sessions, settings),
+                publish_freshness(freshness, site_cache, federation.link, sessions, settings),
                 name="federation freshness",
             )  # fmt: skip
+            if federation.zone_watch is not None:
+                tasks.start(federation.zone_watch.run(), name="federation zone watch")
         stack.push_async_callback(tasks.close)  # at shutdown every task stops before the rest
 
         try:
@@ -288,28 +292,6 @@ async def build_services(
             )
         finally:
             hub.close()
-
-
-def _federation(
-    settings: Settings,
-    stack: contextlib.AsyncExitStack,
-    sessions: async_sessionmaker[AsyncSession],
-    fleet: Fleet | None,
-    bridge: FleetBridge | None,
-    hub: Hub,
-) -> StationLink | None:
-    """The link to the command centre, with its outbox in the data directory (closed last)."""
-    if not settings.federation.enabled:
-        return None
-    outbox = Outbox(settings.data_dir / "federation-outbox.db")
-    stack.callback(outbox.close)
-    return StationLink(
-        settings.federation,
-        outbox,
-        FleetExecutor(fleet, sessions, bridge, hub),
-        ChainAuditor(sessions),
-        vehicles=lambda: len(fleet.vehicles) if fleet is not None else 0,
-    )
 
 
 async def _token_secret(settings: Settings) -> str:

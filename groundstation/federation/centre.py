@@ -1,6 +1,7 @@
 """The command centre's connection to the broker: every station's events into its store.
 
-:class:`Centre` subscribes to every station's events with QoS 1 and a persistent session,
+:class:`Centre` subscribes to every station's events (and the handover messages between
+stations) with QoS 1 and a persistent session,
 stores each once (the envelope's id is the key: a copy sent again after a lost PUBACK, or
 delivered again after a reconnect, is dropped), keeps each vehicle's latest state, records the
 ACKs of its commands, and sends commands. It acknowledges an event to the broker only after
@@ -73,6 +74,7 @@ class Centre:
                 client._client.manual_ack_set(True)
                 async with client:
                     await client.subscribe(f"{ROOT}/+/events/#", qos=1)
+                    await client.subscribe(f"{ROOT}/+/handover/+", qos=1)
                     self._client, delay = client, 0.5
                     self.connected.set()
                     async for message in client.messages:

@@ -22,7 +22,7 @@ from groundstation.db.incidents import report_incident
 from groundstation.db.models import IncidentType
 from groundstation.db.vehicles import vehicle_with_sysid
 from groundstation.errors import Conflict, GroundStationError, VehicleHeld
-from groundstation.federation.protocol import Command, CommandAck, DispatchParams
+from groundstation.federation.protocol import Command, CommandAck, DispatchParams, Handover
 from groundstation.federation.station import Outcome
 from groundstation.link import Fleet
 from groundstation.patrol.dispatch import DispatchOrder, dispatch_to_incident
@@ -31,9 +31,9 @@ from groundstation.telemetry.fleet_bridge import FleetBridge
 from groundstation.telemetry.hub import Hub
 
 
-def held_outcome(exc: VehicleHeld) -> Outcome:
-    """A command the link would not send: handed over to another station, or held."""
-    if exc.reason.startswith("handed over"):
+def held_outcome(fleet: Fleet, exc: VehicleHeld) -> Outcome:
+    """A command the link would not send: another station commands the vehicle, or held."""
+    if exc.sysid in fleet.command_holds:
         return Outcome("refused", exc.reason, "handed_over")
     return Outcome("refused", exc.reason, "vehicle_busy")
 
@@ -65,7 +65,7 @@ class FleetExecutor:
             else:
                 await vehicle.pause()
         except VehicleHeld as exc:
-            return held_outcome(exc)
+            return held_outcome(self.fleet, exc)
         except GroundStationError as exc:
             return Outcome("failed", str(exc), "vehicle_refused")
         return Outcome("done")
@@ -76,7 +76,7 @@ class FleetExecutor:
             kind = IncidentType(params.incident_type)
         except (ValidationError, ValueError) as exc:
             return Outcome("refused", f"bad dispatch parameters: {exc}", "bad_params")
-        if self.sessions is None or self.bridge is None:
+        if self.fleet is None or self.sessions is None or self.bridge is None:
             return Outcome("refused", "the station has no fleet", "no_fleet")
         actor = f"centre:{command.issued_by}"
         async with self.sessions() as session:
@@ -98,7 +98,7 @@ class FleetExecutor:
                     session, self.bridge, None, incident.id, order, actor=actor
                 )
             except VehicleHeld as exc:
-                return dataclasses.replace(held_outcome(exc), refs=refs)
+                return dataclasses.replace(held_outcome(self.fleet, exc), refs=refs)
             except Conflict as exc:
                 return Outcome("refused", str(exc), "vehicle_busy", refs)
             except GroundStationError as exc:
@@ -133,3 +133,39 @@ class ChainAuditor:
                 },
                 actor=f"centre:{command.issued_by}",
             )
+
+    async def step(self, step: str, handover: Handover, result: str) -> None:
+        """One step of a handover, as ``federation.handover.<step>`` by the station."""
+        params = {
+            "handover_id": handover.id,
+            "giver": handover.giver,
+            "taker": handover.taker,
+            "reason": handover.reason,
+            "code": handover.code,
+        }
+        async with self.sessions() as session:
+            await audit(
+                session, None, handover.sysid, f"federation.handover.{step}", result, params
+            )
+
+
+class EdgeReturn:
+    """Returns a drone that reached the zone's edge with no station taking it: RTL as a
+    pilot's button does, audited (``federation.handover.rtl``) and announced."""
+
+    def __init__(
+        self, fleet: Fleet, sessions: async_sessionmaker[AsyncSession], hub: Hub | None
+    ) -> None:
+        self.fleet, self.sessions, self.hub = fleet, sessions, hub
+
+    async def __call__(self, sysid: int, why: str) -> None:
+        try:
+            await self.fleet.vehicle(sysid).rtl()
+            result = "done"
+        except GroundStationError as exc:
+            result = f"failed: {exc}"
+        async with self.sessions() as session:
+            await audit(session, None, sysid, "federation.handover.rtl", result, {"why": why})
+        if self.hub is not None:
+            text = f"vehicle {sysid} returns home: {why}"
+            self.hub.publish(alert("warning", text, kind="handover", sysid=sysid))

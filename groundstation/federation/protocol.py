@@ -5,6 +5,7 @@ message on the broker is one :class:`Envelope` (JSON) whose ``kind`` says what `
 
     ecopatrol/v1/<station>/events/<kind>     station -> centre, QoS 1, in the station's order
     ecopatrol/v1/<station>/commands          centre -> station, QoS 1
+    ecopatrol/v1/<station>/handover/<to>     station -> station <to> (and the centre), QoS 1
 
 A station's answer to a command is an event of kind ``ack``, so it keeps its place in order.
 
@@ -15,6 +16,8 @@ only its ``commands``; the centre reads everything and writes only commands.
 'ecopatrol/v1/river-a/events/vehicle.frame'
 >>> parse_topic("ecopatrol/v1/river-a/events/alert")
 ('river-a', 'events', 'alert')
+>>> parse_topic(handover_topic("river-a", "river-b"))
+('river-a', 'handover', 'river-b')
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ EventKind = Literal[
     "report.ready",
     "freshness",
     "ack",
+    "handover.taken",
+    "handover.kept",
 ]
 EVENT_KINDS: frozenset[str] = frozenset(EventKind.__args__)  # type: ignore[attr-defined]
 
@@ -72,8 +77,19 @@ def command_topic(station: str) -> str:
     return f"{ROOT}/{station}/commands"
 
 
+def handover_topic(station: str, to: str) -> str:
+    """Where `station` sends station `to` its handover messages (offer, accept, release)."""
+    return f"{ROOT}/{station}/handover/{to}"
+
+
+def handover_inbox(station: str) -> str:
+    """The subscription for every handover message sent to `station`."""
+    return f"{ROOT}/+/handover/{station}"
+
+
 def parse_topic(topic: str) -> tuple[str, str, str | None]:
-    """``(station, channel, kind)`` of a protocol topic; ProtocolError if it is not one."""
+    """``(station, channel, kind)`` of a protocol topic (for ``handover``: the receiving
+    station as ``kind``); ProtocolError if it is not one."""
     parts = topic.split("/")
     if len(parts) < 4 or "/".join(parts[:2]) != ROOT:
         raise ProtocolError(f"not a v{VERSION} topic: {topic!r}")
@@ -82,6 +98,8 @@ def parse_topic(topic: str) -> tuple[str, str, str | None]:
         return station, channel, parts[4]
     if channel == "commands" and len(parts) == 4:
         return station, channel, None
+    if channel == "handover" and len(parts) == 5:
+        return station, channel, parts[4]
     raise ProtocolError(f"unknown topic: {topic!r}")
 
 
@@ -158,6 +176,29 @@ class CommandAck(BaseModel):
     reason: str | None = None
     code: ReasonCode | None = None
     refs: dict[str, Any] = Field(default_factory=dict)
+
+
+#: The handover messages between two stations (``kind`` of their envelopes), in order:
+#: offer (giver), then accept or refuse (receiver), then release (giver) once accepted.
+HandoverKind = Literal["handover.offer", "handover.accept", "handover.refuse", "handover.release"]
+HANDOVER_KINDS: frozenset[str] = frozenset(HandoverKind.__args__)  # type: ignore[attr-defined]
+
+
+class Handover(BaseModel):
+    """One handover of a vehicle from the station that commands it (``giver``) to the next
+    (``taker``); every message of it carries the same ``id`` and says where it stands."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(default_factory=new_id, min_length=8, max_length=64)
+    sysid: int = Field(ge=1, le=255)
+    giver: str
+    taker: str
+    expires_at: datetime = Field(description="the giver keeps command if not accepted by then")
+    lat_deg: float | None = None
+    lon_deg: float | None = None
+    reason: str | None = Field(None, description="why it is offered, or refused")
+    code: ReasonCode | Literal["not_heard"] | None = None
 
 
 def decode(payload: bytes) -> Envelope:

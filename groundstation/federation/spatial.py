@@ -54,11 +54,14 @@ async def nearest_free(
     limit: int = 1,
     stations: Collection[str] | None = None,
 ) -> list[FreeDrone]:
-    """The free drones (disarmed, battery at least `min_battery_pct`), nearest first."""
+    """The free drones (disarmed, battery at least `min_battery_pct`, not handed over to
+    another station), nearest first."""
     sql = (
         f"SELECT station, sysid, name, battery_pct, ST_Distance(position, {_HERE}) AS d "
         "FROM fed_vehicles WHERE armed IS FALSE AND battery_pct >= :min_battery "
-        f"AND position IS NOT NULL{_scope(stations)} ORDER BY position <-> {_HERE} LIMIT :limit"
+        "AND position IS NOT NULL AND NOT EXISTS (SELECT 1 FROM fed_control c "
+        "WHERE c.sysid = fed_vehicles.sysid AND c.station <> fed_vehicles.station)"
+        f"{_scope(stations)} ORDER BY position <-> {_HERE} LIMIT :limit"
     )
     params: dict[str, Any] = {
         "lat": lat_deg, "lon": lon_deg, "min_battery": min_battery_pct, "limit": limit,

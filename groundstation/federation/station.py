@@ -39,12 +39,16 @@ from groundstation.federation.protocol import (
     Command,
     CommandAck,
     Envelope,
+    Handover,
     ProtocolError,
     ReasonCode,
     StationStatus,
     command_topic,
     decode,
     event_topic,
+    handover_inbox,
+    handover_topic,
+    parse_topic,
 )
 from groundstation.telemetry.hub import ClientClosed, Hub
 
@@ -63,6 +67,8 @@ class Outcome:
 
 #: Carries out a command the station accepted.
 Executor = Callable[[Command], Awaitable[Outcome]]
+#: Takes a handover message from another station: (kind, handover, sender).
+HandoverInbox = Callable[[str, Handover, str], Awaitable[None]]
 #: Writes a command and the station's answer into the station's audit chain.
 Auditor = Callable[[Command, CommandAck], Awaitable[None]]
 
@@ -99,6 +105,11 @@ class StationLink:
         self._answered: OrderedDict[str, CommandAck] = OrderedDict()
         self._frame_sent: dict[str, float] = {}
         self.connected = asyncio.Event()
+        #: receives the handover messages other stations send this one (None: none taken)
+        self.handovers: HandoverInbox | None = None
+        #: whether this station commands a vehicle: only those vehicles' frames are forwarded
+        #: (a drone heard by two stations reaches the centre from the one commanding it)
+        self.commands_vehicle: Callable[[int], bool] = lambda sysid: True
 
     def emit(self, kind: str, data: dict[str, Any], *, at: datetime | None = None) -> Envelope:
         """Queue one event for the centre; it is sent when the broker can be reached. `at` is
@@ -112,6 +123,17 @@ class StationLink:
         self._wake.set()
         return env
 
+    def send_to_station(self, to: str, kind: str, handover: Handover) -> Envelope:
+        """Queue a handover message for station `to` (through the outbox: in order, kept
+        across outages and restarts; the centre reads it too)."""
+        env = Envelope(
+            station=self.station, seq=self.outbox.next_seq(), kind=kind, data=handover.model_dump()
+        )
+        seq = self.outbox.put(handover_topic(self.station, to), env.model_dump_json().encode())
+        assert seq == env.seq, "the outbox has one writer"
+        self._wake.set()
+        return env
+
     async def run(self) -> None:
         """Stay connected (reconnecting with backoff), send the outbox, answer commands."""
         delay = 0.5
@@ -120,6 +142,7 @@ class StationLink:
                 async with self._client() as client:
                     delay = 0.5
                     await client.subscribe(command_topic(self.station), qos=1)
+                    await client.subscribe(handover_inbox(self.station), qos=1)
                     self.emit("station.status", self._status(online=True))
                     self.connected.set()
                     async with asyncio.TaskGroup() as tg:
@@ -166,10 +189,17 @@ class StationLink:
             if not isinstance(payload, bytes | bytearray):
                 continue
             try:
+                sender, channel, _ = parse_topic(message.topic.value)
                 env = decode(bytes(payload))
+                if channel == "handover":
+                    if env.station != sender:
+                        raise ProtocolError(f"{sender} sent a message as {env.station}")
+                    if self.handovers is not None:
+                        await self.handovers(env.kind, Handover.model_validate(env.data), sender)
+                    continue
                 command = Command.model_validate(env.data)
             except (ProtocolError, ValueError) as exc:
-                log.warning("federation: dropped a bad command: %s", exc)
+                log.warning("federation: dropped a bad message: %s", exc)
                 continue
             await self.handle(command)
 
@@ -228,6 +258,8 @@ class StationLink:
                         self._frame_sent[msg.key] = now
                     live = json.loads(msg.text)  # the hub's envelope: its ts is the receipt
                     data = live["data"]
+                    if kind == "vehicle.frame" and not self.commands_vehicle(data["sysid"]):
+                        continue
                     if kind == "alert" and data.get("kind") == "report_ready":
                         kind = "report.ready"  # the notifier's notice, as its own event
                     self.emit(kind, data, at=datetime.fromisoformat(live["ts"]))

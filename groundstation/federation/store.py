@@ -22,6 +22,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from groundstation.config import DbSettings
+from groundstation.federation.handover_store import STATES as HANDOVER_STATES
+from groundstation.federation.handover_store import (
+    HandoverRecord,
+    commander,
+    handovers,
+    record_handover,
+)
 from groundstation.federation.migrate import upgrade_centre
 from groundstation.federation.protocol import Command, CommandAck, Envelope
 from groundstation.federation.view import alert_view, incident_view, patrol_view, vehicle_view
@@ -166,6 +173,14 @@ class CentreStore:
             )
             return [_record(r) for r in rows]
 
+    async def handovers(self, sysid: int | None = None, limit: int = 100) -> list[HandoverRecord]:
+        """The handovers the centre saw, newest first (see :mod:`.handover_store`)."""
+        return await handovers(self.engine, sysid, limit)
+
+    async def commander(self, sysid: int) -> str | None:
+        """The station a drone was last handed to (None: never handed over)."""
+        return await commander(self.engine, sysid)
+
     async def nearest_free(
         self, lat_deg: float, lon_deg: float, *, min_battery_pct: float = 50.0, limit: int = 1
     ) -> list[Any]:
@@ -206,7 +221,9 @@ async def _project(conn: AsyncConnection, env: Envelope, now: datetime) -> dict[
         return None if key is None else patrol_view(station, key, d, vehicle)
     if env.kind in ("alert", "report.ready"):
         return alert_view(station, d, await vehicle_key(conn, station, sysid=d.get("sysid")))
-    if env.kind == "freshness":
+    if env.kind in HANDOVER_STATES:
+        await record_handover(conn, env, now)
+    elif env.kind == "freshness":
         await _freshness(conn, env)
     elif env.kind == "ack":
         ack = CommandAck.model_validate(env.data)

@@ -28,6 +28,7 @@ from groundstation.link.admission import MAX_HEARD, AddressGuard, Admission, Hea
 from groundstation.link.camera import PhotoTaken
 from groundstation.link.codec import CodecStats, Decoder, Encoder, MavMessage
 from groundstation.link.command_protocol import CommandTiming
+from groundstation.link.control import commands_vehicle
 from groundstation.link.handle import DEFAULT_STREAMS_HZ, VehicleHandle
 from groundstation.link.mission_client import MissionTiming
 from groundstation.link.signing import SigningClock, SigningConfig, Verdict, is_signed
@@ -365,8 +366,11 @@ class Link:
     # --- outgoing -------------------------------------------------------------------------------
 
     def send_to(self, vehicle: VehicleHandle, msg: MavMessage, *, enrolment: bool = False) -> None:
-        """Send ``msg`` to the vehicle, signed with its key; :class:`VehicleHeld` if held."""
-        hold = self.hold_reason(vehicle.sysid, enrolment=enrolment)
+        """Send ``msg`` to the vehicle, signed with its key; :class:`VehicleHeld` if held (a
+        vehicle another station commands gets only the messages that watch it)."""
+        hold = self.link_hold_reason(vehicle.sysid, enrolment=enrolment)
+        if hold is None and commands_vehicle(msg):
+            hold = self.fleet.command_holds.get(vehicle.sysid)
         if hold is not None:
             raise VehicleHeld(vehicle.sysid, hold)
         data = self._encode(msg, vehicle.sysid)
@@ -375,7 +379,15 @@ class Link:
             self._tlog.write(vehicle.sysid, data)
 
     def hold_reason(self, sysid: int, *, enrolment: bool = False) -> str | None:
-        """Why nothing may be sent to ``sysid`` now, or None."""
+        """Why no command may be sent to ``sysid`` now (another station commands it, its
+        address changed, it is not enrolled), or None."""
+        return self.fleet.command_holds.get(sysid) or self.link_hold_reason(
+            sysid, enrolment=enrolment
+        )
+
+    def link_hold_reason(self, sysid: int, *, enrolment: bool = False) -> str | None:
+        """Why the link sends ``sysid`` nothing but what watches it: an address change, not
+        enrolled (whoever commands the vehicle), or None."""
         guard = self.guards.get(sysid)
         if guard is not None and guard.pending is not None:
             return (
@@ -496,6 +508,9 @@ class Fleet:
         self.bus = EventBus()
         self.admission = admission or Admission()
         self.heard: dict[int, HeardSystem] = {}  # systems heard but not admitted, by sysid
+        #: vehicles another station commands (handed over, or never ours), and why: only
+        #: messages that watch them are sent (groundstation.link.control)
+        self.command_holds: dict[int, str] = {}
         self._vehicles: dict[int, VehicleHandle] = {}
         self._link_of: dict[int, Link] = {}
         self.links: list[Link] = []
@@ -521,6 +536,14 @@ class Fleet:
         self.heard.pop(vehicle.sysid, None)
         if self._appeared is not None:
             self._appeared.set()
+
+    def hold_commands(self, sysid: int, reason: str) -> None:
+        """Send vehicle ``sysid`` no more commands (another station commands it): `reason`."""
+        self.command_holds[sysid] = reason
+
+    def resume_commands(self, sysid: int) -> None:
+        """This station commands vehicle ``sysid`` (again)."""
+        self.command_holds.pop(sysid, None)
 
     def link_of(self, sysid: int) -> Link:
         for link in self.links:
@@ -582,6 +605,26 @@ class Fleet:
         out["signed"] = bool(link.frame_policy(sysid)[0])
         out["held_reason"] = link.hold_reason(sysid)
         return out
+
+    async def adopt_vehicle_key(self, sysid: int, key: bytes, *, timeout_s: float = 5.0) -> None:
+        """Check frames from ``sysid`` against ``key`` without sending SETUP_SIGNING: the vehicle
+        already signs with it (another station that commands it gave it the key, derived from
+        the unit's shared signing key); :class:`LinkTimeout` and the old key if no frame signed
+        with it comes within ``timeout_s``."""
+        guard = self.link_of(sysid).guards[sysid]
+        old = self.admission.key_of(sysid)
+        self.admission.set_key(sysid, key)
+        guard.key_confirmed.clear()
+        try:
+            async with asyncio.timeout(timeout_s):
+                await guard.key_confirmed.wait()
+        except TimeoutError:
+            self.admission.set_key(sysid, old)
+            raise LinkTimeout(
+                f"vehicle {sysid}: no frame signed with this station's key for it within"
+                f" {timeout_s:g} s (does the commanding station share the unit's signing key"
+                " and the vehicle's key generation?)"
+            ) from None
 
     async def set_vehicle_key(
         self, sysid: int, key: bytes | None, *, timeout_s: float = 5.0, attempts: int = 3

@@ -43,10 +43,15 @@ async def give_next_key(
     generation = (vehicle.signing_generation or 0) + 1
     assert station_key is not None  # there is one whenever there is a fleet
     key = key_for(station_key, vehicle.sysid, generation)
-    params = {"generation": generation}
+    params: dict[str, object] = {"generation": generation}
     try:
         bridge.handle_of(vehicle.sysid)
-        await bridge.fleet.set_vehicle_key(vehicle.sysid, key)
+        if key is not None and vehicle.sysid in bridge.fleet.command_holds:
+            # another station commands it and gave it this key: check it, send nothing
+            await bridge.fleet.adopt_vehicle_key(vehicle.sysid, key)
+            params["adopted"] = True
+        else:
+            await bridge.fleet.set_vehicle_key(vehicle.sysid, key)
     except GroundStationError as exc:
         await audit(session, user, vehicle, command, f"error: {exc}", params)
         raise

@@ -32,6 +32,8 @@ topic write ecopatrol/v1/+/commands
 
 pattern write ecopatrol/v1/%u/events/#
 pattern read ecopatrol/v1/%u/commands
+pattern write ecopatrol/v1/%u/handover/+
+pattern read ecopatrol/v1/+/handover/%u
 """
 
 

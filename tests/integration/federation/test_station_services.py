@@ -56,8 +56,8 @@ async def test_station_services_forward_events_and_audit_centre_commands(
     try:
         sources = live.default_snapshot_sources()
         async with build_services(settings, snapshot_sources=sources) as services:
-            link = services.federation
-            assert link is not None
+            assert services.federation is not None
+            link = services.federation.link
             assert {"federation link", "federation forwarder"} <= set(services.tasks.names())
             await asyncio.wait_for(link.connected.wait(), 20)
             await asyncio.wait_for(centre.connected.wait(), 20)
@@ -114,7 +114,7 @@ async def test_station_freshness_reaches_the_centre_merged_map(
         async with build_services(settings, snapshot_sources={}) as services:
             assert "federation freshness" in set(services.tasks.names())
             assert services.federation is not None
-            await asyncio.wait_for(services.federation.connected.wait(), 20)
+            await asyncio.wait_for(services.federation.link.connected.wait(), 20)
             await asyncio.wait_for(centre.connected.wait(), 20)
 
             async def sent() -> bool:
