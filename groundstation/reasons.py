@@ -64,6 +64,7 @@ TEXTS: Mapping[str, str] = {
     "no_go": "no-go: {detail}",
     "replan_failed": "re-planning failed: {detail}",
     "start_failed": "{drone}: {detail}",
+    "run_started": "{drone} flying patrol {patrol_id}",
 }
 
 #: Why a vehicle returned (``returning``'s ``by``), in English.

@@ -82,7 +82,9 @@ class RunPublic(BaseModel):
     due_at: datetime
     at: datetime
     status: str
-    reason: str
+    reason: str = Field(description="why, in English")
+    reason_code: str = Field(description="the same as a code for the page (groundstation.reasons)")
+    reason_params: dict[str, Any]
     attempts: int
     patrol_id: int | None
     vehicle_id: int | None
@@ -103,7 +105,8 @@ def _public(row: Schedule, next_run_at: datetime | None) -> SchedulePublic:
 def _run_public(run: ScheduleRun) -> RunPublic:
     return RunPublic(
         id=run.id, schedule_id=run.schedule_id, due_at=run.due_at, at=run.at, status=run.status,
-        reason=run.reason, attempts=run.attempts, patrol_id=run.patrol_id,
+        reason=run.reason, reason_code=run.reason_code or "",
+        reason_params=run.reason_params or {}, attempts=run.attempts, patrol_id=run.patrol_id,
         vehicle_id=run.vehicle_id,
     )  # fmt: skip
 

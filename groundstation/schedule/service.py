@@ -266,9 +266,10 @@ class ScheduleService:
                 {"drone": drone.name, "error": type(exc).__name__, "detail": str(exc)},
             )
             return await self._cannot(row, due, attempt, not_started, patrol_id)
+        started = Reason("run_started", {"drone": drone.name, "patrol_id": patrol_id})
         await self._record(
-            row, due, "started", f"{drone.name} flying patrol {patrol_id}", attempt,
-            patrol_id=patrol_id, vehicle_id=drone.vehicle_id,
+            row, due, "started", started.text, attempt, patrol_id=patrol_id,
+            vehicle_id=drone.vehicle_id, why=started,
         )  # fmt: skip
         log.info("schedule %d: patrol %d started on %s", row.id, patrol_id, drone.name)
         return "started"
@@ -319,7 +320,7 @@ class ScheduleService:
         name = row.name or f"schedule {row.id}"
         if row.policy == "retry" and retry_at <= due + timedelta(seconds=row.retry_window_s):
             self._retry_job(row.id, due, attempt + 1, retry_at)
-            await self._record(row, due, "delayed", reason, attempt, patrol_id=patrol_id)
+            await self._record(row, due, "delayed", reason, attempt, patrol_id=patrol_id, why=why)
             await self.notifier.notify(
                 "patrol_delayed", f"Scheduled patrol '{name}' delayed: {reason}", "warning",
                 schedule_id=row.id, schedule=name, retry_at=retry_at.isoformat(),
@@ -336,7 +337,7 @@ class ScheduleService:
         async with self.sessions() as session:
             await record_run(
                 session, row.id, due, status, reason, attempts=attempt, patrol_id=patrol_id,
-                vehicle_id=vehicle_id,
+                vehicle_id=vehicle_id, why=why,
             )  # fmt: skip
             params = {"schedule_id": row.id, "patrol_id": patrol_id, "due_at": due.isoformat(),
                       "reason": reason, "attempt": attempt}  # fmt: skip

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.db.models import Plan, Schedule, ScheduleRun, Vehicle
 from groundstation.errors import InvalidRequest, NotFound
+from groundstation.reasons import Reason
 from groundstation.schedule.triggers import TriggerSpec, validate
 
 Policy = Literal["skip", "retry"]
@@ -144,11 +145,13 @@ async def record_run(
     attempts: int = 1,
     patrol_id: int | None = None,
     vehicle_id: int | None = None,
+    why: Reason | None = None,
 ) -> ScheduleRun:
-    """Store one run of a schedule (committed)."""
+    """Store one run of a schedule (committed); `why` is `reason` as a code, for the page."""
     run = ScheduleRun(
         schedule_id=schedule_id, due_at=due_at, status=status, reason=reason, attempts=attempts,
-        patrol_id=patrol_id, vehicle_id=vehicle_id,
+        patrol_id=patrol_id, vehicle_id=vehicle_id, reason_code=why.code if why else "",
+        reason_params=dict(why.params) if why else {},
     )  # fmt: skip
     session.add(run)
     await session.commit()
@@ -182,6 +185,8 @@ async def skipped_runs(
             "due_at": run.due_at.isoformat(),
             "status": run.status,
             "reason": run.reason,
+            "reason_code": run.reason_code,
+            "reason_params": run.reason_params or {},
         }
         for run, name in rows.all()
     ]

@@ -91,7 +91,7 @@ def test_schedule_tab_shows_next_run_runs_and_pilot_switches_it_off(browser, sta
         show_tab(officer, "schedules")
         run = "[data-testid=run-item][data-status=skipped]"
         officer.wait_for_selector(run, timeout=WAIT_MS)
-        assert "no drone available" in officer.inner_text(run)
+        assert "没有可用的无人机" in officer.inner_text(run)  # the reason, from its code
         assert "已跳过" in officer.inner_text(run)
 
         # officers see no switch, and the station refuses them anyway
@@ -111,6 +111,7 @@ def test_schedule_tab_shows_next_run_runs_and_pilot_switches_it_off(browser, sta
         officer.wait_for_selector(f"{item}[data-enabled=false]", timeout=WAIT_MS)
         officer.click("header [data-testid=lang-switch]")
         officer.wait_for_selector("[data-testid=run-item] >> text=skipped", timeout=WAIT_MS)
+        assert "no drone available" in officer.inner_text(run)
         assert 'Scheduled patrol "dawn river" skipped' in officer.inner_text("#alert-banner")
         officer.screenshot(path=str(artifacts / "live_map_schedules.png"))
         assert pilot_errors == [], pilot_errors

@@ -41,6 +41,7 @@ addTexts({
     "reason.no_go": "起飞条件不满足：{checks}",
     "reason.replan_failed": "重新规划航线失败",
     "reason.start_failed": "{drone} 未能起飞：{error}",
+    "reason.run_started": "{drone} 执行巡逻 #{patrol_id}",
     "reason.by.command": "{user} 下达{command}指令",
     "reason.by.low_battery": "电量低",
     "reason.by.failsafe": "非巡逻指令（失效保护或其他地面站）",
@@ -109,10 +110,11 @@ addTexts({
     "reason.sequence_dropped": "sorties {patrols} not started",
     "reason.station_down": "{runs} run(s) fell due while the station was down (since {since} UTC)",
     "reason.plan_gone": "plan #{plan_id} no longer exists",
-    "reason.no_drone": "no drone available",
+    "reason.no_drone": "{detail}",
     "reason.no_go": "no-go: {checks}",
     "reason.replan_failed": "re-planning failed",
     "reason.start_failed": "{drone} did not start: {error}",
+    "reason.run_started": "{drone} flying patrol #{patrol_id}",
     "reason.by.command": "{command} by {user}",
     "reason.by.low_battery": "low battery",
     "reason.by.failsafe": "not by the patrol: failsafe or another station",
@@ -217,8 +219,8 @@ export function reasonText(code, params = {}) {
   return code === "vehicle_text" && !zh() && params?.detail ? `${text}: ${params.detail}` : text;
 }
 
-/** A patrol's last reason (from `reason_code`), falling back to the English text off the
- * Chinese page for patrols stored before reasons had codes. */
+/** A patrol's (or a schedule run's) reason from its `reason_code`, falling back to the English
+ * text off the Chinese page for rows stored before reasons had codes. */
 export function patrolReason(p) {
   const text = reasonText(p.reason_code, p.reason_params);
   if (text) return text;

@@ -5,6 +5,8 @@
 import { h, clear, toast } from "./dom.js";
 import { t, hasText } from "./i18n.js";
 import { formatTime } from "./time.js";
+// a run's reason in the page's language, from its code
+import { patrolReason as runReason } from "./reasons.js";
 import { ScheduleEditor } from "./schedule_editor.js";
 
 const REFRESH_MS = 30000;
@@ -187,7 +189,7 @@ export class SchedulesTab {
               .filter(Boolean)
               .join(" · "),
           ),
-          r.reason ? h("div", { class: "description" }, r.reason) : null,
+          runReason(r) ? h("div", { class: "description" }, runReason(r)) : null,
           r.patrol_id && this.reports?.has(r.patrol_id)
             ? h(
                 "div",
