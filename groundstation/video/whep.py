@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
+    RTCRtpCodecCapability,
     RTCRtpSender,
     RTCRtpTransceiver,
     RTCSessionDescription,
@@ -53,9 +54,10 @@ class WhepSession:
     opened_monotonic: float
 
 
-def _h264_preferences() -> list[object]:
-    caps = RTCRtpSender.getCapabilities("video").codecs
-    return [c for c in caps if c.mimeType.lower() in ("video/h264", "video/rtx")]
+def _h264_preferences() -> list[RTCRtpCodecCapability]:
+    caps = RTCRtpSender.getCapabilities("video")
+    codecs = caps.codecs if caps is not None else []
+    return [c for c in codecs if c.mimeType.lower() in ("video/h264", "video/rtx")]
 
 
 def check_offer(sdp: str) -> None:
@@ -101,7 +103,7 @@ class WhepSessions:
             )
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # host candidates only
         transceiver: RTCRtpTransceiver = pc.addTransceiver("video", direction="sendonly")
-        transceiver.setCodecPreferences(_h264_preferences())  # type: ignore[arg-type]
+        transceiver.setCodecPreferences(_h264_preferences())
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except OperationError as exc:
