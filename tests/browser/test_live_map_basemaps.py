@@ -165,7 +165,7 @@ def test_an_internet_source_reaches_the_page_through_the_station(browser, tmp_pa
 def test_the_chosen_base_map_is_remembered(browser, tmp_path):
     """Picking "no base map" in the layer control takes the base map away, and the choice
     holds after a reload; picking the file again brings it back; in English the choices are
-    named in English."""
+    named in English and the vector map is drawn again."""
     path = tmp_path / "longyou.pmtiles"
     write_pmtiles(path, LONGYOU_BOX, range(8, 15), vector_tile())
     station = LiveStation(tmp_path / "station", map_tiles=path).start()
@@ -188,6 +188,9 @@ def test_the_chosen_base_map_is_remembered(browser, tmp_path):
                 ".leaflet-control-layers-base label", "els => els.map(e => e.textContent.trim())"
             )
             assert names == ["No base map", "Local tiles"]
+            # the vector map is redrawn for the new language's place names, still drawn
+            page.wait_for_function("document.querySelectorAll('.basemap-vector').length === 1")
+            wait_for_colours(page, ".basemap-vector canvas", [EARTH_RGB, WATER_RGB])
             assert errors == [], errors
     finally:
         station.stop()

@@ -99,7 +99,23 @@ export class BaseMaps {
     this.map.getContainer().dataset.basemap = entry.id;
   }
 
-  /** Name the entries in the page's language (again after a language change). */
+  /** After a language change: name the entries again, and redraw vector maps with their
+   * place names in the new language (protomaps-leaflet picks them when a layer is made). */
+  async relabel() {
+    for (const { layer } of this.entries) this.control.removeLayer(layer);
+    for (const entry of this.entries) {
+      if (entry.source?.format !== "vector") continue;
+      const layer = await makeLayer(entry.source);
+      if (this.map.hasLayer(entry.layer)) {
+        this.map.removeLayer(entry.layer);
+        layer.addTo(this.map);
+      }
+      entry.layer = layer;
+    }
+    this.label();
+  }
+
+  /** Name the entries in the page's language. */
   label() {
     for (const { layer } of this.entries) this.control.removeLayer(layer);
     for (const { layer, source } of this.entries) {

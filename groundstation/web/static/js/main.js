@@ -198,7 +198,7 @@ async function startApp(user) {
     reports.render();
     freshness.renderLegend();
     siteMap.relabel();
-    basemaps.label();
+    basemaps.relabel().catch((err) => toast(t("map.tiles_error", { detail: err.message }), "error"));
     instruments.relabel();
     localizeMapControls(siteMap.map);
     planner.render();
