@@ -103,6 +103,8 @@ class WhepSessions:
             )
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # host candidates only
         transceiver: RTCRtpTransceiver = pc.addTransceiver("video", direction="sendonly")
+        # before setRemoteDescription: aiortc picks the codecs there (later, it answers VP8 and
+        # "packs" H.264 into VP8 payloads that no browser decodes)
         transceiver.setCodecPreferences(_h264_preferences())
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
