@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -242,7 +241,9 @@ class StationLink:
     async def forward_hub(self, hub: Hub) -> None:
         """Send what the station's live hub shows to the centre (frames rate-limited). Each
         event's ``at`` is the hub message's ``ts``: for a frame, when the station built it from
-        the telemetry it had just received, not when the forwarder got to it."""
+        the telemetry it had just received, not when the forwarder got to it. The rate limit
+        goes by that time too, so a forwarder that falls behind for a moment (a busy machine)
+        does not drop frames made at the rate it lets through."""
         min_gap_s = 1.0 / self.settings.frame_rate_hz
         while True:
             with hub.subscription() as queue, contextlib.suppress(ClientClosed):
@@ -251,17 +252,19 @@ class StationLink:
                     kind = FORWARDED.get(msg.type)
                     if kind is None:
                         continue
-                    if kind == "vehicle.frame" and msg.key is not None:
-                        now = time.monotonic()
-                        if now - self._frame_sent.get(msg.key, -min_gap_s) < min_gap_s:
-                            continue
-                        self._frame_sent[msg.key] = now
                     live = json.loads(msg.text)  # the hub's envelope: its ts is the receipt
+                    at = datetime.fromisoformat(live["ts"])
+                    if kind == "vehicle.frame" and msg.key is not None:
+                        made = at.timestamp()
+                        gap = made - self._frame_sent.get(msg.key, made - min_gap_s)
+                        if 0 <= gap < min_gap_s:  # (a clock stepped back: send, start again)
+                            continue
+                        self._frame_sent[msg.key] = made
                     data = live["data"]
                     if kind == "vehicle.frame" and not self.commands_vehicle(data["sysid"]):
                         continue
                     if kind == "alert" and data.get("kind") == "report_ready":
                         kind = "report.ready"  # the notifier's notice, as its own event
-                    self.emit(kind, data, at=datetime.fromisoformat(live["ts"]))
+                    self.emit(kind, data, at=at)
             log.warning("federation: the hub dropped the forwarder; subscribing again")
             await asyncio.sleep(0.1)

@@ -80,3 +80,26 @@ async def test_an_event_keeps_the_time_the_station_made_it(tmp_path: Path) -> No
     frame, now = (json.loads(p.payload) for p in link.outbox.oldest(10))
     assert datetime.fromisoformat(frame["at"]) == made
     assert datetime.now(UTC) - datetime.fromisoformat(now["at"]) < timedelta(seconds=5)
+
+
+async def test_the_frame_rate_goes_by_when_the_frames_were_made(tmp_path: Path) -> None:
+    """Frames made 0.5 s apart that reach the forwarder together (it fell behind) are limited
+    by the times they were made: at 1 Hz the first, third and fifth go, none is lost to the
+    forwarder's own delay."""
+    hub = Hub(queue_size=256, stuck_s=10, max_rate_hz=1000, batch_interval_s=0)
+    link = _link(tmp_path, rate_hz=1.0)
+    t0 = datetime(2026, 12, 6, 5, 0, 0, tzinfo=UTC)
+    task = asyncio.create_task(link.forward_hub(hub))
+    await asyncio.sleep(0.05)
+    try:
+        for n in range(5):
+            made = t0 + timedelta(seconds=0.5 * n)
+            data = {"sysid": 1, "mission_seq": n}
+            hub.publish(make_message("vehicle.frame", data, key="vehicle:1", ts=made))
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    sent = [json.loads(p.payload)["data"]["mission_seq"] for p in link.outbox.oldest(10)]
+    assert sent == [0, 2, 4]
