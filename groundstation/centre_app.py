@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation import errors
-from groundstation.api import basemaps, centre_live, centre_routes, web
+from groundstation.api import basemaps, centre_commands, centre_live, centre_routes, web
 from groundstation.api.centre_deps import (
     CentreServices,
     centre_tile_fetcher,
@@ -75,6 +75,7 @@ def create_centre_app(settings: Settings, db_url: str, broker: BrokerLogin | Non
     app.add_exception_handler(errors.GroundStationError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(centre_routes.router)  # before web: its /web/config.json says "centre"
+    app.include_router(centre_commands.router)
     app.include_router(centre_live.router)
     app.include_router(basemaps.router)
     app.include_router(web.router)

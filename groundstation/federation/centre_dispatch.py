@@ -12,11 +12,13 @@ with a reason and a reason code), which the centre's subscriber writes into the 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from groundstation.errors import Conflict, InvalidRequest
 from groundstation.federation.centre import Centre
 from groundstation.federation.protocol import Command, DispatchParams
+from groundstation.federation.spatial import nearest_free
 from groundstation.federation.store import CommandRecord
 
 
@@ -38,17 +40,20 @@ async def dispatch(
     station: str | None = None,
     sysid: int | None = None,
     min_battery_pct: float = 50.0,
+    stations: Collection[str] | None = None,
 ) -> DispatchSent:
     """Send a drone to ``params``' position: the operator's (`station` and `sysid` both given)
-    or the nearest free one across stations. :class:`Conflict` when no drone is free,
-    :class:`InvalidRequest` for half a pick; ``aiomqtt.MqttError`` when the broker is away."""
+    or the nearest free one across `stations` (None: all). :class:`Conflict` when no drone is
+    free, :class:`InvalidRequest` for half a pick; ``aiomqtt.MqttError`` when the broker is
+    away."""
     if (station is None) != (sysid is None):
         raise InvalidRequest("pick a drone with both its station and its system id", field="sysid")
     distance_m: float | None = None
     if station is None or sysid is None:
-        free = await centre.store.nearest_free(
-            params.lat_deg, params.lon_deg, min_battery_pct=min_battery_pct
-        )
+        free = await nearest_free(
+            centre.store.engine, params.lat_deg, params.lon_deg,
+            min_battery_pct=min_battery_pct, stations=stations,
+        )  # fmt: skip
         if not free:
             raise Conflict("no free drone at any station (disarmed, charged, position known)")
         station, sysid, distance_m = free[0].station, free[0].sysid, free[0].distance_m
