@@ -82,6 +82,8 @@ export async function startCentre(store, api, config, hooks) {
   };
   let names = station ? [station] : [];
   renderFilter(names);
+  // an officer of one station has nothing to choose: the centre shows them that station only
+  select.hidden = Boolean(store.user?.station);
   document.getElementById("conn").after(select);
   api
     .get("/api/centre/stations")
