@@ -215,15 +215,17 @@ async def _drive(
             if not out and not machine.done:
                 continue  # not for us, a duplicate, a refused duplicate: keep the same deadline
             elapsed = loop.time() - sent_at
-            if retransmitted or machine.last_was_repeat:
+            if not paced and machine.vehicle_paced:
+                # the first request of an upload, which ArduPilot defers to its next stream slot
+                # (``init_send_requests``) while it asks for the others at once: it only bounds
+                # the fastest round trip, the items' timer until a clean one (timed from the
+                # latest MISSION_COUNT even if it was resent: too short a timer costs a copy)
+                rtt.observe(elapsed)
+            elif retransmitted or machine.last_was_repeat:
                 pass  # Karn: a reply to a resend, or a vehicle's re-request, times nothing
-            elif paced or not machine.vehicle_paced:
+            else:
                 # (a vehicle's own re-request comes after our resend: ``item_resend_s`` < 1 s)
                 rtt.sample(elapsed)
-            else:
-                # the first request of an upload, which ArduPilot defers to its next stream
-                # slot (``init_send_requests``) while it asks for the others at once
-                rtt.observe(elapsed)
             retransmitted = machine.last_was_repeat
         _send_all(port, out)
         sent_at = loop.time()
@@ -273,10 +275,18 @@ class MissionClient:
             except MissionTimeout:
                 if not (machine.all_sent and await self._count_or_none(code) == len(wire)):
                     raise
-                # Every item went out and the vehicle holds that many: only the final ACK was
-                # lost (a vehicle does not repeat it). Read back to be sure, whatever ``verify``.
-                got = await self._download(code, None)
-                self._compare(wire, got, mission_type, legacy=machine.legacy_items > 0)
+                # Every item went out and the vehicle holds that many. If it asked for the last
+                # it stored every one before it, and if the last is ours too only the final ACK
+                # was lost (a vehicle does not repeat it): one item read back, not the list.
+                # The whole list is read if ``verify`` or the last item went out on a guess.
+                last = len(wire) - 1
+                tail = DownloadTransfer(*self._ends(), code, self.timing.max_retries, first=last)
+                await self._run(tail)
+                legacy = machine.legacy_items > 0
+                self._compare(wire[last:], tail.items, mission_type, legacy=legacy)
+                if verify or machine.highest_requested < last:
+                    got = await self._download(code, None)
+                    self._compare(wire, got, mission_type, legacy=legacy)
                 if progress is not None:
                     progress(len(wire), len(wire))
                 return

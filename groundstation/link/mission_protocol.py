@@ -366,8 +366,15 @@ class UploadTransfer(_Transfer):
         return self._refused(result, "the upload")
 
 
+#: what ArduPilot answers an upload item it did not want: one sent twice, or after the end
+_STALE_UPLOAD_ANSWERS = frozenset({mavlink.MAV_MISSION_ERROR, mavlink.MAV_MISSION_INVALID_SEQUENCE})
+
+
 class DownloadTransfer(_Transfer):
-    """Vehicle -> GCS: MISSION_REQUEST_LIST, MISSION_COUNT, request each item, final ACK."""
+    """Vehicle -> GCS: MISSION_REQUEST_LIST, MISSION_COUNT, request each item, final ACK.
+
+    ``first``: request items from that seq on only (``items`` then holds those).
+    """
 
     kind = "download"
     error_type = MissionDownloadError
@@ -381,10 +388,12 @@ class DownloadTransfer(_Transfer):
         max_retries: int = 20,
         progress: Progress | None = None,
         count_only: bool = False,
+        first: int = 0,
     ) -> None:
         super().__init__(mav, target, own_system, mission_type, max_retries)
         self.progress = progress
         self.count_only = count_only
+        self.first = first
         self.count: int | None = None
         self.items: list[MissionItem] = []
 
@@ -399,7 +408,7 @@ class DownloadTransfer(_Transfer):
 
     def _request_next(self) -> list[MavMessage]:
         assert self.count is not None
-        if len(self.items) >= self.count:
+        if self.first + len(self.items) >= self.count:
             self.done = True
             ack = self.mav.mission_ack_encode(
                 self.sysid, self.compid, mavlink.MAV_MISSION_ACCEPTED, self.mission_type
@@ -407,7 +416,7 @@ class DownloadTransfer(_Transfer):
             return [ack]
         return self._send(
             self.mav.mission_request_int_encode(
-                self.sysid, self.compid, len(self.items), self.mission_type
+                self.sysid, self.compid, self.first + len(self.items), self.mission_type
             )
         )
 
@@ -436,7 +445,7 @@ class DownloadTransfer(_Transfer):
                 self.progress(0, self.count)
             return self._request_next()
         if kind in ("MISSION_ITEM_INT", "MISSION_ITEM") and self.count is not None:
-            if int(msg.seq) != len(self.items):
+            if int(msg.seq) != self.first + len(self.items):
                 return []  # a duplicate or out-of-order item: the request for ours stands
             self.items.append(from_message(msg))
             self._progress_made()
@@ -444,6 +453,10 @@ class DownloadTransfer(_Transfer):
                 self.progress(len(self.items), self.count)
             return self._request_next()
         if kind == "MISSION_ACK" and int(msg.type) != mavlink.MAV_MISSION_ACCEPTED:
+            if self.count is None and int(msg.type) in _STALE_UPLOAD_ANSWERS:
+                # ArduPilot's answer to a late copy of an upload's last item (the station's
+                # timer resends it), arriving after that upload ended: not about this download
+                return []
             return self._refused(int(msg.type), "the download")
         return []
 

@@ -387,3 +387,33 @@ def test_upload_no_guess_past_the_last_item():
     assert up.handle(_ack(13)) == []
     assert not up.done
     assert up.inferred_requests == 0
+
+
+def test_download_from_a_given_item_on():
+    """``first`` asks only for the items from that seq on (the last one, after a lost ACK)."""
+    down = DownloadTransfer(GCS, (2, 1), 255, first=2)
+    down.start()
+    (req,) = down.handle(VEH.mission_count_encode(255, 190, 3, 0))
+    assert req.seq == 2
+    item = _items(3)[2]
+    reply = VEH.mission_item_int_encode(
+        255, 190, 2, item.frame, item.command, 0, 1, 0, 0, 0, 0, item.x, item.y, item.z, 0
+    )
+    (ack,) = down.handle(reply)
+    assert ack.get_type() == "MISSION_ACK"
+    assert down.done
+    assert [i.seq for i in down.items] == [2]
+
+
+def test_download_ignores_answers_to_the_last_uploads_late_copies():
+    """ERROR or INVALID_SEQUENCE before MISSION_COUNT answer a copy of the previous upload's last
+    item that arrived after it ended; the download goes on. After the count they refuse it."""
+    down = DownloadTransfer(GCS, (2, 1), 255)
+    down.start()
+    assert down.handle(_ack(1)) == []  # ERROR: "not receiving"
+    assert down.handle(_ack(13)) == []
+    assert not down.done
+    (req,) = down.handle(VEH.mission_count_encode(255, 190, 2, 0))
+    assert req.seq == 0
+    down.handle(_ack(1))
+    assert isinstance(down.error, MissionDownloadError)
