@@ -152,6 +152,11 @@ def test_resume_on_another_drone_pause_and_goto_from_the_page(browser, station, 
             assert "已暂停" in second.inner_text("[data-testid=vehicle-item][data-sysid='2']")
             assert _disabled(second, "pause")
             assert not _disabled(second, "continue")
+            show_tab(second, "patrols")  # the patrol it flies says so too
+            badge = f"[data-testid=patrol-item][data-id='{pid}'] [data-testid=patrol-paused]"
+            second.wait_for_selector(badge, timeout=WAIT_MS)
+            assert "已暂停" in second.inner_text(badge)
+            show_tab(second, "vehicles")
             second.click("[data-testid=cmd-continue]")
             second.click("[data-testid=confirm-ok]")
             second.wait_for_selector(

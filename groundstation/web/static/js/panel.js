@@ -69,6 +69,12 @@ export class Panel {
     store.on("selected", () => this.renderVehicles());
     store.on("connection", () => this.renderVehicles());
     store.on("patrols", () => this.renderPatrols());
+    this.pausedShown = new Map(); // sysid -> paused, as the patrols list last showed it
+    store.on("vehicle", (v) => {
+      if (this.pausedShown.get(v.sysid) === Boolean(v.paused)) return;
+      this.pausedShown.set(v.sysid, Boolean(v.paused));
+      this.renderPatrols();
+    });
     store.on("incidents", () => this.renderIncidents());
     store.on("incident", () => this.renderIncidents());
     store.on("alert", (a) => this.renderAlerts(a));
@@ -165,6 +171,13 @@ export class Panel {
           h("strong", {}, t("patrol.label", { id: p.id })),
           " ",
           h("span", { class: `badge state-${p.state}` }, state),
+          // the station says the drone holds after a pause (every page shows it)
+          v?.paused && p.state === "flying"
+            ? [
+                " ",
+                h("span", { class: "badge state-paused", dataset: { testid: "patrol-paused" } }, t("vehicle.paused")),
+              ]
+            : null,
           h(
             "div",
             { class: "muted" },
