@@ -35,6 +35,7 @@ from groundstation.app import _domain_error, _invalid_request
 from groundstation.config import DbSettings, Settings
 from groundstation.federation.centre import Centre
 from groundstation.federation.feed import CentreFeed
+from groundstation.federation.login_guard import LoginGuard
 from groundstation.federation.store import CentreStore
 from groundstation.security import (
     Passwords,
@@ -113,6 +114,7 @@ def _lifespan(
                 tokens=TokenCodec(secret=secret, ttl_s=settings.token_ttl_s),
                 passwords=Passwords(make_hasher(settings.password_hash_profile)),
                 revocations=Revocations(),
+                login_guard=LoginGuard(settings.login),
                 centre=centre,
                 tiles=tiles,
             )

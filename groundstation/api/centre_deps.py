@@ -22,6 +22,7 @@ from groundstation.config import Settings
 from groundstation.errors import NotAuthenticated, PermissionDenied
 from groundstation.federation.centre import Centre
 from groundstation.federation.feed import CentreFeed
+from groundstation.federation.login_guard import LoginGuard
 from groundstation.federation.users import CentreUser, user_by_id
 from groundstation.security import Passwords, Revocations, TokenClaims, TokenCodec
 from groundstation.web.tile_proxy import TileFetcher
@@ -38,6 +39,7 @@ class CentreServices:
     tokens: TokenCodec
     passwords: Passwords
     revocations: Revocations
+    login_guard: LoginGuard
     centre: Centre | None = None
     #: fetches internet base-map tiles for the page; None when ``basemap.internet`` is off
     tiles: TileFetcher | None = None

@@ -12,13 +12,13 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from groundstation.api.centre_deps import CentreServicesDep, CentreUserDep, scope
 from groundstation.api.schemas import LoginRequest
-from groundstation.errors import InvalidRequest, NotAuthenticated
+from groundstation.errors import InvalidRequest, NotAuthenticated, TooManyRequests
 from groundstation.federation import picture, spatial
 from groundstation.federation.users import CentreUser, revoke_tokens, user_by_name
 from groundstation.federation.view import incident_view
@@ -69,13 +69,26 @@ async def web_config() -> dict[str, Any]:
     return {"role": "centre", "default_lang": DEFAULT_LANG, "time_zone": TIME_ZONE}
 
 
-@router.post("/api/auth/login")
-async def login(body: LoginRequest, services: CentreServicesDep) -> CentreToken:
-    """A bearer token for a centre user (401 if the name and password do not match)."""
+@router.post(
+    "/api/auth/login",
+    responses={429: {"description": "too many failed logins: backing off or locked"}},
+)
+async def login(body: LoginRequest, request: Request, services: CentreServicesDep) -> CentreToken:
+    """A bearer token for a centre user (401 if the name and password do not match; 429
+    while failed logins of the name or the address back off, as on a station)."""
+    guard = services.login_guard
+    address = request.client.host if request.client else "unknown"
+    keys = [("user", body.username), ("address", address)]
+    refused = guard.refusal(keys)
+    if refused is not None:
+        retry_after_s, locked, message = refused
+        raise TooManyRequests(message, retry_after_s=retry_after_s, locked=locked)
     user = await user_by_name(services.engine, body.username)
     hashed = user.password_hash if user is not None else services.passwords.dummy_hash()
     if not await services.passwords.verify(hashed, body.password) or user is None:
+        guard.failed(keys)
         raise NotAuthenticated("wrong username or password")
+    guard.succeeded(keys[0])
     issued = services.tokens.issue(user.id, user.token_version)
     return CentreToken(
         access_token=issued.token, expires_at=issued.expires_at, user=CentreUserPublic.of(user)

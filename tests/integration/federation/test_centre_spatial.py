@@ -18,7 +18,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from groundstation.config import DbSettings
 from groundstation.federation.protocol import Envelope
 from groundstation.federation.store import CentreStore
-from tests.integration.federation.centre_web import CentreWeb, live, running_centre_web
+from tests.integration.federation.centre_web import (
+    PASSWORD,
+    CentreWeb,
+    live,
+    running_centre_web,
+)
 
 T0 = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
 
@@ -141,7 +146,7 @@ async def test_freshness_merged_over_two_stations(centre: tuple[CentreWeb, Centr
 
 async def test_centre_sign_in_and_logout(centre: tuple[CentreWeb, CentreStore]) -> None:
     """A wrong password and a missing token are 401; a logout ends the token for the API and
-    closes the user's live stream with 1008."""
+    closes the user's live stream with 1008; failed logins back off as on a station."""
     web, _ = centre
     async with httpx.AsyncClient(base_url=web.url) as anon:
         r = await anon.post("/api/auth/login", json={"username": "chief", "password": "nope"})
@@ -159,3 +164,16 @@ async def test_centre_sign_in_and_logout(centre: tuple[CentreWeb, CentreStore]) 
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 1008
         assert (await client.get("/api/me")).status_code == 401
+    # four wrong passwords from this address (three free: two above, two here): the next
+    # attempt waits a second, even with the right password
+    async with httpx.AsyncClient(base_url=web.url) as anon:
+        for _ in range(2):
+            r = await anon.post("/api/auth/login", json={"username": "chief", "password": "x"})
+            assert r.status_code == 401
+        r = await anon.post("/api/auth/login", json={"username": "chief", "password": PASSWORD})
+        assert r.status_code == 429, r.text
+        assert r.headers["Retry-After"] == "1"
+        assert "client address" in r.json()["detail"]
+        await asyncio.sleep(1.1)
+        r = await anon.post("/api/auth/login", json={"username": "chief", "password": PASSWORD})
+        assert r.status_code == 200, r.text
