@@ -2,9 +2,13 @@
 
 CAMERA_IMAGE_CAPTURED's ``file_url`` names the picture; a camera with an HTTP server gives an
 ``http://`` URL there, fetched here with a size limit (in a worker thread: urllib blocks). The
-JPEG's EXIF GPS position, altitude and time are read back (a photo's own record of where it was
-taken, kept beside the position in the MAVLink message) and the file is stored under its SHA-256
-(``photos/<sha256>.jpg`` in the data folder), so the evidence packets can cite it by hash.
+URL is trusted only as far as its host: :func:`check_url` accepts the vehicle's own link address
+(where its MAVLink frames come from) or a host of the ``photo_hosts`` allow-list, and the fetch
+follows no redirect and no proxy, so a device on the network cannot make the station fetch
+internal URLs for it (SSRF). The JPEG's EXIF GPS position, altitude and time are read back (a
+photo's own record of where it was taken, kept beside the position in the MAVLink message) and
+the file is stored under its SHA-256 (``photos/<sha256>.jpg`` in the data folder), so the
+evidence packets can cite it by hash.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import ipaddress
+import urllib.parse
 import urllib.request
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +34,14 @@ G = ExifTags.GPS
 
 class PhotoFetchError(Exception):
     """A photo that could not be downloaded or is not a JPEG."""
+
+
+class PhotoUrlRefused(PhotoFetchError):
+    """A photo URL on a host the station does not fetch from, or one that redirects."""
+
+    def __init__(self, url: str, host: str, reason: str) -> None:
+        super().__init__(f"{url!r}: {reason}")
+        self.url, self.host, self.reason = url, host, reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +90,75 @@ def exif_position(jpeg: bytes) -> ExifPosition | None:
     return ExifPosition(lat, lon, alt, taken)
 
 
-def _get(url: str, max_bytes: int, timeout_s: float) -> bytes:
+def _same_host(a: str, b: str) -> bool:
+    """Two hosts are the same: equal names, or equal addresses (IPv4-mapped IPv6 unwrapped)."""
+
+    def norm(h: str) -> str:
+        try:
+            ip = ipaddress.ip_address(h.strip("[]"))
+        except ValueError:
+            return h.lower().rstrip(".")
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return str(ip)
+
+    return norm(a) == norm(b)
+
+
+def check_url(url: str, allowed_hosts: Collection[str]) -> str:
+    """The host of `url` if the station may fetch it: an ``http(s)://`` URL without user info
+    whose host is one of `allowed_hosts` (the vehicle's link address and the ``photo_hosts``
+    setting; compared as written, never resolved); else :class:`PhotoUrlRefused`.
+
+    >>> check_url("http://10.0.0.5:8080/images/1.jpg", ["10.0.0.5"])
+    '10.0.0.5'
+    >>> check_url("http://169.254.169.254/", ["10.0.0.5"])  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    PhotoUrlRefused: host 169.254.169.254 is neither the vehicle's link address nor in photo_hosts
+    """
     if not url.startswith(("http://", "https://")):
         raise PhotoFetchError(f"{url!r}: not an HTTP URL (MAVLink FTP is not supported)")
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise PhotoUrlRefused(url, "", f"malformed URL: {exc}") from exc
+    if "@" in parts.netloc or not host:
+        raise PhotoUrlRefused(url, host, "user info or no host in the URL")
+    if not any(_same_host(host, allowed) for allowed in allowed_hosts):
+        raise PhotoUrlRefused(
+            url,
+            host,
+            f"host {host} is neither the vehicle's link address nor in video.photo_hosts",
+        )
+    return host
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Refuse every redirect: the next URL would escape :func:`check_url`."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: object,
+        code: int,
+        msg: str,
+        headers: object,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        host = urllib.parse.urlsplit(req.full_url).hostname or ""
+        raise PhotoUrlRefused(req.full_url, host, f"redirect ({code}) to {newurl!r} not followed")
+
+
+#: No proxy from the environment (the camera is on the drone's network) and no redirects.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
+def _get(url: str, allowed_hosts: Collection[str], max_bytes: int, timeout_s: float) -> bytes:
+    check_url(url, allowed_hosts)
+    try:
+        with _OPENER.open(url, timeout=timeout_s) as resp:
             data: bytes = resp.read(max_bytes + 1)
     except OSError as exc:
         raise PhotoFetchError(f"{url}: {exc}") from exc
@@ -90,9 +169,12 @@ def _get(url: str, max_bytes: int, timeout_s: float) -> bytes:
     return data
 
 
-async def fetch(url: str, max_bytes: int, timeout_s: float = 15.0) -> bytes:
-    """The photo at `url` (PhotoFetchError if unreachable, too large or not a JPEG)."""
-    return await asyncio.to_thread(_get, url, max_bytes, timeout_s)
+async def fetch(
+    url: str, allowed_hosts: Collection[str], max_bytes: int, timeout_s: float = 15.0
+) -> bytes:
+    """The photo at `url` (PhotoUrlRefused if its host is not one of `allowed_hosts` or it
+    redirects; PhotoFetchError if unreachable, too large or not a JPEG)."""
+    return await asyncio.to_thread(_get, url, allowed_hosts, max_bytes, timeout_s)
 
 
 def store(jpeg: bytes, photos_dir: Path) -> StoredPhoto:

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db import camera_media
 from groundstation.db.alerts import raise_alert
+from groundstation.db.audit import audit
 from groundstation.db.models import CameraPhoto
 from groundstation.errors import LinkError
 from groundstation.link.codec import MavMessage
@@ -69,6 +70,8 @@ class VideoService:
         self.recorders: dict[int, SegmentRecorder] = {}
         self.no_camera: set[int] = set()
         self.photos_stored = 0
+        self.photos_refused = 0
+        self._refusals_audited: set[tuple[int, str]] = set()
         self.on_photo: list[Callable[[int, CameraPhoto], None]] = []
         self._tg: asyncio.TaskGroup | None = None
         self._stop_timers: dict[int, asyncio.TimerHandle] = {}
@@ -325,7 +328,11 @@ class VideoService:
     async def _fetch_photo(self, sysid: int, msg: Msg) -> None:
         url = msg.file_url if isinstance(msg.file_url, str) else msg.file_url.decode()
         url = url.split("\0", 1)[0]
-        data = await photos.fetch(url, self.settings.max_photo_bytes)
+        try:
+            data = await photos.fetch(url, self._photo_hosts(sysid), self.settings.max_photo_bytes)
+        except photos.PhotoUrlRefused as exc:
+            await self._photo_refused(sysid, exc)
+            return
         stored = await asyncio.to_thread(photos.store, data, self.photos_dir)
         utc_us = int(msg.time_utc)
         taken = (
@@ -359,6 +366,28 @@ class VideoService:
         self._changed.set()
         for callback in self.on_photo:
             callback(sysid, row)
+
+    def _photo_hosts(self, sysid: int) -> list[str]:
+        """Where vehicle `sysid`'s photos may come from: its link address, the allow-list."""
+        hosts = list(self.settings.photo_hosts)
+        if self.fleet is not None and sysid in self.fleet.vehicles:
+            hosts.append(self.fleet.vehicle(sysid).peer[0])
+        return hosts
+
+    async def _photo_refused(self, sysid: int, exc: photos.PhotoUrlRefused) -> None:
+        """Log every refused photo URL; audit it (no alert) once per vehicle and host."""
+        self.photos_refused += 1
+        log.error("vehicle %d: photo not fetched: %s", sysid, exc)
+        key = (sysid, exc.host)
+        if self.sessions is None or key in self._refusals_audited:
+            return
+        self._refusals_audited.add(key)
+        async with self.sessions() as session:  # audit commits
+            await audit(
+                session, None, sysid, "video.photo_refused", f"refused: {exc.reason}",
+                {"url": exc.url[:255], "host": exc.host},
+            )  # fmt: skip
+        self._changed.set()
 
     async def wait_for_photos(self, count: int, timeout_s: float) -> None:
         async with asyncio.timeout(timeout_s):

@@ -42,6 +42,12 @@ class VideoSettings(BaseModel):
     )
     fetch_photos: bool = Field(True, description="download photos the cameras announce")
     max_photo_bytes: int = Field(30 * 1024 * 1024, gt=0, description="largest photo fetched")
+    photo_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts (as written in the URL: an address or a name) photos may be fetched "
+        "from besides the vehicle's own link address, e.g. a camera on its own address; any "
+        "other file_url is refused (no redirects followed)",
+    )
 
     @field_validator("streams")
     @classmethod
