@@ -61,13 +61,13 @@ TEXT: dict[str, dict[str, str]] = {
         "day": "日期",
         "flown": "完成巡逻",
         "failed": "失败或中止的巡逻",
-        "skipped": "跳过的计划任务",
+        "skipped": "跳过的定时任务",
         "distance": "总飞行距离",
         "time": "总飞行时间",
         "incidents": "发现事件",
         "by_type": "事件类型",
         "by_status": "事件状态",
-        "freshness": "覆盖新鲜度",
+        "freshness": "近24小时巡查覆盖",
         "fresh": "巡逻区在过去24小时内被拍摄到的比例",
         "patrols": "巡逻",
         "reason": "原因",
@@ -170,6 +170,30 @@ def freshness_png(grid: FreshnessGrid, now_s: float, max_age_s: float = 24 * 360
         plt.close(fig)
 
 
+#: Why a scheduled run was skipped, in Chinese, by its reason code (groundstation.reasons).
+RUN_REASONS_ZH = {
+    "station_down": "地面站停机期间到期",
+    "plan_gone": "巡逻方案已删除",
+    "no_drone": "没有可用的无人机",
+    "no_go": "起飞条件不满足",
+    "replan_failed": "重新规划航线失败",
+    "start_failed": "无人机未能起飞",
+}
+
+
+def run_reason(run: dict[str, Any], lang: str) -> str:
+    """A skipped run's reason in `lang`: Chinese from its code (the English text otherwise, or
+    a generic word for a run stored before reasons had codes).
+
+    >>> run = {"reason": "no drone available: d1: not connected", "reason_code": "no_drone"}
+    >>> run_reason(run, "zh"), run_reason(run, "en")
+    ('没有可用的无人机', 'no drone available: d1: not connected')
+    """
+    if lang != "zh":
+        return str(run.get("reason") or "")
+    return RUN_REASONS_ZH.get(str(run.get("reason_code") or ""), "未执行")
+
+
 def check_lang(lang: str) -> Lang:
     if lang not in TEXT:
         raise InvalidRequest(f"unknown language {lang!r}; expected zh or en", field="lang")
@@ -187,5 +211,6 @@ def render_daily_html(data: dict[str, Any], lang: str, picture: bytes | None = N
         lang="zh-CN" if lang == "zh" else "en",
         fmt=fmt,
         label=label,
+        run_reason=lambda run: run_reason(run, lang),
         picture=base64.b64encode(picture).decode() if picture else None,
     )

@@ -34,3 +34,27 @@ def test_daily_patrol_rows_show_kind_figures_and_labels() -> None:
     text = page.text_content()
     assert "非法捕捞 / illegal fishing: 1" in text
     assert "illegal_fishing" not in text
+
+
+def test_daily_skipped_runs_say_why_in_the_page_language() -> None:
+    """A skipped scheduled run's reason reads in Chinese on the Chinese summary (from its code),
+    as the station's English text on the English one."""
+    run = {
+        "schedule_id": 3,
+        "schedule": "dawn",
+        "due_at": "2026-12-06T00:00:00+00:00",
+        "status": "skipped",
+        "reason": "no drone available: d1: not connected",
+        "reason_code": "no_drone",
+        "reason_params": {"detail": "d1: not connected"},
+    }
+    data = {
+        "site": "longyou", "day": "2026-12-06", "tz": "Asia/Shanghai", "flown": 0, "failed": 0,
+        "skipped": [run], "distance_m": 0.0, "flight_time_s": 0.0, "incidents": 0,
+        "incidents_by_type": {}, "incidents_by_status": {}, "fresh_frac": None, "patrols": [],
+    }  # fmt: skip
+    zh = lxml_html.fromstring(render_daily_html(data, "zh")).xpath("//table[@id='skipped_runs']")
+    assert "没有可用的无人机" in zh[0].text_content()
+    assert "not connected" not in zh[0].text_content()
+    en = lxml_html.fromstring(render_daily_html(data, "en")).xpath("//table[@id='skipped_runs']")
+    assert "no drone available: d1: not connected" in en[0].text_content()
