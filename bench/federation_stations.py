@@ -14,14 +14,13 @@ station also publishes, in turn, a patrol state, an incident created, that incid
 an alert, as its services would.
 
 A station may be cut from the broker for a while: its connection goes through a
-:class:`CutProxy` (a TCP relay on loopback) that drops every connection and refuses new ones
-during the cut, as a blocked port or a dropped bridge would.
+:class:`~tests.integration.federation.cut.CutProxy` (a TCP relay on loopback) that drops every
+connection and refuses new ones during the cut, as a blocked port or a dropped bridge would.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -47,6 +46,7 @@ from groundstation.telemetry.events import (
 )
 from groundstation.telemetry.hub import Hub, LiveMessage, make_message
 from groundstation.telemetry.messages import PatrolStatus, VehicleFrame, VehicleLink
+from tests.integration.federation.cut import CutProxy
 
 SLICES = 10
 EVENT_KINDS = ("patrol.state", "incident.created", "incident.updated", "alert")
@@ -80,47 +80,6 @@ class StationResult:
     last_seq: int = 0  # the outbox's last sequence number
     waiting: int = 0  # still in the outbox at the end
     drained_at: float | None = None  # when the outbox was empty after the cut
-
-
-class CutProxy:
-    """A TCP relay from a loopback port to the broker that can be cut (see the module doc)."""
-
-    def __init__(self, broker_port: int) -> None:
-        self.broker_port = broker_port
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    async def open(self, port: int = 0) -> None:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def cut(self) -> None:
-        """Drop every connection and stop listening (a connect is refused)."""
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-        for w in list(self._writers):
-            w.transport.abort()
-        self._writers.clear()
-
-    async def _relay(self, down_r: asyncio.StreamReader, down_w: asyncio.StreamWriter) -> None:
-        try:
-            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.broker_port)
-        except OSError:
-            down_w.transport.abort()
-            return
-        self._writers |= {down_w, up_w}
-
-        async def pipe(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError, asyncio.IncompleteReadError):
-                while data := await r.read(65536):
-                    w.write(data)
-                    await w.drain()
-            w.transport.abort()
-
-        await asyncio.gather(pipe(down_r, up_w), pipe(up_r, down_w))
-        self._writers -= {down_w, up_w}
 
 
 class CountingLink(StationLink):
