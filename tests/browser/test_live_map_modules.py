@@ -262,7 +262,7 @@ def test_report_and_schedule_texts(page):
     assert when.startswith("06:30, 16:00 · ")
     assert "6,7" in when
     cron = run(page, "schedules.js", "m.whenText(arg)", {"cron": "0 8 * * *", "times": []})
-    assert cron == "cron 0 8 * * *"
+    assert cron == "规则 0 8 * * *"  # the Chinese page names a cron rule in words
 
 
 @pytest.mark.parametrize(
