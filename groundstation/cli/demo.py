@@ -40,6 +40,16 @@ def demo(
     timeout: Annotated[
         float, typer.Option(min=1.0, help="with --until-reports: give up after this many seconds")
     ] = 900.0,
+    stations: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=4,
+            help="2 or more: that many stations (each its own demo) and a command centre,"
+            " joined by a local Mosquitto, the centre on a local PostgreSQL; --port is the"
+            " centre's, the stations' follow it",
+        ),
+    ] = 1,
 ) -> None:
     """Run the simulator, the station and its live map with demo users and scheduled patrols."""
     import contextlib
@@ -53,6 +63,11 @@ def demo(
             folder = stack.enter_context(demo_folder(data_dir))
         except DemoFolderError as exc:
             fail(str(exc))
+        if stations > 1:
+            code = _run_federated(folder, stations, port, drones, speedup, until_reports, timeout)
+            if code:
+                raise typer.Exit(code)
+            return
         options = DemoOptions(
             folder=folder,
             port=port,
@@ -128,3 +143,29 @@ def _run(options: DemoOptions, base: Settings, headless: bool) -> int:
         soft_wrap=True,
     )
     return code
+
+
+def _run_federated(
+    folder: Path,
+    stations: int,
+    port: int,
+    drones: int,
+    speedup: float,
+    until_reports: int | None,
+    timeout_s: float,
+) -> int:
+    """Several stations and a centre (:mod:`groundstation.demo.federated`); the exit code."""
+    import asyncio
+
+    from groundstation.demo.client import DemoError
+    from groundstation.demo.federated import FederatedDemo, FederatedOptions
+
+    options = FederatedOptions(
+        folder=folder, stations=stations, port=port, drones=drones, speedup=speedup,
+        until_reports=until_reports, timeout_s=timeout_s,
+    )  # fmt: skip
+    try:
+        return asyncio.run(FederatedDemo(options, lambda line: typer.echo(line)).run())
+    except DemoError as exc:
+        typer.echo(f"demo failed: {exc}", err=True)
+        return 1
