@@ -3,6 +3,8 @@
 - ``GET /api/video/cameras``: the vehicles' cameras and streams (any user);
 - ``POST /api/video/{sysid}/capture | gimbal | roi``: take a photo, point the gimbal, look at a
   place (pilots; officers watch only);
+- ``POST /api/video/{sysid}/recording`` ``{"on": bool}``: start or stop recording that drone's
+  stream until the station restarts (pilots; audited);
 - ``GET /api/photos``, ``GET /api/photos/{id}/image``: photos fetched from the cameras, with
   their position and SHA-256; ``GET /api/video/recordings``: recorded segments and their hashes;
 - ``WS /ws/video/{sysid}?token=…``: the live stream as fragmented MP4 for Media Source
@@ -84,6 +86,7 @@ class CameraPublic(BaseModel):
     streams: list[StreamPublic]
     viewers: int
     frames: int
+    recording: bool
 
     @classmethod
     def of(cls, info: CameraInfo, video: VideoService) -> CameraPublic:
@@ -108,6 +111,7 @@ class CameraPublic(BaseModel):
             ],
             viewers=_viewers(info.sysid, video),
             frames=source.frames if source else 0,
+            recording=video.is_recording(info.sysid),
         )
 
 
@@ -186,6 +190,10 @@ class GimbalCommand(InputModel):
     yaw_deg: float = Field(0.0, ge=-180, le=180, description="relative to the vehicle's nose")
 
 
+class RecordingCommand(InputModel):
+    on: bool = Field(description="true: start recording the drone's stream; false: stop")
+
+
 class RoiCommand(InputModel):
     lat_deg: Latitude
     lon_deg: Longitude
@@ -247,6 +255,18 @@ async def roi(sysid: int, body: RoiCommand, user: PilotUser, video: VideoDep) ->
         pos = client.vehicle.state.position
         alt = pos.alt_msl_m - pos.alt_rel_m if pos is not None else 0.0
     await client.look_at(body.lat_deg, body.lon_deg, alt)
+    return Accepted()
+
+
+@router.post("/api/video/{sysid}/recording")
+async def recording(
+    sysid: int, body: RecordingCommand, user: PilotUser, video: VideoDep, session: SessionDep
+) -> Accepted:
+    if sysid not in video.sources:
+        raise NotFound("video stream of vehicle", sysid)
+    video.set_recording(sysid, body.on)
+    command = "video.record_start" if body.on else "video.record_stop"
+    await audit(session, user, sysid, command, "accepted")
     return Accepted()
 
 

@@ -7,7 +7,7 @@ packets can cite it and a verifier can check the file has not changed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -136,16 +136,9 @@ async def patrol_at(session: AsyncSession, sysid: int, at: datetime) -> int | No
     return found
 
 
-async def segments_to_drop(
-    session: AsyncSession, max_bytes: int, protect_s: float
-) -> list[VideoSegment]:
-    """The oldest segments to remove so the recordings fit in `max_bytes`, skipping every
-    segment that belongs to a patrol with an incident or lies within `protect_s` of an incident
-    of its drone (evidence may need it). May free less than needed if too much is protected."""
-    segments = (await session.scalars(select(VideoSegment).order_by(VideoSegment.started_at))).all()
-    excess = sum(s.size_bytes for s in segments) - max_bytes
-    if excess <= 0:
-        return []
+async def _protected(session: AsyncSession, protect_s: float) -> Callable[[VideoSegment], bool]:
+    """Whether a segment is evidence to keep: it belongs to a patrol with an incident or lies
+    within `protect_s` of an incident of its drone."""
     rows = await session.execute(
         select(Incident.created_at, Incident.patrol_id, Vehicle.sysid).outerjoin(
             Vehicle, Incident.vehicle_id == Vehicle.id
@@ -163,6 +156,20 @@ async def segments_to_drop(
             for at, _, sysid in incidents
         )
 
+    return protected
+
+
+async def segments_to_drop(
+    session: AsyncSession, max_bytes: int, protect_s: float
+) -> list[VideoSegment]:
+    """The oldest segments to remove so the recordings fit in `max_bytes`, skipping every
+    segment that belongs to a patrol with an incident or lies within `protect_s` of an incident
+    of its drone (evidence may need it). May free less than needed if too much is protected."""
+    segments = (await session.scalars(select(VideoSegment).order_by(VideoSegment.started_at))).all()
+    excess = sum(s.size_bytes for s in segments) - max_bytes
+    if excess <= 0:
+        return []
+    protected = await _protected(session, protect_s)
     drop: list[VideoSegment] = []
     for s in segments:
         if excess <= 0:
@@ -171,6 +178,19 @@ async def segments_to_drop(
             drop.append(s)
             excess -= s.size_bytes
     return drop
+
+
+async def segments_older_than(
+    session: AsyncSession, cutoff: datetime, protect_s: float
+) -> list[VideoSegment]:
+    """The segments that ended before `cutoff`, oldest first, except the protected ones (as
+    :func:`segments_to_drop` protects them): those past the retention age."""
+    q = select(VideoSegment).where(VideoSegment.ended_at < cutoff)
+    old = (await session.scalars(q.order_by(VideoSegment.started_at, VideoSegment.id))).all()
+    if not old:
+        return []
+    protected = await _protected(session, protect_s)
+    return [s for s in old if not protected(s)]
 
 
 async def delete_segments(session: AsyncSession, segments: Sequence[VideoSegment]) -> None:

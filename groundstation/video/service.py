@@ -21,16 +21,17 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from groundstation.db import camera_media
 from groundstation.db.alerts import raise_alert
 from groundstation.db.audit import audit
-from groundstation.db.models import CameraPhoto
+from groundstation.db.models import CameraPhoto, VideoSegment
 from groundstation.errors import LinkError
 from groundstation.link.codec import MavMessage
 from groundstation.link.fleet import Fleet
@@ -68,6 +69,9 @@ class VideoService:
         self.clients: dict[int, CameraClient] = {}
         self.sources: dict[int, VideoSource] = {}
         self.recorders: dict[int, SegmentRecorder] = {}
+        #: A pilot's start (True) or stop (False) of a stream's recording, over the settings.
+        self.record_overrides: dict[int, bool] = {}
+        self._record_tasks: dict[int, asyncio.Task[None]] = {}
         self.no_camera: set[int] = set()
         self.photos_stored = 0
         self.photos_refused = 0
@@ -95,6 +99,8 @@ class VideoService:
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
                 tg.create_task(self._keep_streaming(), name="video-watchdog")
+                if self.settings.retention_days is not None:
+                    tg.create_task(self._sweep_hourly(), name="video-retention")
                 for sysid, uri in self.settings.streams.items():
                     stream = StreamInfo(1, uri, "rtp_udp", 0, 0, 0.0, "h264", "configured")
                     info = CameraInfo(sysid, 0, "", "", 0, (stream,), source="config")
@@ -120,11 +126,11 @@ class VideoService:
         for client in self.clients.values():
             client.close()
 
-    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None] | None:
         if self._tg is None:
             coro.close()
-            return
-        self._tg.create_task(self._guarded(coro, name), name=name)
+            return None
+        return self._tg.create_task(self._guarded(coro, name), name=name)
 
     @staticmethod
     async def _guarded(coro: Coroutine[Any, Any, None], name: str) -> None:
@@ -179,8 +185,8 @@ class VideoService:
         self._changed.set()
         log.info("vehicle %d: camera %s %s, streams %s", info.sysid, info.vendor, info.model,
                  [s.uri for s in info.streams])  # fmt: skip
-        if self.settings.record and info.sysid in self.sources:
-            self._spawn(self._record(info.sysid), f"video-record-{info.sysid}")
+        if self.wants_recording(info.sysid) and info.sysid in self.sources:
+            self._start_recording(info.sysid)
 
     # ------------------------------------------------------------------ streaming on demand
     def _demand(self, sysid: int, active: bool) -> None:
@@ -256,6 +262,35 @@ class VideoService:
         return await asyncio.to_thread(stamped_jpeg, picture, stamp), stamp
 
     # ------------------------------------------------------------------ recording
+    def wants_recording(self, sysid: int) -> bool:
+        """Whether vehicle `sysid`'s stream is to be recorded: a pilot's say, else the settings."""
+        return self.record_overrides.get(sysid, self.settings.records(sysid))
+
+    def is_recording(self, sysid: int) -> bool:
+        task = self._record_tasks.get(sysid)
+        return task is not None and not task.done()
+
+    def set_recording(self, sysid: int, on: bool) -> None:
+        """Start or stop recording vehicle `sysid`'s stream now, until the station restarts
+        (KeyError: it has no stream). Stopping closes and stores the segment so far."""
+        if sysid not in self.sources:
+            raise KeyError(sysid)
+        self.record_overrides[sysid] = on
+        if on and not self.is_recording(sysid):
+            self._start_recording(sysid)
+        elif not on and (task := self._record_tasks.get(sysid)) is not None:
+            task.cancel()
+
+    def _start_recording(self, sysid: int) -> None:
+        task = self._spawn(self._record(sysid), f"video-record-{sysid}")
+        if task is not None:
+            self._record_tasks[sysid] = task
+            task.add_done_callback(lambda t: self._forget_task(sysid, t))
+
+    def _forget_task(self, sysid: int, task: asyncio.Task[None]) -> None:
+        if self._record_tasks.get(sysid) is task:
+            del self._record_tasks[sysid]
+
     async def _record(self, sysid: int) -> None:
         source = self.sources[sysid]
         recorder = SegmentRecorder(
@@ -301,22 +336,62 @@ class VideoService:
                 str(s.path), patrol_id,
             )  # fmt: skip
         await self.enforce_quota()
+        await self.enforce_retention()
 
     async def enforce_quota(self) -> int:
         """Remove the oldest unprotected segments past ``max_recordings_mb``; how many."""
         quota = self.settings.max_recordings_mb
         if quota is None or self.sessions is None:
             return 0
-        async with self.sessions.begin() as session:
+        async with self.sessions() as session:
             drop = await camera_media.segments_to_drop(
                 session, int(quota * 1e6), self.settings.protect_s
             )
-            for seg in drop:
-                await asyncio.to_thread(Path(seg.path).unlink, missing_ok=True)
-            await camera_media.delete_segments(session, drop)
-        if drop:
-            log.info("recordings over quota: %d oldest segments removed", len(drop))
+            await self._remove(session, drop, "video.quota_sweep", {"quota_mb": quota})
         return len(drop)
+
+    async def enforce_retention(self, now: datetime | None = None) -> int:
+        """Remove the unprotected segments that ended more than ``retention_days`` before
+        `now` (default: the clock); how many."""
+        days = self.settings.retention_days
+        if days is None or self.sessions is None:
+            return 0
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+        async with self.sessions() as session:
+            drop = await camera_media.segments_older_than(session, cutoff, self.settings.protect_s)
+            params = {"retention_days": days, "ended_before": cutoff.isoformat()}
+            await self._remove(session, drop, "video.retention_sweep", params)
+        return len(drop)
+
+    async def _remove(
+        self,
+        session: AsyncSession,
+        drop: list[VideoSegment],
+        command: str,
+        params: dict[str, Any],
+    ) -> None:
+        """Delete the files and rows of `drop`, and audit it (which commits) if any."""
+        if not drop:
+            return
+        for seg in drop:
+            await asyncio.to_thread(Path(seg.path).unlink, missing_ok=True)
+        await camera_media.delete_segments(session, drop)
+        removed = {
+            "segments": len(drop),
+            "bytes": sum(s.size_bytes for s in drop),
+            "sha256": [s.sha256 for s in drop[:50]],
+        }
+        await audit(session, None, None, command, f"removed {len(drop)} segments",
+                    params | removed)  # fmt: skip
+        log.info("%s: %d segments removed (%d bytes)", command, len(drop), removed["bytes"])
+
+    async def _sweep_hourly(self, every_s: float = 3600.0) -> None:
+        while True:
+            try:
+                await self.enforce_retention()
+            except (OSError, SQLAlchemyError) as exc:  # the next sweep tries again
+                log.error("recordings retention sweep failed: %s", exc)
+            await asyncio.sleep(every_s)
 
     # ------------------------------------------------------------------ photos
     def _camera_message(self, sysid: int, msg: Msg) -> None:

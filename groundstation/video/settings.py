@@ -3,6 +3,8 @@
 >>> s = VideoSettings(streams={3: "udp://0.0.0.0:5602"})
 >>> s.streams[3], s.record, s.segment_s
 ('udp://0.0.0.0:5602', False, 60.0)
+>>> VideoSettings(record=[2, 3]).records(3), VideoSettings(record=True).records(9)
+(True, True)
 """
 
 from __future__ import annotations
@@ -20,13 +22,23 @@ class VideoSettings(BaseModel):
         description="system id -> stream URI for cameras that do not speak the MAVLink camera "
         "protocol (udp://0.0.0.0:5600: RTP/H.264 pushed to the station, QGroundControl's form)",
     )
-    record: bool = Field(False, description="record every discovered stream to MP4 segments")
+    record: bool | list[int] = Field(
+        False,
+        description="streams recorded to MP4 segments from the start: true = every stream, "
+        "false = none, or a list of system ids; a pilot may start or stop one in the page",
+    )
     segment_s: float = Field(60.0, gt=1, description="length of a recording segment, seconds")
     max_recordings_mb: float | None = Field(
         None,
         gt=0,
         description="disk quota of the recordings: past it the oldest segments are removed, "
         "never one near an incident of its drone or of its patrol; None = no quota",
+    )
+    retention_days: float | None = Field(
+        None,
+        gt=0,
+        description="segments older than this are removed (checked hourly and after each "
+        "segment), never one the quota would keep for an incident; None = kept until the quota",
     )
     protect_s: float = Field(
         900.0, ge=0, description="a segment this close to an incident of its drone is kept"
@@ -48,6 +60,17 @@ class VideoSettings(BaseModel):
         "from besides the vehicle's own link address, e.g. a camera on its own address; any "
         "other file_url is refused (no redirects followed)",
     )
+
+    def records(self, sysid: int) -> bool:
+        """Whether vehicle `sysid`'s stream is recorded from the start."""
+        return self.record if isinstance(self.record, bool) else sysid in self.record
+
+    @field_validator("record")
+    @classmethod
+    def _sysids(cls, v: bool | list[int]) -> bool | list[int]:
+        if not isinstance(v, bool) and any(not 1 <= s <= 255 for s in v):
+            raise ValueError(f"record: {v}: system ids are 1..255 (or true / false)")
+        return v
 
     @field_validator("streams")
     @classmethod

@@ -33,6 +33,8 @@ def test_cameras_empty_and_commands_need_a_camera_and_a_pilot(
     assert c.get("/api/video/cameras").status_code == 401
     assert c.post("/api/video/1/capture", headers=pilot).status_code == 404
     assert c.post("/api/video/1/capture", headers=officer).status_code == 403
+    assert c.post("/api/video/1/recording", headers=officer, json={"on": True}).status_code == 403
+    assert c.post("/api/video/1/recording", headers=pilot, json={"on": True}).status_code == 404
     r = c.post("/api/video/1/gimbal", headers=pilot, json={"pitch_deg": 45})
     assert r.status_code == 422
 
@@ -135,3 +137,58 @@ def test_configured_camera_stream_is_relayed_as_fragmented_mp4(
             assert b"moov" in head
             assert ws.receive_bytes()[4:8] == b"moof"
         sender.close()
+
+
+def test_a_pilot_starts_and_stops_recording_a_stream(settings: Settings, tmp_path: Path) -> None:
+    """record=[9] leaves drone 7's stream unrecorded; a pilot starts it, frames go to a
+    segment, stopping stores it with its hash, and both are audited."""
+    port = _free_udp_port()
+    settings = settings.model_copy(
+        update={"video": VideoSettings(streams={7: f"udp://127.0.0.1:{port}"}, record=[9])}
+    )
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/api/auth/login", json={"username": "root", "password": "admin-password"})
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        deadline = time.monotonic() + 10
+        while not client.get("/api/video/cameras", headers=headers).json()["data"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+        def recording() -> bool:
+            (cam,) = client.get("/api/video/cameras", headers=headers).json()["data"]
+            return bool(cam["recording"])
+
+        assert not recording()
+        r = client.post("/api/video/7/recording", headers=headers, json={"on": True})
+        assert r.status_code == 200
+        assert recording()
+        time.sleep(0.2)  # the recorder subscribes
+        enc, rtp = H264Encoder(160, 96, fps=10), RtpH264Packetizer(ssrc=3)
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rng = np.random.default_rng(2)
+        for i in range(12):
+            nals = enc.encode(rng.integers(0, 255, (96, 160, 3), dtype=np.uint8))
+            for pkt in rtp.packetize(nals, i * 9000):
+                sender.sendto(pkt, ("127.0.0.1", port))
+            time.sleep(0.02)
+        sender.close()
+        time.sleep(0.2)
+        r = client.post("/api/video/7/recording", headers=headers, json={"on": False})
+        assert r.status_code == 200
+        deadline = time.monotonic() + 10
+        while not (segs := client.get("/api/video/recordings", headers=headers).json()["data"]):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert not recording()
+        (seg,) = segs
+        assert seg["sysid"] == 7
+        assert seg["frames"] >= 10
+        from groundstation.video.recorder import sha256_of
+
+        path = next((tmp_path / "data" / "recordings" / "7").glob("*.mp4"), None)
+        assert path is not None
+        assert sha256_of(path) == seg["sha256"]
+        audit = client.get("/api/audit", headers=headers, params={"limit": 50}).json()["data"]
+        commands = [a["command"] for a in audit]
+        assert "video.record_start" in commands
+        assert "video.record_stop" in commands

@@ -96,3 +96,70 @@ async def test_the_video_service_removes_files_and_rows_past_the_quota(
     async with sessions() as session:
         left = await camera_media.list_segments(session, sysid=4)
     assert [Path(s.path) for s in left] == paths[1:]
+
+
+async def test_past_the_retention_age_unprotected_segments_go_and_the_sweep_is_audited(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """With retention_days=2 and the time given, segments that ended more than two days ago
+    are removed (files and rows) unless an incident of their drone protects them; the sweep
+    writes one audit row naming what went, and a sweep with nothing to remove writes none."""
+    from sqlalchemy import select
+
+    from groundstation.db.models import AuditEntry, Incident, IncidentType
+    from groundstation.video.service import VideoService
+    from groundstation.video.settings import VideoSettings
+
+    day = timedelta(days=1)
+    starts = {"old": T0 - 5 * day, "evidence": T0 - 4 * day, "recent": T0 - day}
+    paths: dict[str, Path] = {}
+    async with sessions.begin() as session:
+        heron = Vehicle(sysid=4, name="heron")
+        session.add(heron)
+        await session.flush()
+        for name, start in starts.items():
+            paths[name] = tmp_path / f"{name}.mp4"
+            paths[name].write_bytes(b"x" * 1000)
+            await camera_media.add_segment(
+                session, 4, start, start + timedelta(minutes=1), 900, name[0] * 64, 1000,
+                str(paths[name]),
+            )  # fmt: skip
+        session.add(Incident(type=IncidentType.OTHER, lat_deg=29.0, lon_deg=119.0,
+                             vehicle_id=heron.id,
+                             created_at=starts["evidence"] + timedelta(minutes=2)))  # fmt: skip
+    video = VideoService(VideoSettings(retention_days=2, protect_s=600), tmp_path, sessions)
+    assert await video.enforce_retention(now=T0) == 1
+    assert {n: p.exists() for n, p in paths.items()} == {
+        "old": False, "evidence": True, "recent": True,
+    }  # fmt: skip
+    assert await video.enforce_retention(now=T0) == 0
+    async with sessions() as session:
+        left = await camera_media.list_segments(session, sysid=4)
+        audits = (
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.command == "video.retention_sweep")
+            )
+        ).all()
+    assert sorted(s.sha256[0] for s in left) == ["e", "r"]
+    (row,) = audits
+    assert row.result == "removed 1 segments"
+    assert row.params["sha256"] == ["o" * 64]
+    assert row.params["bytes"] == 1000
+    assert row.params["ended_before"] == (T0 - 2 * day).isoformat()
+    assert await video.enforce_retention(now=T0 + 10 * day) == 1  # the recent one's turn
+    assert paths["evidence"].exists()
+
+
+async def test_no_retention_age_keeps_everything(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """retention_days unset: nothing is removed however old."""
+    from groundstation.video.service import VideoService
+    from groundstation.video.settings import VideoSettings
+
+    async with sessions.begin() as session:
+        await camera_media.add_segment(
+            session, 4, T0, T0 + timedelta(minutes=1), 900, "0" * 64, 10, "/nowhere.mp4"
+        )
+    video = VideoService(VideoSettings(), tmp_path, sessions)
+    assert await video.enforce_retention(now=T0 + timedelta(days=3650)) == 0
