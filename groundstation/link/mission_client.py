@@ -40,6 +40,10 @@ class MissionTiming:
 
     min_timeout_s: float = 0.01
     max_timeout_s: float = 1.5  # the MAVLink mission-protocol default
+    #: before any round trip was measured (the first MISSION_COUNT or REQUEST_LIST): resending
+    #: either is harmless (ArduPilot restarts an upload from item 0 for the same station), and
+    #: waiting 1.5 s for each lost one was the longest stall of an upload at 30 % loss
+    first_timeout_s: float = 0.5
     max_retries: int = 20
     #: while the station paces (count, download, clear), never give up sooner than this after
     #: the last progress, however short the timeouts: a vehicle that answered a moment ago gets
@@ -67,7 +71,7 @@ class RttEstimator:
 
     >>> rtt = RttEstimator(MissionTiming())
     >>> rtt.timeout_s
-    1.5
+    0.5
     >>> for _ in range(20):
     ...     rtt.sample(0.01)
     >>> 0.01 <= rtt.timeout_s < 0.05
@@ -97,7 +101,7 @@ class RttEstimator:
     @property
     def timeout_s(self) -> float:
         if self.srtt is None:
-            return self.timing.max_timeout_s
+            return min(self.timing.first_timeout_s, self.timing.max_timeout_s)
         value = self.srtt + 4 * self.rttvar
         return min(self.timing.max_timeout_s, max(self.timing.min_timeout_s, value))
 
@@ -275,16 +279,16 @@ class MissionClient:
             except MissionTimeout:
                 if not (machine.all_sent and await self._count_or_none(code) == len(wire)):
                     raise
-                # Every item went out and the vehicle holds that many. If it asked for the last
-                # it stored every one before it, and if the last is ours too only the final ACK
-                # was lost (a vehicle does not repeat it): one item read back, not the list.
-                # The whole list is read if ``verify`` or the last item went out on a guess.
-                last = len(wire) - 1
-                tail = DownloadTransfer(*self._ends(), code, self.timing.max_retries, first=last)
+                # Every item went out and the vehicle holds that many. It stored every item
+                # before the last it asked for; the rest (the last, or the few sent on a guess)
+                # read back as sent prove that only the final ACK was lost (a vehicle does not
+                # repeat it). The whole list is read if ``verify``.
+                first = max(0, machine.highest_requested)
+                tail = DownloadTransfer(*self._ends(), code, self.timing.max_retries, first=first)
                 await self._run(tail)
                 legacy = machine.legacy_items > 0
-                self._compare(wire[last:], tail.items, mission_type, legacy=legacy)
-                if verify or machine.highest_requested < last:
+                self._compare(wire[first:], tail.items, mission_type, legacy=legacy)
+                if verify:
                     got = await self._download(code, None)
                     self._compare(wire, got, mission_type, legacy=legacy)
                 if progress is not None:
