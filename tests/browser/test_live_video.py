@@ -4,6 +4,7 @@ plays WebRTC by default (test_live_video_webrtc.py); ``?video=mse`` picks MSE he
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -104,6 +105,24 @@ def test_pilot_watches_the_drone_and_turns_its_gimbal(
             " return i && i.complete && i.naturalWidth === 1280; }",
             timeout=WAIT_MS,
         )
+        # recording: the pilot starts and stops it; the segment so far is stored with its hash
+        record = "[data-testid=video-record]"
+        assert page.get_attribute(record, "aria-pressed") == "false"
+        page.click(record)
+        page.wait_for_selector(f"{record}[aria-pressed=true]", timeout=WAIT_MS)
+        headers = {"Authorization": f"Bearer {camera_station.token('pilot1')}"}
+        with camera_station.api() as api:
+            (cam,) = api.get("/api/video/cameras", headers=headers).json()["data"]
+            assert cam["recording"]
+            page.wait_for_timeout(2500)  # a key frame (every second) reaches the recorder
+            page.click(record)
+            page.wait_for_selector(f"{record}[aria-pressed=false]", timeout=WAIT_MS)
+            deadline = time.monotonic() + WAIT_MS / 1000
+            while not (segs := api.get("/api/video/recordings", headers=headers).json()["data"]):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            assert segs[0]["sysid"] == 1
+            assert segs[0]["frames"] > 0
         assert errors == []
     finally:
         context.close()

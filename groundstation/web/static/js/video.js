@@ -289,6 +289,7 @@ export class VideoPanes {
             t("video.look_ahead"),
           )
         : null,
+      this.store.canFly ? this.recordButton(sysid, cam) : null,
       h(
         "button",
         { type: "button", class: "link", "aria-label": t("video.close"), onclick: () => this.close(sysid) },
@@ -367,6 +368,28 @@ export class VideoPanes {
     } catch (err) {
       toast(t("error.generic", { detail: err.message }), "error");
     }
+  }
+
+  /** A pilot's button that starts or stops recording the drone's stream (audited). */
+  recordButton(sysid, cam) {
+    const button = h("button", { type: "button", dataset: { testid: "video-record" } });
+    const show = () => {
+      button.textContent = t(cam.recording ? "video.record_stop" : "video.record_start");
+      button.setAttribute("aria-pressed", String(cam.recording));
+    };
+    button.onclick = async () => {
+      const on = !cam.recording;
+      try {
+        await this.api.request("POST", `/api/video/${sysid}/recording`, { json: { on } });
+        cam.recording = on;
+        show();
+        toast(t(on ? "video.done_record_start" : "video.done_record_stop"));
+      } catch (err) {
+        toast(t("error.generic", { detail: err.message }), "error");
+      }
+    };
+    show();
+    return button;
   }
 
   /** The live picture, stamped, into a new incident at the drone's position. */
