@@ -611,13 +611,17 @@ class Fleet:
         already signs with it (another station that commands it gave it the key, derived from
         the unit's shared signing key); :class:`LinkTimeout` and the old key if no frame signed
         with it comes within ``timeout_s``."""
-        guard = self.link_of(sysid).guards[sysid]
+        link = self.link_of(sysid)
+        guard = link.guards[sysid]
         old = self.admission.key_of(sysid)
         self.admission.set_key(sysid, key)
         guard.key_confirmed.clear()
         try:
             async with asyncio.timeout(timeout_s):
                 await guard.key_confirmed.wait()
+            # its stream requests went unsigned, and an ArduPilot signing on this port ignored
+            # them (it takes unsigned frames only on SERIAL0): ask again, signed
+            link.spawn(self._vehicles[sysid].on_contact(), name=f"contact {sysid}")
         except TimeoutError:
             self.admission.set_key(sysid, old)
             raise LinkTimeout(
