@@ -143,6 +143,8 @@ class Flight:
         while True:
             msg = self.recv(["MISSION_REQUEST", "MISSION_REQUEST_INT", "MISSION_ACK"], 10.0)
             if msg.get_type() == "MISSION_ACK":
+                if msg.type == M.MAV_MISSION_INVALID_SEQUENCE:
+                    continue  # an item sent twice: the autopilot asks again for the one it wants
                 if msg.type != M.MAV_MISSION_ACCEPTED:
                     raise RuntimeError(f"mission refused: {msg.type}")
                 return

@@ -15,7 +15,8 @@ from typing import Protocol
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
 from simulator.mission_items import MissionItem
-from simulator.navigation import Behaviour, Goto, Hold, Land, NavContext, Rtl, Takeoff
+from simulator.navigation import Behaviour, Goto, Hold, Land, NavContext, Rtl, Takeoff, Track
+from simulator.scurve import Leg, LegLimits
 from simulator.vehicle import Airframe, Setpoint
 
 C = mavlink2
@@ -121,6 +122,8 @@ class MissionRunner:
     def pause(self, frame: Airframe) -> None:
         self.paused = True
         self._pause_hold = Hold.here(frame)
+        if isinstance(self.nav, Track):
+            self.nav.paused_at = (frame.north_m, frame.east_m)
 
     def resume(self) -> None:
         self.paused = False
@@ -130,6 +133,9 @@ class MissionRunner:
         ctx = host.nav_context()
         if self.paused and self._pause_hold is not None:
             return self._pause_hold.setpoint(ctx, dt)
+        if isinstance(self.nav, Track) and self.nav.paused_at is not None:
+            # resumed: the leg starts again from where the copter stopped, as AC_WPNav does
+            self.nav = self.nav.restarted((host.frame.north_m, host.frame.east_m))
         if self.nav is None:
             self.nav = Hold.here(host.frame)
         sp = self.nav.setpoint(ctx, dt)
@@ -164,7 +170,7 @@ class MissionRunner:
                 i += 1
                 continue
             if is_nav(item.command):
-                if self._start_nav(host, item):
+                if self._start_nav(host, item, _following(items, i)):
                     self.current = i
                     host.mission_current_changed()
                     j = i + 1
@@ -182,13 +188,18 @@ class MissionRunner:
         host.statustext("Mission: DO_JUMP loop without nav item", 4)
         self._finish(host)
 
-    def _start_nav(self, host: MissionHost, item: MissionItem) -> bool:
+    def _start_nav(
+        self, host: MissionHost, item: MissionItem, following: MissionItem | None = None
+    ) -> bool:
         n, e, up = host.local_point(item)
         f = host.frame
         cmd = item.command
         self._dwell_s = 0.0
         radius = host.wp_radius_m()  # ArduCopter does not store a waypoint's own radius
-        if cmd in (C.MAV_CMD_NAV_WAYPOINT, C.MAV_CMD_NAV_SPLINE_WAYPOINT):
+        if cmd == C.MAV_CMD_NAV_WAYPOINT:
+            self.nav = self._track(host, (n, e), up, item, following)
+            self._dwell_s = max(0.0, item.param1)
+        elif cmd == C.MAV_CMD_NAV_SPLINE_WAYPOINT:
             self.nav = Goto(n, e, up, radius)
             self._dwell_s = max(0.0, item.param1)
         elif cmd == C.MAV_CMD_NAV_TAKEOFF:
@@ -218,8 +229,49 @@ class MissionRunner:
             return False
         return True
 
+    def _track(
+        self,
+        host: MissionHost,
+        dest: tuple[float, float],
+        up: float,
+        item: MissionItem,
+        following: MissionItem | None,
+    ) -> Track:
+        """The S-curve leg to ``dest``: the one already blended into at the last waypoint,
+        or a new one from where the vehicle is; with the leg after it when this waypoint is a
+        fast one (no hold, another waypoint next), as AC_WPNav plans them."""
+        ctx = host.nav_context()
+        lim = LegLimits(ctx.cruise_m_s, host.frame.limits.accel_m_s2)
+        old = self.nav
+        if (
+            isinstance(old, Track)
+            and old.nxt is not None
+            and old.nxt.t_s > 0
+            and math.dist(old.nxt.dest, dest) < 0.01
+        ):
+            this, prev = old.nxt, old.this
+        else:
+            this, prev = Leg((host.frame.north_m, host.frame.east_m), dest, lim), None
+        nxt = None
+        if item.param1 <= 0 and following is not None:
+            n2, e2, _ = host.local_point(following)
+            if math.dist((n2, e2), dest) > 0.01:
+                nxt = Leg(dest, (n2, e2), lim)
+        return Track(this, up, host.wp_radius_m(), prev, nxt)
+
     def _finish(self, host: MissionHost) -> None:
         self.finished = True
         self.nav = Hold.here(host.frame)
         host.mission_finished()
         host.mission_current_changed()
+
+
+def _following(items: Sequence[MissionItem], i: int) -> MissionItem | None:
+    """The waypoint flown after item ``i`` without a stop (do commands in between are
+    stepped over; a jump or any other nav command ends the look-ahead)."""
+    for item in items[i + 1 :]:
+        if item.command == C.MAV_CMD_DO_JUMP:
+            return None
+        if is_nav(item.command):
+            return item if item.command == C.MAV_CMD_NAV_WAYPOINT else None
+    return None

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
+from simulator.scurve import Leg, should_blend
 from simulator.vehicle import Airframe, Setpoint
 
 
@@ -82,6 +83,63 @@ class Goto:
         ) <= max(1.0, self.radius_m / 2):
             self.done = True
         return Setpoint(self.n, self.e, self.up, self.speed_m_s or ctx.cruise_m_s)
+
+
+@dataclass(slots=True)
+class Track:
+    """Fly a waypoint leg as ArduCopter 4 does (`simulator.scurve`): along its S-curve from
+    rest, blending into ``nxt`` (the leg after a fast waypoint) at the corner, with what is
+    left of ``prev`` (the leg before) added while it finishes. Done half-way through the
+    blend, or, at a waypoint it stops at, once the profile ends within ``radius_m``."""
+
+    this: Leg
+    up: float
+    radius_m: float
+    prev: Leg | None = None
+    nxt: Leg | None = None
+    done: bool = False
+    landing: bool = False
+    paused_at: tuple[float, float] | None = None
+
+    def restarted(self, here: tuple[float, float]) -> Track:
+        """The same waypoint flown again from ``here`` (after a pause), from rest."""
+        nxt = Leg(self.nxt.origin, self.nxt.dest, self.nxt.lim) if self.nxt else None
+        return Track(Leg(here, self.this.dest, self.this.lim), self.up, self.radius_m, None, nxt)
+
+    def setpoint(self, ctx: NavContext, dt: float) -> Setpoint | None:
+        f = ctx.frame
+        # the target is this leg's origin plus each running leg's offset along its profile:
+        # the previous leg's from its destination (this origin), this one's and the next
+        # one's (from this destination) from their origins, as AC_WPNav adds them
+        self.this.t_s += dt
+        if (
+            self.nxt is not None
+            and self.nxt.t_s == 0
+            and should_blend(self.this, self.nxt, self.radius_m)
+        ):
+            self.nxt.t_s = 1e-9
+        n, e = self.this.origin
+        vn = ve = 0.0
+        running: list[tuple[Leg, bool]] = [(self.this, False)]
+        if self.prev is not None:
+            self.prev.t_s += dt
+            running.append((self.prev, True))
+        if self.nxt is not None and self.nxt.t_s > 0:
+            self.nxt.t_s += dt
+            running.append((self.nxt, False))
+        for leg, to_dest in running:
+            p, v, _ = leg.state(leg.t_s)
+            if to_dest:
+                p = (p[0] - (leg.dest[0] - leg.origin[0]), p[1] - (leg.dest[1] - leg.origin[1]))
+            n, e, vn, ve = n + p[0], e + p[1], vn + v[0], ve + v[1]
+        if self.nxt is not None and self.nxt.t_s > 0:
+            self.done = self.nxt.t_s >= self.this.left_s  # half-way through the corner
+        elif self.this.finished:
+            near = math.hypot(self.this.dest[0] - f.north_m, self.this.dest[1] - f.east_m)
+            self.done = near <= self.radius_m and abs(self.up - f.up_m) <= max(
+                1.0, self.radius_m / 2
+            )
+        return Setpoint(n, e, self.up, velocity_ne=(vn, ve))
 
 
 @dataclass(slots=True)

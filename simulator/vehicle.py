@@ -37,6 +37,9 @@ class Setpoint:
     speed_m_s: float | None = None
     descent_m_s: float | None = None
     yaw_deg: float | None = None
+    #: the trajectory's own velocity (north, east) when it moves (an ArduCopter S-curve leg):
+    #: flown as feed-forward plus a correction toward the position, as AC_PosControl does
+    velocity_ne: tuple[float, float] | None = None
 
 
 @dataclass(slots=True)
@@ -173,7 +176,15 @@ class Airframe:
         self.wind_n, self.wind_e = wind
         # horizontal: speed toward the target that still allows braking to a stop on it
         want_n = want_e = 0.0
-        if sp is not None:
+        accel = lim.accel_m_s2
+        if sp is not None and sp.velocity_ne is not None:
+            # tracking a moving target: its velocity plus P on the position error (PSC_POSXY_P
+            # 1); the target itself keeps to the limits, the airframe can lean further (its
+            # corners reach twice WPNAV_ACCEL)
+            want_n = sp.velocity_ne[0] + (sp.north_m - self.north_m)
+            want_e = sp.velocity_ne[1] + (sp.east_m - self.east_m)
+            accel = 3.0 * lim.accel_m_s2
+        elif sp is not None:
             dn, de = sp.north_m - self.north_m, sp.east_m - self.east_m
             dist = math.hypot(dn, de)
             if dist > 1e-3:
@@ -182,7 +193,7 @@ class Airframe:
                 want_n, want_e = dn / dist * v, de / dist * v
         dvn, dve = want_n - self.vn, want_e - self.ve
         dv = math.hypot(dvn, dve)
-        max_dv = lim.accel_m_s2 * dt
+        max_dv = accel * dt
         if dv > max_dv:
             dvn, dve = dvn / dv * max_dv, dve / dv * max_dv
         self.accel_n, self.accel_e = dvn / dt, dve / dt
