@@ -27,6 +27,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+#: QoS 1 messages the broker holds per client beyond those in flight. Mosquitto's default (1000)
+#: drops the rest silently: a station catching up after a 60 s cut (20 drones at 2 Hz) lost half
+#: its backlog, and another station's live frames, in bench/federation.py. The centre's session
+#: must hold a whole outage: stations x drones x frame rate x the longest cut (10 x 20 x 2 Hz x
+#: 10 min = 240 000 frames, under 300 MB), with room to spare.
+MAX_QUEUED_MESSAGES = 1_000_000
+
 ACL = """\
 user centre
 topic read ecopatrol/v1/#
@@ -136,6 +143,7 @@ class Mosquitto:
             f"password_file {passwd}\n"
             f"acl_file {self.root / 'acl'}\n"
             f"persistence true\n"
+            f"max_queued_messages {MAX_QUEUED_MESSAGES}\n"
             f"persistence_location {self.root / 'data'}/\n"
             f"log_dest file {self.root / 'log'}\n"
             f"log_type all\n"
