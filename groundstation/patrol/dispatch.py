@@ -1,9 +1,10 @@
 """An incident's dispatch: the nearest capable drone is sent to the incident to hold there.
 
-A candidate is a registered vehicle the link hears, not lost, not on a patrol between preflight
-and return, with a position and (if one is asked for) the capability. The nearest is armed and
-taken off if it is on the ground, then sent to the incident; the command is audited with its
-outcome either way, and the incident then names the drone.
+A candidate is a registered vehicle the link hears, not lost, not commanded by another station,
+not on a patrol between preflight and return, with a position and (if one is asked for) the
+capability. The nearest is armed and taken off if it is on the ground, then sent to the
+incident; the command is audited with its outcome either way, and the incident then names the
+drone.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ async def nearest_free_vehicle(
             continue
         handle = bridge.fleet.vehicles.get(v.sysid)
         if handle is None or handle.is_lost or v.id in busy:
+            continue
+        if v.sysid in bridge.fleet.command_holds:  # another station commands it
             continue
         pos = handle.state.position
         if pos is None:

@@ -47,6 +47,8 @@ class Candidate:
     armed: bool = False
     wind_speed_m_s: float | None = None  # the vehicle's own estimate (WIND), if it sends one
     wind_dir_deg: float | None = None  # where that wind comes from, clockwise from north
+    #: why this station may not command it (another station does: docs/federation.md)
+    held: str | None = None
 
 
 def check_daylight(
@@ -115,6 +117,8 @@ def why_not(c: Candidate, min_battery_pct: float) -> str | None:
     """Why this drone cannot take the run, or None if it can."""
     if not c.connected:
         return "not connected"
+    if c.held is not None:
+        return c.held
     if c.busy_with is not None:
         return f"busy with patrol {c.busy_with}"
     if c.armed:
@@ -140,6 +144,9 @@ def pick_drone(
     'a'
     >>> pick_drone([b, c], 50)[1]
     'no drone available: b: busy with patrol 4; c: not connected'
+    >>> g = Candidate(4, "g", connected=True, battery_pct=99, held="commanded by another station")
+    >>> pick_drone([a, g], 50)[0].name
+    'a'
     """
     if not candidates:
         return None, "no drone available: the pool is empty (no vehicle registered)"

@@ -378,6 +378,7 @@ class ScheduleService:
             v.id, v.name, connected=not handle.is_lost, busy_with=busy,
             battery_pct=state.battery_pct, system_status=state.system_status, armed=state.armed,
             wind_speed_m_s=state.wind_speed_m_s, wind_dir_deg=state.wind_dir_deg,
+            held=bridge.fleet.command_holds.get(v.sysid),
         )  # fmt: skip
 
 

@@ -69,11 +69,22 @@ def test_candidate_carries_the_vehicles_wind_from_the_link_state():
     """The scheduler's view of a connected drone includes its WIND speed and direction."""
     state = VehicleState(7, 1, battery_pct=88.0, wind_speed_m_s=6.5, wind_dir_deg=180.0)
     handle = SimpleNamespace(state=state, is_lost=False)
-    bridge = SimpleNamespace(handle_of=lambda sysid: handle)
+    fleet = SimpleNamespace(command_holds={})
+    bridge = SimpleNamespace(handle_of=lambda sysid: handle, fleet=fleet)
     service = ScheduleService(None, None, SimpleNamespace(bridge=bridge))  # type: ignore[arg-type]
     c = service._candidate(Vehicle(id=3, sysid=7, name="d7"), None)
-    assert (c.connected, c.wind_speed_m_s, c.wind_dir_deg) == (True, 6.5, 180.0)
+    assert (c.connected, c.wind_speed_m_s, c.wind_dir_deg, c.held) == (True, 6.5, 180.0, None)
     assert check_wind(None, 5.0, c).reason.startswith("wind 6.5 m/s (from 180°")
+
+
+def test_a_drone_another_station_commands_is_no_candidate():
+    """A drone whose commands the link holds for another station is not picked, and says why."""
+    handle = SimpleNamespace(state=VehicleState(7, 1, battery_pct=99.0), is_lost=False)
+    fleet = SimpleNamespace(command_holds={7: "commanded by another station"})
+    bridge = SimpleNamespace(handle_of=lambda sysid: handle, fleet=fleet)
+    service = ScheduleService(None, None, SimpleNamespace(bridge=bridge))  # type: ignore[arg-type]
+    c = service._candidate(Vehicle(id=3, sysid=7, name="d7"), None)
+    assert pick_drone([c], 50) == (None, "no drone available: d7: commanded by another station")
 
 
 def test_pick_prefers_the_fullest_fit_drone_and_explains_refusals():
