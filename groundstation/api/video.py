@@ -6,7 +6,9 @@
 - ``POST /api/video/{sysid}/recording`` ``{"on": bool}``: start or stop recording that drone's
   stream until the station restarts (pilots; audited);
 - ``GET /api/photos``, ``GET /api/photos/{id}/image``: photos fetched from the cameras, with
-  their position and SHA-256; ``GET /api/video/recordings``: recorded segments and their hashes;
+  their position and SHA-256; ``GET /api/incidents/{id}/camera-photos``: those of the incident's
+  drone within ``evidence.track_margin_s`` of it (what its evidence packet carries);
+  ``GET /api/video/recordings``: recorded segments and their hashes;
 - ``WS /ws/video/{sysid}?token=…``: the live stream as fragmented MP4 for Media Source
   Extensions: a JSON ``{"type": "init", "mime": …}``, then binary MP4 pieces (the init segment,
   then one fragment per frame). The camera's H.264 is passed through, never re-encoded; each
@@ -32,6 +34,7 @@ from groundstation.api.deps import (
     PilotUser,
     ServicesDep,
     SessionDep,
+    SettingsDep,
     user_for_token,
 )
 from groundstation.api.incident_views import incident_public, publish_incident
@@ -47,6 +50,7 @@ from groundstation.api.schemas import (
 from groundstation.db import camera_media
 from groundstation.db.attachments import add_attachment
 from groundstation.db.audit import audit
+from groundstation.db.evidence import incident_camera_photos
 from groundstation.db.incidents import get_incident, report_incident
 from groundstation.db.models import Attachment, CameraPhoto, IncidentType, VideoSegment
 from groundstation.errors import Conflict, GroundStationError, NotFound
@@ -335,6 +339,15 @@ async def list_photos(
     since: datetime | None = None,
 ) -> Page[PhotoPublic]:
     rows = await camera_media.list_photos(session, sysid, patrol_id, since)
+    return Page(data=[PhotoPublic.from_row(p) for p in rows], count=len(rows))
+
+
+@router.get("/api/incidents/{incident_id}/camera-photos")
+async def incident_photos(
+    incident_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> Page[PhotoPublic]:
+    incident = await get_incident(session, incident_id)
+    rows = await incident_camera_photos(session, incident, settings.evidence.track_margin_s)
     return Page(data=[PhotoPublic.from_row(p) for p in rows], count=len(rows))
 
 

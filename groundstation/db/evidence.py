@@ -7,7 +7,7 @@ photos or its patrol, and the commands to its drone while its track slice was re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,6 +107,22 @@ async def camera_photos_between(
         .order_by(CameraPhoto.taken_at, CameraPhoto.id)
     )
     return (await session.scalars(query)).all()
+
+
+async def incident_camera_photos(
+    session: AsyncSession, incident: Incident, margin_s: float
+) -> Sequence[CameraPhoto]:
+    """The photos of the incident's drone (its own, else its patrol's) taken within
+    `margin_s` of it: those its evidence packet carries. None without a drone."""
+    patrol = await patrol_by_id(session, incident.patrol_id)
+    vehicle = await vehicle_by_id(
+        session, incident.vehicle_id or (patrol.vehicle_id if patrol else None)
+    )
+    if vehicle is None:
+        return []
+    margin = timedelta(seconds=margin_s)
+    at = incident.created_at
+    return await camera_photos_between(session, vehicle.sysid, at - margin, at + margin)
 
 
 async def video_segments_between(

@@ -192,3 +192,49 @@ def test_a_pilot_starts_and_stops_recording_a_stream(settings: Settings, tmp_pat
         commands = [a["command"] for a in audit]
         assert "video.record_start" in commands
         assert "video.record_stop" in commands
+
+
+def test_an_incident_lists_its_drone_camera_photos(
+    station: Station, officer: dict[str, str]
+) -> None:
+    """The photos of the incident's drone taken within evidence.track_margin_s (600 s) of it
+    are the incident's: another drone's, or the same drone's an hour later, are not."""
+    from datetime import UTC, datetime, timedelta
+
+    from groundstation.db.models import Incident, IncidentType, Vehicle
+
+    services = station.client.app.state.services  # type: ignore[attr-defined]
+    t0 = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+    ids: dict[str, int] = {}
+
+    async def add() -> None:
+        async with services.sessions.begin() as session:
+            heron = Vehicle(sysid=2, name="heron")
+            session.add(heron)
+            await session.flush()
+            shots = {"near": (2, 120), "other_drone": (3, 60), "later": (2, 3600)}
+            for n, (name, (sysid, after_s)) in enumerate(shots.items()):
+                row = await camera_media.add_photo(
+                    session,
+                    camera_media.NewPhoto(
+                        sysid=sysid, image_index=n, taken_at=t0 + timedelta(seconds=after_s),
+                        lat_deg=29.05, lon_deg=119.18, alt_msl_m=70.0, exif_lat_deg=None,
+                        exif_lon_deg=None, exif_alt_m=None, source_url="http://cam/x.jpg",
+                        sha256=f"{n}" * 64, size_bytes=10, path="/nowhere.jpg",
+                    ),
+                )  # fmt: skip
+                ids[name] = row.id
+            incident = Incident(type=IncidentType.OTHER, lat_deg=29.05, lon_deg=119.18,
+                                vehicle_id=heron.id, created_at=t0)  # fmt: skip
+            session.add(incident)
+            await session.flush()
+            ids["incident"] = incident.id
+
+    station.client.portal.call(add)  # type: ignore[union-attr]
+    r = station.client.get(f"/api/incidents/{ids['incident']}/camera-photos", headers=officer)
+    assert r.status_code == 200
+    assert [p["id"] for p in r.json()["data"]] == [ids["near"]]
+    assert r.json()["data"][0]["url"] == f"/api/photos/{ids['near']}/image"
+    c = station.client
+    assert c.get("/api/incidents/999/camera-photos", headers=officer).status_code == 404
+    assert c.get(f"/api/incidents/{ids['incident']}/camera-photos").status_code == 401

@@ -70,7 +70,8 @@ def test_pilot_watches_the_drone_and_turns_its_gimbal(
     """Selecting the drone opens its video: 640x360 frames decoded by Chromium, textured (not
     blank), recent (time stamp < 2 s old); "look ahead" tilts the gimbal up and the yellow
     dredger placed 10 m north comes into the upper half of the picture; "photo" puts the
-    camera's 1280x720 JPEG on the map."""
+    camera's 1280x720 JPEG on the map and in the popup of an incident the drone reports; the
+    record button starts and stops a recording that is stored."""
     context, page, errors = open_page(browser, f"{camera_station.url}/?video=mse")
     try:
         log_in(page, "pilot1")
@@ -105,12 +106,27 @@ def test_pilot_watches_the_drone_and_turns_its_gimbal(
             " return i && i.complete && i.naturalWidth === 1280; }",
             timeout=WAIT_MS,
         )
+        # an incident the drone reports there shows the camera's photo in its popup
+        headers = {"Authorization": f"Bearer {camera_station.token('pilot1')}"}
+        with camera_station.api() as api:
+            (drone,) = api.get("/api/vehicles", headers=headers).json()["data"]
+            body = {"type": "other", "lat_deg": HOME[0], "lon_deg": HOME[1],
+                    "vehicle_id": drone["id"]}  # fmt: skip
+            r = api.post("/api/incidents", json=body, headers=headers)
+            assert r.status_code == 201, r.text
+        marker = f"[data-testid=incident-marker][data-id='{r.json()['id']}']"
+        page.wait_for_selector(marker, timeout=WAIT_MS)
+        page.dispatch_event(marker, "click")  # the drone and its photo are on top of it
+        page.wait_for_function(
+            "() => { const i = document.querySelector('[data-testid=incident-camera-photo]');"
+            " return i && i.complete && i.naturalWidth === 1280; }",
+            timeout=WAIT_MS,
+        )
         # recording: the pilot starts and stops it; the segment so far is stored with its hash
         record = "[data-testid=video-record]"
         assert page.get_attribute(record, "aria-pressed") == "false"
         page.click(record)
         page.wait_for_selector(f"{record}[aria-pressed=true]", timeout=WAIT_MS)
-        headers = {"Authorization": f"Bearer {camera_station.token('pilot1')}"}
         with camera_station.api() as api:
             (cam,) = api.get("/api/video/cameras", headers=headers).json()["data"]
             assert cam["recording"]

@@ -123,18 +123,31 @@ export class IncidentLayer {
 
   async loadPhotos(i, box) {
     const list = i.attachments ?? [];
-    if (list.length === 0) {
+    // the drone camera's photos around the incident (those its evidence packet carries)
+    const camera = await this.api.get(`/api/incidents/${i.id}/camera-photos`).catch(() => ({ data: [] }));
+    const shots = camera.data.map((p) => ({
+      url: p.url,
+      filename: `#${p.sysid} ${formatTime(p.taken_at)}`,
+      camera: true,
+    }));
+    if (list.length === 0 && shots.length === 0) {
       box.append(h("span", { class: "muted" }, t("incident.no_photos")));
       return;
     }
-    for (const a of list) {
+    for (const a of [...list, ...shots]) {
       try {
         const url = await this.api.blobUrl(a.url);
         box.append(
           h(
             "a",
             { href: url, target: "_blank", rel: "noopener" },
-            h("img", { src: url, alt: a.filename, class: "photo", dataset: { testid: "incident-photo" } }),
+            h("img", {
+              src: url,
+              alt: a.filename,
+              title: a.camera ? t("incident.camera_photo", { name: a.filename }) : a.filename,
+              class: "photo",
+              dataset: { testid: a.camera ? "incident-camera-photo" : "incident-photo" },
+            }),
           ),
         );
       } catch (err) {
