@@ -91,10 +91,13 @@ async def _vehicles(port: int, sysids: range, rate: float, stop_at: float, out: 
             now_ms = int(time.monotonic() * 1000) % WRAP_MS
             for mav in group:
                 k = mav.srcSystem - 1
+                lat = LAT0_E7 + k * 1000
                 if tick % max(1, round(rate)) == 0:
                     hb = mav.heartbeat_encode(2, 3, 217, 3, 4)  # quad, ArduPilot, armed, AUTO
                     sock.sendto(hb.pack(mav), addr)
-                lat = LAT0_E7 + k * 1000
+                    # a healthy fleet: a 3D fix, or the safety watch raises an alert per vehicle
+                    gps = mav.gps_raw_int_encode(0, 3, lat, LON0_E7, 60000, 80, 120, 500, 0, 14)
+                    sock.sendto(gps.pack(mav), addr)
                 lon = LON0_E7 + now_ms
                 pos = mav.global_position_int_encode(
                     now_ms, lat, lon, 60000, 30000, 500, 0, 0, 9000

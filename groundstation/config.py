@@ -374,7 +374,9 @@ class Settings(BaseSettings):
         " .pmtiles file (offered as the 'local' base map); None = none; more in `basemap`",
     )
 
-    live_queue_size: int = Field(256, ge=4, description="messages buffered per websocket client")
+    live_queue_size: int = Field(
+        256, ge=4, description="events (not vehicle frames) buffered per websocket client"
+    )
     live_stuck_s: float = Field(10.0, gt=0, description="a client full for this long is dropped")
     live_auth_timeout_s: float = Field(5.0, gt=0)
     live_max_rate_hz: float = Field(10.0, gt=0, description="frames per vehicle per client")

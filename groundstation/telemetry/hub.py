@@ -7,9 +7,11 @@ does the sending. :meth:`Hub.publish` only appends to those queues, synchronousl
 - messages with a coalescing ``key`` (one per vehicle for telemetry frames) replace the queued
   message with the same key in place, so a slow client gets the latest frame of every vehicle,
   not a backlog of old ones, and never overflows because of frames alone;
-- other messages (incident created, patrol state ...) are queued in order; if the queue is full
-  of them the client is too far behind to be consistent and is closed with reason ``overflow``
-  (it reconnects and gets a fresh snapshot);
+- other messages (incident created, patrol state ...) are queued in order; if ``queue_size`` of
+  them wait the client is too far behind to be consistent and is closed with reason ``overflow``
+  (it reconnects and gets a fresh snapshot). Keyed frames do not count against that bound (there
+  is at most one per key): with 250 vehicles, frames filled a 256-message queue and six alerts
+  then closed every viewer;
 - a client that has had messages waiting but taken none for ``stuck_s`` seconds (a dead TCP
   connection, a frozen tab) is closed with reason ``stuck``;
 - keyed messages go out at most ``max_rate_hz`` times a second per key and client (10 Hz per
@@ -147,6 +149,7 @@ class ClientQueue:
         self.wakeups = 0  # times get_due() was woken (a count the batching bound is tested on)
         self._clock = clock
         self._items: OrderedDict[object, LiveMessage] = OrderedDict()
+        self._events = 0  # queued messages without a key: the ones `maxsize` bounds
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
         self._seq = count()
         self._changed = asyncio.Event()
@@ -163,7 +166,7 @@ class ClientQueue:
         return self.close_reason is not None
 
     def put_nowait(self, msg: LiveMessage) -> bool:
-        """Queue `msg`; False (and nothing queued) if the queue is full of uncoalescable ones."""
+        """Queue `msg`; False (and nothing queued) if `maxsize` events already wait."""
         if self.closed:
             return False
         if msg.key is not None and msg.key in self._items:
@@ -172,8 +175,10 @@ class ClientQueue:
             if not self.batch_interval_s:
                 self._changed.set()
             return True
-        if len(self._items) >= self.maxsize:
-            return False
+        if msg.key is None:
+            if self._events >= self.maxsize:
+                return False
+            self._events += 1
         was_empty = not self._items
         if was_empty:
             self.last_taken = self._clock()  # the stuck timer runs only while messages wait
@@ -201,7 +206,9 @@ class ClientQueue:
         for slot, msg in self._items.items():
             if self._due(msg, now):
                 del self._items[slot]
-                if msg.key is not None and self.min_interval_s > 0:
+                if msg.key is None:
+                    self._events -= 1
+                elif self.min_interval_s > 0:
                     self._buckets[msg.key] = (self._tokens(msg.key, now) - 1.0, now)
                 self.last_taken = now
                 return msg
@@ -215,7 +222,9 @@ class ClientQueue:
         due = [(slot, msg) for slot, msg in self._items.items() if self._due(msg, now)]
         for slot, msg in due:
             del self._items[slot]
-            if msg.key is not None and self.min_interval_s > 0:
+            if msg.key is None:
+                self._events -= 1
+            elif self.min_interval_s > 0:
                 self._buckets[msg.key] = (self._tokens(msg.key, now) - 1.0, now)
         if due:
             self.last_taken = now
@@ -294,6 +303,7 @@ class ClientQueue:
         if self.close_reason is None:
             self.close_reason = reason
             self._items.clear()
+            self._events = 0
             self._closed.set()
             self._changed.set()
 

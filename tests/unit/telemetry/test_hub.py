@@ -103,6 +103,34 @@ def test_frames_alone_never_overflow():
     assert [m.data["seq"] for m in drain(client)] == [999, 999, 999]
 
 
+def test_a_large_fleet_leaves_the_whole_event_allowance():
+    """Frames of more vehicles than the queue holds events do not use up the events' room: with
+    250 vehicles queued, 16 alerts still fit a 16-event queue, and the 17th overflows."""
+    hub = Hub(queue_size=16, stuck_s=1e9)
+    client = hub.subscribe()
+    for sysid in range(1, 251):
+        hub.publish(frame(sysid, 0))
+    for n in range(16):
+        hub.publish(event(n))
+    assert not client.closed
+    assert len(client) == 250 + 16
+    hub.publish(event(16))
+    assert client.close_reason == "overflow"
+
+
+def test_events_taken_free_their_room():
+    """The event bound counts what waits, not what was ever queued."""
+    hub = Hub(queue_size=2, stuck_s=1e9)
+    client = hub.subscribe()
+    for n in range(10):
+        hub.publish(frame(1, n))
+        hub.publish(event(n))
+        hub.publish(event(n + 100))
+        taken = drain(client)
+        assert [m.data.get("id") for m in taken if m.key is None] == [n, n + 100]
+    assert not client.closed
+
+
 def test_stuck_client_is_dropped_after_timeout():
     """A client with waiting messages that takes none for stuck_s is closed on the next publish."""
     clock = FakeClock()
