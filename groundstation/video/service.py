@@ -311,6 +311,19 @@ class VideoService:
             if last is not None:
                 await asyncio.shield(self._store_segment(last))
 
+    async def _photo_not_stored(self, sysid: int, url: str, exc: OSError) -> None:
+        log.error("vehicle %d: photo %s not stored: %s", sysid, url, exc)
+        if self.sessions is None:
+            return
+        async with self.sessions() as session:  # raise_alert commits
+            await raise_alert(
+                session, sysid=sysid, kind="photo_not_stored", level="warning",
+                text_en=f"a photo of drone {sysid} could not be stored (it is still on the "
+                f"camera): {exc.strerror or exc}",
+                text_zh=f"无人机 {sysid} 的照片无法保存（仍在相机上）：{exc.strerror or exc}",
+                details={"error": str(exc), "url": url[:255]},
+            )  # fmt: skip
+
     async def _recording_stopped(self, sysid: int, exc: OSError) -> None:
         log.error("vehicle %d: recording stopped: %s", sysid, exc)
         if self.sessions is None:
@@ -408,7 +421,11 @@ class VideoService:
         except photos.PhotoUrlRefused as exc:
             await self._photo_refused(sysid, exc)
             return
-        stored = await asyncio.to_thread(photos.store, data, self.photos_dir)
+        try:
+            stored = await asyncio.to_thread(photos.store, data, self.photos_dir)
+        except OSError as exc:  # a full disk: the photo stays on the camera; say so
+            await self._photo_not_stored(sysid, url, exc)
+            return
         utc_us = int(msg.time_utc)
         taken = (
             datetime.fromtimestamp(utc_us / 1e6, UTC)

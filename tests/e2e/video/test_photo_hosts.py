@@ -1,5 +1,6 @@
 """The video service fetches photos only from the vehicle's own address (or an allowed host),
-and says so in the log and the audit log, with no alert, when it refuses one."""
+and says so in the log and the audit log, with no alert, when it refuses one; a photo it cannot
+store (a full disk) raises an alert."""
 
 from __future__ import annotations
 
@@ -68,3 +69,33 @@ async def test_an_allow_listed_host_is_fetched(rig: Rig) -> None:
 async def _photos(rig: Rig) -> list[CameraPhoto]:
     async with rig.sessions() as session:
         return list(await camera_media.list_photos(session, sysid=1))
+
+
+async def test_a_full_disk_loses_no_photo_silently(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing a fetched photo fails (ENOSPC): an alert says the photo is still on the camera,
+    nothing half-stored is recorded, and the camera goes on answering."""
+    import asyncio
+    import errno
+
+    from groundstation.video import photos
+
+    def full(jpeg: bytes, photos_dir: object) -> photos.StoredPhoto:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(photos, "store", full)
+    await rig.video.wait_for_camera(1, 10 * FACTOR)
+    await rig.video.clients[1].capture()
+    async with asyncio.timeout(15 * FACTOR):
+        while True:
+            async with rig.sessions() as session:
+                alert = await session.scalar(select(Alert).where(Alert.kind == "photo_not_stored"))
+            if alert is not None:
+                break
+            await asyncio.sleep(0.2)
+    assert alert.sysid == 1
+    assert "No space left on device" in alert.text_en
+    assert "/images/" in alert.details["url"]
+    assert await _photos(rig) == []
+    await rig.video.clients[1].capture()  # the camera still answers
