@@ -225,6 +225,7 @@ async def run(args: argparse.Namespace) -> int:
         measure_s = args.seconds
         if args.outage:
             measure_s = max(measure_s, args.cut_after + args.outage + 10)
+        drain_s = 120.0 + args.outage  # a cut station's backlog may take a while
         t0 = time.time() + 6  # the stations process imports and connects first
         window = (t0 + args.warmup, t0 + args.warmup + measure_s)
         cut_at = window[0] + args.cut_after
@@ -233,7 +234,7 @@ async def run(args: argparse.Namespace) -> int:
             StationPlan(
                 name=n, password=broker.logins[n], index=i, drones=args.drones,
                 rate_hz=args.rate, feed_from=t0, feed_until=window[1], window=window,
-                cut=cut if i == 0 else None,
+                cut=cut if i == 0 else None, drain_s=drain_s,
             )
             for i, n in enumerate(names)
         ]  # fmt: skip
@@ -266,11 +267,11 @@ async def run(args: argparse.Namespace) -> int:
             m.stop()
         load = os.getloadavg()
         print(f"fed for {measure_s:.0f} s (after {args.warmup:.0f} s warm-up); draining ...")
-        await asyncio.to_thread(stations_proc.join, 180)
+        await asyncio.to_thread(stations_proc.join, drain_s + 60)
         if stations_proc.exitcode != 0:
             raise SystemExit(f"the stations process failed ({stations_proc.exitcode})")
         results = load_results(results_path)
-        await _settle(arrivals)
+        await _settle(arrivals, limit_s=drain_s)
         stop.set()
         await reader
         return await _report(args, results, arrivals, meters, load, window, cut, db_url)

@@ -65,6 +65,7 @@ class StationPlan:
     feed_until: float
     window: tuple[float, float]  # frames made in here are counted
     cut: tuple[float, float] | None = None  # the link is down in here
+    drain_s: float = 120.0  # after feeding, how long the outbox may take to empty
 
 
 @dataclass
@@ -154,7 +155,7 @@ async def _sleep_until(wall: float) -> None:
 async def run_station(
     plan: StationPlan, broker_port: int, ca: Path, workdir: Path, event_every_s: float
 ) -> StationResult:
-    """Run one station through its plan, then until its outbox is empty (or 120 s)."""
+    """Run one station through its plan, then until its outbox is empty (or `drain_s`)."""
     live = Settings()
     hub = Hub(
         queue_size=live.live_queue_size, stuck_s=live.live_stuck_s,
@@ -179,7 +180,7 @@ async def run_station(
         tasks.append(asyncio.create_task(_caught_up(plan.cut, link, result)))
     try:
         await _feed(plan, hub, result, event_every_s)
-        deadline = time.time() + 120
+        deadline = time.time() + plan.drain_s
         while len(link.outbox) and time.time() < deadline:  # noqa: ASYNC110 (a file, polled)
             await asyncio.sleep(0.2)
         await asyncio.sleep(0.5)
