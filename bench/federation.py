@@ -42,6 +42,7 @@ import json
 import multiprocessing as mp
 import os
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -274,7 +275,12 @@ async def run(args: argparse.Namespace) -> int:
         await _settle(arrivals, limit_s=drain_s)
         stop.set()
         await reader
-        return await _report(args, results, arrivals, meters, load, window, cut, db_url)
+        code = await _report(args, results, arrivals, meters, load, window, cut, db_url)
+        if code == 0:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"(the centre's log and the stations' outboxes are kept in {work})")
+        return code
     finally:
         if stations_proc is not None and stations_proc.is_alive():
             stations_proc.terminate()
