@@ -30,6 +30,7 @@ from groundstation.api import (
     auth,
     basemaps,
     fleet_trust,
+    handover,
     incidents,
     live,
     openapi,
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[ServicesHook
     app.include_router(fleet_trust.router)  # before vehicles: /api/vehicles/heard is not an id
     for module in (auth, users, vehicles, incidents, attachments, audit, alerts, sites, live, web):
         app.include_router(module.router)
-    for flight in (plans, patrols, vehicle_commands):
+    for flight in (plans, patrols, vehicle_commands, handover):
         app.include_router(flight.router)
     domains = (freshness_api, reports_api, schedules_api, evidence_api, weather_api, video, whep)
     for module in domains:

@@ -37,6 +37,7 @@ Every error carries structured fields, not just text::
         ├── InvalidOffer (ValueError)    400: a WebRTC (WHEP) SDP offer that cannot be read
         │   └── NoCommonCodec            406: an offer without H.264 (the cameras' codec)
         ├── ViewerLimit                  503: every WebRTC viewer place is taken
+        ├── FederationOff                503: the station has not joined a command centre
         ├── StoredFileDamaged            409: stored bytes that no longer match their hash
         └── TooManyRequests              429: logins throttled or locked (``retry_after_s``)
 """
@@ -270,6 +271,13 @@ class NoCommonCodec(InvalidOffer):
 
 class ViewerLimit(ServiceError):
     """Every WebRTC viewer place (``max_sessions``) is taken: the page falls back to MSE."""
+
+    status = 503
+
+
+class FederationOff(ServiceError):
+    """The request needs the federation (``federation.enabled``) and this station is not in
+    one: no neighbour to hand a drone to."""
 
     status = 503
 

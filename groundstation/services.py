@@ -258,6 +258,7 @@ async def build_services(
             )  # fmt: skip
             if federation.zone_watch is not None:
                 tasks.start(federation.zone_watch.run(), name="federation zone watch")
+            stack.push_async_callback(federation.pilot.close)  # before the authority's file
         stack.push_async_callback(tasks.close)  # at shutdown every task stops before the rest
 
         try:

@@ -2,8 +2,9 @@
 
 The link to the centre (:class:`~.station.StationLink`, its outbox and command executor), who
 commands each vehicle (:class:`~.authority.Authority`, beside the outbox), the handover desk
-wired to both, and, when the station has a zone, the :class:`~.handover.ZoneWatch` that offers
-drones nearing its edge.
+wired to both, the offers its pilots make by hand (:class:`~.pilot_handover.PilotHandovers`)
+and, when the station has a zone, the :class:`~.handover.ZoneWatch` that offers drones nearing
+its edge.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from groundstation.federation.authority import Authority
 from groundstation.federation.execute import ChainAuditor, EdgeReturn, FleetExecutor
 from groundstation.federation.handover import HandoverDesk, Zone, ZoneWatch
 from groundstation.federation.outbox import Outbox
+from groundstation.federation.pilot_handover import PilotHandovers
 from groundstation.federation.station import StationLink
 from groundstation.link import Fleet
 from groundstation.telemetry.fleet_bridge import FleetBridge
@@ -34,6 +36,7 @@ class StationFederation:
     authority: Authority
     desk: HandoverDesk
     zone_watch: ZoneWatch | None
+    pilot: PilotHandovers
 
 
 def fleet_can_take(fleet: Fleet | None) -> Callable[[int], str | None]:
@@ -112,4 +115,6 @@ def station_federation(
             margin_m=settings.handover_margin_m,
             retry_s=settings.handover_retry_s,
         )
-    return StationFederation(link, authority, desk, watch)
+    return StationFederation(
+        link, authority, desk, watch, PilotHandovers(desk, settings.neighbours)
+    )

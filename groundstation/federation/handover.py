@@ -57,6 +57,7 @@ class OfferResult:
     handover: Handover
     outcome: Outcome
     reason: str | None = None
+    code: str | None = None
 
 
 class HandoverDesk:
@@ -88,6 +89,15 @@ class HandoverDesk:
     def offering(self, sysid: int) -> bool:
         return sysid in self._offering
 
+    def check_offer(self, sysid: int, taker: str) -> None:
+        """:class:`Conflict` if vehicle `sysid` cannot be offered to `taker` now."""
+        if not self.authority.commands(sysid):
+            raise Conflict(f"this station does not command vehicle {sysid}")
+        if sysid in self._offering:
+            raise Conflict(f"vehicle {sysid} is already being handed over")
+        if taker == self.station:
+            raise Conflict("a station cannot hand a vehicle to itself")
+
     async def offer(
         self,
         sysid: int,
@@ -95,21 +105,19 @@ class HandoverDesk:
         *,
         reason: str = "",
         position: tuple[float, float] | None = None,
+        handover_id: str | None = None,
     ) -> OfferResult:
         """Offer vehicle `sysid` to station `taker` and wait for its answer (at most
         ``timeout_s``); on acceptance this station stops commanding it and releases it.
-        :class:`Conflict` if this station does not command it or already offers it."""
-        if not self.authority.commands(sysid):
-            raise Conflict(f"this station does not command vehicle {sysid}")
-        if sysid in self._offering:
-            raise Conflict(f"vehicle {sysid} is already being handed over")
-        if taker == self.station:
-            raise Conflict("a station cannot hand a vehicle to itself")
+        :class:`Conflict` if this station does not command it or already offers it.
+        `handover_id`: the offer's id, when the caller must know it before the answer."""
+        self.check_offer(sysid, taker)
         lat, lon = position if position is not None else (None, None)
+        ids = {} if handover_id is None else {"id": handover_id}
         offer = Handover(
             sysid=sysid, giver=self.station, taker=taker, lat_deg=lat, lon_deg=lon,
             expires_at=datetime.now(UTC) + timedelta(seconds=self.timeout_s),
-            reason=reason or None,
+            reason=reason or None, **ids,
         )  # fmt: skip
         answer: asyncio.Future[Handover] = asyncio.get_running_loop().create_future()
         self._waiting[offer.id] = answer
@@ -132,7 +140,7 @@ class HandoverDesk:
             kept = offer.model_copy(update={"reason": why, "code": reply and reply.code})
             self._emit("handover.kept", kept.model_dump(mode="json"))
             await self._audit("offer", kept, f"kept: {why}")
-            return OfferResult(offer, outcome, why)
+            return OfferResult(offer, outcome, why, reply.code if reply is not None else None)
         finally:
             self._waiting.pop(offer.id, None)
             self._offering.discard(sysid)
