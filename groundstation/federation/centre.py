@@ -4,8 +4,12 @@
 stations) with QoS 1 and a persistent session,
 stores each once (the envelope's id is the key: a copy sent again after a lost PUBACK, or
 delivered again after a reconnect, is dropped), keeps each vehicle's latest state, records the
-ACKs of its commands, and sends commands. It acknowledges an event to the broker only after
-the event is committed, so a centre that stops in between receives it again. The centre
+ACKs of its commands, and sends commands. It stores in batches: the next message and those
+the client has already received behind it (up to :data:`BATCH_MAX`), in one transaction, so a
+station's backlog after an outage drains in a few commits instead of one per event and the
+other stations' live frames do not wait behind it; a quiet link is stored one event at a time,
+without waiting for more. It acknowledges events to the broker only after they are committed,
+so a centre that stops in between receives them again. The centre
 audits each command it sends and each answer it gets in ``fed_commands``; the station audits
 them in its own chain. The store is :class:`~.store.CentreStore`; each event newly stored is
 passed on to the listeners (the centre's live feed) once committed.
@@ -17,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 
 import aiomqtt
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -34,6 +39,10 @@ from groundstation.federation.protocol import (
 from groundstation.federation.store import CentreStore, Stored
 
 log = logging.getLogger(__name__)
+
+#: the most events stored in one transaction (the broker's in-flight window must allow as many:
+#: ``local_broker.MAX_INFLIGHT_MESSAGES``)
+BATCH_MAX = 100
 
 #: told of every event just stored (the centre's live feed), after the commit
 StoredListener = Callable[[Stored], Awaitable[None]]
@@ -69,17 +78,19 @@ class Centre:
         while True:
             try:
                 client = self._mqtt()
-                # PUBACK only once the event is committed: a centre that dies in between gets
-                # it again from its session. aiomqtt 2.5 has no option for this: paho's own.
+                # PUBACK only once the event's batch is committed: a centre that dies in between
+                # gets it again from its session. aiomqtt 2.5 has no option for this: paho's own.
                 client._client.manual_ack_set(True)
                 async with client:
                     await client.subscribe(f"{ROOT}/+/events/#", qos=1)
                     await client.subscribe(f"{ROOT}/+/handover/+", qos=1)
                     self._client, delay = client, 0.5
                     self.connected.set()
-                    async for message in client.messages:
-                        await self._receive(message)
-                        client._client.ack(message.mid, message.qos)
+                    while True:
+                        batch = await take(client.messages)
+                        await self.receive(batch)
+                        for message in batch:  # in order, each once its batch is committed
+                            client._client.ack(message.mid, message.qos)
             except aiomqtt.MqttError as exc:
                 log.warning("centre: broker unreachable: %s", exc)
             finally:
@@ -94,37 +105,35 @@ class Centre:
             ca_file=self._ca_file, client_id=self._username,
         )  # fmt: skip
 
-    async def _receive(self, message: aiomqtt.Message) -> None:
-        payload = message.payload
-        if not isinstance(payload, bytes | bytearray):
-            return
-        try:
-            station, _, _ = parse_topic(message.topic.value)
-            env = decode(bytes(payload))
-        except ProtocolError as exc:
-            log.warning("centre: dropped %s: %s", message.topic.value, exc)
-            return
-        if env.station != station:
-            log.warning("centre: %s sent as %s: dropped", station, env.station)
-            return
-        delay, stored = 0.5, None
+    async def receive(self, batch: list[aiomqtt.Message]) -> None:
+        """Store the events of `batch` (in one transaction), then pass them on in order."""
+        envs = [env for env in map(_envelope, batch) if env is not None]
+        stored = await self._store(envs) if envs else []
+        async with self.stored:
+            self.stored.notify_all()
+        for item in stored:
+            if item is not None:
+                for listener in self.listeners:
+                    await listener(item)
+
+    async def _store(self, envs: list[Envelope]) -> list[Stored | None]:
+        """Store `envs` in one transaction, waiting out an outage of the store. If the store
+        refuses the batch (bad data or a bug, not an outage), each is stored on its own, so
+        only the refused event is lost (logged and counted)."""
+        delay = 0.5
         while True:
             try:
-                stored = await self.store.store_event(env)
-                break
+                return await self.store.store_events(envs)
             except (OperationalError, InterfaceError) as exc:  # the store is away: wait for it
-                log.warning("centre: store unreachable, retrying %s: %s", env.id, exc)
+                log.warning("centre: store unreachable, retrying %d events: %s", len(envs), exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
             except (SQLAlchemyError, KeyError, TypeError, ValueError):
-                log.exception("centre: event %s from %s not stored", env.id, env.station)
+                if len(envs) > 1:
+                    return [item for env in envs for item in await self._store([env])]
+                log.exception("centre: event %s from %s not stored", envs[0].id, envs[0].station)
                 self.not_stored += 1
-                break
-        async with self.stored:
-            self.stored.notify_all()
-        if stored is not None:
-            for listener in self.listeners:
-                await listener(stored)
+                return [None]
 
     async def send(self, station: str, command: Command) -> None:
         """Audit `command` and send it to `station`; its ACK arrives as an event."""
@@ -134,3 +143,39 @@ class Centre:
         await self.store.record_command(station, command)
         env = Envelope(station=station, seq=0, kind="command", data=command.model_dump())
         await client.publish(command_topic(station), env.model_dump_json().encode(), qos=1)
+
+
+class Messages(Protocol):
+    """What the centre reads messages from (``aiomqtt.Client.messages``): the next one, and how
+    many are already received."""
+
+    def __len__(self) -> int: ...
+
+    async def __anext__(self) -> aiomqtt.Message: ...
+
+
+async def take(messages: Messages) -> list[aiomqtt.Message]:
+    """The next message (waiting for it) and those already received behind it, in order, up to
+    :data:`BATCH_MAX`. Never waits for more than the first: batches grow only when messages
+    arrive faster than they are stored."""
+    batch = [await anext(messages)]
+    while len(batch) < BATCH_MAX and len(messages) > 0:
+        batch.append(await anext(messages))
+    return batch
+
+
+def _envelope(message: aiomqtt.Message) -> Envelope | None:
+    """The event `message` carries, or None (logged) if it is not one the centre keeps."""
+    payload = message.payload
+    if not isinstance(payload, bytes | bytearray):
+        return None
+    try:
+        station, _, _ = parse_topic(message.topic.value)
+        env = decode(bytes(payload))
+    except ProtocolError as exc:
+        log.warning("centre: dropped %s: %s", message.topic.value, exc)
+        return None
+    if env.station != station:
+        log.warning("centre: %s sent as %s: dropped", station, env.station)
+        return None
+    return env

@@ -33,6 +33,10 @@ from cryptography.x509.oid import NameOID
 #: must hold a whole outage: stations x drones x frame rate x the longest cut (10 x 20 x 2 Hz x
 #: 10 min = 240 000 frames, under 300 MB), with room to spare.
 MAX_QUEUED_MESSAGES = 1_000_000
+#: Mosquitto sends a client at most this many QoS 1 messages it has not acknowledged (default
+#: 20). The centre acknowledges an event once its batch is committed, so this caps its batches
+#: (``centre.BATCH_MAX``).
+MAX_INFLIGHT_MESSAGES = 100
 
 ACL = """\
 user centre
@@ -144,6 +148,7 @@ class Mosquitto:
             f"acl_file {self.root / 'acl'}\n"
             f"persistence true\n"
             f"max_queued_messages {MAX_QUEUED_MESSAGES}\n"
+            f"max_inflight_messages {MAX_INFLIGHT_MESSAGES}\n"
             f"persistence_location {self.root / 'data'}/\n"
             f"log_dest file {self.root / 'log'}\n"
             f"log_type all\n"

@@ -1,7 +1,8 @@
 """The centre's merged store on PostgreSQL + PostGIS: every station's events, once each.
 
 The schema is the centre's own Alembic chain (:mod:`.migrate`, ``migrations/``).
-:meth:`CentreStore.store_event` keeps an event unless its id is already kept, and in the same
+:meth:`CentreStore.store_events` keeps each event of a batch unless its id is already kept, in
+one transaction (a station's backlog costs a few commits, not one per event), and in the same
 transaction brings the live picture up to date: each vehicle's latest frame and position, each
 incident's and patrol's latest state, each station's freshness classes, and the answers to the
 centre's commands. Every vehicle, incident and patrol has a centre-wide ``key`` (stations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -88,23 +90,14 @@ class CentreStore:
 
     async def store_event(self, env: Envelope) -> Stored | None:
         """Keep `env` and update the live picture; None if it was already kept."""
+        return (await self.store_events([env]))[0]
+
+    async def store_events(self, envs: Sequence[Envelope]) -> list[Stored | None]:
+        """Keep each of `envs` in order, in one transaction, and update the live picture; for
+        each, what was kept, or None if its id was already kept (or came earlier in `envs`)."""
         now = datetime.now(UTC)
         async with self.engine.begin() as conn:
-            new = await conn.scalar(
-                text(
-                    "INSERT INTO fed_events (id, station, seq, kind, at, received_at, data) "
-                    "VALUES (:id, :station, :seq, :kind, :at, :now, CAST(:data AS JSONB)) "
-                    "ON CONFLICT (id) DO NOTHING RETURNING id"
-                ),
-                {
-                    "id": env.id, "station": env.station, "seq": env.seq, "kind": env.kind,
-                    "at": env.at, "now": now, "data": _json(env.data),
-                },
-            )  # fmt: skip
-            if new is None:
-                return None
-            view = await _project_safely(conn, env, now)
-        return Stored(env, now, view)
+            return [await _keep(conn, env, now) for env in envs]
 
     async def events(self, station: str | None = None) -> list[Envelope]:
         """The stored events in the order they arrived (of one station, or all)."""
@@ -190,6 +183,24 @@ class CentreStore:
         return await nearest_free(
             self.engine, lat_deg, lon_deg, min_battery_pct=min_battery_pct, limit=limit
         )
+
+
+async def _keep(conn: AsyncConnection, env: Envelope, now: datetime) -> Stored | None:
+    """Insert `env` into ``fed_events`` unless its id is there, then project it (None: a copy)."""
+    new = await conn.scalar(
+        text(
+            "INSERT INTO fed_events (id, station, seq, kind, at, received_at, data) "
+            "VALUES (:id, :station, :seq, :kind, :at, :now, CAST(:data AS JSONB)) "
+            "ON CONFLICT (id) DO NOTHING RETURNING id"
+        ),
+        {
+            "id": env.id, "station": env.station, "seq": env.seq, "kind": env.kind,
+            "at": env.at, "now": now, "data": _json(env.data),
+        },
+    )  # fmt: skip
+    if new is None:
+        return None
+    return Stored(env, now, await _project_safely(conn, env, now))
 
 
 async def _project_safely(

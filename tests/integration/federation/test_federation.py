@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import aiomqtt
@@ -238,7 +238,7 @@ class _StuckStore(CentreStore):
         super().__init__(real.engine)
         self.entered = asyncio.Event()
 
-    async def store_event(self, env: Envelope) -> Stored | None:
+    async def store_events(self, envs: Sequence[Envelope]) -> list[Stored | None]:
         self.entered.set()
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
