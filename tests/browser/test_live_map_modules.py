@@ -4,14 +4,17 @@ vehicle frames (``frame_of``), plan routes and QGC WPL exports."""
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import pytest
 from shapely.geometry import box
 
 from geodata.crs import LocalFrame
 from groundstation import reasons
+from groundstation.federation.authority import Authority
 from groundstation.freshness.geojson import freshness_geojson
 from groundstation.freshness.grid import FreshnessGrid
+from groundstation.link import Fleet
 from groundstation.link.health import LinkHealth
 from groundstation.link.vehicle import Position, VehicleState
 from groundstation.telemetry.events import vehicle_frame, wire_texts
@@ -113,6 +116,7 @@ def test_a_station_frame_is_read_field_by_field(page):
         "lossPct": 25.0,
         "landedState": "undefined",
         "safety": None,
+        "heldReason": None,
     }
 
 
@@ -355,3 +359,65 @@ def test_reasons_read_in_chinese_from_their_code(page, reason, words):
     for word in words:
         assert word in text, text
     assert not any(c.isascii() and c.isalpha() for c in text), text
+
+
+class _Holds:
+    """What `Authority` tells the fleet: the hold reason per vehicle (the live frame's)."""
+
+    def __init__(self) -> None:
+        self.held: dict[int, str | None] = {}
+
+    def hold_commands(self, sysid: int, reason: str) -> None:
+        self.held[sysid] = reason
+
+    def resume_commands(self, sysid: int) -> None:
+        self.held[sysid] = None
+
+
+def test_handover_control_shows_only_when_this_federated_station_commands(page):
+    """The "hand over to…" control (a module test: no fixture runs the page federated): shown
+    for a drone the station commands when it is federated with neighbours, off while an offer
+    waits; a drone another station commands says which, from the hold `Authority` sets."""
+    holds = _Holds()
+    authority = Authority(":memory:", "river-a", cast(Fleet, holds), guests=[7])
+    authority.take(3, "h0")
+    authority.give(2, "river-b", "h1")
+    fed = {"enabled": True, "station": "river-a", "neighbours": ["river-b"]}
+    cases = [
+        ({"heldReason": holds.held.get(3)}, fed, False, "ready"),
+        ({"heldReason": holds.held.get(3)}, fed, True, "pending"),
+        ({"heldReason": None}, {**fed, "enabled": False}, False, "hidden"),
+        ({"heldReason": None}, None, False, "hidden"),  # not read yet, or an older station
+        ({"heldReason": None}, {**fed, "neighbours": []}, False, "hidden"),
+        ({"heldReason": holds.held[2]}, fed, False, "commanded"),
+        ({"heldReason": holds.held[7]}, fed, False, "commanded"),
+        ({"heldReason": "frames with its system id came from x, not its address"}, fed, False,
+         "ready"),
+    ]  # fmt: skip
+    got = run(page, "handover.js", "arg.map(([v, f, p]) => m.handoverState(v, f, p))", cases)
+    assert got == [c[3] for c in cases]
+    by = run(
+        page, "handover.js", "arg.map((r) => m.commandedBy(r))", [holds.held[2], holds.held[7]]
+    )
+    assert by == ["river-b", ""]
+
+
+@pytest.mark.parametrize(
+    ("result", "words"),
+    [
+        ({"state": "released", "to": "river-b"}, ("已移交", "river-b")),
+        (
+            {"state": "refused", "to": "river-b", "code": "not_heard"},
+            ("拒绝", "收不到", "继续指挥"),
+        ),
+        ({"state": "refused", "to": "river-b", "code": "no_pilot"}, ("无飞手值班",)),
+        ({"state": "refused", "to": "river-b", "code": None}, ("未说明原因",)),
+        ({"state": "timeout", "to": "river-b"}, ("未按时答复", "继续指挥")),
+    ],
+)
+def test_handover_outcome_reads_in_chinese(page, result, words):
+    """The offer's outcome in plain Chinese words, the refusal's code as a reason."""
+    text = run(page, "handover.js", "m.outcomeText(arg)", result)
+    for word in words:
+        assert word in text, text
+    assert not any(c.isascii() and c.isalpha() for c in text.replace("river-b", "")), text

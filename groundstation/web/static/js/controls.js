@@ -1,5 +1,6 @@
 // Pilot controls on the selected vehicle: RTL, land, pause/continue, go to a clicked point at an
-// altitude the pilot sets (with a confirmation and a target mark), dispatch to an incident; and,
+// altitude the pilot sets (with a confirmation and a target mark), dispatch to an incident, hand
+// over to a neighbouring station (handover.js); and,
 // in the patrols tab, start a planned patrol or resume an interrupted one on any drone. A button
 // is enabled only when its command makes sense in the drone's state (controlstate.js); errors
 // read in plain words (errors.js). Only built for pilots and admins.
@@ -12,6 +13,7 @@ import { explainError } from "./errors.js";
 import { commandStates, PILOT_MODES, stateLine } from "./controlstate.js";
 import { modeLabel } from "./modes.js";
 import { L } from "./map.js";
+import { HandoverControl } from "./handover.js";
 
 const GOTO_ALT_M = 40;
 const TAKEOFF_ALT_M = 20;
@@ -48,6 +50,7 @@ export class PilotControls {
     this.takeoffAlt = new Map(); // sysid -> the altitude the pilot set for takeoff
     this.targets = new Map(); // sysid -> go-to target marker
     this.buttons = null; // {key: button} of the rendered controls
+    this.handover = new HandoverControl(store, api); // hand over to a neighbouring station
     store.on("selected", () => this.render());
     store.on("vehicles", () => this.render());
     store.on("incidents", () => this.render());
@@ -162,6 +165,7 @@ export class PilotControls {
         ),
         this.pickingGoto ? h("p", { class: "hint" }, t("controls.goto_hint")) : null,
         h("div", { class: "button-row" }, incidentSelect, buttons.dispatch),
+        this.handover.el,
       ),
     );
     this.updateStates();
@@ -182,6 +186,7 @@ export class PilotControls {
       else el.removeAttribute("title");
       el.dataset.why = why ?? "";
     }
+    this.handover.update(v);
     const line = stateLine(v, this.store);
     this.stateEl.textContent = line.text;
     this.stateEl.dataset.state = line.state;

@@ -14,6 +14,7 @@ const DETAIL_PATTERNS = [
   [/no MAVLink link/i, "err.no_link"],
   [/link lost|not been heard|never heard/i, "err.link_lost"],
   [/no drone|no vehicle can|no free/i, "err.no_drone"],
+  [/does not command vehicle|already being handed over/i, "err.not_commanding"],
 ];
 
 /** The station's error class (``error`` of its JSON answer) -> text key. */
@@ -26,6 +27,7 @@ const ERROR_CLASSES = {
   CommandUnsupported: "err.unsupported",
   UnknownMode: "err.unsupported",
   VehicleHeld: "err.held",
+  FederationOff: "err.federation_off",
   UnknownVehicle: "err.link_lost",
   MissionUploadError: "err.upload",
   MissionVerifyError: "err.upload",
