@@ -155,3 +155,67 @@ async def test_drone_handed_over_between_two_stations(
         ("federation.handover.take", "taken from river-a"),
     ]
     assert ("federation.pause", "done") in steps_b
+
+
+async def test_pilot_hands_a_drone_over_by_hand(
+    broker: Mosquitto, store: CentreStore, tmp_path: Path
+) -> None:
+    """A pilot at river-a (no zone: only by hand) offers its drone to river-b through the API;
+    once river-b hears it signed it accepts, river-a releases it and refuses its own pilot's
+    commands from then on; the centre records river-b in command."""
+    unit_key = secrets.token_hex(32)
+    sim_config = SimConfig(drones=1, listen="udpin:127.0.0.1:0", speedup=5.0, seed=6)
+    neighbours = f'{{"river-b": [{RIVER_B[0]}, {RIVER_B[1]}]}}'
+    async with (
+        running_centre(broker, store),
+        SimFleet(sim_config) as sim,
+        _process(tmp_path / "a", sim.ports[0],
+                 _env(broker, "river-a", unit_key, FEDERATION__NEIGHBOURS=neighbours)) as a,
+        _process(tmp_path / "b", sim.ports[0],
+                 _env(broker, "river-b", unit_key, FEDERATION__GUEST_SYSIDS="[1]",
+                      LINK__SYSTEM_ID="254",
+                      FEDERATION__NEIGHBOURS=f'{{"river-a": {list(LONGYOU_STATION[:2])}}}')) as b,
+        httpx.AsyncClient(base_url=a.url, timeout=30) as client_a,
+        httpx.AsyncClient(base_url=b.url, timeout=30) as client_b,
+    ):  # fmt: skip
+        headers_a, headers_b = await _login(client_a), await _login(client_b)
+        vid_a = a.vehicle_ids[1]
+        r = await client_a.get("/api/federation/neighbours", headers=headers_a)
+        assert r.json() == {"enabled": True, "station": "river-a", "neighbours": ["river-b"]}
+        r = await client_b.post(
+            f"/api/vehicles/{b.vehicle_ids[1]}/handover", json={"to": "river-a"}, headers=headers_b
+        )
+        assert r.status_code == 409, r.text  # river-b does not command it yet
+        outcomes: list[tuple[str, str | None]] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 90
+        while loop.time() < deadline:
+            r = await client_a.post(
+                f"/api/vehicles/{vid_a}/handover", json={"to": "river-b"}, headers=headers_a
+            )
+            assert r.status_code == 202, r.text
+            url = f"/api/vehicles/{vid_a}/handover/{r.json()['id']}"
+            state = r.json()
+            while state["state"] == "offered":
+                await asyncio.sleep(0.3)
+                state = (await client_a.get(url, headers=headers_a)).json()
+            outcomes.append((state["state"], state["code"]))
+            if state["state"] == "released":
+                break
+            assert (state["state"], state["code"]) == ("refused", "not_heard"), state
+            await asyncio.sleep(1)  # river-b has not heard it signed yet: the pilot tries again
+
+        async def taken() -> bool:
+            return await store.commander(1) == "river-b"
+
+        await wait_for(taken, timeout_s=30)
+        r = await client_a.post(f"/api/vehicles/{vid_a}/commands/pause", headers=headers_a)
+        steps_a = await _steps(client_a, headers_a)
+        steps_b = await _steps(client_b, headers_b)
+        log_a = (await client_a.get("/api/audit", headers=headers_a)).json()["data"]
+    assert outcomes[-1] == ("released", None), outcomes
+    assert r.status_code == 409
+    assert "handed over to station river-b" in r.text
+    assert ("federation.handover.release", "released to river-b") in steps_a
+    assert ("federation.handover.take", "taken from river-a") in steps_b
+    assert ("handover", "offered to river-b") in [(e["command"], e["result"]) for e in log_a]
