@@ -365,6 +365,20 @@ def _one(name: str, proxy: LossyProxy, items: list[MissionItem], path: Path, lim
     return asyncio.run(run())
 
 
+def _backends(text: str) -> list[str]:
+    """The autopilots to upload to; anything but sitl and sim is refused (an unknown name used
+    to run our simulator under that name, so a figure could be quoted for the wrong one).
+
+    >>> _backends("sitl,sim")
+    ['sitl', 'sim']
+    """
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - {"sitl", "sim"})
+    if unknown or not names:
+        raise SystemExit(f"--backends: {', '.join(unknown) or text!r}: use sitl, sim or sitl,sim")
+    return names
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-mavproxy", action="store_true", help="skip the MAVProxy baseline")
@@ -376,7 +390,9 @@ def main() -> None:
         action="store_true",
         help="only the lossy-upload table (ArduCopter SITL and/or our simulator)",
     )
-    parser.add_argument("--backends", default="sitl,sim", help="sitl, sim or both")
+    parser.add_argument(
+        "--backends", default="sitl,sim", help="comma-separated: sitl, sim (default both)"
+    )
     parser.add_argument(
         "--clients",
         default="station",
@@ -391,7 +407,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.lossy:
         bench_lossy(
-            args.backends.split(","),
+            _backends(args.backends),
             args.clients.split(","),
             args.size,
             [float(v) for v in args.lossy_losses.split(",")],
