@@ -1,5 +1,5 @@
-"""A throwaway PostgreSQL cluster on loopback for the demo's centre (Debian's packages, as
-installed by scripts/install-system-deps.sh; the centre needs PostGIS).
+"""A throwaway PostgreSQL cluster on loopback for the demo's centre and the tests' stores (Debian's
+packages, as installed by scripts/install-system-deps.sh; the centre needs PostGIS).
 
 ``initdb`` into a folder, ``pg_ctl start`` on a free port with trust authentication on
 127.0.0.1 only, durability off (a demo), and ``pg_ctl stop`` at the end. Run as root, the
@@ -43,8 +43,8 @@ def _free_port() -> int:
 class LocalPostgres:
     """One cluster in `root` (made empty); :meth:`start`, :meth:`stop`, :meth:`url`."""
 
-    def __init__(self, root: Path) -> None:
-        self.bindir = pg_bindir()
+    def __init__(self, root: Path, bindir: Path | None = None) -> None:
+        self.bindir = bindir or pg_bindir()
         self.root = root
         self.data = root / "data"
         self.port = _free_port()
@@ -75,8 +75,9 @@ class LocalPostgres:
             "-l", str(self.root / "log"), "-w", "-t", "60", "start",
         )  # fmt: skip
 
-    def stop(self) -> None:
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (`mode` as pg_ctl's ``-m``: fast, or immediate for a throwaway)."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"

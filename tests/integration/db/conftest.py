@@ -10,12 +10,8 @@ the PostgreSQL tests are skipped, except in CI (``CI=true``), where that is a fa
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
 import shutil
-import socket
-import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -27,62 +23,27 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from groundstation.config import DbSettings
 from groundstation.db.migrate import upgrade_to_head
 from groundstation.db.session import make_async_engine, make_sessionmaker
+from groundstation.demo.local_postgres import LocalPostgres, PostgresMissing, pg_bindir
 
 
 def _pg_bindir() -> Path | None:
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if Path(candidate, "initdb").exists() and Path(candidate, "pg_ctl").exists():
-            return Path(candidate)
-    found = shutil.which("initdb")
-    return Path(found).parent if found and shutil.which("pg_ctl") else None
+    try:
+        return pg_bindir()
+    except PostgresMissing:
+        return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class PgCluster(LocalPostgres):
+    """The demo's throwaway cluster, in a temporary folder that is deleted when it stops."""
 
-
-class PgCluster:
     def __init__(self, bindir: Path) -> None:
-        self.bindir = bindir
-        self.root = Path(tempfile.mkdtemp(prefix="ecopatrol-pg-"))
-        self.data = self.root / "data"
-        self.port = _free_port()
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
-            pg = pwd.getpwnam("postgres")
-            os.chown(self.root, pg.pw_uid, pg.pw_gid)
-            self.as_user = ["runuser", "-u", "postgres", "--"]
+        super().__init__(Path(tempfile.mkdtemp(prefix="ecopatrol-pg-")), bindir)
 
-    def _run(self, *args: str) -> None:
-        cmd = [*self.as_user, *args]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
-
-    def start(self) -> None:
-        self._run(
-            str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
-            "--auth=trust", "--encoding=UTF8", "--no-sync",
-        )  # fmt: skip
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c full_page_writes=off -c synchronous_commit=off"
-        )
-        self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
-            "-l", str(self.root / "log"), "-w", "-t", "60", "start",
-        )  # fmt: skip
-
-    def stop(self) -> None:
+    def stop(self, mode: str = "immediate") -> None:
         try:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+            super().stop(mode)
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def create_database(self) -> str:
         import psycopg
