@@ -117,6 +117,11 @@ class User(Base):
     #: In every token issued; bumped by a logout and a change of password, role or active flag,
     #: which revokes the tokens issued before.
     token_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: Set when an admin resets the password or creates the user with a generated one: until
+    #: the user chooses their own, their tokens allow only that (``api.deps.current_user``).
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class LoginThrottle(Base):
