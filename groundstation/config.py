@@ -13,6 +13,7 @@ for example ``ECOPATROL_DB__URL`` or ``ECOPATROL_LINK__MAVLINK='["udpin://0.0.0.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -435,6 +436,10 @@ class Settings(BaseSettings):
 #: Groups that were settings classes of their own, read from ``ECOPATROL_<GROUP>_<FIELD>``.
 LEGACY_GROUPS = ("patrol", "schedule", "freshness", "reports")
 
+log = logging.getLogger(__name__)
+#: old names already warned about in this process (settings are read more than once)
+_warned: set[str] = set()
+
 
 class _LegacyGroupNames(PydanticBaseSettingsSource):
     """The names the `LEGACY_GROUPS` had before they joined `Settings`, with one underscore
@@ -458,4 +463,12 @@ class _LegacyGroupNames(PydanticBaseSettingsSource):
                 field = upper.removeprefix(prefix).lower()
                 if field in model.model_fields:
                     found.setdefault(group, {})[field] = value
+                    if name not in _warned:
+                        _warned.add(name)
+                        log.warning(
+                            "%s is an old name, still read: rename it %s%s",
+                            name,
+                            f"ECOPATROL_{group.upper()}__",
+                            field.upper(),
+                        )
         return found

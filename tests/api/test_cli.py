@@ -101,9 +101,13 @@ def test_settings_from_environment(env, monkeypatch):
     assert Settings(db=DbSettings(url=None), data_dir=env).resolved().db.is_sqlite
 
 
-def test_groups_keep_their_single_underscore_names(monkeypatch):
+def test_groups_keep_their_single_underscore_names(monkeypatch, caplog):
     """The names the patrol, schedule, freshness and reports groups had as settings classes of
-    their own (ECOPATROL_PATROL_WIND_M_S) are still read; the nested name wins over them."""
+    their own (ECOPATROL_PATROL_WIND_M_S) are still read, each with one warning naming the new
+    name; the nested name wins over them."""
+    from groundstation import config
+
+    monkeypatch.setattr(config, "_warned", set())
     monkeypatch.setenv("ECOPATROL_PATROL_WIND_M_S", "4")
     monkeypatch.setenv("ECOPATROL_PATROL_TURNAROUND_S", "9")
     monkeypatch.setenv("ECOPATROL_PATROL__TURNAROUND_S", "5")
@@ -115,6 +119,14 @@ def test_groups_keep_their_single_underscore_names(monkeypatch):
     assert (s.patrol.wind_m_s, s.patrol.turnaround_s) == (4.0, 5.0)
     assert s.schedule.check_daylight is False
     assert (s.freshness.cell_m, s.reports.poll_s) == (100.0, 7.0)
+    warned = [r.getMessage() for r in caplog.records if "old name" in r.getMessage()]
+    assert (
+        "ECOPATROL_PATROL_WIND_M_S is an old name, still read: rename it ECOPATROL_PATROL__WIND_M_S"
+        in warned
+    )
+    assert len(warned) == 5  # the unknown NO_SUCH_FIELD is not read, so not named
+    Settings()
+    assert len([r for r in caplog.records if "old name" in r.getMessage()]) == 5  # once each
     monkeypatch.setenv("ECOPATROL_PATROL_WIND_LIMIT_M_S", "-1")
     with pytest.raises(ValueError, match="wind_limit_m_s"):
         Settings()
