@@ -11,18 +11,14 @@ caller's `hooks` on them, and undoes it all in reverse at shutdown. A hook is a 
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 
-from groundstation import errors, logredact
+from groundstation import logredact
 from groundstation.api import (
     alerts,
     attachments,
@@ -49,13 +45,11 @@ from groundstation.api import freshness as freshness_api
 from groundstation.api import reports as reports_api
 from groundstation.api import schedules as schedules_api
 from groundstation.api import weather as weather_api
-from groundstation.api.inputs import StrictJsonBodies, json_safe
+from groundstation.api.error_handlers import add_error_handlers
+from groundstation.api.inputs import StrictJsonBodies
 from groundstation.api.limits import MULTIPART_OVERHEAD, BodySizeLimit
 from groundstation.config import Settings
 from groundstation.services import Services, build_services
-from routes.errors import PlanningError
-
-log = logging.getLogger(__name__)
 
 ServicesHook = Callable[[Services], AbstractAsyncContextManager[None]]
 
@@ -82,9 +76,7 @@ def create_app(settings: Settings | None = None, *, hooks: Sequence[ServicesHook
         )
     app.add_middleware(StrictJsonBodies)  # inside the size limit: it reads whole bodies
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_photo_bytes + MULTIPART_OVERHEAD)
-    app.add_exception_handler(errors.GroundStationError, _domain_error)
-    app.add_exception_handler(PlanningError, _domain_error)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+    add_error_handlers(app)
     openapi.install(app)
     app.include_router(fleet_trust.router)  # before vehicles: /api/vehicles/heard is not an id
     for module in (auth, users, vehicles, incidents, attachments, audit, alerts, sites, live, web):
@@ -120,51 +112,6 @@ def _lifespan(
             yield
 
     return lifespan
-
-
-def status_for(exc: errors.GroundStationError | PlanningError) -> int:
-    """The HTTP status a domain error maps to (a plan that cannot be made: 422)."""
-    if isinstance(exc, PlanningError):
-        return 422
-    if isinstance(exc, errors.ServiceError):
-        return exc.status
-    if isinstance(exc, errors.UnknownVehicle):
-        return 404
-    if isinstance(exc, errors.LinkTimeout):
-        return 504
-    if isinstance(exc, errors.CommandError | errors.MissionError | errors.VehicleHeld):
-        return 409
-    if isinstance(exc, errors.UnknownMode | errors.InvalidLinkUrl):
-        return 422
-    return 500
-
-
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.GroundStationError | PlanningError)
-    status = status_for(exc)
-    body: dict[str, object] = {"detail": str(exc), "error": type(exc).__name__}
-    fields = exc.fields if isinstance(exc, errors.ServiceError) else {}
-    if isinstance(exc, PlanningError):
-        fields = exc.details
-    if fields:
-        body["fields"] = {k: v for k, v in fields.items() if _jsonable(v)}
-    if status >= 500:
-        log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    if isinstance(exc, errors.TooManyRequests) and "retry_after_s" in exc.fields:
-        headers["Retry-After"] = str(exc.fields["retry_after_s"])
-    return JSONResponse(json_safe(body), status_code=status, headers=headers or None)
-
-
-async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, but safe to serialise: the input it echoes may hold NaN or surrogates."""
-    assert isinstance(exc, RequestValidationError)
-    detail = json_safe(jsonable_encoder(json_safe(exc.errors())))
-    return JSONResponse({"detail": detail}, status_code=422)
-
-
-def _jsonable(value: object) -> bool:
-    return value is None or isinstance(value, str | int | float | bool | list)
 
 
 def _version() -> str:

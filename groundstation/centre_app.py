@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from groundstation import errors
 from groundstation.api import basemaps, centre_commands, centre_live, centre_routes, web
 from groundstation.api.centre_deps import (
     CentreServices,
@@ -31,7 +29,7 @@ from groundstation.api.centre_deps import (
     current_centre_user,
 )
 from groundstation.api.deps import current_user, get_settings
-from groundstation.app import _domain_error, _invalid_request
+from groundstation.api.error_handlers import add_error_handlers
 from groundstation.config import DbSettings, Settings
 from groundstation.federation.centre import Centre
 from groundstation.federation.feed import CentreFeed
@@ -73,8 +71,7 @@ def create_centre_app(settings: Settings, db_url: str, broker: BrokerLogin | Non
     # the station's base-map routes, for the centre's signed-in users (ECOPATROL_BASEMAP__*)
     app.dependency_overrides[current_user] = current_centre_user
     app.dependency_overrides[basemaps.get_tile_fetcher] = centre_tile_fetcher
-    app.add_exception_handler(errors.GroundStationError, _domain_error)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+    add_error_handlers(app)
     app.include_router(centre_routes.router)  # before web: its /web/config.json says "centre"
     app.include_router(centre_commands.router)
     app.include_router(centre_live.router)

@@ -1,7 +1,7 @@
 """The OpenAPI document describes the error bodies the station really sends.
 
 FastAPI documents only 422 with its own ``HTTPValidationError`` (``detail`` a list). The station
-also answers with its domain errors (``app._domain_error``): ``{"detail": "<text>", "error":
+also answers with its domain errors (``api.error_handlers``): ``{"detail": "<text>", "error":
 "<class>", "fields": {...}}``, with 401, 403, 404, 409, 413, 415, 422, 429 and 504. This adds
 them to every operation that can send them, so a client generated from the document (or
 schemathesis) knows each status and the shape of its body.

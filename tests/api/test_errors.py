@@ -6,7 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from groundstation import errors
-from groundstation.app import create_app, status_for
+from groundstation.api.error_handlers import status_for
+from groundstation.app import create_app
 from routes import errors as planning
 
 
