@@ -1,5 +1,5 @@
-"""Federation fixtures: a real Mosquitto (TLS, logins, ACL) on loopback, and PostgreSQL with
-an empty centre store on it.
+"""Federation fixtures: a real Mosquitto (TLS, logins, ACL) on loopback, PostgreSQL with an
+empty centre store on it, and two station services with a centre (``two_stations``).
 
 Without the ``mosquitto`` binary (Debian package ``mosquitto``, installed by
 scripts/install-system-deps.sh) these tests are skipped, except in CI (``CI=true``), where that
@@ -11,17 +11,26 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.config import DbSettings
 from groundstation.federation.store import CentreStore
+from simulator.base import LONGYOU_STATION
 from tests.integration.db.conftest import (
     PgCluster,
     pg_cluster,  # noqa: F401  # the shared cluster fixture
 )
 from tests.integration.federation.broker import Mosquitto, mosquitto_binary
+from tests.integration.federation.helpers import (
+    RIVER_B_HOME,
+    TwoStations,
+    running_centre,
+    station_service,
+    wait_for,
+)
 
 STATIONS = ("river-a", "river-b")
 
@@ -53,3 +62,22 @@ async def store(pg_cluster: PgCluster) -> AsyncIterator[CentreStore]:  # noqa: F
         yield store
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def two_stations(
+    broker: Mosquitto, store: CentreStore, tmp_path: Path
+) -> AsyncIterator[TwoStations]:
+    """The centre on `store` and ``river-a`` and ``river-b`` joined to it through `broker`,
+    once the centre's store holds all four drones free."""
+    async with (
+        running_centre(broker, store) as centre,
+        station_service(broker, "river-a", tmp_path / "a", home=LONGYOU_STATION, duty=True) as a,
+        station_service(broker, "river-b", tmp_path / "b", home=RIVER_B_HOME, duty=False) as b,
+    ):
+
+        async def four_free() -> bool:
+            return len(await store.nearest_free(*RIVER_B_HOME[:2], limit=10)) == 4
+
+        await wait_for(four_free, timeout_s=60)
+        yield TwoStations(centre, a, b)

@@ -8,36 +8,14 @@ whole outage's worth: what stations sent while the centre was away, or faster th
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-from groundstation.federation.centre import Centre
-from groundstation.federation.station import StationLink
 from groundstation.federation.store import CentreStore
 from tests.integration.federation.broker import Mosquitto
-from tests.integration.federation.helpers import station, wait_for
+from tests.integration.federation.helpers import centre_of, running, station, wait_for
 
 BACKLOG = 1500
-
-
-@contextlib.asynccontextmanager
-async def running(service: Centre | StationLink) -> AsyncIterator[None]:
-    task = asyncio.create_task(service.run())
-    try:
-        await asyncio.wait_for(service.connected.wait(), 20)
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-
-def centre_of(broker: Mosquitto, store: CentreStore) -> Centre:
-    return Centre(
-        store, host="127.0.0.1", port=broker.port, password=broker.logins["centre"],
-        ca_file=broker.ca,
-    )  # fmt: skip
 
 
 async def test_the_centre_gets_a_backlog_beyond_mosquittos_default_queue(

@@ -20,8 +20,7 @@ from groundstation.federation.centre import BATCH_MAX, Centre, take
 from groundstation.federation.protocol import Envelope, event_topic
 from groundstation.federation.store import CentreStore, Stored
 from tests.integration.federation.broker import Mosquitto
-from tests.integration.federation.helpers import station, wait_for
-from tests.integration.federation.test_backlog import centre_of, running
+from tests.integration.federation.helpers import centre_of, running, station, wait_for
 
 
 class Received:

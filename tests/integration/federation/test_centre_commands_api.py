@@ -12,8 +12,7 @@ from groundstation.federation.station import Outcome
 from tests.integration.db.conftest import PgCluster
 from tests.integration.federation.broker import Mosquitto
 from tests.integration.federation.centre_web import broker_login, running_centre_web
-from tests.integration.federation.helpers import station, wait_for
-from tests.integration.federation.test_federation import running
+from tests.integration.federation.helpers import running, station, wait_for
 
 
 async def _dispatch_here(command: Command) -> Outcome:

@@ -3,8 +3,6 @@ its own simulator, carried out (or refused) by its station and recorded at both 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
@@ -12,22 +10,14 @@ from groundstation.federation.centre_dispatch import answer, dispatch
 from groundstation.federation.protocol import DispatchParams
 from groundstation.federation.store import CentreStore
 from simulator.base import LONGYOU_STATION
-from tests.e2e.service.station import ADMIN
-from tests.integration.federation.broker import Mosquitto
-from tests.integration.federation.helpers import wait_for
-from tests.integration.federation.test_two_stations_e2e import (
-    RIVER_B_HOME,
-    running_centre,
-    station,
-)
+from tests.integration.federation.helpers import RIVER_B_HOME, TwoStations, admin_headers, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 async def _audit(url: str) -> list[dict[str, object]]:
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        r = await client.post("/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]})
-        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        headers = await admin_headers(client)
         entries: list[dict[str, object]] = (await client.get("/api/audit", headers=headers)).json()[
             "data"
         ]
@@ -35,7 +25,7 @@ async def _audit(url: str) -> list[dict[str, object]]:
 
 
 async def test_centre_dispatch_carried_out_by_the_nearest_station_or_refused(
-    broker: Mosquitto, store: CentreStore, tmp_path: Path
+    store: CentreStore, two_stations: TwoStations
 ) -> None:
     """An incident 400 m from river-a's dock gets river-a's nearest drone: river-a records the
     incident, arms the drone and sends it (audited as the centre's officer), and the centre's
@@ -45,27 +35,18 @@ async def test_centre_dispatch_carried_out_by_the_nearest_station_or_refused(
         lat_deg=LONGYOU_STATION[0] + 0.0036, lon_deg=LONGYOU_STATION[1], alt_rel_m=30
     )
     near_b = DispatchParams(lat_deg=RIVER_B_HOME[0] + 0.002, lon_deg=RIVER_B_HOME[1])
-    async with (
-        running_centre(broker, store) as centre,
-        station(broker, "river-a", tmp_path / "a", LONGYOU_STATION, duty=True) as a,
-        station(broker, "river-b", tmp_path / "b", RIVER_B_HOME, duty=False),
-    ):
+    centre, a = two_stations.centre, two_stations.a
+    to_a = await dispatch(centre, near_a, "officer-c")
+    to_b = await dispatch(centre, near_b, "officer-c")
+    rec_a = await answer(centre, to_a.command.id, timeout_s=60)
+    rec_b = await answer(centre, to_b.command.id, timeout_s=30)
 
-        async def four_free() -> bool:
-            return len(await store.nearest_free(*RIVER_B_HOME[:2], limit=10)) == 4
+    async def a_flying() -> bool:
+        free = await store.nearest_free(*LONGYOU_STATION[:2], limit=10)
+        return (to_a.station, to_a.command.sysid) not in {(d.station, d.sysid) for d in free}
 
-        await wait_for(four_free, timeout_s=60)
-        to_a = await dispatch(centre, near_a, "officer-c")
-        to_b = await dispatch(centre, near_b, "officer-c")
-        rec_a = await answer(centre, to_a.command.id, timeout_s=60)
-        rec_b = await answer(centre, to_b.command.id, timeout_s=30)
-
-        async def a_flying() -> bool:
-            free = await store.nearest_free(*LONGYOU_STATION[:2], limit=10)
-            return (to_a.station, to_a.command.sysid) not in {(d.station, d.sysid) for d in free}
-
-        await wait_for(a_flying, timeout_s=60)  # its frames show it armed: no longer free
-        audit_a = await _audit(a.url)
+    await wait_for(a_flying, timeout_s=60)  # its frames show it armed: no longer free
+    audit_a = await _audit(a.url)
     assert to_a.station == "river-a"
     assert to_a.distance_m is not None
     assert to_a.distance_m < 1000

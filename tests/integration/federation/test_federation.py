@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -12,33 +11,10 @@ import aiomqtt
 import pytest
 
 from groundstation.federation import mqtt
-from groundstation.federation.centre import Centre
 from groundstation.federation.protocol import Command, Envelope, command_topic, event_topic
-from groundstation.federation.station import StationLink
 from groundstation.federation.store import CentreStore, Stored
 from tests.integration.federation.broker import Mosquitto
-from tests.integration.federation.helpers import station, wait_for
-
-
-@contextlib.asynccontextmanager
-async def running(*services: Centre | StationLink) -> AsyncIterator[None]:
-    async with asyncio.TaskGroup() as tg:
-        tasks = [tg.create_task(s.run()) for s in services]
-        for s in services:
-            async with asyncio.timeout(20):
-                await s.connected.wait()
-        try:
-            yield
-        finally:
-            for t in tasks:
-                t.cancel()
-
-
-def centre_of(broker: Mosquitto, store: CentreStore) -> Centre:
-    return Centre(
-        store, host="127.0.0.1", port=broker.port, password=broker.logins["centre"],
-        ca_file=broker.ca,
-    )  # fmt: skip
+from tests.integration.federation.helpers import centre_of, running, station, wait_for
 
 
 def frame(sysid: int, lat: float, lon: float, *, armed: bool = False) -> dict[str, object]:

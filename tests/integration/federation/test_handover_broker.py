@@ -11,8 +11,7 @@ from groundstation.federation.protocol import Handover
 from groundstation.federation.station import StationLink
 from groundstation.federation.store import CentreStore
 from tests.integration.federation.broker import Mosquitto
-from tests.integration.federation.helpers import station, wait_for
-from tests.integration.federation.test_federation import centre_of, running
+from tests.integration.federation.helpers import centre_of, running, station, wait_for
 
 
 def _desk(link: StationLink, folder: Path, guests: list[int], *, on_duty: bool) -> HandoverDesk:

@@ -4,9 +4,7 @@ Mosquitto, with the centre watching."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,10 +15,14 @@ from groundstation.federation.protocol import Command, DispatchParams
 from groundstation.federation.store import CentreStore
 from simulator.base import LONGYOU_STATION
 from simulator.fleet import SimConfig, SimFleet
-from tests.e2e.service.station import ADMIN, StationProcess
 from tests.integration.federation.broker import Mosquitto
-from tests.integration.federation.helpers import wait_for
-from tests.integration.federation.test_two_stations_e2e import running_centre
+from tests.integration.federation.helpers import (
+    admin_headers,
+    running_centre,
+    station_env,
+    station_process,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -31,33 +33,8 @@ TARGET = (LONGYOU_STATION[0] + 0.0072, LONGYOU_STATION[1])
 
 
 def _env(broker: Mosquitto, name: str, unit_key: str, **more: str) -> dict[str, str]:
-    env = {
-        "ECOPATROL_FEDERATION__ENABLED": "true",
-        "ECOPATROL_FEDERATION__STATION_ID": name,
-        "ECOPATROL_FEDERATION__BROKER_PORT": str(broker.port),
-        "ECOPATROL_FEDERATION__PASSWORD": broker.logins[name],
-        "ECOPATROL_FEDERATION__CA_FILE": str(broker.ca),
-        "ECOPATROL_FEDERATION__FRAME_RATE_HZ": "2",
-        "ECOPATROL_LINK__SIGNING_KEY": unit_key,  # the unit's: both derive the drone's key
-    }
-    env.update({f"ECOPATROL_{k}": v for k, v in more.items()})
-    return env
-
-
-@contextlib.asynccontextmanager
-async def _process(workdir: Path, port: int, env: dict[str, str]) -> AsyncIterator[StationProcess]:
-    await asyncio.to_thread(workdir.mkdir)
-    proc = StationProcess(workdir, [f"udpout:127.0.0.1:{port}"], 1.0, env=env, enrol=[1])
-    await proc.start()
-    try:
-        yield proc
-    finally:
-        await proc.stop()
-
-
-async def _login(client: httpx.AsyncClient) -> dict[str, str]:
-    r = await client.post("/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]})
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    # the unit's signing key: both stations derive the drone's key from it
+    return station_env(broker, name, more={"LINK__SIGNING_KEY": unit_key, **more})
 
 
 async def _steps(client: httpx.AsyncClient, headers: dict[str, str]) -> list[tuple[str, str]]:
@@ -81,7 +58,7 @@ async def test_drone_handed_over_between_two_stations(
     async with (
         running_centre(broker, store) as centre,
         SimFleet(sim_config) as sim,
-        _process(
+        station_process(
             tmp_path / "a",
             sim.ports[0],
             _env(
@@ -92,17 +69,19 @@ async def test_drone_handed_over_between_two_stations(
                 FEDERATION__HANDOVER_MARGIN_M="150",
                 FEDERATION__NEIGHBOURS=f'{{"river-b": [{RIVER_B[0]}, {RIVER_B[1]}]}}',
             ),
+            enrol=[1],
         ) as a,
-        _process(
+        station_process(
             tmp_path / "b",
             sim.ports[0],
             _env(broker, "river-b", unit_key, FEDERATION__GUEST_SYSIDS="[1]",
                  LINK__SYSTEM_ID="254"),
+            enrol=[1],
         ) as b,
         httpx.AsyncClient(base_url=a.url, timeout=30) as client_a,
         httpx.AsyncClient(base_url=b.url, timeout=30) as client_b,
     ):  # fmt: skip
-        headers_a, headers_b = await _login(client_a), await _login(client_b)
+        headers_a, headers_b = await admin_headers(client_a), await admin_headers(client_b)
         vid_a, vid_b = a.vehicle_ids[1], b.vehicle_ids[1]
         # river-b commands nothing of the drone yet: its pilot's button is refused
         r = await client_b.post(f"/api/vehicles/{vid_b}/commands/pause", headers=headers_b)
@@ -169,16 +148,18 @@ async def test_pilot_hands_a_drone_over_by_hand(
     async with (
         running_centre(broker, store),
         SimFleet(sim_config) as sim,
-        _process(tmp_path / "a", sim.ports[0],
-                 _env(broker, "river-a", unit_key, FEDERATION__NEIGHBOURS=neighbours)) as a,
-        _process(tmp_path / "b", sim.ports[0],
-                 _env(broker, "river-b", unit_key, FEDERATION__GUEST_SYSIDS="[1]",
-                      LINK__SYSTEM_ID="254",
-                      FEDERATION__NEIGHBOURS=f'{{"river-a": {list(LONGYOU_STATION[:2])}}}')) as b,
+        station_process(tmp_path / "a", sim.ports[0],
+                        _env(broker, "river-a", unit_key, FEDERATION__NEIGHBOURS=neighbours),
+                        enrol=[1]) as a,
+        station_process(tmp_path / "b", sim.ports[0],
+                        _env(broker, "river-b", unit_key, FEDERATION__GUEST_SYSIDS="[1]",
+                             LINK__SYSTEM_ID="254",
+                             FEDERATION__NEIGHBOURS=f'{{"river-a": {list(LONGYOU_STATION[:2])}}}'),
+                        enrol=[1]) as b,
         httpx.AsyncClient(base_url=a.url, timeout=30) as client_a,
         httpx.AsyncClient(base_url=b.url, timeout=30) as client_b,
     ):  # fmt: skip
-        headers_a, headers_b = await _login(client_a), await _login(client_b)
+        headers_a, headers_b = await admin_headers(client_a), await admin_headers(client_b)
         vid_a = a.vehicle_ids[1]
         r = await client_a.get("/api/federation/neighbours", headers=headers_a)
         assert r.json() == {"enabled": True, "station": "river-a", "neighbours": ["river-b"]}

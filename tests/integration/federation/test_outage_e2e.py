@@ -11,12 +11,9 @@ ones refused), so the station itself notices nothing but a broker it cannot reac
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import sqlite3
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,14 +22,17 @@ import httpx
 import pytest
 import websockets
 
-from groundstation.federation.centre import Centre
 from groundstation.federation.protocol import Envelope
 from groundstation.federation.store import CentreStore
-from simulator.fleet import SimConfig, SimFleet
-from tests.e2e.service.station import ADMIN, StationProcess
+from tests.e2e.service.station import ADMIN
 from tests.integration.federation.broker import Mosquitto
 from tests.integration.federation.cut import CutProxy
-from tests.integration.federation.helpers import wait_for
+from tests.integration.federation.helpers import (
+    outbox_state,
+    running_centre,
+    station_service,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -50,33 +50,6 @@ NEAR_STATION = {
         [119.18029, 29.05210], [119.18023, 29.04940],
     ]],
 }  # fmt: skip
-
-
-@contextlib.asynccontextmanager
-async def flying_station(
-    proxy: CutProxy, broker: Mosquitto, workdir: Path
-) -> AsyncIterator[StationProcess]:
-    """``river-a`` on its own simulated fleet (2 drones), its broker link through `proxy`."""
-    await asyncio.to_thread(workdir.mkdir)
-    config = SimConfig(drones=2, listen="udpin:127.0.0.1:0", speedup=SPEEDUP, seed=3)
-    env = {
-        "ECOPATROL_FEDERATION__ENABLED": "true",
-        "ECOPATROL_FEDERATION__STATION_ID": "river-a",
-        "ECOPATROL_FEDERATION__BROKER_PORT": str(proxy.port),
-        "ECOPATROL_FEDERATION__PASSWORD": broker.logins["river-a"],
-        "ECOPATROL_FEDERATION__CA_FILE": str(broker.ca),
-        "ECOPATROL_FEDERATION__FRAME_RATE_HZ": "2",
-        "ECOPATROL_FEDERATION__RECONNECT_MAX_S": "1",
-    }
-    async with SimFleet(config) as sim:
-        proc = StationProcess(
-            workdir, [f"udpout:127.0.0.1:{sim.ports[0]}"], FACTOR, env=env, enrol=[1, 2]
-        )
-        await proc.start()
-        try:
-            yield proc
-        finally:
-            await proc.stop()
 
 
 class StationFeed:
@@ -105,14 +78,6 @@ def _ts(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-def _outbox(path: Path) -> tuple[int, int]:
-    """(waiting, last seq given) of the station's outbox file, read beside the station."""
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        waiting = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
-        last = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
-    return int(waiting), int(last[0]) if last else 0
-
-
 async def _stored(store: CentreStore) -> list[Envelope]:
     return await store.events("river-a")
 
@@ -128,17 +93,20 @@ async def test_a_cut_link_loses_nothing_of_a_patrol_and_its_incidents(
     coming during the cut."""
     proxy = CutProxy(broker.port)
     await proxy.open()
-    centre = Centre(
-        store, host="127.0.0.1", port=broker.port, password=broker.logins["centre"],
-        ca_file=broker.ca,
-    )  # fmt: skip
-    centre_task = asyncio.create_task(centre.run())
     outbox = tmp_path / "a" / "data" / "federation-outbox.db"
     feed = StationFeed()
-    try:
+    async with running_centre(broker, store) as centre:
         await asyncio.wait_for(centre.connected.wait(), 20 * FACTOR)
         async with (
-            flying_station(proxy, broker, tmp_path / "a") as station,
+            station_service(
+                broker,
+                "river-a",
+                tmp_path / "a",
+                broker_port=proxy.port,
+                speedup=SPEEDUP,
+                factor=FACTOR,
+                more={"FEDERATION__RECONNECT_MAX_S": "1"},
+            ) as station,
             httpx.AsyncClient(base_url=station.url, timeout=30 * FACTOR) as client,
         ):
             r = await client.post(
@@ -189,7 +157,7 @@ async def test_a_cut_link_loses_nothing_of_a_patrol_and_its_incidents(
 
             await wait_for(landed, timeout_s=60 * FACTOR)
             await asyncio.sleep(max(0.0, cut_at + CUT_S - time.time()))
-            waiting, _ = await asyncio.to_thread(_outbox, outbox)
+            waiting, _ = await asyncio.to_thread(outbox_state, outbox)
             assert waiting > 0, "the station kept its events while cut off"
             assert not any(cut_at + 0.5 <= e.at.timestamp() for e in await _stored(store))
             await proxy.open(proxy.port)
@@ -197,16 +165,13 @@ async def test_a_cut_link_loses_nothing_of_a_patrol_and_its_incidents(
 
             # --- back ----------------------------------------------------------------------
             async def drained() -> bool:
-                waiting, last = await asyncio.to_thread(_outbox, outbox)
+                waiting, last = await asyncio.to_thread(outbox_state, outbox)
                 return waiting == 0 and [e.seq for e in await _stored(store)][-1:] == [last]
 
             await wait_for(drained, timeout_s=60 * FACTOR)
-            last = (await asyncio.to_thread(_outbox, outbox))[1]
+            last = (await asyncio.to_thread(outbox_state, outbox))[1]
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
-    finally:
-        centre_task.cancel()
-        await asyncio.gather(centre_task, return_exceptions=True)
 
     events = await _stored(store)  # (the station went on sending until it stopped)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))  # none lost/twice/moved

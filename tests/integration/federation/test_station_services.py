@@ -15,7 +15,6 @@ from groundstation.api import live
 from groundstation.api.site_deps import freshness_service
 from groundstation.config import DbSettings, FederationSettings, Settings
 from groundstation.db.models import AuditEntry
-from groundstation.federation.centre import Centre
 from groundstation.federation.protocol import Command
 from groundstation.federation.spatial import merged_freshness
 from groundstation.federation.store import CentreStore
@@ -23,7 +22,7 @@ from groundstation.freshness.geojson import freshness_geojson
 from groundstation.services import build_services
 from groundstation.telemetry.events import alert
 from tests.integration.federation.broker import Mosquitto
-from tests.integration.federation.helpers import wait_for
+from tests.integration.federation.helpers import running_centre, wait_for
 
 
 def station_settings(broker: Mosquitto, tmp_path: Path) -> Settings:
@@ -48,12 +47,7 @@ async def test_station_services_forward_events_and_audit_centre_commands(
     """With federation on, a hub alert reaches the centre's store, and a centre RTL for a
     vehicle the station does not have is refused, in the station's chain and at the centre."""
     settings = station_settings(broker, tmp_path)
-    centre = Centre(
-        store, host="127.0.0.1", port=broker.port, password=broker.logins["centre"],
-        ca_file=broker.ca,
-    )  # fmt: skip
-    centre_task = asyncio.create_task(centre.run())
-    try:
+    async with running_centre(broker, store) as centre:
         sources = live.default_snapshot_sources()
         async with build_services(settings, snapshot_sources=sources) as services:
             assert services.federation is not None
@@ -82,9 +76,6 @@ async def test_station_services_forward_events_and_audit_centre_commands(
                         select(AuditEntry).where(AuditEntry.command == "federation.rtl")
                     )
                 ).all()
-    finally:
-        centre_task.cancel()
-        await asyncio.gather(centre_task, return_exceptions=True)
     record = await store.command(command.id)
     assert record is not None
     assert (record.result, record.reason) == ("refused", "the station has no fleet")
@@ -105,31 +96,25 @@ async def test_station_freshness_reaches_the_centre_merged_map(
     settings = station_settings(broker, tmp_path)
     fed = settings.federation.model_copy(update={"freshness_every_s": 0.2})
     settings = settings.model_copy(update={"federation": fed})
-    centre = Centre(
-        store, host="127.0.0.1", port=broker.port, password=broker.logins["centre"],
-        ca_file=broker.ca,
-    )  # fmt: skip
-    centre_task = asyncio.create_task(centre.run())
-    try:
-        async with build_services(settings, snapshot_sources={}) as services:
-            assert "federation freshness" in set(services.tasks.names())
-            assert services.federation is not None
-            await asyncio.wait_for(services.federation.link.connected.wait(), 20)
-            await asyncio.wait_for(centre.connected.wait(), 20)
+    async with (
+        running_centre(broker, store) as centre,
+        build_services(settings, snapshot_sources={}) as services,
+    ):
+        assert "federation freshness" in set(services.tasks.names())
+        assert services.federation is not None
+        await asyncio.wait_for(services.federation.link.connected.wait(), 20)
+        await asyncio.wait_for(centre.connected.wait(), 20)
 
-            async def sent() -> bool:
-                return any(e.kind == "freshness" for e in await store.events("river-a"))
+        async def sent() -> bool:
+            return any(e.kind == "freshness" for e in await store.events("river-a"))
 
-            await wait_for(sent)
-            async with services.sessions() as session:  # the grid the publisher built
-                service = await freshness_service(services, session)
-            frame = services.freshness.frame
-            assert frame is not None
-            station_fc = freshness_geojson(service.grid, frame, now_s=time.time())
-            await asyncio.sleep(1.0)  # five more rounds: nothing changed, nothing sent
-    finally:
-        centre_task.cancel()
-        await asyncio.gather(centre_task, return_exceptions=True)
+        await wait_for(sent)
+        async with services.sessions() as session:  # the grid the publisher built
+            service = await freshness_service(services, session)
+        frame = services.freshness.frame
+        assert frame is not None
+        station_fc = freshness_geojson(service.grid, frame, now_s=time.time())
+        await asyncio.sleep(1.0)  # five more rounds: nothing changed, nothing sent
     assert [e.kind for e in await store.events("river-a")].count("freshness") == 1
     merged = await merged_freshness(store.engine)
     assert [f["properties"]["class"] for f in merged["features"]] == ["never"]  # no flights
