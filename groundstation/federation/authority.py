@@ -92,10 +92,8 @@ class Authority:
             return
         if commander == self.station:
             self.fleet.resume_commands(sysid)
-        elif commander is None:
-            self.fleet.hold_commands(sysid, "commanded by another station")
         else:
-            self.fleet.hold_commands(sysid, f"handed over to station {commander}")
+            self.fleet.hold_commands(sysid, commander)
 
     def close(self) -> None:
         self._db.close()

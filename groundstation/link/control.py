@@ -7,7 +7,8 @@ observer GCS as one that receives telemetry and reads parameters and the mission
 nothing. ArduPilot does not implement operator control, so a station enforces it on its own
 side: :meth:`groundstation.link.fleet.Link.send_to` refuses a message for which
 :func:`commands_vehicle` is true while the fleet holds the vehicle's commands
-(``Fleet.hold_commands``), and lets the watching ones through.
+(``Fleet.hold_commands``, one :class:`CommandHold` per vehicle, which says who commands it),
+and lets the watching ones through.
 
 >>> from pymavlink.dialects.v20 import ardupilotmega as m
 >>> mav = m.MAVLink(None, 255, 190)
@@ -24,6 +25,8 @@ True
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
@@ -69,3 +72,24 @@ def commands_vehicle(msg: MavMessage) -> bool:
     if msgid in _COMMAND_MESSAGES:
         return int(msg.command) not in WATCHING_COMMANDS
     return msgid not in WATCHING_MESSAGES
+
+
+@dataclass(frozen=True, slots=True)
+class CommandHold:
+    """Another station commands a vehicle, so this one only watches it; `commander` is that
+    station's id, or None when not known which (a guest never handed to this station).
+
+    >>> CommandHold("river-b").reason
+    'handed over to station river-b'
+    >>> CommandHold(None).reason
+    'commanded by another station'
+    """
+
+    commander: str | None
+
+    @property
+    def reason(self) -> str:
+        """Why the vehicle's commands are refused, in words (``VehicleHeld``'s text)."""
+        if self.commander is None:
+            return "commanded by another station"
+        return f"handed over to station {self.commander}"

@@ -28,7 +28,7 @@ from groundstation.link.admission import MAX_HEARD, AddressGuard, Admission, Hea
 from groundstation.link.camera import PhotoTaken
 from groundstation.link.codec import CodecStats, Decoder, Encoder, MavMessage
 from groundstation.link.command_protocol import CommandTiming
-from groundstation.link.control import commands_vehicle
+from groundstation.link.control import CommandHold, commands_vehicle
 from groundstation.link.handle import DEFAULT_STREAMS_HZ, VehicleHandle
 from groundstation.link.mission_client import MissionTiming
 from groundstation.link.signing import SigningClock, SigningConfig, Verdict, is_signed
@@ -369,8 +369,8 @@ class Link:
         """Send ``msg`` to the vehicle, signed with its key; :class:`VehicleHeld` if held (a
         vehicle another station commands gets only the messages that watch it)."""
         hold = self.link_hold_reason(vehicle.sysid, enrolment=enrolment)
-        if hold is None and commands_vehicle(msg):
-            hold = self.fleet.command_holds.get(vehicle.sysid)
+        if hold is None and commands_vehicle(msg) and vehicle.sysid in self.fleet.command_holds:
+            hold = self.fleet.command_holds[vehicle.sysid].reason
         if hold is not None:
             raise VehicleHeld(vehicle.sysid, hold)
         data = self._encode(msg, vehicle.sysid)
@@ -381,9 +381,10 @@ class Link:
     def hold_reason(self, sysid: int, *, enrolment: bool = False) -> str | None:
         """Why no command may be sent to ``sysid`` now (another station commands it, its
         address changed, it is not enrolled), or None."""
-        return self.fleet.command_holds.get(sysid) or self.link_hold_reason(
-            sysid, enrolment=enrolment
-        )
+        held = self.fleet.command_holds.get(sysid)
+        if held is not None:
+            return held.reason
+        return self.link_hold_reason(sysid, enrolment=enrolment)
 
     def link_hold_reason(self, sysid: int, *, enrolment: bool = False) -> str | None:
         """Why the link sends ``sysid`` nothing but what watches it: an address change, not
@@ -508,9 +509,9 @@ class Fleet:
         self.bus = EventBus()
         self.admission = admission or Admission()
         self.heard: dict[int, HeardSystem] = {}  # systems heard but not admitted, by sysid
-        #: vehicles another station commands (handed over, or never ours), and why: only
+        #: vehicles another station commands (handed over, or never ours), and which: only
         #: messages that watch them are sent (groundstation.link.control)
-        self.command_holds: dict[int, str] = {}
+        self.command_holds: dict[int, CommandHold] = {}
         self._vehicles: dict[int, VehicleHandle] = {}
         self._link_of: dict[int, Link] = {}
         self.links: list[Link] = []
@@ -537,9 +538,10 @@ class Fleet:
         if self._appeared is not None:
             self._appeared.set()
 
-    def hold_commands(self, sysid: int, reason: str) -> None:
-        """Send vehicle ``sysid`` no more commands (another station commands it): `reason`."""
-        self.command_holds[sysid] = reason
+    def hold_commands(self, sysid: int, commander: str | None) -> None:
+        """Send vehicle ``sysid`` no more commands: station `commander` commands it (None:
+        another station, not known which)."""
+        self.command_holds[sysid] = CommandHold(commander)
 
     def resume_commands(self, sysid: int) -> None:
         """This station commands vehicle ``sysid`` (again)."""

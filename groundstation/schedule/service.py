@@ -374,11 +374,12 @@ class ScheduleService:
         except GroundStationError:
             return Candidate(v.id, v.name, connected=False, busy_with=busy)
         state = handle.state
+        hold = bridge.fleet.command_holds.get(v.sysid)  # another station commands it
         return Candidate(
             v.id, v.name, connected=not handle.is_lost, busy_with=busy,
             battery_pct=state.battery_pct, system_status=state.system_status, armed=state.armed,
             wind_speed_m_s=state.wind_speed_m_s, wind_dir_deg=state.wind_dir_deg,
-            held=bridge.fleet.command_holds.get(v.sysid),
+            held=hold.reason if hold is not None else None,
         )  # fmt: skip
 
 

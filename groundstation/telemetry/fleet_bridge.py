@@ -36,7 +36,12 @@ from groundstation.link.vehicle import flight_time_s
 from groundstation.signing_keys import key_for, station_key
 from groundstation.telemetry.events import AlertLevel, alert, vehicle_frame
 from groundstation.telemetry.hub import Hub, LiveMessage
-from groundstation.telemetry.messages import HeardVehicle, VehicleFrame, VehicleSafety
+from groundstation.telemetry.messages import (
+    CommandedBy,
+    HeardVehicle,
+    VehicleFrame,
+    VehicleSafety,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,7 @@ def frame_of(
     name: str | None,
     security: Mapping[str, Any] | None = None,
     safety: VehicleSafety | None = None,
+    commanded_by: CommandedBy | None = None,
 ) -> VehicleFrame:
     """The ``vehicle.frame`` payload of a vehicle state; ValueError (pydantic's ValidationError)
     if a value is not strict JSON (NaN) or out of its range.
@@ -107,6 +113,7 @@ def frame_of(
             "wind_dir_deg": state.wind_dir_deg,
             "radio_rssi_pct": state.radio_rssi_pct,
             "radio_remrssi_pct": state.radio_remrssi_pct,
+            "commanded_by": commanded_by,
         }
     )
 
@@ -182,7 +189,10 @@ class FleetBridge:
                         self.hub.publish(_bad_telemetry_alert(st, name))
                 vid = self.vehicle_ids.get(sysid, vehicle_id)
                 try:
-                    frame = frame_of(st, vid, name, self.security_of(sysid), self.safety_for(sysid))
+                    frame = frame_of(
+                        st, vid, name, self.security_of(sysid), self.safety_for(sysid),
+                        self.commanded_by(sysid),
+                    )  # fmt: skip
                 except ValueError as exc:  # not JSON (NaN): a value the link's checks missed
                     log.error("vehicle %d: frame not published: %s", sysid, exc)
                 else:
@@ -222,6 +232,12 @@ class FleetBridge:
         """The safety watch's margin of `sysid` (None: no watch, or no margin)."""
         return self.safety_of(sysid) if self.safety_of is not None else None
 
+    def commanded_by(self, sysid: int) -> CommandedBy | None:
+        """The station that commands `sysid` when it is not this one (the fleet's command
+        hold), or None when this station does."""
+        hold = self.fleet.command_holds.get(sysid)
+        return None if hold is None else CommandedBy(station=hold.commander)
+
     def security_of(self, sysid: int) -> dict[str, Any] | None:
         """The link guard's view of a vehicle (address, hold, dropped frames), if it is heard."""
         try:
@@ -249,12 +265,14 @@ class FleetBridge:
             vid, name = self.vehicle_ids.get(sysid), self.names.get(sysid)
             try:
                 security, safety = self.security_of(sysid), self.safety_for(sysid)
-                out.append(frame_of(handle.state, vid, name, security, safety))
+                by = self.commanded_by(sysid)
+                out.append(frame_of(handle.state, vid, name, security, safety, by))
             except ValueError as exc:  # as in _vehicle: a value the link's checks missed
                 log.error("vehicle %d: left out of the snapshot: %s", sysid, exc)
         for row in await session.scalars(select(Vehicle).order_by(Vehicle.sysid)):
             if row.sysid not in heard:
-                out.append(VehicleFrame.offline(row.sysid, row.id, row.name))
+                by = self.commanded_by(row.sysid)
+                out.append(VehicleFrame.offline(row.sysid, row.id, row.name, by))
         return out
 
 

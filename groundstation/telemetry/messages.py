@@ -87,6 +87,15 @@ class VehicleSafety(WireModel):
     pnr_lon_deg: float | None = None
 
 
+class CommandedBy(WireModel):
+    """Another station commands the vehicle (handed over to it, or a guest of this station
+    never handed here): this station only watches it (docs/federation.md, Handover)."""
+
+    station: str | None = Field(
+        description="the commanding station's id; null: another station, not known which"
+    )
+
+
 class VehicleFrame(WireModel):
     """A vehicle's latest state (``vehicle.frame``, an entry of ``vehicle.frames`` and of the
     snapshot's ``vehicles``). Null: not known (never heard, or not sent by the vehicle)."""
@@ -127,9 +136,20 @@ class VehicleFrame(WireModel):
         None, description="RADIO_STATUS (sent with the vehicle's system id) local signal, %"
     )
     radio_remrssi_pct: float | None = Field(None, description="RADIO_STATUS remote signal, %")
+    commanded_by: CommandedBy | None = Field(
+        None,
+        description="another station commands the vehicle (this one sends it only what "
+        "watches it); null: this station commands it",
+    )
 
     @classmethod
-    def offline(cls, sysid: int, vehicle_id: int | None, name: str | None) -> VehicleFrame:
+    def offline(
+        cls,
+        sysid: int,
+        vehicle_id: int | None,
+        name: str | None,
+        commanded_by: CommandedBy | None = None,
+    ) -> VehicleFrame:
         """A registered vehicle the station has not heard (or has no link to hear it with)."""
         return cls(
             sysid=sysid,
@@ -162,6 +182,7 @@ class VehicleFrame(WireModel):
             wind_dir_deg=None,
             radio_rssi_pct=None,
             radio_remrssi_pct=None,
+            commanded_by=commanded_by,
         )
 
 

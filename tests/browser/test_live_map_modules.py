@@ -8,17 +8,19 @@ from typing import cast
 
 import pytest
 from shapely.geometry import box
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from geodata.crs import LocalFrame
 from groundstation import reasons
 from groundstation.federation.authority import Authority
 from groundstation.freshness.geojson import freshness_geojson
 from groundstation.freshness.grid import FreshnessGrid
-from groundstation.link import Fleet
+from groundstation.link import Fleet, LinkConfig
 from groundstation.link.health import LinkHealth
 from groundstation.link.vehicle import Position, VehicleState
 from groundstation.telemetry.events import vehicle_frame, wire_texts
-from groundstation.telemetry.fleet_bridge import frame_of
+from groundstation.telemetry.fleet_bridge import FleetBridge, frame_of
+from groundstation.telemetry.hub import Hub
 from tests.browser.pages import log_in, open_page
 from tests.browser.station import LiveStation
 
@@ -116,7 +118,7 @@ def test_a_station_frame_is_read_field_by_field(page):
         "lossPct": 25.0,
         "landedState": "undefined",
         "safety": None,
-        "heldReason": None,
+        "commandedBy": None,
     }
 
 
@@ -361,45 +363,42 @@ def test_reasons_read_in_chinese_from_their_code(page, reason, words):
     assert not any(c.isascii() and c.isalpha() for c in text), text
 
 
-class _Holds:
-    """What `Authority` tells the fleet: the hold reason per vehicle (the live frame's)."""
-
-    def __init__(self) -> None:
-        self.held: dict[int, str | None] = {}
-
-    def hold_commands(self, sysid: int, reason: str) -> None:
-        self.held[sysid] = reason
-
-    def resume_commands(self, sysid: int) -> None:
-        self.held[sysid] = None
-
-
 def test_handover_control_shows_only_when_this_federated_station_commands(page):
     """The "hand over to…" control (a module test: no fixture runs the page federated): shown
     for a drone the station commands when it is federated with neighbours, off while an offer
-    waits; a drone another station commands says which, from the hold `Authority` sets."""
-    holds = _Holds()
-    authority = Authority(":memory:", "river-a", cast(Fleet, holds), guests=[7])
+    waits; a drone another station commands says which, read from the ``commanded_by`` of the
+    frames the fleet bridge makes from the holds `Authority` sets on the fleet."""
+    fleet = Fleet([LinkConfig("udpin:127.0.0.1:0")], lost_after_s=1.0)  # never entered
+    authority = Authority(":memory:", "river-a", fleet, guests=[7])
     authority.take(3, "h0")
     authority.give(2, "river-b", "h1")
+    bridge = FleetBridge(fleet, Hub(queue_size=4), cast(async_sessionmaker[AsyncSession], None))
+    frames = {
+        sysid: vehicle_frame(
+            frame_of(VehicleState(sysid=sysid, compid=1), sysid, f"drone-{sysid}",
+                     commanded_by=bridge.commanded_by(sysid))
+        ).data
+        for sysid in (2, 3, 7)
+    }  # fmt: skip
+    assert [frames[s]["commanded_by"] for s in (2, 3, 7)] == [
+        {"station": "river-b"}, None, {"station": None},
+    ]  # fmt: skip
+    v = run(page, "store.js", "Object.fromEntries(Object.entries(arg).map(([s, f]) => "
+            "[s, m.vehicleFromFrame(f)]))", frames)  # fmt: skip
     fed = {"enabled": True, "station": "river-a", "neighbours": ["river-b"]}
     cases = [
-        ({"heldReason": holds.held.get(3)}, fed, False, "ready"),
-        ({"heldReason": holds.held.get(3)}, fed, True, "pending"),
-        ({"heldReason": None}, {**fed, "enabled": False}, False, "hidden"),
-        ({"heldReason": None}, None, False, "hidden"),  # not read yet, or an older station
-        ({"heldReason": None}, {**fed, "neighbours": []}, False, "hidden"),
-        ({"heldReason": holds.held[2]}, fed, False, "commanded"),
-        ({"heldReason": holds.held[7]}, fed, False, "commanded"),
-        ({"heldReason": "frames with its system id came from x, not its address"}, fed, False,
-         "ready"),
-    ]  # fmt: skip
+        (v["3"], fed, False, "ready"),
+        (v["3"], fed, True, "pending"),
+        (v["3"], {**fed, "enabled": False}, False, "hidden"),
+        (v["3"], None, False, "hidden"),  # not read yet, or an older station
+        (v["3"], {**fed, "neighbours": []}, False, "hidden"),
+        (v["2"], fed, False, "commanded"),
+        (v["7"], fed, False, "commanded"),
+    ]
     got = run(page, "handover.js", "arg.map(([v, f, p]) => m.handoverState(v, f, p))", cases)
     assert got == [c[3] for c in cases]
-    by = run(
-        page, "handover.js", "arg.map((r) => m.commandedBy(r))", [holds.held[2], holds.held[7]]
-    )
-    assert by == ["river-b", ""]
+    by = run(page, "handover.js", "arg.map((v) => m.commandedBy(v))", [v["2"], v["7"], v["3"]])
+    assert by == ["river-b", "", None]
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from groundstation.link.health import LinkHealth
 from groundstation.link.vehicle import Position, VehicleState
 from groundstation.telemetry.events import vehicle_frame, wire_texts
 from groundstation.telemetry.fleet_bridge import frame_of
-from groundstation.telemetry.messages import VehicleFrame
+from groundstation.telemetry.messages import CommandedBy, VehicleFrame
 
 STATIC = Path(__file__).resolve().parents[2] / "groundstation" / "web" / "static"
 ORIGIN = "http://page.test"
@@ -103,8 +103,9 @@ def test_every_vehicle_field_the_page_reads_is_in_the_schema(page):
         frame_of(LIVE, vehicle_id=11, name="drone-3"),
         VehicleFrame.offline(4, vehicle_id=12, name="drone-4"),
         frame_of(VehicleState(sysid=5, compid=1), vehicle_id=None, name=None),
+        frame_of(LIVE, 11, "drone-3", commanded_by=CommandedBy(station="river-b")),
     ],
-    ids=["live", "offline", "heard-no-position"],
+    ids=["live", "offline", "heard-no-position", "commanded-elsewhere"],
 )
 def test_a_frame_from_the_models_is_read_field_by_field(page, frame):
     """The page's vehicle is the frame's values, each at the path the page lists for it."""

@@ -4,17 +4,20 @@ Mosquitto, with the centre watching."""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 
 from groundstation.federation.centre_dispatch import answer, dispatch
 from groundstation.federation.protocol import Command, DispatchParams
 from groundstation.federation.store import CentreStore
 from simulator.base import LONGYOU_STATION
 from simulator.fleet import SimConfig, SimFleet
+from tests.e2e.service.station import StationProcess
 from tests.integration.federation.broker import Mosquitto
 from tests.integration.federation.helpers import (
     admin_headers,
@@ -35,6 +38,16 @@ TARGET = (LONGYOU_STATION[0] + 0.0072, LONGYOU_STATION[1])
 def _env(broker: Mosquitto, name: str, unit_key: str, **more: str) -> dict[str, str]:
     # the unit's signing key: both stations derive the drone's key from it
     return station_env(broker, name, more={"LINK__SIGNING_KEY": unit_key, **more})
+
+
+async def _commanded_by(station: StationProcess, headers: dict[str, str]) -> object:
+    """The ``commanded_by`` of drone 1 in the station's live snapshot (what its page reads)."""
+    token = headers["Authorization"].removeprefix("Bearer ")
+    async with websockets.connect(f"{station.ws_url}?token={token}") as ws:
+        snapshot = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert snapshot["type"] == "snapshot"
+    (drone,) = [v for v in snapshot["data"]["vehicles"] if v["sysid"] == 1]
+    return drone["commanded_by"]
 
 
 async def _steps(client: httpx.AsyncClient, headers: dict[str, str]) -> list[tuple[str, str]]:
@@ -141,7 +154,8 @@ async def test_pilot_hands_a_drone_over_by_hand(
 ) -> None:
     """A pilot at river-a (no zone: only by hand) offers its drone to river-b through the API;
     once river-b hears it signed it accepts, river-a releases it and refuses its own pilot's
-    commands from then on; the centre records river-b in command."""
+    commands from then on; the centre records river-b in command; each station's live frames
+    say who commands the drone when it does not (what the page's handover control shows)."""
     unit_key = secrets.token_hex(32)
     sim_config = SimConfig(drones=1, listen="udpin:127.0.0.1:0", speedup=5.0, seed=6)
     neighbours = f'{{"river-b": [{RIVER_B[0]}, {RIVER_B[1]}]}}'
@@ -167,6 +181,7 @@ async def test_pilot_hands_a_drone_over_by_hand(
             f"/api/vehicles/{b.vehicle_ids[1]}/handover", json={"to": "river-a"}, headers=headers_b
         )
         assert r.status_code == 409, r.text  # river-b does not command it yet
+        guest_b = await _commanded_by(b, headers_b)
         outcomes: list[tuple[str, str | None]] = []
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 90
@@ -190,11 +205,13 @@ async def test_pilot_hands_a_drone_over_by_hand(
             return await store.commander(1) == "river-b"
 
         await wait_for(taken, timeout_s=30)
+        given_a, taken_b = await _commanded_by(a, headers_a), await _commanded_by(b, headers_b)
         r = await client_a.post(f"/api/vehicles/{vid_a}/commands/pause", headers=headers_a)
         steps_a = await _steps(client_a, headers_a)
         steps_b = await _steps(client_b, headers_b)
         log_a = (await client_a.get("/api/audit", headers=headers_a)).json()["data"]
     assert outcomes[-1] == ("released", None), outcomes
+    assert (guest_b, given_a, taken_b) == ({"station": None}, {"station": "river-b"}, None)
     assert r.status_code == 409
     assert "handed over to station river-b" in r.text
     assert ("federation.handover.release", "released to river-b") in steps_a

@@ -20,7 +20,7 @@ async def test_held_vehicle_is_watched_but_not_commanded() -> None:
         async with FakeVehicleEndpoint(autopilot, fleet.links[0].local_address):
             await fleet.wait_for_vehicles(1, timeout_s=5)
             vehicle = fleet.vehicle(4)
-            fleet.hold_commands(4, "handed over to station river-b")
+            fleet.hold_commands(4, "river-b")
             assert fleet.links[0].hold_reason(4) == "handed over to station river-b"
             with pytest.raises(VehicleHeld, match="handed over to station river-b"):
                 await vehicle.rtl()

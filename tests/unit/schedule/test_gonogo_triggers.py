@@ -11,6 +11,7 @@ import pytest
 
 from groundstation.db.models import Vehicle
 from groundstation.errors import InvalidRequest
+from groundstation.link.control import CommandHold
 from groundstation.link.vehicle import VehicleState
 from groundstation.schedule.gonogo import Candidate, check_daylight, check_wind, pick_drone
 from groundstation.schedule.service import ScheduleService
@@ -80,7 +81,7 @@ def test_candidate_carries_the_vehicles_wind_from_the_link_state():
 def test_a_drone_another_station_commands_is_no_candidate():
     """A drone whose commands the link holds for another station is not picked, and says why."""
     handle = SimpleNamespace(state=VehicleState(7, 1, battery_pct=99.0), is_lost=False)
-    fleet = SimpleNamespace(command_holds={7: "commanded by another station"})
+    fleet = SimpleNamespace(command_holds={7: CommandHold(None)})
     bridge = SimpleNamespace(handle_of=lambda sysid: handle, fleet=fleet)
     service = ScheduleService(None, None, SimpleNamespace(bridge=bridge))  # type: ignore[arg-type]
     c = service._candidate(Vehicle(id=3, sysid=7, name="d7"), None)

@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.db.models import AuditEntry, Base, Vehicle
 from groundstation.db.session import make_sessionmaker
+from groundstation.federation.authority import Authority
 from groundstation.link import Fleet, LinkConfig
 from groundstation.link.admission import Admission
 from groundstation.link.testing import FakeAutopilot, FakeVehicleEndpoint
 from groundstation.telemetry.fleet_bridge import FleetBridge
 from groundstation.telemetry.hub import Hub
+from groundstation.telemetry.messages import CommandedBy
 
 
 async def next_of(client, kind: str, timeout_s: float = 20.0):
@@ -90,3 +92,47 @@ async def test_bridge_registers_publishes_frames_and_link_alerts(tmp_path):
     assert by_sysid[7]["link"]["status"] == "lost"
     assert by_sysid[9]["link"] == {"status": "offline"}
     assert by_sysid[9]["name"] == "heron-9"
+
+
+async def test_frames_say_which_station_commands_a_held_vehicle(tmp_path):
+    """A drone handed over to river-b goes out with ``commanded_by`` river-b (its commands held
+    by `Authority`), a registered guest never heard is an offline frame commanded by a station
+    not known, and once the drone is taken back its frames say null (this station commands)."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as s:
+        s.add_all([Vehicle(sysid=7, name="drone-7"), Vehicle(sysid=9, name="guest-9")])
+        await s.commit()
+    hub = Hub(queue_size=64)
+    client = hub.subscribe()
+    fleet = Fleet([LinkConfig("udpin:127.0.0.1:0")], lost_after_s=5.0)
+    authority = Authority(":memory:", "river-a", fleet, guests=[9])
+    async with fleet:
+        bridge = FleetBridge(fleet, hub, sessions)
+        task = asyncio.create_task(bridge.run())
+        port = fleet.links[0].local_address[1]
+        async with FakeVehicleEndpoint(FakeAutopilot(7), ("127.0.0.1", port)):
+            frame = await next_of(client, "vehicle.frame")
+            assert frame.data["commanded_by"] is None
+            authority.give(7, "river-b", "h1")
+            async with asyncio.timeout(10):
+                while frame.data["commanded_by"] is None:
+                    frame = await next_of(client, "vehicle.frame")
+            assert frame.data["commanded_by"] == {"station": "river-b"}
+            async with sessions() as s:
+                snap = {v.sysid: v for v in await bridge.snapshot_vehicles(s)}
+            authority.take(7, "h2")
+            async with asyncio.timeout(10):
+                while frame.data["commanded_by"] is not None:
+                    frame = await next_of(client, "vehicle.frame")
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    authority.close()
+    await engine.dispose()
+    assert snap[7].commanded_by == CommandedBy(station="river-b")
+    assert snap[7].link.status in ("ok", "degraded")
+    assert snap[9].link.status == "offline"
+    assert snap[9].commanded_by == CommandedBy(station=None)

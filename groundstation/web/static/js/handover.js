@@ -2,7 +2,7 @@
 // a station picker and a button in the pilot's flight controls, shown only when the station is
 // federated, has neighbours and commands the drone; the outcome (handed over, refused and why,
 // no answer) in plain words. A drone another station commands says which one instead, read
-// from its live frame's command hold ("handed over to station river-b").
+// from its live frame's ``commanded_by``.
 import { h, clear, toast } from "./dom.js";
 import { t } from "./i18n.js";
 import { confirmDialog } from "./dialog.js";
@@ -19,20 +19,19 @@ const POLL_MS = 1000;
 const POLL_MAX = 60; // the station's deadline is 10 s by default: a minute is plenty
 const CODES = new Set(["no_pilot", "expired", "not_heard", "conflict"]);
 
-/** The station that commands the drone when it is not this one: its id, "" when not known
- * which, or null when this station commands it (from the frame's ``held_reason``). */
-export function commandedBy(heldReason) {
-  if (typeof heldReason !== "string") return null;
-  const named = /^handed over to station ([a-z0-9][a-z0-9-]*)$/.exec(heldReason);
-  if (named) return named[1];
-  return heldReason === "commanded by another station" ? "" : null;
+/** The station that commands drone `v` when it is not this one: its id, "" when not known
+ * which, or null when this station commands it (the frame's ``commanded_by``). */
+export function commandedBy(v) {
+  const by = v?.commandedBy;
+  if (!by) return null;
+  return typeof by.station === "string" ? by.station : "";
 }
 
 /** What the control shows for drone `v`: "hidden", "commanded" (by another station: a line),
  * "pending" (an offer waits for its answer: the button is off) or "ready". */
 export function handoverState(v, federation, pending = false) {
   if (!v || !federation?.enabled) return "hidden";
-  if (commandedBy(v.heldReason) !== null) return "commanded";
+  if (commandedBy(v) !== null) return "commanded";
   if (!federation.neighbours?.length) return "hidden";
   return pending ? "pending" : "ready";
 }
@@ -70,12 +69,12 @@ export class HandoverControl {
   /** Draw the control for drone `v` (again only when what it shows changed). */
   update(v) {
     const state = handoverState(v, this.federation, v ? this.pending.has(v.sysid) : false);
-    const key = `${state}|${v?.sysid}|${v ? commandedBy(v.heldReason) : ""}`;
+    const key = `${state}|${v?.sysid}|${commandedBy(v)}`;
     if (key === this.shown) return this.el;
     this.shown = key;
     clear(this.el);
     if (state === "commanded") {
-      const by = commandedBy(v.heldReason);
+      const by = commandedBy(v);
       const text = by ? t("handover.commanded_by", { station: by }) : t("handover.commanded_other");
       this.el.append(h("p", { class: "hint", dataset: { testid: "commanded-by" } }, text));
     } else if (state !== "hidden") {

@@ -41,11 +41,11 @@ export const VEHICLE_FRAME_FIELDS = Object.freeze({
   lossPct: "link.loss_pct",
   landedState: "landed_state",
   safety: "safety",
-  heldReason: "link.security.held_reason",
+  commandedBy: "commanded_by",
 });
 
 /** Values whose null means "no longer" (disarmed: no flight time, no margin), not "not sent". */
-const NULL_CLEARS = new Set(["safety", "flightTimeS", "heldReason"]);
+const NULL_CLEARS = new Set(["safety", "flightTimeS", "commandedBy"]);
 
 /** The page's view of a vehicle frame; a value the frame does not know (null) is null. */
 export function vehicleFromFrame(frame) {
