@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
 
 from groundstation import errors
 from groundstation.api.error_handlers import status_for
 from groundstation.app import create_app
+from groundstation.centre_app import create_centre_app
 from routes import errors as planning
+from routes.errors import PlanningError
 
 
 @pytest.mark.parametrize(
@@ -90,3 +93,12 @@ def test_openapi_documents_the_error_bodies_really_sent(station, pilot):
     )
     assert r.status_code in (404, 422), r.text
     assert isinstance(r.json()["detail"], str)
+
+
+def test_the_centre_answers_errors_as_the_station_does(settings):
+    """The centre's app maps domain errors and invalid requests with the station's handlers
+    (api.error_handlers), so its error bodies are the station's to the byte."""
+    station = create_app(settings)
+    centre = create_centre_app(settings, "postgresql://unused/centre", None)  # not started
+    for exc in (errors.GroundStationError, PlanningError, RequestValidationError):
+        assert centre.exception_handlers[exc] is station.exception_handlers[exc], exc
