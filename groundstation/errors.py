@@ -29,6 +29,7 @@ Every error carries structured fields, not just text::
     └── ServiceError                     a refused API request; ``status`` is its HTTP status
         ├── NotAuthenticated             401: no token, a bad or expired one, wrong password
         ├── PermissionDenied             403: the user's role may not do this
+        │   └── PasswordChangeRequired   403: a password an admin set must be changed first
         ├── NotFound (LookupError)       404: no such user, vehicle, incident ...
         ├── Conflict                     409: duplicate name, wrong state for the request
         ├── InvalidRequest (ValueError)  422: valid JSON but not acceptable (e.g. assignee role)
@@ -222,6 +223,22 @@ class PermissionDenied(ServiceError):
     """The authenticated user's role does not allow the request."""
 
     status = 403
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """The user signs in with a password an admin set (a reset, a generated one): until they
+    choose their own (``POST /api/auth/password``) their token allows nothing else.
+
+    ``fields["code"]`` is ``password_change_required``, the page's cue to ask for a new one.
+    """
+
+    CODE = "password_change_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "password change required: choose your own password first (POST /api/auth/password)",
+            code=self.CODE,
+        )
 
 
 class NotFound(ServiceError, LookupError):

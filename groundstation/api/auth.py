@@ -6,6 +6,11 @@ and a ``Retry-After`` before its password is looked at. A failure counts against
 username's count is forgotten on success. Attempts on one username or from one address run one
 at a time (:class:`~groundstation.keyed_locks.KeyedLocks`), so a burst of parallel guesses cannot
 slip past the count.
+
+A user whose password an admin set (a reset, a generated one) signs in as usual but must choose
+their own before anything else (``POST /api/auth/password``; every other route answers 403
+``password_change_required``, see :mod:`groundstation.api.deps`); any user may change theirs
+there at any time.
 """
 
 from __future__ import annotations
@@ -17,18 +22,19 @@ from fastapi.responses import Response
 
 from groundstation.api.deps import (
     AdminUser,
-    CurrentUser,
     PasswordsDep,
     RevocationsDep,
     ServicesDep,
     SessionDep,
     SettingsDep,
+    SignedInUser,
     TokensDep,
 )
 from groundstation.api.schemas import (
     LockoutPublic,
     LoginRequest,
     Page,
+    PasswordChange,
     TokenPublic,
     UnlockRequest,
     UserPublic,
@@ -36,8 +42,8 @@ from groundstation.api.schemas import (
 from groundstation.db import throttle
 from groundstation.db.audit import audit
 from groundstation.db.types import utcnow
-from groundstation.db.users import authenticate
-from groundstation.errors import InvalidRequest, NotAuthenticated, TooManyRequests
+from groundstation.db.users import authenticate, set_own_password
+from groundstation.errors import InvalidRequest, NotAuthenticated, ServiceError, TooManyRequests
 from groundstation.keyed_locks import KeyedLocks
 
 router = APIRouter(tags=["auth"])
@@ -113,7 +119,7 @@ async def _failed(
 
 
 @router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(user: CurrentUser, session: SessionDep, revocations: RevocationsDep) -> Response:
+async def logout(user: SignedInUser, session: SessionDep, revocations: RevocationsDep) -> Response:
     """Revoke every token of the current user (every device and live connection is logged out)."""
     user.token_version += 1
     await audit(session, user, None, "logout", "ok")  # commits the new version with the entry
@@ -122,9 +128,41 @@ async def logout(user: CurrentUser, session: SessionDep, revocations: Revocation
 
 
 @router.get("/api/me")
-async def me(user: CurrentUser) -> UserPublic:
-    """The user the token belongs to."""
+async def me(user: SignedInUser) -> UserPublic:
+    """The user the token belongs to (``must_change_password``: nothing else is allowed until
+    they choose their own password)."""
     return UserPublic.from_row(user)
+
+
+@router.post("/api/auth/password")
+async def change_password(
+    body: PasswordChange,
+    user: SignedInUser,
+    session: SessionDep,
+    passwords: PasswordsDep,
+    tokens: TokensDep,
+    revocations: RevocationsDep,
+) -> TokenPublic:
+    """Choose one's own password: the current one, and a new one the password policy accepts
+    (403 if the current one is wrong, 422 if the new one is refused).
+
+    Clears ``must_change_password``; every token of the user, this one too, is revoked and a
+    new one answered. Audited as ``user.password_change``, refusals too.
+    """
+    forced = user.must_change_password
+    try:
+        await set_own_password(session, passwords, user, body.current_password, body.password)
+    except ServiceError as exc:  # refused before anything changed
+        refused = {"field": str(exc.fields.get("field", "")), "forced": forced}
+        await audit(session, user, None, "user.password_change", "refused", refused)
+        raise
+    params = {"user_id": user.id, "username": user.username, "forced": forced}
+    await audit(session, user, None, "user.password_change", "ok", params)  # commits it
+    revocations.revoke(user.id)
+    issued = tokens.issue(user.id, user.token_version)
+    return TokenPublic(
+        access_token=issued.token, expires_at=issued.expires_at, user=UserPublic.from_row(user)
+    )
 
 
 @router.get("/api/auth/lockouts")

@@ -3,7 +3,9 @@
 Role checks live here, once, as dependencies; routes declare what they need with the
 ``Annotated`` aliases instead of testing roles themselves:
 
-- ``CurrentUser``: any active user with a valid token;
+- ``SignedInUser``: any active user with a valid token, even one who must first change the
+  password an admin set (only for ``/api/me``, logging out and changing one's password);
+- ``CurrentUser``: the same, once any such password change is done (everything else);
 - ``PilotUser``: pilots (drones and patrols);
 - ``OfficerUser``: officers (managing incidents);
 - ``AdminUser``: admins (users, audit log).
@@ -25,7 +27,7 @@ from groundstation.api.inputs import INT64_MAX
 from groundstation.config import Settings
 from groundstation.db.models import Role, User
 from groundstation.db.users import user_or_none
-from groundstation.errors import NotAuthenticated, PermissionDenied
+from groundstation.errors import NotAuthenticated, PasswordChangeRequired, PermissionDenied
 from groundstation.security import Passwords, Revocations, TokenClaims, TokenCodec
 from groundstation.services import Services
 from groundstation.telemetry.hub import Hub
@@ -76,8 +78,9 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/login")
 
 
-async def user_for_claims(session: AsyncSession, claims: TokenClaims) -> User:
-    """The active user a decoded token belongs to, else :class:`NotAuthenticated`."""
+async def token_user(session: AsyncSession, claims: TokenClaims) -> User:
+    """The active user a decoded token belongs to, else :class:`NotAuthenticated`; whether
+    they must change their password first is the caller's business."""
     if claims.user_id > INT64_MAX:  # a forged or foreign token: no row has such an id
         raise NotAuthenticated("invalid token subject")
     user = await user_or_none(session, claims.user_id)
@@ -88,19 +91,43 @@ async def user_for_claims(session: AsyncSession, claims: TokenClaims) -> User:
     return user
 
 
+def require_own_password(user: User) -> User:
+    """`user`, unless they must first change a password an admin set
+    (:class:`PasswordChangeRequired`, 403)."""
+    if user.must_change_password:
+        raise PasswordChangeRequired()
+    return user
+
+
+async def user_for_claims(session: AsyncSession, claims: TokenClaims) -> User:
+    """The active user a decoded token belongs to, else :class:`NotAuthenticated`;
+    :class:`PasswordChangeRequired` while they must change their password."""
+    return require_own_password(await token_user(session, claims))
+
+
 async def user_for_token(session: AsyncSession, tokens: TokenCodec, token: str) -> User:
-    """The active user a token belongs to, else :class:`NotAuthenticated`."""
+    """:func:`user_for_claims` of a token."""
     return await user_for_claims(session, tokens.decode(token))
 
 
-async def current_user(
+async def signed_in_user(
     session: SessionDep,
     tokens: TokensDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
+    """The token's user, even one who must change their password first."""
     if credentials is None:
         raise NotAuthenticated("missing bearer token")
-    return await user_for_token(session, tokens, credentials.credentials)
+    return await token_user(session, tokens.decode(credentials.credentials))
+
+
+SignedInUser = Annotated[User, Depends(signed_in_user)]
+
+
+async def current_user(user: SignedInUser) -> User:
+    """The token's user, refused (403 ``password_change_required``) while they must change
+    the password an admin set: every route but ``/api/me``, logout and the change itself."""
+    return require_own_password(user)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

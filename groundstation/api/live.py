@@ -1,10 +1,12 @@
 """``/ws/live``: the live stream (see docs/live-protocol.md for the message schema).
 
 A client authenticates with ``?token=…`` or, within ``live_auth_timeout_s``, a first message
-``{"type": "auth", "token": "…"}``; otherwise the socket is closed with code 1008. The same code
-closes it later when the token is revoked (a logout, a new password or role) or expires. Then it is
-subscribed to the hub *before* the snapshot is read, so nothing published in between is missed
-(a change may arrive twice: once in the snapshot, once as an event; clients apply both by id).
+``{"type": "auth", "token": "…"}``; otherwise the socket is closed with code 1008 (reason
+``password_change_required`` for a user who must first change a password an admin set). The
+same code closes it later when the token is revoked (a logout, a new password or role) or
+expires. Then it is subscribed to the hub *before* the snapshot is read, so nothing published
+in between is missed (a change may arrive twice: once in the snapshot, once as an event;
+clients apply both by id).
 
 Four tasks in one task group serve a client: the relay (queue -> socket, the only place that
 awaits a send; vehicle frames waiting together go as one ``vehicle.frames`` message), the reader
@@ -35,7 +37,7 @@ from groundstation.db.models import User
 from groundstation.db.patrols import open_patrols
 from groundstation.db.types import utcnow
 from groundstation.db.vehicles import vehicles_by_sysid
-from groundstation.errors import NotAuthenticated
+from groundstation.errors import NotAuthenticated, PasswordChangeRequired
 from groundstation.patrol.config import patrol_payload
 from groundstation.security import TokenClaims
 from groundstation.services import Services, SnapshotSource
@@ -130,6 +132,8 @@ async def _authenticate(
             return await user_for_claims(session, claims), claims
         except NotAuthenticated:
             return None
+        except PasswordChangeRequired:
+            raise Refused(CLOSE_POLICY, PasswordChangeRequired.CODE) from None
 
 
 async def _snapshot(services: Services, user: User) -> Snapshot:

@@ -30,7 +30,8 @@ ERROR_SCHEMA: dict[str, Any] = {
 _REASONS = {
     400: "A body that cannot be parsed (a broken multipart form)",
     401: "Not authenticated: no token, or a bad, expired or revoked one",
-    403: "The user's role may not do this",
+    403: "The user's role may not do this, or (`error` PasswordChangeRequired) the user must "
+    "first change the password an admin set: POST /api/auth/password",
     404: "No such object",
     409: "Conflicts with what is stored or with the vehicle's state",
     413: "Request body too large",

@@ -47,6 +47,11 @@ class UserCreate(InputModel):
     password: str = Field(min_length=8, max_length=1024)
     role: models.Role
     full_name: str = Field("", max_length=128)
+    must_change_password: bool = Field(
+        False,
+        description="the password was made for the user (generated, read out): they must "
+        "choose their own at the first sign-in",
+    )
 
 
 class UserUpdate(InputModel):
@@ -72,6 +77,8 @@ class UserPublic(BaseModel):
     role: models.Role
     active: bool
     created_at: datetime
+    #: Signed in with a password an admin set: only changing it is allowed until it is changed.
+    must_change_password: bool
 
     @classmethod
     def from_row(cls, u: models.User) -> UserPublic:
@@ -82,6 +89,7 @@ class UserPublic(BaseModel):
             role=u.role,
             active=u.active,
             created_at=u.created_at,
+            must_change_password=u.must_change_password,
         )
 
 
@@ -91,6 +99,15 @@ class PasswordReset(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     password: str | None = Field(None, min_length=8, max_length=1024)
+
+
+class PasswordChange(InputModel):
+    """A user chooses their own password: the one they signed in with, and the new one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=8, max_length=1024)
 
 
 class PasswordResetPublic(BaseModel):

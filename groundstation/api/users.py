@@ -45,9 +45,12 @@ async def add_user(
         password=body.password,
         role=body.role,
         full_name=body.full_name,
+        must_change_password=body.must_change_password,
     )
     await session.commit()
     params = {"user_id": user.id, "username": user.username, "role": user.role.value}
+    if body.must_change_password:
+        params["must_change_password"] = True
     await audit(session, admin, None, "user.create", "ok", params)
     return UserPublic.from_row(user)
 
@@ -61,13 +64,14 @@ async def update_user(
     revocations: RevocationsDep,
     admin: AdminUser,
 ) -> UserPublic:
-    """Change a user; a new password, role or active flag revokes the user's tokens."""
+    """Change a user; a new password, role or active flag revokes the user's tokens. A new
+    password for someone else must be changed by them at their next sign-in."""
     user = await get_user(session, user_id)
     changes = body.model_dump(exclude_unset=True)
     audited = body.model_dump(exclude_unset=True, exclude={"password"}, mode="json")
     if "password" in changes:
         audited["password"] = "changed"
-    if await change_user(session, passwords, user, changes):
+    if await change_user(session, passwords, user, changes, admin=admin):
         revocations.revoke(user.id)
     params = {"user_id": user.id, "username": user.username, "changes": audited}
     await audit(session, admin, None, "user.update", "ok", params)
@@ -84,13 +88,19 @@ async def reset_password(
     admin: AdminUser,
 ) -> PasswordResetPublic:
     """Set a user's password: the one given, or a generated one answered here once (the
-    station keeps only its hash). Revokes the user's tokens."""
+    station keeps only its hash). Revokes the user's tokens; the user (unless it is the admin
+    themselves) must choose their own password at the next sign-in."""
     user = await get_user(session, user_id)
     generated = body.password is None
     password = generate_password() if body.password is None else body.password
-    await change_user(session, passwords, user, {"password": password})
+    await change_user(session, passwords, user, {"password": password}, admin=admin)
     revocations.revoke(user.id)
-    params = {"user_id": user.id, "username": user.username, "generated": generated}
+    params = {
+        "user_id": user.id,
+        "username": user.username,
+        "generated": generated,
+        "must_change_password": user.must_change_password,
+    }
     await audit(session, admin, None, "user.password_reset", "ok", params)
     shown = password if generated else None
     return PasswordResetPublic(user=UserPublic.from_row(user), password=shown)

@@ -29,7 +29,14 @@ def _password(from_stdin: bool) -> str:
     return value
 
 
-async def _add(settings: Settings, username: str, password: str, role: Role, full_name: str) -> int:
+async def _add(
+    settings: Settings,
+    username: str,
+    password: str,
+    role: Role,
+    full_name: str,
+    must_change_password: bool = False,
+) -> int:
     from groundstation.db.migrate import upgrade_to_head
     from groundstation.db.session import make_async_engine, make_sessionmaker
     from groundstation.db.users import count_admins, create_user
@@ -49,6 +56,7 @@ async def _add(settings: Settings, username: str, password: str, role: Role, ful
                 password=password,
                 role=role,
                 full_name=full_name,
+                must_change_password=must_change_password,
             )
             await session.commit()
             return user.id
@@ -56,14 +64,23 @@ async def _add(settings: Settings, username: str, password: str, role: Role, ful
         await engine.dispose()
 
 
-def _run_add(settings: Settings, username: str, password: str, role: Role, full_name: str) -> None:
+def _run_add(
+    settings: Settings,
+    username: str,
+    password: str,
+    role: Role,
+    full_name: str,
+    generated: bool = False,
+) -> None:
     from groundstation.errors import ServiceError
 
     try:
-        user_id = run_on_store(_add(settings, username, password, role, full_name))
+        user_id = run_on_store(_add(settings, username, password, role, full_name, generated))
     except ServiceError as exc:
         fail(f"cannot add {username!r}: {exc}", code=1)
     typer.echo(f"added {role.value} {username!r} (id {user_id}) to {settings.db.url}")
+    if generated:
+        typer.echo(f"one-time password (shown once; to be changed at first sign-in): {password}")
 
 
 @app.command("create-admin")
@@ -85,12 +102,25 @@ def add(
     role: Annotated[Role, typer.Option(help="what the user may do")],
     full_name: Annotated[str, typer.Option(help="shown in the interface")] = "",
     password_stdin: StdinOption = False,
+    generate_password: Annotated[
+        bool,
+        typer.Option(
+            "--generate-password",
+            help="make a one-time password, print it once; the user must change it at the "
+            "first sign-in",
+        ),
+    ] = False,
     db: DbOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Add a user with a role. Asks for the password."""
+    """Add a user with a role. Asks for the password (or generates a one-time one)."""
+    from groundstation.password_policy import generate_password as generate
+
+    if generate_password and password_stdin:
+        fail("give --password-stdin or --generate-password, not both")
     settings = load_settings(db=db, data_dir=data_dir)
-    _run_add(settings, username, _password(password_stdin), role, full_name)
+    password = generate() if generate_password else _password(password_stdin)
+    _run_add(settings, username, password, role, full_name, generated=generate_password)
 
 
 @app.command("list")

@@ -11,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groundstation.db.models import Role, User
-from groundstation.errors import Conflict, NotAuthenticated, NotFound
+from groundstation.errors import (
+    Conflict,
+    InvalidRequest,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from groundstation.password_policy import check_password
 from groundstation.security import Passwords
 
@@ -24,8 +30,12 @@ async def create_user(
     password: str,
     role: Role,
     full_name: str = "",
+    must_change_password: bool = False,
 ) -> User:
-    """Add a user (flushed, not committed); :class:`Conflict` if the name is taken."""
+    """Add a user (flushed, not committed); :class:`Conflict` if the name is taken.
+
+    `must_change_password`: the password was made for them (generated, read out by an admin):
+    they must choose their own at the first sign-in."""
     check_password(password, username, [full_name])
     if await get_by_username(session, username) is not None:
         raise Conflict(f"user {username!r} already exists", field="username")
@@ -35,6 +45,7 @@ async def create_user(
         role=role,
         password_hash=await passwords.hash(password),
         active=True,
+        must_change_password=must_change_password,
     )
     session.add(user)
     try:
@@ -72,13 +83,19 @@ async def users_by_name(session: AsyncSession, role: Role | None = None) -> Sequ
 
 
 async def change_user(
-    session: AsyncSession, passwords: Passwords, user: User, changes: Mapping[str, Any]
+    session: AsyncSession,
+    passwords: Passwords,
+    user: User,
+    changes: Mapping[str, Any],
+    *,
+    admin: User | None = None,
 ) -> bool:
     """Apply an admin's changes (only the fields given) and commit; True if they revoke the
     user's tokens (a new password, role or active flag), which the caller then announces.
 
     :class:`Conflict` if they would demote or disable the last active admin; a new password
-    must pass the policy.
+    must pass the policy. A new password `admin` sets for someone else must be changed by its
+    user at the next sign-in (``must_change_password``): the admin has seen it.
     """
     changes = dict(changes)
     demotes_admin = (
@@ -96,6 +113,7 @@ async def change_user(
         if password is not None:
             check_password(password, user.username, [changes.get("full_name") or user.full_name])
             user.password_hash = await passwords.hash(password)
+            user.must_change_password = admin is not None and admin.id != user.id
     for name, value in changes.items():
         if value is not None or name == "full_name":
             setattr(user, name, value if value is not None else "")
@@ -103,6 +121,24 @@ async def change_user(
         user.token_version += 1
     await session.commit()
     return revoke
+
+
+async def set_own_password(
+    session: AsyncSession, passwords: Passwords, user: User, current: str, new: str
+) -> None:
+    """The user chooses their own password (not committed): `current` must be theirs
+    (:class:`PermissionDenied`, field ``current_password``), `new` must differ from it and pass
+    the policy (:class:`InvalidRequest`, field ``password``). Clears ``must_change_password``
+    and bumps the token version, which revokes every token issued before.
+    """
+    if not await passwords.verify(user.password_hash, current):
+        raise PermissionDenied("the current password is wrong", field="current_password")
+    if new == current:
+        raise InvalidRequest("the new password must differ from the current one", field="password")
+    check_password(new, user.username, [user.full_name])
+    user.password_hash = await passwords.hash(new)
+    user.must_change_password = False
+    user.token_version += 1
 
 
 async def authenticate(

@@ -38,9 +38,15 @@ def test_generated_password_is_shown_once_and_works(station, admin):
     assert station.client.get("/api/me", headers=old).status_code == 401
     bad = {"username": "zhanglei", "password": PASSWORD}
     assert station.client.post("/api/auth/login", json=bad).status_code == 401
-    station.login("zhanglei", new)
+    one_time = station.login("zhanglei", new)
+    assert station.client.get("/api/me", headers=one_time).json()["must_change_password"]
     entry = _audit(station, admin, action="user.password_reset")[0]
-    assert entry["params"] == {"user_id": uid, "username": "zhanglei", "generated": True}
+    assert entry["params"] == {
+        "user_id": uid,
+        "username": "zhanglei",
+        "generated": True,
+        "must_change_password": True,
+    }
     assert new not in str(_audit(station, admin))
 
 

@@ -39,6 +39,25 @@ def test_create_admin_then_login_through_the_api(env):
         )
         assert login.status_code == 200
         assert login.json()["user"]["role"] == "officer"
+        assert login.json()["user"]["must_change_password"] is False
+
+
+def test_a_generated_password_is_printed_once_and_must_be_changed(env):
+    """`users add --generate-password` prints a one-time password that signs in, with only
+    the change of password allowed until it is changed."""
+    r = runner.invoke(cli, ["users", "add", "zhao", "--role", "pilot", "--generate-password"])
+    assert r.exit_code == 0, r.output
+    one_time = r.output.rsplit(": ", 1)[1].strip()
+    assert len(one_time) == 19
+    both = ["users", "add", "qian", "--role", "pilot", "--generate-password", "--password-stdin"]
+    assert runner.invoke(cli, both, input="x\n").exit_code == 2
+    settings = Settings(data_dir=env / "data", password_hash_profile="cheapest")
+    with TestClient(create_app(settings)) as client:
+        login = client.post("/api/auth/login", json={"username": "zhao", "password": one_time})
+        assert login.status_code == 200, login.text
+        assert login.json()["user"]["must_change_password"] is True
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        assert client.get("/api/vehicles", headers=headers).status_code == 403
 
 
 def test_duplicate_user_fails_cleanly(env):
