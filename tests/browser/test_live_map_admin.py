@@ -40,15 +40,21 @@ def _get(station: LiveStation, path: str) -> Any:
         return r.json()
 
 
-def _can_sign_in(browser: Any, station: LiveStation, username: str, password: str) -> bool:
-    """Whether the login form lets `username` in (a fresh page at desktop size)."""
+def _sign_in(browser: Any, station: LiveStation, username: str, password: str) -> str:
+    """Where the login form takes `username` (a fresh page at desktop size): "map", "change"
+    (signed in, but must first choose their own password) or "refused"."""
     context, page, _ = open_page(browser, station.url, DESKTOP)
     try:
         page.fill("#login-username", username)
         page.fill("#login-password", password)
         page.click("#login-submit")
-        page.wait_for_selector("body[data-ready='1'], #login-error:not([hidden])", timeout=WAIT_MS)
-        return bool(page.evaluate("document.body.dataset.ready === '1'"))
+        page.wait_for_selector(
+            "body[data-ready='1'], #login-error:not([hidden]), [data-testid=password-forced]",
+            timeout=WAIT_MS,
+        )
+        if page.evaluate("document.body.dataset.ready === '1'"):
+            return "map"
+        return "change" if page.is_visible("[data-testid=password-forced]") else "refused"
     finally:
         context.close()
 
@@ -64,9 +70,10 @@ def _user_item(username: str) -> str:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_admin_adds_resets_and_disables_a_user(browser, station, artifacts, size):
-    """A user added from the page signs in with the generated password; after a reset only
-    the one-time password shown works; once disabled they cannot sign in; the last admin
-    cannot demote themselves and is told so in Chinese."""
+    """A user added from the page with a generated password signs in to the form that makes
+    them choose their own; after a reset only the one-time password shown works, again only
+    to choose a new one; once disabled they cannot sign in; the last admin cannot demote
+    themselves and is told so in Chinese."""
     name = f"zhang{size['width']}"
     context, page, errors = open_page(browser, station.url, size)
     try:
@@ -78,26 +85,28 @@ def test_admin_adds_resets_and_disables_a_user(browser, station, artifacts, size
         page.select_option("[data-testid=user-form] [data-testid=user-role-select]", "pilot")
         page.click("[data-testid=user-generate]")
         first = page.input_value("[data-testid=user-form] input[name=password]")
+        assert page.is_checked("[data-testid=user-form] [data-testid=user-must-change-box]")
         page.screenshot(path=str(artifacts / f"admin_user_form_{size['width']}.png"))
         page.click("[data-testid=user-form] [data-testid=form-save]")
         page.wait_for_selector(f"{_user_item(name)}[data-role=pilot]", timeout=WAIT_MS)
-        assert _can_sign_in(browser, station, name, first)
+        assert page.is_visible(f"{_user_item(name)} [data-testid=user-must-change]")
+        assert _sign_in(browser, station, name, first) == "change"
 
         page.click(f"{_user_item(name)} [data-testid=user-reset]")
         page.click("[data-testid=reset-form] [data-testid=form-save]")
         shown = page.wait_for_selector("[data-testid=generated-password]", timeout=WAIT_MS)
         one_time = shown.inner_text().strip()
         page.click("[data-testid=reset-form] [data-testid=form-save]")  # closes
-        assert not _can_sign_in(browser, station, name, first)
-        assert _can_sign_in(browser, station, name, one_time)
+        assert _sign_in(browser, station, name, first) == "refused"
+        assert _sign_in(browser, station, name, one_time) == "change"
 
         page.click(f"{_user_item(name)} [data-testid=user-toggle]")
         page.click("[data-testid=confirm-ok]")
         page.wait_for_selector(f"{_user_item(name)}[data-active=false]", timeout=WAIT_MS)
-        assert not _can_sign_in(browser, station, name, one_time)
+        assert _sign_in(browser, station, name, one_time) == "refused"
         page.click(f"{_user_item(name)} [data-testid=user-toggle]")
         page.wait_for_selector(f"{_user_item(name)}[data-active=true]", timeout=WAIT_MS)
-        assert _can_sign_in(browser, station, name, one_time)
+        assert _sign_in(browser, station, name, one_time) == "change"
 
         page.click(f"{_user_item(ADMIN[0])} [data-testid=user-role]")
         page.select_option("[data-testid=role-form] [data-testid=user-role-select]", "pilot")
@@ -241,7 +250,9 @@ def test_tap_targets_of_the_admin_views_on_a_phone(browser, station):
                                           "input, [data-tab-body=admin] select")  # fmt: skip
         _open_admin(page, "users")
         page.click("[data-testid=user-add]")
-        small += page.evaluate(check, "#dialog button, #dialog input:not([type=radio]), "
+        # a radio or checkbox is tapped through its label.inline, checked instead
+        choices = ":not([type=radio]):not([type=checkbox])"
+        small += page.evaluate(check, f"#dialog button, #dialog input{choices}, "
                                       "#dialog select, #dialog label.inline")  # fmt: skip
         assert small == [], small
     finally:

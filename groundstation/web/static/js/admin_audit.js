@@ -18,7 +18,7 @@ export function actionText(command) {
 
 /** The outcome in words; the station's English detail of a failure on the English page only. */
 export function resultText(result) {
-  if (result === "ok" || result === "accepted") return t(`audit.result.${result}`);
+  if (result === "ok" || result === "accepted" || result === "refused") return t(`audit.result.${result}`);
   if (/^error\b/.test(result)) return lang().startsWith("zh") ? t("audit.result.error") : result;
   return lang().startsWith("zh") ? "" : t("audit.result.other", { result });
 }

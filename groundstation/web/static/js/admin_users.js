@@ -105,6 +105,9 @@ export class AdminUsers {
         { class: `badge ${u.active ? "state-flying" : "state-failed"}` },
         t(u.active ? "user.active" : "user.inactive"),
       ),
+      u.must_change_password
+        ? h("span", { class: "badge state-paused", dataset: { testid: "user-must-change" } }, t("user.must_change"))
+        : null,
       h(
         "div",
         { class: "button-row" },
@@ -168,6 +171,11 @@ export class AdminUsers {
 
   addForm() {
     const password = h("input", { name: "password", required: true, autocomplete: "off", minlength: 8 });
+    const mustChange = h("input", {
+      type: "checkbox",
+      name: "must_change",
+      dataset: { testid: "user-must-change-box" },
+    });
     this.dialogForm(
       t("user.add_title"),
       "user-form",
@@ -186,13 +194,17 @@ export class AdminUsers {
               {
                 type: "button",
                 dataset: { testid: "user-generate" },
-                onclick: () => (password.value = randomPassword()),
+                onclick: () => {
+                  password.value = randomPassword();
+                  mustChange.checked = true; // a password the admin read out: the user replaces it
+                },
               },
               t("user.generate"),
             ),
           ),
         ),
         h("p", { class: "muted" }, t("user.password_hint")),
+        h("label", { class: "inline" }, mustChange, t("user.must_change_box")),
       ],
       async (form) => {
         const body = {
@@ -200,6 +212,7 @@ export class AdminUsers {
           full_name: form.elements.full_name.value.trim(),
           role: form.elements.role.value,
           password: form.elements.password.value,
+          must_change_password: mustChange.checked,
         };
         const user = await this.api.post("/api/users", body);
         this.users = [...this.users, user].sort((a, b) => a.username.localeCompare(b.username));
@@ -254,6 +267,7 @@ export class AdminUsers {
         if (!answer.password) return true;
         clear(shown).append(
           h("p", {}, t("user.shown_once")),
+          h("p", { class: "muted" }, t("user.must_change_hint")),
           h("code", { class: "password", dataset: { testid: "generated-password" } }, answer.password),
         );
         shown.hidden = false;

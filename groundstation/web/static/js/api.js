@@ -26,7 +26,8 @@ export class Api {
 
   async request(method, path, { json, form } = {}) {
     const headers = {};
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    const sent = this.token;
+    if (sent) headers.Authorization = `Bearer ${sent}`;
     let body;
     if (json !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -39,7 +40,8 @@ export class Api {
     const type = response.headers.get("content-type") || "";
     const data = type.includes("json") ? await response.json() : await response.text();
     if (!response.ok) {
-      if (response.status === 401 && this.token) this.onUnauthorized();
+      // a request sent with a token since replaced (a password change) is not a logout
+      if (response.status === 401 && sent && this.token === sent) this.onUnauthorized();
       throw new ApiError(response.status, explain(data, response.status), data);
     }
     return data;

@@ -32,6 +32,7 @@ const ERROR_CLASSES = {
   MissionUploadError: "err.upload",
   MissionVerifyError: "err.upload",
   PermissionDenied: "err.forbidden",
+  PasswordChangeRequired: "err.password_change",
   NotAuthenticated: "err.session",
   NotFound: "err.not_found",
   InvalidRequest: "err.invalid",

@@ -28,6 +28,8 @@ import { FollowMode } from "./follow.js";
 import { TrackFader } from "./tracks.js";
 import { drawRallyPoints } from "./rally.js";
 import { AdminTab } from "./admin.js";
+import { passwordForm } from "./password.js";
+import { showForm } from "./dialog.js";
 
 const TOKEN_KEY = "ecopatrol.token";
 const MEDIA_POLL_MS = 10000;
@@ -53,7 +55,8 @@ async function boot() {
     api.token = saved;
     try {
       const me = await api.get("/api/me");
-      await startApp(me);
+      if (me.must_change_password) showPasswordChange();
+      else await startApp(me);
       return;
     } catch {
       api.token = null;
@@ -81,13 +84,68 @@ async function onLogin(event) {
       document.getElementById("login-password").value,
     );
     sessionStorage.setItem(TOKEN_KEY, data.access_token);
-    await startApp(data.user);
+    if (data.user.must_change_password) showPasswordChange();
+    else await startApp(data.user);
   } catch (err) {
     error.textContent = t("login.failed", { detail: err.message });
     error.hidden = false;
   } finally {
     submit.disabled = false;
   }
+}
+
+/** Signed in with a password an admin set: the station allows nothing but choosing one's own. */
+function showPasswordChange() {
+  document.getElementById("login").hidden = true;
+  document.getElementById("app").hidden = true;
+  const section = document.getElementById("password-change");
+  section.hidden = false;
+  const render = () => {
+    const form = passwordForm({
+      api,
+      forced: true,
+      onLogout: logout,
+      onDone: async (answer) => {
+        sessionStorage.setItem(TOKEN_KEY, answer.access_token);
+        section.hidden = true;
+        section.replaceChildren();
+        toast(t("password.done"));
+        await startApp(answer.user);
+      },
+    });
+    form.append(
+      h(
+        "div",
+        { class: "lang-row" },
+        h("button", { type: "button", class: "lang-switch link", onclick: toggleLang }, t("lang.other")),
+      ),
+    );
+    section.replaceChildren(form);
+    form.elements.current.focus();
+  };
+  render();
+  onLangChange(() => {
+    if (!section.hidden) render();
+  });
+}
+
+/** Change one's own password by choice (the name in the top bar): a form in the dialog. */
+function openPasswordDialog() {
+  const close = showForm(
+    passwordForm({
+      api,
+      forced: false,
+      onCancel: () => close(),
+      before: () => live?.stop(),
+      after: () => live?.start(),
+      onDone: (answer) => {
+        sessionStorage.setItem(TOKEN_KEY, answer.access_token);
+        store.user = answer.user;
+        close();
+        toast(t("password.done"));
+      },
+    }),
+  );
 }
 
 async function logout() {
@@ -110,6 +168,7 @@ function renderWhoami() {
   const el = document.getElementById("whoami");
   el.textContent = `${u.full_name || u.username} · ${t(`role.${u.role}`)}`;
   el.dataset.role = u.role;
+  if (config.role !== "centre") el.title = t("password.change");
 }
 
 function renderConnection({ state, delayMs }) {
@@ -129,6 +188,7 @@ async function startApp(user) {
   document.getElementById("app").hidden = false;
   renderWhoami();
   setupTabs();
+  if (config.role !== "centre") document.getElementById("whoami").addEventListener("click", openPasswordDialog);
   if (config.role === "centre") {
     live = await startCentre(store, api, config, { renderWhoami, renderConnection, logout });
     return;
