@@ -103,6 +103,7 @@ def _lifespan(
                 centre = Centre(
                     store, host=broker.host, port=broker.port, password=broker.password,
                     ca_file=broker.ca_file, username=broker.username, listeners=[feed.publish],
+                    frame_listeners=[feed.frame_received],
                 )  # fmt: skip
             app.state.centre = CentreServices(
                 settings=settings,

@@ -8,13 +8,23 @@ never handed B's message). A client that does not keep up (its bounded queue ful
 with ``overflow`` and reconnects for a fresh snapshot, as on the station (docs/live-protocol.md);
 the others never wait for it.
 
+A vehicle frame is a position: only the latest counts. :meth:`CentreFeed.frame_received` gets
+each frame as soon as the centre receives it, before it is stored, and hands it out at once if
+the feed knows the vehicle's centre key (from a frame of it already stored), the frame is live
+(made at most ``live_max_age_s`` ago: older ones are a station's backlog, shown, if at all,
+once stored) and newer than the vehicle's frame handed out last. The same frame, once stored,
+is then not newer and is not handed out again; a frame older than the one handed out never
+replaces it, whichever path it comes by. So another station's backlog, which the centre stores
+in order behind everything, never holds up the positions on the map.
+
 Each message is the live protocol's envelope, ``{"v", "type", "ts", "data"}``, with ``data`` the
 centre's view (:mod:`.view`), plus the times a delay can be measured with:
 
 - ``ts`` and ``station_at``: when the station made the event (its live hub message's time; for
   a vehicle frame, when the station built it from the telemetry it had just received), on the
   station's clock;
-- ``centre_at``: when the centre stored it, on the centre's clock;
+- ``centre_at``: when the centre stored it (a frame handed out before it is stored: when the
+  centre received it), on the centre's clock;
 - ``station``: whose it is.
 """
 
@@ -24,9 +34,12 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Collection, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
+from groundstation.federation.protocol import Envelope
 from groundstation.federation.store import Stored
+from groundstation.federation.view import vehicle_view
 
 #: event kind -> the page's message type (the rest are not shown live)
 LIVE_TYPES = {
@@ -37,6 +50,9 @@ LIVE_TYPES = {
     "alert": "alert",
     "report.ready": "alert",
 }
+
+#: a frame made longer ago than this when the centre receives it is a backlog, not live
+LIVE_MAX_AGE_S = 10.0
 
 
 def live_message(stored: Stored) -> dict[str, Any] | None:
@@ -49,6 +65,12 @@ def live_message(stored: Stored) -> dict[str, Any] | None:
         "v": 1, "type": kind, "ts": at, "data": stored.view, "station": stored.envelope.station,
         "station_at": at, "centre_at": stored.received_at.isoformat(),
     }  # fmt: skip
+
+
+def _vehicle(env: Envelope) -> tuple[str, int] | None:
+    """A frame's vehicle: (station, the station's system id); None if it names none."""
+    sysid = env.data.get("sysid")
+    return (env.station, sysid) if isinstance(sysid, int) else None
 
 
 class FeedClient:
@@ -78,9 +100,14 @@ class FeedClient:
 class CentreFeed:
     """Fan-out of the centre's live messages to its page clients (see the module docstring)."""
 
-    def __init__(self, queue_size: int = 2000) -> None:
+    def __init__(self, queue_size: int = 2000, live_max_age_s: float = LIVE_MAX_AGE_S) -> None:
         self.queue_size = queue_size
+        self.live_max_age_s = live_max_age_s
         self.clients: set[FeedClient] = set()
+        #: each vehicle's centre key, learnt from its stored frames
+        self._keys: dict[tuple[str, int], int] = {}
+        #: when the frame of each vehicle handed out last was made
+        self._shown: dict[tuple[str, int], datetime] = {}
 
     @contextlib.contextmanager
     def subscription(self, stations: Collection[str] | None) -> Iterator[FeedClient]:
@@ -93,13 +120,49 @@ class CentreFeed:
             self.clients.discard(client)
 
     async def publish(self, stored: Stored) -> None:
-        """Hand the message for `stored` to every client that may see its station."""
+        """Hand the message for `stored` to every client that may see its station (a vehicle
+        frame only if it is newer than the vehicle's frame handed out last)."""
         message = live_message(stored)
         if message is None:
             return
+        vehicle = _vehicle(stored.envelope) if stored.envelope.kind == "vehicle.frame" else None
+        if vehicle is not None:
+            self._keys[vehicle] = int(message["data"]["sysid"])
+            if not self._newer(vehicle, stored.envelope.at):
+                return
+        self._hand_out(stored.envelope.station, message)
+
+    async def frame_received(self, env: Envelope) -> None:
+        """A vehicle frame the centre has just received and not yet stored: handed out now if
+        it is live, newer than the vehicle's last and of a vehicle the feed knows (see the
+        module docstring); otherwise left to :meth:`publish`, once it is stored."""
+        vehicle = _vehicle(env)
+        key = self._keys.get(vehicle) if vehicle is not None else None
+        if vehicle is None or key is None:
+            return
+        now = datetime.now(UTC)
+        if (now - env.at).total_seconds() > self.live_max_age_s:
+            return
+        if not self._newer(vehicle, env.at):
+            return
+        stored = Stored(env, now, vehicle_view(env.station, key, env.data))
+        message = live_message(stored)
+        assert message is not None, "a vehicle frame with a view is shown"
+        self._hand_out(env.station, message)
+
+    def _newer(self, vehicle: tuple[str, int], at: datetime) -> bool:
+        """Whether a frame made `at` is newer than the vehicle's last handed out (it becomes
+        the last if so)."""
+        shown = self._shown.get(vehicle)
+        if shown is not None and at <= shown:
+            return False
+        self._shown[vehicle] = at
+        return True
+
+    def _hand_out(self, station: str, message: dict[str, Any]) -> None:
         text = json.dumps(message, separators=(",", ":"), default=str)
         for client in list(self.clients):
-            if client.sees(stored.envelope.station) and not client.closed.is_set():
+            if client.sees(station) and not client.closed.is_set():
                 client.offer(text)
 
     def close_all(self, reason: str = "shutdown") -> None:
