@@ -29,8 +29,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import aiomqtt
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -60,7 +61,9 @@ FrameListener = Callable[[Envelope], Awaitable[None]]
 #: acknowledges a message to the broker (once its batch is committed)
 Ack = Callable[[aiomqtt.Message], None]
 
-_FRAMES = f"{ROOT}/+/events/vehicle.frame"
+_EVENTS = f"{ROOT}/+/events/#"
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class Centre:
@@ -126,26 +129,27 @@ class Centre:
         async with asyncio.TaskGroup() as tg:
             storing = tg.create_task(self._store_batches(inbox, ack))
             async for message in messages:
-                inbox.put_nowait(message)
-                if self.frame_listeners and message.topic.matches(_FRAMES):
-                    env = _envelope(message, quiet=True)  # (logged when stored)
-                    if env is not None:
-                        for listener in self.frame_listeners:
-                            await listener(env)
+                env = _envelope(message)
+                inbox.put_nowait(Incoming(message, env))
+                if env is not None and env.kind == "vehicle.frame" and _is_event(message):
+                    for listener in self.frame_listeners:
+                        await listener(env)
             await inbox.join()  # what was received is stored and acknowledged
             storing.cancel()
 
     async def _store_batches(self, inbox: Inbox, ack: Ack) -> None:
         while True:
             batch = await take(inbox)
-            await self.receive(batch)
-            for message in batch:  # in order, each once its batch is committed
-                ack(message)
+            await self._receive([i.envelope for i in batch if i.envelope is not None])
+            for incoming in batch:  # in order, each once its batch is committed
+                ack(incoming.message)
                 inbox.task_done()
 
     async def receive(self, batch: list[aiomqtt.Message]) -> None:
         """Store the events of `batch` (in one transaction), then pass them on in order."""
-        envs = [env for env in map(_envelope, batch) if env is not None]
+        await self._receive([env for env in map(_envelope, batch) if env is not None])
+
+    async def _receive(self, envs: list[Envelope]) -> None:
         stored = await self._store(envs) if envs else []
         async with self.stored:
             self.stored.notify_all()
@@ -183,26 +187,35 @@ class Centre:
         await client.publish(command_topic(station), env.model_dump_json().encode(), qos=1)
 
 
-class Messages(Protocol):
-    """What the centre reads messages from (``aiomqtt.Client.messages``): the next one, and how
-    many are already received."""
+class Messages(Protocol[T_co]):
+    """What the centre reads messages from (``aiomqtt.Client.messages``, :class:`Inbox`): the
+    next one, and how many are already received."""
 
     def __len__(self) -> int: ...
 
-    async def __anext__(self) -> aiomqtt.Message: ...
+    async def __anext__(self) -> T_co: ...
 
 
-class Inbox(asyncio.Queue[aiomqtt.Message]):
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A message received and not yet stored, and the event it carries (None: not one the
+    centre keeps, logged)."""
+
+    message: aiomqtt.Message
+    envelope: Envelope | None
+
+
+class Inbox(asyncio.Queue[Incoming]):
     """The messages received and not yet stored, oldest first (:class:`Messages`)."""
 
     def __len__(self) -> int:
         return self.qsize()
 
-    async def __anext__(self) -> aiomqtt.Message:
+    async def __anext__(self) -> Incoming:
         return await self.get()
 
 
-async def take(messages: Messages) -> list[aiomqtt.Message]:
+async def take(messages: Messages[T]) -> list[T]:
     """The next message (waiting for it) and those already received behind it, in order, up to
     :data:`BATCH_MAX`. Never waits for more than the first: batches grow only when messages
     arrive faster than they are stored."""
@@ -221,9 +234,12 @@ def _acker(client: aiomqtt.Client) -> Ack:
     return ack
 
 
-def _envelope(message: aiomqtt.Message, *, quiet: bool = False) -> Envelope | None:
-    """The event `message` carries, or None (logged unless `quiet`) if it is not one the
-    centre keeps."""
+def _is_event(message: aiomqtt.Message) -> bool:
+    return message.topic.matches(_EVENTS)
+
+
+def _envelope(message: aiomqtt.Message) -> Envelope | None:
+    """The event `message` carries, or None (logged) if it is not one the centre keeps."""
     payload = message.payload
     if not isinstance(payload, bytes | bytearray):
         return None
@@ -231,11 +247,9 @@ def _envelope(message: aiomqtt.Message, *, quiet: bool = False) -> Envelope | No
         station, _, _ = parse_topic(message.topic.value)
         env = decode(bytes(payload))
     except ProtocolError as exc:
-        if not quiet:
-            log.warning("centre: dropped %s: %s", message.topic.value, exc)
+        log.warning("centre: dropped %s: %s", message.topic.value, exc)
         return None
     if env.station != station:
-        if not quiet:
-            log.warning("centre: %s sent as %s: dropped", station, env.station)
+        log.warning("centre: %s sent as %s: dropped", station, env.station)
         return None
     return env
