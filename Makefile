@@ -8,19 +8,24 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test check lint jslint setup system-deps clean lock lock-upgrade
 
-# A checkout that borrows another's venv or node_modules (a git worktree) must not install into
-# them: pip would re-point the shared editable install here, and npm ci would empty the linked folder.
+# A checkout that borrows another's venv or node_modules (a git worktree) never installs into
+# them (pip would re-point the shared editable install here, npm ci would empty the linked
+# folder): it goes on with what is installed, and `make setup` in the owning checkout updates it.
+BORROWED = [ -L groundstation/web/node_modules ] || \
+	case "$$(realpath -m $(VENV))/" in "$$(pwd)"/*) false;; *) true;; esac
+
 $(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh groundstation/web/package-lock.json
-	@if [ -L groundstation/web/node_modules ]; then \
-	  echo "groundstation/web/node_modules links to another checkout: run make setup there" >&2; exit 1; fi
-	@case "$$(realpath -m $(VENV))/" in "$$(pwd)"/*) ;; \
-	  *) echo "$(VENV) belongs to another checkout: run make setup there" >&2; exit 1;; esac
-	bash scripts/install-system-deps.sh
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet -c constraints.txt pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
-	npm ci --prefix groundstation/web --no-audit --no-fund
-	touch $(STAMP)
+	@if $(BORROWED); then \
+	  echo "not installing: $(VENV) or node_modules belong to another checkout (make setup there)"; \
+	else \
+	  set -e; \
+	  bash scripts/install-system-deps.sh; \
+	  python3 -m venv $(VENV); \
+	  $(PY) -m pip install --quiet -c constraints.txt pip; \
+	  $(PY) -m pip install --quiet -c constraints.txt -e '.[test]'; \
+	  npm ci --prefix groundstation/web --no-audit --no-fund; \
+	  touch $(STAMP); \
+	fi
 
 setup: $(STAMP)
 
