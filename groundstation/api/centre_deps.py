@@ -62,8 +62,8 @@ _bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/lo
 async def user_for_claims(services: CentreServices, claims: TokenClaims) -> CentreUser:
     """The centre user a decoded token belongs to, else NotAuthenticated."""
     user = await user_by_id(services.engine, claims.user_id)
-    if user is None:
-        raise NotAuthenticated("user unknown")
+    if user is None or not user.active:
+        raise NotAuthenticated("user unknown or disabled")
     if user.token_version != claims.version:
         raise NotAuthenticated("token revoked (logged out)")
     return user

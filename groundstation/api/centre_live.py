@@ -36,6 +36,8 @@ router = APIRouter(tags=["centre"])
 CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
 AUTH_TIMEOUT_S = 10.0
+#: How often an open stream checks that its user is still enabled with the same token version.
+RECHECK_S = 15.0
 
 
 async def _authenticate(
@@ -116,7 +118,7 @@ async def live(
             _relay(websocket, client),
             _read(websocket),
             client.closed.wait(),
-            _token_end(revoked, claims, why),
+            _token_end(services, revoked, claims, why),
         )
         reason = why[0] if why else client.close_reason
     code = CLOSE_POLICY if why else CLOSE_TRY_AGAIN if reason else None
@@ -155,14 +157,37 @@ def _is_ping(text: str | None) -> bool:
         return False
 
 
-async def _token_end(revoked: asyncio.Event, claims: TokenClaims, why: list[str]) -> None:
+async def _token_end(
+    services: CentreServices, revoked: asyncio.Event, claims: TokenClaims, why: list[str]
+) -> None:
+    """Return when the token is revoked or expires, saying which in `why`.
+
+    A logout in this process sets `revoked` at once; a change made from the CLI in another
+    process (``ecopatrol centre-users disable`` or ``reset-password``) is seen in the store
+    within ``RECHECK_S``.
+    """
     left_s = (claims.expires_at - datetime.now(UTC)).total_seconds()
     try:
         async with asyncio.timeout(max(0.0, left_s)):
-            await revoked.wait()
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(RECHECK_S):
+                        await revoked.wait()
+                    break
+                if not await _still_valid(services, claims):
+                    break
         why.append("token revoked")
     except TimeoutError:
         why.append("token expired")
+
+
+async def _still_valid(services: CentreServices, claims: TokenClaims) -> bool:
+    """Whether the token's user is still there, enabled, with the token's version."""
+    try:
+        await user_for_claims(services, claims)
+    except NotAuthenticated:
+        return False
+    return True
 
 
 async def _first_of(*coros: Any) -> None:

@@ -85,7 +85,8 @@ async def login(body: LoginRequest, request: Request, services: CentreServicesDe
         raise TooManyRequests(message, retry_after_s=retry_after_s, locked=locked)
     user = await user_by_name(services.engine, body.username)
     hashed = user.password_hash if user is not None else services.passwords.dummy_hash()
-    if not await services.passwords.verify(hashed, body.password) or user is None:
+    ok = await services.passwords.verify(hashed, body.password)
+    if not ok or user is None or not user.active:
         guard.failed(keys)
         raise NotAuthenticated("wrong username or password")
     guard.succeeded(keys[0])

@@ -4,12 +4,14 @@ PostGIS, and the live page and API over them (``groundstation.centre_app``).
 One process: the subscriber (with the broker from the ``ECOPATROL_FEDERATION__*`` settings, the
 centre logging in as ``--username``) and the web service (``--host``/``--port``, default
 ``ECOPATROL_HOST``/``ECOPATROL_PORT``). ``ecopatrol centre-user`` adds the centre's users, each
-scoped to one station (``--station``) or to all.
+scoped to one station (``--station``) or to all; ``ecopatrol centre-users`` lists, disables,
+enables them and resets their passwords (``groundstation.cli.centre_users``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import getpass
 import logging
 import sys
 from typing import Annotated
@@ -106,7 +108,7 @@ def centre_user(
             hashed = await Passwords(make_hasher(settings.password_hash_profile)).hash(password)
             user = await create_user(
                 engine, username, hashed, role=role, station=station,  # type: ignore[arg-type]
-                full_name=full_name,
+                full_name=full_name, actor=f"cli:{getpass.getuser()}",
             )  # fmt: skip
             return user.id
         finally:

@@ -11,6 +11,7 @@ import typer
 from geodata.cli import app as geodata_app
 from groundstation.cli.audit import app as audit_app
 from groundstation.cli.centre import centre, centre_user
+from groundstation.cli.centre_users import app as centre_users_app
 from groundstation.cli.demo import demo
 from groundstation.cli.evidence import app as evidence_app
 from groundstation.cli.mission import app as mission_app
@@ -33,6 +34,7 @@ app.add_typer(plan_app, name="plan")
 app.command("serve")(serve)
 app.command("centre")(centre)
 app.command("centre-user")(centre_user)
+app.add_typer(centre_users_app, name="centre-users")
 app.add_typer(users_app, name="users")
 app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(sim_app, name="sim")
