@@ -188,7 +188,9 @@ async function startApp(user) {
   document.getElementById("app").hidden = false;
   renderWhoami();
   setupTabs();
-  if (config.role !== "centre") document.getElementById("whoami").addEventListener("click", openPasswordDialog);
+  // at a centre the name is only a name (its users have no password form there yet)
+  if (config.role === "centre") document.getElementById("whoami").classList.add("plain");
+  else document.getElementById("whoami").addEventListener("click", openPasswordDialog);
   if (config.role === "centre") {
     live = await startCentre(store, api, config, { renderWhoami, renderConnection, logout });
     return;
