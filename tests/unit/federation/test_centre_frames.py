@@ -17,7 +17,7 @@ from typing import Any
 
 import aiomqtt
 
-from groundstation.federation.centre import Centre
+from groundstation.federation.centre import Centre, received
 from groundstation.federation.feed import CentreFeed, FeedClient
 from groundstation.federation.protocol import Envelope, event_topic
 from groundstation.federation.store import CentreStore, Stored
@@ -210,3 +210,32 @@ async def test_a_backlog_frame_is_shown_once_stored_not_on_receipt() -> None:
         await serving
         assert page.queue.empty()
     assert acked == [1, 2, 3, 4]
+
+
+async def test_messages_already_received_are_read_without_waiting_for_the_loop() -> None:
+    """The centre reads what its MQTT client has already received in one go, in order: no
+    other task runs in between (aiomqtt's own iterator waits a loop turn or two for each,
+    which kept a live frame behind a thousand received messages)."""
+    client = aiomqtt.Client("127.0.0.1", 1, identifier="centre")
+    sent = [alert("river-a", seq) for seq in range(1, 201)]
+    for mid, env in enumerate(sent, 1):
+        payload = env.model_dump_json().encode()
+        client._queue.put_nowait(aiomqtt.Message("t", payload, 1, False, mid, None))
+    turns = 0
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            await asyncio.sleep(0)
+            turns += 1
+
+    counter = asyncio.create_task(count_turns())
+    try:
+        await asyncio.sleep(0)
+        before = turns
+        messages = received(client)
+        got = [(await anext(messages)).mid for _ in sent]
+        assert turns == before
+    finally:
+        counter.cancel()
+    assert got == list(range(1, 201))
