@@ -2,7 +2,11 @@
 
 Strategies share the `Connector` protocol. `VisibilityConnector` goes straight when it can and
 otherwise follows a visibility graph over the reflex corners of the region (holes and no-fly zones
-removed from it), so a path never crosses an island or a hard no-fly zone.
+removed from it), so a path never crosses an island or a hard no-fly zone. The shortest path
+rounds each corner of the region with the few-metre legs of its outline (a zone's buffered
+corner, an arc); ArduCopter flies such legs slowly, so the path then has its short legs merged
+into single corners (`routes.corners`) wherever that is faster for the autopilot ``nav`` and
+every leg stays inside the region.
 
 >>> from shapely.geometry import Point, box
 >>> region = box(0, 0, 100, 100).difference(box(40, 0, 60, 80))   # a wall from the bottom
@@ -22,7 +26,9 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
+from routes.corners import fewer_corners
 from routes.errors import UnreachableError, at
+from routes.flight_time import WpNav
 from routes.geometry import polygons
 
 
@@ -66,11 +72,15 @@ def _reflex_vertices(geom: BaseGeometry) -> NDArray[np.float64]:
 class VisibilityConnector:
     """Shortest paths inside ``region`` (a polygon with holes), built lazily on first detour.
 
-    ``clearance_m`` keeps detour corners that far from the region's edges.
+    ``clearance_m`` keeps detour corners that far from the region's edges; a detour is flown
+    with fewer corners for the autopilot ``nav`` (None: the shortest path's own corners).
     """
 
-    def __init__(self, region: BaseGeometry, clearance_m: float = 2.0) -> None:
+    def __init__(
+        self, region: BaseGeometry, clearance_m: float = 2.0, nav: WpNav | None = None
+    ) -> None:
         self.region = region
+        self.nav = nav
         self._check = region.buffer(0.005, quad_segs=2)
         shapely.prepare(self._check)
         self.clearance_m = clearance_m
@@ -139,7 +149,11 @@ class VisibilityConnector:
             return LineString([a, b])
         if self.straight_ok(a, b):
             return LineString([a, b])
-        return self._detour(a, b)[1]
+        path = self._detour(a, b)[1]
+        if self.nav is None or len(path.coords) < 3:
+            return path
+        inside = self._check.covers
+        return LineString(fewer_corners(np.asarray(path.coords), self.nav, legal=inside))
 
     def distance(self, a: Point, b: Point) -> float:
         if a.equals(b) or self.straight_ok(a, b):

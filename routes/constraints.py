@@ -59,7 +59,7 @@ def geofence(
         blocked = [z for z in zones if z.intersects(core)]
         if blocked and len(polygons(core.difference(shapely.union_all(blocked)))) > 1:
             size = core.area
-            geoms += [z.buffer(margin_m, quad_segs=2) for z in blocked if z.area < size]
+            geoms += [way_round(z, core, margin_m) for z in blocked if z.area < size]
     half = margin_m / 2
     tol = max(half, 1.0)
     out: Polygon | None = None
@@ -76,6 +76,40 @@ def geofence(
         tol *= 1.6
     assert out is not None
     return out
+
+
+def way_round(zone: Polygon, core: BaseGeometry, margin_m: float) -> BaseGeometry:
+    """Room to fly round ``zone``, which cuts ``core`` (what the fence must hold) in two: the
+    zone with ``margin_m`` round it, and the convex hull of its shorter end beyond ``core`` with
+    the parts of ``core`` as near that end as it is long.
+
+    A band round the zone alone makes a way round a long zone (a power-line corridor across a
+    river) fly out along one side of it and back along the other; the hull lets it cut from the
+    zone's end straight to the water beyond: a 2.5 km corridor's band alone cost 4.4 km.
+
+    >>> from shapely.geometry import box
+    >>> river = box(0, 0, 10_000, 400)
+    >>> corridor = box(4900, -2000, 5100, 3000)      # sticks out 2 km south, 2.6 km north
+    >>> room = way_round(corridor, river, 100)
+    >>> room.covers(corridor), room.covers(LineString([(5000, -2050), (7000, 0)]))
+    (True, True)
+    >>> room.covers(LineString([(5000, 3050), (7000, 400)]))     # not the longer way
+    False
+    """
+    band = zone.buffer(margin_m, quad_segs=2)
+    ends = polygons(band.difference(core))
+    if not ends:
+        return band
+
+    def sticks_out_m(end: Polygon) -> float:
+        corners = shapely.points(shapely.get_coordinates(end.exterior))
+        return float(shapely.distance(corners, core).max())
+
+    reach = {i: sticks_out_m(e) for i, e in enumerate(ends)}
+    k = min(reach, key=lambda i: reach[i])
+    end = ends[k]
+    near = core.intersection(end.buffer(reach[k], quad_segs=4))
+    return shapely.union_all([band, shapely.union_all([end, near]).convex_hull])
 
 
 #: how far inside the geofence a route stays (see `Airspace.fence_clearance_m`)

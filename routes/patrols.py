@@ -20,14 +20,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiLineString, Point
+from numpy.typing import NDArray
+from shapely.geometry import LinearRing, LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from routes.connect import VisibilityConnector
 from routes.constraints import Airspace, check_sweep_size, geofence
+from routes.corners import fewer_corners_ring
 from routes.coverage import route_from_pieces
 from routes.errors import InvalidAreaError, PlanningError
+from routes.flight_time import WpNav
 from routes.geometry import as_area, polygons
 from routes.ordering import Chunk, NearestNeighbour
 from routes.pipeline import PatrolParams, Zone, check_reachable, finish, zone_sets
@@ -52,6 +56,21 @@ def _clip(line: LineString, nofly: BaseGeometry | None) -> tuple[list[LineString
     return [p for p in _lines(rest) if p.length > 1.0], True
 
 
+#: how far a shore loop may stray from its offset line to fly fewer, longer legs (m); at most
+#: half the offset, so an inward loop never reaches the shore
+LOOP_TOL_M = 5.0
+
+
+def _loop(ring: LinearRing, nav: WpNav, offset_m: float) -> NDArray[np.float64]:
+    """A shore loop's waypoints: the ring with its near-collinear vertices dropped (within 1 m)
+    and its short legs merged into single corners (`routes.corners`) within `LOOP_TOL_M` (half
+    the offset at most, 1 m at least) of it: the shore's outline, traced every 20 m or so, and
+    a buffer's rounded corners turn every few metres, and each short leg costs seconds."""
+    tol = min(LOOP_TOL_M, max(1.0, abs(offset_m) / 2))
+    ring_xy = np.asarray(LineString(ring.coords).simplify(1.0).coords)
+    return fewer_corners_ring(ring_xy, nav, tol_m=tol)
+
+
 def plan_shore(
     area: BaseGeometry,
     *,
@@ -74,6 +93,7 @@ def plan_shore(
     nf_union = airspace.grown(no_sweep)
     if station is not None:
         airspace.check_station(station)
+    nav = params.battery.nav
     chunks: list[Chunk] = []
     for k in range(loops):
         d = offset_m + k * spacing
@@ -86,7 +106,7 @@ def plan_shore(
             break
         for poly in polygons(shape):
             for ring in [poly.exterior, *poly.interiors]:
-                line = LineString(LineString(ring.coords).simplify(2.0).coords)
+                line = LineString(_loop(ring, nav, d))
                 parts, cut = _clip(line, nf_union)
                 for p in parts:
                     chunks.append(Chunk((p,), ring=True) if not cut else Chunk((p, p.reverse())))
@@ -94,7 +114,7 @@ def plan_shore(
         raise InvalidAreaError("the shoreline lies entirely inside no-fly zones")
     check_reachable([c.variants[0] for c in chunks], airspace.allowed, station)
     route = route_from_pieces(
-        NearestNeighbour().sort(chunks, station), VisibilityConnector(airspace.allowed)
+        NearestNeighbour().sort(chunks, station), VisibilityConnector(airspace.allowed, nav=nav)
     )
     note = f"{loops} loop(s) at {offset_m:g} m from the shore"
     return finish(
@@ -145,7 +165,7 @@ def plan_corridor(
     if not pieces:
         raise InvalidAreaError("the corridor lies entirely inside no-fly zones")
     check_reachable(pieces, airspace.allowed, station)
-    route = route_from_pieces(pieces, VisibilityConnector(airspace.allowed))
+    route = route_from_pieces(pieces, VisibilityConnector(airspace.allowed, nav=params.battery.nav))
     note = f"{len(offsets)} pass(es) along a {line.length / 1000:.1f} km line"
     return finish(
         "corridor",

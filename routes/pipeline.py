@@ -144,7 +144,7 @@ def finish(
         sorties = [Sortie(r) for r in presplit]
         check_region = airspace.allowed
     else:
-        connector = VisibilityConnector(airspace.allowed)
+        connector = VisibilityConnector(airspace.allowed, nav=battery.nav)
         photo = kind == "coverage" and params.photo_spacing_m is not None
         sorties = split_sorties(route, station, connector, battery, photo=photo)
         check_region = airspace.allowed

@@ -21,7 +21,9 @@ longer route becomes more sorties, never a truncated mission.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -119,6 +121,14 @@ def _legs_between(flat: _Flat, i0: int, i1: int) -> list[Leg]:
     return legs
 
 
+class _TooFar(Exception):
+    """Even one step of the route at ``index`` takes ``need_s`` there and back."""
+
+    def __init__(self, need_s: float, index: int, where: NDArray[np.float64]) -> None:
+        super().__init__(need_s, index)
+        self.need_s, self.index, self.where = need_s, index, where
+
+
 def split_sorties(
     route: Route,
     station: Point,
@@ -128,7 +138,53 @@ def split_sorties(
     max_gap_m: float = 100.0,
     photo: bool = False,
 ) -> list[Sortie]:
-    """Cut ``route`` into sorties that each fit one battery (reserve kept) and mission memory."""
+    """Cut ``route`` into sorties that each fit one battery (reserve kept) and mission memory.
+
+    A stretch that no battery-full reaches is refused saying how many seconds over it is and
+    the least endurance with which the whole route is cut into sorties that fit.
+    """
+    try:
+        return _split(route, station, connector, battery, max_gap_m, photo)
+    except _TooFar as far:
+
+        def fits(endurance_s: float) -> bool:
+            try:
+                more = replace(battery, endurance_s=endurance_s)
+                _split(route, station, connector, more, max_gap_m, photo)
+            except (_TooFar, BatteryError):
+                return False
+            return True
+
+        raise _over_battery(far, battery, _least(fits, battery.endurance_s)) from None
+
+
+def _least(fits: Callable[[float], bool], failed_s: float) -> float | None:
+    """The least endurance (whole seconds) above ``failed_s`` that ``fits``, by doubling then
+    bisection; None past 8 times ``failed_s``."""
+    lo, hi = failed_s, failed_s * 2
+    while not fits(hi):
+        lo, hi = hi, hi * 2
+        if hi > 8 * failed_s:
+            return None
+    while hi - lo > 1.0:
+        mid = math.ceil((lo + hi) / 2)
+        if mid >= hi:
+            break
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid
+    return float(math.ceil(hi))
+
+
+def _split(
+    route: Route,
+    station: Point,
+    connector: Connector,
+    battery: BatteryModel,
+    max_gap_m: float,
+    photo: bool,
+) -> list[Sortie]:
     flat = _flatten(route, max_gap_m)
     n = len(flat.xy)
     if n == 0:
@@ -225,14 +281,7 @@ def split_sorties(
             i1 -= 1
             sortie = build(i0, i1)
         if Sortie(sortie).duration_s(battery) > limit_s + 1e-6:
-            raise BatteryError(
-                f"the route near {at(*flat.xy[i0])} is out of range: flying there, one leg of "
-                f"it and back takes {Sortie(sortie).duration_s(battery):.0f} s with take-off "
-                f"and landing, one battery gives {limit_s:.0f} s after the reserve (raise "
-                "speed or endurance, or lower the reserve)",
-                point_index=i0,
-                range_m=budget_m,
-            )
+            raise _TooFar(Sortie(sortie).duration_s(battery), i0, flat.xy[i0])
         if count_items(sortie, photo) > battery.max_mission_items:
             good, top = i0 + 1, int(i1)  # largest end that fits the mission memory
             while good < top:
@@ -254,6 +303,26 @@ def split_sorties(
             break
         i0 = i1
     return sorties
+
+
+def _over_battery(far: _TooFar, battery: BatteryModel, least_s: float | None) -> BatteryError:
+    """The refusal of a stretch of route that even one leg of makes a sortie too long: by how
+    much, and the endurance with which the whole route fits (if 8 times this one does not do,
+    it is not named)."""
+    keep = 1 - battery.reserve_frac
+    limit_s = battery.endurance_s * keep
+    over = math.ceil(far.need_s - limit_s)
+    fit = "" if least_s is None else f"an endurance of {least_s:.0f} s, "
+    return BatteryError(
+        f"the route near {at(*far.where)} is out of range: flying there, one leg of it and "
+        f"back takes {far.need_s:.0f} s with take-off and landing, {over} s more than the "
+        f"{limit_s:.0f} s one battery gives after the {battery.reserve_frac * 100:g} % "
+        f"reserve; the route fits with {fit}a faster cruise, or a station nearer it",
+        point_index=far.index,
+        need_s=round(far.need_s, 1),
+        limit_s=round(limit_s, 1),
+        least_endurance_s=least_s,
+    )
 
 
 def assign_drones(durations_s: list[float], drones: int, turnaround_s: float = 0.0) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from routes.patrols import plan_corridor, plan_shore
+from routes.patrols import LOOP_TOL_M, plan_corridor, plan_shore
 from routes.pipeline import PatrolParams, plan_coverage
 from routes.sorties import assign_drones, makespan_s
 from routes.tour import Hotspot, plan_tour
@@ -22,12 +22,13 @@ def _sweep_points(plan):
 
 @pytest.mark.parametrize("offset", [30.0, -30.0])
 def test_shore_loops_keep_their_offset(offset) -> None:
-    """Shore loops run at the asked offset from the shore and round the island too."""
+    """Shore loops run at the asked offset from the shore (give or take the few metres their
+    corners may move to fly fewer, longer legs) and round the island too."""
     plan = plan_shore(WITH_HOLE, offset_m=offset, station=Point(-60, -60), params=PARAMS)
     pts = _sweep_points(plan)
     assert pts
     for p in pts:
-        assert WITH_HOLE.boundary.distance(p) == pytest.approx(abs(offset), abs=2.5)
+        assert WITH_HOLE.boundary.distance(p) == pytest.approx(abs(offset), abs=LOOP_TOL_M + 1)
         assert WITH_HOLE.covers(p) == (offset > 0)
     near_island = [p for p in pts if p.distance(box(350, 350, 650, 650)) < 40]
     assert near_island
@@ -43,7 +44,7 @@ def test_a_loop_far_outside_the_shore_stays_inside_its_fence(outward) -> None:
     for s in plan.sorties:
         assert plan.fence.covers(s.route.line())
     far = max(WITH_HOLE.distance(p) for p in _sweep_points(plan))
-    assert far == pytest.approx(outward, abs=2.5)
+    assert far == pytest.approx(outward, abs=LOOP_TOL_M + 1)
 
 
 def test_shore_detours_round_a_no_fly_zone() -> None:
