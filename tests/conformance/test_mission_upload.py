@@ -16,12 +16,7 @@ pytestmark = pytest.mark.e2e
 
 async def test_shoreline_mission_and_rally_upload_verify_and_download(autopilot, tmp_path):
     kind, factory = autopilot
-    # (--endurance 3600: the shoreline's far end is ~2480 s there and back once corners are
-    # timed by the speed profile, past the 2475 s the default 3300 s leaves after the reserve)
-    r = await ecopatrol(
-        "plan", "shore", "--altitude", "60", "--endurance", "3600",
-        "-o", str(tmp_path / "shore.plan"),
-    )  # fmt: skip
+    r = await ecopatrol("plan", "shore", "--altitude", "60", "-o", str(tmp_path / "shore.plan"))
     assert r.code == 0, r.err
     plan_file = tmp_path / "shore_s01_d1.plan"
     sent = qgc_plan.loads(plan_file.read_text(encoding="utf-8"))

@@ -27,12 +27,9 @@ def shoreline_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import asyncio
 
     folder = tmp_path_factory.mktemp("shore")
-    # (--endurance 3600: the shoreline's far end is ~2480 s there and back once corners are
-    # timed by the speed profile, past the 2475 s the default 3300 s leaves after the reserve)
     result = asyncio.run(
-        ecopatrol("plan", "shore", "--altitude", "40", "--endurance", "3600",
-                  "-o", str(folder / "shore.plan"))
-    )  # fmt: skip
+        ecopatrol("plan", "shore", "--altitude", "40", "-o", str(folder / "shore.plan"))
+    )
     assert result.code == 0, result.err
     plans = sorted(folder.glob("shore*.plan"))
     assert plans, result.out

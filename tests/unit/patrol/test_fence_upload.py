@@ -41,10 +41,8 @@ class SmallFenceVehicle:
 @pytest.fixture(scope="module")
 def sortie() -> tuple[list[Any], list[Any]]:
     """The shipped site's shoreline patrol, first sortie, fitted to ArduCopter's default."""
-    # (3600 s: the shoreline's far end is ~2480 s there and back once corners are timed by
-    # the speed profile, past the 2475 s that 3300 s leaves after the 25 % reserve)
     result = make_plan(
-        load_site(None), PlanRequest(kind="shore", altitude_m=60, speed_m_s=15, endurance_s=3600)
+        load_site(None), PlanRequest(kind="shore", altitude_m=60, speed_m_s=15, endurance_s=3300)
     )
     s = result.sorties[0]
     return [row_to_item(r) for r in s.items], [row_to_item(r) for r in s.fence]
@@ -89,11 +87,9 @@ def test_other_refusals_are_not_retried(sortie) -> None:
 def test_too_big_for_the_default_is_refitted_before_sending() -> None:
     """A fence over ArduCopter's 560 bytes (a plan fitted to PX4's 127 items) is refitted
     before it is sent, keeping its sortie's route inside."""
-    # (3600 s: the shoreline's far end is ~2480 s there and back once corners are timed by
-    # the speed profile, past the 2475 s that 3300 s leaves after the 25 % reserve)
     big = make_plan(
         load_site(None),
-        PlanRequest(kind="shore", altitude_m=60, speed_m_s=15, endurance_s=3600, vehicle="px4"),
+        PlanRequest(kind="shore", altitude_m=60, speed_m_s=15, endurance_s=3300, vehicle="px4"),
     )
     s = max(big.sorties, key=lambda s: len(s.fence))
     mission, fence = [row_to_item(r) for r in s.items], [row_to_item(r) for r in s.fence]

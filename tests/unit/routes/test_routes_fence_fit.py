@@ -226,10 +226,8 @@ def test_shipped_site_shoreline_fits_arducopter() -> None:
     from groundstation.patrol.request import PlanRequest
 
     site = load_site(None)
-    # (3600 s: the shoreline's far end is ~2480 s there and back once corners are timed by
-    # the speed profile, past the 2475 s that 3300 s leaves after the 25 % reserve)
     result = make_plan(
-        site, PlanRequest(kind="shore", altitude_m=60, speed_m_s=15, endurance_s=3600)
+        site, PlanRequest(kind="shore", altitude_m=60, speed_m_s=15, endurance_s=3300)
     )
     assert result.sorties
     for sortie, fence in zip(result.sorties, result.stats["fence"], strict=True):
