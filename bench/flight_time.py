@@ -1,9 +1,14 @@
 """Estimated against flown time: the planner's speed-profile estimate (`routes.flight_time`)
 beside the time our simulator and ArduCopter SITL take to fly the same waypoints in AUTO.
 
-Three plans near the Longyou station, in the local frame: a coverage of a 150 m x 150 m area
-(40 m swath, the planner's pattern), a shore loop round a 300 m pond, and a tour of four
-hotspots with a 5 s hold at each. Each is uploaded as a mission (take-off, the path's first
+Plans near the Longyou station, in the local frame: a coverage of a 150 m x 150 m area
+(40 m swath, the planner's pattern), a shore loop round a 300 m pond, a tour of four hotspots
+with a 5 s hold at each; and two pairs that check `routes.corners` on real ArduCopter, each as
+the planner flew it before (``-raw``) and as it flies it now: the way round the end of the
+shipped site's HV-2 power-line corridor (the visibility path rounds each of its buffered
+corners with waypoints a few metres apart), moved next to the station, and a loop 20 m inside a
+wobbly pond's shore traced every 15 m (``simplify(2.0)`` left pairs of waypoints 20-40 m
+apart). Each is uploaded as a mission (take-off, the path's first
 waypoint held 1 s so the path starts from rest, the path, RTL), flown in AUTO at ``--speed``
 with WPNAV_SPEED set to match, and timed on the autopilot's own clock (``time_boot_ms``) from
 leaving the first waypoint to reaching the last one (where it stops before the RTL). The
@@ -14,6 +19,7 @@ SITL lag its requested speed-up (its controllers then see longer steps): run it 
     ECOPATROL_SITL_BINARY=/work/shared/sitl/arducopter \\
         .venv/bin/python bench/flight_time.py --backend both     # and ArduCopter SITL
     .venv/bin/python bench/flight_time.py --plans coverage --speedup 20   # a quick check
+    .venv/bin/python bench/flight_time.py --plans detour-raw,detour,pond-raw,pond
 """
 
 from __future__ import annotations
@@ -32,12 +38,16 @@ from typing import Any
 
 import numpy as np
 from pymavlink import mavutil
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import LineString, Point, Polygon, box
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from routes.connect import VisibilityConnector
+from routes.constraints import Airspace
+from routes.corners import fewer_corners_ring
 from routes.coverage import plan_coverage_path
 from routes.flight_time import WpNav, path_time_s
+from routes.patrols import LOOP_TOL_M
 from simulator.geo import offset_deg
 
 M = mavutil.mavlink
@@ -60,8 +70,9 @@ class BenchPlan:
         return path_time_s(self.xy, nav, stops) + float(self.hold_s[1:-1].sum())
 
 
-def plans() -> dict[str, BenchPlan]:
-    """The three plans, 60 m south of the station (where both autopilots stand)."""
+def plans(nav: WpNav) -> dict[str, BenchPlan]:
+    """The plans, south of the station (where both autopilots stand); ``nav`` thins the new
+    ones' corners."""
     area = box(-75.0, -210.0, 75.0, -60.0)
     route = plan_coverage_path(area, 40.0, start=Point(0, 0)).route
     cover = np.asarray(route.line().coords)
@@ -70,11 +81,50 @@ def plans() -> dict[str, BenchPlan]:
     ring = np.asarray(pond.buffer(-10).exterior.coords)
     spots = np.array([(0.0, -60.0), (200.0, -150.0), (120.0, -400.0), (-180.0, -300.0)])
     tour = np.vstack([spots, spots[:1]])
+    detour_raw, detour = _round_the_corridor(nav)
+    # a wobbly pond (about 340 m x 240 m) whose shore is traced every 15 m; a loop 20 m inside
+    phi = np.linspace(0, 2 * math.pi, 120, endpoint=False)
+    r = 1 + 0.08 * np.sin(3 * phi) + 0.05 * np.sin(7 * phi + 1)
+    wobbly = Polygon(np.column_stack([170 * r * np.cos(phi), -300 + 120 * r * np.sin(phi)]))
+    loop = wobbly.buffer(-20.0, quad_segs=8).exterior
+    loop_raw = np.asarray(LineString(loop.coords).simplify(2.0).coords)
+    loop_new = fewer_corners_ring(
+        np.asarray(LineString(loop.coords).simplify(1.0).coords), nav, tol_m=LOOP_TOL_M
+    )
+
+    def flat(name: str, xy: np.ndarray) -> BenchPlan:
+        return BenchPlan(name, xy, np.zeros(len(xy)))
+
     return {
-        "coverage": BenchPlan("coverage", cover, np.zeros(len(cover))),
-        "shore": BenchPlan("shore", ring, np.zeros(len(ring))),
+        "coverage": flat("coverage", cover),
+        "shore": flat("shore", ring),
         "tour": BenchPlan("tour", tour, np.array([0.0, 5.0, 5.0, 5.0, 0.0])),
+        "detour-raw": flat("detour-raw", detour_raw),
+        "detour": flat("detour", detour),
+        "pond-raw": flat("pond-raw", loop_raw),
+        "pond": flat("pond", loop_new),
     }
+
+
+def _round_the_corridor(nav: WpNav) -> tuple[np.ndarray, np.ndarray]:
+    """The way round the north end of the shipped site's HV-2 corridor (a no-fly strip 200 m
+    wide), from 300 m down its west side to 300 m down its east side, as the visibility path
+    gives it and with fewer corners; moved to start 300 m south of the station."""
+    from geodata.site import load_site
+
+    zones = load_site(None).layer("no_fly_zones", local=True)
+    strip = next(g for n, g in zip(zones["name"], zones.geometry, strict=True) if "HV-2" in n)
+    rect = np.asarray(strip.minimum_rotated_rectangle.exterior.coords)[:4]
+    by_y = rect[np.argsort(rect[:, 1])]
+    tip, base = by_y[2:].mean(axis=0), by_y[:2].mean(axis=0)
+    u = (tip - base) / np.hypot(*(tip - base))
+    n = np.array([-u[1], u[0]])
+    a, b = tip - 300 * u + 150 * n, tip - 300 * u - 150 * n
+    region = Airspace(box(*(tip - 1000), *(tip + 1000)), (strip,)).allowed
+    raw = np.asarray(VisibilityConnector(region).link(Point(a), Point(b)).coords)
+    new = np.asarray(VisibilityConnector(region, nav=nav).link(Point(a), Point(b)).coords)
+    shift = np.array([-150.0, -300.0]) - a
+    return raw + shift, new + shift
 
 
 def mission(plan: BenchPlan) -> list[tuple[int, int, float, float, float, float]]:
@@ -243,13 +293,16 @@ def fly_sitl(chosen: list[BenchPlan], speed: float, speedup: float) -> dict[str,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--backend", choices=["sim", "sitl", "both"], default="sim")
-    ap.add_argument("--plans", default="coverage,shore,tour")
+    ap.add_argument("--plans", default="coverage,shore,tour,detour-raw,detour,pond-raw,pond")
     ap.add_argument("--speed", type=float, default=10.0, help="cruise, m/s (WPNAV_SPEED)")
     ap.add_argument("--speedup", type=float, default=10.0)
     args = ap.parse_args()
-    every = plans()
-    chosen = [every[name] for name in args.plans.split(",")]
     nav = WpNav(speed_m_s=args.speed)
+    every = plans(nav)
+    unknown = [name for name in args.plans.split(",") if name not in every]
+    if unknown:
+        raise SystemExit(f"unknown plan(s) {unknown}: choose from {', '.join(every)}")
+    chosen = [every[name] for name in args.plans.split(",")]
     flown: dict[str, dict[str, float]] = {}
     runners: dict[str, Callable[[list[BenchPlan], float, float], dict[str, float]]] = {
         "sim": fly_sim,
