@@ -103,7 +103,7 @@ def plan_tour(
             spots.append(h)
     if not spots:
         raise PlanningError("every hotspot lies inside a no-fly zone")
-    connector = VisibilityConnector(airspace.allowed)
+    connector = VisibilityConnector(airspace.allowed, nav=params.battery.nav)
     battery = params.battery
     nodes = [station] + [h.point for h in spots]
     loiter = [0.0] + [h.loiter_s for h in spots]
