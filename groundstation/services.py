@@ -241,7 +241,7 @@ async def build_services(
         tasks.start(weather.run(), name="weather poll")
         video: VideoService | None = None
         if settings.video.enabled:
-            video = VideoService(settings.video, settings.data_dir, sessions, fleet)
+            video = VideoService(settings.video, settings.data_dir, sessions, fleet, hub)
             tasks.start(video.run(), name="video")
         tasks.start(reports.run(), name="report filer")
         tasks.start(

@@ -26,6 +26,7 @@ from groundstation.telemetry.messages import (
     HeardVehicle,
     PatrolProgress,
     PatrolStatus,
+    RecordingState,
     VehicleFrame,
     WireModel,
 )
@@ -110,6 +111,11 @@ class AlertMessage(_Envelope):
     data: Alert
 
 
+class RecordingStateMessage(_Envelope):
+    type: Literal["video.recording"]
+    data: RecordingState
+
+
 class PongMessage(_Envelope):
     type: Literal["pong"]
     data: Pong
@@ -125,6 +131,7 @@ SERVER_MESSAGE_MODELS: tuple[type[_Envelope], ...] = (
     IncidentCreatedMessage,
     IncidentUpdatedMessage,
     AlertMessage,
+    RecordingStateMessage,
     PongMessage,
 )
 ServerMessage = Annotated[
@@ -136,6 +143,7 @@ ServerMessage = Annotated[
     | IncidentCreatedMessage
     | IncidentUpdatedMessage
     | AlertMessage
+    | RecordingStateMessage
     | PongMessage,
     Field(discriminator="type"),
 ]

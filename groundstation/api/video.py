@@ -4,7 +4,8 @@
 - ``POST /api/video/{sysid}/capture | gimbal | roi``: take a photo, point the gimbal, look at a
   place (pilots; officers watch only);
 - ``POST /api/video/{sysid}/recording`` ``{"on": bool}``: start or stop recording that drone's
-  stream until the station restarts (pilots; audited);
+  stream; the choice is stored and holds over the settings, across restarts, until a pilot
+  chooses again (pilots; audited). Each start and stop reaches the pages as ``video.recording``;
 - ``GET /api/photos``, ``GET /api/photos/{id}/image``: photos fetched from the cameras, with
   their position and SHA-256; ``GET /api/incidents/{id}/camera-photos``: those of the incident's
   drone within ``evidence.track_margin_s`` of it (what its evidence packet carries);
@@ -53,7 +54,9 @@ from groundstation.db.audit import audit
 from groundstation.db.evidence import incident_camera_photos
 from groundstation.db.incidents import get_incident, report_incident
 from groundstation.db.models import Attachment, CameraPhoto, IncidentType, VideoSegment
+from groundstation.db.recording_choices import choose_recording
 from groundstation.errors import Conflict, GroundStationError, NotFound
+from groundstation.telemetry.messages import RecordingState
 from groundstation.video.camera_client import CameraClient, CameraInfo
 from groundstation.video.fmp4 import Fmp4Muxer
 from groundstation.video.service import VideoService
@@ -91,6 +94,10 @@ class CameraPublic(BaseModel):
     viewers: int
     frames: int
     recording: bool
+    recording_state: RecordingState = Field(
+        description="why it records or not: the settings' default or a pilot's choice (who, "
+        "when), a full disk, the drone offline; as the last ``video.recording`` said"
+    )
 
     @classmethod
     def of(cls, info: CameraInfo, video: VideoService) -> CameraPublic:
@@ -116,6 +123,7 @@ class CameraPublic(BaseModel):
             viewers=_viewers(info.sysid, video),
             frames=source.frames if source else 0,
             recording=video.is_recording(info.sysid),
+            recording_state=video.recording_state(info.sysid),
         )
 
 
@@ -268,9 +276,10 @@ async def recording(
 ) -> Accepted:
     if sysid not in video.sources:
         raise NotFound("video stream of vehicle", sysid)
-    video.set_recording(sysid, body.on)
+    choice = await choose_recording(session, sysid, body.on, user)
     command = "video.record_start" if body.on else "video.record_stop"
-    await audit(session, user, sysid, command, "accepted")
+    await audit(session, user, sysid, command, "accepted")  # commits the choice with it
+    video.set_recording(choice)
     return Accepted()
 
 

@@ -569,3 +569,16 @@ class VideoSegment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(String(512))
+
+
+class RecordingChoice(Base):
+    """A pilot's start or stop of a drone's video recording, which holds over the settings'
+    ``video.record`` (across restarts) until a pilot chooses again. One row per drone."""
+
+    __tablename__ = "recording_choices"
+
+    sysid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    recording: Mapped[bool] = mapped_column(Boolean)
+    chosen_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    chosen_by_name: Mapped[str] = mapped_column(String(128))
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -26,6 +26,7 @@ from groundstation.telemetry.messages import (
     AlertLevel,
     PatrolProgress,
     PatrolStatus,
+    RecordingState,
     VehicleFrame,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "incident_event",
     "patrol_progress",
     "patrol_state",
+    "recording_state",
     "vehicle_frame",
     "wire_texts",
 ]
@@ -103,3 +105,8 @@ def alert(level: AlertLevel, text: str, **details: Any) -> LiveMessage:
     """Something a person should look at now (link lost, low battery, geofence breach ...);
     `details` as in :class:`~groundstation.telemetry.messages.Alert`."""
     return make_message("alert", Alert(level=level, text=text, **details))
+
+
+def recording_state(state: RecordingState) -> LiveMessage:
+    """A drone's recording started or stopped (never coalesced: each change is delivered)."""
+    return make_message("video.recording", state)

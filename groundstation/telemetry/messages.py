@@ -14,6 +14,7 @@ The envelope, the snapshot and the incident payloads, which use the HTTP API's s
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -251,3 +252,25 @@ class HeardVehicle(WireModel):
     mav_type: int
     autopilot: int
     signed: bool
+
+
+RecordingReason = Literal["settings", "pilot", "disk_full", "offline"]
+
+
+class RecordingState(WireModel):
+    """A drone's video recording started or stopped (``video.recording``), and why; also each
+    camera's ``recording_state`` in ``GET /api/video/cameras``."""
+
+    sysid: int = Field(ge=1, le=255, description="MAVLink system id")
+    recording: bool
+    reason: RecordingReason = Field(
+        description="settings: as the settings say (video.record), no pilot chose; pilot: as "
+        "a pilot chose (chosen_by, chosen_at); disk_full: the station could not write the "
+        "recording (disk or quota full; error says what the system said); offline: the drone's "
+        "link was lost (it starts again when the drone is back)"
+    )
+    chosen_by: str | None = Field(
+        None, description="the pilot whose start or stop holds over the settings; null: none"
+    )
+    chosen_at: datetime | None = Field(None, description="when that pilot chose")
+    error: str | None = Field(None, description="disk_full: the system's error, in English")

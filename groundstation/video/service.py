@@ -7,6 +7,11 @@ the recorder subscribe to it, and the camera is told to stream (VIDEO_START_STRE
 anyone does, and to stop `stop_grace_s` after the last one leaves. Photos the camera announces
 (CAMERA_IMAGE_CAPTURED with an ``http://`` file URL) are downloaded, hashed, stored as files and
 recorded in ``camera_photos``; recordings go to ``video_segments``.
+
+A stream is recorded when a pilot chose so (``db.recording_choices``: stored, so it holds across
+restarts), else when the settings say so (``video.record``). Every start and stop is told to the
+pages (``video.recording`` on the live stream) with its reason: the settings, a pilot, a full
+disk, or the drone's link lost (recording resumes when it is back).
 WebRTC viewers (WHEP, :mod:`groundstation.video.whep`) share one subscription per stream.
 
 A vehicle without a camera costs three unanswered REQUEST_MESSAGEs once; nothing else waits on
@@ -32,9 +37,13 @@ from groundstation.db import camera_media
 from groundstation.db.alerts import raise_alert
 from groundstation.db.audit import audit
 from groundstation.db.models import CameraPhoto, VideoSegment
+from groundstation.db.recording_choices import Choice, recording_choices
 from groundstation.errors import LinkError
 from groundstation.link.codec import MavMessage
 from groundstation.link.fleet import Fleet
+from groundstation.telemetry.events import recording_state
+from groundstation.telemetry.hub import Hub
+from groundstation.telemetry.messages import RecordingReason, RecordingState
 from groundstation.video import photos
 from groundstation.video.camera_client import CameraClient, CameraInfo, StreamInfo
 from groundstation.video.passthrough import Watch
@@ -60,18 +69,24 @@ class VideoService:
         data_dir: Path,
         sessions: async_sessionmaker[AsyncSession] | None,
         fleet: Fleet | None = None,
+        hub: Hub | None = None,
     ) -> None:
         self.settings = settings
         self.data_dir = data_dir
         self.sessions = sessions
         self.fleet = fleet
+        self.hub = hub
         self.cameras: dict[int, CameraInfo] = {}
         self.clients: dict[int, CameraClient] = {}
         self.sources: dict[int, VideoSource] = {}
         self.recorders: dict[int, SegmentRecorder] = {}
-        #: A pilot's start (True) or stop (False) of a stream's recording, over the settings.
-        self.record_overrides: dict[int, bool] = {}
+        #: A pilot's start or stop of a stream's recording, over the settings (stored).
+        self.record_choices: dict[int, Choice] = {}
         self._record_tasks: dict[int, asyncio.Task[None]] = {}
+        #: Why a recording task was cancelled (read when it ends).
+        self._stop_reasons: dict[int, RecordingReason] = {}
+        #: The last start or stop told to the pages, per stream.
+        self._recording_states: dict[int, RecordingState] = {}
         self.no_camera: set[int] = set()
         self.photos_stored = 0
         self.photos_refused = 0
@@ -96,9 +111,14 @@ class VideoService:
     async def run(self) -> None:
         """Find cameras until cancelled (the station's task group runs this)."""
         try:
+            if self.sessions is not None:
+                async with self.sessions() as session:
+                    self.record_choices = await recording_choices(session)
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
                 tg.create_task(self._keep_streaming(), name="video-watchdog")
+                if self.fleet is not None:
+                    tg.create_task(self._follow_links(self.fleet), name="video-links")
                 if self.settings.retention_days is not None:
                     tg.create_task(self._sweep_hourly(), name="video-retention")
                 for sysid, uri in self.settings.streams.items():
@@ -264,22 +284,74 @@ class VideoService:
     # ------------------------------------------------------------------ recording
     def wants_recording(self, sysid: int) -> bool:
         """Whether vehicle `sysid`'s stream is to be recorded: a pilot's say, else the settings."""
-        return self.record_overrides.get(sysid, self.settings.records(sysid))
+        choice = self.record_choices.get(sysid)
+        return choice.recording if choice is not None else self.settings.records(sysid)
 
     def is_recording(self, sysid: int) -> bool:
         task = self._record_tasks.get(sysid)
-        return task is not None and not task.done()
+        return task is not None and not task.done() and not task.cancelling()
 
-    def set_recording(self, sysid: int, on: bool) -> None:
-        """Start or stop recording vehicle `sysid`'s stream now, until the station restarts
-        (KeyError: it has no stream). Stopping closes and stores the segment so far."""
-        if sysid not in self.sources:
-            raise KeyError(sysid)
-        self.record_overrides[sysid] = on
-        if on and not self.is_recording(sysid):
-            self._start_recording(sysid)
-        elif not on and (task := self._record_tasks.get(sysid)) is not None:
+    def set_recording(self, choice: Choice) -> None:
+        """Apply a pilot's (stored) choice to vehicle `choice.sysid`'s stream now (KeyError: it
+        has no stream). Stopping closes and stores the segment so far."""
+        if choice.sysid not in self.sources:
+            raise KeyError(choice.sysid)
+        self.record_choices[choice.sysid] = choice
+        if choice.recording and not self.is_recording(choice.sysid):
+            self._start_recording(choice.sysid)
+        elif not choice.recording:
+            if self.is_recording(choice.sysid):
+                self._stop_recording(choice.sysid, "pilot")
+            else:  # not recording already (a full disk, the settings): the pilot's say now
+                self._tell(self._state(choice.sysid, False, "pilot"))
+
+    def recording_state(self, sysid: int) -> RecordingState:
+        """Vehicle `sysid`'s recording as the pages were last told (or as it stands)."""
+        told = self._recording_states.get(sysid)
+        if told is not None:
+            return told
+        return self._state(sysid, self.is_recording(sysid), self._governs(sysid))
+
+    def _governs(self, sysid: int) -> RecordingReason:
+        return "pilot" if sysid in self.record_choices else "settings"
+
+    def _state(
+        self, sysid: int, recording: bool, reason: RecordingReason, error: str | None = None
+    ) -> RecordingState:
+        choice = self.record_choices.get(sysid)
+        extra: dict[str, Any] = {}
+        if choice is not None:
+            extra = {"chosen_by": choice.chosen_by, "chosen_at": choice.chosen_at}
+        if error is not None:
+            extra["error"] = error
+        return RecordingState(sysid=sysid, recording=recording, reason=reason, **extra)
+
+    def _tell(self, state: RecordingState) -> None:
+        """Remember `state` and publish it to the pages."""
+        self._recording_states[state.sysid] = state
+        if self.hub is not None:
+            self.hub.publish(recording_state(state))
+
+    def _stop_recording(self, sysid: int, reason: RecordingReason) -> None:
+        task = self._record_tasks.get(sysid)
+        if task is not None and not task.done():
+            self._stop_reasons[sysid] = reason
             task.cancel()
+
+    async def _follow_links(self, fleet: Fleet) -> None:
+        """Stop a drone's recording when its link is lost (the segment so far is stored) and
+        start it again, if still wanted, when the drone is back."""
+        async for event in fleet.events():
+            if event.kind == "lost" and self.is_recording(event.sysid):
+                self._stop_recording(event.sysid, "offline")
+            elif (
+                event.kind == "regained"
+                and event.sysid in self.sources
+                and self.wants_recording(event.sysid)
+                and not self.is_recording(event.sysid)
+                and self.recording_state(event.sysid).reason == "offline"
+            ):
+                self._start_recording(event.sysid)
 
     def _start_recording(self, sysid: int) -> None:
         task = self._spawn(self._record(sysid), f"video-record-{sysid}")
@@ -297,17 +369,29 @@ class VideoService:
             sysid, self.recordings_dir, self.settings.segment_s, self._segment_closed
         )
         self.recorders[sysid] = recorder
+        stopped: RecordingState | None = None
         try:
             async with source.subscribe("recorder") as sub:
+                self._tell(self._state(sysid, True, self._governs(sysid)))
                 async for unit in source.frames_for(sub):
                     try:
                         recorder.feed(unit)
                     except OSError as exc:  # a full disk: recording stops, flying does not
+                        error = exc.strerror or str(exc)
+                        stopped = self._state(sysid, False, "disk_full", error)
                         await self._recording_stopped(sysid, exc)
                         return
+        except asyncio.CancelledError:
+            reason = self._stop_reasons.pop(sysid, None)  # None: the station stops
+            if reason is not None:
+                stopped = self._state(sysid, False, reason)
+            raise
         finally:  # the station stops: the segment so far is kept and stored too
             last = recorder.close(notify=False)
-            del self.recorders[sysid]
+            if self.recorders.get(sysid) is recorder:
+                del self.recorders[sysid]
+            if stopped is not None:
+                self._tell(stopped)
             if last is not None:
                 await asyncio.shield(self._store_segment(last))
 
