@@ -1,4 +1,4 @@
-// What the page knows: vehicles by system id, patrols, incidents, alerts, users.
+// What the page knows: vehicles by system id, patrols, incidents, alerts, users, recordings.
 // Live messages are applied by id (objects) or sysid (vehicles), so a change that arrives both in a
 // snapshot and as an event gives the same result. Listeners are told which part changed.
 
@@ -65,6 +65,7 @@ export class Store {
     this.patrols = new Map();
     this.incidents = new Map();
     this.alerts = [];
+    this.recordings = new Map(); // sysid -> the station's last video.recording
     this.users = new Map();
     this.plans = new Map();
     this.site = null;
@@ -193,6 +194,9 @@ export class Store {
       case "alert":
         this.addAlert({ ...data, ts: msg.ts });
         break;
+      case "video.recording": // a drone's recording started or stopped, and why
+        this.applyRecording(data);
+        break;
       default:
         break; // unknown types are ignored (protocol v1)
     }
@@ -216,6 +220,13 @@ export class Store {
     if (i.status === "resolved") this.incidents.delete(i.id);
     else this.incidents.set(i.id, { ...(this.incidents.get(i.id) ?? {}), ...i });
     this.emit("incident", i);
+  }
+
+  /** A drone's recording state (`RecordingState`): from the stream or the camera list. */
+  applyRecording(state) {
+    if (typeof state.sysid !== "number") return;
+    this.recordings.set(state.sysid, state);
+    this.emit("recording", state);
   }
 
   addAlert(alert) {

@@ -206,6 +206,25 @@ export class WhepPlayer {
   }
 }
 
+/** The line under a pane's header: recording or not, and whose say it is. */
+export function recordingLine(s) {
+  switch (s.reason) {
+    case "disk_full":
+      return t("video.rec_disk_full");
+    case "offline":
+      return t("video.rec_offline");
+    case "pilot":
+      return t(s.recording ? "video.rec_on_pilot" : "video.rec_off_pilot", {
+        by: s.chosen_by ?? "",
+        at: formatTime(s.chosen_at),
+      });
+    case "settings":
+      return t(s.recording ? "video.rec_on_settings" : "video.rec_off_settings");
+    default:
+      return "";
+  }
+}
+
 /** The panes of live video, opened by selecting a vehicle that has a camera. */
 export class VideoPanes {
   constructor(store, api, siteMap, container) {
@@ -214,16 +233,20 @@ export class VideoPanes {
     this.siteMap = siteMap;
     this.container = container;
     this.cameras = new Map(); // sysid -> camera
-    this.panes = new Map(); // sysid -> {el, player}
+    this.panes = new Map(); // sysid -> {el, player, recording}
+    this.recordButtons = new Map(); // sysid -> the open pane's record button
+    this.shown = new Map(); // sysid -> the recording state a pane last showed
     this.autoOpened = false;
     store.on("selected", () => this.openSelected());
     store.on("vehicles", () => this.retitle());
+    store.on("recording", (state) => this.recordingChanged(state));
   }
 
   /** Learn the cameras; with none selected, open the first drone's video (no extra step). */
   async load() {
     const cams = await this.api.get("/api/video/cameras");
     this.cameras = new Map(cams.data.map((c) => [c.sysid, c]));
+    for (const c of cams.data) if (c.recording_state) this.store.applyRecording(c.recording_state);
     this.openSelected();
     const first = cams.data.find((c) => c.has_video);
     if (!this.autoOpened && this.panes.size === 0 && first) {
@@ -291,23 +314,26 @@ export class VideoPanes {
             t("video.look_ahead"),
           )
         : null,
-      this.store.canFly ? this.recordButton(sysid, cam) : null,
+      this.store.canFly ? this.recordButton(sysid) : null,
       h(
         "button",
         { type: "button", class: "link", "aria-label": t("video.close"), onclick: () => this.close(sysid) },
         "×",
       ),
     ];
+    const recording = h("div", { class: "video-recording", dataset: { testid: "video-recording" } });
     const el = h(
       "section",
       { class: "video-pane", dataset: { testid: "video-pane", sysid } },
       h("header", {}, title, state, ...buttons),
+      recording,
       video,
     );
     this.container.append(el);
     this.container.hidden = false;
-    const pane = { el, player: null };
+    const pane = { el, player: null, recording, showRecord: () => {} };
     this.panes.set(sysid, pane);
+    this.showRecording(sysid);
     const onState = (s, detail) => {
       state.dataset.state = s;
       state.textContent = t(`video.${s}`) + (detail ? ` (${detail})` : "");
@@ -372,26 +398,55 @@ export class VideoPanes {
     }
   }
 
-  /** A pilot's button that starts or stops recording the drone's stream (audited). */
-  recordButton(sysid, cam) {
+  /** The station's word on drone `sysid`'s recording (the stream's, else the camera list's). */
+  recordingOf(sysid) {
+    return this.store.recordings.get(sysid) ?? { sysid, recording: Boolean(this.cameras.get(sysid)?.recording) };
+  }
+
+  /** A pilot's button that starts or stops recording the drone's stream (stored, audited);
+   * it follows the station (video.recording), not the last click. */
+  recordButton(sysid) {
     const button = h("button", { type: "button", dataset: { testid: "video-record" } });
-    const show = () => {
-      button.textContent = t(cam.recording ? "video.record_stop" : "video.record_start");
-      button.setAttribute("aria-pressed", String(cam.recording));
-    };
     button.onclick = async () => {
-      const on = !cam.recording;
+      const on = !this.recordingOf(sysid).recording;
       try {
         await this.api.request("POST", `/api/video/${sysid}/recording`, { json: { on } });
-        cam.recording = on;
-        show();
+        const by = this.store.user?.full_name || this.store.user?.username || "";
+        const mine = { sysid, recording: on, reason: "pilot", chosen_by: by, chosen_at: new Date().toISOString() };
+        this.store.applyRecording(mine); // the station's video.recording confirms it
         toast(t(on ? "video.done_record_start" : "video.done_record_stop"));
       } catch (err) {
         toast(t("error.generic", { detail: err.message }), "error");
       }
     };
-    show();
+    this.recordButtons.set(sysid, button);
     return button;
+  }
+
+  /** A start or stop the station told: the open pane's button and line follow it. */
+  recordingChanged(state) {
+    const before = this.shown.get(state.sysid);
+    this.showRecording(state.sysid);
+    if (state.reason === "disk_full" && before?.recording && !state.recording) {
+      const name = this.store.vehicles.get(state.sysid)?.name ?? `#${state.sysid}`;
+      toast(t("video.done_record_disk_full", { name }), "error");
+    }
+  }
+
+  showRecording(sysid) {
+    const pane = this.panes.get(sysid);
+    const s = this.recordingOf(sysid);
+    this.shown.set(sysid, s);
+    const button = this.recordButtons.get(sysid);
+    if (button && pane?.el.contains(button)) {
+      button.textContent = t(s.recording ? "video.record_stop" : "video.record_start");
+      button.setAttribute("aria-pressed", String(Boolean(s.recording)));
+    }
+    if (!pane) return;
+    pane.recording.textContent = recordingLine(s);
+    pane.recording.dataset.reason = s.reason ?? "";
+    pane.recording.dataset.recording = String(Boolean(s.recording));
+    pane.recording.title = s.error ?? "";
   }
 
   /** The live picture, stamped, into a new incident at the drone's position. */
