@@ -243,3 +243,77 @@ def fill_gaps(
             for s in gen.generate(piece, width_m, angle):
                 out.append(Swath(s.path, closed=False, group=-1, index=len(out)))
     return out
+
+
+def spike(
+    piece: Polygon,
+    along: BaseGeometry,
+    within: BaseGeometry,
+    width_m: float,
+    reach_m: float,
+    margin_frac: float = 0.02,
+    max_points: int = 120,
+) -> LineString | None:
+    """The shortest straight out-and-back from a point of ``along`` (a path already flown)
+    that brings all of ``piece`` within half a swath (less ``margin_frac`` of a width), staying
+    in ``within``; None if none reaching at most ``reach_m`` out does, or if the piece's
+    outline takes over ``max_points`` points a twentieth of a width apart (not a small gap).
+
+    A small gap where three loops pull apart (a cusp between a bank's loop, an island's and
+    an inner loop's end) is covered by flying a little way into it and back, instead of a pass
+    through it reached and left by two hops.
+
+    >>> from shapely.geometry import box
+    >>> line = LineString([(0, 0), (400, 0)])
+    >>> out = spike(box(180, 60, 220, 100), line, box(-50, -50, 450, 200), 100, 150)
+    >>> [round(c) for xy in out.coords for c in xy]
+    [200, 0, 200, 56, 200, 0]
+    """
+    margin = margin_frac * width_m
+    r = width_m / 2 - margin
+    # the piece less a rim of a quarter of the margin: no slivers of zero width along the
+    # shore (the rest of the margin: the rim's corners and covers measured as polygons)
+    core = polygons(piece.buffer(-margin / 4, quad_segs=2))
+    outline: list[BaseGeometry] = [shapely.segmentize(p.exterior, width_m / 20) for p in core]
+    if not outline:
+        outline = [piece.representative_point()]
+    pts = shapely.get_coordinates(outline)
+    near = along.intersection(piece.buffer(reach_m, quad_segs=4))
+    starts = np.concatenate(
+        [
+            shapely.get_coordinates(shapely.segmentize(line, width_m / 10))
+            for line in shapely.get_parts(near)
+            if isinstance(line, LineString)
+        ]
+        or [np.zeros((0, 2))]
+    )
+    if len(starts) == 0 or len(pts) > max_points:
+        return None
+    # a few dozen starts and aims: the work grows with starts x aims x outline points
+    starts = starts[:: -(-len(starts) // (max_points // 2))]
+    aims_at = pts[:: -(-len(pts) // (max_points // 2))]
+    # directions: from each start toward each outline point and the piece's inner point
+    aims = np.vstack([aims_at, np.asarray(piece.representative_point().coords)])
+    p = starts[:, None, :]  # (m, 1, 2)
+    u = aims[None, :, :] - p  # (m, k, 2)
+    norm = np.hypot(u[..., 0], u[..., 1])
+    u = u / np.where(norm > 0, norm, 1.0)[..., None]
+    rel = pts[None, None, :, :] - p[:, :, None, :]  # (m, 1, n, 2)
+    proj = rel[..., 0] * u[..., None, 0] + rel[..., 1] * u[..., None, 1]  # (m, k, n)
+    perp = np.abs(rel[..., 0] * u[..., None, 1] - rel[..., 1] * u[..., None, 0])
+    behind_ok = (proj >= 0) | (np.hypot(rel[..., 0], rel[..., 1]) <= r)
+    ok = np.all((perp <= r) & behind_ok, axis=2)
+    need = np.max(proj - np.sqrt(np.clip(r * r - perp * perp, 0.0, None)), axis=2)
+    need = np.where(ok, np.maximum(need, 0.0), np.inf)
+    need[need > reach_m] = np.inf
+    for flat in np.argsort(need, axis=None)[:8]:
+        i, j = np.unravel_index(flat, need.shape)
+        t = float(need[i, j])
+        if not math.isfinite(t):
+            return None
+        a = starts[i]
+        b = a + t * u[i, j]
+        line = LineString([a, b, a])
+        if within.covers(LineString([a, b])):
+            return line
+    return None

@@ -31,7 +31,7 @@ ZONE = box(ORIGIN.x + 750, ORIGIN.y - 300, ORIGIN.x + 1100, ORIGIN.y + 900)
 @pytest.fixture(scope="module")
 def plan():
     params = PatrolParams(altitude_m=60, swath_width_m=60, photo_spacing_m=40,
-                          battery=BatteryModel(12, 900, 0.25, 60, 30))  # fmt: skip
+                          battery=BatteryModel(12, 700, 0.25, 60, 30))  # fmt: skip
     return plan_coverage(AREA, no_fly=[ZONE], station=STATION, params=params)
 
 
