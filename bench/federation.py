@@ -17,9 +17,11 @@ Prints, for the frames the stations made in the measured window (``--seconds`` a
 ``--warmup``): the delay from the station's receipt (the frame's ``station_at``, the time the
 station built it) to its arrival at the websocket client, p50 / p99 / max; frames made, sent
 by the stations' forwarders (their rate limit may drop one whose predecessor was made late) and
-delivered to the page (% of those sent, each counted once); the CPU of the broker, of the
-centre, of PostgreSQL and of the stations process (% of one core, from /proc, over the window);
-the machine's load; a verdict line against p99 < 500 ms and every frame delivered.
+delivered to the page (% of those sent, each counted once), and those that came again or
+after a newer frame of the same drone (the page must never see a position go back); the CPU
+of the broker, of the centre, of PostgreSQL and of the stations process (% of one core, from
+/proc, over the window); the machine's load; a verdict line against p99 < 500 ms, every frame
+delivered and no position going back.
 
 ``--outage S`` cuts the first station from the broker for S seconds, ``--cut-after`` seconds
 into the window (its TCP relay drops the connection and refuses new ones: a blocked port), and
@@ -116,11 +118,14 @@ class CpuMeter:
 @dataclass
 class Arrivals:
     """Every vehicle frame the page got: (station, station's sysid, frame number) -> delay (s),
-    the first arrival only; and how often the centre closed the page."""
+    the first arrival only; how often the centre closed the page; frames that came again, and
+    frames older than one of the same drone that came before them (a position going back)."""
 
     frames: dict[tuple[str, int, int], tuple[float, float]] = field(default_factory=dict)
     closed: list[str] = field(default_factory=list)
     duplicates: int = 0
+    backwards: int = 0
+    newest: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 async def read_live(url: str, token: str, arrivals: Arrivals, stop: asyncio.Event) -> None:
@@ -144,6 +149,10 @@ async def read_live(url: str, token: str, arrivals: Arrivals, stop: asyncio.Even
                         arrivals.duplicates += 1
                     else:
                         arrivals.frames[key] = (made, now - made)
+                    drone, newest = key[:2], arrivals.newest.get(key[:2], -1)
+                    if d["mission_seq"] < newest:
+                        arrivals.backwards += 1
+                    arrivals.newest[drone] = max(newest, d["mission_seq"])
         except websockets.ConnectionClosed as exc:
             arrivals.closed.append(f"{exc.rcvd.code if exc.rcvd else '?'}")
             await asyncio.sleep(0.5)
@@ -335,20 +344,23 @@ async def _report(
     print(f"frames: {made} made at the stations, {fed} sent by their forwarders (rate limit:"
           f" {made - fed} dropped), {len(delays)} delivered to the page = {delivered:.2f} %"
           f" (page closed by the centre {len(arrivals.closed)} times, duplicates"
-          f" {arrivals.duplicates})")  # fmt: skip
+          f" {arrivals.duplicates}, older than a drone's frame shown before"
+          f" {arrivals.backwards})")  # fmt: skip
     print("CPU, % of one core over the window: " + "  ".join(
         f"{name} {m.percent:.0f}" for name, m in meters.items()))  # fmt: skip
     print(f"load average (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
           f" on {os.cpu_count()} cores (other work on the machine skews every figure)")  # fmt: skip
     if cut is None:
-        ok = p99 < TARGET_P99_MS and len(delays) == fed
+        ok = p99 < TARGET_P99_MS and len(delays) == fed and arrivals.backwards == 0
         print(f"VERDICT: {'PASS' if ok else 'FAIL'} (target p99 < {TARGET_P99_MS:.0f} ms, "
-              "every frame delivered)")  # fmt: skip
+              "every frame delivered, no drone's position going back)")  # fmt: skip
         return 0 if ok else 1
     _phases(timed, cut, results[0].drained_at)
     ok = await _check_outage(results, cut, db_url) and len(delays) == fed
+    ok = ok and arrivals.backwards == 0
     print(f"VERDICT: {'PASS' if ok else 'FAIL'} (nothing of the outage lost, doubled or "
-          "reordered; every frame of the other stations delivered to the page)")  # fmt: skip
+          "reordered; every frame of the other stations delivered to the page; no drone's "
+          "position going back on it)")  # fmt: skip
     return 0 if ok else 1
 
 

@@ -11,11 +11,13 @@ the others never wait for it.
 A vehicle frame is a position: only the latest counts. :meth:`CentreFeed.frame_received` gets
 each frame as soon as the centre receives it, before it is stored, and hands it out at once if
 the feed knows the vehicle's centre key (from a frame of it already stored), the frame is live
-(made at most ``live_max_age_s`` ago: older ones are a station's backlog, shown, if at all,
-once stored) and newer than the vehicle's frame handed out last. The same frame, once stored,
-is then not newer and is not handed out again; a frame older than the one handed out never
-replaces it, whichever path it comes by. So another station's backlog, which the centre stores
-in order behind everything, never holds up the positions on the map.
+(made at most ``live_max_age_s`` ago: older ones are a station's backlog) and newer than the
+vehicle's frame handed out last. Once stored, a frame is handed out only if it is still newer
+than the one handed out last and no newer frame of the vehicle has been received meanwhile: the
+same frame is not handed out twice, a frame older than the one shown never replaces it, and a
+station's backlog is not replayed to the pages (only its newest frame of each drone is shown;
+the store keeps them all). So another station's backlog, which the centre stores in order
+behind everything, holds up neither the positions on the map nor the pages' streams.
 
 Each message is the live protocol's envelope, ``{"v", "type", "ts", "data"}``, with ``data`` the
 centre's view (:mod:`.view`), plus the times a delay can be measured with:
@@ -52,7 +54,7 @@ LIVE_TYPES = {
 }
 
 #: a frame made longer ago than this when the centre receives it is a backlog, not live
-LIVE_MAX_AGE_S = 10.0
+LIVE_MAX_AGE_S = 5.0
 
 
 def live_message(stored: Stored) -> dict[str, Any] | None:
@@ -108,6 +110,8 @@ class CentreFeed:
         self._keys: dict[tuple[str, int], int] = {}
         #: when the frame of each vehicle handed out last was made
         self._shown: dict[tuple[str, int], datetime] = {}
+        #: when the newest frame of each vehicle received (not yet stored, maybe) was made
+        self._received: dict[tuple[str, int], datetime] = {}
 
     @contextlib.contextmanager
     def subscription(self, stations: Collection[str] | None) -> Iterator[FeedClient]:
@@ -121,14 +125,16 @@ class CentreFeed:
 
     async def publish(self, stored: Stored) -> None:
         """Hand the message for `stored` to every client that may see its station (a vehicle
-        frame only if it is newer than the vehicle's frame handed out last)."""
+        frame only if it is newer than the vehicle's frame handed out last and no newer one has
+        been received)."""
         message = live_message(stored)
         if message is None:
             return
         vehicle = _vehicle(stored.envelope) if stored.envelope.kind == "vehicle.frame" else None
         if vehicle is not None:
             self._keys[vehicle] = int(message["data"]["sysid"])
-            if not self._newer(vehicle, stored.envelope.at):
+            at = stored.envelope.at
+            if at < self._received.get(vehicle, at) or not self._newer(vehicle, at):
                 return
         self._hand_out(stored.envelope.station, message)
 
@@ -137,8 +143,11 @@ class CentreFeed:
         it is live, newer than the vehicle's last and of a vehicle the feed knows (see the
         module docstring); otherwise left to :meth:`publish`, once it is stored."""
         vehicle = _vehicle(env)
-        key = self._keys.get(vehicle) if vehicle is not None else None
-        if vehicle is None or key is None:
+        if vehicle is None:
+            return
+        self._received[vehicle] = max(env.at, self._received.get(vehicle, env.at))
+        key = self._keys.get(vehicle)
+        if key is None:
             return
         now = datetime.now(UTC)
         if (now - env.at).total_seconds() > self.live_max_age_s:

@@ -239,3 +239,27 @@ async def test_messages_already_received_are_read_without_waiting_for_the_loop()
     finally:
         counter.cancel()
     assert got == list(range(1, 201))
+
+
+async def test_a_stations_backlog_is_not_replayed_to_the_pages() -> None:
+    """A station back from an outage: of its drone's twenty frames made during the cut, the
+    page gets only the newest, once stored (the others were superseded before they could be
+    shown); the store keeps all twenty, in order."""
+    store, feed, wire, frame = GatedStore(), CentreFeed(), Wire(), Frames()
+    with feed.subscription(None) as page:
+        serving = asyncio.create_task(
+            centre_with(store, feed).serve(wire.messages(), lambda m: None)
+        )
+        wire.send(frame("river-b", 1, 0, age_s=120.0, seq=1))
+        assert seen(await shown(page)) == ("vehicle.frame", "river-b", 1, 0)
+        store.gate.clear()
+        backlog = [frame("river-b", 1, n, age_s=80.0 - n, seq=n + 1) for n in range(1, 21)]
+        for env in backlog:
+            wire.send(env)
+        await store.waiting.wait()
+        store.gate.set()
+        wire.close()
+        await serving
+        rest = [seen(json.loads(page.queue.get_nowait())) for _ in range(page.queue.qsize())]
+    assert rest == [("vehicle.frame", "river-b", 1, 20)]
+    assert [e.seq for e in store.kept] == list(range(1, 22))
