@@ -384,6 +384,22 @@ def _phases(
                   f"  max {max(ds) * 1000:.0f} ms")  # fmt: skip
 
 
+async def _stored(store: CentreStore, results: list[StationResult], quiet_s: float = 10.0) -> float:
+    """Wait until the centre has stored every station's last event, or stored nothing more for
+    `quiet_s` (the page shows frames before they are stored: its quiet says nothing here); how
+    long it waited."""
+    start = last = time.monotonic()
+    counts = {r.name: -1 for r in results}
+    while time.monotonic() - last < quiet_s:
+        now = {r.name: len(await store.events(r.name)) for r in results}
+        if all(now[r.name] >= r.last_seq for r in results):
+            break
+        if now != counts:
+            counts, last = now, time.monotonic()
+        await asyncio.sleep(1.0)
+    return time.monotonic() - start
+
+
 async def _check_outage(
     results: list[StationResult], cut: tuple[float, float], db_url: str
 ) -> bool:
@@ -392,6 +408,8 @@ async def _check_outage(
     engine = create_async_engine(DbSettings(url=db_url).async_url)
     try:
         store = CentreStore(engine)
+        waited = await _stored(store, results)
+        print(f"(waited {waited:.0f} s after the page's last frame for the centre's store)")
         ok = True
         for r in results:
             events = await store.events(r.name)
