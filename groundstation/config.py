@@ -264,6 +264,12 @@ class FederationSettings(BaseModel):
         True, description="a pilot is on duty: the centre's commands may be carried out"
     )
     reconnect_max_s: float = Field(10.0, gt=0, description="longest wait between reconnects")
+    send_rate_max_hz: float = Field(
+        500.0,
+        ge=0,
+        description="most events a second sent to the broker: a backlog after an outage goes"
+        " at this pace, not ahead of every other station's live frames (0: no limit)",
+    )
     command_max_age_s: float = Field(
         60.0, gt=0, description="older centre commands (queued while offline) are refused"
     )

@@ -3,7 +3,9 @@
 :class:`StationLink` is one background service. :meth:`StationLink.emit` puts an event into
 the :class:`~groundstation.federation.outbox.Outbox` (never blocks on the network); :meth:`run`
 keeps a connection to the broker, sends the outbox oldest first with QoS 1 (one at a time, each
-removed after its PUBACK, so order holds across outages), and carries out the centre's commands.
+removed after its PUBACK, so order holds across outages; at most ``send_rate_max_hz`` a second,
+so a backlog after an outage does not crowd out the other stations' live frames on their way
+to the centre: :mod:`.pace`), and carries out the centre's commands.
 
 A command is the centre asking: the station decides under its own rules. With no pilot on duty
 (``accept_commands`` off) it refuses; a command older than ``command_max_age_s`` (it waited
@@ -34,6 +36,7 @@ import aiomqtt
 from groundstation.config import FederationSettings
 from groundstation.federation import mqtt
 from groundstation.federation.outbox import Outbox
+from groundstation.federation.pace import Pace
 from groundstation.federation.protocol import (
     Command,
     CommandAck,
@@ -173,10 +176,12 @@ class StationLink:
         return status.model_dump()
 
     async def _drain(self, client: aiomqtt.Client) -> None:
+        pace = Pace(self.settings.send_rate_max_hz)
         while True:
             self._wake.clear()
             batch = self.outbox.oldest(64)
             for item in batch:
+                await pace.wait()
                 await client.publish(item.topic, item.payload, qos=1, timeout=5.0)
                 self.outbox.remove(item.seq)
             if not batch:
