@@ -1,85 +1,28 @@
 """Failed logins in the store: back-off and lockout per username and per client address.
 
 Kept in the store, not in memory, so a restart does not reset an attack's count and
-``ecopatrol users unlock`` (another process) can lift a lockout. The caller serialises the
-attempts on one key (see :class:`groundstation.keyed_locks.KeyedLocks`), so check-then-count here
-needs no row locks.
-
->>> policy = LoginSettings(free_failures=3, backoff_base_s=1, backoff_max_s=60)
->>> [backoff_s(policy, n) for n in range(1, 12)]
-[0.0, 0.0, 0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+``ecopatrol users unlock`` (another process) can lift a lockout. The policy itself is
+:mod:`groundstation.login_throttle`'s (the command centre keeps its counts with the same one).
+The caller serialises the attempts on one key (see :class:`groundstation.keyed_locks.KeyedLocks`),
+so check-then-count here needs no row locks.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groundstation import login_throttle as policy_of
 from groundstation.config import LoginSettings
 from groundstation.db.audit import audit
 from groundstation.db.models import LoginThrottle, User
+from groundstation.login_throttle import Lockout, Refusal, ThrottleKey, backoff_s
 
-Kind = Literal["user", "address"]
+__all__ = ["Lockout", "Refusal", "ThrottleKey", "backoff_s"]
+
 _KEY_LEN = 255
-
-
-@dataclass(frozen=True, slots=True)
-class ThrottleKey:
-    kind: Kind
-    key: str
-
-    @property
-    def noun(self) -> str:
-        return "username" if self.kind == "user" else "client address"
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Why an attempt is refused before its password is checked, and for how long."""
-
-    key: ThrottleKey
-    locked: bool
-    until: datetime
-
-    def retry_after_s(self, now: datetime) -> int:
-        return max(1, math.ceil((self.until - now).total_seconds()))
-
-    def message(self, now: datetime) -> str:
-        if self.locked:
-            return (
-                f"too many failed logins for this {self.key.noun}: locked until "
-                f"{self.until:%Y-%m-%d %H:%M} UTC or until an admin unlocks it"
-            )
-        return (
-            f"too many failed logins for this {self.key.noun}: "
-            f"wait {self.retry_after_s(now)} s before trying again"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Lockout:
-    """A lockout that a failure has just started."""
-
-    key: ThrottleKey
-    failures: int
-    until: datetime
-
-
-def backoff_s(policy: LoginSettings, failures: int) -> float:
-    """The wait imposed after the `failures`-th failure in a row."""
-    over = failures - policy.free_failures
-    if over <= 0:
-        return 0.0
-    return float(min(policy.backoff_max_s, policy.backoff_base_s * 2 ** min(over - 1, 60)))
-
-
-def _lockout_after(policy: LoginSettings, key: ThrottleKey) -> int:
-    return policy.user_lockout_after if key.kind == "user" else policy.address_lockout_after
 
 
 async def get(session: AsyncSession, key: ThrottleKey) -> LoginThrottle | None:
@@ -89,24 +32,17 @@ async def get(session: AsyncSession, key: ThrottleKey) -> LoginThrottle | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
-def _forgotten(row: LoginThrottle, policy: LoginSettings, now: datetime) -> bool:
-    locked = row.locked_until is not None and row.locked_until > now
-    return not locked and now - row.last_failure_at > timedelta(seconds=policy.forget_after_s)
+def _count(row: LoginThrottle) -> policy_of.Count:
+    return policy_of.Count(row.failures, row.last_failure_at, row.blocked_until, row.locked_until)
 
 
 async def refusal(
     session: AsyncSession, keys: list[ThrottleKey], policy: LoginSettings, now: datetime
 ) -> Refusal | None:
     """The first of `keys` that is locked or backing off at `now`, else None."""
-    for key in keys:
-        row = await get(session, key)
-        if row is None or _forgotten(row, policy, now):
-            continue
-        if row.locked_until is not None and row.locked_until > now:
-            return Refusal(key, locked=True, until=row.locked_until)
-        if row.blocked_until is not None and row.blocked_until > now:
-            return Refusal(key, locked=False, until=row.blocked_until)
-    return None
+    rows = [(key, await get(session, key)) for key in keys]
+    counted = [(key, None if row is None else _count(row)) for key, row in rows]
+    return policy_of.first_refusal(policy, counted, now)
 
 
 async def record_failure(
@@ -119,15 +55,13 @@ async def record_failure(
         if row is None:
             row = LoginThrottle(kind=key.kind, key=key.key[:_KEY_LEN], failures=0)
             session.add(row)
-        elif _forgotten(row, policy, now):
-            row.failures, row.blocked_until, row.locked_until = 0, None, None
-        row.failures += 1
-        row.last_failure_at = now
-        row.blocked_until = now + timedelta(seconds=backoff_s(policy, row.failures))
-        lock_over = row.locked_until is None or row.locked_until <= now
-        if row.failures >= _lockout_after(policy, key) and lock_over:
-            row.locked_until = now + timedelta(seconds=policy.lockout_s)
-            started.append(Lockout(key, row.failures, row.locked_until))
+            count, lockout = policy_of.failed(policy, key, None, now)
+        else:
+            count, lockout = policy_of.failed(policy, key, _count(row), now)
+        row.failures, row.last_failure_at = count.failures, count.last_failure_at
+        row.blocked_until, row.locked_until = count.blocked_until, count.locked_until
+        if lockout is not None:
+            started.append(lockout)
     await session.flush()
     return started
 
