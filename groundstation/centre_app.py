@@ -33,8 +33,8 @@ from groundstation.api.error_handlers import add_error_handlers
 from groundstation.config import DbSettings, Settings
 from groundstation.federation.centre import Centre
 from groundstation.federation.feed import CentreFeed
-from groundstation.federation.login_guard import LoginGuard
 from groundstation.federation.store import CentreStore
+from groundstation.keyed_locks import KeyedLocks
 from groundstation.security import (
     Passwords,
     Revocations,
@@ -112,7 +112,7 @@ def _lifespan(
                 tokens=TokenCodec(secret=secret, ttl_s=settings.token_ttl_s),
                 passwords=Passwords(make_hasher(settings.password_hash_profile)),
                 revocations=Revocations(),
-                login_guard=LoginGuard(settings.login),
+                login_locks=KeyedLocks(),
                 centre=centre,
                 tiles=tiles,
             )

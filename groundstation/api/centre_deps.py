@@ -2,9 +2,12 @@
 
 The centre serves the station's page and a small API of its own (``groundstation.centre_app``);
 its users are ``centre_users`` (:mod:`groundstation.federation.users`), each scoped to one
-station or to all. :func:`scope` is the one place a route learns which stations a user may
-see, intersected with the stations the request asks for: routes pass it on to every read, so
-a station's officer is never answered with another station's data.
+station or to all. ``CentreUserDep`` refuses a user who must first change the password an
+operator reset (403 ``password_change_required``, as on a station); ``SignedInCentreUser``
+lets them through, for ``/api/me``, logging out and the change itself. :func:`scope` is the
+one place a route learns which stations a user may see, intersected with the stations the
+request asks for: routes pass it on to every read, so a station's officer is never answered
+with another station's data.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
 
 from groundstation.config import Settings
-from groundstation.errors import NotAuthenticated, PermissionDenied
+from groundstation.errors import NotAuthenticated, PasswordChangeRequired, PermissionDenied
 from groundstation.federation.centre import Centre
 from groundstation.federation.feed import CentreFeed
-from groundstation.federation.login_guard import LoginGuard
 from groundstation.federation.users import CentreUser, user_by_id
+from groundstation.keyed_locks import KeyedLocks
 from groundstation.security import Passwords, Revocations, TokenClaims, TokenCodec
 from groundstation.web.tile_proxy import TileFetcher
 
@@ -39,7 +42,8 @@ class CentreServices:
     tokens: TokenCodec
     passwords: Passwords
     revocations: Revocations
-    login_guard: LoginGuard
+    #: attempts on one username or from one address, one at a time (the counts are stored)
+    login_locks: KeyedLocks
     centre: Centre | None = None
     #: fetches internet base-map tiles for the page; None when ``basemap.internet`` is off
     tiles: TileFetcher | None = None
@@ -59,8 +63,9 @@ CentreServicesDep = Annotated[CentreServices, Depends(centre_services)]
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/login")
 
 
-async def user_for_claims(services: CentreServices, claims: TokenClaims) -> CentreUser:
-    """The centre user a decoded token belongs to, else NotAuthenticated."""
+async def token_user(services: CentreServices, claims: TokenClaims) -> CentreUser:
+    """The centre user a decoded token belongs to, else NotAuthenticated; whether they must
+    change their password first is the caller's business."""
     user = await user_by_id(services.engine, claims.user_id)
     if user is None or not user.active:
         raise NotAuthenticated("user unknown or disabled")
@@ -69,13 +74,34 @@ async def user_for_claims(services: CentreServices, claims: TokenClaims) -> Cent
     return user
 
 
-async def current_centre_user(
+async def user_for_claims(services: CentreServices, claims: TokenClaims) -> CentreUser:
+    """:func:`token_user`, and :class:`PasswordChangeRequired` while the user must change
+    the password an operator set."""
+    user = await token_user(services, claims)
+    if user.must_change_password:
+        raise PasswordChangeRequired()
+    return user
+
+
+async def signed_in_centre_user(
     services: CentreServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> CentreUser:
+    """The token's user, even one who must change their password first."""
     if credentials is None:
         raise NotAuthenticated("missing bearer token")
-    return await user_for_claims(services, services.tokens.decode(credentials.credentials))
+    return await token_user(services, services.tokens.decode(credentials.credentials))
+
+
+SignedInCentreUser = Annotated[CentreUser, Depends(signed_in_centre_user)]
+
+
+async def current_centre_user(user: SignedInCentreUser) -> CentreUser:
+    """The token's user, refused (403 ``password_change_required``) while they must change
+    the password an operator set: every route but ``/api/me``, logout and the change."""
+    if user.must_change_password:
+        raise PasswordChangeRequired()
+    return user
 
 
 CentreUserDep = Annotated[CentreUser, Depends(current_centre_user)]

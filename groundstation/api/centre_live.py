@@ -2,7 +2,8 @@
 patrols, incidents and alerts, each client seeing only the stations its user may see.
 
 Authentication as on a station (``?token=`` or a first ``{"type": "auth", "token": ...}``
-message; 1008 when missing, refused, revoked or expired). ``?station=`` (repeatable) narrows
+message; 1008 when missing, refused, revoked or expired; reason ``password_change_required``
+for a user who must first change the password an operator set). ``?station=`` (repeatable) narrows
 the stream to some stations, within the user's scope (asking for another station: 1008).
 The client is subscribed to the feed *before* the snapshot is read, so nothing stored in
 between is missed (it may arrive twice; the page applies both by id). The messages and their
@@ -25,7 +26,7 @@ from groundstation.api.centre_deps import (
     scope,
     user_for_claims,
 )
-from groundstation.errors import NotAuthenticated, PermissionDenied
+from groundstation.errors import NotAuthenticated, PasswordChangeRequired, PermissionDenied
 from groundstation.federation import picture
 from groundstation.federation.feed import FeedClient
 from groundstation.federation.users import CentreUser
@@ -43,6 +44,8 @@ RECHECK_S = 15.0
 async def _authenticate(
     services: CentreServices, websocket: WebSocket, token: str | None
 ) -> tuple[CentreUser, TokenClaims] | None:
+    """The token's user, None when it is missing or refused; :class:`PasswordChangeRequired`
+    for a user who must change their password first."""
     if token is None:
         try:
             async with asyncio.timeout(AUTH_TIMEOUT_S):
@@ -93,7 +96,11 @@ async def live(
     station: list[str] | None = Query(None),  # noqa: B008  # FastAPI's query declaration
 ) -> None:
     await websocket.accept()
-    found = await _authenticate(services, websocket, token)
+    try:
+        found = await _authenticate(services, websocket, token)
+    except PasswordChangeRequired:
+        await websocket.close(code=CLOSE_POLICY, reason=PasswordChangeRequired.CODE)
+        return
     if found is None:
         await websocket.close(code=CLOSE_POLICY, reason="authentication required")
         return
@@ -185,7 +192,7 @@ async def _still_valid(services: CentreServices, claims: TokenClaims) -> bool:
     """Whether the token's user is still there, enabled, with the token's version."""
     try:
         await user_for_claims(services, claims)
-    except NotAuthenticated:
+    except (NotAuthenticated, PasswordChangeRequired):
         return False
     return True
 

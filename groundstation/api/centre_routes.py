@@ -8,21 +8,34 @@ The paths the live page reads on a station keep their meaning here (``/api/auth/
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from groundstation.api.centre_deps import CentreServicesDep, CentreUserDep, scope
-from groundstation.api.schemas import LoginRequest
+from groundstation.api.centre_deps import (
+    CentreServicesDep,
+    CentreUserDep,
+    SignedInCentreUser,
+    scope,
+)
+from groundstation.api.schemas import LoginRequest, PasswordChange
 from groundstation.errors import InvalidRequest, NotAuthenticated, TooManyRequests
-from groundstation.federation import picture, spatial
-from groundstation.federation.users import CentreUser, revoke_tokens, user_by_name
+from groundstation.federation import login_throttle, picture, spatial
+from groundstation.federation.users import (
+    CentreUser,
+    change_own_password,
+    revoke_tokens,
+    user_by_name,
+)
 from groundstation.federation.view import incident_view
+from groundstation.login_throttle import ThrottleKey
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["centre"])
 
 #: as the station's page (api.web; a router module may not import another)
@@ -40,12 +53,16 @@ class CentreUserPublic(BaseModel):
     full_name: str
     role: str
     station: str | None = Field(description="the one station this user sees; null: all")
+    must_change_password: bool = Field(
+        description="signed in with a password an operator reset: only changing it is allowed"
+    )
 
     @classmethod
     def of(cls, u: CentreUser) -> CentreUserPublic:
         return cls(
-            id=u.id, username=u.username, full_name=u.full_name, role=u.role, station=u.station
-        )
+            id=u.id, username=u.username, full_name=u.full_name, role=u.role, station=u.station,
+            must_change_password=u.must_change_password,
+        )  # fmt: skip
 
 
 class CentreToken(BaseModel):
@@ -75,21 +92,33 @@ async def web_config() -> dict[str, Any]:
 )
 async def login(body: LoginRequest, request: Request, services: CentreServicesDep) -> CentreToken:
     """A bearer token for a centre user (401 if the name and password do not match; 429
-    while failed logins of the name or the address back off, as on a station)."""
-    guard = services.login_guard
+    while failed logins of the name or the address back off or are locked, as on a station,
+    counted in the centre's store: ``ecopatrol centre-users unlock`` lifts a lockout)."""
     address = request.client.host if request.client else "unknown"
-    keys = [("user", body.username), ("address", address)]
-    refused = guard.refusal(keys)
-    if refused is not None:
-        retry_after_s, locked, message = refused
-        raise TooManyRequests(message, retry_after_s=retry_after_s, locked=locked)
-    user = await user_by_name(services.engine, body.username)
-    hashed = user.password_hash if user is not None else services.passwords.dummy_hash()
-    ok = await services.passwords.verify(hashed, body.password)
-    if not ok or user is None or not user.active:
-        guard.failed(keys)
-        raise NotAuthenticated("wrong username or password")
-    guard.succeeded(keys[0])
+    keys = [ThrottleKey("user", body.username), ThrottleKey("address", address)]
+    policy, engine = services.settings.login, services.engine
+    async with services.login_locks.hold(f"user:{body.username}", f"address:{address}"):
+        now = datetime.now(UTC)
+        refused = await login_throttle.refusal(engine, keys, policy, now)
+        if refused is not None:
+            raise TooManyRequests(
+                refused.message(now), retry_after_s=refused.retry_after_s(now),
+                locked=refused.locked,
+            )  # fmt: skip
+        user = await user_by_name(engine, body.username)
+        hashed = user.password_hash if user is not None else services.passwords.dummy_hash()
+        ok = await services.passwords.verify(hashed, body.password)
+        if not ok or user is None or not user.active:
+            for lockout in await login_throttle.record_failure(
+                engine, keys, policy, datetime.now(UTC)
+            ):
+                log.warning(
+                    "centre login: %s %r locked until %s after %d failures",
+                    lockout.key.noun, lockout.key.key, lockout.until.isoformat(),
+                    lockout.failures,
+                )  # fmt: skip
+            raise NotAuthenticated("wrong username or password")
+        await login_throttle.clear(engine, keys[0])
     issued = services.tokens.issue(user.id, user.token_version)
     return CentreToken(
         access_token=issued.token, expires_at=issued.expires_at, user=CentreUserPublic.of(user)
@@ -97,7 +126,7 @@ async def login(body: LoginRequest, request: Request, services: CentreServicesDe
 
 
 @router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(user: CentreUserDep, services: CentreServicesDep) -> Response:
+async def logout(user: SignedInCentreUser, services: CentreServicesDep) -> Response:
     """End every token of the user, and close their live connections."""
     await revoke_tokens(services.engine, user.id)
     services.revocations.revoke(user.id)
@@ -105,8 +134,30 @@ async def logout(user: CentreUserDep, services: CentreServicesDep) -> Response:
 
 
 @router.get("/api/me")
-async def me(user: CentreUserDep) -> CentreUserPublic:
+async def me(user: SignedInCentreUser) -> CentreUserPublic:
+    """The user the token belongs to (``must_change_password``: nothing else is allowed until
+    they choose their own password)."""
     return CentreUserPublic.of(user)
+
+
+@router.post("/api/auth/password")
+async def change_password(
+    body: PasswordChange, user: SignedInCentreUser, services: CentreServicesDep
+) -> CentreToken:
+    """Choose one's own password, as on a station: the current one, and a new one the password
+    policy accepts (403 if the current one is wrong, 422 if the new one is refused).
+
+    Clears ``must_change_password``; every token of the user, this one too, ends and a new one
+    is answered. Recorded in ``centre_user_events``, refusals too.
+    """
+    changed = await change_own_password(
+        services.engine, services.passwords, user, body.current_password, body.password
+    )
+    services.revocations.revoke(user.id)
+    issued = services.tokens.issue(changed.id, changed.token_version)
+    return CentreToken(
+        access_token=issued.token, expires_at=issued.expires_at, user=CentreUserPublic.of(changed)
+    )
 
 
 @router.get("/api/centre/stations")

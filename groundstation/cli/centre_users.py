@@ -1,8 +1,10 @@
 """``ecopatrol centre-users``: the command centre's users, straight in its PostgreSQL store.
 
-``ecopatrol centre-user`` adds one; these list them, disable and enable them, reset a password
-and show what was done to them. Each change is recorded in ``centre_user_events`` as
-``cli:<login>`` and ends the user's tokens at once (the centre checks them on every request).
+``ecopatrol centre-user`` adds one; these list them (with any login lockout), disable and
+enable them, reset a password (to be changed at the next sign-in), lift a lockout of failed
+logins and show what was done to them. Each change is recorded in ``centre_user_events`` as
+``cli:<login>``; a disable or reset ends the user's tokens at once (the centre checks them on
+every request).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 app = typer.Typer(
-    help="List, disable, enable the command centre's users and reset their passwords.",
+    help="List, disable, enable, unlock the command centre's users and reset their passwords.",
     no_args_is_help=True,
 )
 
@@ -70,22 +72,46 @@ def list_users(
     db: DbOption,
     station: Annotated[str | None, typer.Option(help="only the users of this station")] = None,
 ) -> None:
-    """The centre's users: login, name, role, the station they see, enabled or not."""
+    """The centre's users: login, name, role, the station they see, enabled or not, locked
+    out by failed logins (until when, UTC) or made to change their password."""
+    from datetime import datetime
+
     from rich.console import Console
     from rich.table import Table
 
+    from groundstation.federation.login_throttle import throttled
+    from groundstation.federation.users import CentreUser
     from groundstation.federation.users import list_users as listed
 
-    users = _on_store(db, lambda engine: listed(engine, station))
+    now = datetime.now(UTC)
+
+    async def work(engine: AsyncEngine) -> tuple[list[CentreUser], dict[str, datetime]]:
+        locked = {
+            t.key.key: t.locked_until
+            for t in await throttled(engine, now)
+            if t.key.kind == "user" and t.locked_until is not None and t.locked_until > now
+        }
+        return await listed(engine, station), locked
+
+    users, locked = _on_store(db, work)
     table = Table(title="centre users")
-    for column in ("id", "username", "full name", "role", "station", "state"):
+    for column in ("id", "username", "full name", "role", "station", "state", "login"):
         table.add_column(column, justify="right" if column == "id" else "left")
     for u in users:
         state = "active" if u.active else "[red]disabled[/red]"
-        table.add_row(
-            str(u.id), u.username, u.full_name, u.role, u.station or "(every station)", state
+        if u.must_change_password:
+            state += ", must change password"
+        until = locked.get(u.username)
+        login = (
+            ""
+            if until is None
+            else f"[red]locked until {until.astimezone(UTC):%Y-%m-%d %H:%M}[/red]"
         )
-    console = Console(width=max(100, Console().width))
+        table.add_row(
+            str(u.id), u.username, u.full_name, u.role, u.station or "(every station)", state,
+            login,
+        )  # fmt: skip
+    console = Console(width=max(120, Console().width))
     console.print(table if users else "no centre users")
 
 
@@ -123,7 +149,7 @@ def reset_password(
     ] = False,
 ) -> None:
     """Give a centre user a new password: a generated one, printed once (or one read from
-    standard input). Their tokens stop working."""
+    standard input), which they must change at the next sign-in. Their tokens stop working."""
     from groundstation.config import Settings
     from groundstation.errors import InvalidRequest
     from groundstation.federation.users import set_password
@@ -142,9 +168,41 @@ def reset_password(
         await set_password(engine, username, hashed, _actor(), generated=not password_stdin)
 
     _on_store(db, work)
-    typer.echo(f"centre user {username}: new password set; their tokens no longer work")
+    typer.echo(
+        f"centre user {username}: new password set, to be changed at the next sign-in; "
+        "their tokens no longer work"
+    )
     if not password_stdin:
         typer.echo(f"one-time password (shown once): {password}")
+
+
+@app.command("unlock")
+def unlock(
+    username: UserArg,
+    db: DbOption,
+    address: Annotated[
+        str | None,
+        typer.Option(help="also lift the lockout of this client address (as the centre saw it)"),
+    ] = None,
+) -> None:
+    """Lift a centre user's lockout and back-off of failed logins (at once, even at a running
+    centre); recorded, even when there was nothing to lift."""
+    from groundstation.federation.login_throttle import unlock as lift
+    from groundstation.federation.users import user_by_name
+
+    async def work(engine: AsyncEngine) -> list[str]:
+        if await user_by_name(engine, username) is None:
+            from groundstation.errors import NotFound
+
+            raise NotFound("centre user", username)
+        lifted = await lift(engine, username, _actor(), address)
+        return [f"{t.key.noun} {t.key.key} ({t.failures} failed logins)" for t in lifted]
+
+    lifted = _on_store(db, work)
+    if lifted:
+        typer.echo(f"centre user {username}: lifted " + "; ".join(lifted))
+    else:
+        typer.echo(f"centre user {username}: no failed logins to lift")
 
 
 @app.command("history")
@@ -162,7 +220,7 @@ def history(
     events = _on_store(db, lambda engine: user_events(engine, username, limit))
     table = Table(title="changes to centre users")
     for column in ("at (UTC)", "by", "user", "action", "details"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "details")  # only the details wrap
     for e in events:
         details = ", ".join(f"{k}={v}" for k, v in sorted(e.params.items()))
         at = e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")

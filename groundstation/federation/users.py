@@ -1,12 +1,14 @@
 """The centre's own logins (``centre_users``): officers and admins, each scoped to one
 station or (``station`` NULL) to every station.
 
-Passwords are hashed by the caller (:class:`groundstation.security.Passwords`); a token carries
-the user's id and ``token_version``, which a logout, a new password and disabling bump. A
+Passwords are hashed with :class:`groundstation.security.Passwords`; a token carries the user's
+id and ``token_version``, which a logout, a new password and disabling bump. A password an
+operator reset must be changed by its user at the next sign-in (``must_change_password``), as
+on a station; a user may change their own at any time (:func:`change_own_password`). A
 disabled user (``active`` false) cannot sign in and their tokens stop working. What an operator
-does to a user (create, disable, enable, reset a password, lift a login lockout) is recorded in
-``centre_user_events`` with who did it (the centre has no audit chain of its own; its commands
-to stations are recorded in ``fed_commands``).
+does to a user (create, disable, enable, reset a password, lift a login lockout) and a user's
+own change of password are recorded in ``centre_user_events`` with who did it (the centre has
+no audit chain of its own; its commands to stations are recorded in ``fed_commands``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,22 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from groundstation.errors import Conflict, NotFound
+from groundstation.errors import (
+    Conflict,
+    InvalidRequest,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+)
+from groundstation.password_policy import check_password
+from groundstation.security import Passwords
 
 CentreRole = Literal["officer", "admin"]
-_COLUMNS = "id, username, full_name, password_hash, role, station, token_version, active"
+_COLUMNS = (
+    "id, username, full_name, password_hash, role, station, token_version, active, "
+    "must_change_password"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +53,8 @@ class CentreUser:
     station: str | None
     token_version: int
     active: bool = True
+    #: the password was set by an operator: nothing but choosing their own until they do
+    must_change_password: bool = False
 
     @property
     def stations(self) -> frozenset[str] | None:
@@ -60,17 +76,18 @@ class CentreUserEvent:
 def _user(r: Any) -> CentreUser:
     return CentreUser(
         r.id, r.username, r.full_name, r.password_hash, r.role, r.station, r.token_version,
-        r.active,
+        r.active, r.must_change_password,
     )  # fmt: skip
 
 
-async def _record(
+async def record_on(
     conn: AsyncConnection,
     actor: str,
     username: str,
     action: str,
     params: Mapping[str, Any] | None = None,
 ) -> None:
+    """Record a change to `username` in the transaction of `conn`."""
     await conn.execute(
         text(
             "INSERT INTO centre_user_events (actor, username, action, params) "
@@ -109,7 +126,7 @@ async def create_user(
             row = result.one()
             if actor is not None:
                 params = {"role": role, "station": station}
-                await _record(conn, actor, username, "create", params)
+                await record_on(conn, actor, username, "create", params)
     except IntegrityError as exc:
         raise Conflict(f"centre user {username!r} exists") from exc
     return _user(row)
@@ -175,27 +192,77 @@ async def set_active(engine: AsyncEngine, username: str, active: bool, actor: st
             ),
             {"active": active, "bump": 0 if active else 1, "u": username},
         )
-        await _record(conn, actor, username, "enable" if active else "disable")
+        await record_on(conn, actor, username, "enable" if active else "disable")
     return True
 
 
 async def set_password(
     engine: AsyncEngine, username: str, password_hash: str, actor: str, *, generated: bool
 ) -> None:
-    """Give `username` a new password (already hashed) and end their tokens; :class:`NotFound`
-    if there is no such user. Recorded as `actor`'s (whether it was generated, never the
-    password)."""
+    """Give `username` a new password (already hashed), which they must change at the next
+    sign-in (the operator knows it), and end their tokens; :class:`NotFound` if there is no
+    such user. Recorded as `actor`'s (whether it was generated, never the password)."""
     async with engine.begin() as conn:
         result = await conn.execute(
             text(
-                "UPDATE centre_users SET password_hash = :hash, "
+                "UPDATE centre_users SET password_hash = :hash, must_change_password = true, "
                 "token_version = token_version + 1 WHERE username = :u"
             ),
             {"hash": password_hash, "u": username},
         )
         if result.rowcount == 0:
             raise NotFound("centre user", username)
-        await _record(conn, actor, username, "password_reset", {"generated": generated})
+        await record_on(conn, actor, username, "password_reset", {"generated": generated})
+
+
+async def change_own_password(
+    engine: AsyncEngine, passwords: Passwords, user: CentreUser, current: str, new: str
+) -> CentreUser:
+    """`user` chooses their own password, as on a station: `current` must be theirs
+    (:class:`PermissionDenied`, field ``current_password``), `new` must differ and pass the
+    password policy (:class:`InvalidRequest`, field ``password``). Stored with no change
+    required any more and every earlier token ended; recorded as ``password_change`` by
+    ``user:<name>`` (a refusal as ``password_change_refused``). The user as now stored;
+    :class:`NotAuthenticated` if they changed meanwhile (disabled, reset: the token is stale).
+    """
+    actor = f"user:{user.username}"
+    try:
+        if not await passwords.verify(user.password_hash, current):
+            raise PermissionDenied("the current password is wrong", field="current_password")
+        if new == current:
+            raise InvalidRequest(
+                "the new password must differ from the current one", field="password"
+            )
+        check_password(new, user.username, [user.full_name])
+    except ServiceError as exc:
+        refused = {"field": str(exc.fields.get("field", "")), "forced": user.must_change_password}
+        await record(engine, actor, user.username, "password_change_refused", refused)
+        raise
+    changed = await _set_own_password(engine, user, await passwords.hash(new))
+    if changed is None:
+        raise NotAuthenticated("token revoked (the user changed meanwhile)")
+    return changed
+
+
+async def _set_own_password(
+    engine: AsyncEngine, user: CentreUser, password_hash: str
+) -> CentreUser | None:
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "UPDATE centre_users SET password_hash = :hash, must_change_password = false, "
+                    "token_version = token_version + 1 WHERE id = :id AND active "
+                    f"AND token_version = :version RETURNING {_COLUMNS}"
+                ),
+                {"hash": password_hash, "id": user.id, "version": user.token_version},
+            )
+        ).first()
+        if row is None:
+            return None
+        params = {"forced": user.must_change_password}
+        await record_on(conn, f"user:{user.username}", user.username, "password_change", params)
+    return _user(row)
 
 
 async def record(
@@ -207,7 +274,7 @@ async def record(
 ) -> None:
     """Record a change made to `username` outside this module (a login lockout lifted)."""
     async with engine.begin() as conn:
-        await _record(conn, actor, username, action, params)
+        await record_on(conn, actor, username, action, params)
 
 
 async def user_events(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from groundstation.centre_app import BrokerLogin, create_centre_app
 from groundstation.config import DbSettings, Settings
+from groundstation.errors import Conflict
 from groundstation.federation.users import create_user
 from groundstation.security import Passwords, make_hasher
 from tests.integration.federation.broker import Mosquitto
@@ -51,11 +52,13 @@ def broker_login(broker: Mosquitto) -> BrokerLogin:
 
 
 async def add_users(db_url: str) -> None:
+    """The test users (those already there, from an earlier start on this store, kept)."""
     engine = create_async_engine(DbSettings(url=db_url).async_url)
     try:
         hashed = await Passwords(make_hasher("cheapest")).hash(PASSWORD)
         for name, station in USERS.items():
-            await create_user(engine, name, hashed, station=station)
+            with contextlib.suppress(Conflict):
+                await create_user(engine, name, hashed, station=station)
     finally:
         await engine.dispose()
 

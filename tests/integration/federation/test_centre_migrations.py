@@ -10,6 +10,7 @@ from groundstation.federation.migrate import downgrade_centre, upgrade_centre
 CENTRE_TABLES = {
     "fed_events", "fed_vehicles", "fed_commands", "fed_incidents", "fed_patrols",
     "fed_freshness", "centre_users", "fed_handovers", "fed_control", "centre_user_events",
+    "centre_login_throttle",
 }  # fmt: skip
 
 
@@ -40,7 +41,9 @@ def test_centre_migrations_up_down_up(pg_cluster) -> None:
     upgrade_centre(db)
     assert _tables(db.sync_url) >= CENTRE_TABLES
     assert "alembic_version" not in _tables(db.sync_url)
-    assert _version(db.sync_url) == "c0004"
+    assert _version(db.sync_url) == "c0005"
+    downgrade_centre(db, "c0004")
+    assert "centre_login_throttle" not in _tables(db.sync_url)
     downgrade_centre(db, "c0003")
     assert "centre_user_events" not in _tables(db.sync_url)
     downgrade_centre(db, "c0001")
@@ -77,4 +80,4 @@ def test_a_store_the_centre_made_itself_joins_the_chain(pg_cluster) -> None:
             assert conn.scalar(text("SELECT id FROM fed_events")) == "e1e1e1e1"
     finally:
         engine.dispose()
-    assert _version(db.sync_url) == "c0004"
+    assert _version(db.sync_url) == "c0005"
