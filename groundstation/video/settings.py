@@ -25,7 +25,8 @@ class VideoSettings(BaseModel):
     record: bool | list[int] = Field(
         False,
         description="streams recorded to MP4 segments from the start: true = every stream, "
-        "false = none, or a list of system ids; a pilot may start or stop one in the page",
+        "false = none, or a list of system ids; a pilot's start or stop in the page "
+        "holds over this, across restarts, for that drone",
     )
     segment_s: float = Field(60.0, gt=1, description="length of a recording segment, seconds")
     max_recordings_mb: float | None = Field(
