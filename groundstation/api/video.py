@@ -5,7 +5,8 @@
   place (pilots; officers watch only);
 - ``POST /api/video/{sysid}/recording`` ``{"on": bool}``: start or stop recording that drone's
   stream; the choice is stored and holds over the settings, across restarts, until a pilot
-  chooses again (pilots; audited). Each start and stop reaches the pages as ``video.recording``;
+  chooses again (pilots; audited); ``DELETE`` it: the settings decide again. Each start and
+  stop reaches the pages as ``video.recording``;
 - ``GET /api/photos``, ``GET /api/photos/{id}/image``: photos fetched from the cameras, with
   their position and SHA-256; ``GET /api/incidents/{id}/camera-photos``: those of the incident's
   drone within ``evidence.track_margin_s`` of it (what its evidence packet carries);
@@ -54,7 +55,7 @@ from groundstation.db.audit import audit
 from groundstation.db.evidence import incident_camera_photos
 from groundstation.db.incidents import get_incident, report_incident
 from groundstation.db.models import Attachment, CameraPhoto, IncidentType, VideoSegment
-from groundstation.db.recording_choices import choose_recording
+from groundstation.db.recording_choices import choose_recording, forget_recording_choice
 from groundstation.errors import Conflict, GroundStationError, NotFound
 from groundstation.telemetry.messages import RecordingState
 from groundstation.video.camera_client import CameraClient, CameraInfo
@@ -280,6 +281,21 @@ async def recording(
     command = "video.record_start" if body.on else "video.record_stop"
     await audit(session, user, sysid, command, "accepted")  # commits the choice with it
     video.set_recording(choice)
+    return Accepted()
+
+
+@router.delete("/api/video/{sysid}/recording")
+async def recording_by_settings(
+    sysid: int, user: PilotUser, video: VideoDep, session: SessionDep
+) -> Accepted:
+    """Drop the pilots' start or stop of the drone's recording: it records as the settings
+    (``video.record``) say, now and after restarts (pilots; audited)."""
+    if sysid not in video.sources:
+        raise NotFound("video stream of vehicle", sysid)
+    had = await forget_recording_choice(session, sysid)
+    result = "accepted" if had else "accepted (no choice stood)"
+    await audit(session, user, sysid, "video.record_default", result)  # commits it
+    video.follow_settings(sysid)
     return Accepted()
 
 

@@ -50,3 +50,14 @@ async def choose_recording(
     row.chosen_at = now or datetime.now(UTC)
     await session.flush()
     return _choice(row)
+
+
+async def forget_recording_choice(session: AsyncSession, sysid: int) -> bool:
+    """Drop drone `sysid`'s choice (the settings decide again); whether it had one. Not
+    committed."""
+    row = await session.get(RecordingChoice, sysid)
+    if row is None:
+        return False
+    await session.delete(row)
+    await session.flush()
+    return True

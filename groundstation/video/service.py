@@ -305,6 +305,20 @@ class VideoService:
             else:  # not recording already (a full disk, the settings): the pilot's say now
                 self._tell(self._state(choice.sysid, False, "pilot"))
 
+    def follow_settings(self, sysid: int) -> None:
+        """Forget the pilots' choice for vehicle `sysid`'s stream (already dropped from the
+        store): it records as the settings say, from now on (KeyError: it has no stream)."""
+        if sysid not in self.sources:
+            raise KeyError(sysid)
+        self.record_choices.pop(sysid, None)
+        wanted = self.settings.records(sysid)
+        if wanted and not self.is_recording(sysid):
+            self._start_recording(sysid)
+        elif not wanted and self.is_recording(sysid):
+            self._stop_recording(sysid, "settings")
+        else:
+            self._tell(self._state(sysid, self.is_recording(sysid), "settings"))
+
     def recording_state(self, sysid: int) -> RecordingState:
         """Vehicle `sysid`'s recording as the pages were last told (or as it stands)."""
         told = self._recording_states.get(sysid)

@@ -125,6 +125,31 @@ def test_a_pilots_stop_is_stored_audited_and_holds_after_a_restart(
         assert cam["recording_state"]["reason"] == "pilot"
 
 
+def test_back_to_the_settings_drops_the_choice_for_good(stream_settings: Settings) -> None:
+    """A pilot stops drone 7 (the settings record it), then sends it back to the settings: it
+    records again as the settings' say, audited, and still so after a restart."""
+    with TestClient(create_app(stream_settings)) as client:
+        headers = _login(client)
+        _wait_camera(client, headers, recording=True)
+        r = client.post(f"/api/video/{SYSID}/recording", headers=headers, json={"on": False})
+        assert r.status_code == 200, r.text
+        _wait_camera(client, headers, recording=False)
+        r = client.delete(f"/api/video/{SYSID}/recording", headers=headers)
+        assert r.status_code == 200, r.text
+        cam = _wait_camera(client, headers, recording=True)
+        state = cam["recording_state"]
+        assert (state["reason"], state["chosen_by"]) == ("settings", None)
+        audit = client.get("/api/audit", headers=headers, params={"limit": 50}).json()["data"]
+        assert [a["command"] for a in audit if a["command"].startswith("video.record")] == [
+            "video.record_default", "video.record_stop",
+        ]  # fmt: skip
+        assert client.delete("/api/video/99/recording", headers=headers).status_code == 404
+    with TestClient(create_app(stream_settings)) as client:
+        headers = _login(client)
+        cam = _wait_camera(client, headers, recording=True)
+        assert cam["recording_state"]["reason"] == "settings"
+
+
 def test_nobodys_choice_leaves_the_settings_in_charge(stream_settings: Settings) -> None:
     """Without a pilot's choice a restart records as the settings say, and says so."""
     off = stream_settings.video.model_copy(update={"record": [9]})

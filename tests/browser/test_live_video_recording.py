@@ -21,6 +21,8 @@ pytestmark = pytest.mark.e2e
 PANE = "[data-testid=video-pane][data-sysid='1']"
 RECORD = f"{PANE} [data-testid=video-record]"
 LINE = f"{PANE} [data-testid=video-recording]"
+TEXT = f"{LINE} [data-testid=video-recording-text]"
+DEFAULT = f"{LINE} [data-testid=video-record-default]"
 LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -57,7 +59,8 @@ def test_a_disk_full_stop_changes_the_open_panes_button_without_reload(
 ) -> None:
     """The pane says the settings record the drone and offers "stop"; the station's disk fills:
     the live stream says so and, with no reload, the button offers "record" again and the line
-    says the disk is full, all in Chinese."""
+    says the disk is full, all in Chinese; a pilot's start then reads as theirs, and "back to
+    the station setting" makes it the settings' again."""
     context, page, errors = open_page(browser, f"{recording_station.url}/?video=mse", size)
     told: list[str] = []
     page.on(
@@ -73,7 +76,8 @@ def test_a_disk_full_stop_changes_the_open_panes_button_without_reload(
         page.wait_for_selector(f"{RECORD}[aria-pressed=true]", timeout=WAIT_MS)
         page.wait_for_selector(f"{LINE}[data-reason=settings][data-recording=true]",
                                timeout=WAIT_MS)  # fmt: skip
-        assert page.inner_text(LINE) == "录像中（按站点设置）"
+        assert page.inner_text(TEXT) == "录像中（按站点设置）"
+        assert not page.is_visible(DEFAULT)  # nobody chose: nothing to go back to
         assert page.inner_text(RECORD) == "停止录像"
         page.evaluate("() => { window.__sameDocument = true; }")
         recording_station.call(_disk_full)
@@ -81,7 +85,7 @@ def test_a_disk_full_stop_changes_the_open_panes_button_without_reload(
         page.wait_for_selector(f"{LINE}[data-reason=disk_full]", timeout=WAIT_MS)
         assert page.evaluate("() => window.__sameDocument === true"), "the page was reloaded"
         assert page.inner_text(RECORD) == "录像"
-        line = page.inner_text(LINE)
+        line = page.inner_text(TEXT)
         assert line == "录像已停止：磁盘已满，无法写入"
         assert not LATIN.search(line), line
         assert any('"reason":"disk_full"' in frame for frame in told), told
@@ -94,7 +98,15 @@ def test_a_disk_full_stop_changes_the_open_panes_button_without_reload(
         page.wait_for_selector(f"{RECORD}[aria-pressed=true]", timeout=WAIT_MS)
         page.wait_for_selector(f"{LINE}[data-reason=pilot][data-recording=true]",
                                timeout=WAIT_MS)  # fmt: skip
-        assert page.inner_text(LINE).startswith("录像中：pilot1 于 ")
+        assert page.inner_text(TEXT).startswith("录像中：pilot1 于 ")
+        assert page.inner_text(DEFAULT) == "恢复站点设置"
+        assert not LATIN.search(page.inner_text(DEFAULT))
+        # and back to the station's setting: still recording, the settings' say again
+        page.click(DEFAULT)
+        page.wait_for_selector(f"{LINE}[data-reason=settings][data-recording=true]",
+                               timeout=WAIT_MS)  # fmt: skip
+        assert page.inner_text(TEXT) == "录像中（按站点设置）"
+        assert not page.is_visible(DEFAULT)
         assert errors == []
     finally:
         context.close()

@@ -321,7 +321,26 @@ export class VideoPanes {
         "×",
       ),
     ];
-    const recording = h("div", { class: "video-recording", dataset: { testid: "video-recording" } });
+    const recordingText = h("span", { dataset: { testid: "video-recording-text" } });
+    const byDefault = this.store.canFly
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "link",
+            dataset: { testid: "video-record-default" },
+            title: t("video.record_default_hint"),
+            onclick: () => this.recordBySettings(sysid),
+          },
+          t("video.record_default"),
+        )
+      : null;
+    const recording = h(
+      "div",
+      { class: "video-recording", dataset: { testid: "video-recording" } },
+      recordingText,
+      byDefault,
+    );
     const el = h(
       "section",
       { class: "video-pane", dataset: { testid: "video-pane", sysid } },
@@ -331,7 +350,7 @@ export class VideoPanes {
     );
     this.container.append(el);
     this.container.hidden = false;
-    const pane = { el, player: null, recording, showRecord: () => {} };
+    const pane = { el, player: null, recording, recordingText, byDefault };
     this.panes.set(sysid, pane);
     this.showRecording(sysid);
     const onState = (s, detail) => {
@@ -423,6 +442,16 @@ export class VideoPanes {
     return button;
   }
 
+  /** Drop the pilots' choice: the drone records as the station's settings say (audited). */
+  async recordBySettings(sysid) {
+    try {
+      await this.api.request("DELETE", `/api/video/${sysid}/recording`);
+      toast(t("video.done_record_default")); // the station's video.recording says what it does now
+    } catch (err) {
+      toast(t("error.generic", { detail: err.message }), "error");
+    }
+  }
+
   /** A start or stop the station told: the open pane's button and line follow it. */
   recordingChanged(state) {
     const before = this.shown.get(state.sysid);
@@ -443,7 +472,8 @@ export class VideoPanes {
       button.setAttribute("aria-pressed", String(Boolean(s.recording)));
     }
     if (!pane) return;
-    pane.recording.textContent = recordingLine(s);
+    pane.recordingText.textContent = recordingLine(s);
+    if (pane.byDefault) pane.byDefault.hidden = s.reason !== "pilot";
     pane.recording.dataset.reason = s.reason ?? "";
     pane.recording.dataset.recording = String(Boolean(s.recording));
     pane.recording.title = s.error ?? "";
