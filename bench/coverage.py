@@ -12,6 +12,10 @@ Longyou shapes are the shipped site's areas minus the hard no-fly zones (the air
 others are `routes.testing`'s. ``floor`` is the shape's floor from `bench/coverage_floor.py`
 (passes along its centre lines, a whole number per cross-section; a lake's straight passes at
 their best angle; turns, joins and parity left out), where a model fits the shape.
+
+``--strategy mixed`` plans with `routes.mixed` alone, its stretches swapped wherever that is
+shorter (not in the planner's default set: it is slower by the speed model), to show what
+passes across the water where it needs an odd count would save in length and cost in time.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from routes.coverage import (
 )
 from routes.gapfill import centerline
 from routes.geometry import covered_fraction, outside_length, turns
-from routes.objectives import FlightTime
+from routes.mixed import MixedCoverage
+from routes.objectives import FlightTime, PathLength
 from routes.testing import (
     branched_reservoir,
     canal,
@@ -110,9 +115,10 @@ def main() -> None:
     ap.add_argument("--widths", default="80,150")
     ap.add_argument(
         "--strategy",
-        choices=["best", "channel", "wavefront", "parallel", "each"],
+        choices=["best", "channel", "wavefront", "parallel", "mixed", "each"],
         default="best",
-        help="best: the planner's choice (by estimated flight time); each: a row per strategy",
+        help="best: the planner's choice (by estimated flight time); each: a row per strategy "
+        "(mixed included)",
     )
     ap.add_argument("--cases", default="", help="only the cases whose name contains this")
     args = ap.parse_args()
@@ -120,6 +126,7 @@ def main() -> None:
         "channel": [ChannelCoverage()],
         "wavefront": [WavefrontCoverage()],
         "parallel": [ParallelCoverage()],
+        "mixed": [MixedCoverage(objective=PathLength())],
     }
     if args.strategy == "each":
         runs = list(alone.values())

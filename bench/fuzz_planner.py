@@ -28,6 +28,8 @@ from routes.coverage import (
 )
 from routes.errors import PlanningError
 from routes.geometry import outside_length
+from routes.mixed import MixedCoverage
+from routes.objectives import PathLength
 from routes.testing import random_lake
 
 
@@ -78,6 +80,7 @@ def main() -> None:
         ChannelCoverage(),
         WavefrontCoverage(),
         ParallelCoverage(),
+        MixedCoverage(objective=PathLength()),  # swapped wherever shorter: its passes across
         None,
     ]
     plans = failures = 0

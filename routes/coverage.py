@@ -56,7 +56,13 @@ from routes.ordering import (
 )
 from routes.swaths import ParallelSwaths, SwathGenerator, best_angle, swath_cost
 from routes.types import Leg, Route
-from routes.wavefront import Pass, WavefrontSwaths, extend_into_gaps, tilt_ends
+from routes.wavefront import (
+    Pass,
+    WavefrontSwaths,
+    back_and_forth,
+    extend_into_gaps,
+    tilt_ends,
+)
 
 
 class CoverageStrategy(Protocol):
@@ -190,7 +196,7 @@ class WavefrontCoverage:
         outline = area.simplify(width_m / 10)
         lines = []
         for run in coarse.runs(outline, width_m):
-            lines.append(LineString([c for p in _back_and_forth(run) for c in p.coords]))
+            lines.append(LineString([c for p in back_and_forth(run) for c in p.coords]))
         return sum(objective.cost(line) for line in lines)
 
     def chunks(self, area: BaseGeometry, width_m: float, connector: Connector) -> list[Chunk]:
@@ -233,18 +239,13 @@ class WavefrontCoverage:
     ) -> LineString:
         """Back and forth along the run, each turn widened (see `tilt_ends`)."""
         flown = tilt_ends(
-            _back_and_forth(run, flip), self.turn_shift_frac * width_m, width_m / 2, area
+            back_and_forth(run, flip), self.turn_shift_frac * width_m, width_m / 2, area
         )
         coords = list(flown[0].coords)
         for p in flown[1:]:
             coords += connector.link(Point(coords[-1]), Point(p.coords[0])).coords[1:]
             coords += p.coords[1:]
         return LineString(coords if len(coords) > 1 else coords * 2)
-
-
-def _back_and_forth(run: Sequence[Pass], flip: bool = False) -> list[LineString]:
-    """The passes of a run as flown: every other one reversed (the first too, with ``flip``)."""
-    return [p.flown().reverse() if (i + flip) % 2 else p.flown() for i, p in enumerate(run)]
 
 
 @dataclass(frozen=True, slots=True)

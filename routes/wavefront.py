@@ -225,6 +225,11 @@ def trimmed(front: LineString, inset: BaseGeometry) -> Pass:
     return Pass(front, min(a, b), max(a, b))
 
 
+def back_and_forth(run: Sequence[Pass], flip: bool = False) -> list[LineString]:
+    """The passes of a run as flown: every other one reversed (the first too, with ``flip``)."""
+    return [p.flown().reverse() if (i + flip) % 2 else p.flown() for i, p in enumerate(run)]
+
+
 def extend_into_gaps(
     passes: Sequence[Pass], gaps: BaseGeometry, width_m: float, min_area_frac: float = 0.02
 ) -> list[Pass]:
