@@ -22,7 +22,8 @@ from groundstation.centre_app import create_centre_app
 from groundstation.config import DbSettings, Settings
 from groundstation.federation.protocol import Envelope
 from groundstation.federation.store import CentreStore
-from groundstation.federation.users import create_user
+from groundstation.federation.users import create_user, set_password
+from groundstation.password_policy import generate_password
 from groundstation.security import Passwords, make_hasher
 from tests.browser.station import PASSWORD, START_TIMEOUT_S, _listening_socket
 
@@ -107,6 +108,22 @@ class LiveCentre:
                 await engine.dispose()
 
         self._call(add())
+
+    def reset_password(self, username: str) -> str:
+        """As ``ecopatrol centre-users reset-password`` does: a one-time password, to be
+        changed at the next sign-in."""
+        password = generate_password()
+
+        async def reset() -> None:
+            engine = create_async_engine(DbSettings(url=self.db_url).async_url)
+            try:
+                hashed = await Passwords(make_hasher("cheapest")).hash(password)
+                await set_password(engine, username, hashed, "cli:test", generated=True)
+            finally:
+                await engine.dispose()
+
+        self._call(reset())
+        return password
 
     def emit(self, station: str, kind: str, data: dict[str, Any]) -> None:
         """A station's event, as the subscriber handles it: stored, then to the live feed."""

@@ -45,15 +45,16 @@ def station(tmp_path):
 
 
 def test_login_language_switch_and_bad_password(browser, station):
-    """A wrong password is explained; the page is Chinese by default and switches to English,
-    and keeps the choice (and the session) after a reload."""
+    """A wrong password is explained in Chinese (not with the station's English detail); the
+    page is Chinese by default and switches to English, and keeps the choice (and the session)
+    after a reload."""
     context, page, errors = open_page(browser, station.url)
     try:
         page.fill("#login-username", "pilot1")
         page.fill("#login-password", "wrong-password")
         page.click("#login-submit")
         page.wait_for_selector("#login-error:not([hidden])", timeout=WAIT_MS)
-        assert "登录失败" in page.inner_text("#login-error")
+        assert page.inner_text("#login-error") == "登录失败：用户名或密码错误"
 
         log_in(page, "pilot1")
         assert page.get_attribute("html", "lang") == "zh-CN"

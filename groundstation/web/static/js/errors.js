@@ -73,3 +73,18 @@ export function explainError(err) {
   if (err.status >= 500) return t("err.server");
   return t("err.status", { status: err.status });
 }
+
+/**
+ * Why a sign-in failed, chosen by the error's class (a wrong password, a back-off, a lockout)
+ * rather than the server's English detail; anything else as {@link explainError}.
+ */
+export function explainLoginError(err) {
+  const cls = err?.body?.error;
+  const fields = err?.body?.fields ?? {};
+  if (cls === "NotAuthenticated") return t("login.wrong");
+  if (cls === "TooManyRequests") {
+    const s = Math.max(1, Number(fields.retry_after_s) || 1);
+    return fields.locked ? t("login.locked", { min: Math.ceil(s / 60) }) : t("login.wait", { s });
+  }
+  return explainError(err);
+}

@@ -30,6 +30,7 @@ import { drawRallyPoints } from "./rally.js";
 import { AdminTab } from "./admin.js";
 import { passwordForm } from "./password.js";
 import { showForm } from "./dialog.js";
+import { explainLoginError } from "./errors.js";
 
 const TOKEN_KEY = "ecopatrol.token";
 const MEDIA_POLL_MS = 10000;
@@ -87,7 +88,7 @@ async function onLogin(event) {
     if (data.user.must_change_password) showPasswordChange();
     else await startApp(data.user);
   } catch (err) {
-    error.textContent = t("login.failed", { detail: err.message });
+    error.textContent = t("login.failed", { detail: explainLoginError(err) });
     error.hidden = false;
   } finally {
     submit.disabled = false;
@@ -168,7 +169,7 @@ function renderWhoami() {
   const el = document.getElementById("whoami");
   el.textContent = `${u.full_name || u.username} · ${t(`role.${u.role}`)}`;
   el.dataset.role = u.role;
-  if (config.role !== "centre") el.title = t("password.change");
+  el.title = t("password.change");
 }
 
 function renderConnection({ state, delayMs }) {
@@ -188,9 +189,7 @@ async function startApp(user) {
   document.getElementById("app").hidden = false;
   renderWhoami();
   setupTabs();
-  // at a centre the name is only a name (its users have no password form there yet)
-  if (config.role === "centre") document.getElementById("whoami").classList.add("plain");
-  else document.getElementById("whoami").addEventListener("click", openPasswordDialog);
+  document.getElementById("whoami").addEventListener("click", openPasswordDialog);
   if (config.role === "centre") {
     live = await startCentre(store, api, config, { renderWhoami, renderConnection, logout });
     return;
