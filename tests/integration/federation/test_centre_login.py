@@ -93,6 +93,22 @@ async def test_a_lockout_survives_a_restart_and_the_cli_lifts_it(pg_cluster, tmp
         assert "'failures': 3" in "".join(c[5].strip() for c in cells), r.output
 
 
+async def test_two_centres_on_one_store_count_failures_together(pg_cluster, tmp_path, policy):
+    """Failures at two centre services on the same store add up: two at one and one at the
+    other lock the name at both (each keeps nothing of it in its own memory)."""
+    db = pg_cluster.create_database()
+    async with (
+        running_centre_web(db, tmp_path / "one", None) as one,
+        running_centre_web(db, tmp_path / "two", None) as two,
+    ):
+        for url in (one.url, one.url, two.url):
+            assert (await _login(url, "officer-a", "wrong-password")).status_code == 401
+        for url in (one.url, two.url):
+            refused = await _login(url, "officer-a", PASSWORD)
+            assert refused.status_code == 429, refused.text
+            assert refused.json()["fields"]["locked"] is True
+
+
 async def _change(client: httpx.AsyncClient, current: str, new: str) -> httpx.Response:
     return await client.post(
         "/api/auth/password", json={"current_password": current, "password": new}
