@@ -26,6 +26,7 @@ from it, no original vertex further than that from the new path). The two ends n
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -187,3 +188,115 @@ def fewer_corners_ring(
     mid = (arr[k] + arr[k + 1]) / 2
     turned = np.vstack([[mid], arr[k + 1 : -1], arr[: k + 1], [mid]])
     return fewer_corners(turned, nav, tol_m=tol_m, legal=legal)
+
+
+#: tolerances tried by `smooth_path`, as fractions of its ``tol_m``: a coarse simplification
+#: turns few sharper corners, a finer one more gentle ones (under about 10 degrees a corner
+#: between legs long enough to reach cruise costs nothing); which flies faster depends on the
+#: curve's radius, so each is timed
+SMOOTH_FRACS = (1.0, 0.5, 0.25)
+
+
+def _signed_dev(xy: NDArray[np.float64], a: int, b: int) -> float:
+    """The signed distance (left of a -> b positive) of the point of ``xy[a:b]`` furthest from
+    the chord a -> b."""
+    d = xy[b] - xy[a]
+    n = float(np.hypot(*d))
+    if b - a < 2 or n == 0:
+        return 0.0
+    rel = xy[a + 1 : b] - xy[a]
+    side = (d[0] * rel[:, 1] - d[1] * rel[:, 0]) / n
+    return float(side[np.argmax(np.abs(side))])
+
+
+def _balanced(xy: NDArray[np.float64], keep: NDArray[np.intp]) -> NDArray[np.float64]:
+    """The vertices ``xy[keep]`` moved so that each chord between them lies across the curve
+    it replaces, not all on the inside of its bend: the curve's furthest point from each chord
+    is half as far, on one side, as the chord's ends on the other."""
+    pts = xy[keep].copy()
+    dev = [_signed_dev(xy, int(a), int(b)) for a, b in itertools.pairwise(keep)]
+    normals = []
+    for a, b in itertools.pairwise(pts):
+        d = b - a
+        normals.append(np.array([-d[1], d[0]]) / (float(np.hypot(*d)) or 1.0))
+    out = pts.copy()
+    for k in range(1, len(pts) - 1):
+        n1, n2 = normals[k - 1], normals[k]
+        want = np.array([dev[k - 1] / 2, dev[k] / 2])
+        m = np.vstack([n1, n2])
+        if abs(float(np.linalg.det(m))) < 0.05:  # nearly straight on: shift along the normal
+            out[k] = pts[k] + (n1 + n2) / 2 * float(want.mean())
+        else:
+            out[k] = pts[k] + np.linalg.solve(m, want)
+    return out
+
+
+def smooth_path(
+    xy: ArrayLike, nav: WpNav, *, tol_m: float, legal: Legal | None = None
+) -> NDArray[np.float64]:
+    """A curved path (a contour traced every few metres) flown with few, well-placed corners.
+
+    Tries Douglas-Peucker simplifications of ``xy`` at twice fractions of ``tol_m``
+    (`SMOOTH_FRACS`), their vertices moved so the chords lie across the curve (`_balanced`),
+    or at those fractions as they are where that strays further than ``tol_m``, and keeps the
+    one ``nav`` flies fastest (``xy`` itself if none is faster or legal). The result stays
+    within ``tol_m`` of ``xy`` both ways; the ends never move.
+
+    >>> import math
+    >>> arc = [(400 * math.sin(a), 400 * (1 - math.cos(a))) for a in np.linspace(0, 1.6, 81)]
+    >>> nav = WpNav()
+    >>> smooth = smooth_path(arc, nav, tol_m=8.0)
+    >>> len(arc), len(smooth), path_time_s(smooth, nav) < 0.8 * path_time_s(np.array(arc), nav)
+    (81, 5, True)
+    >>> bool(shapely.hausdorff_distance(LineString(arc), LineString(smooth)) <= 8.0)
+    True
+    """
+    arr = np.asarray(xy, dtype=float)[:, :2].reshape(-1, 2)
+    if len(arr) > 1:
+        step = np.hypot(*np.diff(arr, axis=0).T)
+        arr = arr[np.concatenate([[True], step > 1e-9])]
+    if len(arr) < 3 or not tol_m > 0:
+        return arr
+    line = LineString(arr)
+    best, best_s = arr, path_time_s(arr, nav)
+    for frac in SMOOTH_FRACS:
+        for cand in _simplified(arr, line, frac * tol_m, tol_m):
+            if len(cand) >= len(arr) or (legal is not None and not legal(LineString(cand))):
+                continue
+            t = path_time_s(cand, nav)
+            if t < best_s - MIN_GAIN_S:
+                best, best_s = cand, t
+            break  # the first legal one of each fraction
+    return best
+
+
+def _simplified(
+    arr: NDArray[np.float64], line: LineString, tol_m: float, limit_m: float
+) -> list[NDArray[np.float64]]:
+    """``arr`` simplified, balanced, at twice ``tol_m`` if it stays within ``limit_m`` of it,
+    then simplified at ``tol_m`` as it is (in the order to try them)."""
+    out = []
+    for t, balance in ((2 * tol_m, True), (tol_m, False)):
+        simple = np.asarray(line.simplify(t).coords, dtype=float)
+        if balance:
+            # the simplified vertices are some of the original ones, in order
+            keep = _indices(arr, simple)
+            if keep is None:
+                continue
+            simple = _balanced(arr, keep)
+            if shapely.hausdorff_distance(LineString(simple), line, densify=0.25) > limit_m:
+                continue
+        out.append(simple)
+    return out
+
+
+def _indices(arr: NDArray[np.float64], sub: NDArray[np.float64]) -> NDArray[np.intp] | None:
+    """Where the points of ``sub`` are in ``arr`` (in order), or None if one is not."""
+    out, j = [], 0
+    for p in sub:
+        while j < len(arr) and not (arr[j] == p).all():
+            j += 1
+        if j == len(arr):
+            return None
+        out.append(j)
+    return np.asarray(out, dtype=np.intp)

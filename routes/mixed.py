@@ -28,7 +28,7 @@ default set leaves this pattern out; ``bench/coverage.py --strategy mixed`` show
 >>> [ring] = MixedCoverage(objective=PathLength()).chunks(water, 150, StraightConnector())
 >>> loop = ContourSwaths().generate(water, 150, 0.0)[0].path
 >>> ring.ring, round(loop.length), round(ring.variants[0].length)  # one side of one stretch across
-(True, 14198, 16643)
+(True, 14198, 16616)
 """
 
 from __future__ import annotations
