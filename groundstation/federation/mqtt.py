@@ -25,16 +25,18 @@ def client(
     password: str | None,
     ca_file: Path | None,
     client_id: str,
+    persistent: bool = True,
 ) -> aiomqtt.Client:
     """A client with a persistent session (``clean_session=False``): QoS 1 messages sent to it
-    while it is away wait at the broker, and its subscriptions outlive a reconnect."""
+    while it is away wait at the broker, and its subscriptions outlive a reconnect (not
+    `persistent`: a clean session, for what is worth having only while connected)."""
     return _Client(
         host,
         port,
         username=username,
         password=password,
         identifier=client_id,
-        clean_session=False,
+        clean_session=not persistent,
         protocol=aiomqtt.ProtocolVersion.V311,
         tls_context=tls_context(ca_file),
         keepalive=10,
