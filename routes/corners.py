@@ -300,3 +300,17 @@ def _indices(arr: NDArray[np.float64], sub: NDArray[np.float64]) -> NDArray[np.i
             return None
         out.append(j)
     return np.asarray(out, dtype=np.intp)
+
+
+def smooth_ring(
+    ring: ArrayLike, nav: WpNav, *, tol_m: float, legal: Legal | None = None
+) -> NDArray[np.float64]:
+    """A closed ring (first point repeated last) smoothed as `smooth_path` does, started at the
+    middle of its longest leg, so that no corner of it is held fixed as a start."""
+    arr = np.asarray(ring, dtype=float)[:, :2].reshape(-1, 2)
+    if len(arr) < 4:
+        return arr
+    k = int(np.argmax(np.hypot(*np.diff(arr, axis=0).T)))
+    mid = (arr[k] + arr[k + 1]) / 2
+    turned = np.vstack([[mid], arr[k + 1 : -1], arr[: k + 1], [mid]])
+    return smooth_path(turned, nav, tol_m=tol_m, legal=legal)
