@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/federation.py [--stations 10] [--drones 20] [--rate 2]
                                          [--seconds 30] [--warmup 8] [--event-every 2]
-                                         [--outage 0] [--cut-after 5]
+                                         [--outage 0] [--cut-after 5] [--send-rate R]
 
 Starts, on loopback: PostgreSQL with PostGIS (the tests' throwaway cluster), Mosquitto (TLS, a
 login per station, the federation ACL: ``tests/integration/federation/broker.py``, its log cut
@@ -244,7 +244,7 @@ async def run(args: argparse.Namespace) -> int:
             StationPlan(
                 name=n, password=broker.logins[n], index=i, drones=args.drones,
                 rate_hz=args.rate, feed_from=t0, feed_until=window[1], window=window,
-                cut=cut if i == 0 else None, drain_s=drain_s,
+                cut=cut if i == 0 else None, drain_s=drain_s, send_rate_max_hz=args.send_rate,
             )
             for i, n in enumerate(names)
         ]  # fmt: skip
@@ -329,8 +329,11 @@ async def _report(
     print(
         f"stations {args.stations} x drones {args.drones} x {args.rate:g} Hz = "
         f"{args.stations * args.drones * args.rate:g} frames/s; lightweight stations (the "
-        "station's hub, forwarder, outbox and MQTT publisher fed synthetic frames), 1 process"
-    )
+        "station's hub, forwarder, outbox and MQTT publisher fed synthetic frames), 1 process;"
+        " send pace "
+        + ("the default" if args.send_rate is None else f"{args.send_rate:g}/s" if args.send_rate
+           else "none")
+    )  # fmt: skip
     if not delays:
         print("no frame reached the centre's page\nVERDICT: FAIL")
         return 1
@@ -463,6 +466,9 @@ def main() -> int:
                         help="a patrol state, incident or alert per station every N s")  # fmt: skip
     parser.add_argument("--outage", type=float, default=0.0, help="cut station 0 for N s")
     parser.add_argument("--cut-after", type=float, default=5.0, help="s into the window")
+    parser.add_argument("--send-rate", type=float, default=None,
+                        help="the stations' send pace, events/s (default: the setting's;"
+                        " 0: none)")  # fmt: skip
     args = parser.parse_args()
     if args.stations < 1 or args.drones < 1 or args.rate <= 0 or args.rate > 8:
         parser.error("--stations and --drones at least 1, --rate in (0, 8]")

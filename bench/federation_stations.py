@@ -66,6 +66,7 @@ class StationPlan:
     window: tuple[float, float]  # frames made in here are counted
     cut: tuple[float, float] | None = None  # the link is down in here
     drain_s: float = 120.0  # after feeding, how long the outbox may take to empty
+    send_rate_max_hz: float | None = None  # the station's send pace (None: the setting's default)
 
 
 @dataclass
@@ -169,6 +170,8 @@ async def run_station(
         frame_rate_hz=min(10.0, plan.rate_hz * 1.25),  # never drops a frame fed at rate_hz
         reconnect_max_s=1.0,
     )  # fmt: skip
+    if plan.send_rate_max_hz is not None:
+        settings = settings.model_copy(update={"send_rate_max_hz": plan.send_rate_max_hz})
     result = StationResult(plan.name)
     link = CountingLink(
         plan, result, settings, Outbox(workdir / f"{plan.name}-outbox.db"), _refuse, _no_audit,
