@@ -8,7 +8,9 @@ the planner flew it before (``-raw``) and as it flies it now: the way round the 
 shipped site's HV-2 power-line corridor (the visibility path rounds each of its buffered
 corners with waypoints a few metres apart), moved next to the station, and a loop 20 m inside a
 wobbly pond's shore traced every 15 m (``simplify(2.0)`` left pairs of waypoints 20-40 m
-apart). Each is uploaded as a mission (take-off, the path's first
+apart); and a pair that checks `routes.corners.smooth_path` on curved coverage passes: the
+wavefront coverage of that pond at a 40 m swath, its passes as traced (``contour-raw``) and
+flown with few corners (``contour``). Each is uploaded as a mission (take-off, the path's first
 waypoint held 1 s so the path starts from rest, the path, RTL), flown in AUTO at ``--speed``
 with WPNAV_SPEED set to match, and timed on the autopilot's own clock (``time_boot_ms``) from
 leaving the first waypoint to reaching the last one (where it stops before the RTL). The
@@ -20,6 +22,7 @@ SITL lag its requested speed-up (its controllers then see longer steps): run it 
         .venv/bin/python bench/flight_time.py --backend both     # and ArduCopter SITL
     .venv/bin/python bench/flight_time.py --plans coverage --speedup 20   # a quick check
     .venv/bin/python bench/flight_time.py --plans detour-raw,detour,pond-raw,pond
+    .venv/bin/python bench/flight_time.py --plans contour-raw,contour
 """
 
 from __future__ import annotations
@@ -45,9 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from routes.connect import VisibilityConnector
 from routes.constraints import Airspace
 from routes.corners import fewer_corners_ring
-from routes.coverage import plan_coverage_path
+from routes.coverage import WavefrontCoverage, plan_coverage_path
 from routes.flight_time import WpNav, path_time_s
 from routes.patrols import LOOP_TOL_M
+from routes.wavefront import WavefrontSwaths
 from simulator.geo import offset_deg
 
 M = mavutil.mavlink
@@ -91,6 +95,19 @@ def plans(nav: WpNav) -> dict[str, BenchPlan]:
     loop_new = fewer_corners_ring(
         np.asarray(LineString(loop.coords).simplify(1.0).coords), nav, tol_m=LOOP_TOL_M
     )
+    contour = {
+        frac: np.asarray(
+            plan_coverage_path(
+                wobbly,
+                40.0,
+                strategies=[WavefrontCoverage(WavefrontSwaths(smooth_frac=frac, nav=nav))],
+                start=Point(0, -180),
+            )
+            .route.line()
+            .coords
+        )
+        for frac in (0.0, WavefrontSwaths().smooth_frac)
+    }
 
     def flat(name: str, xy: np.ndarray) -> BenchPlan:
         return BenchPlan(name, xy, np.zeros(len(xy)))
@@ -103,6 +120,8 @@ def plans(nav: WpNav) -> dict[str, BenchPlan]:
         "detour": flat("detour", detour),
         "pond-raw": flat("pond-raw", loop_raw),
         "pond": flat("pond", loop_new),
+        "contour-raw": flat("contour-raw", contour[0.0]),
+        "contour": flat("contour", contour[WavefrontSwaths().smooth_frac]),
     }
 
 
