@@ -23,6 +23,7 @@ pytestmark = pytest.mark.e2e
 
 FORM = "[data-testid=password-form]"
 NEW = "otter-lantern-reeds-81"
+TOKEN = "sessionStorage.getItem('ecopatrol.token')"
 
 
 @pytest.fixture
@@ -44,9 +45,12 @@ def centre(
 
 
 def _sign_in(page, username: str, password: str) -> None:
+    """Sign in and wait for the station's answer (a second failure must be counted before the
+    next attempt: the error text from the first one is already on the page)."""
     page.fill("#login-username", username)
     page.fill("#login-password", password)
-    page.click("#login-submit")
+    with page.expect_response(lambda r: r.url.endswith("/api/auth/login"), timeout=WAIT_MS):
+        page.click("#login-submit")
 
 
 def _login_error(page, says: str) -> None:
@@ -97,7 +101,10 @@ def test_centre_sign_in_errors_and_the_forced_password_change(
         page.click("[data-testid=change-password]")
         page.wait_for_selector(f"#dialog {FORM}", timeout=WAIT_MS)
         assert page.locator(f"{FORM} [data-testid=password-forced]").count() == 0
+        before = page.evaluate(TOKEN)
         _submit(page, NEW, "moss-harbour-kite-29")
+        # the forced change's toast says the same and may still be up: wait for the new token
+        page.wait_for_function(f"(before) => {TOKEN} !== before", arg=before, timeout=WAIT_MS)
         page.wait_for_selector("[data-testid=toast-info]:has-text('密码已修改')", timeout=WAIT_MS)
         page.wait_for_selector("#conn[data-state='live']", timeout=WAIT_MS)
         assert api_status(page, "GET", "/api/centre/stations") == 200
