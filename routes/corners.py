@@ -184,10 +184,15 @@ def fewer_corners_ring(
     arr = np.asarray(ring, dtype=float)[:, :2].reshape(-1, 2)
     if len(arr) < 4:
         return arr
-    k = int(np.argmax(np.hypot(*np.diff(arr, axis=0).T)))
-    mid = (arr[k] + arr[k + 1]) / 2
-    turned = np.vstack([[mid], arr[k + 1 : -1], arr[: k + 1], [mid]])
-    return fewer_corners(turned, nav, tol_m=tol_m, legal=legal)
+    return fewer_corners(_opened_mid_longest(arr), nav, tol_m=tol_m, legal=legal)
+
+
+def _opened_mid_longest(ring: NDArray[np.float64]) -> NDArray[np.float64]:
+    """A closed ring (4 points or more) as a path from the middle of its longest leg round to
+    it again."""
+    k = int(np.argmax(np.hypot(*np.diff(ring, axis=0).T)))
+    mid = (ring[k] + ring[k + 1]) / 2
+    return np.vstack([[mid], ring[k + 1 : -1], ring[: k + 1], [mid]])
 
 
 #: tolerances tried by `smooth_path`, as fractions of its ``tol_m``: a coarse simplification
@@ -310,7 +315,4 @@ def smooth_ring(
     arr = np.asarray(ring, dtype=float)[:, :2].reshape(-1, 2)
     if len(arr) < 4:
         return arr
-    k = int(np.argmax(np.hypot(*np.diff(arr, axis=0).T)))
-    mid = (arr[k] + arr[k + 1]) / 2
-    turned = np.vstack([[mid], arr[k + 1 : -1], arr[: k + 1], [mid]])
-    return smooth_path(turned, nav, tol_m=tol_m, legal=legal)
+    return smooth_path(_opened_mid_longest(arr), nav, tol_m=tol_m, legal=legal)
